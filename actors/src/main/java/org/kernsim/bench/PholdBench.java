@@ -1,0 +1,91 @@
+package org.kernsim.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.kernsim.actors.phold.PholdModel;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.scenario.Settings;
+
+/**
+ * {@code kernsim bench phold}: PHOLD on the actor engine, against raw Pekko typed {@code tell}
+ * with the same traffic in the same ActorSystem (so the same dispatcher and threads), repeated,
+ * reporting medians and their ratio. Traces off; the trace hash is computed as in every run.
+ */
+public final class PholdBench {
+  private PholdBench() {}
+
+  public record Config(int entities, long events, int population, int threads, int repeats, int warmups, long seed) {
+    int ttl() {
+      long perEvent = Math.max(1, events / ((long) entities * population));
+      return (int) Math.max(0, Math.min(Integer.MAX_VALUE, perEvent - 1));
+    }
+  }
+
+  public static Map<String, Object> run(Config c) {
+    PholdModel.Phold sim =
+        (PholdModel.Phold)
+            new PholdModel()
+                .build(Settings.defaults(new PholdModel(), Map.of(
+                    "phold.entities", "" + c.entities(),
+                    "phold.population", "" + c.population(),
+                    "phold.ttl", "" + c.ttl())));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+    List<Double> engine = new ArrayList<>();
+    List<Double> tell = new ArrayList<>();
+    RunResult last = null;
+    try {
+      for (int i = 0; i < c.warmups() + c.repeats(); i++) {
+        long t0 = System.nanoTime();
+        RunResult r = ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+        double eps = r.events() / ((System.nanoTime() - t0) / 1e9);
+        double tps = PekkoTellBaseline.run(system, c.entities(), c.population(), c.ttl(), c.seed());
+        if (i >= c.warmups()) {
+          engine.add(eps);
+          tell.add(tps);
+        }
+        last = r;
+      }
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+    long t0 = System.nanoTime();
+    RunResult seq = SequentialDriver.run(sim, RunOptions.of(c.seed(), Long.MAX_VALUE));
+    double seqEps = seq.events() / ((System.nanoTime() - t0) / 1e9);
+
+    double e = median(engine);
+    double t = median(tell);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("benchmark", "phold");
+    m.put("entities", c.entities());
+    m.put("population", c.population());
+    m.put("ttl", c.ttl());
+    m.put("events", last.events());
+    m.put("threads", c.threads());
+    m.put("repeats", c.repeats());
+    m.put("windows", last.windows());
+    m.put("eventsPerSecond", Math.round(e));
+    m.put("pekkoTellPerSecond", Math.round(t));
+    m.put("ratio", Math.round(e / t * 1000) / 1000.0);
+    m.put("sequentialEventsPerSecond", Math.round(seqEps));
+    m.put("traceSha256", last.traceSha256());
+    m.put("sameHashSequential", last.traceSha256().equals(seq.traceSha256()));
+    m.put("samplesEventsPerSecond", engine.stream().map(Math::round).toList());
+    m.put("samplesTellPerSecond", tell.stream().map(Math::round).toList());
+    return m;
+  }
+
+  static double median(List<Double> xs) {
+    double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
+    Arrays.sort(a);
+    return a.length % 2 == 1 ? a[a.length / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
+  }
+}

@@ -1,0 +1,15 @@
+package org.kernsim.engine;
+
+/** Why a run ended. */
+public enum EndReason {
+  /** Nothing was left to do: no event pending anywhere. */
+  QUIESCENT,
+  /** The virtual-time limit was reached. */
+  LIMIT,
+  /** An invariant was violated and the run was asked to stop at the first one. */
+  VIOLATION;
+
+  public String json() {
+    return name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

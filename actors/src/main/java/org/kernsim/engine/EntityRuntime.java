@@ -1,0 +1,309 @@
+package org.kernsim.engine;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+import java.util.random.RandomGenerator;
+import org.kernsim.protocol.engine.Event;
+import org.kernsim.protocol.engine.TraceRecord;
+
+/**
+ * Runs one entity's logic and is the {@link Context} it sees. Driver-agnostic: a driver hands it
+ * events in canonical order (one at a time, or a window's worth) and collects what it sends.
+ *
+ * <p>It owns everything that makes the entity's history deterministic: its random stream, its
+ * send sequence, its timer generations, and the SHA-256 digest of every event it processed.
+ */
+public final class EntityRuntime implements Context {
+
+  /** Where the runtime puts what the entity sends (and its own events beyond the window). */
+  public interface Outbox {
+    void emit(Event e);
+  }
+
+  /** Where the runtime puts trace records (delivered messages, notes, violations). */
+  public interface Recorder {
+    void record(TraceRecord r);
+  }
+
+  private final int id;
+  private final Entity logic;
+  private final SplittableRandom random;
+  private final long lookahead;
+  private final IntFunction<String> names;
+  private final RecordFilter filter;
+  private final LinkFaults faults;
+  private final long runSeed;
+  private SplittableRandom faultRandom;
+  private Outbox outbox;
+  private Recorder recorder;
+
+  private long now;
+  private long seq;
+  private long lastTime = Long.MIN_VALUE;
+  private int lastSrc;
+  private long lastSeq;
+  private long delivered;
+  private long recordIndex;
+  private int timerGen;
+  private final Map<Object, Integer> timers = new HashMap<>();
+  private final Metrics metrics = new Metrics();
+
+  private MessageDigest digest;
+  private final RecordCodec.Bytes bytes = new RecordCodec.Bytes();
+
+  /** Window mode: own events before {@code windowEnd} are handled locally in this window. */
+  private long windowEnd = Long.MIN_VALUE;
+  private PriorityQueue<Event> local;
+
+  public EntityRuntime(
+      int id,
+      Entity logic,
+      long runSeed,
+      long lookahead,
+      IntFunction<String> names,
+      RecordFilter filter,
+      LinkFaults faults) {
+    this.id = id;
+    this.logic = logic;
+    this.random = new SplittableRandom(streamSeed(runSeed, id));
+    this.lookahead = lookahead;
+    this.names = names;
+    this.filter = filter;
+    this.faults = faults == null ? LinkFaults.NONE : faults;
+    this.runSeed = runSeed;
+  }
+
+  /** The seed of entity {@code id}'s stream: a mix of the run seed and the id. */
+  public static long streamSeed(long runSeed, long id) {
+    return mix64(mix64(runSeed) ^ (0x9E3779B97F4A7C15L * (id + 1)));
+  }
+
+  static long mix64(long z) {
+    z = (z ^ (z >>> 33)) * 0xff51afd7ed558ccdL;
+    z = (z ^ (z >>> 33)) * 0xc4ceb9fe1a85ec53L;
+    return z ^ (z >>> 33);
+  }
+
+  public void bind(Outbox outbox, Recorder recorder) {
+    this.outbox = outbox;
+    this.recorder = recorder;
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public Entity logic() {
+    return logic;
+  }
+
+  public long delivered() {
+    return delivered;
+  }
+
+  public Metrics metrics() {
+    return metrics;
+  }
+
+  /** Runs {@link Entity#start} at virtual time 0. */
+  public void start() {
+    now = 0;
+    logic.start(this);
+  }
+
+  /**
+   * Runs one window: delivers {@code events[0..count)} (sorted in canonical order, all before
+   * {@code end}) merged with the entity's own events that fall before {@code end}.
+   */
+  public void runWindow(Event[] events, int count, long end) {
+    windowEnd = end;
+    try {
+      int i = 0;
+      while (true) {
+        Event next = null;
+        Event mine = local == null ? null : local.peek();
+        if (i < count) {
+          next = events[i];
+          if (mine != null && Event.compareAtDestination(mine, next) < 0) {
+            next = local.poll();
+          } else {
+            i++;
+          }
+        } else if (mine != null) {
+          next = local.poll();
+        } else {
+          break;
+        }
+        deliver(next);
+      }
+    } finally {
+      windowEnd = Long.MIN_VALUE;
+    }
+  }
+
+  /** Delivers one event (the sequential driver's path; the window path ends here too). */
+  public void deliver(Event e) {
+    if (e.timerKey() != null) {
+      Integer gen = timers.get(e.timerKey());
+      if (gen == null || gen != e.timerGen()) return; // cancelled or restarted: never fires
+      timers.remove(e.timerKey());
+    }
+    if (e.time() < lastTime
+        || (e.time() == lastTime
+            && (e.src() < lastSrc || (e.src() == lastSrc && e.seq() <= lastSeq)))) {
+      throw new IllegalStateException(
+          "causality violated at " + names.apply(id) + ": event (" + e.time() + "," + e.src() + ","
+              + e.seq() + ") after (" + lastTime + "," + lastSrc + "," + lastSeq + ")");
+    }
+    lastTime = e.time();
+    lastSrc = e.src();
+    lastSeq = e.seq();
+    now = e.time();
+    delivered++;
+    hash(e);
+    Object payload = e.payload();
+    if (filter.wants(payload.getClass())) {
+      recorder.record(new TraceRecord.Delivered(now, id, recordIndex++, e.src(), e.seq(), payload));
+    }
+    logic.receive(this, payload);
+  }
+
+  private void hash(Event e) {
+    if (digest == null) {
+      try {
+        digest = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException ex) {
+        throw new IllegalStateException(ex);
+      }
+    }
+    bytes.reset();
+    bytes.putLong(e.time()).putInt(e.src()).putLong(e.seq());
+    if (e.timerKey() != null) bytes.put((byte) 1);
+    RecordCodec.encode(e.payload(), bytes);
+    digest.update(bytes.array(), 0, bytes.length());
+  }
+
+  /** The SHA-256 of this entity's history so far (null if it never processed an event). */
+  public byte[] historyDigest() {
+    if (digest == null) return null;
+    try {
+      return ((MessageDigest) digest.clone()).digest();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---------------------------------------------------------------- Context
+
+  @Override
+  public long now() {
+    return now;
+  }
+
+  @Override
+  public int self() {
+    return id;
+  }
+
+  @Override
+  public RandomGenerator random() {
+    return random;
+  }
+
+  @Override
+  public void send(int to, Object message, Latency latency) {
+    sendAfter(to, message, latency.sample(random));
+  }
+
+  @Override
+  public void sendAfter(int to, Object message, long delayNanos) {
+    if (message == null) throw new IllegalArgumentException("null message from " + names.apply(id));
+    long delay = delayNanos;
+    if (to != id) {
+      if (faults != LinkFaults.NONE) {
+        if (faultRandom == null) faultRandom = new SplittableRandom(streamSeed(~runSeed, id));
+        delay += faults.extraDelay(id, to, message, now, faultRandom);
+      }
+      if (delay < lookahead) {
+        throw new IllegalStateException(
+            names.apply(id) + " sent " + RecordCodec.typeName(message) + " to " + names.apply(to)
+                + " with delay " + delay + " ns, below the lookahead " + lookahead + " ns");
+      }
+    } else if (delay < 1) {
+      throw new IllegalStateException(names.apply(id) + " sent itself a message with delay < 1 ns");
+    }
+    enqueue(Event.message(now + delay, id, seq++, to, message));
+  }
+
+  @Override
+  public void startTimer(Object key, long delayNanos, Object message) {
+    if (delayNanos < 1) throw new IllegalStateException("timer delay must be >= 1 ns: " + key);
+    int gen = ++timerGen;
+    timers.put(key, gen);
+    enqueue(new Event(now + delayNanos, id, seq++, id, message, key, gen));
+  }
+
+  @Override
+  public void cancelTimer(Object key) {
+    timers.remove(key);
+  }
+
+  @Override
+  public boolean timerActive(Object key) {
+    return timers.containsKey(key);
+  }
+
+  private void enqueue(Event e) {
+    if (e.dst() == id && e.time() < windowEnd) {
+      if (local == null) local = new PriorityQueue<>(Event::compareAtDestination);
+      local.add(e);
+    } else {
+      outbox.emit(e);
+    }
+  }
+
+  @Override
+  public void trace(Object note) {
+    if (filter.wants(note.getClass())) {
+      recorder.record(new TraceRecord.Note(now, id, recordIndex++, note));
+    }
+  }
+
+  @Override
+  public boolean tracing() {
+    return filter.any();
+  }
+
+  @Override
+  public void violation(String checker, String message) {
+    recorder.record(new TraceRecord.Violation(now, id, recordIndex++, checker, message));
+  }
+
+  @Override
+  public void count(String metric, long delta) {
+    metrics.count(metric, delta);
+  }
+
+  @Override
+  public void record(String metric, long value) {
+    metrics.record(metric, value);
+  }
+
+  @Override
+  public String name(int entity) {
+    return names.apply(entity);
+  }
+
+  List<Event> drainLocal() {
+    List<Event> out = new ArrayList<>();
+    if (local != null) while (!local.isEmpty()) out.add(local.poll());
+    return out;
+  }
+}

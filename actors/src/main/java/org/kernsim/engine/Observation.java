@@ -1,0 +1,103 @@
+package org.kernsim.engine;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+import org.kernsim.protocol.engine.TraceRecord;
+
+/**
+ * The observing side of a run, fed the canonical record stream by whichever driver runs it: it
+ * hands records to the checkers that observe their class and to the trace observers, and collects
+ * violations (fired inside entities, or by checkers) in order.
+ */
+public final class Observation implements Checker.Checks {
+
+  private final List<Checker> checkers;
+  private final Map<Class<?>, List<Checker>> byClass = new HashMap<>();
+  private final List<TraceObserver> observers;
+  private final IntFunction<String> names;
+  private final List<Violation> violations = new ArrayList<>();
+  private Checker current;
+  private long records;
+
+  public Observation(List<Checker> checkers, List<TraceObserver> observers, IntFunction<String> names) {
+    this.checkers = checkers;
+    this.observers = observers;
+    this.names = names;
+    for (Checker c : checkers) {
+      for (Class<?> k : c.observes()) byClass.computeIfAbsent(k, x -> new ArrayList<>()).add(c);
+    }
+  }
+
+  /** What the entities must record so that the checkers and observers see what they need. */
+  public RecordFilter filter(boolean recordAll) {
+    if (recordAll || !observers.isEmpty()) return RecordFilter.ALL;
+    Set<Class<?>> classes = new HashSet<>(byClass.keySet());
+    return classes.isEmpty() ? RecordFilter.NONE : new RecordFilter(false, Set.copyOf(classes));
+  }
+
+  public void accept(TraceRecord r) {
+    records++;
+    for (TraceObserver o : observers) o.observe(r);
+    if (r instanceof TraceRecord.Violation v) {
+      violations.add(new Violation(v.checker(), v.time(), names.apply(v.entity()), v.message()));
+      return;
+    }
+    Object payload =
+        r instanceof TraceRecord.Delivered d ? d.payload() : ((TraceRecord.Note) r).note();
+    List<Checker> interested = byClass.get(payload.getClass());
+    if (interested == null) return;
+    for (Checker c : interested) {
+      current = c;
+      c.observe(r, this);
+    }
+    current = null;
+  }
+
+  public void windowCompleted(long windowEnd) {
+    for (TraceObserver o : observers) o.windowCompleted(windowEnd);
+  }
+
+  public void finish(long endNanos, EndReason reason) {
+    for (Checker c : checkers) {
+      current = c;
+      c.finish(endNanos, reason, this);
+    }
+    current = null;
+    for (TraceObserver o : observers) o.finish(endNanos, reason);
+  }
+
+  public boolean violated() {
+    return !violations.isEmpty();
+  }
+
+  public List<Violation> violations() {
+    return List.copyOf(violations);
+  }
+
+  public List<Checker> checkers() {
+    return checkers;
+  }
+
+  public long records() {
+    return records;
+  }
+
+  @Override
+  public void violation(long atNanos, int entity, String message) {
+    String who = entity < 0 ? "-" : names.apply(entity);
+    Violation v = new Violation(current.name(), atNanos, who, message);
+    violations.add(v);
+    TraceRecord.Violation rec = new TraceRecord.Violation(atNanos, entity, -1, current.name(), message);
+    for (TraceObserver o : observers) o.observe(rec);
+  }
+
+  @Override
+  public String name(int entity) {
+    return names.apply(entity);
+  }
+}

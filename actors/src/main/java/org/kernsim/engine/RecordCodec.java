@@ -1,0 +1,224 @@
+package org.kernsim.engine;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Canonical encodings of a message or note: a compact binary form for the trace hash, and a
+ * name/value form for the trace file and the timeline. Works on records, enums, boxed primitives,
+ * strings, lists and primitive arrays; anything else is a model error and fails loudly.
+ */
+public final class RecordCodec {
+
+  private static final ClassValue<RecordCodec> CODECS =
+      new ClassValue<>() {
+        @Override
+        protected RecordCodec computeValue(Class<?> type) {
+          return new RecordCodec(type);
+        }
+      };
+
+  private final Class<?> type;
+  private final int typeCode;
+  private final String[] names;
+  private final MethodHandle[] accessors;
+
+  private RecordCodec(Class<?> type) {
+    this.type = type;
+    this.typeCode = type.getName().hashCode();
+    if (type.isRecord()) {
+      RecordComponent[] rc = type.getRecordComponents();
+      names = new String[rc.length];
+      accessors = new MethodHandle[rc.length];
+      MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+      for (int i = 0; i < rc.length; i++) {
+        names[i] = rc[i].getName();
+        try {
+          rc[i].getAccessor().setAccessible(true);
+          accessors[i] = MethodHandles.lookup().unreflect(rc[i].getAccessor());
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          try {
+            accessors[i] = lookup.unreflect(rc[i].getAccessor());
+          } catch (IllegalAccessException e2) {
+            throw new IllegalStateException("cannot read record component " + type + "." + names[i], e2);
+          }
+        }
+      }
+    } else {
+      names = new String[0];
+      accessors = new MethodHandle[0];
+    }
+  }
+
+  public static RecordCodec of(Class<?> type) {
+    return CODECS.get(type);
+  }
+
+  /** The short type name used in traces: the simple name, with enclosing classes for nesting. */
+  public static String typeName(Object value) {
+    if (value == null) return "null";
+    Class<?> c = value instanceof Enum<?> e ? e.getDeclaringClass() : value.getClass();
+    String n = c.getName();
+    int dot = n.lastIndexOf('.');
+    String simple = n.substring(dot + 1).replace('$', '.');
+    return value instanceof Enum<?> e ? simple + "." + e.name() : simple;
+  }
+
+  public Class<?> type() {
+    return type;
+  }
+
+  /** Appends the canonical binary form of {@code value} to {@code out}. */
+  public static void encode(Object value, Bytes out) {
+    if (value == null) {
+      out.put((byte) 0);
+    } else if (value instanceof Integer i) {
+      out.put((byte) 1).putInt(i);
+    } else if (value instanceof Long l) {
+      out.put((byte) 2).putLong(l);
+    } else if (value instanceof Boolean b) {
+      out.put((byte) 3).put((byte) (b ? 1 : 0));
+    } else if (value instanceof String s) {
+      byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+      out.put((byte) 4).putInt(bytes.length).put(bytes);
+    } else if (value instanceof Enum<?> e) {
+      out.put((byte) 5).putInt(e.getDeclaringClass().getName().hashCode()).putInt(e.ordinal());
+    } else if (value instanceof Double d) {
+      out.put((byte) 6).putLong(Double.doubleToLongBits(d));
+    } else if (value instanceof Record) {
+      RecordCodec codec = of(value.getClass());
+      out.put((byte) 7).putInt(codec.typeCode);
+      for (MethodHandle accessor : codec.accessors) encode(codec.get(accessor, value), out);
+    } else if (value instanceof Collection<?> c) {
+      out.put((byte) 8).putInt(c.size());
+      for (Object o : c) encode(o, out);
+    } else if (value instanceof int[] a) {
+      out.put((byte) 9).putInt(a.length);
+      for (int x : a) out.putInt(x);
+    } else if (value instanceof long[] a) {
+      out.put((byte) 10).putInt(a.length);
+      for (long x : a) out.putLong(x);
+    } else if (value instanceof Short || value instanceof Byte) {
+      out.put((byte) 1).putInt(((Number) value).intValue());
+    } else if (value instanceof Character c) {
+      out.put((byte) 1).putInt(c);
+    } else if (value instanceof Float f) {
+      out.put((byte) 6).putLong(Double.doubleToLongBits(f));
+    } else {
+      throw new IllegalArgumentException(
+          "kernsim messages must be records, enums, primitives, strings or lists: " + value.getClass());
+    }
+  }
+
+  /**
+   * The fields of {@code value} as an ordered name/value map of plain Java values (numbers,
+   * strings, booleans, lists, nested maps), for JSON and for the timeline.
+   */
+  public static Map<String, Object> fields(Object value) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (value instanceof Record) {
+      RecordCodec codec = of(value.getClass());
+      for (int i = 0; i < codec.names.length; i++) {
+        out.put(codec.names[i], plain(codec.get(codec.accessors[i], value)));
+      }
+    }
+    return out;
+  }
+
+  private static Object plain(Object v) {
+    if (v == null || v instanceof Number || v instanceof Boolean || v instanceof String) return v;
+    if (v instanceof Enum<?> e) return e.name();
+    if (v instanceof Character c) return String.valueOf(c);
+    if (v instanceof Record) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("type", typeName(v));
+      m.putAll(fields(v));
+      return m;
+    }
+    if (v instanceof Collection<?> c) return c.stream().map(RecordCodec::plain).toList();
+    if (v instanceof int[] a) return java.util.Arrays.stream(a).boxed().toList();
+    if (v instanceof long[] a) return java.util.Arrays.stream(a).boxed().toList();
+    return String.valueOf(v);
+  }
+
+  /** A one-line human form: {@code Type{a=1, b=x}}. */
+  public static String describe(Object value) {
+    if (!(value instanceof Record)) return typeName(value);
+    StringBuilder sb = new StringBuilder(typeName(value)).append('{');
+    boolean first = true;
+    for (Map.Entry<String, Object> e : fields(value).entrySet()) {
+      if (!first) sb.append(", ");
+      first = false;
+      sb.append(e.getKey()).append('=').append(e.getValue());
+    }
+    return sb.append('}').toString();
+  }
+
+  private Object get(MethodHandle accessor, Object value) {
+    try {
+      return accessor.invoke(value);
+    } catch (Throwable t) {
+      throw new IllegalStateException("cannot read " + type.getName(), t);
+    }
+  }
+
+  /** A growable byte buffer with big-endian writes; reused per entity to feed the digest. */
+  public static final class Bytes {
+    byte[] buf = new byte[128];
+    int len;
+
+    public Bytes put(byte b) {
+      ensure(1);
+      buf[len++] = b;
+      return this;
+    }
+
+    public Bytes put(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, buf, len, b.length);
+      len += b.length;
+      return this;
+    }
+
+    public Bytes putInt(int v) {
+      ensure(4);
+      buf[len] = (byte) (v >>> 24);
+      buf[len + 1] = (byte) (v >>> 16);
+      buf[len + 2] = (byte) (v >>> 8);
+      buf[len + 3] = (byte) v;
+      len += 4;
+      return this;
+    }
+
+    public Bytes putLong(long v) {
+      putInt((int) (v >>> 32));
+      return putInt((int) v);
+    }
+
+    public void reset() {
+      len = 0;
+    }
+
+    public byte[] array() {
+      return buf;
+    }
+
+    public int length() {
+      return len;
+    }
+
+    private void ensure(int n) {
+      if (len + n > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+    }
+  }
+
+  static List<String> componentNames(Class<?> type) {
+    return List.of(of(type).names);
+  }
+}

@@ -1,0 +1,22 @@
+package org.kernsim.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a run produced.
+ *
+ * @param events messages and timers delivered
+ * @param simulatedNanos virtual time of the last delivered event
+ * @param traceSha256 hash of the canonical trace (see {@link TraceHash})
+ * @param windows number of conservative windows the run advanced through
+ */
+public record RunResult(
+    long events,
+    long simulatedNanos,
+    String traceSha256,
+    List<Violation> violations,
+    Map<String, Object> metrics,
+    EndReason endReason,
+    long windows,
+    long wallMillis) {}

@@ -1,0 +1,121 @@
+package org.kernsim.engine.actor;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.kernsim.engine.EntityRuntime;
+import org.kernsim.engine.Placement;
+import org.kernsim.engine.RecordFilter;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.Simulation;
+import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.PartitionCommand;
+
+/**
+ * Runs a simulation as Pekko actors in one ActorSystem: one actor per entity, one partition per
+ * dispatcher thread, one coordinator. The embedded single-node default of {@code kernsim run}.
+ */
+public final class ActorDriver {
+
+  private ActorDriver() {}
+
+  /** Runs in a fresh ActorSystem whose default dispatcher has {@code threads} threads. */
+  public static RunResult run(Simulation sim, RunOptions options, int threads) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim", config(threads));
+    try {
+      return run(system, sim, options, threads);
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException e) {
+        // shutting down: nothing more to report
+      }
+    }
+  }
+
+  /** Runs inside an existing system (a test kit's, for example) with {@code partitions} partitions. */
+  public static RunResult run(ActorSystem<?> system, Simulation sim, RunOptions options, int partitions) {
+    CompletableFuture<RunResult> result = new CompletableFuture<>();
+    Placement placement = new Placement(sim, partitions);
+    RecordFilter filter = Coordinator.filterFor(sim, options);
+    Behavior<Void> root =
+        Behaviors.setup(
+            ctx -> {
+              ActorRef<CoordinatorCommand> coordinator =
+                  ctx.spawn(Coordinator.create(sim, options, result), "coordinator");
+              List<ActorRef<PartitionCommand>> parts = new ArrayList<>();
+              for (int p = 0; p < partitions; p++) {
+                parts.add(
+                    ctx.spawn(
+                        Partition.create(p, placement, sim::entityName, localSpawner(sim, options, filter)),
+                        "partition-" + p));
+              }
+              coordinator.tell(new Coordinator.Begin(parts));
+              return Behaviors.empty();
+            });
+    ActorRef<Void> run = system.systemActorOf(root, "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result), org.apache.pekko.actor.typed.Props.empty());
+    try {
+      return result.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      stop(system, run);
+    }
+  }
+
+  private static void stop(ActorSystem<?> system, ActorRef<Void> run) {
+    // the run's actors are children of 'run'; stopping it stops them all
+    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system).stop(
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
+  }
+
+  /** Spawns each member of a partition as a child actor running its entity's logic. */
+  static Partition.EntitySpawner localSpawner(Simulation sim, RunOptions options, RecordFilter filter) {
+    return (ctx, partition, members) -> {
+      List<ActorRef<EntityActor.Command>> refs = new ArrayList<>(members.length);
+      for (int slot = 0; slot < members.length; slot++) {
+        int id = members[slot];
+        EntityRuntime rt =
+            new EntityRuntime(
+                id, sim.createEntity(id), options.seed(), sim.lookahead(), sim::entityName, filter, sim.faults());
+        refs.add(ctx.spawn(EntityActor.create(rt, slot, ctx.getSelf()), "e" + id));
+      }
+      return refs;
+    };
+  }
+
+  public static Config config(int threads) {
+    return ConfigFactory.parseString(
+            "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = " + threads + "\n"
+                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = " + threads + "\n"
+                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor = 1.0\n"
+                + "pekko.actor.default-dispatcher.throughput = 64\n"
+                + "pekko.actor.provider = local\n"
+                + "pekko.loglevel = WARNING\n"
+                + "pekko.log-dead-letters = off\n"
+                + "pekko.log-dead-letters-during-shutdown = off\n"
+                + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
+                + "pekko.jvm-shutdown-hooks = off\n")
+        .withFallback(ConfigFactory.load());
+  }
+
+  static Duration timeout() {
+    return Duration.ofMinutes(30);
+  }
+}

@@ -1,0 +1,238 @@
+package org.kernsim.engine.actor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.kernsim.engine.EndReason;
+import org.kernsim.engine.Metrics;
+import org.kernsim.engine.Observation;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.Simulation;
+import org.kernsim.engine.TraceHash;
+import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.engine.TraceRecord;
+
+/**
+ * Agrees the windows of a run: after every partition reported window {@code k}, the next window
+ * starts at the earliest pending event anywhere (idle stretches are skipped) and spans the
+ * lookahead. It merges the partitions' records into the canonical stream for the checkers and the
+ * trace observers, and decides when the run ends.
+ */
+public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
+
+  /** Starts the run once the partitions exist. */
+  public record Begin(List<ActorRef<PartitionCommand>> partitions)
+      implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {}
+
+  /** The run cannot complete (for example a node left); {@code detail} says why. */
+  public record Fail(String detail)
+      implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {}
+
+  /** How the run ended when it did not produce a result. */
+  public static final class RunFailed extends RuntimeException {
+    private final long lastCompletedWindow;
+    private final long lastCompletedNanos;
+
+    public RunFailed(String message, long lastCompletedWindow, long lastCompletedNanos) {
+      super(message);
+      this.lastCompletedWindow = lastCompletedWindow;
+      this.lastCompletedNanos = lastCompletedNanos;
+    }
+
+    public long lastCompletedWindow() {
+      return lastCompletedWindow;
+    }
+
+    public long lastCompletedNanos() {
+      return lastCompletedNanos;
+    }
+  }
+
+  private final Simulation sim;
+  private final RunOptions options;
+  private final CompletableFuture<RunResult> result;
+  private final Observation obs;
+  private final long lookahead;
+  private final long wallStart = System.nanoTime(); // reported only; the model never sees it
+
+  private List<ActorRef<PartitionCommand>> partitions;
+  private int ready;
+  private long window;
+  private long windowEnd;
+  private int reports;
+  private CoordinatorCommand.WindowDone[] done;
+  private long lastTime;
+  private long events;
+  private long completedWindows = -1;
+  private long completedEnd;
+  private EndReason reason;
+  private int collected;
+  private final TraceHash hash = new TraceHash();
+  private final Metrics metrics = new Metrics();
+
+  public static Behavior<CoordinatorCommand> create(
+      Simulation sim, RunOptions options, CompletableFuture<RunResult> result) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, sim, options, result));
+  }
+
+  private Coordinator(
+      ActorContext<CoordinatorCommand> ctx,
+      Simulation sim,
+      RunOptions options,
+      CompletableFuture<RunResult> result) {
+    super(ctx);
+    this.sim = sim;
+    this.options = options;
+    this.result = result;
+    this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
+    this.lookahead = sim.lookahead();
+  }
+
+  /** The record filter the entities must apply for this run's checkers and observers. */
+  public static org.kernsim.engine.RecordFilter filterFor(Simulation sim, RunOptions options) {
+    return new Observation(sim.checkers(), options.observers(), sim::entityName)
+        .filter(options.recordAll());
+  }
+
+  @Override
+  public Receive<CoordinatorCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(CoordinatorCommand.WindowDone.class, this::onWindowDone)
+        .onMessage(Begin.class, this::onBegin)
+        .onMessage(CoordinatorCommand.PartitionReady.class, this::onReady)
+        .onMessage(CoordinatorCommand.PartitionCollected.class, this::onCollected)
+        .onMessage(CoordinatorCommand.PartitionFailed.class, f -> fail("partition " + f.partition() + ": " + f.reason()))
+        .onMessage(Fail.class, f -> fail(f.detail()))
+        .build();
+  }
+
+  private Behavior<CoordinatorCommand> onBegin(Begin b) {
+    partitions = b.partitions();
+    done = new CoordinatorCommand.WindowDone[partitions.size()];
+    PartitionCommand.Peers peers = new PartitionCommand.Peers(partitions, getContext().getSelf());
+    for (ActorRef<PartitionCommand> p : partitions) p.tell(peers);
+    return this;
+  }
+
+  private Behavior<CoordinatorCommand> onReady(CoordinatorCommand.PartitionReady r) {
+    if (++ready == partitions.size()) {
+      window = 0;
+      windowEnd = 0;
+      startWindow(0, 0, 0, new int[partitions.size()]);
+    }
+    return this;
+  }
+
+  private void startWindow(long k, long start, long end, int[] expected) {
+    window = k;
+    windowEnd = end;
+    reports = 0;
+    for (int p = 0; p < partitions.size(); p++) {
+      partitions.get(p).tell(new PartitionCommand.StartWindow(k, start, end, expected[p]));
+    }
+  }
+
+  private Behavior<CoordinatorCommand> onWindowDone(CoordinatorCommand.WindowDone d) {
+    if (d.window() != window) {
+      return fail("partition " + d.partition() + " reported window " + d.window() + " during " + window);
+    }
+    done[d.partition()] = d;
+    if (++reports < partitions.size()) return this;
+
+    // every partition finished this window: merge, observe, decide
+    mergeRecords();
+    long next = Long.MAX_VALUE;
+    int[] expected = new int[partitions.size()];
+    for (CoordinatorCommand.WindowDone w : done) {
+      next = Math.min(next, Math.min(w.localMin(), w.sentMin()));
+      for (int p = 0; p < expected.length; p++) expected[p] += w.batchesTo()[p];
+      if (w.lastTime() > lastTime) lastTime = w.lastTime();
+      events += w.delivered();
+    }
+    if (window > 0) obs.windowCompleted(windowEnd);
+    completedWindows = window;
+    completedEnd = windowEnd;
+    if (options.stopAtFirstViolation() && obs.violated()) return end(EndReason.VIOLATION);
+    if (next == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
+    if (next >= options.until()) return end(EndReason.LIMIT);
+    long end = Math.min(saturatedAdd(next, lookahead), options.until());
+    startWindow(window + 1, next, end, expected);
+    return this;
+  }
+
+  private void mergeRecords() {
+    int total = 0;
+    for (CoordinatorCommand.WindowDone w : done) total += w.records().size();
+    if (total == 0) return;
+    int n = done.length;
+    int[] pos = new int[n];
+    for (int i = 0; i < total; i++) {
+      int best = -1;
+      TraceRecord bestRec = null;
+      for (int p = 0; p < n; p++) {
+        List<TraceRecord> l = done[p].records();
+        if (pos[p] < l.size()) {
+          TraceRecord r = l.get(pos[p]);
+          if (bestRec == null || TraceRecord.compare(r, bestRec) < 0) {
+            best = p;
+            bestRec = r;
+          }
+        }
+      }
+      pos[best]++;
+      obs.accept(bestRec);
+    }
+  }
+
+  private Behavior<CoordinatorCommand> end(EndReason r) {
+    reason = r;
+    long endNanos = r == EndReason.LIMIT ? options.until() : lastTime;
+    obs.finish(endNanos, r);
+    collected = 0;
+    for (ActorRef<PartitionCommand> p : partitions) p.tell(PartitionCommand.Collect.INSTANCE);
+    return this;
+  }
+
+  private Behavior<CoordinatorCommand> onCollected(CoordinatorCommand.PartitionCollected c) {
+    hash.addAll(c.counts(), c.digests());
+    metrics.merge(Metrics.fromSnapshot(c.metrics()));
+    if (++collected < partitions.size()) return this;
+    result.complete(
+        new RunResult(
+            events,
+            Math.max(0, lastTime),
+            hash.sha256(),
+            obs.violations(),
+            sim.metrics(metrics, obs.checkers()),
+            reason,
+            Math.max(0, completedWindows),
+            (System.nanoTime() - wallStart) / 1_000_000));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<CoordinatorCommand> fail(String detail) {
+    if (partitions != null) {
+      for (ActorRef<PartitionCommand> p : partitions) p.tell(new PartitionCommand.Abort(detail));
+    }
+    result.completeExceptionally(new RunFailed(detail, completedWindows, completedEnd));
+    return Behaviors.stopped();
+  }
+
+  public long lastCompletedWindow() {
+    return completedWindows;
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long r = a + b;
+    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+  }
+}

@@ -1,0 +1,253 @@
+package org.kernsim.engine.actor;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.function.IntFunction;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.kernsim.engine.Metrics;
+import org.kernsim.engine.Placement;
+import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.Event;
+import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.engine.TraceRecord;
+
+/**
+ * A partition: holds the pending events of its entities and runs them one conservative window at
+ * a time. In a window it hands each entity that has events before the window's end its events (in
+ * canonical order), collects what the entities sent, keeps events for its own entities and sends
+ * the rest to their partitions in one batch per partition, then reports to the coordinator.
+ */
+public final class Partition extends AbstractBehavior<PartitionCommand> {
+
+  /** Creates the entity actors of a partition (children here, sharded entities in a cluster). */
+  public interface EntitySpawner {
+    List<ActorRef<EntityActor.Command>> spawn(
+        ActorContext<PartitionCommand> ctx, int partition, int[] members);
+  }
+
+  private final int index;
+  private final Placement placement;
+  private final int[] members;
+  private final List<ActorRef<EntityActor.Command>> entities;
+  private final IntFunction<String> names;
+
+  private List<ActorRef<PartitionCommand>> peers;
+  private ActorRef<CoordinatorCommand> coordinator;
+
+  private final PriorityQueue<Event> queue = new PriorityQueue<>(1024, Event::compareGlobal);
+  private final Map<Long, Integer> batchesReceived = new HashMap<>();
+  private PartitionCommand.StartWindow pendingStart;
+
+  // the window in progress
+  private long window = -1;
+  private int outstanding;
+  private List<Event>[] outboxes;
+  private final List<TraceRecord> records = new ArrayList<>();
+  private long lastTime;
+  private long delivered;
+  private final EventList[] perSlot;
+  private final int[] touched;
+
+  // collection
+  private int collectOutstanding;
+  private Map<Integer, Long> counts;
+  private Map<Integer, byte[]> digests;
+  private Metrics metrics;
+
+  public static Behavior<PartitionCommand> create(
+      int index, Placement placement, IntFunction<String> names, EntitySpawner spawner) {
+    return Behaviors.setup(ctx -> new Partition(ctx, index, placement, names, spawner));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Partition(
+      ActorContext<PartitionCommand> ctx,
+      int index,
+      Placement placement,
+      IntFunction<String> names,
+      EntitySpawner spawner) {
+    super(ctx);
+    this.index = index;
+    this.placement = placement;
+    this.names = names;
+    this.members = placement.members(index);
+    this.entities = spawner.spawn(ctx, index, members);
+    this.perSlot = new EventList[members.length];
+    this.touched = new int[members.length];
+    this.outboxes = new List[placement.partitions()];
+  }
+
+  @Override
+  public Receive<PartitionCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(EntityActor.EntityDone.class, this::onEntityDone)
+        .onMessage(PartitionCommand.Batch.class, this::onBatch)
+        .onMessage(PartitionCommand.StartWindow.class, this::onStartWindow)
+        .onMessage(PartitionCommand.Peers.class, this::onPeers)
+        .onMessage(EntityActor.EntityCollected.class, this::onEntityCollected)
+        .onMessage(EntityActor.EntityFailed.class, this::onEntityFailed)
+        .onMessageEquals(PartitionCommand.Collect.INSTANCE, this::onCollect)
+        .onMessage(PartitionCommand.Abort.class, m -> Behaviors.stopped())
+        .build();
+  }
+
+  private Behavior<PartitionCommand> onPeers(PartitionCommand.Peers m) {
+    peers = m.partitions();
+    coordinator = m.coordinator();
+    coordinator.tell(new CoordinatorCommand.PartitionReady(index, members.length));
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
+    queue.addAll(b.events());
+    batchesReceived.merge(b.window(), 1, Integer::sum);
+    maybeBegin();
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onStartWindow(PartitionCommand.StartWindow m) {
+    pendingStart = m;
+    maybeBegin();
+    return this;
+  }
+
+  private void maybeBegin() {
+    PartitionCommand.StartWindow m = pendingStart;
+    if (m == null) return;
+    int have = batchesReceived.getOrDefault(m.window() - 1, 0);
+    if (have < m.expectedBatches()) return;
+    pendingStart = null;
+    batchesReceived.remove(m.window() - 1);
+    begin(m);
+  }
+
+  private void begin(PartitionCommand.StartWindow m) {
+    window = m.window();
+    lastTime = -1;
+    delivered = 0;
+    outstanding = 0;
+    if (window == 0) {
+      EntityActor.StartEntity start = new EntityActor.StartEntity();
+      for (ActorRef<EntityActor.Command> e : entities) e.tell(start);
+      outstanding = entities.size();
+    } else {
+      long end = m.end();
+      int nTouched = 0;
+      while (!queue.isEmpty() && queue.peek().time() < end) {
+        Event e = queue.poll();
+        int slot = placement.slotOf(e.dst());
+        EventList l = perSlot[slot];
+        if (l == null) l = perSlot[slot] = new EventList();
+        if (l.size == 0) touched[nTouched++] = slot;
+        l.add(e);
+      }
+      for (int i = 0; i < nTouched; i++) {
+        int slot = touched[i];
+        EventList l = perSlot[slot];
+        entities.get(slot).tell(new EntityActor.RunWindow(l.take(), l.size, end));
+        l.size = 0;
+      }
+      outstanding = nTouched;
+    }
+    if (outstanding == 0) finishWindow();
+  }
+
+  private Behavior<PartitionCommand> onEntityDone(EntityActor.EntityDone d) {
+    for (Event e : d.out()) {
+      int p = placement.partitionOf(e.dst());
+      if (p == index) {
+        queue.add(e);
+      } else {
+        List<Event> box = outboxes[p];
+        if (box == null) box = outboxes[p] = new ArrayList<>();
+        box.add(e);
+      }
+    }
+    if (!d.records().isEmpty()) records.addAll(d.records());
+    if (d.lastTime() > lastTime) lastTime = d.lastTime();
+    delivered += d.delivered();
+    if (--outstanding == 0) finishWindow();
+    return this;
+  }
+
+  private void finishWindow() {
+    int[] batchesTo = new int[placement.partitions()];
+    long sentMin = Long.MAX_VALUE;
+    for (int p = 0; p < outboxes.length; p++) {
+      List<Event> box = outboxes[p];
+      if (box == null || box.isEmpty()) continue;
+      for (Event e : box) sentMin = Math.min(sentMin, e.time());
+      peers.get(p).tell(new PartitionCommand.Batch(window, index, box));
+      outboxes[p] = null;
+      batchesTo[p] = 1;
+    }
+    List<TraceRecord> out = List.of();
+    if (!records.isEmpty()) {
+      TraceRecord[] a = records.toArray(new TraceRecord[0]);
+      Arrays.sort(a, TraceRecord::compare);
+      out = Arrays.asList(a);
+      records.clear();
+    }
+    long localMin = queue.isEmpty() ? Long.MAX_VALUE : queue.peek().time();
+    coordinator.tell(
+        new CoordinatorCommand.WindowDone(index, window, localMin, sentMin, batchesTo, out, lastTime, delivered));
+  }
+
+  private Behavior<PartitionCommand> onEntityFailed(EntityActor.EntityFailed f) {
+    coordinator.tell(new CoordinatorCommand.PartitionFailed(index, f.reason()));
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onCollect() {
+    counts = new HashMap<>();
+    digests = new HashMap<>();
+    metrics = new Metrics();
+    collectOutstanding = entities.size();
+    EntityActor.CollectEntity c = new EntityActor.CollectEntity();
+    for (ActorRef<EntityActor.Command> e : entities) e.tell(c);
+    if (collectOutstanding == 0) sendCollected();
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onEntityCollected(EntityActor.EntityCollected c) {
+    int id = members[c.slot()];
+    if (c.delivered() > 0 && c.digest() != null) {
+      counts.put(id, c.delivered());
+      digests.put(id, c.digest());
+    }
+    metrics.merge(c.metrics());
+    if (--collectOutstanding == 0) sendCollected();
+    return this;
+  }
+
+  private void sendCollected() {
+    coordinator.tell(new CoordinatorCommand.PartitionCollected(index, counts, digests, metrics.snapshot()));
+  }
+
+  /** A growable array of events, reused across windows for one entity. */
+  static final class EventList {
+    Event[] a = new Event[4];
+    int size;
+
+    void add(Event e) {
+      if (size == a.length) a = Arrays.copyOf(a, size * 2);
+      a[size++] = e;
+    }
+
+    /** Hands the array over (the entity reads it later) and starts a fresh one. */
+    Event[] take() {
+      Event[] out = a;
+      a = new Event[Math.max(4, size)];
+      return out;
+    }
+  }
+}

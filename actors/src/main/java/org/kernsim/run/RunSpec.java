@@ -1,0 +1,47 @@
+package org.kernsim.run;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * How to run one scenario.
+ *
+ * @param scenario a file path or a built-in name, as the user wrote it
+ * @param overrides {@code key=value} settings, as given to {@code --set}
+ * @param seed the run seed
+ * @param until virtual-time limit in ns, or -1 for the scenario's {@code scenario.until}
+ * @param trace where to write the trace (JSON Lines), or null
+ * @param driver {@code actors} (Pekko, the default) or {@code sequential}
+ * @param threads dispatcher threads (and partitions) for the actor driver
+ * @param stopAtFirstViolation end the run at the first violation
+ */
+public record RunSpec(
+    String scenario,
+    List<String> overrides,
+    long seed,
+    long until,
+    Path trace,
+    String driver,
+    int threads,
+    boolean stopAtFirstViolation) {
+
+  public static RunSpec of(String scenario, long seed, List<String> overrides) {
+    return new RunSpec(scenario, List.copyOf(overrides), seed, -1, null, "actors", defaultThreads(), false);
+  }
+
+  public static int defaultThreads() {
+    return Math.max(1, Runtime.getRuntime().availableProcessors());
+  }
+
+  /** The exact command that reruns this seed. */
+  public String replayCommand() {
+    StringBuilder sb = new StringBuilder("kernsim run ").append(quote(scenario)).append(" --seed ").append(Long.toUnsignedString(seed));
+    for (String o : overrides) sb.append(" --set ").append(quote(o));
+    if (until >= 0) sb.append(" --until ").append(org.kernsim.scenario.Durations.format(until));
+    return sb.toString();
+  }
+
+  static String quote(String s) {
+    return s.matches("[A-Za-z0-9_./:=,+@%-]+") ? s : "'" + s.replace("'", "'\\''") + "'";
+  }
+}

@@ -1,0 +1,79 @@
+package org.kernsim.run;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.Simulation;
+import org.kernsim.engine.Violation;
+import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Scenario;
+import org.kernsim.scenario.Scenarios;
+import org.kernsim.trace.Timeline;
+import org.kernsim.trace.TraceFileWriter;
+
+/** Loads a scenario and runs it: the shared core of {@code kernsim run} and the tests. */
+public final class Runner {
+  private Runner() {}
+
+  /** A finished run and the scenario it ran. */
+  public record Outcome(Scenario scenario, RunSpec spec, RunResult result) {
+    public Map<String, Object> json() {
+      return RunJson.of(scenario, spec, result);
+    }
+  }
+
+  public static Outcome run(RunSpec spec) {
+    Scenario scenario = Scenarios.load(spec.scenario(), spec.overrides());
+    Simulation sim = scenario.build();
+    long until = spec.until() >= 0 ? spec.until() : scenario.until();
+    RunOptions options =
+        new RunOptions(spec.seed(), until, spec.stopAtFirstViolation(), false, List.of());
+    TraceFileWriter writer = null;
+    if (spec.trace() != null) {
+      writer = new TraceFileWriter(spec.trace(), sim::entityName, header(scenario, spec));
+      options = options.withObserver(writer);
+    }
+    RunResult result;
+    try {
+      result = drive(sim, options, spec.driver(), spec.threads());
+    } catch (RuntimeException e) {
+      if (writer != null) writer.abandon();
+      throw e;
+    }
+    return new Outcome(scenario, spec, result);
+  }
+
+  static RunResult drive(Simulation sim, RunOptions options, String driver, int threads) {
+    return switch (driver) {
+      case "actors" -> ActorDriver.run(sim, options, threads);
+      case "sequential" -> SequentialDriver.run(sim, options);
+      default -> throw new BadInputException("--driver " + driver + ": expected actors or sequential");
+    };
+  }
+
+  /**
+   * Reruns a seed on one thread with every record kept and renders its first violation as a
+   * timeline (the run is deterministic, so the rerun is the same run).
+   */
+  public static String timeline(Scenario scenario, RunSpec spec, Violation violation) {
+    Simulation sim = scenario.build();
+    long until = spec.until() >= 0 ? spec.until() : scenario.until();
+    Timeline.Collector collector = new Timeline.Collector(200_000);
+    RunOptions options = new RunOptions(spec.seed(), until, true, true, List.of(collector));
+    SequentialDriver.run(sim, options);
+    return Timeline.render(collector.records(), sim.timeline(), violation, 30);
+  }
+
+  static Map<String, Object> header(Scenario scenario, RunSpec spec) {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("scenario", scenario.name());
+    h.put("seed", spec.seed());
+    h.put("settings", scenario.settings().effective());
+    h.put("replay", spec.replayCommand());
+    return h;
+  }
+}

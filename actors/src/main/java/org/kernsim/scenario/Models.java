@@ -1,0 +1,24 @@
+package org.kernsim.scenario;
+
+import java.util.List;
+import org.kernsim.actors.phold.PholdModel;
+
+/** The models kernsim knows, by {@code scenario.model} name. */
+public final class Models {
+  private Models() {}
+
+  private static final List<ModelFactory> ALL = List.of(new PholdModel());
+
+  public static List<ModelFactory> all() {
+    return ALL;
+  }
+
+  public static List<String> names() {
+    return ALL.stream().map(ModelFactory::name).toList();
+  }
+
+  public static ModelFactory find(String name) {
+    for (ModelFactory m : ALL) if (m.name().equals(name)) return m;
+    return null;
+  }
+}

@@ -1,0 +1,247 @@
+package org.kernsim.scenario;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigSyntax;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Loads scenarios: HOCON files (or the built-ins under {@code scenarios/} in the jar), checked
+ * strictly against the model's settings, then {@code --set key=value} overrides with the same
+ * keys. Every problem is a {@link BadInputException} naming the file, line and key.
+ */
+public final class Scenarios {
+  private Scenarios() {}
+
+  /** The built-in scenario names, from {@code scenarios/index.txt} in the jar. */
+  public static List<String> builtins() {
+    try (InputStream in = Scenarios.class.getResourceAsStream("/scenarios/index.txt")) {
+      if (in == null) return List.of();
+      List<String> out = new ArrayList<>();
+      for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+        line = line.trim();
+        if (!line.isEmpty() && !line.startsWith("#")) out.add(line);
+      }
+      return out;
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  static List<Setting> common() {
+    return List.of(
+        Setting.text("scenario.name", "unnamed", "The scenario's name, as reported in the run JSON."),
+        Setting.text("scenario.model", "", "Which model the scenario runs: " + String.join(", ", Models.names()) + "."),
+        Setting.text("scenario.description", "", "What the scenario shows."),
+        Setting.duration(
+            "scenario.until",
+            Duration.ofNanos(1),
+            null,
+            Duration.ofSeconds(1),
+            "Virtual-time limit of a run; --until overrides it."));
+  }
+
+  /**
+   * Loads {@code nameOrPath} (a file path, or the name of a built-in), then applies {@code
+   * overrides} ({@code key=value} strings, as given to {@code --set}).
+   */
+  public static Scenario load(String nameOrPath, List<String> overrides) {
+    File file = new File(nameOrPath);
+    Config config;
+    String source;
+    if (file.isFile()) {
+      source = file.getPath();
+      config = parse(file);
+    } else if (file.exists()) {
+      throw new BadInputException("scenario " + nameOrPath + ": not a regular file");
+    } else if (isBuiltin(nameOrPath)) {
+      source = "builtin:" + nameOrPath;
+      config = parseBuiltin(nameOrPath);
+    } else {
+      throw new BadInputException(
+          "scenario '" + nameOrPath + "' not found: no such file, and not a built-in (built-ins: "
+              + String.join(", ", builtins()) + ")");
+    }
+    return fromConfig(config, source, overrides);
+  }
+
+  private static boolean isBuiltin(String name) {
+    return name.matches("[A-Za-z0-9._-]+") && Scenarios.class.getResource("/scenarios/" + name + ".conf") != null;
+  }
+
+  private static Config parse(File file) {
+    try {
+      return ConfigFactory.parseFile(
+              file, ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF))
+          .resolve();
+    } catch (ConfigException e) {
+      throw new BadInputException("scenario " + file.getPath() + ": " + clean(e, file.getName()));
+    }
+  }
+
+  private static Config parseBuiltin(String name) {
+    try {
+      return ConfigFactory.parseResources(
+              Scenarios.class,
+              "/scenarios/" + name + ".conf",
+              ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF))
+          .resolve();
+    } catch (ConfigException e) {
+      throw new BadInputException("built-in scenario " + name + ": " + clean(e, name + ".conf"));
+    }
+  }
+
+  /** Typesafe Config messages repeat the origin; keep "line N: what". */
+  private static String clean(ConfigException e, String fileName) {
+    String msg = e.getMessage();
+    int cut = msg.indexOf(fileName + ": ");
+    if (cut >= 0) msg = msg.substring(cut + fileName.length() + 2);
+    return msg.replaceAll("\\s+", " ").trim();
+  }
+
+  static Scenario fromConfig(Config config, String source, List<String> overrides) {
+    String where = source.startsWith("builtin:") ? "built-in scenario " + source.substring(8) : "scenario " + source;
+    if (!config.hasPath("scenario.model")) {
+      throw new BadInputException(where + ": missing key scenario.model (one of " + String.join(", ", Models.names()) + ")");
+    }
+    String modelName;
+    try {
+      modelName = config.getString("scenario.model");
+    } catch (ConfigException e) {
+      throw new BadInputException(where + ": scenario.model must be a string (one of " + String.join(", ", Models.names()) + ")");
+    }
+    ModelFactory model = Models.find(modelName);
+    if (model == null) {
+      throw new BadInputException(
+          where + ", line " + config.getValue("scenario.model").origin().lineNumber()
+              + ": unknown model '" + modelName + "' (one of " + String.join(", ", Models.names()) + ")");
+    }
+    Map<String, Setting> schema = schema(model);
+    Map<String, Object> values = defaults(schema);
+    for (Map.Entry<String, ConfigValue> e : config.entrySet()) {
+      String key = e.getKey();
+      ConfigValue v = e.getValue();
+      String at = where + ", line " + v.origin().lineNumber();
+      Setting s = schema.get(key);
+      if (s == null) throw new BadInputException(at + ": unknown key '" + key + "'" + suggest(key, schema));
+      values.put(key, parseValue(s, v, at));
+    }
+    if (!values.containsKey("scenario.name") || "unnamed".equals(values.get("scenario.name"))) {
+      String n = source.startsWith("builtin:") ? source.substring(8) : new File(source).getName().replaceFirst("\\.conf$", "");
+      values.put("scenario.name", n);
+    }
+    applyOverrides(schema, values, overrides);
+    Settings settings = new Settings(schema, values);
+    return new Scenario((String) values.get("scenario.name"), source, model, settings);
+  }
+
+  /** A scenario made from defaults and {@code key -> value} text overrides (no file). */
+  public static Scenario fromMap(ModelFactory model, Map<String, String> overrides) {
+    Map<String, Setting> schema = schema(model);
+    Map<String, Object> values = defaults(schema);
+    values.put("scenario.model", model.name());
+    List<String> sets = new ArrayList<>();
+    overrides.forEach((k, v) -> sets.add(k + "=" + v));
+    applyOverrides(schema, values, sets);
+    if ("unnamed".equals(values.get("scenario.name"))) values.put("scenario.name", model.name());
+    return new Scenario((String) values.get("scenario.name"), "settings", model, new Settings(schema, values));
+  }
+
+  private static void applyOverrides(Map<String, Setting> schema, Map<String, Object> values, List<String> overrides) {
+    for (String o : overrides) {
+      int eq = o.indexOf('=');
+      if (eq <= 0) throw new BadInputException("--set " + o + ": expected key=value");
+      String key = o.substring(0, eq).trim();
+      String text = o.substring(eq + 1).trim();
+      Setting s = schema.get(key);
+      if (s == null) throw new BadInputException("--set " + key + ": unknown key" + suggest(key, schema));
+      if (key.equals("scenario.model")) {
+        if (!text.equals(values.get(key))) {
+          throw new BadInputException("--set scenario.model: the model is fixed by the scenario (" + values.get(key) + ")");
+        }
+        continue;
+      }
+      values.put(key, parseValue(s, overrideValue(text), "--set " + key + "=" + text));
+    }
+  }
+
+  private static ConfigValue overrideValue(String text) {
+    try {
+      Config c = ConfigFactory.parseString("v = " + text);
+      if (c.hasPath("v") && c.root().size() == 1) return c.getValue("v");
+    } catch (ConfigException e) {
+      // not a HOCON value (for example claim+deferred-wake): take it as a string
+    }
+    return ConfigValueFactory.fromAnyRef(text);
+  }
+
+  private static Object parseValue(Setting s, ConfigValue v, String at) {
+    try {
+      return s.parse(v);
+    } catch (IllegalArgumentException ex) {
+      Object shown = v.unwrapped();
+      throw new BadInputException(at + ": bad value '" + shown + "' for " + s.key() + ": " + ex.getMessage());
+    }
+  }
+
+  private static Map<String, Setting> schema(ModelFactory model) {
+    Map<String, Setting> schema = new LinkedHashMap<>();
+    for (Setting s : common()) schema.put(s.key(), s);
+    for (Setting s : model.settings()) {
+      if (schema.put(s.key(), s) != null && !s.key().equals("scenario.until")) {
+        throw new IllegalStateException("duplicate setting " + s.key() + " in model " + model.name());
+      }
+    }
+    return schema;
+  }
+
+  private static Map<String, Object> defaults(Map<String, Setting> schema) {
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Setting s : schema.values()) values.put(s.key(), s.defaultValue());
+    return values;
+  }
+
+  static String suggest(String key, Map<String, Setting> schema) {
+    String best = null;
+    int bestD = Integer.MAX_VALUE;
+    for (String k : new TreeSet<>(schema.keySet())) {
+      int d = distance(key, k);
+      if (d < bestD) {
+        bestD = d;
+        best = k;
+      }
+    }
+    if (best != null && bestD <= Math.max(2, key.length() / 4)) return " (did you mean " + best + "?)";
+    return " ('kernsim settings MODEL' lists the keys)";
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) prev[j] = j;
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int c = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + c);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

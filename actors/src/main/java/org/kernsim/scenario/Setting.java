@@ -1,0 +1,197 @@
+package org.kernsim.scenario;
+
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One scenario setting: its key (as written in a scenario file and in {@code --set key=value}),
+ * its type and range, its default and what it means.
+ */
+public sealed interface Setting
+    permits Setting.IntSetting,
+        Setting.DoubleSetting,
+        Setting.BoolSetting,
+        Setting.ChoiceSetting,
+        Setting.DurationSetting,
+        Setting.TextSetting {
+
+  String key();
+
+  String description();
+
+  Object defaultValue();
+
+  /** Converts and checks a HOCON value; throws {@link IllegalArgumentException} with the reason. */
+  Object parse(ConfigValue value);
+
+  /** How the value is shown in the run JSON's {@code settings}. */
+  default Object display(Object value) {
+    return value;
+  }
+
+  /** A short form of the type and range, for messages and {@code kernsim settings}. */
+  String expected();
+
+  record IntSetting(String key, long min, long max, Long defaultValue, String description)
+      implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      Object raw = v.unwrapped();
+      long n;
+      if (v.valueType() == ConfigValueType.NUMBER && raw instanceof Number num) {
+        if (num instanceof Double d && d != Math.rint(d)) throw new IllegalArgumentException("expected an integer");
+        n = num.longValue();
+      } else if (v.valueType() == ConfigValueType.STRING) {
+        try {
+          n = Long.parseLong(((String) raw).trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("expected an integer");
+        }
+      } else {
+        throw new IllegalArgumentException("expected an integer");
+      }
+      if (n < min || n > max) throw new IllegalArgumentException("out of range " + expected());
+      return n;
+    }
+
+    @Override
+    public String expected() {
+      return "integer in [" + min + ", " + (max == Long.MAX_VALUE ? "inf" : max) + "]";
+    }
+  }
+
+  record DoubleSetting(String key, double min, double max, Double defaultValue, String description)
+      implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      double d;
+      if (v.valueType() == ConfigValueType.NUMBER) {
+        d = ((Number) v.unwrapped()).doubleValue();
+      } else if (v.valueType() == ConfigValueType.STRING) {
+        try {
+          d = Double.parseDouble(((String) v.unwrapped()).trim());
+        } catch (NumberFormatException e) {
+          throw new IllegalArgumentException("expected a number");
+        }
+      } else {
+        throw new IllegalArgumentException("expected a number");
+      }
+      if (!(d >= min && d <= max)) throw new IllegalArgumentException("out of range " + expected());
+      return d;
+    }
+
+    @Override
+    public String expected() {
+      return "number in [" + min + ", " + max + "]";
+    }
+  }
+
+  record BoolSetting(String key, Boolean defaultValue, String description) implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      if (v.valueType() == ConfigValueType.BOOLEAN) return v.unwrapped();
+      if (v.valueType() == ConfigValueType.STRING) {
+        String s = ((String) v.unwrapped()).trim().toLowerCase(Locale.ROOT);
+        if (s.equals("true") || s.equals("on") || s.equals("yes")) return true;
+        if (s.equals("false") || s.equals("off") || s.equals("no")) return false;
+      }
+      throw new IllegalArgumentException("expected true or false");
+    }
+
+    @Override
+    public String expected() {
+      return "true or false";
+    }
+  }
+
+  record ChoiceSetting(String key, List<String> choices, String defaultValue, String description)
+      implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      if (v.valueType() != ConfigValueType.STRING) throw new IllegalArgumentException("expected one of " + choices);
+      String s = ((String) v.unwrapped()).trim();
+      if (!choices.contains(s)) throw new IllegalArgumentException("expected one of " + String.join(", ", choices));
+      return s;
+    }
+
+    @Override
+    public String expected() {
+      return "one of " + String.join(", ", choices);
+    }
+  }
+
+  /** A duration, written as in HOCON ({@code 300s}, {@code 5ms}, {@code 2us}); held in ns. */
+  record DurationSetting(String key, long minNanos, long maxNanos, Long defaultValue, String description)
+      implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      long nanos;
+      if (v.valueType() == ConfigValueType.STRING || v.valueType() == ConfigValueType.NUMBER) {
+        try {
+          nanos = Durations.parse(String.valueOf(v.unwrapped()));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("expected a duration such as 300s, 5ms, 2us or 800ns");
+        }
+      } else {
+        throw new IllegalArgumentException("expected a duration such as 300s, 5ms, 2us or 800ns");
+      }
+      if (nanos < minNanos || nanos > maxNanos) {
+        throw new IllegalArgumentException("out of range " + expected());
+      }
+      return nanos;
+    }
+
+    @Override
+    public Object display(Object value) {
+      return Durations.format((Long) value);
+    }
+
+    @Override
+    public String expected() {
+      return "duration in [" + Durations.format(minNanos) + ", "
+          + (maxNanos == Long.MAX_VALUE ? "inf" : Durations.format(maxNanos)) + "]";
+    }
+  }
+
+  record TextSetting(String key, String defaultValue, String description) implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      if (v.valueType() == ConfigValueType.STRING
+          || v.valueType() == ConfigValueType.NUMBER
+          || v.valueType() == ConfigValueType.BOOLEAN) return String.valueOf(v.unwrapped());
+      throw new IllegalArgumentException("expected a string");
+    }
+
+    @Override
+    public String expected() {
+      return "a string";
+    }
+  }
+
+  static Setting integer(String key, long min, long max, long def, String description) {
+    return new IntSetting(key, min, max, def, description);
+  }
+
+  static Setting number(String key, double min, double max, double def, String description) {
+    return new DoubleSetting(key, min, max, def, description);
+  }
+
+  static Setting bool(String key, boolean def, String description) {
+    return new BoolSetting(key, def, description);
+  }
+
+  static Setting choice(String key, List<String> choices, String def, String description) {
+    return new ChoiceSetting(key, List.copyOf(choices), def, description);
+  }
+
+  static Setting duration(String key, Duration min, Duration max, Duration def, String description) {
+    return new DurationSetting(key, min.toNanos(), max == null ? Long.MAX_VALUE : max.toNanos(), def.toNanos(), description);
+  }
+
+  static Setting text(String key, String def, String description) {
+    return new TextSetting(key, def, description);
+  }
+}

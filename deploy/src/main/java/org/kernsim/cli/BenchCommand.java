@@ -1,0 +1,71 @@
+package org.kernsim.cli;
+
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.kernsim.bench.PholdBench;
+import org.kernsim.run.RunSpec;
+import org.kernsim.scenario.BadInputException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmarks. 'bench phold': PHOLD on the actor engine against raw Pekko typed tell",
+      "with the same traffic in the same process; prints both rates and their ratio."
+    })
+final class BenchCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "BENCHMARK", description = "phold")
+  String benchmark;
+
+  @Option(names = "--entities", paramLabel = "N", defaultValue = "10000", description = "Entities (default: ${DEFAULT-VALUE}).")
+  int entities;
+
+  @Option(names = "--events", paramLabel = "M", defaultValue = "4000000", description = "Events per run, approximately (default: ${DEFAULT-VALUE}).")
+  long events;
+
+  @Option(names = "--population", paramLabel = "J", defaultValue = "16", description = "Events in flight per entity (default: ${DEFAULT-VALUE}).")
+  int population;
+
+  @Option(names = "--threads", paramLabel = "T", description = "Dispatcher threads (default: cores).")
+  Integer threads;
+
+  @Option(names = "--repeat", paramLabel = "R", defaultValue = "3", description = "Measured repetitions; medians are reported (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
+  @Option(names = "--warmup", paramLabel = "W", defaultValue = "1", description = "Unmeasured warm-up repetitions (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--json", description = "Print one JSON object on stdout.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    if (!benchmark.equals("phold")) throw new BadInputException("unknown benchmark '" + benchmark + "' (available: phold)");
+    if (entities < 1) throw new BadInputException("--entities " + entities + ": must be >= 1");
+    if (population < 1) throw new BadInputException("--population " + population + ": must be >= 1");
+    if (events < (long) entities * population) {
+      throw new BadInputException("--events " + events + ": must be at least entities x population (" + (long) entities * population + ")");
+    }
+    if (repeat < 1 || warmup < 0) throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
+    int t = threads == null ? RunSpec.defaultThreads() : threads;
+    if (t < 1) throw new BadInputException("--threads " + t + ": must be >= 1");
+    Map<String, Object> r = PholdBench.run(new PholdBench.Config(entities, events, population, t, repeat, warmup, seed));
+    if (json) {
+      System.out.println(Json.write(r));
+    } else {
+      System.out.printf("PHOLD: %s entities, population %s, %s events, %s threads%n", r.get("entities"), r.get("population"), r.get("events"), r.get("threads"));
+      System.out.printf("  engine (actors)   %,d events/s%n", (Long) r.get("eventsPerSecond"));
+      System.out.printf("  raw Pekko tell    %,d messages/s%n", (Long) r.get("pekkoTellPerSecond"));
+      System.out.printf("  ratio             %s%n", r.get("ratio"));
+      System.out.printf("  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,113 @@
+package org.kernsim.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.kernsim.run.Explorer;
+import org.kernsim.run.RunSpec;
+import org.kernsim.run.Runner;
+import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Scenarios;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "explore",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a scenario over many seeds in parallel on all cores and report which invariants fired.",
+      "Exit codes: 0 no violation, 2 bad input, 3 some seed violated an invariant."
+    })
+final class ExploreCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "A scenario file, or a built-in name.")
+  String scenario;
+
+  @Option(names = "--seeds", paramLabel = "A..B", required = true, description = "Seed range, inclusive (e.g. 1..10000), or one seed.")
+  String seeds;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting (repeatable).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit per seed (default: scenario.until).")
+  String until;
+
+  @Option(names = "--json", description = "Print one JSON object on stdout.")
+  boolean json;
+
+  @Option(names = "--stop-at-first", description = "Stop launching seeds once one violates.")
+  boolean stopAtFirst;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Seeds run in parallel (default: cores).")
+  Integer threads;
+
+  @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
+  boolean noTimeline;
+
+  @Override
+  public Integer call() {
+    long[] range = parseSeeds(seeds);
+    long untilNanos = RunCommand.parseUntil(until);
+    if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    Scenarios.load(scenario, sets); // bad input fails here, before any work
+    int n = threads == null ? RunSpec.defaultThreads() : threads;
+    long total = range[1] - range[0] + 1;
+    Explorer.Report report;
+    boolean showProgress = System.console() != null && !json;
+    if (showProgress) {
+      try (ProgressBar pb = new ProgressBarBuilder().setTaskName("seeds").setInitialMax(total)
+          .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+        report = Explorer.explore(scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, pb::stepTo);
+      }
+    } else {
+      report = Explorer.explore(scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
+    }
+    if (json) {
+      System.out.println(Json.write(report.json()));
+    } else {
+      System.out.printf("scenario %s, seeds %d..%d: %d run, %d violating, %.1f schedules/s, wall %d ms%n",
+          report.scenario(), range[0], range[1], report.seedsRun(), report.violatingSeeds().size(),
+          report.schedulesPerSecond(), report.wallMillis());
+      if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
+      for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet()) {
+        System.out.printf("  %-28s fired on %d seeds%n", e.getKey(), e.getValue());
+      }
+    }
+    if (report.firstViolation() != null) {
+      var out = json ? System.err : System.out;
+      out.printf("%nfirst violation: seed %d, %s: %s%n", report.firstViolationSeed(), report.firstViolation().checker(),
+          report.firstViolation().message());
+      if (!noTimeline) {
+        RunSpec spec = new RunSpec(scenario, sets, report.firstViolationSeed(), untilNanos, null, "sequential", 1, false);
+        out.println(Runner.timeline(Scenarios.load(scenario, sets), spec, report.firstViolation()));
+      }
+      out.println("replay: " + report.replay());
+      return ExitCodes.VIOLATION;
+    }
+    return ExitCodes.OK;
+  }
+
+  static long[] parseSeeds(String s) {
+    try {
+      String t = s.trim();
+      int dots = t.indexOf("..");
+      long a;
+      long b;
+      if (dots < 0) {
+        a = b = Long.parseLong(t);
+      } else {
+        a = Long.parseLong(t.substring(0, dots).trim());
+        b = Long.parseLong(t.substring(dots + 2).trim());
+      }
+      if (a < 0 || b < a) throw new NumberFormatException();
+      return new long[] {a, b};
+    } catch (NumberFormatException e) {
+      throw new BadInputException("--seeds " + s + ": expected A..B with 0 <= A <= B (e.g. 1..10000)");
+    }
+  }
+}

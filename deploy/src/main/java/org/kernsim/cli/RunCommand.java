@@ -1,0 +1,129 @@
+package org.kernsim.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.Violation;
+import org.kernsim.run.RunSpec;
+import org.kernsim.run.Runner;
+import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Durations;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run one scenario for one seed and print a summary (or --json).",
+      "Exit codes: 0 ok, 1 internal error, 2 bad input, 3 an invariant was violated."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "A scenario file, or a built-in name (see 'kernsim scenarios').")
+  String scenario;
+
+  @Option(names = "--seed", paramLabel = "N", description = "Run seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  long seed;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting (repeatable); same keys as the scenario file.")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit (e.g. 400s, 20ms); default: the scenario's scenario.until.")
+  String until;
+
+  @Option(names = "--trace", paramLabel = "FILE", description = "Write every delivered message and note as JSON Lines (.gz to compress).")
+  Path trace;
+
+  @Option(names = "--json", description = "Print one JSON object on stdout.")
+  boolean json;
+
+  @Option(names = "--driver", paramLabel = "DRIVER", description = "actors (Pekko, default) or sequential (one thread); both give the same traceSha256.", defaultValue = "actors")
+  String driver;
+
+  @Option(names = "--threads", paramLabel = "N", description = "Dispatcher threads for the actor driver (default: cores).")
+  Integer threads;
+
+  @Option(names = "--stop-at-first-violation", description = "End the run after the window of the first violation.")
+  boolean stopAtFirst;
+
+  @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
+  boolean noTimeline;
+
+  @Override
+  public Integer call() {
+    long untilNanos = parseUntil(until);
+    checkTracePath(trace);
+    if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    RunSpec spec =
+        new RunSpec(scenario, sets, seed, untilNanos, trace, driver,
+            threads == null ? RunSpec.defaultThreads() : threads, stopAtFirst);
+    Runner.Outcome outcome = Runner.run(spec);
+    RunResult r = outcome.result();
+    if (json) {
+      System.out.println(Json.write(outcome.json()));
+    } else {
+      printSummary(outcome);
+    }
+    if (!r.violations().isEmpty()) {
+      if (!noTimeline) {
+        Violation first = r.violations().get(0);
+        (json ? System.err : System.out)
+            .println("\nTimeline of the first violation (" + first.checker() + "):\n"
+                + Runner.timeline(outcome.scenario(), spec, first));
+      }
+      (json ? System.err : System.out).println("replay: " + spec.replayCommand());
+      return ExitCodes.VIOLATION;
+    }
+    return ExitCodes.OK;
+  }
+
+  static long parseUntil(String until) {
+    if (until == null) return -1;
+    try {
+      long n = Durations.parse(until);
+      if (n < 1) throw new IllegalArgumentException();
+      return n;
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--until " + until + ": expected a duration such as 400s, 20ms or 5us");
+    }
+  }
+
+  static void checkTracePath(Path trace) {
+    if (trace == null) return;
+    Path abs = trace.toAbsolutePath();
+    Path dir = abs.getParent();
+    if (dir == null || !Files.isDirectory(dir)) throw new BadInputException("--trace " + trace + ": directory " + dir + " does not exist");
+    if (!Files.isWritable(dir)) throw new BadInputException("--trace " + trace + ": directory " + dir + " is not writable");
+    if (Files.isDirectory(abs)) throw new BadInputException("--trace " + trace + ": is a directory");
+  }
+
+  private static void printSummary(Runner.Outcome o) {
+    RunResult r = o.result();
+    System.out.printf("scenario %s (model %s), seed %s%n", o.scenario().name(), o.scenario().model().name(), Long.toUnsignedString(o.spec().seed()));
+    System.out.printf("events %d, simulated %s, %d windows, wall %d ms, ended: %s%n",
+        r.events(), Durations.pretty(r.simulatedNanos()), r.windows(), r.wallMillis(), r.endReason().json());
+    System.out.println("traceSha256 " + r.traceSha256());
+    System.out.println("metrics:");
+    for (Map.Entry<String, Object> e : r.metrics().entrySet()) System.out.println("  " + e.getKey() + " = " + e.getValue());
+    if (r.violations().isEmpty()) {
+      System.out.println("violations: none");
+    } else {
+      System.out.println("violations: " + r.violations().size());
+      int shown = 0;
+      for (Violation v : r.violations()) {
+        if (shown++ == 10) {
+          System.out.println("  ...");
+          break;
+        }
+        System.out.printf("  %s at %s on %s: %s%n", v.checker(), Durations.pretty(v.atNanos()), v.entity(), v.message());
+      }
+    }
+  }
+
+}

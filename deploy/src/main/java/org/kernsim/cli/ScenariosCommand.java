@@ -1,0 +1,19 @@
+package org.kernsim.cli;
+
+import java.util.concurrent.Callable;
+import org.kernsim.scenario.Scenario;
+import org.kernsim.scenario.Scenarios;
+import picocli.CommandLine.Command;
+
+@Command(name = "scenarios", mixinStandardHelpOptions = true, description = "List the built-in scenarios.")
+final class ScenariosCommand implements Callable<Integer> {
+  @Override
+  public Integer call() {
+    for (String name : Scenarios.builtins()) {
+      Scenario s = Scenarios.load(name, java.util.List.of());
+      String d = s.settings().text("scenario.description");
+      System.out.printf("%-28s %-10s %s%n", name, s.model().name(), d.replaceAll("\\s+", " "));
+    }
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,49 @@
+package org.kernsim.protocol.engine;
+
+import java.util.List;
+import java.util.Map;
+import org.kernsim.protocol.WireMessage;
+
+/** The protocol of the run coordinator, which agrees the windows and feeds the checkers. */
+public sealed interface CoordinatorCommand extends WireMessage
+    permits CoordinatorCommand.PartitionReady,
+        CoordinatorCommand.WindowDone,
+        CoordinatorCommand.PartitionCollected,
+        CoordinatorCommand.PartitionFailed,
+        CoordinatorCommand.Local {
+
+  /** Partition {@code partition} has its entities in place. */
+  record PartitionReady(int partition, int entities) implements CoordinatorCommand {}
+
+  /**
+   * Partition {@code partition} finished {@code window}.
+   *
+   * @param localMin earliest event it still holds ({@code Long.MAX_VALUE}: none)
+   * @param sentMin earliest event among the batches it sent to other partitions
+   * @param batchesTo for each partition, how many batches it sent there (0 or 1)
+   * @param records the window's trace records of its entities, in canonical order
+   * @param lastTime virtual time of the last event it delivered in the window (-1: none)
+   * @param delivered events delivered in the window
+   */
+  record WindowDone(
+      int partition,
+      long window,
+      long localMin,
+      long sentMin,
+      int[] batchesTo,
+      List<TraceRecord> records,
+      long lastTime,
+      long delivered)
+      implements CoordinatorCommand {}
+
+  /** The final state of a partition's entities: per-entity event counts and history digests. */
+  record PartitionCollected(
+      int partition, Map<Integer, Long> counts, Map<Integer, byte[]> digests, MetricsSnapshot metrics)
+      implements CoordinatorCommand {}
+
+  /** A partition could not continue (an entity threw: a model bug). */
+  record PartitionFailed(int partition, String reason) implements CoordinatorCommand {}
+
+  /** Messages that never leave the coordinator's node. */
+  non-sealed interface Local extends CoordinatorCommand {}
+}
