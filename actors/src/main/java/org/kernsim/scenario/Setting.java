@@ -16,6 +16,7 @@ public sealed interface Setting
         Setting.BoolSetting,
         Setting.ChoiceSetting,
         Setting.DurationSetting,
+        Setting.LatencySetting,
         Setting.TextSetting {
 
   String key();
@@ -156,6 +157,27 @@ public sealed interface Setting
     }
   }
 
+  /**
+   * A latency distribution: {@code fixed(2us)}, {@code uniform(100ns, 400ns)} or {@code
+   * lognormal(median, sigma, min, max)} such as {@code lognormal(5us, 0.8, 1us, 200us)}.
+   */
+  record LatencySetting(String key, String defaultValue, String description) implements Setting {
+    @Override
+    public Object parse(ConfigValue v) {
+      if (v.valueType() != ConfigValueType.STRING) {
+        throw new IllegalArgumentException("expected " + expected());
+      }
+      String text = ((String) v.unwrapped()).trim();
+      org.kernsim.engine.Latency l = Latencies.parse(text); // throws with the reason
+      return Latencies.format(l);
+    }
+
+    @Override
+    public String expected() {
+      return "fixed(D), uniform(MIN, MAX) or lognormal(MEDIAN, SIGMA, MIN, MAX)";
+    }
+  }
+
   record TextSetting(String key, String defaultValue, String description) implements Setting {
     @Override
     public Object parse(ConfigValue v) {
@@ -171,27 +193,32 @@ public sealed interface Setting
     }
   }
 
-  static Setting integer(String key, long min, long max, long def, String description) {
+  public static Setting integer(String key, long min, long max, long def, String description) {
     return new IntSetting(key, min, max, def, description);
   }
 
-  static Setting number(String key, double min, double max, double def, String description) {
+  public static Setting number(String key, double min, double max, double def, String description) {
     return new DoubleSetting(key, min, max, def, description);
   }
 
-  static Setting bool(String key, boolean def, String description) {
+  public static Setting bool(String key, boolean def, String description) {
     return new BoolSetting(key, def, description);
   }
 
-  static Setting choice(String key, List<String> choices, String def, String description) {
+  public static Setting choice(String key, List<String> choices, String def, String description) {
     return new ChoiceSetting(key, List.copyOf(choices), def, description);
   }
 
-  static Setting duration(String key, Duration min, Duration max, Duration def, String description) {
+  public static Setting duration(String key, Duration min, Duration max, Duration def, String description) {
     return new DurationSetting(key, min.toNanos(), max == null ? Long.MAX_VALUE : max.toNanos(), def.toNanos(), description);
   }
 
-  static Setting text(String key, String def, String description) {
+  public static Setting latency(String key, String def, String description) {
+    Latencies.parse(def);
+    return new LatencySetting(key, def, description);
+  }
+
+  public static Setting text(String key, String def, String description) {
     return new TextSetting(key, def, description);
   }
 }

@@ -49,6 +49,11 @@ public final class Settings {
     return (String) get(key);
   }
 
+  /** A latency setting, as a distribution. */
+  public org.kernsim.engine.Latency latency(String key) {
+    return Latencies.parse((String) get(key));
+  }
+
   public boolean has(String key) {
     return values.containsKey(key);
   }

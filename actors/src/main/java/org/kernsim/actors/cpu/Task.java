@@ -1,0 +1,285 @@
+package org.kernsim.actors.cpu;
+
+import org.kernsim.actors.machine.Machine;
+import org.kernsim.engine.Context;
+import org.kernsim.engine.Entity;
+import org.kernsim.protocol.cpu.CpuMessage;
+import org.kernsim.protocol.cpu.CpuNote;
+import org.kernsim.protocol.cpu.SegmentDone;
+import org.kernsim.protocol.cpu.WakeUp;
+
+/**
+ * A task (a kthread or a thread of a workload) that runs on a {@link Cpu}: the base class of
+ * every model task. It keeps the task's scheduling state and hides the CPU protocol; a subclass
+ * writes its program as a state machine whose {@link #run} continues from its own program counter
+ * whenever the task holds the CPU.
+ *
+ * <p>What a subclass can do while it runs:
+ *
+ * <ul>
+ *   <li>{@link #compute}: spend CPU time, preemptible or not; {@code run} is called again after;
+ *   <li>{@link #preemptionPoint}: give the CPU away here if a preemption is pending;
+ *   <li>{@link #sleep}: block until woken ({@code schedule()} in a sleeping state); returns false,
+ *       and the task goes on, if the wake for this sleep already arrived;
+ *   <li>{@link #exit}; {@link #quiescentState} (cond_resched / user mode).
+ * </ul>
+ *
+ * <p>Sleeps are numbered ({@link #nextEpoch}): whoever publishes that the task sleeps (under its
+ * lock) learns the number and wakes that sleep ({@link WakeUp}), so a wake is never lost and a
+ * stale wake is a no-op, as with {@code set_current_state()} / {@code try_to_wake_up()}.
+ */
+public abstract class Task implements Entity {
+
+  private enum Run {
+    SLEEPING,
+    RUNNABLE,
+    RUNNING,
+    EXITED
+  }
+
+  private static final String SEGMENT = "segment";
+
+  protected final Machine machine;
+  private int cpu;
+  private Run run = Run.SLEEPING;
+  private long dispatch = -1;
+  private long preemptFor = -1;
+  private boolean preemptPending;
+  private long epochs;
+  private long sleepEpoch;
+  private long wokenUpTo;
+  private long incarnation;
+
+  private boolean inSegment;
+  private boolean segmentPreemptible;
+  private long segmentEnd;
+  private long segmentRemaining = -1;
+  private long segmentToken;
+
+  /** A task that starts asleep in its first sleep (epoch 1), as a freshly created kthread. */
+  protected Task(Machine machine, int cpu) {
+    this.machine = machine;
+    this.cpu = cpu;
+    this.epochs = 1;
+    this.sleepEpoch = 1;
+  }
+
+  // ------------------------------------------------------------------ for subclasses
+
+  /** The task holds the CPU: continue the program. */
+  protected abstract void run(Context ctx);
+
+  /** Any message that is not part of the CPU protocol (replies, requests...). */
+  protected void onMessage(Context ctx, Object msg) {
+    throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + msg);
+  }
+
+  /** A wake reached this task after it exited (or a past incarnation of it). */
+  protected void onWakeAfterExit(Context ctx, WakeUp w) {}
+
+  /** The CPU index this task runs on. */
+  public final int cpu() {
+    return cpu;
+  }
+
+  /** Moves the task to another CPU; only while it is not on a CPU. */
+  protected final void setCpu(int cpu) {
+    if (run == Run.RUNNING || run == Run.RUNNABLE) throw new IllegalStateException("cannot migrate a runnable task");
+    this.cpu = cpu;
+  }
+
+  public final boolean isRunning() {
+    return run == Run.RUNNING;
+  }
+
+  public final boolean isRunnable() {
+    return run == Run.RUNNABLE;
+  }
+
+  public final boolean isSleeping() {
+    return run == Run.SLEEPING;
+  }
+
+  public final boolean hasExited() {
+    return run == Run.EXITED;
+  }
+
+  public final long incarnation() {
+    return incarnation;
+  }
+
+  /** The number the task's next sleep will have; tell it to whoever will wake that sleep. */
+  protected final long nextEpoch() {
+    return epochs + 1;
+  }
+
+  /** The number of the task's current (or last) sleep. */
+  protected final long sleepEpoch() {
+    return sleepEpoch;
+  }
+
+  /**
+   * A new life in this slot (a kworker created with a reused id): the task starts asleep in its
+   * first sleep; wakes meant for earlier incarnations are reported to {@link #onWakeAfterExit}.
+   */
+  protected final void reborn(long incarnation, int cpu) {
+    if (run != Run.EXITED && run != Run.SLEEPING) throw new IllegalStateException("rebirth of a live task");
+    this.incarnation = incarnation;
+    this.cpu = cpu;
+    this.run = Run.SLEEPING;
+    this.epochs = 1;
+    this.sleepEpoch = 1;
+    this.wokenUpTo = 0;
+    this.dispatch = -1;
+    this.preemptFor = -1;
+    this.preemptPending = false;
+    this.inSegment = false;
+    this.segmentRemaining = -1;
+  }
+
+  /** Makes a task that has not run yet runnable (a workload thread at time 0). */
+  protected final void startRunnable(Context ctx) {
+    if (run != Run.SLEEPING) throw new IllegalStateException("already started");
+    wake(ctx, sleepEpoch);
+  }
+
+  /** Spends {@code nanos} of CPU time; {@link #run} is called when it is done. */
+  protected final void compute(Context ctx, long nanos, boolean preemptible) {
+    requireRunning(ctx, "compute");
+    inSegment = true;
+    segmentPreemptible = preemptible;
+    startSegment(ctx, Math.max(1, nanos));
+  }
+
+  /**
+   * A preemption point: if a preemption is pending the task gives the CPU away and returns true
+   * (the caller returns; {@link #run} is called when the task runs again).
+   */
+  protected final boolean preemptionPoint(Context ctx) {
+    requireRunning(ctx, "preemptionPoint");
+    if (!preemptPending) return false;
+    release(ctx, CpuMessage.ReleaseKind.PREEMPTED);
+    return true;
+  }
+
+  /**
+   * Sleeps ({@code schedule()} in a sleeping state) in sleep number {@link #nextEpoch()}. Returns
+   * true if the task blocked (the caller returns; {@link #run} is called after the wake), false if
+   * the wake for this sleep had already arrived (the task goes on at once).
+   */
+  protected final boolean sleep(Context ctx) {
+    requireRunning(ctx, "sleep");
+    sleepEpoch = ++epochs;
+    if (wokenUpTo >= sleepEpoch) return false;
+    release(ctx, CpuMessage.ReleaseKind.BLOCK);
+    if (ctx.tracing()) ctx.trace(new CpuNote.TaskBlocked(ctx.self(), sleepEpoch));
+    return true;
+  }
+
+  /** Wakes sleep {@code epoch} of this task from inside (a reply the task was waiting for arrived). */
+  protected final void wake(Context ctx, long epoch) {
+    onWake(ctx, new WakeUp(ctx.self(), epoch, incarnation, true));
+  }
+
+  /** The task exits; it never runs again (unless {@link #reborn}). */
+  protected final void exit(Context ctx) {
+    requireRunning(ctx, "exit");
+    release(ctx, CpuMessage.ReleaseKind.EXIT);
+    if (ctx.tracing()) ctx.trace(new CpuNote.TaskExited(ctx.self()));
+  }
+
+  /** Passes an RCU-sched quiescent state without leaving the CPU (cond_resched, user mode). */
+  protected final void quiescentState(Context ctx) {
+    requireRunning(ctx, "quiescentState");
+    ctx.send(machine.cpu(cpu), new CpuMessage.TaskQuiescent(ctx.self(), dispatch), machine.latencies().local());
+  }
+
+  // ------------------------------------------------------------------ the protocol
+
+  @Override
+  public final void receive(Context ctx, Object msg) {
+    if (msg instanceof CpuMessage.Dispatch d) onDispatch(ctx, d);
+    else if (msg instanceof CpuMessage.Preempt p) onPreempt(ctx, p);
+    else if (msg instanceof SegmentDone s) onSegmentDone(ctx, s);
+    else if (msg instanceof WakeUp w) onWake(ctx, w);
+    else onMessage(ctx, msg);
+  }
+
+  private void onDispatch(Context ctx, CpuMessage.Dispatch d) {
+    if (run != Run.RUNNABLE) throw new IllegalStateException(ctx.name(ctx.self()) + ": dispatched while " + run);
+    run = Run.RUNNING;
+    dispatch = d.dispatch();
+    preemptPending = preemptFor == dispatch;
+    if (segmentRemaining >= 0) {
+      long rest = segmentRemaining;
+      segmentRemaining = -1;
+      if (preemptPending && segmentPreemptible) {
+        segmentRemaining = rest;
+        release(ctx, CpuMessage.ReleaseKind.PREEMPTED);
+        return;
+      }
+      inSegment = true;
+      startSegment(ctx, Math.max(1, rest));
+      return;
+    }
+    run(ctx);
+  }
+
+  private void onPreempt(Context ctx, CpuMessage.Preempt p) {
+    if (run == Run.RUNNING && p.dispatch() == dispatch) {
+      preemptPending = true;
+      if (inSegment && segmentPreemptible) {
+        ctx.cancelTimer(SEGMENT);
+        inSegment = false;
+        segmentRemaining = Math.max(1, segmentEnd - ctx.now());
+        release(ctx, CpuMessage.ReleaseKind.PREEMPTED);
+      }
+    } else if (p.dispatch() > dispatch) {
+      preemptFor = p.dispatch(); // overtook its Dispatch
+    }
+  }
+
+  private void onSegmentDone(Context ctx, SegmentDone s) {
+    if (!inSegment || s.token() != segmentToken) return;
+    inSegment = false;
+    if (preemptPending) {
+      release(ctx, CpuMessage.ReleaseKind.PREEMPTED);
+      return;
+    }
+    run(ctx);
+  }
+
+  private void onWake(Context ctx, WakeUp w) {
+    if (run == Run.EXITED || w.incarnation() != incarnation) {
+      onWakeAfterExit(ctx, w);
+      return;
+    }
+    if (w.epoch() > wokenUpTo) wokenUpTo = w.epoch();
+    if (run == Run.SLEEPING && w.epoch() >= sleepEpoch) {
+      run = Run.RUNNABLE;
+      ctx.send(machine.cpu(cpu), new CpuMessage.Enqueue(ctx.self()), machine.latencies().local());
+      if (ctx.tracing()) ctx.trace(new CpuNote.TaskWoken(ctx.self(), w.waker(), w.epoch()));
+    } else if (ctx.tracing()) {
+      ctx.trace(new CpuNote.WakeIgnored(ctx.self(), w.waker(), w.epoch()));
+    }
+  }
+
+  private void startSegment(Context ctx, long nanos) {
+    segmentEnd = ctx.now() + nanos;
+    ctx.startTimer(SEGMENT, nanos, new SegmentDone(++segmentToken));
+  }
+
+  private void release(Context ctx, CpuMessage.ReleaseKind kind) {
+    ctx.send(machine.cpu(cpu), new CpuMessage.Release(ctx.self(), dispatch, kind), machine.latencies().local());
+    preemptPending = false;
+    run = switch (kind) {
+      case BLOCK -> Run.SLEEPING;
+      case EXIT -> Run.EXITED;
+      case PREEMPTED, YIELD -> Run.RUNNABLE;
+    };
+  }
+
+  private void requireRunning(Context ctx, String what) {
+    if (run != Run.RUNNING) throw new IllegalStateException(ctx.name(ctx.self()) + ": " + what + " while " + run);
+  }
+}

@@ -1,0 +1,157 @@
+package org.kernsim.actors.machine;
+
+import java.time.Duration;
+import java.util.List;
+import org.kernsim.actors.cpu.Cpu;
+import org.kernsim.actors.rcu.Rcu;
+import org.kernsim.actors.stopmachine.StopMachine;
+import org.kernsim.actors.stopmachine.StopMachineNode;
+import org.kernsim.engine.Entity;
+import org.kernsim.engine.Latency;
+import org.kernsim.scenario.Setting;
+import org.kernsim.scenario.Settings;
+
+/**
+ * The simulated machine every kernel model runs on: {@code machine.cpus} CPUs in {@code
+ * machine.numa-nodes} NUMA nodes, one stop_machine barrier (with one acknowledgement combiner per
+ * NUMA node) and the RCU-sched core; with the latency model of spec D.3. A model adds its own
+ * entities to the same {@link Layout} after the machine's.
+ */
+public final class Machine {
+
+  /** The machine's latency classes (spec D.3). */
+  public record Latencies(
+      Latency lock, Latency wakeup, Latency ctxswitch, Latency ipi, Latency local, Latency stopRound,
+      Latency gpDelay, long wakeupGranularity) {
+
+    /** The smallest cross-entity delay any of them can produce. */
+    public long min() {
+      long m = Long.MAX_VALUE;
+      for (Latency l : List.of(lock, wakeup, ctxswitch, ipi, local, stopRound)) m = Math.min(m, l.min());
+      return m;
+    }
+  }
+
+  public static List<Setting> settings() {
+    return List.of(
+        Setting.integer("machine.cpus", 1, 65_536, 4, "Number of CPUs."),
+        Setting.integer("machine.numa-nodes", 1, 4096, 1,
+            "NUMA nodes; CPUs are split evenly, and stop_machine combines acknowledgements per node."),
+        Setting.latency("latency.lock", "uniform(100ns, 400ns)",
+            "Acquiring a lock held in another actor's domain (a cache-line transfer): every critical-section request."),
+        Setting.latency("latency.wakeup", "lognormal(5us, 0.8, 1us, 200us)",
+            "From runnable to running on an idle CPU (idle exit and context switch)."),
+        Setting.latency("latency.ctxswitch", "uniform(1us, 2us)",
+            "Switching to the next runnable task on a CPU that was busy."),
+        Setting.latency("latency.ipi", "lognormal(2us, 0.5, 500ns, 50us)",
+            "An inter-processor interrupt: a preemption request or a stopper wake-up on another CPU."),
+        Setting.latency("latency.local", "fixed(100ns)", "A message between a CPU and the task it runs."),
+        Setting.latency("latency.stop-round", "uniform(100ns, 300ns)",
+            "One hop of a stop_machine barrier round (a contended cache line)."),
+        Setting.latency("rcu.gp-delay", "lognormal(4ms, 0.6, 1ms, 30ms)",
+            "Delay before the RCU grace-period kthread starts a requested grace period (jiffy-driven)."),
+        Setting.duration("sched.wakeup-granularity", Duration.ZERO, Duration.ofSeconds(1), Duration.ofMillis(1),
+            "A woken task preempts the running one only after that one ran this long (CFS wakeup granularity)."));
+  }
+
+  public static Latencies latencies(Settings s) {
+    return new Latencies(
+        s.latency("latency.lock"),
+        s.latency("latency.wakeup"),
+        s.latency("latency.ctxswitch"),
+        s.latency("latency.ipi"),
+        s.latency("latency.local"),
+        s.latency("latency.stop-round"),
+        s.latency("rcu.gp-delay"),
+        s.nanos("sched.wakeup-granularity"));
+  }
+
+  private final int cpus;
+  private final int numaNodes;
+  private final Latencies latencies;
+  private final int cpuBase;
+  private final int nodeBase;
+  private final int stopMachine;
+  private final int rcu;
+
+  /** Adds the machine's entities to {@code layout}: CPUs, NUMA combiners, stop_machine, RCU. */
+  public Machine(Settings s, Layout layout) {
+    this(s.intValue("machine.cpus"), s.intValue("machine.numa-nodes"), latencies(s), layout);
+  }
+
+  public Machine(int cpus, int numaNodes, Latencies latencies, Layout layout) {
+    if (numaNodes > cpus) throw new org.kernsim.scenario.BadInputException(
+        "machine.numa-nodes (" + numaNodes + ") cannot exceed machine.cpus (" + cpus + ")");
+    this.cpus = cpus;
+    this.numaNodes = numaNodes;
+    this.latencies = latencies;
+    this.cpuBase = layout.add(cpus, i -> "cpu" + i, i -> i);
+    this.nodeBase = layout.add(numaNodes, n -> "numa" + n, n -> firstCpuOfNode(n));
+    this.stopMachine = layout.add(1, i -> "stop_machine", i -> 0);
+    this.rcu = layout.add(1, i -> "rcu", i -> 0);
+  }
+
+  public int cpus() {
+    return cpus;
+  }
+
+  public int numaNodes() {
+    return numaNodes;
+  }
+
+  public Latencies latencies() {
+    return latencies;
+  }
+
+  /** The entity id of CPU {@code i}. */
+  public int cpu(int i) {
+    return cpuBase + i;
+  }
+
+  public boolean isCpu(int entity) {
+    return entity >= cpuBase && entity < cpuBase + cpus;
+  }
+
+  /** The CPU index of entity {@code entity} (which must be a CPU). */
+  public int cpuIndex(int entity) {
+    return entity - cpuBase;
+  }
+
+  public int numaNode(int n) {
+    return nodeBase + n;
+  }
+
+  public int nodeOfCpu(int i) {
+    return (int) ((long) i * numaNodes / cpus);
+  }
+
+  public int firstCpuOfNode(int n) {
+    return (int) (((long) n * cpus + numaNodes - 1) / numaNodes);
+  }
+
+  public int stopMachine() {
+    return stopMachine;
+  }
+
+  public int rcu() {
+    return rcu;
+  }
+
+  /** Creates the machine's entity for {@code id}, or null if {@code id} is not one of the machine's. */
+  public Entity create(int id) {
+    if (isCpu(id)) return new Cpu(this, cpuIndex(id));
+    if (id >= nodeBase && id < nodeBase + numaNodes) return new StopMachineNode(this, id - nodeBase);
+    if (id == stopMachine) return new StopMachine(this);
+    if (id == rcu) return new Rcu(this);
+    return null;
+  }
+
+  /** The CPU ids of NUMA node {@code n}. */
+  public int[] cpusOfNode(int n) {
+    int first = firstCpuOfNode(n);
+    int last = n + 1 == numaNodes ? cpus : firstCpuOfNode(n + 1);
+    int[] out = new int[last - first];
+    for (int i = 0; i < out.length; i++) out[i] = first + i;
+    return out;
+  }
+}
