@@ -109,7 +109,13 @@ public final class Scenarios {
     String msg = e.getMessage();
     int cut = msg.indexOf(fileName + ": ");
     if (cut >= 0) msg = msg.substring(cut + fileName.length() + 2);
-    return msg.replaceAll("\\s+", " ").trim();
+    msg = msg.replaceAll("\\s+", " ").trim();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+): (.*)$").matcher(msg);
+    if (m.matches()) return "line " + m.group(1) + ": " + m.group(2);
+    if (e.origin() != null && e.origin().lineNumber() > 0 && !msg.startsWith("line ")) {
+      return "line " + e.origin().lineNumber() + ": " + msg;
+    }
+    return msg;
   }
 
   static Scenario fromConfig(Config config, String source, List<String> overrides) {

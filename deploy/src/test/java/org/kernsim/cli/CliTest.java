@@ -1,0 +1,129 @@
+package org.kernsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI's exit codes and its one-line messages for bad input. */
+class CliTest {
+
+  record Out(int code, String out, String err) {}
+
+  static synchronized Out cli(String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    try {
+      var cl = Main.commandLine();
+      cl.setOut(new java.io.PrintWriter(System.out, true));
+      cl.setErr(new java.io.PrintWriter(System.err, true));
+      int code = cl.execute(args);
+      return new Out(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  /** Bad input: exit 2, one or two lines on stderr, no stack trace. */
+  static void assertBadInput(Out o, String... mentions) {
+    assertEquals(ExitCodes.BAD_INPUT, o.code(), "stderr: " + o.err());
+    List<String> lines = o.err().lines().filter(l -> !l.isBlank()).toList();
+    assertTrue(lines.size() >= 1 && lines.size() <= 2, "expected 1-2 lines, got: " + o.err());
+    assertFalse(o.err().contains("Exception") || o.err().contains("\tat "), "stack trace: " + o.err());
+    for (String m : mentions) assertTrue(o.err().contains(m), "'" + m + "' not in: " + o.err());
+  }
+
+  static Path write(Path dir, String name, String text) throws IOException {
+    Path p = dir.resolve(name);
+    Files.writeString(p, text);
+    return p;
+  }
+
+  @Test
+  void aMissingScenarioFile(@TempDir Path dir) {
+    assertBadInput(cli("run", dir.resolve("nope.conf").toString()), "nope.conf", "not found");
+  }
+
+  @Test
+  void aSyntaxError(@TempDir Path dir) throws IOException {
+    Path f = write(dir, "broken.conf", "scenario {\n  model = phold\n  until = [1s\n");
+    assertBadInput(cli("run", f.toString()), "broken.conf", "line");
+  }
+
+  @Test
+  void anUnknownKeyNamesTheKeyTheLineAndASuggestion(@TempDir Path dir) throws IOException {
+    Path f = write(dir, "typo.conf", "scenario.model = phold\nphold.entitys = 3\n");
+    assertBadInput(cli("run", f.toString()), "typo.conf", "line 2", "phold.entitys", "did you mean phold.entities");
+  }
+
+  @Test
+  void aBadValueInTheFile(@TempDir Path dir) throws IOException {
+    Path f = write(dir, "bad.conf", "scenario.model = phold\nphold.entities = -4\n");
+    assertBadInput(cli("run", f.toString()), "line 2", "phold.entities", "-4");
+  }
+
+  @Test
+  void aBadValueOrKeyInSet() {
+    assertBadInput(cli("run", "phold", "--set", "phold.entities=many"), "phold.entities", "integer");
+    assertBadInput(cli("run", "phold", "--set", "phold.lookahead=5 parsecs"), "phold.lookahead");
+    assertBadInput(cli("run", "phold", "--set", "nonsense.key=1"), "nonsense.key", "unknown key");
+    assertBadInput(cli("run", "phold", "--set", "noequals"), "key=value");
+  }
+
+  @Test
+  void aBadFlag() {
+    assertBadInput(cli("run", "phold", "--frobnicate"), "--frobnicate");
+    assertBadInput(cli("run", "phold", "--seed", "seven"), "seven");
+    assertBadInput(cli("run", "phold", "--until", "soon"), "--until");
+    assertBadInput(cli("explore", "phold", "--seeds", "9..3"), "--seeds");
+    assertBadInput(cli("bench", "nosuchbench"), "nosuchbench");
+  }
+
+  @Test
+  void aTraceFileInAMissingDirectoryIsRefusedAndNothingIsWritten(@TempDir Path dir) throws IOException {
+    Path trace = dir.resolve("no/such/dir/t.jsonl");
+    assertBadInput(cli("run", "phold", "--trace", trace.toString()), "--trace", "does not exist");
+    try (var s = Files.walk(dir)) {
+      assertEquals(1, s.count(), "something was written");
+    }
+  }
+
+  @Test
+  void aGoodRunPrintsOneJsonObjectAndWritesItsTrace(@TempDir Path dir) throws IOException {
+    Path trace = dir.resolve("t.jsonl");
+    Out o = cli("run", "phold", "--seed", "3", "--json", "--set", "phold.entities=16", "--set", "phold.ttl=4",
+        "--threads", "2", "--trace", trace.toString());
+    assertEquals(ExitCodes.OK, o.code(), o.err());
+    JsonNode j = new ObjectMapper().readTree(o.out());
+    for (String k : List.of("scenario", "seed", "settings", "events", "simulatedNanos", "wallMillis", "traceSha256", "violations", "metrics")) {
+      assertTrue(j.has(k), "missing " + k + " in " + o.out());
+    }
+    assertEquals(16 * 16 * 5, j.get("events").asLong());
+    assertEquals(16, j.get("settings").get("phold.entities").asInt());
+    List<String> lines = Files.readAllLines(trace);
+    assertEquals(j.get("events").asLong() + 1, lines.size()); // header + one line per delivery
+    assertTrue(lines.get(0).contains("\"kind\":\"header\""));
+    try (var s = Files.list(dir)) {
+      assertEquals(1, s.count(), "temporary file left behind");
+    }
+    // the sequential driver gives the same hash
+    Out seq = cli("run", "phold", "--seed", "3", "--json", "--set", "phold.entities=16", "--set", "phold.ttl=4", "--driver", "sequential");
+    assertEquals(j.get("traceSha256").asText(), new ObjectMapper().readTree(seq.out()).get("traceSha256").asText());
+  }
+}
