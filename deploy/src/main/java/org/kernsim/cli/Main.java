@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
       RunCommand.class,
       ExploreCommand.class,
       BenchCommand.class,
+      TraceCommand.class,
       ScenariosCommand.class,
       SettingsCommand.class,
       CommandLine.HelpCommand.class

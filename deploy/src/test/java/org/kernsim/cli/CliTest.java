@@ -126,4 +126,28 @@ class CliTest {
     Out seq = cli("run", "phold", "--seed", "3", "--json", "--set", "phold.entities=16", "--set", "phold.ttl=4", "--driver", "sequential");
     assertEquals(j.get("traceSha256").asText(), new ObjectMapper().readTree(seq.out()).get("traceSha256").asText());
   }
+
+  @Test
+  void traceFilteringExportAndBadTraceFiles(@TempDir Path dir) throws IOException {
+    Path trace = dir.resolve("t.jsonl.gz");
+    assertEquals(ExitCodes.OK, cli("run", "phold", "--set", "phold.entities=8", "--set", "phold.ttl=3", "--trace", trace.toString()).code());
+    Out lp3 = cli("trace", trace.toString(), "--at", "lp3", "--json", "--limit", "0");
+    assertEquals(ExitCodes.OK, lp3.code(), lp3.err());
+    List<String> lines = lp3.out().lines().toList();
+    assertFalse(lines.isEmpty());
+    for (String l : lines) assertTrue(l.contains("\"at\":\"lp3\""), l);
+    Out last = cli("trace", trace.toString(), "--where", "ttl=0", "--json", "--limit", "0");
+    assertEquals(8 * 16, last.out().lines().count()); // every event's last hop
+    Path chrome = dir.resolve("c.json");
+    assertEquals(ExitCodes.OK, cli("trace", trace.toString(), "--involving", "lp1", "--chrome", chrome.toString()).code());
+    JsonNode c = new ObjectMapper().readTree(chrome.toFile());
+    assertTrue(c.get("traceEvents").size() > 1);
+
+    Path notATrace = write(dir, "x.jsonl", "{\"kind\":\"header\"}\n{\"t\":1}\n");
+    assertBadInput(cli("trace", notATrace.toString()), "x.jsonl", "line 2");
+    Path garbage = write(dir, "g.jsonl", "hello\n");
+    assertBadInput(cli("trace", garbage.toString()), "g.jsonl", "line 1");
+    assertBadInput(cli("trace", dir.resolve("missing.jsonl").toString()), "missing.jsonl");
+    assertBadInput(cli("trace", trace.toString(), "--kind", "bogus"), "--kind");
+  }
 }

@@ -1,0 +1,52 @@
+package org.kernsim.trace;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * A filter over trace records: by entity, type (glob), kind, time range and field values at any
+ * depth ({@code item=42} follows one work item through every message and note that names it).
+ */
+public record TraceQuery(
+    List<String> at, List<String> involving, List<Pattern> types, List<String> kinds, long from, long to,
+    List<String[]> where) {
+
+  public static TraceQuery all() {
+    return new TraceQuery(List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of());
+  }
+
+  public static Pattern glob(String g) {
+    StringBuilder sb = new StringBuilder();
+    for (char c : g.toCharArray()) {
+      if (c == '*') sb.append(".*");
+      else if (c == '?') sb.append('.');
+      else sb.append(Pattern.quote(String.valueOf(c)));
+    }
+    return Pattern.compile(sb.toString());
+  }
+
+  public static List<String[]> parseWhere(List<String> clauses) {
+    List<String[]> out = new ArrayList<>();
+    for (String c : clauses) {
+      int eq = c.indexOf('=');
+      if (eq <= 0) throw new org.kernsim.scenario.BadInputException("--where " + c + ": expected field=value");
+      out.add(new String[] {c.substring(0, eq), c.substring(eq + 1)});
+    }
+    return out;
+  }
+
+  public boolean matches(TraceFile.Line l) {
+    if (l.time() < from || l.time() > to) return false;
+    if (!kinds.isEmpty() && !kinds.contains(l.kind())) return false;
+    if (!at.isEmpty() && !at.contains(l.at())) return false;
+    if (!involving.isEmpty() && !involving.contains(l.at()) && (l.src() == null || !involving.contains(l.src()))) return false;
+    if (!types.isEmpty() && types.stream().noneMatch(p -> p.matcher(l.type()).matches())) return false;
+    for (String[] w : where) {
+      JsonNode f = l.json().get("f");
+      if (!TraceFile.hasField(f, w[0], w[1])) return false;
+    }
+    return true;
+  }
+}

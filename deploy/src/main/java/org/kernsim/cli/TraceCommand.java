@@ -1,0 +1,147 @@
+package org.kernsim.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Durations;
+import org.kernsim.trace.ChromeTrace;
+import org.kernsim.trace.TraceFile;
+import org.kernsim.trace.TraceQuery;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "trace",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Inspect a trace written by 'kernsim run --trace FILE': filter, follow one item, summarise,",
+      "or export to Chrome Trace Event JSON (open it in ui.perfetto.dev or chrome://tracing).",
+      "Examples:",
+      "  kernsim trace t.jsonl --involving cpu1 --from 300s --to 300.01s",
+      "  kernsim trace t.jsonl --where item=42            (every record naming work item 42)",
+      "  kernsim trace t.jsonl --type 'Wake*' --kind msg --chrome wakes.json"
+    })
+final class TraceCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "A trace (JSON Lines, .gz allowed).")
+  Path file;
+
+  @Option(names = "--at", paramLabel = "ENTITY", description = "Records at this entity (the destination of a message).")
+  List<String> at = new ArrayList<>();
+
+  @Option(names = "--involving", paramLabel = "ENTITY", description = "Records at, or messages from, this entity.")
+  List<String> involving = new ArrayList<>();
+
+  @Option(names = "--type", paramLabel = "GLOB", description = "Message, note or checker type (glob: 'Wake*').")
+  List<String> types = new ArrayList<>();
+
+  @Option(names = "--kind", paramLabel = "KIND", description = "msg, note or violation.")
+  List<String> kinds = new ArrayList<>();
+
+  @Option(names = "--where", paramLabel = "FIELD=VALUE", description = "A field equal to a value, at any depth (follow one item, probe, worker).")
+  List<String> where = new ArrayList<>();
+
+  @Option(names = "--from", paramLabel = "TIME", description = "From this virtual time (e.g. 300s).")
+  String from;
+
+  @Option(names = "--to", paramLabel = "TIME", description = "Up to this virtual time, inclusive.")
+  String to;
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "1000", description = "Print at most N records (default: ${DEFAULT-VALUE}; 0: no limit).")
+  long limit;
+
+  @Option(names = "--summary", description = "Counts by kind, type and entity instead of records.")
+  boolean summary;
+
+  @Option(names = "--json", description = "Print matching records as JSON Lines (for jq).")
+  boolean json;
+
+  @Option(names = "--chrome", paramLabel = "OUT", description = "Write matching records as Chrome Trace Event JSON.")
+  Path chrome;
+
+  @Override
+  public Integer call() {
+    for (String k : kinds) {
+      if (!List.of("msg", "note", "violation").contains(k)) throw new BadInputException("--kind " + k + ": expected msg, note or violation");
+    }
+    long fromNanos = time("--from", from, 0);
+    long toNanos = time("--to", to, Long.MAX_VALUE);
+    List<Pattern> typePatterns = types.stream().map(TraceQuery::glob).toList();
+    TraceQuery q = new TraceQuery(at, involving, typePatterns, kinds, fromNanos, toNanos, TraceQuery.parseWhere(where));
+    if (!Files.isRegularFile(file)) throw new BadInputException("trace " + file + ": no such file");
+    if (chrome != null) RunCommand.checkTracePath(chrome);
+
+    long[] seen = {0};
+    long[] matched = {0};
+    Map<String, Long> byKind = new TreeMap<>();
+    Map<String, Long> byType = new TreeMap<>();
+    Map<String, Long> byEntity = new TreeMap<>();
+    ChromeTrace ct = null;
+    boolean ok = false;
+    try {
+      ct = chrome == null ? null : new ChromeTrace(chrome);
+      ChromeTrace out = ct;
+      JsonNode header = TraceFile.read(file, l -> {
+        seen[0]++;
+        if (!q.matches(l)) return;
+        matched[0]++;
+        if (out != null) out.add(l);
+        if (summary) {
+          byKind.merge(l.kind(), 1L, Long::sum);
+          byType.merge(l.kind() + " " + l.type(), 1L, Long::sum);
+          byEntity.merge(l.at(), 1L, Long::sum);
+        } else if (out == null && (limit == 0 || matched[0] <= limit)) {
+          System.out.println(json ? l.json().toString() : human(l));
+        }
+      });
+      ok = true;
+      if (summary) {
+        System.out.println("scenario " + header.path("scenario").asText() + ", seed " + header.path("seed").asText());
+        System.out.println("replay: " + header.path("replay").asText());
+        print("by kind", byKind);
+        print("by type", byType);
+        print("by entity", byEntity);
+      }
+      if (!json) {
+        System.err.printf("%d of %d records matched%s%n", matched[0], seen[0],
+            !summary && ct == null && limit > 0 && matched[0] > limit ? " (" + limit + " shown; --limit 0 for all)" : "");
+      }
+      if (ct != null) System.err.println("wrote " + chrome + " (open it in ui.perfetto.dev)");
+    } finally {
+      if (ct != null) {
+        if (ok) ct.close();
+        else ct.discard();
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  private static void print(String title, Map<String, Long> counts) {
+    System.out.println(title + ":");
+    counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(40)
+        .forEach(e -> System.out.printf("  %10d  %s%n", e.getValue(), e.getKey()));
+  }
+
+  private static String human(TraceFile.Line l) {
+    String where = l.src() != null ? l.src() + " -> " + l.at() : l.at();
+    String rest = l.kind().equals("violation") ? l.json().path("message").asText() : (l.json().has("f") ? l.json().get("f").toString() : "");
+    return String.format("%18s  %-28s %-9s %-24s %s", Durations.pretty(l.time()), where, l.kind(), l.type(), rest);
+  }
+
+  private static long time(String flag, String v, long dflt) {
+    if (v == null) return dflt;
+    try {
+      return Durations.parse(v);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(flag + " " + v + ": expected a virtual time such as 300s or 12.5ms");
+    }
+  }
+}
