@@ -176,18 +176,31 @@ public final class EntityRuntime implements Context {
   }
 
   private void hash(Event e) {
-    if (digest == null) {
-      try {
-        digest = MessageDigest.getInstance("SHA-256");
-      } catch (NoSuchAlgorithmException ex) {
-        throw new IllegalStateException(ex);
-      }
-    }
+    if (digest == null) digest = newDigest();
     bytes.reset();
     bytes.putLong(e.time()).putInt(e.src()).putLong(e.seq());
     if (e.timerKey() != null) bytes.put((byte) 1);
     RecordCodec.encode(e.payload(), bytes);
     digest.update(bytes.array(), 0, bytes.length());
+  }
+
+  private static final MessageDigest SHA256;
+
+  static {
+    try {
+      SHA256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** A fresh SHA-256 (cloning a prototype: provider lookups are slow and contended). */
+  private static MessageDigest newDigest() {
+    try {
+      return (MessageDigest) SHA256.clone();
+    } catch (CloneNotSupportedException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The SHA-256 of this entity's history so far (null if it never processed an event). */

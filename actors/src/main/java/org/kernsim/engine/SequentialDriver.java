@@ -1,6 +1,5 @@
 package org.kernsim.engine;
 
-import java.util.PriorityQueue;
 import org.kernsim.protocol.engine.Event;
 
 /**
@@ -20,7 +19,7 @@ public final class SequentialDriver {
     Observation obs =
         new Observation(sim.checkers(), options.observers(), sim::entityName);
     RecordFilter filter = obs.filter(options.recordAll());
-    PriorityQueue<Event> queue = new PriorityQueue<>(Math.max(16, n), Event::compareGlobal);
+    EventHeap queue = new EventHeap(Math.max(16, n));
     EntityRuntime[] runtimes = new EntityRuntime[n];
     EntityRuntime.Outbox outbox = queue::add;
     EntityRuntime.Recorder recorder = obs::accept;
