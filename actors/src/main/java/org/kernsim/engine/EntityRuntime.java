@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 import org.kernsim.protocol.engine.Event;
+import org.kernsim.protocol.engine.FaultInjected;
 import org.kernsim.protocol.engine.TraceRecord;
 
 /**
@@ -242,7 +243,19 @@ public final class EntityRuntime implements Context {
     if (to != id) {
       if (faults != LinkFaults.NONE) {
         if (faultRandom == null) faultRandom = new SplittableRandom(streamSeed(~runSeed, id));
-        delay += faults.extraDelay(id, to, message, now, faultRandom);
+        long extra = faults.extraDelay(id, to, message, now, faultRandom);
+        if (extra != 0) {
+          String type = RecordCodec.typeName(message);
+          if (extra < 0) {
+            seq++; // the message was sent, and lost
+            trace(new FaultInjected("drop", id, to, type, 0));
+            count("faultsDropped", 1);
+            return;
+          }
+          delay += extra;
+          trace(new FaultInjected("delay", id, to, type, extra));
+          count("faultsDelayed", 1);
+        }
       }
       if (delay < lookahead) {
         throw new IllegalStateException(

@@ -11,5 +11,9 @@ import java.util.random.RandomGenerator;
 public interface LinkFaults {
   LinkFaults NONE = (src, dst, message, now, random) -> 0;
 
+  /** Returned by {@link #extraDelay} to drop the message. */
+  long DROP = -1;
+
+  /** Extra delay in ns (>= 0), or {@link #DROP}. */
   long extraDelay(int src, int dst, Object message, long now, RandomGenerator random);
 }

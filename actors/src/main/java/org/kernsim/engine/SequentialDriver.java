@@ -77,7 +77,7 @@ public final class SequentialDriver {
         lastTime,
         hash.sha256(),
         obs.violations(),
-        sim.metrics(merged, obs.checkers()),
+        Simulations.report(sim, merged, obs.checkers()),
         reason,
         windows,
         (System.nanoTime() - wallStart) / 1_000_000);

@@ -51,7 +51,15 @@ public final class Scenarios {
             Duration.ofNanos(1),
             null,
             Duration.ofSeconds(1),
-            "Virtual-time limit of a run; --until overrides it."));
+            "Virtual-time limit of a run; --until overrides it."),
+        Setting.number("faults.delay.probability", 0, 1, 0.0,
+            "Fault plan: probability that a message between two entities is delayed further."),
+        Setting.latency("faults.delay.extra", "uniform(1us, 50us)", "Fault plan: the extra delay of a delayed message."),
+        Setting.text("faults.delay.types", "*",
+            "Fault plan: message types that may be delayed (comma-separated globs, e.g. 'WakeUp,Kick*')."),
+        Setting.number("faults.drop.probability", 0, 1, 0.0,
+            "Ablation, not the kernel: probability that a message of faults.drop.types is lost (a lost wake-up)."),
+        Setting.text("faults.drop.types", "WakeUp", "Ablation: message types that may be lost (comma-separated globs)."));
   }
 
   /**

@@ -39,6 +39,10 @@ public final class Cpu implements Entity {
   private boolean irqsOff;
   private long stopperSince;
 
+  // the fault plan's preemptions (faults.preempt.*)
+  private boolean stealPending;
+  private boolean stolen;
+
   // RCU-sched: the grace period waiting for this CPU's next quiescent state (-1: none)
   private long qsWanted = -1;
 
@@ -46,6 +50,11 @@ public final class Cpu implements Entity {
     this.m = m;
     this.index = index;
     this.self = m.cpu(index);
+  }
+
+  @Override
+  public void start(Context ctx) {
+    if (m.latencies().preemptFaultsPerSecond() > 0) scheduleInjectedPreemption(ctx);
   }
 
   @Override
@@ -66,6 +75,11 @@ public final class Cpu implements Entity {
       ack(ctx, StopPhase.RUN);
     } else if (msg instanceof RcuMessage.QsRequest q) {
       onQsRequest(ctx, q.gp());
+    } else if (msg instanceof CpuMessage.InjectedPreemption) {
+      onInjectedPreemption(ctx);
+    } else if (msg instanceof CpuMessage.StolenTimeEnd) {
+      stolen = false;
+      next(ctx, IDLE);
     } else {
       throw new IllegalStateException("cpu" + index + ": unexpected " + msg);
     }
@@ -74,7 +88,7 @@ public final class Cpu implements Entity {
   // ------------------------------------------------------------------ scheduling
 
   private void onEnqueue(Context ctx, int task) {
-    if (current == IDLE && !inStopper && stopWork == null) {
+    if (current == IDLE && !inStopper && stopWork == null && !stolen) {
       dispatch(ctx, task, m.latencies().wakeup().sample(ctx.random()));
     } else {
       runqueue.addLast(task);
@@ -125,7 +139,11 @@ public final class Cpu implements Entity {
   }
 
   private void next(Context ctx, int from) {
-    if (stopWork != null && !inStopper) {
+    if (stolen) return; // the CPU comes back at StolenTimeEnd
+    if (stealPending && !inStopper) {
+      stealPending = false;
+      steal(ctx, from);
+    } else if (stopWork != null && !inStopper) {
       enterStopper(ctx);
     } else if (!runqueue.isEmpty()) {
       dispatch(ctx, runqueue.pollFirst(), m.latencies().ctxswitch().sample(ctx.random()));
@@ -134,11 +152,37 @@ public final class Cpu implements Entity {
     }
   }
 
+  // ------------------------------------------------------------------ fault plan
+
+  private void scheduleInjectedPreemption(Context ctx) {
+    double mean = 1e9 / m.latencies().preemptFaultsPerSecond();
+    long delay = Math.max(1, (long) (-mean * Math.log1p(-ctx.random().nextDouble())));
+    ctx.startTimer("injected-preemption", delay, new CpuMessage.InjectedPreemption());
+  }
+
+  private void onInjectedPreemption(Context ctx) {
+    scheduleInjectedPreemption(ctx);
+    if (inStopper || stolen || stealPending) return;
+    stealPending = true;
+    if (current == IDLE) next(ctx, IDLE);
+    else requestPreempt(ctx);
+  }
+
+  private void steal(Context ctx, int from) {
+    long d = m.latencies().preemptFaultDuration().sample(ctx.random());
+    stolen = true;
+    ctx.count("faultsPreempted", 1);
+    ctx.count("faultsStolenNanos", d);
+    if (ctx.tracing()) ctx.trace(new CpuNote.TimeStolen(index, from, d));
+    ctx.startTimer("stolen", d, new CpuMessage.StolenTimeEnd());
+  }
+
   // ------------------------------------------------------------------ stopper
 
   private void onStopWork(Context ctx, StopMachineMessage.StopWork w) {
     if (stopWork != null) throw new IllegalStateException("cpu" + index + ": stop work " + w.op() + " while " + stopWork.op() + " is active");
     stopWork = w;
+    if (stolen) return; // the stopper runs when the CPU comes back
     if (current == IDLE) enterStopper(ctx);
     else requestPreempt(ctx);
   }
@@ -191,7 +235,7 @@ public final class Cpu implements Entity {
 
   private void onQsRequest(Context ctx, long gp) {
     qsWanted = Math.max(qsWanted, gp);
-    if (current == IDLE && !inStopper) reportQs(ctx);
+    if (current == IDLE && !inStopper && !stolen) reportQs(ctx);
   }
 
   private void reportQs(Context ctx) {

@@ -22,7 +22,12 @@ public final class Machine {
   /** The machine's latency classes (spec D.3). */
   public record Latencies(
       Latency lock, Latency wakeup, Latency ctxswitch, Latency ipi, Latency local, Latency stopRound,
-      Latency gpDelay, long wakeupGranularity) {
+      Latency gpDelay, long wakeupGranularity, double preemptFaultsPerSecond, Latency preemptFaultDuration) {
+
+    public Latencies(Latency lock, Latency wakeup, Latency ctxswitch, Latency ipi, Latency local, Latency stopRound,
+        Latency gpDelay, long wakeupGranularity) {
+      this(lock, wakeup, ctxswitch, ipi, local, stopRound, gpDelay, wakeupGranularity, 0, Latency.fixed(1));
+    }
 
     /** The smallest cross-entity delay any of them can produce. */
     public long min() {
@@ -51,7 +56,11 @@ public final class Machine {
         Setting.latency("rcu.gp-delay", "lognormal(4ms, 0.6, 1ms, 30ms)",
             "Delay before the RCU grace-period kthread starts a requested grace period (jiffy-driven)."),
         Setting.duration("sched.wakeup-granularity", Duration.ZERO, Duration.ofSeconds(1), Duration.ofMillis(1),
-            "A woken task preempts the running one only after that one ran this long (CFS wakeup granularity)."));
+            "A woken task preempts the running one only after that one ran this long (CFS wakeup granularity)."),
+        Setting.number("faults.preempt.rate", 0, 1e7, 0.0,
+            "Fault plan: per CPU and second, how often the running task is preempted at its next preemption point and"
+                + " the CPU taken away (an interrupt storm, a real-time task)."),
+        Setting.latency("faults.preempt.duration", "uniform(10us, 500us)", "Fault plan: how long the CPU is taken away."));
   }
 
   public static Latencies latencies(Settings s) {
@@ -63,7 +72,9 @@ public final class Machine {
         s.latency("latency.local"),
         s.latency("latency.stop-round"),
         s.latency("rcu.gp-delay"),
-        s.nanos("sched.wakeup-granularity"));
+        s.nanos("sched.wakeup-granularity"),
+        s.number("faults.preempt.rate"),
+        s.latency("faults.preempt.duration"));
   }
 
   private final int cpus;

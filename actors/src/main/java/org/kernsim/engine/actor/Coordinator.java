@@ -212,7 +212,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             Math.max(0, lastTime),
             hash.sha256(),
             obs.violations(),
-            sim.metrics(metrics, obs.checkers()),
+            org.kernsim.engine.Simulations.report(sim, metrics, obs.checkers()),
             reason,
             Math.max(0, completedWindows),
             (System.nanoTime() - wallStart) / 1_000_000));

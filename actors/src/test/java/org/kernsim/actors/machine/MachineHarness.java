@@ -36,8 +36,15 @@ final class MachineHarness implements Simulation {
   }
 
   MachineHarness(int cpus, int numa, long nonPreemptible, int slowCpu, long slowSection, long requestAt) {
+    this(cpus, numa, nonPreemptible, slowCpu, slowSection, requestAt, 0, Latency.fixed(1));
+  }
+
+  MachineHarness(int cpus, int numa, long nonPreemptible, int slowCpu, long slowSection, long requestAt,
+      double preemptFaultsPerSecond, Latency preemptFaultDuration) {
     this.layout = new Layout(cpus);
-    this.machine = new Machine(cpus, numa, fixedLatencies(), layout);
+    Machine.Latencies f = fixedLatencies();
+    this.machine = new Machine(cpus, numa, new Machine.Latencies(f.lock(), f.wakeup(), f.ctxswitch(), f.ipi(), f.local(),
+        f.stopRound(), f.gpDelay(), f.wakeupGranularity(), preemptFaultsPerSecond, preemptFaultDuration), layout);
     this.spinnerBase = layout.add(cpus, i -> "spin/" + i, i -> i);
     this.requester = layout.add(1, i -> "requester", i -> 0);
     this.nonPreemptible = nonPreemptible;

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.kernsim.engine.EndReason;
+import org.kernsim.engine.Latency;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
@@ -72,5 +73,19 @@ class MachineTest {
     assertEquals(seq.traceSha256(), act.traceSha256());
     assertEquals(seq.events(), act.events());
     assertEquals(Map.copyOf(seq.metrics()), Map.copyOf(act.metrics()));
+  }
+
+  @Test
+  void injectedPreemptionsTakeCpusAwayAndReplayFromTheSeed() {
+    MachineHarness h = new MachineHarness(4, 1, 2_000, -1, 0, 1_000_000, 20_000, Latency.uniform(10_000, 50_000));
+    RunOptions o = RunOptions.of(5, 10_000_000);
+    RunResult seq = SequentialDriver.run(h, o);
+    RunResult act = ActorDriver.run(kit.system(), h, o, 2);
+    assertTrue(m(seq, "faultsPreempted") > 100, "preempted " + m(seq, "faultsPreempted"));
+    assertEquals(1, m(seq, "stopMachineCount")); // the barrier still completes
+    assertEquals(seq.traceSha256(), act.traceSha256());
+    RunResult calm = SequentialDriver.run(new MachineHarness(4, 1, 2_000, -1, 0, 1_000_000), o);
+    // stolen time slows the requester's stop_machine down
+    assertTrue(m(seq, "stopDoneAt") > m(calm, "stopDoneAt"), m(seq, "stopDoneAt") + " vs " + m(calm, "stopDoneAt"));
   }
 }

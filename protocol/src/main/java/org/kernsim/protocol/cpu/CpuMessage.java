@@ -14,7 +14,9 @@ public sealed interface CpuMessage extends WireMessage
         CpuMessage.Dispatch,
         CpuMessage.Preempt,
         CpuMessage.TaskQuiescent,
-        CpuMessage.PreemptCheck {
+        CpuMessage.PreemptCheck,
+        CpuMessage.InjectedPreemption,
+        CpuMessage.StolenTimeEnd {
 
   /** Task {@code task} is runnable and wants this CPU. */
   record Enqueue(int task) implements CpuMessage {}
@@ -33,6 +35,12 @@ public sealed interface CpuMessage extends WireMessage
 
   /** The CPU's own timer: has the current task had its wakeup-preemption granularity? */
   record PreemptCheck(long dispatch) implements CpuMessage {}
+
+  /** The CPU's own timer: the fault plan preempts the running task now (faults.preempt.*). */
+  record InjectedPreemption() implements CpuMessage {}
+
+  /** The CPU's own timer: the time the fault plan took from this CPU is over. */
+  record StolenTimeEnd() implements CpuMessage {}
 
   enum ReleaseKind {
     /** The task sleeps (schedule() in TASK_*INTERRUPTIBLE/IDLE). */
