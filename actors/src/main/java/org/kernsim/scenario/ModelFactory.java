@@ -14,6 +14,14 @@ public interface ModelFactory {
   /** The model's settings (keys such as {@code machine.cpus}, {@code workqueue.kick}). */
   List<Setting> settings();
 
+  /**
+   * Settings a shrinker may lower to find a smaller scenario that still violates (machine size,
+   * workload sizes, fault rates...). The engine adds the fault plan's probabilities and rates.
+   */
+  default List<String> shrinkable() {
+    return List.of();
+  }
+
   /** Builds the simulation; deterministic in {@code settings} (every node builds the same one). */
   Simulation build(Settings settings);
 }

@@ -63,6 +63,16 @@ public final class Settings {
     return String.valueOf(schema.get(key).display(get(key)));
   }
 
+  /** The setting behind {@code key}. */
+  public Setting setting(String key) {
+    return schema.get(key);
+  }
+
+  /** The raw effective value (a Long, Double, Boolean or String). */
+  public Object value(String key) {
+    return get(key);
+  }
+
   /** Every setting and its effective value, in schema order, as shown in the run JSON. */
   public Map<String, Object> effective() {
     Map<String, Object> out = new LinkedHashMap<>();

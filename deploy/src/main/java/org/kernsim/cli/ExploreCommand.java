@@ -10,6 +10,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
 import org.kernsim.run.Explorer;
 import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
+import org.kernsim.run.Shrinker;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenarios;
 import picocli.CommandLine.Command;
@@ -49,6 +50,12 @@ final class ExploreCommand implements Callable<Integer> {
   @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
   boolean noTimeline;
 
+  @Option(names = "--shrink", description = "Shrink the first violation: lower the model's sizes and the fault rates while the same checker still fires.")
+  boolean shrink;
+
+  @Option(names = "--shrink-budget", paramLabel = "RUNS", defaultValue = "400", description = "Most runs the shrinker may spend (default: ${DEFAULT-VALUE}).")
+  int shrinkBudget;
+
   @Override
   public Integer call() {
     long[] range = parseSeeds(seeds);
@@ -82,11 +89,27 @@ final class ExploreCommand implements Callable<Integer> {
       var out = json ? System.err : System.out;
       out.printf("%nfirst violation: seed %d, %s: %s%n", report.firstViolationSeed(), report.firstViolation().checker(),
           report.firstViolation().message());
-      if (!noTimeline) {
-        RunSpec spec = new RunSpec(scenario, sets, report.firstViolationSeed(), untilNanos, null, "sequential", 1, false);
-        out.println(Runner.timeline(Scenarios.load(scenario, sets), spec, report.firstViolation()));
+      List<String> shownSets = sets;
+      long shownSeed = report.firstViolationSeed();
+      var shownViolation = report.firstViolation();
+      String replay = report.replay();
+      if (shrink) {
+        Shrinker.Result s = Shrinker.shrink(scenario, sets, shownSeed, shownViolation.checker(), untilNanos, n, shrinkBudget);
+        out.printf("shrunk in %d runs:%n", s.runs());
+        for (Shrinker.Step st : s.steps()) out.printf("  %s: %s -> %s (seed %d)%n", st.key(), st.from(), st.to(), st.seed());
+        if (s.steps().isEmpty()) out.println("  nothing smaller still fires " + shownViolation.checker());
+        if (s.violation() != null) {
+          shownSets = s.overrides();
+          shownSeed = s.seed();
+          shownViolation = s.violation();
+          replay = s.replay();
+        }
       }
-      out.println("replay: " + report.replay());
+      if (!noTimeline) {
+        RunSpec spec = new RunSpec(scenario, shownSets, shownSeed, untilNanos, null, "sequential", 1, false);
+        out.println(Runner.timeline(Scenarios.load(scenario, shownSets), spec, shownViolation));
+      }
+      out.println("replay: " + replay);
       return ExitCodes.VIOLATION;
     }
     return ExitCodes.OK;
