@@ -25,8 +25,10 @@ final class NodeCommand implements Callable<Integer> {
   @Option(names = "--port", paramLabel = "P", required = true, description = "Port of this node's remoting (0: any free port).")
   String port;
 
-  @Option(names = "--seed-node", paramLabel = "HOST:PORT", description = "A node of the cluster to join (default: this node, which starts a new cluster).")
-  String seedNode;
+  @Option(names = "--seed-node", paramLabel = "HOST:PORT", description = {
+      "A node of the cluster to join (repeatable; default: this node, which starts a new cluster).",
+      "The first seed node starts the cluster when it finds no other seed node."})
+  List<String> seedNodes = new java.util.ArrayList<>();
 
   @Option(names = "--bind", paramLabel = "HOST", description = "Address to bind and advertise (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
   String bind;
@@ -37,16 +39,17 @@ final class NodeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     int p = HostPort.port("--port", port, true);
-    HostPort seed = seedNode == null ? null : HostPort.parse("--seed-node", seedNode);
-    if (seed == null && p == 0) throw new BadInputException("--port 0 needs --seed-node (a new cluster's first node needs a known port)");
+    List<String> seeds = new java.util.ArrayList<>();
+    for (String n : seedNodes) seeds.add(HostPort.parse("--seed-node", n).toString());
+    if (seeds.isEmpty() && p == 0) throw new BadInputException("--port 0 needs --seed-node (a new cluster's first node needs a known port)");
+    if (seeds.isEmpty()) seeds.add(bind + ":" + p);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
-    List<String> seeds = List.of(seed == null ? bind + ":" + p : seed.toString());
     ActorSystem<Void> system = Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, "--port " + p);
     if (exitOnStdinEof) Nodes.exitOnStdinEof(system::terminate);
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
       ClusterNode.shutdown(system, Duration.ofSeconds(10));
       throw new BadInputException(
-          "--seed-node " + seeds.get(0) + ": could not join a kernsim cluster there within " + s.joinTimeout().toSeconds()
+          "--seed-node " + String.join(",", seeds) + ": could not join a kernsim cluster there within " + s.joinTimeout().toSeconds()
               + " s (is a node running at that address?)");
     }
     ClusterNode.start(system);

@@ -21,7 +21,7 @@ import org.kernsim.scenario.Scenario;
  * ports), with Kryo and {@code serialize-messages = on}: every message between actors, local or
  * not, goes through its serializer.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
 
   static final Config TEST_CONFIG =
       ConfigFactory.parseString(
@@ -31,9 +31,9 @@ final class LocalCluster implements AutoCloseable {
               "pekko.loglevel = WARNING",
               "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"));
 
-  final List<ActorTestKit> kits = new ArrayList<>();
+  public final List<ActorTestKit> kits = new ArrayList<>();
 
-  static LocalCluster start(int nodes) {
+  public static LocalCluster start(int nodes) {
     LocalCluster c = new LocalCluster();
     try {
       for (int i = 0; i < nodes; i++) {
@@ -64,7 +64,7 @@ final class LocalCluster implements AutoCloseable {
     return n;
   }
 
-  ActorSystem<Void> system(int i) {
+  public ActorSystem<Void> system(int i) {
     return kits.get(i).system();
   }
 
