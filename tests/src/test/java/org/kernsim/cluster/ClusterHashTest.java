@@ -30,6 +30,9 @@ class ClusterHashTest {
   @BeforeAll
   void start() {
     cluster = LocalCluster.start(3);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(true, cluster.system(i).settings().config().getBoolean("pekko.actor.serialize-messages"));
+    }
   }
 
   @AfterAll

@@ -23,13 +23,8 @@ import org.kernsim.scenario.Scenario;
  */
 public final class LocalCluster implements AutoCloseable {
 
-  static final Config TEST_CONFIG =
-      ConfigFactory.parseString(
-          String.join(
-              "\n",
-              "pekko.actor.serialize-messages = on",
-              "pekko.loglevel = WARNING",
-              "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"));
+  /** {@code application-test.conf}: serialize-messages = on, several systems per JVM. */
+  static final Config TEST_CONFIG = ConfigFactory.parseResources("application-test.conf");
 
   public final List<ActorTestKit> kits = new ArrayList<>();
 

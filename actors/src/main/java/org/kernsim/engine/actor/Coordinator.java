@@ -186,10 +186,13 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   }
 
   private Behavior<CoordinatorCommand> onStallCheck() {
-    if (completedWindows == checkedWindows && ready == (partitions == null ? -1 : partitions.size())) {
+    if (partitions != null && completedWindows == checkedWindows) {
+      String where =
+          ready < partitions.size()
+              ? "only " + ready + " of " + partitions.size() + " partitions had their entities in place"
+              : "window " + window + " is stuck: a message was lost or a node is wedged; see the nodes' logs";
       return fail(
-          "no window completed for " + extras.stallTimeout().toSeconds() + " s (window " + window
-              + " is stuck: a message was lost or a node is wedged; see the nodes' logs)",
+          "no window completed for " + extras.stallTimeout().toSeconds() + " s (" + where + ")",
           Cause.CLUSTER);
     }
     checkedWindows = completedWindows;

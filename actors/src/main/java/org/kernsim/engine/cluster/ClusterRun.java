@@ -79,6 +79,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   private final ClusterDriver.Holder holder;
   private final TimerScheduler<ClusterRunCommand> timers;
   private final Address self;
+  private final String workerRole;
 
   private Phase phase = Phase.FORMING;
   private Set<ActorRef<NodeCommand>> listed = Set.of();
@@ -126,6 +127,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     this.timers = timers;
     Cluster cluster = Cluster.get(ctx.getSystem());
     this.self = cluster.selfMember().address();
+    this.workerRole = KernsimSettings.from(ctx.getSystem().settings().config()).cluster().workerRole();
     cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, Reachability::new), ClusterEvent.ReachabilityEvent.class));
     cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class, Membership::new), ClusterEvent.MemberEvent.class));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeEngine.KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
@@ -172,7 +174,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   /** Workers that are Up and have a node engine. */
   private List<ActorRef<NodeCommand>> usable() {
     Cluster cluster = Cluster.get(getContext().getSystem());
-    String role = KernsimSettings.from(getContext().getSystem().settings().config()).cluster().workerRole();
+    String role = workerRole;
     Set<Address> up = new HashSet<>();
     for (Member m : cluster.state().getMembers()) {
       if (m.status() == MemberStatus.up() && m.hasRole(role)) up.add(m.address());
@@ -188,7 +190,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   private int wanted() {
     if (target.nodes() > 0) return target.nodes();
     Cluster cluster = Cluster.get(getContext().getSystem());
-    String role = KernsimSettings.from(getContext().getSystem().settings().config()).cluster().workerRole();
+    String role = workerRole;
     int n = 0;
     for (Member m : cluster.state().getMembers()) if (m.status() == MemberStatus.up() && m.hasRole(role)) n++;
     return Math.max(1, n);
