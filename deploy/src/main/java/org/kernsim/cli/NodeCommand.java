@@ -45,7 +45,18 @@ final class NodeCommand implements Callable<Integer> {
     if (seeds.isEmpty()) seeds.add(bind + ":" + p);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system = Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, "--port " + p);
-    if (exitOnStdinEof) Nodes.exitOnStdinEof(system::terminate);
+    if (exitOnStdinEof) {
+      // the parent is gone: leave if we can, but do not linger trying to reach it
+      Nodes.exitOnStdinEof(
+          () -> {
+            system.terminate();
+            try {
+              system.getWhenTerminated().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+              Runtime.getRuntime().halt(ExitCodes.OK);
+            }
+          });
+    }
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
       ClusterNode.shutdown(system, Duration.ofSeconds(10));
       throw new BadInputException(

@@ -145,9 +145,11 @@ final class Nodes implements AutoCloseable {
 
   private void killChildren() {
     for (Process p : children) p.destroy(); // SIGTERM: the node leaves the cluster
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(8);
     for (Process p : children) {
       try {
-        if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!p.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) p.destroyForcibly();
       } catch (InterruptedException e) {
         p.destroyForcibly();
       }
