@@ -83,6 +83,69 @@ public final class PholdBench {
     return m;
   }
 
+  /** PHOLD on the single-node actor engine (its own ActorSystem, {@code threads} threads). */
+  public static Map<String, Object> runSingleNode(Config c) {
+    PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+    List<Double> eps = new ArrayList<>();
+    RunResult last = null;
+    try {
+      for (int i = 0; i < c.warmups() + c.repeats(); i++) {
+        long t0 = System.nanoTime();
+        RunResult r = ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+        if (i >= c.warmups()) eps.add(r.events() / ((System.nanoTime() - t0) / 1e9));
+        last = r;
+      }
+    } finally {
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().join();
+    }
+    return figures(eps, last, Map.of("threads", c.threads()));
+  }
+
+  /**
+   * PHOLD on a cluster of {@code nodes} nodes that {@code system} belongs to (coordinated from it),
+   * {@code perNode} partitions per node.
+   */
+  public static Map<String, Object> runCluster(Config c, ActorSystem<?> system, int nodes, int perNode) {
+    org.kernsim.scenario.Scenario scenario = scenario(c);
+    org.kernsim.engine.cluster.ClusterDriver.Target target =
+        org.kernsim.engine.cluster.ClusterDriver.Target.of(
+            nodes, perNode, org.kernsim.config.KernsimSettings.from(system.settings().config()).cluster());
+    List<Double> eps = new ArrayList<>();
+    RunResult last = null;
+    long crossNode = 0;
+    for (int i = 0; i < c.warmups() + c.repeats(); i++) {
+      long t0 = System.nanoTime();
+      org.kernsim.engine.cluster.ClusterDriver.Outcome o =
+          org.kernsim.engine.cluster.ClusterDriver.run(
+              system, scenario, scenario.build(), RunOptions.of(c.seed(), Long.MAX_VALUE), target);
+      if (i >= c.warmups()) eps.add(o.result().events() / ((System.nanoTime() - t0) / 1e9));
+      last = o.result();
+      crossNode = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
+    }
+    return figures(eps, last, Map.of("nodes", nodes, "partitionsPerNode", perNode, "crossNodeEvents", crossNode));
+  }
+
+  private static org.kernsim.scenario.Scenario scenario(Config c) {
+    return org.kernsim.scenario.Scenarios.fromMap(
+        new PholdModel(),
+        Map.of(
+            "phold.entities", "" + c.entities(),
+            "phold.population", "" + c.population(),
+            "phold.ttl", "" + c.ttl()));
+  }
+
+  private static Map<String, Object> figures(List<Double> eps, RunResult last, Map<String, Object> extra) {
+    Map<String, Object> m = new LinkedHashMap<>(new java.util.TreeMap<>(extra));
+    m.put("events", last.events());
+    m.put("windows", last.windows());
+    m.put("eventsPerSecond", Math.round(median(eps)));
+    m.put("samplesEventsPerSecond", eps.stream().map(Math::round).toList());
+    m.put("traceSha256", last.traceSha256());
+    return m;
+  }
+
   static double median(List<Double> xs) {
     double[] a = xs.stream().mapToDouble(Double::doubleValue).toArray();
     Arrays.sort(a);

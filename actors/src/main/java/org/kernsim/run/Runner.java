@@ -26,7 +26,17 @@ public final class Runner {
     }
   }
 
+  /** A driver outside this module's own (the cluster driver of the CLI). */
+  public interface Backend {
+    RunResult run(Scenario scenario, Simulation sim, RunOptions options);
+  }
+
   public static Outcome run(RunSpec spec) {
+    return run(spec, null);
+  }
+
+  /** Runs {@code spec} on {@code backend} (null: the driver named in the spec). */
+  public static Outcome run(RunSpec spec, Backend backend) {
     Scenario scenario = Scenarios.load(spec.scenario(), spec.overrides());
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
@@ -39,7 +49,10 @@ public final class Runner {
     }
     RunResult result;
     try {
-      result = drive(sim, options, spec.driver(), spec.threads());
+      result =
+          backend != null
+              ? backend.run(scenario, sim, options)
+              : drive(sim, options, spec.driver(), spec.threads());
     } catch (RuntimeException e) {
       if (writer != null) writer.abandon();
       throw e;

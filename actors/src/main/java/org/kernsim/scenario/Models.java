@@ -7,7 +7,8 @@ import org.kernsim.actors.phold.PholdModel;
 public final class Models {
   private Models() {}
 
-  private static final List<ModelFactory> ALL = List.of(new PholdModel());
+  private static final List<ModelFactory> ALL =
+      List.of(new PholdModel(), new org.kernsim.actors.machine.MachineModel());
 
   public static List<ModelFactory> all() {
     return ALL;

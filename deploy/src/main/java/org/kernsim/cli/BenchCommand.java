@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Benchmarks. 'bench phold': PHOLD on the actor engine against raw Pekko typed tell",
-      "with the same traffic in the same process; prints both rates and their ratio."
+      "with the same traffic in the same process; prints both rates and their ratio.",
+      "With --cluster-nodes N: PHOLD on a local cluster of N JVMs against the single-node engine."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -45,6 +46,12 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
+  @Option(names = "--cluster-nodes", paramLabel = "N", description = "Also run on a local cluster of N JVM processes on 127.0.0.1 and compare.")
+  Integer clusterNodes;
+
+  @Option(names = "--partitions-per-node", paramLabel = "K", description = "Partitions per cluster node (default: kernsim.cluster.partitions-per-node).")
+  Integer partitionsPerNode;
+
   @Override
   public Integer call() {
     if (!benchmark.equals("phold")) throw new BadInputException("unknown benchmark '" + benchmark + "' (available: phold)");
@@ -56,6 +63,7 @@ final class BenchCommand implements Callable<Integer> {
     if (repeat < 1 || warmup < 0) throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
     int t = threads == null ? RunSpec.defaultThreads() : threads;
     if (t < 1) throw new BadInputException("--threads " + t + ": must be >= 1");
+    if (clusterNodes != null) return clusterBench(t);
     Map<String, Object> r = PholdBench.run(new PholdBench.Config(entities, events, population, t, repeat, warmup, seed));
     if (json) {
       System.out.println(Json.write(r));
@@ -65,6 +73,39 @@ final class BenchCommand implements Callable<Integer> {
       System.out.printf("  raw Pekko tell    %,d messages/s%n", (Long) r.get("pekkoTellPerSecond"));
       System.out.printf("  ratio             %s%n", r.get("ratio"));
       System.out.printf("  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
+    }
+    return ExitCodes.OK;
+  }
+
+  private Integer clusterBench(int threads) {
+    if (clusterNodes < 1) throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
+    int perNode = partitionsPerNode != null ? partitionsPerNode : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
+    if (perNode < 1) throw new BadInputException("--partitions-per-node " + perNode + ": must be >= 1");
+    PholdBench.Config c = new PholdBench.Config(entities, events, population, threads, repeat, warmup, seed);
+    Map<String, Object> single = PholdBench.runSingleNode(c);
+    Map<String, Object> cluster;
+    try (Nodes nodes = Nodes.local(clusterNodes, "127.0.0.1")) {
+      cluster = PholdBench.runCluster(c, nodes.system, clusterNodes, perNode);
+    }
+    Map<String, Object> r = new java.util.LinkedHashMap<>();
+    r.put("benchmark", "phold-cluster");
+    r.put("entities", entities);
+    r.put("population", population);
+    r.put("events", single.get("events"));
+    r.put("repeats", repeat);
+    r.put("singleNode", single);
+    r.put("cluster", cluster);
+    long one = (Long) single.get("eventsPerSecond");
+    long many = (Long) cluster.get("eventsPerSecond");
+    r.put("speedup", Math.round(many * 1000.0 / Math.max(1, one)) / 1000.0);
+    r.put("sameHash", single.get("traceSha256").equals(cluster.get("traceSha256")));
+    if (json) {
+      System.out.println(Json.write(r));
+    } else {
+      System.out.printf("PHOLD: %s entities, population %s, %s events%n", entities, population, single.get("events"));
+      System.out.printf("  1 node  (actors, %d threads)                %,d events/s%n", threads, one);
+      System.out.printf("  %d nodes (local JVMs, %d partitions per node) %,d events/s%n", clusterNodes, perNode, many);
+      System.out.printf("  speedup %s, same traceSha256: %s%n", r.get("speedup"), r.get("sameHash"));
     }
     return ExitCodes.OK;
   }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
     description = "Deterministic, distributed simulator of Linux kernel concurrency mechanisms.",
     subcommands = {
       RunCommand.class,
+      NodeCommand.class,
       ExploreCommand.class,
       BenchCommand.class,
       TraceCommand.class,
@@ -60,6 +61,15 @@ public final class Main implements Callable<Integer> {
           if (ex instanceof BadInputException) {
             err.println("kernsim: " + ex.getMessage());
             return ExitCodes.BAD_INPUT;
+          }
+          if (ex instanceof org.kernsim.engine.actor.Coordinator.RunFailed rf
+              && rf.failure() == org.kernsim.engine.actor.Coordinator.Cause.CLUSTER) {
+            err.println("kernsim: " + rf.describe());
+            return ExitCodes.CLUSTER;
+          }
+          if (ex instanceof ClusterUnavailable) {
+            err.println("kernsim: " + ex.getMessage());
+            return ExitCodes.CLUSTER;
           }
           err.println("kernsim: internal error: " + ex);
           if (parseResult.hasMatchedOption("--verbose")) ex.printStackTrace(err);

@@ -21,7 +21,10 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Run one scenario for one seed and print a summary (or --json).",
-      "Exit codes: 0 ok, 1 internal error, 2 bad input, 3 an invariant was violated."
+      "On a cluster: --cluster-nodes N starts a local cluster of N JVMs on 127.0.0.1 and runs on it;",
+      "--join HOST:PORT runs on an existing cluster ('kernsim node'). Same JSON, same traceSha256.",
+      "Exit codes: 0 ok, 1 internal error, 2 bad input, 3 an invariant was violated,",
+      "4 the cluster did not converge or a node was lost during the run."
     })
 final class RunCommand implements Callable<Integer> {
 
@@ -55,20 +58,48 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
   boolean noTimeline;
 
+  @Option(names = "--cluster-nodes", paramLabel = "N", description = "Run on a local cluster of N JVM processes on 127.0.0.1 (this one and N-1 children).")
+  Integer clusterNodes;
+
+  @Option(names = "--join", paramLabel = "HOST:PORT", description = "Run on the existing cluster that has a node at HOST:PORT (every worker node takes part).")
+  String join;
+
+  @Option(names = "--bind", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address this process's cluster node binds to (default: ${DEFAULT-VALUE}).")
+  String bind;
+
   @Override
   public Integer call() {
     long untilNanos = parseUntil(until);
     checkTracePath(trace);
     if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    if (clusterNodes != null && join != null) throw new BadInputException("--cluster-nodes and --join: use one of them");
+    if (clusterNodes != null && clusterNodes < 1) throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
+    HostPort seedNode = join == null ? null : HostPort.parse("--join", join);
+    boolean onCluster = clusterNodes != null || seedNode != null;
     RunSpec spec =
-        new RunSpec(scenario, sets, seed, untilNanos, trace, driver,
+        new RunSpec(scenario, sets, seed, untilNanos, trace, onCluster ? "cluster" : driver,
             threads == null ? RunSpec.defaultThreads() : threads, stopAtFirst);
-    Runner.Outcome outcome = Runner.run(spec);
+    Runner.Outcome outcome;
+    java.util.Map<String, Object> clusterJson = null;
+    if (onCluster) {
+      org.kernsim.scenario.Scenarios.load(scenario, sets); // bad input fails before any node starts
+      try (Nodes nodes = clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
+        ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
+        int perNode = threads != null ? threads : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
+        outcome = Runner.run(spec, ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec));
+        clusterJson = rec.json();
+      }
+    } else {
+      outcome = Runner.run(spec);
+    }
     RunResult r = outcome.result();
     if (json) {
-      System.out.println(Json.write(outcome.json()));
+      java.util.Map<String, Object> out = outcome.json();
+      if (clusterJson != null) out.put("cluster", clusterJson);
+      System.out.println(Json.write(out));
     } else {
       printSummary(outcome);
+      if (clusterJson != null) System.out.println("cluster: " + clusterJson);
     }
     if (!r.violations().isEmpty()) {
       if (!noTimeline) {

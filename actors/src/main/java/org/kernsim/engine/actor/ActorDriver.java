@@ -88,7 +88,7 @@ public final class ActorDriver {
   /** Spawns each member of a partition as a child actor running its entity's logic. */
   static Partition.EntitySpawner localSpawner(Simulation sim, RunOptions options, RecordFilter filter) {
     return (ctx, partition, members) -> {
-      List<ActorRef<EntityActor.Command>> refs = new ArrayList<>(members.length);
+      List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs = new ArrayList<>(members.length);
       for (int slot = 0; slot < members.length; slot++) {
         int id = members[slot];
         EntityRuntime rt =

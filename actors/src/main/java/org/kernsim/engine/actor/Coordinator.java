@@ -1,8 +1,11 @@
 package org.kernsim.engine.actor;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -10,6 +13,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.kernsim.engine.EndReason;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Observation;
@@ -34,18 +38,64 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {}
 
   /** The run cannot complete (for example a node left); {@code detail} says why. */
-  public record Fail(String detail)
-      implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {}
+  public record Fail(String detail, Cause cause)
+      implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {
+    public Fail(String detail) {
+      this(detail, Cause.CLUSTER);
+    }
+  }
+
+  /** The watchdog's tick: has a window completed since the last one? */
+  private enum StallCheck implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
+  /** Why a run failed. */
+  public enum Cause {
+    /** An entity's logic threw: a model bug. */
+    MODEL,
+    /** A node was lost, the cluster did not form, or the run stalled. */
+    CLUSTER
+  }
+
+  /**
+   * Options of a coordinator beyond the run's own.
+   *
+   * @param stallTimeout stop the run if no window completes for this long (null: never)
+   * @param crossNodeSink receives, before the result completes, the events sent between cluster
+   *     nodes by payload type (null: not wanted)
+   */
+  public record Extras(Duration stallTimeout, Consumer<Map<String, Long>> crossNodeSink) {
+    public static final Extras NONE = new Extras(null, null);
+  }
 
   /** How the run ended when it did not produce a result. */
   public static final class RunFailed extends RuntimeException {
     private final long lastCompletedWindow;
     private final long lastCompletedNanos;
+    private final Cause cause;
 
     public RunFailed(String message, long lastCompletedWindow, long lastCompletedNanos) {
+      this(message, lastCompletedWindow, lastCompletedNanos, Cause.MODEL);
+    }
+
+    public RunFailed(String message, long lastCompletedWindow, long lastCompletedNanos, Cause cause) {
       super(message);
       this.lastCompletedWindow = lastCompletedWindow;
       this.lastCompletedNanos = lastCompletedNanos;
+      this.cause = cause;
+    }
+
+    /** CLUSTER: a node was lost, the cluster did not form or the run stalled (exit code 4). */
+    public Cause failure() {
+      return cause;
+    }
+
+    /** One line: what happened and the last completed window with its virtual time. */
+    public String describe() {
+      if (lastCompletedWindow < 0) return getMessage() + "; no window had completed";
+      return getMessage() + "; last completed window " + lastCompletedWindow + " (virtual time "
+          + lastCompletedNanos + " ns)";
     }
 
     public long lastCompletedWindow() {
@@ -59,6 +109,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   private final Simulation sim;
   private final RunOptions options;
+  private final Extras extras;
+  private final Map<String, Long> crossNode = new TreeMap<>();
+  private long checkedWindows = -2;
   private final CompletableFuture<RunResult> result;
   private final Observation obs;
   private final long lookahead;
@@ -81,17 +134,31 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   public static Behavior<CoordinatorCommand> create(
       Simulation sim, RunOptions options, CompletableFuture<RunResult> result) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, sim, options, result));
+    return create(sim, options, result, Extras.NONE);
+  }
+
+  public static Behavior<CoordinatorCommand> create(
+      Simulation sim, RunOptions options, CompletableFuture<RunResult> result, Extras extras) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new Coordinator(ctx, timers, sim, options, result, extras)));
   }
 
   private Coordinator(
       ActorContext<CoordinatorCommand> ctx,
+      TimerScheduler<CoordinatorCommand> timers,
       Simulation sim,
       RunOptions options,
-      CompletableFuture<RunResult> result) {
+      CompletableFuture<RunResult> result,
+      Extras extras) {
     super(ctx);
     this.sim = sim;
     this.options = options;
+    this.extras = extras;
+    if (extras.stallTimeout() != null) {
+      timers.startTimerWithFixedDelay(StallCheck.INSTANCE, extras.stallTimeout());
+    }
     this.result = result;
     this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
     this.lookahead = sim.lookahead();
@@ -110,9 +177,26 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
         .onMessage(Begin.class, this::onBegin)
         .onMessage(CoordinatorCommand.PartitionReady.class, this::onReady)
         .onMessage(CoordinatorCommand.PartitionCollected.class, this::onCollected)
-        .onMessage(CoordinatorCommand.PartitionFailed.class, f -> fail("partition " + f.partition() + ": " + f.reason()))
-        .onMessage(Fail.class, f -> fail(f.detail()))
+        .onMessage(
+            CoordinatorCommand.PartitionFailed.class,
+            f -> fail("partition " + f.partition() + ": " + f.reason(), Cause.MODEL))
+        .onMessage(Fail.class, f -> fail(f.detail(), f.cause()))
+        .onMessageEquals(StallCheck.INSTANCE, this::onStallCheck)
         .build();
+  }
+
+  private Behavior<CoordinatorCommand> onStallCheck() {
+    if (partitions != null && completedWindows == checkedWindows) {
+      String where =
+          ready < partitions.size()
+              ? "only " + ready + " of " + partitions.size() + " partitions had their entities in place"
+              : "window " + window + " is stuck: a message was lost or a node is wedged; see the nodes' logs";
+      return fail(
+          "no window completed for " + extras.stallTimeout().toSeconds() + " s (" + where + ")",
+          Cause.CLUSTER);
+    }
+    checkedWindows = completedWindows;
+    return this;
   }
 
   private Behavior<CoordinatorCommand> onBegin(Begin b) {
@@ -143,7 +227,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   private Behavior<CoordinatorCommand> onWindowDone(CoordinatorCommand.WindowDone d) {
     if (d.window() != window) {
-      return fail("partition " + d.partition() + " reported window " + d.window() + " during " + window);
+      return fail(
+          "partition " + d.partition() + " reported window " + d.window() + " during " + window,
+          Cause.MODEL);
     }
     done[d.partition()] = d;
     if (++reports < partitions.size()) return this;
@@ -205,7 +291,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private Behavior<CoordinatorCommand> onCollected(CoordinatorCommand.PartitionCollected c) {
     hash.addAll(c.counts(), c.digests());
     metrics.merge(Metrics.fromSnapshot(c.metrics()));
+    c.crossNode().forEach((k, v) -> crossNode.merge(k, v, Long::sum));
     if (++collected < partitions.size()) return this;
+    if (extras.crossNodeSink() != null) extras.crossNodeSink().accept(Map.copyOf(crossNode));
     result.complete(
         new RunResult(
             events,
@@ -219,11 +307,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     return Behaviors.stopped();
   }
 
-  private Behavior<CoordinatorCommand> fail(String detail) {
+  private Behavior<CoordinatorCommand> fail(String detail, Cause cause) {
     if (partitions != null) {
       for (ActorRef<PartitionCommand> p : partitions) p.tell(new PartitionCommand.Abort(detail));
     }
-    result.completeExceptionally(new RunFailed(detail, completedWindows, completedEnd));
+    result.completeExceptionally(new RunFailed(detail, completedWindows, completedEnd, cause));
     return Behaviors.stopped();
   }
 

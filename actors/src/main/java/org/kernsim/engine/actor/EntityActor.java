@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.kernsim.engine.EntityRuntime;
 import org.kernsim.engine.Metrics;
+import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
@@ -18,11 +19,13 @@ import org.kernsim.protocol.engine.TraceRecord;
 /**
  * One simulated entity as a Pekko actor: a thin adapter that runs the entity's pure logic (its
  * {@link EntityRuntime}) for one window at a time and hands what it sent back to its partition.
+ * On one node it is a child of its partition; in a cluster it is a Cluster Sharding entity that
+ * registers itself with its partition ({@link EntityAttached}) when sharding starts it.
  */
-public final class EntityActor extends AbstractBehavior<EntityActor.Command> {
+public final class EntityActor extends AbstractBehavior<EntityCommand> {
 
-  public sealed interface Command extends NoSerializationVerificationNeeded
-      permits StartEntity, RunWindow, CollectEntity {}
+  public sealed interface Command extends EntityCommand.Local, NoSerializationVerificationNeeded
+      permits StartEntity, RunWindow, CollectEntity, StopEntity {}
 
   /** Run the entity's {@code start()} at time 0. */
   public record StartEntity() implements Command {}
@@ -32,6 +35,15 @@ public final class EntityActor extends AbstractBehavior<EntityActor.Command> {
 
   /** Report the final history digest and metrics. */
   public record CollectEntity() implements Command {}
+
+  /** The run is over: stop (a sharded entity is not a child of its partition). */
+  public enum StopEntity implements Command {
+    INSTANCE
+  }
+
+  /** Reply to sharding's start: the entity of {@code slot} is {@code entity}. */
+  public record EntityAttached(int slot, ActorRef<EntityCommand> entity)
+      implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /** Reply: what the entity sent during the window, and its trace records. */
   public record EntityDone(int slot, List<Event> out, List<TraceRecord> records, long lastTime, long delivered)
@@ -49,12 +61,23 @@ public final class EntityActor extends AbstractBehavior<EntityActor.Command> {
   private final int slot;
   private final ActorRef<PartitionCommand> partition;
 
-  public static Behavior<Command> create(EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
+  public static Behavior<EntityCommand> create(
+      EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
     return Behaviors.setup(ctx -> new EntityActor(ctx, runtime, slot, partition));
   }
 
+  /** A sharded entity: it registers its own ActorRef with its partition as it starts. */
+  public static Behavior<EntityCommand> attached(
+      EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
+    return Behaviors.setup(
+        ctx -> {
+          partition.tell(new EntityAttached(slot, ctx.getSelf()));
+          return new EntityActor(ctx, runtime, slot, partition);
+        });
+  }
+
   private EntityActor(
-      ActorContext<Command> ctx, EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
+      ActorContext<EntityCommand> ctx, EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
     super(ctx);
     this.runtime = runtime;
     this.slot = slot;
@@ -62,23 +85,25 @@ public final class EntityActor extends AbstractBehavior<EntityActor.Command> {
   }
 
   @Override
-  public Receive<Command> createReceive() {
+  public Receive<EntityCommand> createReceive() {
     return newReceiveBuilder()
         .onMessage(RunWindow.class, this::onRunWindow)
         .onMessage(StartEntity.class, this::onStart)
         .onMessage(CollectEntity.class, this::onCollect)
+        .onMessageEquals(EntityCommand.Attach.INSTANCE, () -> this) // sharding's start: done
+        .onMessageEquals(StopEntity.INSTANCE, Behaviors::stopped)
         .build();
   }
 
-  private Behavior<Command> onStart(StartEntity m) {
+  private Behavior<EntityCommand> onStart(StartEntity m) {
     return step(null, 0, Long.MIN_VALUE, true);
   }
 
-  private Behavior<Command> onRunWindow(RunWindow m) {
+  private Behavior<EntityCommand> onRunWindow(RunWindow m) {
     return step(m.events(), m.count(), m.end(), false);
   }
 
-  private Behavior<Command> step(Event[] events, int count, long end, boolean start) {
+  private Behavior<EntityCommand> step(Event[] events, int count, long end, boolean start) {
     List<Event> out = new ArrayList<>();
     List<TraceRecord> records = new ArrayList<>(0);
     runtime.bind(out::add, records::add);
@@ -95,7 +120,7 @@ public final class EntityActor extends AbstractBehavior<EntityActor.Command> {
     return this;
   }
 
-  private Behavior<Command> onCollect(CollectEntity m) {
+  private Behavior<EntityCommand> onCollect(CollectEntity m) {
     partition.tell(
         new EntityCollected(slot, runtime.delivered(), runtime.historyDigest(), runtime.metrics()));
     return this;

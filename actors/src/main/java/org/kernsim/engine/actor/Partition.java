@@ -3,12 +3,14 @@ package org.kernsim.engine.actor;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -16,6 +18,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Placement;
 import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
@@ -24,21 +27,46 @@ import org.kernsim.protocol.engine.TraceRecord;
  * A partition: holds the pending events of its entities and runs them one conservative window at
  * a time. In a window it hands each entity that has events before the window's end its events (in
  * canonical order), collects what the entities sent, keeps events for its own entities and sends
- * the rest to their partitions in one batch per partition, then reports to the coordinator.
+ * the rest to their partitions in batches (one per partition, or several of at most {@code
+ * batchMaxEvents} events), then reports to the coordinator.
+ *
+ * <p>In a cluster, a partition's entities are Cluster Sharding entities on the same node: the
+ * spawner starts them through sharding and each registers its ActorRef back ({@link
+ * EntityActor.EntityAttached}); the partition is ready once all have, and it counts, by payload
+ * type, the events it sends to partitions on other nodes.
  */
 public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   /** Creates the entity actors of a partition (children here, sharded entities in a cluster). */
   public interface EntitySpawner {
-    List<ActorRef<EntityActor.Command>> spawn(
-        ActorContext<PartitionCommand> ctx, int partition, int[] members);
+    /**
+     * Starts the entities {@code members} (slot order); returns their refs, or null if they will
+     * register themselves with {@link EntityActor.EntityAttached} (sharded entities).
+     */
+    List<ActorRef<EntityCommand>> spawn(ActorContext<PartitionCommand> ctx, int partition, int[] members);
+  }
+
+  /**
+   * How a partition talks to the others.
+   *
+   * @param batchMaxEvents the most events in one {@code Batch}
+   * @param nodeOfPartition the cluster node of each partition (null: all on one node)
+   */
+  public record Wiring(int batchMaxEvents, int[] nodeOfPartition) {
+    public static final Wiring LOCAL = new Wiring(Integer.MAX_VALUE, null);
   }
 
   private final int index;
   private final Placement placement;
   private final int[] members;
-  private final List<ActorRef<EntityActor.Command>> entities;
+  private final ActorRef<EntityCommand>[] entities;
+  private final boolean children;
+  private int attached;
+  private boolean readySent;
   private final IntFunction<String> names;
+  private final int batchMaxEvents;
+  private final int[] nodeOf;
+  private final Map<Class<?>, long[]> crossNode = new IdentityHashMap<>();
 
   private List<ActorRef<PartitionCommand>> peers;
   private ActorRef<CoordinatorCommand> coordinator;
@@ -65,7 +93,12 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   public static Behavior<PartitionCommand> create(
       int index, Placement placement, IntFunction<String> names, EntitySpawner spawner) {
-    return Behaviors.setup(ctx -> new Partition(ctx, index, placement, names, spawner));
+    return create(index, placement, names, spawner, Wiring.LOCAL);
+  }
+
+  public static Behavior<PartitionCommand> create(
+      int index, Placement placement, IntFunction<String> names, EntitySpawner spawner, Wiring wiring) {
+    return Behaviors.setup(ctx -> new Partition(ctx, index, placement, names, spawner, wiring));
   }
 
   @SuppressWarnings("unchecked")
@@ -74,13 +107,22 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       int index,
       Placement placement,
       IntFunction<String> names,
-      EntitySpawner spawner) {
+      EntitySpawner spawner,
+      Wiring wiring) {
     super(ctx);
     this.index = index;
     this.placement = placement;
     this.names = names;
     this.members = placement.members(index);
-    this.entities = spawner.spawn(ctx, index, members);
+    this.batchMaxEvents = wiring.batchMaxEvents();
+    this.nodeOf = wiring.nodeOfPartition();
+    this.entities = new ActorRef[members.length];
+    List<ActorRef<EntityCommand>> spawned = spawner.spawn(ctx, index, members);
+    this.children = spawned != null;
+    if (spawned != null) {
+      for (int i = 0; i < members.length; i++) entities[i] = spawned.get(i);
+      attached = members.length;
+    }
     this.perSlot = new EventList[members.length];
     this.touched = new int[members.length];
     this.outboxes = new List[placement.partitions()];
@@ -96,14 +138,39 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         .onMessage(EntityActor.EntityCollected.class, this::onEntityCollected)
         .onMessage(EntityActor.EntityFailed.class, this::onEntityFailed)
         .onMessageEquals(PartitionCommand.Collect.INSTANCE, this::onCollect)
+        .onMessage(EntityActor.EntityAttached.class, this::onAttached)
         .onMessage(PartitionCommand.Abort.class, m -> Behaviors.stopped())
+        .onSignal(PostStop.class, s -> onPostStop())
         .build();
   }
 
   private Behavior<PartitionCommand> onPeers(PartitionCommand.Peers m) {
     peers = m.partitions();
     coordinator = m.coordinator();
+    maybeReady();
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onAttached(EntityActor.EntityAttached a) {
+    if (entities[a.slot()] == null) {
+      entities[a.slot()] = a.entity();
+      attached++;
+      maybeReady();
+    }
+    return this;
+  }
+
+  private void maybeReady() {
+    if (readySent || peers == null || attached < members.length) return;
+    readySent = true;
     coordinator.tell(new CoordinatorCommand.PartitionReady(index, members.length));
+  }
+
+  private Behavior<PartitionCommand> onPostStop() {
+    // children stop with their parent; sharded entities must be told
+    if (!children) {
+      for (ActorRef<EntityCommand> e : entities) if (e != null) e.tell(EntityActor.StopEntity.INSTANCE);
+    }
     return this;
   }
 
@@ -137,8 +204,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     outstanding = 0;
     if (window == 0) {
       EntityActor.StartEntity start = new EntityActor.StartEntity();
-      for (ActorRef<EntityActor.Command> e : entities) e.tell(start);
-      outstanding = entities.size();
+      for (ActorRef<EntityCommand> e : entities) e.tell(start);
+      outstanding = entities.length;
     } else {
       long end = m.end();
       int nTouched = 0;
@@ -153,7 +220,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       for (int i = 0; i < nTouched; i++) {
         int slot = touched[i];
         EventList l = perSlot[slot];
-        entities.get(slot).tell(new EntityActor.RunWindow(l.take(), l.size, end));
+        entities[slot].tell(new EntityActor.RunWindow(l.take(), l.size, end));
         l.size = 0;
       }
       outstanding = nTouched;
@@ -170,6 +237,9 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         List<Event> box = outboxes[p];
         if (box == null) box = outboxes[p] = new ArrayList<>();
         box.add(e);
+        if (nodeOf != null && nodeOf[p] != nodeOf[index]) {
+          crossNode.computeIfAbsent(e.payload().getClass(), k -> new long[1])[0]++;
+        }
       }
     }
     if (!d.records().isEmpty()) records.addAll(d.records());
@@ -186,9 +256,17 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       List<Event> box = outboxes[p];
       if (box == null || box.isEmpty()) continue;
       for (Event e : box) sentMin = Math.min(sentMin, e.time());
-      peers.get(p).tell(new PartitionCommand.Batch(window, index, box));
+      if (box.size() <= batchMaxEvents) {
+        peers.get(p).tell(new PartitionCommand.Batch(window, index, box));
+        batchesTo[p] = 1;
+      } else {
+        for (int from = 0; from < box.size(); from += batchMaxEvents) {
+          List<Event> chunk = new ArrayList<>(box.subList(from, Math.min(box.size(), from + batchMaxEvents)));
+          peers.get(p).tell(new PartitionCommand.Batch(window, index, chunk));
+          batchesTo[p]++;
+        }
+      }
       outboxes[p] = null;
-      batchesTo[p] = 1;
     }
     List<TraceRecord> out = List.of();
     if (!records.isEmpty()) {
@@ -211,9 +289,9 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     counts = new HashMap<>();
     digests = new HashMap<>();
     metrics = new Metrics();
-    collectOutstanding = entities.size();
+    collectOutstanding = entities.length;
     EntityActor.CollectEntity c = new EntityActor.CollectEntity();
-    for (ActorRef<EntityActor.Command> e : entities) e.tell(c);
+    for (ActorRef<EntityCommand> e : entities) e.tell(c);
     if (collectOutstanding == 0) sendCollected();
     return this;
   }
@@ -230,7 +308,17 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   }
 
   private void sendCollected() {
-    coordinator.tell(new CoordinatorCommand.PartitionCollected(index, counts, digests, metrics.snapshot()));
+    Map<String, Long> cross = new java.util.TreeMap<>();
+    crossNode.forEach((k, v) -> cross.merge(typeName(k), v[0], Long::sum));
+    coordinator.tell(
+        new CoordinatorCommand.PartitionCollected(index, counts, digests, metrics.snapshot(), cross));
+  }
+
+  /** The trace's short name of a payload class ({@code StopMachineMessage.PhaseAcked}). */
+  static String typeName(Class<?> c) {
+    Class<?> k = c.isAnonymousClass() && c.getSuperclass() != null && c.getSuperclass().isEnum() ? c.getSuperclass() : c;
+    String n = k.getName();
+    return n.substring(n.lastIndexOf('.') + 1).replace('$', '.');
   }
 
   /** A growable array of events, reused across windows for one entity. */

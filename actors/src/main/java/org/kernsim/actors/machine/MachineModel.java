@@ -1,0 +1,211 @@
+package org.kernsim.actors.machine;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kernsim.actors.cpu.Task;
+import org.kernsim.engine.Checker;
+import org.kernsim.engine.Context;
+import org.kernsim.engine.Entity;
+import org.kernsim.engine.Metrics;
+import org.kernsim.engine.Simulation;
+import org.kernsim.protocol.rcu.RcuMessage;
+import org.kernsim.protocol.stopmachine.StopMachineMessage;
+import org.kernsim.scenario.ModelFactory;
+import org.kernsim.scenario.Setting;
+import org.kernsim.scenario.Settings;
+
+/**
+ * The bare machine under load: one spinner task per CPU alternating preemptible work with short
+ * non-preemptible sections, and a requester on CPU 0 that calls {@code stop_machine()} (and then
+ * {@code synchronize_sched()}) {@code load.stop-machines} times. It exercises the CPU, stop_machine
+ * and RCU layer alone — the scenario of the cluster tests that count the barrier's cross-node
+ * messages ({@code machine.numa-nodes} = cluster nodes).
+ */
+public final class MachineModel implements ModelFactory {
+
+  @Override
+  public String name() {
+    return "machine";
+  }
+
+  @Override
+  public String description() {
+    return "CPUs under load with periodic stop_machine() and synchronize_sched()";
+  }
+
+  @Override
+  public List<Setting> settings() {
+    List<Setting> s = new ArrayList<>(Machine.settings());
+    s.add(Setting.duration("load.work", Duration.ofNanos(100), Duration.ofSeconds(1), Duration.ofNanos(10_000),
+        "Preemptible work of a spinner between two preemption points."));
+    s.add(Setting.duration("load.section", Duration.ZERO, Duration.ofSeconds(1), Duration.ofNanos(2_000),
+        "Non-preemptible section of a spinner after each preemption point."));
+    s.add(Setting.integer("load.stop-machines", 0, 1_000_000, 3, "How many stop_machine() calls the requester makes."));
+    s.add(Setting.duration("load.stop-interval", Duration.ofNanos(1), Duration.ofSeconds(10), Duration.ofMillis(1),
+        "Sleep of the requester before each stop_machine()."));
+    s.add(Setting.bool("load.synchronize", true, "Call synchronize_sched() after each stop_machine()."));
+    return s;
+  }
+
+  @Override
+  public Simulation build(Settings s) {
+    return new Load(new Layout(s.intValue("machine.cpus")), s);
+  }
+
+  /** A built machine load. */
+  static final class Load implements Simulation {
+    final Layout layout;
+    final Machine machine;
+    final int spinnerBase;
+    final int requester;
+    final long work;
+    final long section;
+    final int stops;
+    final long interval;
+    final boolean synchronize;
+
+    Load(Layout layout, Settings s) {
+      this.layout = layout;
+      this.machine = new Machine(s, layout);
+      this.spinnerBase = layout.add(machine.cpus(), i -> "spin/" + i, i -> i);
+      this.requester = layout.add(1, i -> "requester", i -> 0);
+      this.work = s.nanos("load.work");
+      this.section = s.nanos("load.section");
+      this.stops = s.intValue("load.stop-machines");
+      this.interval = s.nanos("load.stop-interval");
+      this.synchronize = s.bool("load.synchronize");
+    }
+
+    @Override
+    public String model() {
+      return "machine";
+    }
+
+    @Override
+    public int entityCount() {
+      return layout.size();
+    }
+
+    @Override
+    public Entity createEntity(int id) {
+      Entity e = machine.create(id);
+      if (e != null) return e;
+      if (id == requester) return new Requester(this);
+      return new Spinner(this, id - spinnerBase);
+    }
+
+    @Override
+    public String entityName(int id) {
+      return layout.name(id);
+    }
+
+    @Override
+    public int placementKey(int id) {
+      return layout.placementKey(id);
+    }
+
+    @Override
+    public int placementKeys() {
+      return layout.placementKeys();
+    }
+
+    @Override
+    public long lookahead() {
+      return machine.latencies().min();
+    }
+
+    @Override
+    public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
+      return new LinkedHashMap<>(merged.counters());
+    }
+  }
+
+  /** Alternates preemptible work with a non-preemptible section. */
+  static final class Spinner extends Task {
+    private final Load load;
+    private boolean inWork;
+
+    Spinner(Load load, int cpu) {
+      super(load.machine, cpu);
+      this.load = load;
+    }
+
+    @Override
+    public void start(Context ctx) {
+      startRunnable(ctx);
+    }
+
+    @Override
+    protected void run(Context ctx) {
+      if (!inWork) {
+        inWork = true;
+        compute(ctx, load.work, true);
+      } else {
+        inWork = false;
+        quiescentState(ctx); // cond_resched()
+        if (preemptionPoint(ctx)) return;
+        if (load.section > 0) compute(ctx, load.section, false);
+        else run(ctx);
+      }
+    }
+  }
+
+  /** Sleeps, calls stop_machine(), then synchronize_sched(); {@code load.stop-machines} times. */
+  static final class Requester extends Task {
+    private static final String TICK = "requester-tick";
+    private final Load load;
+    private int done;
+    private int pc;
+    private long waiting;
+
+    Requester(Load load) {
+      super(load.machine, 0);
+      this.load = load;
+    }
+
+    @Override
+    public void start(Context ctx) {
+      if (load.stops > 0) ctx.startTimer(TICK, load.interval, TICK);
+    }
+
+    @Override
+    protected void onMessage(Context ctx, Object msg) {
+      if (TICK.equals(msg)) {
+        startRunnable(ctx);
+      } else if (msg instanceof StopMachineMessage.StopMachineDone || msg instanceof RcuMessage.GracePeriodDone) {
+        wake(ctx, waiting);
+      } else {
+        super.onMessage(ctx, msg);
+      }
+    }
+
+    @Override
+    protected void run(Context ctx) {
+      if (pc == 0) {
+        pc = load.synchronize ? 1 : 2;
+        ctx.send(load.machine.stopMachine(),
+            new StopMachineMessage.StopMachineRequest(ctx.self(), done, -1, -1, null), load.machine.latencies().lock());
+        waiting = nextEpoch();
+        if (!sleep(ctx)) run(ctx);
+      } else if (pc == 1) {
+        pc = 2;
+        ctx.send(load.machine.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), done), load.machine.latencies().lock());
+        waiting = nextEpoch();
+        if (!sleep(ctx)) run(ctx);
+      } else {
+        pc = 0;
+        done++;
+        if (done < load.stops) {
+          ctx.startTimer(TICK, load.interval, TICK);
+          waiting = nextEpoch();
+          if (!sleep(ctx)) run(ctx);
+        } else {
+          exit(ctx);
+        }
+      }
+    }
+  }
+}

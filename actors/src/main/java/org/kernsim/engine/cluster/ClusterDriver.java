@@ -1,0 +1,92 @@
+package org.kernsim.engine.cluster;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.kernsim.config.KernsimSettings;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.Simulation;
+import org.kernsim.protocol.cluster.ClusterRunCommand;
+import org.kernsim.scenario.Scenario;
+
+/**
+ * Runs a simulation on a Pekko cluster: the calling node coordinates (windows, checkers, trace),
+ * and every participating node runs its share of partitions and sharded entities. The result —
+ * {@code traceSha256} included — is the same as on one node.
+ */
+public final class ClusterDriver {
+  private ClusterDriver() {}
+
+  /**
+   * Where and how to run.
+   *
+   * @param nodes how many worker nodes to run on (0: every worker that is Up when the run starts)
+   * @param partitionsPerNode partitions each node hosts
+   */
+  public record Target(
+      int nodes,
+      int partitionsPerNode,
+      Duration formTimeout,
+      Duration setupTimeout,
+      Duration stallTimeout,
+      int batchMaxEvents) {
+
+    public static Target of(int nodes, int partitionsPerNode, KernsimSettings.Cluster c) {
+      return new Target(
+          nodes, partitionsPerNode, c.formTimeout(), c.setupTimeout(), c.stallTimeout(), c.batchMaxEvents());
+    }
+
+    public static Target of(int nodes, KernsimSettings.Cluster c) {
+      return of(nodes, c.partitionsPerNode(), c);
+    }
+  }
+
+  /**
+   * A cluster run's result and how it was spread.
+   *
+   * @param nodes the addresses of the nodes, in node order (node 0 hosts partitions 0..k-1)
+   * @param crossNodeEvents events that crossed cluster nodes, by payload type
+   */
+  public record Outcome(RunResult result, List<String> nodes, int partitionsPerNode, Map<String, Long> crossNodeEvents) {}
+
+  /** Progress a run reports to whoever waits for it. */
+  static final class Holder {
+    volatile List<String> nodes = List.of();
+    volatile Map<String, Long> crossNode = Map.of();
+  }
+
+  public static Outcome run(
+      ActorSystem<?> system, Scenario scenario, Simulation sim, RunOptions options, Target target) {
+    ClusterNode.start(system);
+    String runId = "r" + Long.toHexString(System.currentTimeMillis()) + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
+    CompletableFuture<RunResult> result = new CompletableFuture<>();
+    Holder holder = new Holder();
+    Map<String, String> settings = new TreeMap<>(scenario.settings().asOverrides());
+    ActorRef<ClusterRunCommand> run =
+        system.systemActorOf(
+            ClusterRun.create(runId, scenario.model().name(), settings, sim, options, target, result, holder),
+            "kernsim-run-" + runId,
+            Props.empty());
+    try {
+      RunResult r = result.get();
+      return new Outcome(r, holder.nodes, target.partitionsPerNode(), holder.crossNode);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException re) throw re;
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      Adapter.toClassic(system).stop(Adapter.toClassic(run));
+    }
+  }
+}

@@ -1,0 +1,93 @@
+package org.kernsim.engine.cluster;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.kernsim.config.ClusterConfig;
+import org.kernsim.config.KernsimSettings;
+import org.kernsim.protocol.cluster.NodeCommand;
+
+/**
+ * A kernsim cluster node: an ActorSystem with the cluster provider, Kryo, Split Brain Resolver and
+ * its role; on a worker, the sharding region of the simulated entities and the node engine.
+ */
+public final class ClusterNode implements Extension {
+
+  private final ActorRef<NodeCommand> engine;
+
+  private ClusterNode(ActorRef<NodeCommand> engine) {
+    this.engine = engine;
+  }
+
+  /** The node engine of this system (null on a driver). */
+  public ActorRef<NodeCommand> engine() {
+    return engine;
+  }
+
+  private static final ExtensionId<ClusterNode> ID =
+      new ExtensionId<>() {
+        @Override
+        public ClusterNode createExtension(ActorSystem<?> system) {
+          KernsimSettings.Cluster c = KernsimSettings.from(system.settings().config()).cluster();
+          boolean worker = Cluster.get(system).selfMember().getRoles().contains(c.workerRole());
+          ShardedEntities.Region region = ShardedEntities.init(system, c.workerRole());
+          if (!worker) return new ClusterNode(null);
+          ActorRef<NodeCommand> engine =
+              system.systemActorOf(NodeEngine.create(region), NodeEngine.NAME, Props.empty());
+          return new ClusterNode(engine);
+        }
+      };
+
+  /** Starts kernsim on {@code system} (idempotent): sharding, and the node engine on a worker. */
+  public static ClusterNode start(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  /** A new ActorSystem for a cluster node (it joins {@code seedNodes}, if any). */
+  public static ActorSystem<Void> createSystem(
+      ClusterConfig.Role role, String host, int port, List<String> seedNodes, Config extra) {
+    Config config = ClusterConfig.node(role, host, port, seedNodes, extra);
+    String name = config.getString("kernsim.cluster.system-name");
+    return ActorSystem.create(Behaviors.empty(), name, config);
+  }
+
+  /** Joins the cluster whose member is at {@code address} (a node joins itself to start one). */
+  public static void join(ActorSystem<?> system, org.apache.pekko.actor.Address address) {
+    Cluster.get(system).manager().tell(Join.create(address));
+  }
+
+  /** Waits until this node is Up; false on timeout. */
+  public static boolean awaitUp(ActorSystem<?> system, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Cluster cluster = Cluster.get(system);
+    while (System.nanoTime() < deadline) {
+      if (cluster.selfMember().status() == MemberStatus.up()) return true;
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return cluster.selfMember().status() == MemberStatus.up();
+  }
+
+  /** Stops the system and waits for it (it leaves the cluster first). */
+  public static void shutdown(ActorSystem<?> system, Duration timeout) {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (Exception e) {
+      // best effort
+    }
+  }
+}

@@ -1,0 +1,135 @@
+package org.kernsim.engine.cluster;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.kernsim.engine.Placement;
+import org.kernsim.engine.RecordFilter;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.Simulation;
+import org.kernsim.engine.actor.Coordinator;
+import org.kernsim.engine.actor.Partition;
+import org.kernsim.protocol.cluster.ClusterRunCommand;
+import org.kernsim.protocol.cluster.NodeCommand;
+import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.scenario.ModelFactory;
+import org.kernsim.scenario.Models;
+import org.kernsim.scenario.Scenarios;
+
+/**
+ * The engine of one cluster node ({@code /system/kernsim-node}, registered with the Receptionist):
+ * for each run it is asked to join, it builds the same simulation as every other node (from the
+ * model's name and every effective setting), spawns its range of partitions, which start their
+ * entities through Cluster Sharding on this node, and answers with the partitions' refs. A run
+ * ends when its driver says so, or when its driver is gone.
+ */
+public final class NodeEngine extends AbstractBehavior<NodeCommand> {
+
+  public static final ServiceKey<NodeCommand> KEY = ServiceKey.create(NodeCommand.class, "kernsim-node");
+  static final String NAME = "kernsim-node";
+
+  /** The driver of a run stopped (normally, or its node was lost). */
+  private record DriverGone(String runId) implements NodeCommand.Local, NoSerializationVerificationNeeded {}
+
+  private record Hosted(ActorRef<Void> run, ActorRef<ClusterRunCommand> driver) {}
+
+  private final ShardedEntities.Region region;
+  private final Map<String, Hosted> runs = new HashMap<>();
+
+  static Behavior<NodeCommand> create(ShardedEntities.Region region) {
+    return Behaviors.setup(
+        ctx -> {
+          ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
+          return new NodeEngine(ctx, region);
+        });
+  }
+
+  private NodeEngine(ActorContext<NodeCommand> ctx, ShardedEntities.Region region) {
+    super(ctx);
+    this.region = region;
+  }
+
+  @Override
+  public Receive<NodeCommand> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(NodeCommand.SetupRun.class, this::onSetup)
+        .onMessage(NodeCommand.EndRun.class, m -> end(m.runId()))
+        .onMessage(DriverGone.class, m -> end(m.runId()))
+        .build();
+  }
+
+  private Behavior<NodeCommand> onSetup(NodeCommand.SetupRun s) {
+    if (runs.containsKey(s.runId())) return this;
+    String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
+    NodeRuns.RunContext rc;
+    try {
+      ModelFactory model = Models.find(s.model());
+      if (model == null) throw new IllegalArgumentException("unknown model '" + s.model() + "' on this node");
+      Simulation sim = Scenarios.fromMap(model, s.settings()).build();
+      Placement placement = new Placement(sim, s.partitions());
+      RunOptions o = new RunOptions(s.seed(), Long.MAX_VALUE, false, s.recordAll(), List.of());
+      RecordFilter filter = Coordinator.filterFor(sim, o);
+      rc = new NodeRuns.RunContext(s.runId(), sim, placement, s.seed(), filter, new ConcurrentHashMap<>());
+    } catch (RuntimeException e) {
+      s.replyTo().tell(new ClusterRunCommand.SetupFailed(s.runId(), self, String.valueOf(e.getMessage())));
+      return this;
+    }
+    NodeRuns.get(getContext().getSystem()).runs.put(s.runId(), rc);
+    ActorRef<Void> run = getContext().spawn(hostRun(rc, s, region), s.runId());
+    getContext().watchWith(s.replyTo(), new DriverGone(s.runId()));
+    runs.put(s.runId(), new Hosted(run, s.replyTo()));
+    return this;
+  }
+
+  private Behavior<NodeCommand> end(String runId) {
+    Hosted h = runs.remove(runId);
+    if (h != null) {
+      getContext().unwatch(h.driver());
+      getContext().stop(h.run());
+    }
+    return this;
+  }
+
+  /** One run's share on this node: its partitions, as children. */
+  private static Behavior<Void> hostRun(
+      NodeRuns.RunContext rc, NodeCommand.SetupRun s, ShardedEntities.Region region) {
+    return Behaviors.setup(
+        ctx -> {
+          int[] nodeOf = new int[s.partitions()];
+          for (int p = 0; p < nodeOf.length; p++) nodeOf[p] = Placement.nodeOfPartition(p, s.partitions(), s.nodes());
+          Partition.Wiring wiring = new Partition.Wiring(s.batchMaxEvents(), nodeOf);
+          Partition.EntitySpawner spawner =
+              (pctx, partition, members) -> {
+                rc.partitions().put(partition, pctx.getSelf());
+                for (int id : members) region.attach(rc.runId(), partition, id);
+                return null; // they register themselves as sharding starts them
+              };
+          List<ActorRef<PartitionCommand>> refs = new ArrayList<>();
+          for (int p = s.firstPartition(); p < s.firstPartition() + s.count(); p++) {
+            refs.add(ctx.spawn(Partition.create(p, rc.placement(), rc.sim()::entityName, spawner, wiring), "partition-" + p));
+          }
+          s.replyTo().tell(new ClusterRunCommand.NodeReady(s.runId(), s.node(), List.copyOf(refs)));
+          return Behaviors.receive(Void.class)
+              .onSignal(
+                  PostStop.class,
+                  sig -> {
+                    NodeRuns.get(ctx.getSystem()).runs.remove(rc.runId());
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+}

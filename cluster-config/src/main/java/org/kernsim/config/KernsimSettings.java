@@ -1,0 +1,62 @@
+package org.kernsim.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The {@code kernsim { }} namespace of {@code reference.conf} (and any {@code application.conf}
+ * override), read once.
+ */
+public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
+
+  /** {@code kernsim.cluster}. */
+  public record Cluster(
+      String systemName,
+      String hostname,
+      int partitionsPerNode,
+      Duration formTimeout,
+      Duration joinTimeout,
+      Duration setupTimeout,
+      Duration stallTimeout,
+      int batchMaxEvents,
+      String workerRole,
+      String driverRole,
+      Duration localStartTimeout,
+      List<String> localNodeJvmOptions) {}
+
+  private static volatile KernsimSettings loaded;
+
+  /** The settings of this JVM's default configuration, read on first use. */
+  public static KernsimSettings get() {
+    KernsimSettings s = loaded;
+    if (s == null) s = loaded = from(ConfigFactory.load());
+    return s;
+  }
+
+  public static KernsimSettings from(Config root) {
+    Config c = root.getConfig("kernsim.cluster");
+    Cluster cluster =
+        new Cluster(
+            c.getString("system-name"),
+            c.getString("hostname"),
+            positive(c, "partitions-per-node"),
+            c.getDuration("form-timeout"),
+            c.getDuration("join-timeout"),
+            c.getDuration("setup-timeout"),
+            c.getDuration("stall-timeout"),
+            positive(c, "batch-max-events"),
+            c.getString("worker-role"),
+            c.getString("driver-role"),
+            c.getDuration("local-start-timeout"),
+            List.copyOf(c.getStringList("local-node-jvm-options")));
+    return new KernsimSettings(cluster, root.getBytes("kernsim.kryo.max-message-size"));
+  }
+
+  private static int positive(Config c, String key) {
+    int v = c.getInt(key);
+    if (v < 1) throw new IllegalArgumentException("kernsim.cluster." + key + " must be >= 1, got " + v);
+    return v;
+  }
+}

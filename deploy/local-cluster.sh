@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Starts and stops a local kernsim cluster: N 'kernsim node' processes on 127.0.0.1.
+#
+#   deploy/local-cluster.sh start N [BASE_PORT]   nodes on ports BASE_PORT .. BASE_PORT+N-1 (default 25520)
+#   deploy/local-cluster.sh status                which nodes run, their ports and pids
+#   deploy/local-cluster.sh stop                  stop them all (SIGTERM: they leave the cluster)
+#
+# Then run on it:  ./kernsim run phold --seed 7 --join 127.0.0.1:25520 --json
+# Pid files and logs: $KERNSIM_CLUSTER_DIR (default deploy/target/local-cluster).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+dir="${KERNSIM_CLUSTER_DIR:-$here/target/local-cluster}"
+launcher="$root/kernsim"
+
+usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+start() {
+  local n="${1:-}" base="${2:-25520}"
+  [[ "$n" =~ ^[0-9]+$ ]] && [ "$n" -ge 1 ] || { echo "local-cluster: start N: N must be >= 1" >&2; exit 2; }
+  [[ "$base" =~ ^[0-9]+$ ]] && [ "$base" -ge 1 ] && [ $((base + n - 1)) -le 65535 ] || { echo "local-cluster: bad base port $base" >&2; exit 2; }
+  mkdir -p "$dir"
+  for f in "$dir"/node-*.pid; do
+    if alive "$f"; then echo "local-cluster: already running (pid file $f); stop it first" >&2; exit 2; fi
+  done
+  rm -f "$dir"/node-*.pid "$dir"/node-*.log
+  "$launcher" --version >/dev/null # builds the jar once, before the nodes start
+  local seed="127.0.0.1:$base"
+  for ((i = 0; i < n; i++)); do
+    local port=$((base + i))
+    nohup "$launcher" node --port "$port" --seed-node "$seed" >"$dir/node-$i.log" 2>&1 </dev/null &
+    echo $! >"$dir/node-$i.pid"
+    echo "$port" >"$dir/node-$i.port"
+  done
+  local deadline=$((SECONDS + 90))
+  for ((i = 0; i < n; i++)); do
+    until grep -q "is up" "$dir/node-$i.log" 2>/dev/null; do
+      if ! alive "$dir/node-$i.pid"; then echo "local-cluster: node $i exited; see $dir/node-$i.log" >&2; tail -5 "$dir/node-$i.log" >&2; stop; exit 4; fi
+      if [ $SECONDS -gt $deadline ]; then echo "local-cluster: node $i not up after 90 s; see $dir/node-$i.log" >&2; stop; exit 4; fi
+      sleep 0.5
+    done
+  done
+  echo "local-cluster: $n nodes up on 127.0.0.1:$base..$((base + n - 1)); run with: ./kernsim run SCENARIO --join $seed"
+}
+
+status() {
+  local any=0
+  for f in "$dir"/node-*.pid; do
+    [ -f "$f" ] || continue
+    local i="${f##*/node-}"; i="${i%.pid}"
+    if alive "$f"; then echo "node $i: pid $(cat "$f"), 127.0.0.1:$(cat "$dir/node-$i.port" 2>/dev/null), running"; any=1
+    else echo "node $i: not running (log $dir/node-$i.log)"; fi
+  done
+  [ $any -eq 1 ] || echo "local-cluster: no node running"
+}
+
+stop() {
+  local pids=()
+  for f in "$dir"/node-*.pid; do
+    [ -f "$f" ] || continue
+    if alive "$f"; then pids+=("$(cat "$f")"); kill "$(cat "$f")" 2>/dev/null || true; fi
+  done
+  local deadline=$((SECONDS + 30))
+  for p in "${pids[@]}"; do
+    while kill -0 "$p" 2>/dev/null; do
+      if [ $SECONDS -gt $deadline ]; then kill -9 "$p" 2>/dev/null || true; break; fi
+      sleep 0.5
+    done
+  done
+  rm -f "$dir"/node-*.pid "$dir"/node-*.port
+  echo "local-cluster: stopped ${#pids[@]} node(s)"
+}
+
+case "${1:-}" in
+  start) shift; start "$@" ;;
+  stop) stop ;;
+  status) status ;;
+  *) usage ;;
+esac

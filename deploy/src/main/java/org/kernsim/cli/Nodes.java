@@ -1,0 +1,196 @@
+package org.kernsim.cli;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.kernsim.config.ClusterConfig;
+import org.kernsim.config.KernsimSettings;
+import org.kernsim.engine.cluster.ClusterNode;
+import org.kernsim.scenario.BadInputException;
+
+/**
+ * The cluster a CLI command runs on: this process as a node, and either N-1 child JVMs on
+ * 127.0.0.1 ({@code --cluster-nodes N}) or an existing cluster ({@code --join HOST:PORT}).
+ * Closing it stops the children (also on failure and Ctrl-C) and this node.
+ */
+final class Nodes implements AutoCloseable {
+  final ActorSystem<Void> system;
+  private final List<Process> children = new ArrayList<>();
+  private final Path logs;
+  private final Thread hook;
+  private boolean keepLogs;
+
+  private Nodes(ActorSystem<Void> system, Path logs) {
+    this.system = system;
+    this.logs = logs;
+    this.hook = new Thread(this::killChildren, "kernsim-nodes-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /** A local cluster of {@code n} nodes: this JVM and n-1 children started with 'kernsim node'. */
+  static Nodes local(int n, String bind) {
+    if (n < 1) throw new BadInputException("--cluster-nodes " + n + ": must be >= 1");
+    KernsimSettings.Cluster s = KernsimSettings.get().cluster();
+    ActorSystem<Void> system = createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), "--cluster-nodes");
+    Path logs;
+    try {
+      logs = Files.createTempDirectory("kernsim-cluster-");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a log directory: " + e.getMessage(), e);
+    }
+    Nodes nodes = new Nodes(system, logs);
+    try {
+      var self = Cluster.get(system).selfMember().address();
+      ClusterNode.join(system, self);
+      String seed = self.getHost().get() + ":" + self.getPort().get();
+      for (int i = 1; i < n; i++) nodes.startChild(i, seed, bind, s);
+      nodes.awaitMembers(n, s.localStartTimeout());
+      ClusterNode.start(system);
+      return nodes;
+    } catch (RuntimeException e) {
+      nodes.keepLogs = true;
+      nodes.close();
+      throw e;
+    }
+  }
+
+  /** This JVM joins the cluster at {@code seed} as a driver (it hosts no partition). */
+  static Nodes join(HostPort seed, String bind) {
+    KernsimSettings.Cluster s = KernsimSettings.get().cluster();
+    ActorSystem<Void> system = createSystem(ClusterConfig.Role.DRIVER, bind, 0, List.of(seed.toString()), "--join");
+    Nodes nodes = new Nodes(system, null);
+    if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
+      nodes.close();
+      throw new BadInputException(
+          "--join " + seed + ": could not join a kernsim cluster there within " + s.joinTimeout().toSeconds()
+              + " s (is 'kernsim node' running at that address?)");
+    }
+    ClusterNode.start(system);
+    return nodes;
+  }
+
+  static ActorSystem<Void> createSystem(ClusterConfig.Role role, String bind, int port, List<String> seeds, String option) {
+    try {
+      return ClusterNode.createSystem(role, bind, port, seeds, null);
+    } catch (RuntimeException e) {
+      Throwable t = e;
+      while (t.getCause() != null) t = t.getCause();
+      throw new BadInputException(
+          option + ": cannot start a cluster node on " + bind + ":" + port + " (" + t.getMessage() + ")");
+    }
+  }
+
+  private void startChild(int i, String seed, String bind, KernsimSettings.Cluster s) {
+    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+    String cp = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(p -> new File(p).getAbsolutePath()).reduce((a, b) -> a + File.pathSeparator + b).orElse("");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.addAll(s.localNodeJvmOptions());
+    cmd.addAll(List.of("-cp", cp, Main.class.getName(), "node", "--port", "0", "--seed-node", seed, "--bind", bind, "--exit-on-stdin-eof"));
+    Path log = logs.resolve("node-" + i + ".log");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      children.add(p);
+    } catch (IOException e) {
+      throw new ClusterUnavailable("cannot start node " + i + " (" + java + "): " + e.getMessage());
+    }
+  }
+
+  private void awaitMembers(int n, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    String role = KernsimSettings.get().cluster().workerRole();
+    while (true) {
+      int up = 0;
+      for (Member m : Cluster.get(system).state().getMembers()) if (m.status() == MemberStatus.up() && m.hasRole(role)) up++;
+      if (up >= n) return;
+      for (int i = 0; i < children.size(); i++) {
+        Process p = children.get(i);
+        if (!p.isAlive()) {
+          throw new ClusterUnavailable(
+              "node " + (i + 1) + " exited with code " + p.exitValue() + " before joining (log: " + logs.resolve("node-" + (i + 1) + ".log") + ")");
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        throw new ClusterUnavailable(
+            "the cluster did not converge: " + up + " of " + n + " nodes up after " + timeout.toSeconds() + " s (logs: " + logs + ")");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new ClusterUnavailable("interrupted while the cluster formed");
+      }
+    }
+  }
+
+  void keepLogs() {
+    keepLogs = true;
+  }
+
+  Path logs() {
+    return logs;
+  }
+
+  private void killChildren() {
+    for (Process p : children) p.destroy(); // SIGTERM: the node leaves the cluster
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(8);
+    for (Process p : children) {
+      try {
+        long left = Math.max(0, deadline - System.nanoTime());
+        if (!p.waitFor(left, java.util.concurrent.TimeUnit.NANOSECONDS)) p.destroyForcibly();
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    killChildren();
+    ClusterNode.shutdown(system, Duration.ofSeconds(15));
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+    if (logs != null && !keepLogs) {
+      try (Stream<Path> files = Files.walk(logs)) {
+        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      } catch (IOException e) {
+        // best effort
+      }
+    }
+  }
+
+  /** In a child node: exit when the parent goes away (its end of our stdin closes). */
+  static void exitOnStdinEof(Runnable onEof) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                InputStream in = System.in;
+                while (in.read() >= 0) {
+                  // ignore input
+                }
+              } catch (IOException e) {
+                // closed
+              }
+              onEof.run();
+            },
+            "kernsim-parent-watch");
+    t.setDaemon(true);
+    t.start();
+  }
+}

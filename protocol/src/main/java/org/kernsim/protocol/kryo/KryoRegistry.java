@@ -1,0 +1,219 @@
+package org.kernsim.protocol.kryo;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.Registration;
+import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.util.DefaultClassResolver;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.LinkedList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.kernsim.protocol.cluster.ClusterRunCommand;
+import org.kernsim.protocol.cluster.NodeCommand;
+import org.kernsim.protocol.cpu.CpuMessage;
+import org.kernsim.protocol.cpu.CpuNote;
+import org.kernsim.protocol.cpu.SegmentDone;
+import org.kernsim.protocol.cpu.WakeUp;
+import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.EntityCommand;
+import org.kernsim.protocol.engine.Event;
+import org.kernsim.protocol.engine.MetricsSnapshot;
+import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.engine.TraceRecord;
+import org.kernsim.protocol.phold.Hop;
+import org.kernsim.protocol.rcu.RcuMessage;
+import org.kernsim.protocol.stopmachine.StopMachineMessage;
+
+/**
+ * The table of Kryo class ids: every class that may cross nodes, with a fixed id (≥ 20, the same
+ * on every node because it is this code), registration required. Records and enums use Kryo's
+ * record and enum serializers; ActorRefs, events and JDK collections have their own.
+ *
+ * <p>Adding a message class is one line in its package's id range. {@code KryoCoverageTest} fails,
+ * naming the class, when a {@code WireMessage} of the protocol module (or a record or enum it
+ * contains) is missing here.
+ *
+ * <pre>
+ *   20- 99  Pekko refs, JDK collections and arrays
+ *  100-149  engine (partitions, coordinator, entities, trace records)
+ *  150-199  cluster (node engines, cluster runs)
+ *  200-249  cpu          250-299  rcu          300-349  stopmachine    350-399  phold
+ *  400-499  workqueue    500-599  kprobes      600-     free
+ * </pre>
+ */
+public final class KryoRegistry {
+  private KryoRegistry() {}
+
+  /** The lowest id kernsim uses (Kryo keeps 0-8 for primitives and String, and we leave a gap). */
+  public static final int FIRST_ID = 20;
+
+  /** One row of the table. */
+  public record Entry(int id, Class<?> type) {}
+
+  private static Entry e(int id, Class<?> type) {
+    return new Entry(id, type);
+  }
+
+  /** The table. Never change or reuse an id; add new rows in the owning package's range. */
+  public static final List<Entry> TABLE =
+      List.of(
+          // ---------------------------------------------------------------- 20-99: Pekko, JDK
+          e(20, ActorRef.class), // every implementation (see ActorRefAwareClassResolver)
+          e(21, ArrayList.class),
+          e(22, LinkedList.class),
+          e(23, List.of().getClass()), // ImmutableCollections.ListN
+          e(24, List.of(1).getClass()), // ImmutableCollections.List12
+          e(25, Arrays.asList().getClass()), // Arrays$ArrayList
+          e(26, Collections.emptyList().getClass()),
+          e(27, Collections.singletonList(1).getClass()),
+          e(28, Collections.unmodifiableList(new ArrayList<>()).getClass()),
+          e(29, Collections.unmodifiableList(new LinkedList<>()).getClass()),
+          e(30, HashMap.class),
+          e(31, LinkedHashMap.class),
+          e(32, TreeMap.class),
+          e(33, Map.of().getClass()), // ImmutableCollections.MapN
+          e(34, Map.of(1, 1).getClass()), // ImmutableCollections.Map1
+          e(35, Collections.emptyMap().getClass()),
+          e(36, Collections.unmodifiableMap(new HashMap<>()).getClass()),
+          e(37, Collections.unmodifiableSortedMap(new TreeMap<>()).getClass()),
+          e(38, HashSet.class),
+          e(39, LinkedHashSet.class),
+          e(40, TreeSet.class),
+          e(41, Set.of().getClass()), // ImmutableCollections.SetN
+          e(42, Set.of(1).getClass()), // ImmutableCollections.Set12
+          e(43, Collections.emptySet().getClass()),
+          e(44, Collections.singletonMap(1, 1).getClass()),
+          e(45, Collections.singleton(1).getClass()),
+          e(60, int[].class),
+          e(61, long[].class),
+          e(62, byte[].class),
+          e(63, boolean[].class),
+          e(64, double[].class),
+          e(65, String[].class),
+          e(66, Object[].class),
+          e(67, short[].class),
+          e(68, char[].class),
+          e(69, float[].class),
+          // ---------------------------------------------------------------- 100-149: engine
+          e(100, Event.class),
+          e(101, PartitionCommand.Peers.class),
+          e(102, PartitionCommand.StartWindow.class),
+          e(103, PartitionCommand.Batch.class),
+          e(104, PartitionCommand.Collect.class),
+          e(105, PartitionCommand.Abort.class),
+          e(106, CoordinatorCommand.PartitionReady.class),
+          e(107, CoordinatorCommand.WindowDone.class),
+          e(108, CoordinatorCommand.PartitionCollected.class),
+          e(109, CoordinatorCommand.PartitionFailed.class),
+          e(110, MetricsSnapshot.class),
+          e(111, TraceRecord.Delivered.class),
+          e(112, TraceRecord.Note.class),
+          e(113, TraceRecord.Violation.class),
+          e(114, EntityCommand.Attach.class),
+          // ---------------------------------------------------------------- 150-199: cluster
+          e(150, NodeCommand.SetupRun.class),
+          e(151, NodeCommand.EndRun.class),
+          e(152, ClusterRunCommand.NodeReady.class),
+          e(153, ClusterRunCommand.SetupFailed.class),
+          // ---------------------------------------------------------------- 200-249: cpu
+          e(200, CpuMessage.Enqueue.class),
+          e(201, CpuMessage.Release.class),
+          e(202, CpuMessage.Dispatch.class),
+          e(203, CpuMessage.Preempt.class),
+          e(204, CpuMessage.TaskQuiescent.class),
+          e(205, CpuMessage.PreemptCheck.class),
+          e(206, CpuMessage.ReleaseKind.class),
+          e(207, CpuNote.Switch.class),
+          e(208, CpuNote.StopperEntered.class),
+          e(209, CpuNote.StopperLeft.class),
+          e(210, CpuNote.TaskBlocked.class),
+          e(211, CpuNote.TaskWoken.class),
+          e(212, CpuNote.WakeIgnored.class),
+          e(213, CpuNote.TaskExited.class),
+          e(214, SegmentDone.class),
+          e(215, WakeUp.class),
+          // ---------------------------------------------------------------- 250-299: rcu
+          e(250, RcuMessage.SynchronizeSched.class),
+          e(251, RcuMessage.QsRequest.class),
+          e(252, RcuMessage.QsReport.class),
+          e(253, RcuMessage.GracePeriodDone.class),
+          e(254, RcuMessage.StartGracePeriod.class),
+          // ---------------------------------------------------------------- 300-349: stopmachine
+          e(300, StopMachineMessage.StopMachineRequest.class),
+          e(301, StopMachineMessage.StopWork.class),
+          e(302, StopMachineMessage.PhaseChanged.class),
+          e(303, StopMachineMessage.PhaseAcked.class),
+          e(304, StopMachineMessage.StopFnCall.class),
+          e(305, StopMachineMessage.StopFnDone.class),
+          e(306, StopMachineMessage.StopMachineDone.class),
+          e(307, StopMachineMessage.StopPhase.class),
+          // ---------------------------------------------------------------- 350-399: phold
+          e(350, Hop.class)
+          // ---------------------------------------------------------------- 400-499: workqueue
+          // ---------------------------------------------------------------- 500-599: kprobes
+          );
+
+  /** Whether {@code type} has a row (ActorRef implementations count as ActorRef). */
+  public static boolean isRegistered(Class<?> type) {
+    if (ActorRef.class.isAssignableFrom(type)) return true;
+    for (Entry e : TABLE) if (e.type() == type) return true;
+    return false;
+  }
+
+  /**
+   * A Kryo instance with every row registered and registration required. {@code resolver} turns
+   * typed ActorRefs into strings and back (it is asked lazily, at the first ActorRef).
+   */
+  public static Kryo newKryo(Supplier<ActorRefResolver> resolver) {
+    Kryo kryo = new Kryo(new ActorRefAwareClassResolver(), null);
+    kryo.setRegistrationRequired(true);
+    kryo.setReferences(false);
+    Set<Integer> ids = new HashSet<>();
+    for (Entry e : TABLE) {
+      if (e.id() < FIRST_ID) throw new IllegalStateException("Kryo id " + e.id() + " < " + FIRST_ID + ": " + e.type());
+      if (!ids.add(e.id())) throw new IllegalStateException("Kryo id " + e.id() + " used twice: " + e.type());
+      Serializer<?> s = serializerFor(e.type(), resolver);
+      if (s == null) kryo.register(e.type(), e.id());
+      else kryo.register(e.type(), s, e.id());
+    }
+    return kryo;
+  }
+
+  private static Serializer<?> serializerFor(Class<?> type, Supplier<ActorRefResolver> resolver) {
+    if (type == ActorRef.class) return new ActorRefSerializer(resolver);
+    if (type == Event.class) return new EventSerializer();
+    if (type == PartitionCommand.Batch.class) return new BatchSerializer();
+    if (List.class.isAssignableFrom(type)) return CollectionSerializers.list(type);
+    if (Set.class.isAssignableFrom(type)) return CollectionSerializers.set(type);
+    if (Map.class.isAssignableFrom(type)) return CollectionSerializers.map(type);
+    return null; // records, enums and arrays: Kryo's defaults
+  }
+
+  /**
+   * Keeps registration required but maps every implementation of {@link ActorRef} (the typed
+   * adapters, remote refs...) to the {@code ActorRef} row, so refs need one id and one serializer.
+   */
+  static final class ActorRefAwareClassResolver extends DefaultClassResolver {
+    @Override
+    public Registration getRegistration(Class type) {
+      Registration r = super.getRegistration(type);
+      if (r == null && ActorRef.class.isAssignableFrom(type)) {
+        r = super.getRegistration(ActorRef.class);
+        if (r != null) classToRegistration.put(type, r); // cache the mapping
+      }
+      return r;
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package org.kernsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kernsim.cluster.LocalCluster;
+import picocli.CommandLine;
+
+/** The cluster options of the CLI: bad input is one line and exit 2; a lost node is one line and exit 4. */
+class ClusterCliTest {
+
+  record Result(int code, String err) {}
+
+  static Result execute(String... args) {
+    CommandLine cl = Main.commandLine();
+    StringWriter err = new StringWriter();
+    cl.setErr(new PrintWriter(err, true));
+    int code = cl.execute(args);
+    return new Result(code, err.toString());
+  }
+
+  @Test
+  void badClusterInputIsOneLineAndExit2() {
+    Result r = execute("run", "phold", "--cluster-nodes", "0");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --cluster-nodes 0: must be >= 1", r.err().strip());
+    r = execute("run", "phold", "--cluster-nodes", "2", "--join", "127.0.0.1:25520");
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    r = execute("run", "phold", "--join", "nohost");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(r.err().contains("expected HOST:PORT"), r.err());
+    r = execute("node", "--port", "70000");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --port 70000: expected a port in 0..65535", r.err().strip());
+    r = execute("node", "--port", "0");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+  }
+
+  @Test
+  void aLostNodeIsOneLineExit4AndATraceValidUpToTheLastWindow(@TempDir Path dir) throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(2)) {
+      var seed = Cluster.get(cluster.system(0)).selfMember().address();
+      String lost = Cluster.get(cluster.system(1)).selfMember().address().toString();
+      Path trace = dir.resolve("t.jsonl");
+      CompletableFuture<Result> run =
+          CompletableFuture.supplyAsync(
+              () ->
+                  execute(
+                      "run", "machine-stop", "--join", seed.getHost().get() + ":" + seed.getPort().get(),
+                      "--set", "scenario.until=10s", "--set", "machine.numa-nodes=2", "--trace", trace.toString(), "--json"));
+      // wait until windows are being written, then stop a worker
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (partSize(dir) < 20_000) {
+        assertTrue(System.nanoTime() < deadline, "no trace written");
+        assertTrue(!run.isDone(), () -> "run ended: " + run.join());
+        Thread.sleep(20);
+      }
+      cluster.kits.get(1).system().terminate();
+      Result r = run.get(30, TimeUnit.SECONDS);
+      assertEquals(ExitCodes.CLUSTER, r.code(), r.err());
+      List<String> lines = r.err().strip().lines().filter(l -> l.startsWith("kernsim:")).toList();
+      assertEquals(1, lines.size(), r.err());
+      assertTrue(lines.get(0).matches("kernsim: node " + java.util.regex.Pattern.quote(lost)
+          + " (left the cluster|became unreachable|.*); last completed window \\d+ \\(virtual time \\d+ ns\\)"), lines.get(0));
+      ObjectMapper json = new ObjectMapper();
+      List<String> records = Files.readAllLines(trace);
+      assertTrue(records.size() > 10);
+      for (String l : records) json.readTree(l); // every line complete
+    }
+  }
+
+  private static long partSize(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.filter(p -> p.getFileName().toString().endsWith(".part")).mapToLong(p -> p.toFile().length()).sum();
+    }
+  }
+}

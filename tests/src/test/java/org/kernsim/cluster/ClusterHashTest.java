@@ -1,0 +1,81 @@
+package org.kernsim.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.cluster.ClusterDriver;
+import org.kernsim.scenario.Scenario;
+import org.kernsim.scenario.Scenarios;
+
+/**
+ * Three ActorSystems on 127.0.0.1 (Artery TCP, Kryo, serialize-messages on) give the same run —
+ * traceSha256, events, windows, metrics — as one node, for several scenarios and seeds.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ClusterHashTest {
+
+  private LocalCluster cluster;
+
+  @BeforeAll
+  void start() {
+    cluster = LocalCluster.start(3);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(true, cluster.system(i).settings().config().getBoolean("pekko.actor.serialize-messages"));
+    }
+  }
+
+  @AfterAll
+  void stop() {
+    if (cluster != null) cluster.close();
+  }
+
+  /**
+   * The scenarios held to the single-node hash. After the workqueue and kprobes models are
+   * merged, each of their scenarios is one more line here, e.g.
+   * {@code scenario("workqueue-kick-cull", List.of(), 7, 8, 9)}.
+   */
+  static Stream<Arguments> scenarios() {
+    return Stream.of(
+            scenario("phold", List.of("phold.entities=96", "phold.population=4", "phold.ttl=12"), 1, 2, 3),
+            scenario("machine-stop", List.of("scenario.until=6ms", "machine.numa-nodes=3", "machine.cpus=12"), 7, 8))
+        .flatMap(s -> s);
+  }
+
+  static Stream<Arguments> scenario(String name, List<String> overrides, long... seeds) {
+    return java.util.Arrays.stream(seeds).mapToObj(seed -> Arguments.of(name, overrides, seed));
+  }
+
+  @ParameterizedTest(name = "{0} seed {2}")
+  @MethodSource("scenarios")
+  void sameTraceAsOneNode(String name, List<String> overrides, long seed) {
+    assertSameAsOneNode(cluster, name, overrides, seed, 3);
+  }
+
+  /** The reusable check: the scenario on {@code nodes} cluster nodes vs the single-node driver. */
+  static ClusterDriver.Outcome assertSameAsOneNode(
+      LocalCluster cluster, String name, List<String> overrides, long seed, int nodes) {
+    Scenario scenario = Scenarios.load(name, overrides);
+    RunResult one = SequentialDriver.run(scenario.build(), RunOptions.of(seed, scenario.until()));
+    ClusterDriver.Outcome out = cluster.run(scenario, seed, nodes, 2);
+    RunResult many = out.result();
+    String what = name + " " + overrides + " seed " + seed + " (replay: kernsim run " + name + " --seed " + seed + ")";
+    assertEquals(nodes, out.nodes().size(), what);
+    assertEquals(one.traceSha256(), many.traceSha256(), what);
+    assertEquals(one.events(), many.events(), what);
+    assertEquals(one.windows(), many.windows(), what);
+    assertEquals(one.endReason(), many.endReason(), what);
+    assertEquals(Map.copyOf(one.metrics()), Map.copyOf(many.metrics()), what);
+    return out;
+  }
+}

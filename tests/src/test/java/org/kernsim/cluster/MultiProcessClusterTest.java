@@ -1,0 +1,146 @@
+package org.kernsim.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kernsim.config.ClusterConfig;
+import org.kernsim.config.KernsimSettings;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.TraceObserver;
+import org.kernsim.engine.actor.Coordinator;
+import org.kernsim.engine.cluster.ClusterDriver;
+import org.kernsim.engine.cluster.ClusterNode;
+import org.kernsim.protocol.engine.TraceRecord;
+import org.kernsim.scenario.Scenario;
+import org.kernsim.scenario.Scenarios;
+
+/** Real separate JVM processes on 127.0.0.1: the CLI's local cluster, and a node killed with SIGKILL. */
+class MultiProcessClusterTest {
+
+  static List<String> java(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+    cmd.add("-XX:+UseParallelGC");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("org.kernsim.cli.Main");
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  static int up(ActorSystem<?> system) {
+    int n = 0;
+    for (var m : Cluster.get(system).state().getMembers()) if (m.status() == MemberStatus.up()) n++;
+    return n;
+  }
+
+  @Test
+  void kernsimRunOnTwoProcessesPrintsTheSingleNodeHash(@TempDir Path dir) throws Exception {
+    List<String> sets = List.of("phold.entities=64", "phold.population=4", "phold.ttl=10");
+    List<String> args = new ArrayList<>(List.of("run", "phold", "--seed", "7", "--cluster-nodes", "2", "--json"));
+    for (String s : sets) args.addAll(List.of("--set", s));
+    Path out = dir.resolve("out.json");
+    Path err = dir.resolve("err.txt");
+    Process p = new ProcessBuilder(java(args.toArray(String[]::new))).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(150, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("kernsim run --cluster-nodes 2 did not finish: " + Files.readString(err));
+    }
+    assertEquals(0, p.exitValue(), Files.readString(err));
+    JsonNode json = new ObjectMapper().readTree(Files.readString(out, StandardCharsets.UTF_8));
+    Scenario s = Scenarios.load("phold", sets);
+    RunResult one = SequentialDriver.run(s.build(), RunOptions.of(7, s.until()));
+    assertEquals(one.traceSha256(), json.get("traceSha256").asText());
+    assertEquals(one.events(), json.get("events").asLong());
+    assertEquals(2, json.get("cluster").get("nodes").asInt());
+    assertEquals("cluster", json.get("driver").asText());
+  }
+
+  @Test
+  void aKilledNodeStopsTheRunWithin30Seconds(@TempDir Path dir) throws Exception {
+    ActorSystem<Void> system =
+        ClusterNode.createSystem(ClusterConfig.Role.WORKER, "127.0.0.1", 0, List.of(), null);
+    List<Process> nodes = new ArrayList<>();
+    try {
+      var self = Cluster.get(system).selfMember().address();
+      ClusterNode.join(system, self);
+      ClusterNode.start(system);
+      String seed = "127.0.0.1:" + self.getPort().get();
+      for (int i = 0; i < 2; i++) {
+        nodes.add(new ProcessBuilder(java("node", "--port", "0", "--seed-node", seed, "--exit-on-stdin-eof"))
+            .redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+      while (up(system) < 3) {
+        if (System.nanoTime() > deadline) fail("the nodes did not join: " + Files.readString(dir.resolve("node0.log")));
+        Thread.sleep(100);
+      }
+      Scenario s = Scenarios.load("machine-stop", List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
+      AtomicLong windows = new AtomicLong();
+      TraceObserver progress =
+          new TraceObserver() {
+            @Override
+            public void observe(TraceRecord r) {}
+
+            @Override
+            public void windowCompleted(long end) {
+              windows.incrementAndGet();
+            }
+          };
+      KernsimSettings.Cluster cs = KernsimSettings.from(system.settings().config()).cluster();
+      CompletableFuture<ClusterDriver.Outcome> run =
+          CompletableFuture.supplyAsync(
+              () -> ClusterDriver.run(system, s, s.build(), RunOptions.of(3, s.until()).withObserver(progress), ClusterDriver.Target.of(3, 1, cs)));
+      deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (windows.get() < 300) {
+        if (run.isDone()) fail("the run ended early: " + run.get().result().endReason());
+        if (System.nanoTime() > deadline) fail("no progress");
+        Thread.sleep(20);
+      }
+      Process victim = nodes.get(1);
+      long t0 = System.nanoTime();
+      victim.destroyForcibly(); // SIGKILL: no goodbye, the node just stops answering
+      Throwable failure = null;
+      try {
+        run.get(30, TimeUnit.SECONDS);
+        fail("the run completed");
+      } catch (ExecutionException e) {
+        failure = e.getCause();
+      }
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      Coordinator.RunFailed f = assertInstanceOf(Coordinator.RunFailed.class, failure);
+      System.out.println("killed node detected in " + millis + " ms: " + f.describe());
+      assertEquals(Coordinator.Cause.CLUSTER, f.failure());
+      assertTrue(millis < 30_000);
+      assertTrue(f.describe().matches("node pekko://kernsim@127\\.0\\.0\\.1:\\d+ (became unreachable|.*); last completed window \\d+ .*"), f.describe());
+      assertTrue(f.lastCompletedWindow() >= 299, f.describe());
+    } finally {
+      for (Process p : nodes) p.destroyForcibly();
+      ClusterNode.shutdown(system, Duration.ofSeconds(10));
+      for (Process p : nodes) p.waitFor(10, TimeUnit.SECONDS);
+    }
+    assertTrue(new File(".").exists());
+  }
+}
