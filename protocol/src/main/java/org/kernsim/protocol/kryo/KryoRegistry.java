@@ -29,6 +29,7 @@ import org.kernsim.protocol.cpu.WakeUp;
 import org.kernsim.protocol.engine.CoordinatorCommand;
 import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.Event;
+import org.kernsim.protocol.engine.FaultInjected;
 import org.kernsim.protocol.engine.MetricsSnapshot;
 import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
@@ -122,6 +123,7 @@ public final class KryoRegistry {
           e(112, TraceRecord.Note.class),
           e(113, TraceRecord.Violation.class),
           e(114, EntityCommand.Attach.class),
+          e(115, FaultInjected.class),
           // ---------------------------------------------------------------- 150-199: cluster
           e(150, NodeCommand.SetupRun.class),
           e(151, NodeCommand.EndRun.class),
@@ -144,6 +146,9 @@ public final class KryoRegistry {
           e(213, CpuNote.TaskExited.class),
           e(214, SegmentDone.class),
           e(215, WakeUp.class),
+          e(216, CpuMessage.InjectedPreemption.class),
+          e(217, CpuMessage.StolenTimeEnd.class),
+          e(218, CpuNote.TimeStolen.class),
           // ---------------------------------------------------------------- 250-299: rcu
           e(250, RcuMessage.SynchronizeSched.class),
           e(251, RcuMessage.QsRequest.class),
