@@ -1,13 +1,14 @@
 package org.kernsim.scenario;
 
 import java.util.List;
+import org.kernsim.actors.kprobes.KprobesModel;
 import org.kernsim.actors.phold.PholdModel;
 
 /** The models kernsim knows, by {@code scenario.model} name. */
 public final class Models {
   private Models() {}
 
-  private static final List<ModelFactory> ALL = List.of(new PholdModel());
+  private static final List<ModelFactory> ALL = List.of(new PholdModel(), new KprobesModel());
 
   public static List<ModelFactory> all() {
     return ALL;
