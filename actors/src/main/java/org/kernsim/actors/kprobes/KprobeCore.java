@@ -939,8 +939,10 @@ final class KprobeCore {
     int optimized = 0;
     List<Integer> lost = new ArrayList<>();
     List<Integer> leaked = new ArrayList<>();
+    int unarmed = 0;
     for (Kprobe p : table.values()) {
       hashed++;
+      if (!kprobeDisabled(p) && !kprobesAllDisarmed && codeAt(p.addr).firstByte() == FirstByte.ORIG) unarmed++;
       if (!p.aggr) continue;
       if (p.state() == Kprobe.State.OPTIMIZED) optimized++;
       if (!kprobeDisabled(p) && kprobeOptready(p) && !kprobeOptimized(p) && p.queue == Kprobe.OpList.NONE
@@ -954,6 +956,7 @@ final class KprobeCore {
     fx.add(new Effects.Count("auditOptimizedProbes", optimized));
     fx.add(new Effects.Count("auditLostReoptimizations", lost.size()));
     fx.add(new Effects.Count("auditLeakedUnusedProbes", leaked.size()));
+    fx.add(new Effects.Count("auditEnabledButNotArmed", unarmed));
   }
 
   // ====================================================================== for tests

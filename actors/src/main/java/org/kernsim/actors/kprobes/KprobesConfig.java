@@ -120,6 +120,7 @@ record KprobesConfig(
     for (int i = 0; i < n; i++) {
       defs.add(new ProbeDef(i, "p" + i, (int) (base + (long) i * spacing), size, true));
       bulk.add(i);
+      names.put("p" + i, i);
     }
     Map<String, int[]> extra = Script.parseExtra(s.text("kprobes.extra-probes"), size);
     for (Map.Entry<String, int[]> e : extra.entrySet()) {

@@ -88,7 +88,11 @@ final class Script {
   private static List<Integer> resolve(String name, Map<String, Integer> names, List<Integer> all, String line) {
     if (name.equals("all")) return all;
     Integer id = names.get(name);
-    if (id == null) throw bad(line, "unknown probe '" + name + "' (probes: all, " + String.join(", ", names.keySet()) + ")");
+    if (id == null) {
+      List<String> known = new ArrayList<>(names.keySet());
+      String list = known.size() <= 12 ? String.join(", ", known) : String.join(", ", known.subList(0, 12)) + ", ...";
+      throw bad(line, "unknown probe '" + name + "' (probes: all" + (known.isEmpty() ? "" : ", " + list) + ")");
+    }
     return List.of(id);
   }
 
