@@ -40,42 +40,49 @@ import org.kernsim.protocol.kprobes.KprobeNote;
  */
 final class KprobeCore {
 
-  /** The era-dependent choices (scenario settings). */
+  /**
+   * The era-dependent choices (scenario settings).
+   *
+   * @param delayed the seed's delayed un-optimisation (false: the kernel before the seed)
+   * @param batchPatching text_poke_smp_batch of up to {@code maxOptimizeProbes} probes per optimizer
+   *     run (cd7ebe2298ff and its unoptimizing twin); false: one text_poke_smp (stop_machine) per
+   *     probe, every queued probe in one run (the seed commit alone)
+   */
   record Config(
       boolean delayed,
+      boolean batchPatching,
       int maxOptimizeProbes,
       boolean reuseUnused,
       boolean disarmAllForce,
       boolean reoptimizeOnFree,
-      boolean noGracePeriodAblation,
       int maxOptimizedLength) {
 
     static Config seed() {
-      return new Config(true, 256, false, false, false, false, 20);
+      return new Config(true, true, 256, false, false, false, 20);
     }
 
     static Config beforeSeed() {
-      return new Config(false, 256, false, false, false, false, 20);
+      return seed().withDelayed(false);
     }
 
     Config withDelayed(boolean d) {
-      return new Config(d, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, noGracePeriodAblation, maxOptimizedLength);
+      return new Config(d, batchPatching, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
     }
 
-    Config withMaxOptimizeProbes(int n) {
-      return new Config(delayed, n, reuseUnused, disarmAllForce, reoptimizeOnFree, noGracePeriodAblation, maxOptimizedLength);
+    Config withBatchPatching(boolean b) {
+      return new Config(delayed, b, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
     }
 
     Config withReuseUnused(boolean r) {
-      return new Config(delayed, maxOptimizeProbes, r, disarmAllForce, reoptimizeOnFree, noGracePeriodAblation, maxOptimizedLength);
+      return new Config(delayed, batchPatching, maxOptimizeProbes, r, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
     }
 
     Config withDisarmAllForce(boolean f) {
-      return new Config(delayed, maxOptimizeProbes, reuseUnused, f, reoptimizeOnFree, noGracePeriodAblation, maxOptimizedLength);
+      return new Config(delayed, batchPatching, maxOptimizeProbes, reuseUnused, f, reoptimizeOnFree, maxOptimizedLength);
     }
 
     Config withReoptimizeOnFree(boolean r) {
-      return new Config(delayed, maxOptimizeProbes, reuseUnused, disarmAllForce, r, noGracePeriodAblation, maxOptimizedLength);
+      return new Config(delayed, batchPatching, maxOptimizeProbes, reuseUnused, disarmAllForce, r, maxOptimizedLength);
     }
   }
 
@@ -807,29 +814,43 @@ final class KprobeCore {
     if (!cfg.delayed() || unoptimizingList.isEmpty()) return 0;
     lock(Lock.CPU_HOTPLUG);
     lock(Lock.TEXT_MUTEX);
-    // arch_unoptimize_kprobes(&unoptimizing_list, free_list)
-    List<CodeChange> patches = new ArrayList<>();
-    List<Kprobe> done = new ArrayList<>();
-    while (!unoptimizingList.isEmpty() && done.size() < cfg.maxOptimizeProbes()) {
-      Kprobe op = unoptimizingList.peekFirst();
-      patches.add(new CodeChange.JumpRestore(op.addr, op.id));
-      listDelInit(op, fn);
-      listAdd(op, Kprobe.OpList.FREE, fn); // list_move(&op->list, done_list)
-      done.add(op);
-    }
-    textPokeSmp("text_poke_smp_batch(unoptimize)", patches);
-    // loop free_list for disarming
-    for (Kprobe op : List.copyOf(freeList)) {
-      if (kprobeDisabled(op)) archDisarmKprobe(op);
-      if (kprobeUnused(op)) {
-        hashDel(op, fn); // reclaimed by do_free_cleaned_kprobes after the grace period
-      } else {
+    int n = 0;
+    if (cfg.batchPatching()) {
+      // arch_unoptimize_kprobes(&unoptimizing_list, free_list): one text_poke_smp_batch
+      List<CodeChange> patches = new ArrayList<>();
+      while (!unoptimizingList.isEmpty() && n < cfg.maxOptimizeProbes()) {
+        Kprobe op = unoptimizingList.peekFirst();
+        patches.add(new CodeChange.JumpRestore(op.addr, op.id));
         listDelInit(op, fn);
+        listAdd(op, Kprobe.OpList.FREE, fn); // list_move(&op->list, done_list)
+        n++;
+      }
+      textPokeSmp("text_poke_smp_batch(unoptimize)", patches);
+      // loop free_list for disarming
+      for (Kprobe op : List.copyOf(freeList)) {
+        if (kprobeDisabled(op)) archDisarmKprobe(op);
+        if (kprobeUnused(op)) {
+          hashDel(op, fn); // reclaimed by do_free_cleaned_kprobes after the grace period
+        } else {
+          listDelInit(op, fn);
+        }
+      }
+    } else {
+      // the seed commit itself: arch_unoptimize_kprobe() (one text_poke_smp) per probe
+      for (Kprobe op : List.copyOf(unoptimizingList)) {
+        textPokeSmp("arch_unoptimize_kprobe", List.of(new CodeChange.JumpRestore(op.addr, op.id)));
+        if (kprobeDisabled(op)) archDisarmKprobe(op);
+        listDelInit(op, fn);
+        if (kprobeUnused(op)) {
+          hashDel(op, fn);
+          listAdd(op, Kprobe.OpList.FREE, fn); // list_move(&op->list, free_list)
+        }
+        n++;
       }
     }
     unlock(Lock.TEXT_MUTEX);
     unlock(Lock.CPU_HOTPLUG);
-    return done.size();
+    return n;
   }
 
   /** Step 3: {@code do_optimize_kprobes()}; returns the number of probes optimised. */
@@ -841,14 +862,16 @@ final class KprobeCore {
     lock(Lock.TEXT_MUTEX);
     List<CodeChange> patches = new ArrayList<>();
     int n = 0;
-    while (!optimizingList.isEmpty() && n < cfg.maxOptimizeProbes()) {
+    while (!optimizingList.isEmpty() && (!cfg.batchPatching() || n < cfg.maxOptimizeProbes())) {
       Kprobe op = optimizingList.peekFirst();
       if (kprobeDisabled(op)) printk("WARNING: optimizing a disabled probe @" + op.addr);
-      patches.add(new CodeChange.JumpWrite(op.addr, op.optSize, op.id));
+      CodeChange.JumpWrite w = new CodeChange.JumpWrite(op.addr, op.optSize, op.id);
+      if (cfg.batchPatching()) patches.add(w);
+      else textPokeSmp("arch_optimize_kprobe", List.of(w));
       listDelInit(op, fn);
       n++;
     }
-    textPokeSmp("text_poke_smp_batch(optimize)", patches);
+    if (cfg.batchPatching()) textPokeSmp("text_poke_smp_batch(optimize)", patches);
     unlock(Lock.TEXT_MUTEX);
     unlock(Lock.CPU_HOTPLUG);
     return n;

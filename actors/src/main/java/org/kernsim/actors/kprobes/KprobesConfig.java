@@ -29,6 +29,8 @@ record KprobesConfig(
     int adminCpu,
     int optimizerCpu,
     Latency kernelSection,
+    int slowCpu,
+    Latency slowSection,
     Latency userTime,
     int hitsPerSection,
     long int3HitNanos,
@@ -50,8 +52,12 @@ record KprobesConfig(
             + "(a stand-in until the workqueue model is merged). Both keep delayed-work semantics: a kick while pending "
             + "is batched, a kick while running queues one more run."));
     s.add(Setting.integer("kprobes.optimize-delay", 1, 10_000, 5, "OPTIMIZE_DELAY in jiffies."));
+    s.add(Setting.choice("kprobes.patching", List.of("batch", "per-probe"), "batch",
+        "batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one stop_machine each "
+            + "(the seed's follow-ups, cd7ebe2298ff, in 2.6.38); per-probe: one text_poke_smp (stop_machine) per probe, "
+            + "every queued probe in one run (the seed commit alone)."));
     s.add(Setting.integer("kprobes.max-optimize-probes", 1, 1_000_000, 256,
-        "MAX_OPTIMIZE_PROBES: jump patches per text_poke_smp_batch (one stop_machine); 1 = one stop_machine per probe."));
+        "MAX_OPTIMIZE_PROBES: jump patches per text_poke_smp_batch (one stop_machine); the optimizer kicks itself again for the rest."));
     s.add(Setting.choice("kprobes.wait-for-optimizer", List.of("completion", "flush"), "completion",
         "wait_for_kprobe_optimizer(): completion = the seed (wait for optimizer_comp only if the work is pending; "
             + "never re-armed, KP-1); flush = 2012+ (drop kprobe_mutex, flush the work, until both lists are empty)."));
@@ -81,6 +87,10 @@ record KprobesConfig(
     s.add(Setting.latency("kprobes.workload.kernel-section", "lognormal(20us, 0.8, 2us, 500us)",
         "Length of a non-preemptible kernel section of the workload (the probed code runs inside one): "
             + "what a stop_machine waits for on each CPU."));
+    s.add(Setting.integer("kprobes.workload.slow-cpu", -1, 65_535, -1,
+        "A CPU whose kernel sections follow kprobes.workload.slow-section instead (-1: none): the CPU slowest to reach a preemption point."));
+    s.add(Setting.latency("kprobes.workload.slow-section", "fixed(2ms)",
+        "Length of the slow CPU's non-preemptible kernel sections."));
     s.add(Setting.latency("kprobes.workload.user-time", "lognormal(40us, 0.8, 5us, 1ms)",
         "Preemptible user-mode time between two kernel sections (an RCU-sched quiescent state)."));
     s.add(Setting.integer("kprobes.workload.hits-per-section", 0, 1000, 1,
@@ -102,11 +112,11 @@ record KprobesConfig(
     String ablation = s.text("kprobes.ablation");
     KprobeCore.Config core = new KprobeCore.Config(
         delayed,
+        s.text("kprobes.patching").equals("batch"),
         s.intValue("kprobes.max-optimize-probes"),
         s.text("kprobes.unused-on-register").equals("reuse"),
         s.text("kprobes.disarm-all").equals("force"),
         s.bool("kprobes.reoptimize-on-free"),
-        ablation.equals("no-grace-period"),
         20);
     int n = s.intValue("kprobes.probes");
     int spacing = s.intValue("kprobes.probe-spacing");
@@ -137,6 +147,9 @@ record KprobesConfig(
     if (admin >= cpus) throw new BadInputException("kprobes.admin-cpu " + admin + ": only " + cpus + " CPUs");
     int opt = s.intValue("kprobes.optimizer-cpu");
     if (opt >= cpus) throw new BadInputException("kprobes.optimizer-cpu " + opt + ": only " + cpus + " CPUs");
+    if (s.intValue("kprobes.workload.slow-cpu") >= cpus) {
+      throw new BadInputException("kprobes.workload.slow-cpu " + s.intValue("kprobes.workload.slow-cpu") + ": only " + cpus + " CPUs");
+    }
     boolean dedicated = s.text("kprobes.optimizer").equals("dedicated");
     if (!dedicated) opt = 0; // the stand-in: a kworker of CPU 0
     return new KprobesConfig(
@@ -156,6 +169,8 @@ record KprobesConfig(
         admin,
         opt,
         s.latency("kprobes.workload.kernel-section"),
+        s.intValue("kprobes.workload.slow-cpu"),
+        s.latency("kprobes.workload.slow-section"),
         s.latency("kprobes.workload.user-time"),
         s.intValue("kprobes.workload.hits-per-section"),
         s.nanos("kprobes.cost.int3-hit"),

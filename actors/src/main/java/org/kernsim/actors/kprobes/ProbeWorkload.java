@@ -109,7 +109,7 @@ final class ProbeWorkload extends Task {
 
   /** A kernel section: its length split into hits+1 non-preemptible gaps, a probed address between two. */
   private void enterSection(Context ctx) {
-    long len = cfg.kernelSection().sample(ctx.random());
+    long len = (cpu() == cfg.slowCpu() ? cfg.slowSection() : cfg.kernelSection()).sample(ctx.random());
     int hits = addrs.length == 0 ? 0 : cfg.hitsPerSection();
     gaps = new long[hits + 1];
     long left = len;
