@@ -33,8 +33,8 @@ final class Checkers {
    */
   static final class K5JumpOnlyAfterGracePeriod implements Checker {
     private final GracePeriods gps = new GracePeriods();
-    private final Map<Integer, Long> armedAt = new HashMap<>();
-    private final Map<Integer, FirstByte> first = new HashMap<>();
+    private final Map<Integer, Long> armedAt = new java.util.TreeMap<>();
+    private final Map<Integer, FirstByte> first = new java.util.TreeMap<>();
 
     @Override
     public String name() {
@@ -174,7 +174,7 @@ final class Checkers {
 
     @Override
     public void finish(long endNanos, EndReason reason, Checks checks) {
-      if (done) return;
+      if (done || reason == EndReason.VIOLATION) return; // stopped early on purpose: not a liveness verdict
       checks.violation(endNanos, -1, "the admin script did not finish (run ended: " + reason.json() + "); stuck in step '"
           + lastStep + "'" + (inFlight.isEmpty() ? "" : ", in " + String.join(", ", inFlight.values())));
     }

@@ -1,7 +1,6 @@
 package org.kernsim.actors.kprobes;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,8 +35,8 @@ final class CodeMemory implements Entity {
   private long applied;
   private final TreeMap<Long, List<CodeChange>> early = new TreeMap<>();
   private long viewSeq;
-  private final Map<Integer, CpuCodeView.Cell> code = new HashMap<>();
-  private final Map<Integer, Integer> jumpSize = new HashMap<>();
+  private final Map<Integer, CpuCodeView.Cell> code = new TreeMap<>();
+  private final Map<Integer, Integer> jumpSize = new TreeMap<>();
 
   // the stop_machine function in progress
   private StopMachineMessage.StopFnCall parked;

@@ -2,8 +2,8 @@ package org.kernsim.actors.kprobes;
 
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
+import java.util.Map;
 import org.kernsim.protocol.kprobes.CodeChange;
 import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.KprobeNote.HitKind;
@@ -37,34 +37,54 @@ final class CpuCodeView {
    */
   record Hit(HitKind kind, int probe, int handlers, int disabledHandlers, String problem, boolean usesFreed) {}
 
-  private final Map<Integer, Cell> code = new HashMap<>();
-  private final Map<Integer, Integer> table = new HashMap<>();
+  // addresses are few and known: a sorted array, and the code and hash table slots per index
+  private final int[] addrs;
+  private final Cell[] code;
+  private final int[] table;
   private final Map<Integer, CodeChange.ProbeState> states = new HashMap<>();
   private final Set<Integer> freedOps = new HashSet<>();
-  private final Set<Integer> gone = new HashSet<>();
+  private final boolean[] gone;
   private boolean allDisarmed;
   private int disarmAllReturnedAtDisarm;
   private int disarmAllReturned;
 
+  /** A view of the probed addresses {@code addresses} (each may appear once). */
+  CpuCodeView(int[] addresses) {
+    addrs = addresses.clone();
+    java.util.Arrays.sort(addrs);
+    code = new Cell[addrs.length];
+    java.util.Arrays.fill(code, Cell.ORIG);
+    table = new int[addrs.length];
+    java.util.Arrays.fill(table, -1);
+    gone = new boolean[addrs.length];
+  }
+
+  private int slot(int addr) {
+    int i = java.util.Arrays.binarySearch(addrs, addr);
+    if (i < 0) throw new IllegalArgumentException("address " + addr + " is not a probed address");
+    return i;
+  }
+
   void apply(CodeChange c) {
     if (c instanceof CodeChange.TextPoke t) {
-      Cell old = cell(t.addr());
-      code.put(t.addr(), new Cell(t.value(), old.rel32(), old.op()));
+      int i = slot(t.addr());
+      Cell old = code[i];
+      code[i] = new Cell(t.value(), old.rel32(), old.op());
     } else if (c instanceof CodeChange.JumpWrite w) {
-      code.put(w.addr(), new Cell(FirstByte.JMP, true, w.op()));
+      code[slot(w.addr())] = new Cell(FirstByte.JMP, true, w.op());
     } else if (c instanceof CodeChange.JumpRestore r) {
-      code.put(r.addr(), new Cell(FirstByte.INT3, false, -1));
+      code[slot(r.addr())] = new Cell(FirstByte.INT3, false, -1);
     } else if (c instanceof CodeChange.Hashed h) {
-      table.put(h.addr(), h.probe());
+      table[slot(h.addr())] = h.probe();
     } else if (c instanceof CodeChange.Unhashed u) {
-      table.remove(u.addr());
+      table[slot(u.addr())] = -1;
     } else if (c instanceof CodeChange.ProbeState s) {
       states.put(s.probe(), s);
     } else if (c instanceof CodeChange.OpFreed f) {
       freedOps.add(f.op());
       states.remove(f.op());
     } else if (c instanceof CodeChange.Gone g) {
-      gone.add(g.addr());
+      gone[slot(g.addr())] = true;
     } else if (c instanceof CodeChange.Globals g) {
       if (g.allDisarmed() && !allDisarmed) disarmAllReturnedAtDisarm = g.disarmAllReturned();
       allDisarmed = g.allDisarmed();
@@ -75,11 +95,11 @@ final class CpuCodeView {
   }
 
   Cell cell(int addr) {
-    return code.getOrDefault(addr, Cell.ORIG);
+    return code[slot(addr)];
   }
 
   boolean gone(int addr) {
-    return gone.contains(addr);
+    return gone[slot(addr)];
   }
 
   /** Kprobes are globally disarmed and this CPU has seen a disarm_all_kprobes() return since. */
@@ -115,8 +135,8 @@ final class CpuCodeView {
         return new Hit(HitKind.JUMP, op, h[0], h[1], null, false);
       }
       case INT3 -> {
-        Integer id = table.get(addr);
-        if (id == null) return new Hit(HitKind.INVALID, -1, 0, 0, "int3 that is not a kprobe (stray breakpoint)", false);
+        int id = table[slot(addr)];
+        if (id < 0) return new Hit(HitKind.INVALID, -1, 0, 0, "int3 that is not a kprobe (stray breakpoint)", false);
         boolean freed = freedOps.contains(id);
         CodeChange.ProbeState s = states.get(id);
         if (s == null) throw new IllegalStateException("hashed probe " + id + " at " + addr + " has no state");

@@ -37,6 +37,22 @@ public final class KprobesModel implements ModelFactory {
       throw new org.kernsim.scenario.BadInputException(
           "machine.numa-nodes (" + numa + ") cannot exceed machine.cpus (" + cfg.cpus() + ")");
     }
-    return new KprobesSim(cfg, Machine.latencies(settings), numa);
+    Machine.Latencies lat = Machine.latencies(settings);
+    // A write published by the kprobe manager reaches every CPU's view in two lock hops (manager ->
+    // CodeMemory -> CPU). The model relies on every grace period being longer than that: a CPU that
+    // passed a quiescent state has seen every text write made before the grace period started.
+    long visible = 2 * max(lat.lock());
+    if (lat.gpDelay().min() <= visible) {
+      throw new org.kernsim.scenario.BadInputException("rcu.gp-delay must be longer than 2 x latency.lock ("
+          + org.kernsim.scenario.Durations.format(visible) + "): the kprobes model publishes text writes to the CPUs in two "
+          + "lock hops and assumes a grace period cannot end before every CPU has seen them");
+    }
+    return new KprobesSim(cfg, lat, numa);
+  }
+
+  static long max(org.kernsim.engine.Latency l) {
+    if (l instanceof org.kernsim.engine.Latency.Fixed f) return f.nanos();
+    if (l instanceof org.kernsim.engine.Latency.Uniform u) return u.hi();
+    return ((org.kernsim.engine.Latency.LogNormal) l).hi();
   }
 }

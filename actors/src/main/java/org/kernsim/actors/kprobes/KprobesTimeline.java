@@ -11,8 +11,9 @@ import org.kernsim.protocol.kprobes.KprobeNote;
 
 /**
  * How a kprobes violation is shown: the last notes of the manager, the optimizer, CodeMemory and the
- * admin task (API calls, mutex, kicks, transitions, patches), with the CPUs' stopper entries and
- * exits and their probe hits left out unless they are about the violation's CPU.
+ * admin task (API calls, kprobe_mutex, kicks that armed the work, optimizer runs, stop_machines,
+ * waits, kernel log lines); per-probe state changes, code writes, stopper entries and probe hits are
+ * left out unless they are about the violation's entity (they are all in the trace file).
  */
 final class KprobesTimeline {
   private KprobesTimeline() {}
@@ -31,6 +32,9 @@ final class KprobesTimeline {
           }
           if (!(r instanceof TraceRecord.Note n)) continue;
           Object p = n.note();
+          // per-probe detail: the state changes are in the trace file; the timeline keeps the story
+          if (p instanceof KprobeNote.Transition || p instanceof KprobeNote.OpUnreachable) continue;
+          if (p instanceof KprobeNote.Kicked k && !k.scheduled()) continue;
           if (p instanceof KprobeNote.ProbeHit || p instanceof KprobeNote.ViewPatched || p instanceof KprobeNote.CodeWritten) {
             if (!sim.entityName(r.entity()).equals(v.entity())) continue;
           }

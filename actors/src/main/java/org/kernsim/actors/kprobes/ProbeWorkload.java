@@ -33,7 +33,7 @@ final class ProbeWorkload extends Task {
   private final KprobesSim sim;
   private final KprobesConfig cfg;
   private final int[] addrs;
-  private final CpuCodeView view = new CpuCodeView();
+  private final CpuCodeView view;
   private long appliedSeq;
   private final TreeMap<Long, CodeMessage.ViewUpdate> early = new TreeMap<>();
   private boolean stopRequested;
@@ -51,6 +51,7 @@ final class ProbeWorkload extends Task {
     this.sim = sim;
     this.cfg = sim.config();
     this.addrs = cfg.addresses();
+    this.view = new CpuCodeView(addrs);
   }
 
   @Override
