@@ -418,22 +418,30 @@ final class KprobeManager implements Entity {
     void run(Context ctx, int errno);
   }
 
-  /** {@code register_kprobes()}: one kprobe_mutex section per probe, in turn. */
-  private void registerKprobes(Context ctx, int owner, List<Integer> ids, int i, Cont done, Failed failed) {
-    if (i == ids.size()) {
-      done.run(ctx);
-      return;
+  /**
+   * {@code register_kprobes()}: one kprobe_mutex section per probe, in turn. A loop, not a recursion:
+   * an uncontended section completes at once and the loop goes on; a queued one resumes the loop
+   * from its continuation.
+   */
+  private void registerKprobes(Context ctx, int owner, List<Integer> ids, int start, Cont done, Failed failed) {
+    for (int i = start; i < ids.size(); i++) {
+      final int idx = i;
+      int[] r = new int[1];
+      boolean[] completed = new boolean[1];
+      boolean[] inLoop = {true};
+      withMutex(ctx, owner, "register_kprobe", k -> r[0] = k.registerKprobe(ids.get(idx)), c -> {
+        completed[0] = true;
+        if (r[0] != 0) {
+          if (idx == 0) failed.run(c, r[0]);
+          else unregisterKprobes(c, owner, ids.subList(0, idx), c2 -> failed.run(c2, r[0]));
+        } else if (!inLoop[0]) {
+          registerKprobes(c, owner, ids, idx + 1, done, failed);
+        }
+      });
+      inLoop[0] = false;
+      if (!completed[0] || r[0] != 0) return; // resumes from the continuation, or failed
     }
-    int[] r = new int[1];
-    withMutex(ctx, owner, "register_kprobe", k -> r[0] = k.registerKprobe(ids.get(i)), c -> {
-      if (r[0] == 0) {
-        registerKprobes(c, owner, ids, i + 1, done, failed);
-      } else if (i == 0) {
-        failed.run(c, r[0]);
-      } else {
-        unregisterKprobes(c, owner, ids.subList(0, i), c2 -> failed.run(c2, r[0]));
-      }
-    });
+    done.run(ctx);
   }
 
   /** {@code unregister_kprobes()}: top halves under kprobe_mutex, synchronize_sched, bottom halves. */
