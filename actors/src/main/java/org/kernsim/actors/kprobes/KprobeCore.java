@@ -242,7 +242,7 @@ final class KprobeCore {
    * {@code text_poke_smp(_batch)}: the caller must hold text_mutex; before the seed it called
    * {@code stop_machine()}, which takes the hotplug lock itself when the caller does not hold it.
    */
-  private void textPokeSmp(String function, List<CodeChange> patches) {
+  void textPokeSmp(String function, List<CodeChange> patches) {
     boolean own = !held.contains(Lock.CPU_HOTPLUG);
     if (own) lock(Lock.CPU_HOTPLUG);
     if (!held.contains(Lock.TEXT_MUTEX) || !held.contains(Lock.CPU_HOTPLUG)) {

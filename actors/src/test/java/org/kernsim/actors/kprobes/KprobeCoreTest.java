@@ -545,6 +545,22 @@ class KprobeCoreTest {
     assertTrue(v.size() == 1 && v.get(0).startsWith("K4_CodeMatchesState"), v.toString());
   }
 
+  @Test
+  void k3SeesAProbeThatClaimsAListItIsNotOn() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.aggrAt(100).queue = Kprobe.OpList.UNOPTIMIZING; // corrupt: not on unoptimizing_list
+    h.api(KprobeCore::checkConsistency);
+    assertTrue(Harness.violations(h.last).stream().anyMatch(v -> v.startsWith("K3_OneListAtMost")), Harness.violations(h.last).toString());
+  }
+
+  @Test
+  void k11SeesAPatchWithoutTextMutex() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.api(k -> k.textPokeSmp("test", List.of(new CodeChange.JumpRestore(100, h.aggrAt(100).id))));
+    List<String> v = Harness.violations(h.last);
+    assertTrue(v.size() == 1 && v.get(0).startsWith("K11_PatchUnderHotplugAndTextMutex"), v.toString());
+  }
+
   private static int indexOf(List<Effects.Effect> fx, Class<?> c) {
     for (int i = 0; i < fx.size(); i++) if (c.isInstance(fx.get(i))) return i;
     return -1;

@@ -114,6 +114,26 @@ class KprobesScenarioTest {
   }
 
   @Test
+  void kp15_enableDuringDelayedUnoptimizingLeavesAnInt3OverTheJump() {
+    Map<String, Long> f = fired(run("kprobes-kp15-enable-during-unoptimizing", 1));
+    assertEquals(List.of("K4_CodeMatchesState", "NoHalfPatchedCodeObserved"), List.copyOf(f.keySet()));
+  }
+
+  @Test
+  void rearmAllWithinOptimizeDelayExecutesInsideTheJumpDisplacement() {
+    Map<String, Long> f = fired(run("kprobes-rearm-all-over-jump", 1));
+    assertTrue(f.containsKey("NoInvalidOpcode") && f.containsKey("K4_CodeMatchesState"), f.toString());
+    assertEquals(Map.of(), fired(run("kprobes-rearm-all-over-jump", 1, "kprobes.disarm-all=force")));
+  }
+
+  @Test
+  void kp4_theSeedEraRekickHappensWithoutKprobeMutex() {
+    String[] big = {"kprobes.probes=300", "kprobes.script=register all; wait 60ms; audit"};
+    assertEquals(Map.of("K2_UpdatesUnderKprobeMutex", 1L), fired(run("kprobes-bulk-unregister", 1, big)));
+    assertEquals(Map.of(), fired(run("kprobes-bulk-unregister", 1, big[0], big[1], "kprobes.rekick=locked")));
+  }
+
+  @Test
   void bulkUnregisterIsCleanAndEveryProbeIsFreed() {
     for (String variant : List.of("immediate", "delayed")) {
       for (long seed = 1; seed <= 5; seed++) {
