@@ -479,7 +479,7 @@ final class KprobeCore {
         Kprobe other = getOptimizedKprobe(p.addr);
         if (other != null && reopt) optimizeKprobe(other);
       }
-      // TODO in the seed: reoptimize others after unoptimized this probe
+      // the seed's own comment here: "TODO: reoptimize others after unoptimized this probe" (KP-13)
     } else {
       unoptimizeKprobe(p, false);
       archDisarmKprobe(p);
