@@ -1,6 +1,7 @@
 package org.kernsim.scenario;
 
 import java.util.List;
+import org.kernsim.actors.kprobes.KprobesModel;
 import org.kernsim.actors.phold.PholdModel;
 
 /** The models kernsim knows, by {@code scenario.model} name. */
@@ -8,7 +9,7 @@ public final class Models {
   private Models() {}
 
   private static final List<ModelFactory> ALL =
-      List.of(new PholdModel(), new org.kernsim.actors.machine.MachineModel());
+      List.of(new PholdModel(), new org.kernsim.actors.machine.MachineModel(), new KprobesModel());
 
   public static List<ModelFactory> all() {
     return ALL;

@@ -41,14 +41,15 @@ class ClusterHashTest {
   }
 
   /**
-   * The scenarios held to the single-node hash. After the workqueue and kprobes models are
-   * merged, each of their scenarios is one more line here, e.g.
-   * {@code scenario("workqueue-kick-cull", List.of(), 7, 8, 9)}.
+   * The scenarios held to the single-node hash: one line per scenario, with its overrides and
+   * seeds.
    */
   static Stream<Arguments> scenarios() {
     return Stream.of(
             scenario("phold", List.of("phold.entities=96", "phold.population=4", "phold.ttl=12"), 1, 2, 3),
-            scenario("machine-stop", List.of("scenario.until=6ms", "machine.numa-nodes=3", "machine.cpus=12"), 7, 8))
+            scenario("machine-stop", List.of("scenario.until=6ms", "machine.numa-nodes=3", "machine.cpus=12"), 7, 8),
+            scenario("kprobes-bulk-unregister", List.of(), 1, 2),
+            scenario("kprobes-kp3-disarm-all", List.of(), 3))
         .flatMap(s -> s);
   }
 

@@ -1,0 +1,994 @@
+package org.kernsim.actors.kprobes;
+
+import static org.kernsim.actors.kprobes.Kprobe.KPROBE_FLAG_DISABLED;
+import static org.kernsim.actors.kprobes.Kprobe.KPROBE_FLAG_GONE;
+import static org.kernsim.actors.kprobes.Kprobe.KPROBE_FLAG_OPTIMIZED;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.kernsim.protocol.kprobes.CodeChange;
+import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
+import org.kernsim.protocol.kprobes.KprobeApi;
+import org.kernsim.protocol.kprobes.KprobeNote;
+
+/**
+ * {@code kernel/kprobes.c} and the x86 optprobe glue of the seed era, as plain logic over the state
+ * that kprobe_mutex protects: the probe hash table, aggregators and their flags, {@code
+ * optimizing_list}, {@code unoptimizing_list} and the optimizer's free list.
+ *
+ * <p>Two eras of the un-optimisation path, selected by {@link Config#delayed}:
+ *
+ * <ul>
+ *   <li>delayed (the seed, 6274de4984a6, with the batching follow-ups cd7ebe2298ff): {@code
+ *       unoptimize_kprobe(p, force)} queues the probe on {@code unoptimizing_list}, clears
+ *       OPTIMIZED at once, and the optimizer patches the queue in batches of {@code
+ *       MAX_OPTIMIZE_PROBES} under one stop_machine; an unregistered probe whose jump is still
+ *       installed stays as an "unused" aggregator that only the optimizer frees;
+ *   <li>immediate (the kernel before the seed): {@code unoptimize_kprobe(p)} patches the jump back at
+ *       once, one stop_machine per probe, from inside the caller's kprobe_mutex section.
+ * </ul>
+ *
+ * <p>Every function runs with kprobe_mutex held by the caller (the {@code KprobeManager} calls it
+ * inside a section), except {@link #unregisterKprobesBottom}, as in the kernel. What other CPUs see
+ * (code writes, RCU publication, stop_machine, kicks, notes) is appended to an {@link Effects} in
+ * program order. No engine, no Pekko: the same object is unit-tested on its own.
+ */
+final class KprobeCore {
+
+  /**
+   * The era-dependent choices (scenario settings).
+   *
+   * @param delayed the seed's delayed un-optimisation (false: the kernel before the seed)
+   * @param batchPatching text_poke_smp_batch of up to {@code maxOptimizeProbes} probes per optimizer
+   *     run (cd7ebe2298ff and its unoptimizing twin); false: one text_poke_smp (stop_machine) per
+   *     probe, every queued probe in one run (the seed commit alone)
+   */
+  record Config(
+      boolean delayed,
+      boolean batchPatching,
+      int maxOptimizeProbes,
+      boolean reuseUnused,
+      boolean disarmAllForce,
+      boolean reoptimizeOnFree,
+      int maxOptimizedLength) {
+
+    static Config seed() {
+      return new Config(true, true, 256, false, false, false, 20);
+    }
+
+    static Config beforeSeed() {
+      return seed().withDelayed(false);
+    }
+
+    Config withDelayed(boolean d) {
+      return new Config(d, batchPatching, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
+    }
+
+    Config withBatchPatching(boolean b) {
+      return new Config(delayed, b, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
+    }
+
+    Config withReuseUnused(boolean r) {
+      return new Config(delayed, batchPatching, maxOptimizeProbes, r, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
+    }
+
+    Config withDisarmAllForce(boolean f) {
+      return new Config(delayed, batchPatching, maxOptimizeProbes, reuseUnused, f, reoptimizeOnFree, maxOptimizedLength);
+    }
+
+    Config withReoptimizeOnFree(boolean r) {
+      return new Config(delayed, batchPatching, maxOptimizeProbes, reuseUnused, disarmAllForce, r, maxOptimizedLength);
+    }
+  }
+
+  /** The locks of spec A.9 K1, in their documented order (seed: module_mutex first). */
+  enum Lock {
+    MODULE_MUTEX,
+    KPROBE_MUTEX,
+    CPU_HOTPLUG,
+    TEXT_MUTEX
+  }
+
+  /** What the core believes is written at an address (its own writes, in program order). */
+  record Code(FirstByte firstByte, boolean rel32, int op) {
+    static final Code ORIG = new Code(FirstByte.ORIG, false, -1);
+  }
+
+  final Config cfg;
+  private final Map<Integer, ProbeDef> defs = new HashMap<>();
+  /** The caller's probe objects, by id: the current registration (or the last one). */
+  private final Map<Integer, Kprobe> probes = new HashMap<>();
+  /** {@code kprobe_table}: address -> the hashed probe (an aggregator, or a plain probe). */
+  final TreeMap<Integer, Kprobe> table = new TreeMap<>();
+  /** {@code optimizing_list}, head first ({@code list_add} adds at the head). */
+  final ArrayDeque<Kprobe> optimizingList = new ArrayDeque<>();
+  final ArrayDeque<Kprobe> unoptimizingList = new ArrayDeque<>();
+  /** The local {@code free_list} of the optimizer run in progress. */
+  final ArrayDeque<Kprobe> freeList = new ArrayDeque<>();
+  boolean kprobesAllDisarmed;
+  boolean kprobesAllowOptimization = true;
+  private int disarmAllReturned;
+  private int nextAggrId;
+  private final TreeMap<Integer, Code> code = new TreeMap<>();
+
+  // the section in progress
+  private Effects fx;
+  private final List<Lock> held = new ArrayList<>();
+  private List<CodeChange> pending = new ArrayList<>();
+  private final LinkedHashSet<Kprobe> dirty = new LinkedHashSet<>();
+  private final List<Kprobe> unreachable = new ArrayList<>();
+  private boolean mutexHeld;
+
+  KprobeCore(Config cfg, List<ProbeDef> probeDefs) {
+    this.cfg = cfg;
+    for (ProbeDef d : probeDefs) defs.put(d.id(), d);
+    this.nextAggrId = 1_000_000;
+  }
+
+  // ====================================================================== sections
+
+  /** The manager enters a section: {@code holds} are the locks its owner already holds. */
+  void beginSection(Effects effects, List<Lock> holds) {
+    if (fx != null) throw new IllegalStateException("section already in progress");
+    fx = effects;
+    held.clear();
+    held.addAll(holds);
+    baseHolds = List.copyOf(holds);
+    mutexHeld = holds.contains(Lock.KPROBE_MUTEX);
+  }
+
+  /** Ends the section: publishes what is still pending. */
+  void endSection() {
+    requireSection();
+    flush();
+    if (!held.equals(baseHolds)) throw new IllegalStateException("section ended holding " + held + ", entered with " + baseHolds);
+    fx = null;
+    held.clear();
+    mutexHeld = false;
+  }
+
+  private List<Lock> baseHolds = List.of();
+
+  private void requireSection() {
+    if (fx == null) throw new IllegalStateException("no section in progress");
+  }
+
+  // ====================================================================== predicates
+
+  static boolean kprobeAggrprobe(Kprobe p) {
+    return p.aggr;
+  }
+
+  static boolean kprobeDisabled(Kprobe p) {
+    return p.disabled();
+  }
+
+  static boolean kprobeOptimized(Kprobe p) {
+    return p.optimized();
+  }
+
+  static boolean kprobeOptready(Kprobe p) {
+    return p.aggr && p.optSize > 0;
+  }
+
+  /** Seed: an aggregator that is disabled and has no child any more ("busy to die"). */
+  static boolean kprobeUnused(Kprobe p) {
+    return p.aggr && p.disabled() && p.list.isEmpty();
+  }
+
+  /** Seed: non-aggr: disabled; aggr: disabled and not queued (its jump, if any, is gone). */
+  static boolean kprobeDisarmed(Kprobe p) {
+    if (!p.aggr) return p.disabled();
+    return p.disabled() && p.queue == Kprobe.OpList.NONE;
+  }
+
+  static boolean kprobeQueued(Kprobe p) {
+    return p.aggr && p.queue != Kprobe.OpList.NONE;
+  }
+
+  Kprobe getKprobe(int addr) {
+    return table.get(addr);
+  }
+
+  /** The aggregator whose jump window [addr', addr'+size) covers {@code addr} (excluding addr' == addr). */
+  Kprobe getOptimizedKprobe(int addr) {
+    Kprobe p = null;
+    for (int i = 1; p == null && i < cfg.maxOptimizedLength(); i++) p = table.get(addr - i);
+    if (p != null && kprobeOptready(p) && addr < p.addr + p.optSize) return p;
+    return null;
+  }
+
+  /** {@code arch_check_optimized_kprobe}: no enabled probe inside bytes 1..size-1 of the window. */
+  boolean archCheckOptimizedKprobe(Kprobe op) {
+    for (int i = 1; i < op.optSize; i++) {
+      Kprobe p = table.get(op.addr + i);
+      if (p != null && !kprobeDisabled(p)) return false;
+    }
+    return true;
+  }
+
+  /** {@code __get_valid_kprobe}: the hashed probe {@code p} belongs to, or null if p is not registered. */
+  Kprobe getValidKprobe(Kprobe p) {
+    Kprobe ap = table.get(p.addr);
+    if (ap == null) return null;
+    if (p != ap && !ap.list.contains(p)) return null;
+    return ap;
+  }
+
+  // ====================================================================== code and publication
+
+  Code codeAt(int addr) {
+    return code.getOrDefault(addr, Code.ORIG);
+  }
+
+  private void archArmKprobe(Kprobe p) {
+    Code c = codeAt(p.addr);
+    code.put(p.addr, new Code(FirstByte.INT3, c.rel32(), c.op()));
+    pending.add(new CodeChange.TextPoke(p.addr, FirstByte.INT3));
+  }
+
+  private void archDisarmKprobe(Kprobe p) {
+    Code c = codeAt(p.addr);
+    code.put(p.addr, new Code(FirstByte.ORIG, c.rel32(), c.op()));
+    pending.add(new CodeChange.TextPoke(p.addr, FirstByte.ORIG));
+  }
+
+  /**
+   * {@code text_poke_smp(_batch)}: the caller must hold text_mutex; before the seed it called
+   * {@code stop_machine()}, which takes the hotplug lock itself when the caller does not hold it.
+   */
+  void textPokeSmp(String function, List<CodeChange> patches) {
+    boolean own = !held.contains(Lock.CPU_HOTPLUG);
+    if (own) lock(Lock.CPU_HOTPLUG);
+    if (!held.contains(Lock.TEXT_MUTEX) || !held.contains(Lock.CPU_HOTPLUG)) {
+      violation("K11_PatchUnderHotplugAndTextMutex", function + " patches " + patches.size() + " probes holding " + held);
+    }
+    for (CodeChange c : patches) {
+      if (c instanceof CodeChange.JumpWrite w) code.put(w.addr(), new Code(FirstByte.JMP, true, w.op()));
+      else if (c instanceof CodeChange.JumpRestore r) code.put(r.addr(), new Code(FirstByte.INT3, false, -1));
+    }
+    flush();
+    fx.add(new Effects.StopMachine(function, List.copyOf(patches)));
+    if (own) unlock(Lock.CPU_HOTPLUG);
+  }
+
+  /** Publishes what the section changed since the last publication. */
+  void flush() {
+    for (Kprobe p : dirty) {
+      if (p.freed) continue;
+      if (!p.aggr && p.parent != null && !p.hashed) continue; // a child: published with its aggregator
+      List<Integer> ids = new ArrayList<>(p.list.size());
+      List<Integer> flags = new ArrayList<>(p.list.size());
+      for (Kprobe c : p.list) {
+        ids.add(c.id);
+        flags.add(c.flags);
+      }
+      pending.add(new CodeChange.ProbeState(p.id, p.addr, p.aggr, p.flags, ids, flags));
+    }
+    dirty.clear();
+    if (!pending.isEmpty()) {
+      fx.add(new Effects.Publish(List.copyOf(pending)));
+      pending = new ArrayList<>();
+    }
+    for (Kprobe op : unreachable) fx.add(new Effects.Note(new KprobeNote.OpUnreachable(op.id, op.addr)));
+    unreachable.clear();
+  }
+
+  private void dirty(Kprobe p) {
+    dirty.add(p);
+    if (p.parent != null) dirty.add(p.parent);
+  }
+
+  private void hashAdd(Kprobe p) {
+    table.put(p.addr, p);
+    p.hashed = true;
+    pending.add(new CodeChange.Hashed(p.addr, p.id));
+    dirty(p);
+  }
+
+  private void hashDel(Kprobe p, String function) {
+    requireMutex(function + ": hlist_del_rcu");
+    if (table.get(p.addr) != p) throw new IllegalStateException(p + " is not hashed");
+    table.remove(p.addr);
+    p.hashed = false;
+    pending.add(new CodeChange.Unhashed(p.addr));
+    if (p.aggr) unreachable.add(p);
+  }
+
+  // ====================================================================== locks, K1/K2
+
+  void lock(Lock l) {
+    boolean recursive = l == Lock.CPU_HOTPLUG && held.contains(Lock.CPU_HOTPLUG);
+    if (!recursive) {
+      for (Lock h : held) {
+        if (h.ordinal() > l.ordinal()) {
+          violation("K1_LockOrder", "acquires " + l + " while holding " + h + " (order: module_mutex -> kprobe_mutex -> cpu_hotplug -> text_mutex)");
+          break;
+        }
+      }
+    }
+    held.add(l);
+  }
+
+  void unlock(Lock l) {
+    int i = held.lastIndexOf(l);
+    if (i < 0) throw new IllegalStateException("unlock of " + l + " not held: " + held);
+    held.remove(i);
+  }
+
+  private void requireMutex(String what) {
+    if (!mutexHeld) violation("K2_UpdatesUnderKprobeMutex", what + " without kprobe_mutex");
+  }
+
+  private void violation(String checker, String message) {
+    fx.add(new Effects.Violation(checker, message));
+  }
+
+  private void note(Object n) {
+    fx.add(new Effects.Note(n));
+  }
+
+  private void printk(String line) {
+    note(new KprobeNote.Printk(line));
+  }
+
+  // ====================================================================== flags and lists
+
+  private void setFlag(Kprobe p, int flag, boolean on, String function) {
+    requireMutex(function + ": flags of " + p);
+    int before = p.flags;
+    p.flags = on ? p.flags | flag : p.flags & ~flag;
+    if (p.flags != before) {
+      dirty(p);
+      transition(p, function);
+    }
+  }
+
+  private void listAdd(Kprobe op, Kprobe.OpList which, String function) {
+    requireMutex(function + ": list_add");
+    if (op.queue != Kprobe.OpList.NONE) {
+      violation("K3_OneListAtMost", op + " added to " + which + " while on " + op.queue);
+      listDelInit(op, function);
+    }
+    op.queue = which;
+    switch (which) {
+      case OPTIMIZING -> optimizingList.addFirst(op);
+      case UNOPTIMIZING -> unoptimizingList.addFirst(op);
+      case FREE -> freeList.addFirst(op);
+      default -> throw new IllegalStateException("list_add to " + which);
+    }
+    transition(op, function);
+  }
+
+  private void listDelInit(Kprobe op, String function) {
+    requireMutex(function + ": list_del_init");
+    boolean removed =
+        switch (op.queue) {
+          case OPTIMIZING -> optimizingList.remove(op);
+          case UNOPTIMIZING -> unoptimizingList.remove(op);
+          case FREE -> freeList.remove(op);
+          case NONE -> true;
+        };
+    if (!removed) violation("K3_OneListAtMost", op + " claims " + op.queue + " but is not on it");
+    op.queue = Kprobe.OpList.NONE;
+    transition(op, function);
+  }
+
+  private void transition(Kprobe p, String function) {
+    if (!p.aggr) return;
+    Kprobe.State s = p.state();
+    Kprobe.State before = p.reported == null ? Kprobe.State.UNOPTIMIZED : p.reported;
+    if (s != before) note(new KprobeNote.Transition(p.id, p.addr, before.name(), s.name(), function));
+    p.reported = s;
+  }
+
+  private void kickKprobeOptimizer(String function) {
+    fx.add(new Effects.Kick(function));
+  }
+
+  // ====================================================================== optimize / unoptimize
+
+  /** {@code optimize_kprobe(p)}: queue {@code p} for optimisation if it may be optimised. */
+  void optimizeKprobe(Kprobe p) {
+    final String fn = "optimize_kprobe";
+    if (!kprobeOptready(p) || !kprobesAllowOptimization || kprobeDisabled(p) || kprobesAllDisarmed) return;
+    if (p.postHandler) return;
+    if (!archCheckOptimizedKprobe(p)) return;
+    if (kprobeOptimized(p)) return;
+    setFlag(p, KPROBE_FLAG_OPTIMIZED, true, fn);
+    if (kprobeQueued(p)) {
+      // seed: under delayed unoptimizing; just dequeue (cancel)
+      listDelInit(p, fn);
+    } else {
+      listAdd(p, Kprobe.OpList.OPTIMIZING, fn);
+      kickKprobeOptimizer(fn);
+    }
+  }
+
+  /** Seed {@code force_unoptimize_kprobe(op)}: patch at once; disarm too if disabled. */
+  private void forceUnoptimizeKprobe(Kprobe op) {
+    lock(Lock.CPU_HOTPLUG); // get_online_cpus()
+    textPokeSmp("force_unoptimize_kprobe", List.of(new CodeChange.JumpRestore(op.addr, op.id)));
+    unlock(Lock.CPU_HOTPLUG);
+    if (kprobeDisabled(op)) archDisarmKprobe(op);
+  }
+
+  /** {@code unoptimize_kprobe(p, force)} of the configured era. */
+  void unoptimizeKprobe(Kprobe p, boolean force) {
+    if (cfg.delayed()) unoptimizeKprobeDelayed(p, force);
+    else unoptimizeKprobeImmediate(p);
+  }
+
+  private void unoptimizeKprobeDelayed(Kprobe p, boolean force) {
+    final String fn = "unoptimize_kprobe";
+    if (!kprobeAggrprobe(p) || kprobeDisarmed(p)) return; // not an optprobe, or not optimized
+    if (!kprobeOptimized(p)) {
+      // unoptimized or unoptimizing
+      if (force && kprobeQueued(p)) {
+        listDelInit(p, fn);
+        forceUnoptimizeKprobe(p);
+      }
+      return;
+    }
+    setFlag(p, KPROBE_FLAG_OPTIMIZED, false, fn);
+    if (kprobeQueued(p)) {
+      listDelInit(p, fn); // dequeue from the optimization queue
+      return;
+    }
+    if (force) {
+      forceUnoptimizeKprobe(p);
+    } else {
+      listAdd(p, Kprobe.OpList.UNOPTIMIZING, fn);
+      kickKprobeOptimizer(fn);
+    }
+  }
+
+  /** Before the seed: replace the jump with the breakpoint at once (one stop_machine per probe). */
+  private void unoptimizeKprobeImmediate(Kprobe p) {
+    final String fn = "unoptimize_kprobe";
+    if (kprobeOptimized(p) && kprobeAggrprobe(p)) {
+      if (kprobeQueued(p)) {
+        listDelInit(p, fn);
+      } else {
+        textPokeSmp("arch_unoptimize_kprobe", List.of(new CodeChange.JumpRestore(p.addr, p.id)));
+      }
+      setFlag(p, KPROBE_FLAG_OPTIMIZED, false, fn);
+    }
+  }
+
+  /** {@code __arm_kprobe(p)}: must be called with text_mutex held. */
+  private void armKprobeLocked(Kprobe p) {
+    Kprobe other = getOptimizedKprobe(p.addr);
+    if (other != null) unoptimizeKprobe(other, true); // fall back to unoptimized kprobe
+    archArmKprobe(p);
+    optimizeKprobe(p);
+  }
+
+  /** {@code __disarm_kprobe(p, reopt)}: must be called with text_mutex held. */
+  private void disarmKprobeLocked(Kprobe p, boolean reopt) {
+    if (cfg.delayed()) {
+      boolean force = cfg.disarmAllForce() && kprobesAllDisarmed;
+      unoptimizeKprobe(p, force);
+      if (!kprobeQueued(p)) {
+        archDisarmKprobe(p);
+        Kprobe other = getOptimizedKprobe(p.addr);
+        if (other != null && reopt) optimizeKprobe(other);
+      }
+      // the seed's own comment here: "TODO: reoptimize others after unoptimized this probe" (KP-13)
+    } else {
+      unoptimizeKprobe(p, false);
+      archDisarmKprobe(p);
+      Kprobe other = getOptimizedKprobe(p.addr);
+      if (other != null) optimizeKprobe(other);
+    }
+  }
+
+  private void armKprobe(Kprobe p) {
+    lock(Lock.TEXT_MUTEX);
+    armKprobeLocked(p);
+    unlock(Lock.TEXT_MUTEX);
+  }
+
+  private void disarmKprobe(Kprobe p) {
+    if (cfg.delayed()) {
+      lock(Lock.TEXT_MUTEX);
+      disarmKprobeLocked(p, true);
+      unlock(Lock.TEXT_MUTEX);
+    } else {
+      lock(Lock.CPU_HOTPLUG);
+      lock(Lock.TEXT_MUTEX);
+      disarmKprobeLocked(p, true);
+      unlock(Lock.TEXT_MUTEX);
+      unlock(Lock.CPU_HOTPLUG);
+    }
+  }
+
+  // ====================================================================== aggregators
+
+  private Kprobe allocAggrKprobe(Kprobe p) {
+    Kprobe ap = new Kprobe(nextAggrId++, p.addr, true);
+    ProbeDef d = defs.get(p.id);
+    ap.optSize = d != null && d.optimizable() ? d.size() : 0; // arch_prepare_optimized_kprobe
+    return ap;
+  }
+
+  private void initAggrKprobe(Kprobe ap, Kprobe p) {
+    ap.flags = p.flags & ~KPROBE_FLAG_OPTIMIZED;
+    ap.postHandler = p.postHandler && !p.gone();
+    ap.list.add(p);
+    p.parent = ap;
+    // hlist_replace_rcu
+    table.put(ap.addr, ap);
+    ap.hashed = true;
+    p.hashed = false;
+    pending.add(new CodeChange.Hashed(ap.addr, ap.id));
+    dirty(ap);
+    ap.reported = ap.state();
+  }
+
+  private void tryToOptimizeKprobe(Kprobe p) {
+    Kprobe ap = allocAggrKprobe(p);
+    if (!kprobeOptready(ap)) return; // fall back to a plain kprobe (the aggregator is freed, never published)
+    initAggrKprobe(ap, p);
+    optimizeKprobe(ap);
+  }
+
+  private void freeAggrKprobe(Kprobe op, String function) {
+    op.freed = true;
+    pending.add(new CodeChange.OpFreed(op.id));
+    note(new KprobeNote.AggrFreed(op.id, op.addr, function));
+    transition(op, function);
+  }
+
+  private int addNewKprobe(Kprobe ap, Kprobe p) {
+    if (p.postHandler) unoptimizeKprobe(ap, true); // fall back to normal kprobe
+    ap.list.add(0, p); // list_add_rcu
+    p.parent = ap;
+    if (p.postHandler) ap.postHandler = true;
+    dirty(ap);
+    if (kprobeDisabled(ap) && !kprobeDisabled(p)) {
+      setFlag(ap, KPROBE_FLAG_DISABLED, false, "add_new_kprobe");
+      if (!kprobesAllDisarmed) armKprobeLocked(ap); // arm the breakpoint again
+    }
+    return 0;
+  }
+
+  /** Seed+1 ({@code reuse_unused_kprobe}): rescue a busy-to-die aggregator instead of -EBUSY. */
+  private void reuseUnusedKprobe(Kprobe ap) {
+    if (!kprobeUnused(ap)) throw new IllegalStateException("reuse of a used " + ap);
+    if (ap.queue == Kprobe.OpList.NONE) printk("Warning: found a stray unused aggrprobe@" + ap.addr);
+    setFlag(ap, KPROBE_FLAG_DISABLED, false, "reuse_unused_kprobe");
+    optimizeKprobe(ap);
+  }
+
+  private int registerAggrKprobe(Kprobe orig, Kprobe p) {
+    Kprobe ap = orig;
+    if (!kprobeAggrprobe(orig)) {
+      ap = allocAggrKprobe(orig);
+      initAggrKprobe(ap, orig);
+    } else if (kprobeUnused(ap)) {
+      if (!cfg.reuseUnused()) return KprobeApi.EBUSY; // busy to die
+      reuseUnusedKprobe(ap);
+    }
+    if (ap.gone()) {
+      // the module was reloaded: prepare again, not armed yet
+      ProbeDef d = defs.get(p.id);
+      ap.optSize = d != null && d.optimizable() ? d.size() : 0;
+      ap.flags = (ap.flags & ~KPROBE_FLAG_GONE) | KPROBE_FLAG_DISABLED;
+      dirty(ap);
+    }
+    return addNewKprobe(ap, p);
+  }
+
+  // ====================================================================== API
+
+  /** {@code register_kprobe(p)} for the caller's probe {@code id}; returns 0 or -errno. */
+  int registerKprobe(int id) {
+    requireSection();
+    ProbeDef d = defs.get(id);
+    if (d == null) return KprobeApi.EINVAL;
+    Kprobe old = probes.get(id);
+    if (old != null && getValidKprobe(old) != null) return KprobeApi.EINVAL; // check_kprobe_rereg
+    Kprobe p = new Kprobe(id, d.addr(), false);
+    probes.put(id, p);
+    lock(Lock.CPU_HOTPLUG);
+    lock(Lock.TEXT_MUTEX);
+    int ret;
+    Kprobe oldP = getKprobe(p.addr);
+    if (oldP != null) {
+      ret = registerAggrKprobe(oldP, p);
+    } else {
+      hashAdd(p);
+      if (!kprobesAllDisarmed && !kprobeDisabled(p)) armKprobeLocked(p);
+      tryToOptimizeKprobe(p);
+      ret = 0;
+    }
+    unlock(Lock.TEXT_MUTEX);
+    unlock(Lock.CPU_HOTPLUG);
+    return ret;
+  }
+
+  private static boolean aggrKprobeDisabled(Kprobe ap) {
+    for (Kprobe kp : ap.list) if (!kprobeDisabled(kp)) return false;
+    return true;
+  }
+
+  /** {@code __disable_kprobe(p)}: returns the hashed probe, or null if p is not registered. */
+  private Kprobe disableKprobeLocked(Kprobe p) {
+    Kprobe orig = getValidKprobe(p);
+    if (orig == null) return null;
+    if (!kprobeDisabled(p)) {
+      if (p != orig) setFlag(p, KPROBE_FLAG_DISABLED, true, "__disable_kprobe");
+      if (p == orig || aggrKprobeDisabled(orig)) {
+        disarmKprobe(orig);
+        setFlag(orig, KPROBE_FLAG_DISABLED, true, "__disable_kprobe");
+      }
+    }
+    return orig;
+  }
+
+  /** {@code __unregister_kprobe_top(p)}: 0 or -EINVAL. */
+  private int unregisterKprobeTop(Kprobe p) {
+    Kprobe ap = disableKprobeLocked(p);
+    if (ap == null) return KprobeApi.EINVAL;
+    if (ap != p) {
+      boolean lastChild = ap.list.size() == 1;
+      if (lastChild && (!cfg.delayed() || kprobeDisarmed(ap))) {
+        // fall through to "disarmed": the bottom half frees ap
+      } else {
+        // remove from the aggrprobe: the bottom half does nothing for p
+        ap.list.remove(p);
+        p.parent = null;
+        dirty(ap);
+        if (!kprobeDisabled(ap) && !kprobesAllDisarmed) optimizeKprobe(ap);
+        if (kprobeUnused(ap)) transition(ap, "__unregister_kprobe_top");
+        return 0;
+      }
+    }
+    if (cfg.delayed() && !kprobeDisarmed(ap)) violation("KernelBug", "BUG_ON(!kprobe_disarmed(ap)) in __unregister_kprobe_top: " + ap);
+    hashDel(ap, "__unregister_kprobe_top");
+    return 0;
+  }
+
+  /** The top halves of {@code unregister_kprobes()}; returns the probes whose bottom half must run. */
+  List<Kprobe> unregisterKprobesTop(List<Integer> ids) {
+    requireSection();
+    List<Kprobe> ok = new ArrayList<>();
+    for (int id : ids) {
+      Kprobe p = probes.get(id);
+      if (p != null && unregisterKprobeTop(p) == 0) ok.add(p);
+    }
+    return ok;
+  }
+
+  /** The bottom halves (after synchronize_sched, without kprobe_mutex). */
+  void unregisterKprobesBottom(List<Kprobe> ps) {
+    requireSection();
+    for (Kprobe p : ps) {
+      Kprobe ap = p.parent;
+      if (ap == null) continue; // an independent kprobe (arch_remove_kprobe), or nothing to do
+      if (ap.list.size() == 1 && ap.list.get(0) == p) {
+        ap.list.clear();
+        p.parent = null;
+        freeAggrKprobe(ap, "__unregister_kprobe_bottom");
+      }
+    }
+  }
+
+  int disableKprobe(int id) {
+    requireSection();
+    Kprobe p = probes.get(id);
+    if (p == null || disableKprobeLocked(p) == null) return KprobeApi.EINVAL;
+    return 0;
+  }
+
+  int enableKprobe(int id) {
+    requireSection();
+    Kprobe kp = probes.get(id);
+    Kprobe p = kp == null ? null : getValidKprobe(kp);
+    if (p == null) return KprobeApi.EINVAL;
+    if (kp.gone()) return KprobeApi.EINVAL;
+    if (p != kp) setFlag(kp, KPROBE_FLAG_DISABLED, false, "enable_kprobe");
+    if (!kprobesAllDisarmed && kprobeDisabled(p)) {
+      setFlag(p, KPROBE_FLAG_DISABLED, false, "enable_kprobe");
+      armKprobe(p);
+    }
+    return 0;
+  }
+
+  /** The module holding {@code id}'s code goes away: {@code kill_kprobe()} on the probe hashed there. */
+  int killKprobe(int id) {
+    requireSection();
+    ProbeDef d = defs.get(id);
+    Kprobe p = d == null ? null : getKprobe(d.addr());
+    if (p == null) return KprobeApi.EINVAL;
+    setFlag(p, KPROBE_FLAG_GONE, true, "kill_kprobe");
+    if (kprobeAggrprobe(p)) {
+      for (Kprobe kp : p.list) setFlag(kp, KPROBE_FLAG_GONE, true, "kill_kprobe");
+      p.postHandler = false;
+      killOptimizedKprobe(p);
+    }
+    pending.add(new CodeChange.Gone(p.addr));
+    return 0;
+  }
+
+  /** {@code kill_optimized_kprobe(p)}: dequeue, clear OPTIMIZED, drop the detour; the code is not touched. */
+  private void killOptimizedKprobe(Kprobe op) {
+    final String fn = "kill_optimized_kprobe";
+    op.optSize = 0; // arch_remove_optimized_kprobe: the detour buffer is released
+    if (cfg.delayed()) {
+      if (kprobeQueued(op)) listDelInit(op, fn);
+      setFlag(op, KPROBE_FLAG_OPTIMIZED, false, fn);
+    } else if (kprobeQueued(op)) {
+      listDelInit(op, fn);
+      setFlag(op, KPROBE_FLAG_OPTIMIZED, false, fn);
+    }
+  }
+
+  /** sysctl debug.kprobes-optimization = 1. */
+  void optimizeAllKprobes() {
+    requireSection();
+    if (kprobesAllowOptimization) return;
+    kprobesAllowOptimization = true;
+    for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) optimizeKprobe(p);
+    printk("Kprobes globally optimized");
+  }
+
+  /**
+   * sysctl debug.kprobes-optimization = 0. Seed: {@code unoptimize_kprobe(p, false)} on every enabled
+   * probe, then (with {@code waitInside}) the completion-based wait while still holding kprobe_mutex.
+   * Before the seed: un-optimise at once and synchronize_sched, all under kprobe_mutex.
+   */
+  void unoptimizeAllKprobes(boolean waitInside) {
+    requireSection();
+    if (!kprobesAllowOptimization) return;
+    kprobesAllowOptimization = false;
+    if (cfg.delayed()) {
+      for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
+      if (waitInside) {
+        flush();
+        fx.add(new Effects.WaitForOptimizer());
+        printk("Kprobes globally unoptimized");
+      }
+    } else {
+      printk("Kprobes globally unoptimized");
+      lock(Lock.CPU_HOTPLUG);
+      lock(Lock.TEXT_MUTEX);
+      for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
+      unlock(Lock.TEXT_MUTEX);
+      unlock(Lock.CPU_HOTPLUG);
+      flush();
+      fx.add(new Effects.SynchronizeSched());
+    }
+  }
+
+  /** debugfs kprobes/enabled = 0, the kprobe_mutex section; returns false if already disarmed. */
+  boolean disarmAllKprobes() {
+    requireSection();
+    if (kprobesAllDisarmed) return false;
+    kprobesAllDisarmed = true;
+    pending.add(new CodeChange.Globals(true, disarmAllReturned));
+    printk("Kprobes globally disabled");
+    // before the seed, and once un-optimisation is forced (later kernels), the hotplug lock comes first
+    boolean hotplug = !cfg.delayed() || cfg.disarmAllForce();
+    if (hotplug) lock(Lock.CPU_HOTPLUG);
+    lock(Lock.TEXT_MUTEX);
+    for (Kprobe p : List.copyOf(table.values())) {
+      if (!kprobeDisabled(p)) disarmKprobeLocked(p, false);
+    }
+    unlock(Lock.TEXT_MUTEX);
+    if (hotplug) unlock(Lock.CPU_HOTPLUG);
+    return true;
+  }
+
+  /** The caller of disarm_all_kprobes() got control back (published for the KP-3 check). */
+  void disarmAllReturned() {
+    requireSection();
+    disarmAllReturned++;
+    pending.add(new CodeChange.Globals(kprobesAllDisarmed, disarmAllReturned));
+  }
+
+  /** debugfs kprobes/enabled = 1. */
+  void armAllKprobes() {
+    requireSection();
+    if (!kprobesAllDisarmed) return;
+    lock(Lock.TEXT_MUTEX);
+    for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) armKprobeLocked(p);
+    unlock(Lock.TEXT_MUTEX);
+    kprobesAllDisarmed = false;
+    pending.add(new CodeChange.Globals(false, disarmAllReturned));
+    printk("Kprobes globally enabled");
+  }
+
+  // ====================================================================== the optimizer
+
+  /** Step 1 of the seed's {@code kprobe_optimizer()}; returns the number of probes un-optimised. */
+  int doUnoptimizeKprobes() {
+    requireSection();
+    final String fn = "do_unoptimize_kprobes";
+    if (!cfg.delayed() || unoptimizingList.isEmpty()) return 0;
+    lock(Lock.CPU_HOTPLUG);
+    lock(Lock.TEXT_MUTEX);
+    int n = 0;
+    if (cfg.batchPatching()) {
+      // arch_unoptimize_kprobes(&unoptimizing_list, free_list): one text_poke_smp_batch
+      List<CodeChange> patches = new ArrayList<>();
+      while (!unoptimizingList.isEmpty() && n < cfg.maxOptimizeProbes()) {
+        Kprobe op = unoptimizingList.peekFirst();
+        patches.add(new CodeChange.JumpRestore(op.addr, op.id));
+        listDelInit(op, fn);
+        listAdd(op, Kprobe.OpList.FREE, fn); // list_move(&op->list, done_list)
+        n++;
+      }
+      textPokeSmp("text_poke_smp_batch(unoptimize)", patches);
+      // loop free_list for disarming
+      for (Kprobe op : List.copyOf(freeList)) {
+        if (kprobeDisabled(op)) archDisarmKprobe(op);
+        if (kprobeUnused(op)) {
+          hashDel(op, fn); // reclaimed by do_free_cleaned_kprobes after the grace period
+        } else {
+          listDelInit(op, fn);
+        }
+      }
+    } else {
+      // the seed commit itself: arch_unoptimize_kprobe() (one text_poke_smp) per probe
+      for (Kprobe op : List.copyOf(unoptimizingList)) {
+        textPokeSmp("arch_unoptimize_kprobe", List.of(new CodeChange.JumpRestore(op.addr, op.id)));
+        if (kprobeDisabled(op)) archDisarmKprobe(op);
+        listDelInit(op, fn);
+        if (kprobeUnused(op)) {
+          hashDel(op, fn);
+          listAdd(op, Kprobe.OpList.FREE, fn); // list_move(&op->list, free_list)
+        }
+        n++;
+      }
+    }
+    unlock(Lock.TEXT_MUTEX);
+    unlock(Lock.CPU_HOTPLUG);
+    return n;
+  }
+
+  /** Step 3: {@code do_optimize_kprobes()}; returns the number of probes optimised. */
+  int doOptimizeKprobes() {
+    requireSection();
+    final String fn = "do_optimize_kprobes";
+    if (kprobesAllDisarmed || !kprobesAllowOptimization || optimizingList.isEmpty()) return 0;
+    lock(Lock.CPU_HOTPLUG);
+    lock(Lock.TEXT_MUTEX);
+    List<CodeChange> patches = new ArrayList<>();
+    int n = 0;
+    while (!optimizingList.isEmpty() && (!cfg.batchPatching() || n < cfg.maxOptimizeProbes())) {
+      Kprobe op = optimizingList.peekFirst();
+      if (kprobeDisabled(op)) printk("WARNING: optimizing a disabled probe @" + op.addr);
+      CodeChange.JumpWrite w = new CodeChange.JumpWrite(op.addr, op.optSize, op.id);
+      if (cfg.batchPatching()) patches.add(w);
+      else textPokeSmp("arch_optimize_kprobe", List.of(w));
+      listDelInit(op, fn);
+      n++;
+    }
+    if (cfg.batchPatching()) textPokeSmp("text_poke_smp_batch(optimize)", patches);
+    unlock(Lock.TEXT_MUTEX);
+    unlock(Lock.CPU_HOTPLUG);
+    return n;
+  }
+
+  /** Step 4: {@code do_free_cleaned_kprobes(&free_list)}; returns the number of probes freed. */
+  int doFreeCleanedKprobes() {
+    requireSection();
+    final String fn = "do_free_cleaned_kprobes";
+    int n = 0;
+    for (Kprobe op : List.copyOf(freeList)) {
+      if (!kprobeUnused(op)) {
+        violation("K7_FreeOnlyUnused", "BUG_ON(!kprobe_unused) in do_free_cleaned_kprobes: " + op + " flags " + op.flags
+            + " children " + op.list.size());
+        listDelInit(op, fn); // the kernel would have crashed here; keep the probe
+        continue;
+      }
+      listDelInit(op, fn);
+      if (cfg.reoptimizeOnFree()) {
+        // f76d1c41b609 (2026): retry the probe this one was blocking
+        Kprobe other = getOptimizedKprobe(op.addr);
+        if (other != null) optimizeKprobe(other);
+      }
+      freeAggrKprobe(op, fn);
+      n++;
+    }
+    return n;
+  }
+
+  /** Step 5: kick again if a list is still not empty (batch limit), else wake the waiters. */
+  boolean optimizerStep5() {
+    requireSection();
+    boolean again = !optimizingList.isEmpty() || !unoptimizingList.isEmpty();
+    if (again) kickKprobeOptimizer("kprobe_optimizer(step 5)");
+    else fx.add(new Effects.CompleteAll());
+    return again;
+  }
+
+  boolean listsEmpty() {
+    return optimizingList.isEmpty() && unoptimizingList.isEmpty();
+  }
+
+  // ====================================================================== checks and audit
+
+  /** K3 and K4, at a point where kprobe_mutex is released (the state must be consistent). */
+  void checkConsistency() {
+    requireSection();
+    checkList(optimizingList, Kprobe.OpList.OPTIMIZING);
+    checkList(unoptimizingList, Kprobe.OpList.UNOPTIMIZING);
+    if (!freeList.isEmpty()) violation("K3_OneListAtMost", "free_list not empty outside the optimizer: " + freeList);
+    for (Kprobe p : table.values()) {
+      if (!p.aggr || p.gone()) continue;
+      if (p.queue != Kprobe.OpList.NONE && !(p.queue == Kprobe.OpList.OPTIMIZING ? optimizingList : unoptimizingList).contains(p)) {
+        violation("K3_OneListAtMost", p + " claims " + p.queue + " but is not on it");
+      }
+      Code c = codeAt(p.addr);
+      boolean jump = c.firstByte() == FirstByte.JMP && c.rel32() && c.op() == p.id;
+      String want = null;
+      switch (p.state()) {
+        case OPTIMIZING -> { if (c.firstByte() != FirstByte.INT3 || c.rel32()) want = "INT3"; }
+        case OPTIMIZED, UNOPTIMIZING -> { if (!jump) want = "JMP"; }
+        case UNOPTIMIZED -> { if (c.rel32()) want = "no jump bytes"; }
+        default -> { }
+      }
+      if (want != null) {
+        violation("K4_CodeMatchesState", p + " is " + p.state() + " (flags " + p.flags + ") but the code is "
+            + describe(c) + ", expected " + want);
+      }
+    }
+  }
+
+  private void checkList(ArrayDeque<Kprobe> l, Kprobe.OpList which) {
+    for (Kprobe p : l) {
+      if (p.queue != which) violation("K3_OneListAtMost", p + " is on " + which + " but claims " + p.queue);
+    }
+  }
+
+  static String describe(Code c) {
+    if (c.firstByte() == FirstByte.JMP) return c.rel32() ? "JMP" : "E9+orig (corrupt)";
+    if (c.firstByte() == FirstByte.INT3) return c.rel32() ? "INT3+REL" : "INT3";
+    return c.rel32() ? "ORIG+REL (corrupt)" : "ORIG";
+  }
+
+  /** The end-of-script audit: optimisations that were lost, unused aggregators nobody will free. */
+  void audit() {
+    requireSection();
+    int hashed = 0;
+    int optimized = 0;
+    List<Integer> lost = new ArrayList<>();
+    List<Integer> leaked = new ArrayList<>();
+    int unarmed = 0;
+    for (Kprobe p : table.values()) {
+      hashed++;
+      if (!kprobeDisabled(p) && !kprobesAllDisarmed && codeAt(p.addr).firstByte() == FirstByte.ORIG) unarmed++;
+      if (!p.aggr) continue;
+      if (p.state() == Kprobe.State.OPTIMIZED) optimized++;
+      if (!kprobeDisabled(p) && kprobeOptready(p) && !kprobeOptimized(p) && p.queue == Kprobe.OpList.NONE
+          && kprobesAllowOptimization && !kprobesAllDisarmed && !p.postHandler && archCheckOptimizedKprobe(p)) {
+        lost.add(p.addr);
+      }
+      if (kprobeUnused(p) && p.queue == Kprobe.OpList.NONE) leaked.add(p.addr);
+    }
+    note(new KprobeNote.AuditResult(hashed, optimized, lost.size(), leaked.size(), lost, leaked));
+    fx.add(new Effects.Count("auditHashedProbes", hashed));
+    fx.add(new Effects.Count("auditOptimizedProbes", optimized));
+    fx.add(new Effects.Count("auditLostReoptimizations", lost.size()));
+    fx.add(new Effects.Count("auditLeakedUnusedProbes", leaked.size()));
+    fx.add(new Effects.Count("auditEnabledButNotArmed", unarmed));
+  }
+
+  // ====================================================================== for tests
+
+  Kprobe probe(int id) {
+    return probes.get(id);
+  }
+
+  Kprobe hashed(int addr) {
+    return table.get(addr);
+  }
+}

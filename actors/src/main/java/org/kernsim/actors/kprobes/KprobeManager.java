@@ -1,0 +1,514 @@
+package org.kernsim.actors.kprobes;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.kernsim.actors.machine.Machine;
+import org.kernsim.engine.Context;
+import org.kernsim.engine.Entity;
+import org.kernsim.protocol.kprobes.CodeMessage;
+import org.kernsim.protocol.kprobes.KprobeApi;
+import org.kernsim.protocol.kprobes.KprobeNote;
+import org.kernsim.protocol.kprobes.ManagerMessage;
+import org.kernsim.protocol.kprobes.OptimizerMessage;
+import org.kernsim.protocol.rcu.RcuMessage;
+import org.kernsim.protocol.stopmachine.StopMachineMessage;
+
+/**
+ * The kprobes core as an entity: it owns kprobe_mutex (and module_mutex) and the state they
+ * protect ({@link KprobeCore}), and the {@code optimizing_work} delayed work item (its PENDING bit,
+ * its timer, {@code optimizer_comp}).
+ *
+ * <p>One kprobe_mutex section is one call into {@link KprobeCore}, run when the mutex is granted;
+ * its {@link Effects} are then carried out in order: publications go to {@code CodeMemory}, a
+ * stop_machine or a grace period blocks the section (still holding the mutex) until it returns. An
+ * API call is a chain of such phases ({@code unregister_kprobes}: top halves under the mutex,
+ * synchronize_sched, bottom halves); the optimizer task drives its own steps through {@link
+ * OptimizerMessage}s. Callers queue FIFO on the mutex; a waiter runs {@code latency.wakeup} after
+ * the unlock that hands it the mutex.
+ */
+final class KprobeManager implements Entity {
+  private static final String WORK_TIMER = "optimizing_work";
+
+  private final KprobesSim sim;
+  private final Machine m;
+  private final KprobesConfig cfg;
+  private final KprobeCore core;
+
+  // kprobe_mutex
+  private int mutexOwner = -1;
+  private String mutexWhat;
+  private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+  private final Map<Long, Waiter> handoffs = new HashMap<>();
+  private long waiterIds;
+
+  // optimizing_work (a delayed work item) and optimizer_comp
+  private boolean pending;
+  private boolean queued;
+  private long timerGen;
+  private long instances;
+  private long running;
+  private long runsCompleted;
+  private boolean compDone;
+  private final List<Activity> compWaiters = new ArrayList<>();
+  private final List<FlushWaiter> flushWaiters = new ArrayList<>();
+  private final Map<Long, Cont> relaxing = new HashMap<>();
+
+  // effects
+  private long pubSeq;
+  private long tokens;
+  private final Map<Long, Activity> blocked = new HashMap<>();
+
+  private interface Cont {
+    void run(Context ctx);
+  }
+
+  private interface Body {
+    void run(KprobeCore core);
+  }
+
+  private record Waiter(long id, int owner, String what, boolean handoffDelay, Cont granted) {}
+
+  private record FlushWaiter(long target, Cont then) {}
+
+  /** A section's effects being carried out, and what comes after them. */
+  private static final class Activity {
+    final String what;
+    final boolean holdsMutex;
+    final Effects fx = new Effects();
+    boolean isBlocked;
+    Cont then;
+
+    Activity(String what, boolean holdsMutex) {
+      this.what = what;
+      this.holdsMutex = holdsMutex;
+    }
+  }
+
+  KprobeManager(KprobesSim sim) {
+    this.sim = sim;
+    this.m = sim.machine();
+    this.cfg = sim.config();
+    this.core = new KprobeCore(cfg.core(), cfg.probes());
+  }
+
+  @Override
+  public void receive(Context ctx, Object msg) {
+    if (msg instanceof KprobeApi.Call c) {
+      onCall(ctx, c);
+    } else if (msg instanceof StopMachineMessage.StopMachineDone d) {
+      unblock(ctx, d.token());
+    } else if (msg instanceof RcuMessage.GracePeriodDone g) {
+      unblock(ctx, g.token());
+    } else if (msg instanceof OptimizerMessage.Begin b) {
+      onBegin(ctx, b);
+    } else if (msg instanceof OptimizerMessage.Step s) {
+      onStep(ctx, s);
+    } else if (msg instanceof OptimizerMessage.End e) {
+      onEnd(ctx, e);
+    } else if (msg instanceof ManagerMessage.DelayedWorkTimer t) {
+      if (t.gen() == timerGen && pending && !queued) queueWork(ctx);
+    } else if (msg instanceof ManagerMessage.Handoff h) {
+      Waiter w = handoffs.remove(h.waiter());
+      if (w == null) throw new IllegalStateException("kprobe manager: unknown handoff " + h.waiter());
+      grant(ctx, w);
+    } else if (msg instanceof ManagerMessage.Relax r) {
+      Cont c = relaxing.remove(r.flow());
+      if (c != null) c.run(ctx);
+    } else {
+      throw new IllegalStateException("kprobe manager: unexpected " + msg);
+    }
+  }
+
+  // ====================================================================== kprobe_mutex
+
+  private void acquire(Context ctx, int owner, String what, boolean handoffDelay, Cont granted) {
+    Waiter w = new Waiter(++waiterIds, owner, what, handoffDelay, granted);
+    if (mutexOwner < 0 && waiters.isEmpty() && handoffs.isEmpty()) {
+      mutexOwner = owner;
+      grant(ctx, w);
+    } else {
+      waiters.addLast(w);
+    }
+  }
+
+  private void grant(Context ctx, Waiter w) {
+    mutexOwner = w.owner();
+    mutexWhat = w.what();
+    if (ctx.tracing()) ctx.trace(new KprobeNote.MutexAcquired(w.owner(), w.what()));
+    w.granted().run(ctx);
+  }
+
+  private void release(Context ctx, List<KprobeCore.Lock> holds) {
+    // K3, K4: the state must be consistent whenever kprobe_mutex is free
+    Activity check = new Activity("check", true);
+    core.beginSection(check.fx, holds);
+    core.checkConsistency();
+    core.endSection();
+    drain(ctx, check);
+    if (ctx.tracing()) ctx.trace(new KprobeNote.MutexReleased(mutexOwner, mutexWhat));
+    mutexOwner = -1;
+    mutexWhat = null;
+    Waiter next = waiters.pollFirst();
+    if (next == null) return;
+    mutexOwner = next.owner();
+    if (next.handoffDelay()) {
+      handoffs.put(next.id(), next);
+      ctx.sendAfter(ctx.self(), new ManagerMessage.Handoff(next.id()), Math.max(1, m.latencies().wakeup().sample(ctx.random())));
+    } else {
+      grant(ctx, next);
+    }
+  }
+
+  private static final List<KprobeCore.Lock> API_HOLDS = List.of(KprobeCore.Lock.KPROBE_MUTEX);
+  private static final List<KprobeCore.Lock> OPTIMIZER_HOLDS =
+      List.of(KprobeCore.Lock.MODULE_MUTEX, KprobeCore.Lock.KPROBE_MUTEX);
+
+  /** Runs {@code body} as one section holding kprobe_mutex for {@code owner}, then {@code then}. */
+  private void withMutex(Context ctx, int owner, String what, Body body, Cont then) {
+    acquire(ctx, owner, what, true, c -> section(c, what, true, API_HOLDS, body, c2 -> {
+      release(c2, API_HOLDS);
+      then.run(c2);
+    }));
+  }
+
+  private void section(Context ctx, String what, boolean holdsMutex, List<KprobeCore.Lock> holds, Body body, Cont then) {
+    Activity a = new Activity(what, holdsMutex);
+    core.beginSection(a.fx, holds);
+    body.run(core);
+    core.endSection();
+    a.then = then;
+    drain(ctx, a);
+  }
+
+  // ====================================================================== effects
+
+  private void drain(Context ctx, Activity a) {
+    while (!a.isBlocked) {
+      Effects.Effect e = a.fx.poll();
+      if (e == null) {
+        Cont t = a.then;
+        a.then = null;
+        if (t != null) t.run(ctx);
+        return;
+      }
+      if (e instanceof Effects.Publish p) {
+        ctx.send(sim.codeMemory(), new CodeMessage.Publish(++pubSeq, p.changes()), m.latencies().lock());
+      } else if (e instanceof Effects.StopMachine s) {
+        long token = ++tokens;
+        a.isBlocked = true;
+        blocked.put(token, a);
+        ctx.count("kprobeStopMachineCalls", 1);
+        if (ctx.tracing()) ctx.trace(new KprobeNote.StopMachineCalled(s.function(), s.patches().size(), token));
+        ctx.send(m.stopMachine(),
+            new StopMachineMessage.StopMachineRequest(ctx.self(), token, -1, sim.codeMemory(),
+                new CodeMessage.TextPokeBatch(pubSeq, s.function(), s.patches())),
+            m.latencies().lock());
+      } else if (e instanceof Effects.SynchronizeSched) {
+        long token = ++tokens;
+        a.isBlocked = true;
+        blocked.put(token, a);
+        ctx.send(m.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), token), m.latencies().lock());
+      } else if (e instanceof Effects.WaitForOptimizer) {
+        // seed: if (delayed_work_pending(&optimizing_work)) wait_for_completion(&optimizer_comp);
+        if (pending && !compDone) {
+          a.isBlocked = true;
+          compWaiters.add(a);
+        } else {
+          waitReturned(ctx, "completion");
+        }
+      } else if (e instanceof Effects.Kick k) {
+        kick(ctx, a.holdsMutex, k.function());
+      } else if (e instanceof Effects.CompleteAll) {
+        completeAll(ctx);
+      } else if (e instanceof Effects.Note n) {
+        if (ctx.tracing()) ctx.trace(n.note());
+      } else if (e instanceof Effects.Violation v) {
+        ctx.violation(v.checker(), v.message());
+      } else if (e instanceof Effects.Count c) {
+        ctx.count(c.metric(), c.delta());
+      } else {
+        throw new IllegalStateException("unknown effect " + e);
+      }
+    }
+  }
+
+  private void unblock(Context ctx, long token) {
+    Activity a = blocked.remove(token);
+    if (a == null) throw new IllegalStateException("kprobe manager: nobody waits for token " + token);
+    a.isBlocked = false;
+    drain(ctx, a);
+  }
+
+  private void waitReturned(Context ctx, String mode) {
+    int o = core.optimizingList.size();
+    int u = core.unoptimizingList.size();
+    if (ctx.tracing()) ctx.trace(new KprobeNote.WaitReturned(mode, o, u));
+    if (o + u > 0) {
+      ctx.violation("K10_WaitReturnsOnEmptyQueues",
+          "wait_for_kprobe_optimizer() (" + mode + ") returned with " + o + " probes on optimizing_list and " + u
+              + " on unoptimizing_list" + (mode.equals("completion") ? (compDone ? " (optimizer_comp already completed)" : " (work not pending)") : ""));
+    }
+  }
+
+  // ====================================================================== optimizing_work
+
+  /** {@code kick_kprobe_optimizer()}: schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY) unless pending. */
+  private void kick(Context ctx, boolean underMutex, String function) {
+    if (!underMutex) {
+      ctx.violation("K2_UpdatesUnderKprobeMutex", "kick_kprobe_optimizer() in " + function + " without kprobe_mutex");
+    }
+    if (pending) {
+      if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(false, underMutex, -1));
+      return;
+    }
+    pending = true;
+    long tick = cfg.jiffyNanos();
+    long fireAt = (ctx.now() / tick + cfg.optimizeDelayJiffies()) * tick;
+    ctx.startTimer(WORK_TIMER, Math.max(1, fireAt - ctx.now()), new ManagerMessage.DelayedWorkTimer(++timerGen));
+    ctx.count("optimizerKicks", 1);
+    if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(true, underMutex, fireAt));
+  }
+
+  /** The timer fired (or a flush): the work is queued for the optimizer's task. */
+  private void queueWork(Context ctx) {
+    ctx.cancelTimer(WORK_TIMER);
+    queued = true;
+    instances++;
+    ctx.send(sim.optimizerHost(), new OptimizerMessage.RunOptimizer(instances), m.latencies().lock());
+  }
+
+  private void completeAll(Context ctx) {
+    compDone = true;
+    List<Activity> ws = List.copyOf(compWaiters);
+    compWaiters.clear();
+    for (Activity a : ws) {
+      waitReturned(ctx, "completion");
+      a.isBlocked = false;
+      drain(ctx, a);
+    }
+  }
+
+  // ====================================================================== the optimizer's steps
+
+  private void onBegin(Context ctx, OptimizerMessage.Begin b) {
+    if (!pending || !queued) throw new IllegalStateException("kprobe_optimizer run " + b.run() + " began but the work was not queued");
+    pending = false; // the work item's PENDING bit is cleared as it starts executing
+    queued = false;
+    running = b.run();
+    ctx.count("optimizerPasses", 1);
+    if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(b.run()));
+    acquire(ctx, b.host(), "kprobe_optimizer", false,
+        c -> c.send(b.host(), new OptimizerMessage.Granted(b.run()), m.latencies().lock()));
+  }
+
+  private void onStep(Context ctx, OptimizerMessage.Step s) {
+    if (mutexOwner != sim.optimizerHost() || running != s.run()) {
+      throw new IllegalStateException("optimizer step " + s + " without kprobe_mutex (owner " + mutexOwner + ")");
+    }
+    int[] n = new int[1];
+    section(ctx, s.step().name(), true, OPTIMIZER_HOLDS, k -> n[0] = switch (s.step()) {
+      case DO_UNOPTIMIZE -> k.doUnoptimizeKprobes();
+      case DO_OPTIMIZE -> k.doOptimizeKprobes();
+      case DO_FREE_CLEANED -> k.doFreeCleanedKprobes();
+    }, c -> c.send(sim.optimizerHost(), new OptimizerMessage.StepDone(s.run(), s.step(), n[0]), m.latencies().lock()));
+  }
+
+  private void onEnd(Context ctx, OptimizerMessage.End e) {
+    if (running != e.run()) throw new IllegalStateException("optimizer end of run " + e.run() + " during " + running);
+    boolean[] again = new boolean[1];
+    Cont finish = c -> {
+      runsCompleted = e.run();
+      running = 0;
+      if (c.tracing()) {
+        c.trace(new KprobeNote.OptimizerRunEnded(e.run(), core.optimizingList.size(), core.unoptimizingList.size(), again[0]));
+      }
+      Iterator<FlushWaiter> it = flushWaiters.iterator();
+      List<Cont> ready = new ArrayList<>();
+      while (it.hasNext()) {
+        FlushWaiter w = it.next();
+        if (w.target() <= runsCompleted) {
+          ready.add(w.then());
+          it.remove();
+        }
+      }
+      for (Cont r : ready) r.run(c);
+    };
+    if (cfg.rekickLocked()) {
+      // 1a0aa991a627: Step 5 under kprobe_mutex
+      section(ctx, "kprobe_optimizer(step 5)", true, OPTIMIZER_HOLDS, k -> again[0] = k.optimizerStep5(), c -> {
+        release(c, OPTIMIZER_HOLDS);
+        finish.run(c);
+      });
+    } else {
+      // cd7ebe2298ff: unlock both mutexes, then Step 5
+      release(ctx, OPTIMIZER_HOLDS);
+      section(ctx, "kprobe_optimizer(step 5)", false, List.of(), k -> again[0] = k.optimizerStep5(), finish);
+    }
+  }
+
+  // ====================================================================== the API
+
+  private void onCall(Context ctx, KprobeApi.Call call) {
+    String what = opName(call.op());
+    if (ctx.tracing()) ctx.trace(new KprobeNote.ApiEntered(call.requester(), call.token(), what));
+    int owner = call.requester();
+    KprobeApi.Op op = call.op();
+    int[] r = new int[1];
+    if (op instanceof KprobeApi.RegisterKprobe reg) {
+      withMutex(ctx, owner, what, k -> r[0] = k.registerKprobe(reg.probe()), c -> reply(c, call, what, r[0]));
+    } else if (op instanceof KprobeApi.RegisterKprobes regs) {
+      registerKprobes(ctx, owner, regs.probes(), 0, c -> reply(c, call, what, 0),
+          (c, err) -> reply(c, call, what, err));
+    } else if (op instanceof KprobeApi.UnregisterKprobes un) {
+      unregisterKprobes(ctx, owner, un.probes(), c -> reply(c, call, what, 0));
+    } else if (op instanceof KprobeApi.EnableKprobe en) {
+      withMutex(ctx, owner, what, k -> r[0] = k.enableKprobe(en.probe()), c -> reply(c, call, what, r[0]));
+    } else if (op instanceof KprobeApi.DisableKprobe dis) {
+      withMutex(ctx, owner, what, k -> r[0] = k.disableKprobe(dis.probe()), c -> reply(c, call, what, r[0]));
+    } else if (op instanceof KprobeApi.KillKprobe kill) {
+      withMutex(ctx, owner, what, k -> r[0] = k.killKprobe(kill.probe()), c -> reply(c, call, what, r[0]));
+    } else if (op instanceof KprobeApi.SysctlOptimization s) {
+      if (s.on()) {
+        withMutex(ctx, owner, what, KprobeCore::optimizeAllKprobes, c -> reply(c, call, what, 0));
+      } else if (cfg.core().delayed() && cfg.waitFlush()) {
+        // 2012+: the wait drops kprobe_mutex (later under a separate kprobe_sysctl_mutex)
+        withMutex(ctx, owner, what, k -> k.unoptimizeAllKprobes(false),
+            c -> flushWait(c, owner, c2 -> {
+              if (c2.tracing()) c2.trace(new KprobeNote.Printk("Kprobes globally unoptimized"));
+              reply(c2, call, what, 0);
+            }));
+      } else {
+        // seed: the completion-based wait runs inside the handler's kprobe_mutex section
+        withMutex(ctx, owner, what, k -> k.unoptimizeAllKprobes(true), c -> reply(c, call, what, 0));
+      }
+    } else if (op instanceof KprobeApi.DebugfsEnabled d) {
+      if (d.on()) {
+        withMutex(ctx, owner, what, KprobeCore::armAllKprobes, c -> reply(c, call, what, 0));
+      } else {
+        boolean[] did = new boolean[1];
+        Cont returned = c -> section(c, "disarm_all_kprobes returns", false, List.of(), KprobeCore::disarmAllReturned,
+            c2 -> reply(c2, call, what, 0));
+        withMutex(ctx, owner, what, k -> did[0] = k.disarmAllKprobes(), c -> {
+          if (!did[0]) {
+            reply(c, call, what, 0);
+          } else if (!cfg.core().delayed()) {
+            synchronizeSched(c, what, returned); // allow all currently running kprobes to complete
+          } else if (cfg.waitFlush()) {
+            flushWait(c, owner, returned);
+          } else {
+            Activity a = new Activity("wait_for_kprobe_optimizer", false);
+            a.fx.add(new Effects.WaitForOptimizer());
+            a.then = returned;
+            drain(c, a);
+          }
+        });
+      }
+    } else if (op instanceof KprobeApi.Audit) {
+      withMutex(ctx, owner, what, KprobeCore::audit, c -> reply(c, call, what, 0));
+    } else {
+      throw new IllegalStateException("unknown op " + op);
+    }
+  }
+
+  private interface Failed {
+    void run(Context ctx, int errno);
+  }
+
+  /**
+   * {@code register_kprobes()}: one kprobe_mutex section per probe, in turn. A loop, not a recursion:
+   * an uncontended section completes at once and the loop goes on; a queued one resumes the loop
+   * from its continuation.
+   */
+  private void registerKprobes(Context ctx, int owner, List<Integer> ids, int start, Cont done, Failed failed) {
+    for (int i = start; i < ids.size(); i++) {
+      final int idx = i;
+      int[] r = new int[1];
+      boolean[] completed = new boolean[1];
+      boolean[] inLoop = {true};
+      withMutex(ctx, owner, "register_kprobe", k -> r[0] = k.registerKprobe(ids.get(idx)), c -> {
+        completed[0] = true;
+        if (r[0] != 0) {
+          if (idx == 0) failed.run(c, r[0]);
+          else unregisterKprobes(c, owner, ids.subList(0, idx), c2 -> failed.run(c2, r[0]));
+        } else if (!inLoop[0]) {
+          registerKprobes(c, owner, ids, idx + 1, done, failed);
+        }
+      });
+      inLoop[0] = false;
+      if (!completed[0] || r[0] != 0) return; // resumes from the continuation, or failed
+    }
+    done.run(ctx);
+  }
+
+  /** {@code unregister_kprobes()}: top halves under kprobe_mutex, synchronize_sched, bottom halves. */
+  private void unregisterKprobes(Context ctx, int owner, List<Integer> ids, Cont done) {
+    List<List<Kprobe>> bottom = new ArrayList<>();
+    withMutex(ctx, owner, "unregister_kprobes", k -> bottom.add(k.unregisterKprobesTop(ids)),
+        c -> synchronizeSched(c, "unregister_kprobes", c2 -> section(c2, "__unregister_kprobe_bottom", false, List.of(),
+            k -> k.unregisterKprobesBottom(bottom.get(0)), done)));
+  }
+
+  private void synchronizeSched(Context ctx, String what, Cont then) {
+    Activity a = new Activity(what + ": synchronize_sched", false);
+    a.fx.add(new Effects.SynchronizeSched());
+    a.then = then;
+    drain(ctx, a);
+  }
+
+  /**
+   * 2012+ {@code wait_for_kprobe_optimizer()}: while a list is not empty, drop kprobe_mutex and
+   * {@code flush_delayed_work()} (queue the work now if its timer is armed, wait for it to finish).
+   */
+  private void flushWait(Context ctx, int owner, Cont done) {
+    boolean[] empty = new boolean[1];
+    withMutex(ctx, owner, "wait_for_kprobe_optimizer", k -> empty[0] = k.listsEmpty(), c -> {
+      if (empty[0]) {
+        waitReturned(c, "flush");
+        done.run(c);
+        return;
+      }
+      long target;
+      if (pending) {
+        if (!queued) queueWork(c);
+        target = instances;
+      } else if (running > 0) {
+        target = running;
+      } else {
+        target = -1;
+      }
+      if (target < 0 || target <= runsCompleted) {
+        long id = ++waiterIds;
+        relaxing.put(id, c2 -> flushWait(c2, owner, done));
+        c.sendAfter(c.self(), new ManagerMessage.Relax(id), 1_000);
+      } else {
+        flushWaiters.add(new FlushWaiter(target, c2 -> flushWait(c2, owner, done)));
+      }
+    });
+  }
+
+  private void reply(Context ctx, KprobeApi.Call call, String what, int result) {
+    if (ctx.tracing()) ctx.trace(new KprobeNote.ApiReturned(call.requester(), call.token(), what, result));
+    ctx.send(call.requester(), new KprobeApi.Returned(call.token(), result), m.latencies().lock());
+  }
+
+  static String opName(KprobeApi.Op op) {
+    if (op instanceof KprobeApi.RegisterKprobe) return "register_kprobe";
+    if (op instanceof KprobeApi.RegisterKprobes) return "register_kprobes";
+    if (op instanceof KprobeApi.UnregisterKprobes) return "unregister_kprobes";
+    if (op instanceof KprobeApi.EnableKprobe) return "enable_kprobe";
+    if (op instanceof KprobeApi.DisableKprobe) return "disable_kprobe";
+    if (op instanceof KprobeApi.KillKprobe) return "kprobes_module_callback";
+    if (op instanceof KprobeApi.SysctlOptimization s) return s.on() ? "optimize_all_kprobes" : "unoptimize_all_kprobes";
+    if (op instanceof KprobeApi.DebugfsEnabled d) return d.on() ? "arm_all_kprobes" : "disarm_all_kprobes";
+    return "audit";
+  }
+
+  // for tests
+  KprobeCore core() {
+    return core;
+  }
+}

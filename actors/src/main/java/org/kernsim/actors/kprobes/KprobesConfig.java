@@ -1,0 +1,186 @@
+package org.kernsim.actors.kprobes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kernsim.actors.machine.Machine;
+import org.kernsim.engine.Latency;
+import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Setting;
+import org.kernsim.scenario.Settings;
+
+/** The kprobes model's settings, read once from a scenario. */
+record KprobesConfig(
+    int cpus,
+    long jiffyNanos,
+    int optimizeDelayJiffies,
+    KprobeCore.Config core,
+    boolean waitFlush,
+    boolean rekickLocked,
+    boolean dedicatedOptimizer,
+    boolean noGracePeriod,
+    boolean disabledChecks,
+    List<ProbeDef> probes,
+    List<Integer> bulk,
+    Map<String, Integer> names,
+    List<Script.Step> script,
+    int adminCpu,
+    int optimizerCpu,
+    Latency kernelSection,
+    int slowCpu,
+    Latency slowSection,
+    Latency userTime,
+    int hitsPerSection,
+    long int3HitNanos,
+    long int3DetourHitNanos,
+    long jumpHitNanos,
+    long textPokeNanos) {
+
+  static final String DEFAULT_SCRIPT = "register all; wait 30ms; unregister all; wait 40ms; audit";
+
+  static List<Setting> settings() {
+    List<Setting> s = new ArrayList<>(Machine.settings());
+    s.add(Setting.integer("kernel.hz", 100, 10_000, 1000, "Timer ticks per second: a jiffy is 1/HZ s."));
+    s.add(Setting.choice("kprobes.unoptimize", List.of("immediate", "delayed"), "delayed",
+        "immediate: before the seed, each un-optimisation is patched at once under its own stop_machine, inside the "
+            + "caller's kprobe_mutex section; delayed: the seed (6274de4984a6), queued on unoptimizing_list and patched "
+            + "in batches by the optimizer."));
+    s.add(Setting.choice("kprobes.optimizer", List.of("dedicated", "workqueue"), "dedicated",
+        "Where kprobe_optimizer() runs: a dedicated kthread, or a kworker of CPU 0 running the delayed work item "
+            + "(a stand-in until the workqueue model is merged). Both keep delayed-work semantics: a kick while pending "
+            + "is batched, a kick while running queues one more run."));
+    s.add(Setting.integer("kprobes.optimize-delay", 1, 10_000, 5, "OPTIMIZE_DELAY in jiffies."));
+    s.add(Setting.choice("kprobes.patching", List.of("batch", "per-probe"), "batch",
+        "batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one stop_machine each "
+            + "(the seed's follow-ups, cd7ebe2298ff, in 2.6.38); per-probe: one text_poke_smp (stop_machine) per probe, "
+            + "every queued probe in one run (the seed commit alone)."));
+    s.add(Setting.integer("kprobes.max-optimize-probes", 1, 1_000_000, 256,
+        "MAX_OPTIMIZE_PROBES: jump patches per text_poke_smp_batch (one stop_machine); the optimizer kicks itself again for the rest."));
+    s.add(Setting.choice("kprobes.wait-for-optimizer", List.of("completion", "flush"), "completion",
+        "wait_for_kprobe_optimizer(): completion = the seed (wait for optimizer_comp only if the work is pending; "
+            + "never re-armed, KP-1); flush = 2012+ (drop kprobe_mutex, flush the work, until both lists are empty)."));
+    s.add(Setting.choice("kprobes.unused-on-register", List.of("ebusy", "reuse"), "ebusy",
+        "Registering at the address of an unused (busy-to-die) aggregator: ebusy = the seed; reuse = reuse_unused_kprobe (2011+)."));
+    s.add(Setting.choice("kprobes.disarm-all", List.of("queue", "force"), "queue",
+        "disarm_all_kprobes(): queue = the seed (unoptimize_kprobe(p, false): the jump waits for the optimizer, KP-3); "
+            + "force = later kernels (forced un-optimisation when all disarmed)."));
+    s.add(Setting.choice("kprobes.rekick", List.of("unlocked", "locked"), "unlocked",
+        "Step 5 of kprobe_optimizer() kicks again after dropping kprobe_mutex (cd7ebe2298ff, KP-4) or under it (1a0aa991a627)."));
+    s.add(Setting.bool("kprobes.reoptimize-on-free", false,
+        "f76d1c41b609 (2026): do_free_cleaned_kprobes() retries the optimisation of a probe the freed one was blocking (KP-13)."));
+    s.add(Setting.choice("kprobes.ablation", List.of("none", "no-grace-period", "no-disabled-check"), "none",
+        "Remove a guard to see what it protects: no-grace-period skips the optimizer's synchronize_sched (KP-19); "
+            + "no-disabled-check makes the handlers ignore DISABLED (K9)."));
+    s.add(Setting.integer("kprobes.probes", 0, 100_000, 16,
+        "Probes p0..pN-1 of the bulk set ('all' in the script), each at its own address, far apart."));
+    s.add(Setting.integer("kprobes.probe-spacing", 5, 1 << 20, 64, "Bytes between two bulk probes."));
+    s.add(Setting.integer("kprobes.insn-size", 5, 16, 5, "optinsn.size: bytes of whole instructions a jump replaces."));
+    s.add(Setting.text("kprobes.extra-probes", "",
+        "More probes, NAME@ADDR[/SIZE][!] comma separated (SIZE: optinsn.size; !: cannot be optimised)."));
+    s.add(Setting.text("kprobes.script", DEFAULT_SCRIPT,
+        "What the admin task does: register, unregister, enable, disable, kill, sysctl-optimization 0|1, "
+            + "debugfs-enabled 0|1, wait DURATION, audit; separated by ';'."));
+    s.add(Setting.integer("kprobes.admin-cpu", -1, 65_535, -1, "CPU of the admin task (-1: the last CPU)."));
+    s.add(Setting.integer("kprobes.optimizer-cpu", 0, 65_535, 0, "CPU of the optimizer thread (or kworker)."));
+    s.add(Setting.latency("kprobes.workload.kernel-section", "lognormal(20us, 0.8, 2us, 500us)",
+        "Length of a non-preemptible kernel section of the workload (the probed code runs inside one): "
+            + "what a stop_machine waits for on each CPU."));
+    s.add(Setting.integer("kprobes.workload.slow-cpu", -1, 65_535, -1,
+        "A CPU whose kernel sections follow kprobes.workload.slow-section instead (-1: none): the CPU slowest to reach a preemption point."));
+    s.add(Setting.latency("kprobes.workload.slow-section", "fixed(2ms)",
+        "Length of the slow CPU's non-preemptible kernel sections."));
+    s.add(Setting.latency("kprobes.workload.user-time", "lognormal(40us, 0.8, 5us, 1ms)",
+        "Preemptible user-mode time between two kernel sections (an RCU-sched quiescent state)."));
+    s.add(Setting.integer("kprobes.workload.hits-per-section", 0, 1000, 1,
+        "Probed addresses executed per kernel section (each picked uniformly among the probes)."));
+    s.add(Setting.duration("kprobes.cost.int3-hit", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(1000),
+        "An int3 hit with single-step (spec D.2: ~1 us)."));
+    s.add(Setting.duration("kprobes.cost.int3-detour-hit", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(400),
+        "An int3 hit on an OPTIMIZED probe whose jump is not written yet (handlers, then the detour; ~0.4 us)."));
+    s.add(Setting.duration("kprobes.cost.jump-hit", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(60),
+        "A jump hit through the detour buffer (spec D.2: ~0.06 us)."));
+    s.add(Setting.duration("kprobes.cost.text-poke", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(1000),
+        "Writing one probe's 5 bytes (and the icache flush) inside stop_machine's RUN phase."));
+    return s;
+  }
+
+  static KprobesConfig from(Settings s) {
+    int cpus = s.intValue("machine.cpus");
+    boolean delayed = s.text("kprobes.unoptimize").equals("delayed");
+    String ablation = s.text("kprobes.ablation");
+    KprobeCore.Config core = new KprobeCore.Config(
+        delayed,
+        s.text("kprobes.patching").equals("batch"),
+        s.intValue("kprobes.max-optimize-probes"),
+        s.text("kprobes.unused-on-register").equals("reuse"),
+        s.text("kprobes.disarm-all").equals("force"),
+        s.bool("kprobes.reoptimize-on-free"),
+        20);
+    int n = s.intValue("kprobes.probes");
+    int spacing = s.intValue("kprobes.probe-spacing");
+    int size = s.intValue("kprobes.insn-size");
+    if (spacing < size) throw new BadInputException("kprobes.probe-spacing (" + spacing + ") must be at least kprobes.insn-size (" + size + ")");
+    List<ProbeDef> defs = new ArrayList<>();
+    Map<String, Integer> names = new LinkedHashMap<>();
+    List<Integer> bulk = new ArrayList<>();
+    long base = 1_000_000L;
+    if (base + (long) n * spacing > Integer.MAX_VALUE) throw new BadInputException("kprobes.probes x kprobes.probe-spacing is too large");
+    for (int i = 0; i < n; i++) {
+      defs.add(new ProbeDef(i, "p" + i, (int) (base + (long) i * spacing), size, true));
+      bulk.add(i);
+      names.put("p" + i, i);
+    }
+    Map<String, int[]> extra = Script.parseExtra(s.text("kprobes.extra-probes"), size);
+    for (Map.Entry<String, int[]> e : extra.entrySet()) {
+      int id = defs.size();
+      int addr = e.getValue()[0];
+      if (addr >= base && n > 0) throw new BadInputException("kprobes.extra-probes: address " + addr + " of " + e.getKey()
+          + " is in the bulk probes' range (>= " + base + ")");
+      defs.add(new ProbeDef(id, e.getKey(), addr, e.getValue()[1], e.getValue()[2] == 1));
+      names.put(e.getKey(), id);
+    }
+    List<Script.Step> script = Script.parse(s.text("kprobes.script"), names, bulk);
+    int admin = s.intValue("kprobes.admin-cpu");
+    if (admin < 0) admin = cpus - 1;
+    if (admin >= cpus) throw new BadInputException("kprobes.admin-cpu " + admin + ": only " + cpus + " CPUs");
+    int opt = s.intValue("kprobes.optimizer-cpu");
+    if (opt >= cpus) throw new BadInputException("kprobes.optimizer-cpu " + opt + ": only " + cpus + " CPUs");
+    if (s.intValue("kprobes.workload.slow-cpu") >= cpus) {
+      throw new BadInputException("kprobes.workload.slow-cpu " + s.intValue("kprobes.workload.slow-cpu") + ": only " + cpus + " CPUs");
+    }
+    boolean dedicated = s.text("kprobes.optimizer").equals("dedicated");
+    if (!dedicated) opt = 0; // the stand-in: a kworker of CPU 0
+    return new KprobesConfig(
+        cpus,
+        1_000_000_000L / s.intValue("kernel.hz"),
+        s.intValue("kprobes.optimize-delay"),
+        core,
+        s.text("kprobes.wait-for-optimizer").equals("flush"),
+        s.text("kprobes.rekick").equals("locked"),
+        dedicated,
+        ablation.equals("no-grace-period"),
+        !ablation.equals("no-disabled-check"),
+        List.copyOf(defs),
+        List.copyOf(bulk),
+        names,
+        script,
+        admin,
+        opt,
+        s.latency("kprobes.workload.kernel-section"),
+        s.intValue("kprobes.workload.slow-cpu"),
+        s.latency("kprobes.workload.slow-section"),
+        s.latency("kprobes.workload.user-time"),
+        s.intValue("kprobes.workload.hits-per-section"),
+        s.nanos("kprobes.cost.int3-hit"),
+        s.nanos("kprobes.cost.int3-detour-hit"),
+        s.nanos("kprobes.cost.jump-hit"),
+        s.nanos("kprobes.cost.text-poke"));
+  }
+
+  /** The distinct probed addresses, in ascending order: what the workload executes. */
+  int[] addresses() {
+    return probes.stream().mapToInt(ProbeDef::addr).distinct().sorted().toArray();
+  }
+}

@@ -1,0 +1,193 @@
+package org.kernsim.actors.kprobes;
+
+import java.util.TreeMap;
+import org.kernsim.actors.cpu.Task;
+import org.kernsim.engine.Context;
+import org.kernsim.protocol.kprobes.CodeChange;
+import org.kernsim.protocol.kprobes.CodeMessage;
+import org.kernsim.protocol.kprobes.KprobeNote;
+import org.kernsim.protocol.kprobes.KprobeNote.HitKind;
+import org.kernsim.protocol.kprobes.WorkloadMessage;
+
+/**
+ * The workload of one CPU: user-mode time (preemptible, an RCU-sched quiescent state) alternating
+ * with non-preemptible kernel sections that execute probed addresses. A hit costs what spec D.2
+ * says for the path the CPU takes (int3 with single-step, int3 into the detour, jump); while it
+ * runs the handlers or the detour the CPU holds the probe's memory. The CPU answers stop_machine
+ * only between kernel sections (at a preemption point), so a stop costs what the longest section
+ * in progress makes it cost.
+ *
+ * <p>It holds this CPU's {@link CpuCodeView}: updates from {@code CodeMemory} are applied in
+ * sequence, and those of a stop_machine batch are acknowledged (the CPU flushed its icache inside
+ * the stopper).
+ */
+final class ProbeWorkload extends Task {
+  private enum Pc {
+    USER,
+    KERNEL_ENTRY,
+    SECTION_START,
+    SECTION,
+    HIT_DONE
+  }
+
+  private final KprobesSim sim;
+  private final KprobesConfig cfg;
+  private final int[] addrs;
+  private final CpuCodeView view;
+  private long appliedSeq;
+  private final TreeMap<Long, CodeMessage.ViewUpdate> early = new TreeMap<>();
+  private boolean stopRequested;
+  private final java.util.Set<String> reported = new java.util.HashSet<>();
+
+  private Pc pc = Pc.USER;
+  private long[] gaps;
+  private int gapIndex;
+  private int hitAddr;
+  private CpuCodeView.Hit hit;
+  private long hitStart;
+
+  ProbeWorkload(KprobesSim sim, int cpu) {
+    super(sim.machine(), cpu);
+    this.sim = sim;
+    this.cfg = sim.config();
+    this.addrs = cfg.addresses();
+    this.view = new CpuCodeView(addrs);
+  }
+
+  @Override
+  public void start(Context ctx) {
+    startRunnable(ctx);
+  }
+
+  @Override
+  protected void onMessage(Context ctx, Object msg) {
+    if (msg instanceof CodeMessage.ViewUpdate u) {
+      early.put(u.seq(), u);
+      while (early.containsKey(appliedSeq + 1)) {
+        CodeMessage.ViewUpdate next = early.remove(appliedSeq + 1);
+        appliedSeq++;
+        for (CodeChange c : next.changes()) view.apply(c);
+        if (next.stopOp() >= 0) {
+          if (ctx.tracing()) ctx.trace(new KprobeNote.ViewPatched(cpu(), next.stopOp(), next.seq()));
+          ctx.send(sim.codeMemory(), new CodeMessage.ViewAck(cpu(), next.seq()), machine.latencies().lock());
+        }
+      }
+    } else if (msg instanceof WorkloadMessage.WorkloadStop) {
+      stopRequested = true;
+    } else {
+      super.onMessage(ctx, msg);
+    }
+  }
+
+  @Override
+  protected void run(Context ctx) {
+    switch (pc) {
+      case USER -> {
+        if (stopRequested) {
+          exit(ctx);
+          return;
+        }
+        pc = Pc.KERNEL_ENTRY;
+        compute(ctx, cfg.userTime().sample(ctx.random()), true);
+      }
+      case KERNEL_ENTRY -> {
+        quiescentState(ctx); // it was in user mode
+        pc = Pc.SECTION_START;
+        if (preemptionPoint(ctx)) return;
+        run(ctx);
+      }
+      case SECTION_START -> enterSection(ctx);
+      case SECTION -> afterGap(ctx);
+      case HIT_DONE -> {
+        endHit(ctx);
+        gapIndex++;
+        pc = Pc.SECTION;
+        compute(ctx, gaps[gapIndex], false);
+      }
+      default -> throw new IllegalStateException("workload at " + pc);
+    }
+  }
+
+  /** A kernel section: its length split into hits+1 non-preemptible gaps, a probed address between two. */
+  private void enterSection(Context ctx) {
+    long len = (cpu() == cfg.slowCpu() ? cfg.slowSection() : cfg.kernelSection()).sample(ctx.random());
+    int hits = addrs.length == 0 ? 0 : cfg.hitsPerSection();
+    gaps = new long[hits + 1];
+    long left = len;
+    for (int i = 0; i < hits; i++) {
+      long g = left <= 1 ? 0 : ctx.random().nextLong(left);
+      gaps[i] = g;
+      left -= g;
+    }
+    gaps[hits] = left;
+    gapIndex = 0;
+    pc = Pc.SECTION;
+    compute(ctx, gaps[0], false);
+  }
+
+  /** Gap {@code gapIndex} of the section is done: execute the next probed address, or leave the section. */
+  private void afterGap(Context ctx) {
+    if (gapIndex == gaps.length - 1) {
+      pc = Pc.USER;
+      run(ctx);
+      return;
+    }
+    hitAddr = addrs[ctx.random().nextInt(addrs.length)];
+    hit = view.gone(hitAddr) ? null : view.execute(hitAddr, cfg.disabledChecks());
+    if (hit == null) {
+      gapIndex++;
+      compute(ctx, gaps[gapIndex], false);
+      return;
+    }
+    hitStart = ctx.now();
+    long cost =
+        switch (hit.kind()) {
+          case INT3, INVALID -> cfg.int3HitNanos();
+          case INT3_DETOUR -> cfg.int3DetourHitNanos();
+          case JUMP -> cfg.jumpHitNanos();
+        };
+    checkHit(ctx);
+    pc = Pc.HIT_DONE;
+    compute(ctx, cost, false);
+  }
+
+  private void checkHit(Context ctx) {
+    CpuCodeView.Hit h = hit;
+    switch (h.kind()) {
+      case INT3, INT3_DETOUR -> ctx.count("probeHitsInt3", 1);
+      case JUMP -> ctx.count("probeHitsJump", 1);
+      case INVALID -> ctx.count("probeHitsInvalid", 1);
+    }
+    if (h.kind() == HitKind.INT3_DETOUR) ctx.count("probeHitsInt3Detour", 1);
+    if (h.handlers() > 0) ctx.count("probeHandlerRuns", h.handlers());
+    CpuCodeView.Cell c = view.cell(hitAddr);
+    if (h.kind() == HitKind.INVALID) {
+      violation(ctx, "NoInvalidOpcode", "cpu" + cpu() + " at " + hitAddr + ": " + h.problem());
+    }
+    if (c.rel32() && c.firstByte() != CodeChange.FirstByte.JMP) {
+      violation(ctx, "NoHalfPatchedCodeObserved", "cpu" + cpu() + " executed " + c.firstByte() + "+REL at " + hitAddr
+          + " outside stop_machine (byte 0 rewritten over a jump)");
+    }
+    if (h.disabledHandlers() > 0) {
+      violation(ctx, "K9_NoHandlerOfDisabledProbe", "cpu" + cpu() + " ran " + h.disabledHandlers()
+          + " handler(s) of a disabled probe at " + hitAddr + " (" + h.kind() + ")");
+    }
+    if (h.handlers() > 0 && view.disarmAllReturned()) {
+      ctx.count("probeHandlerRunsAfterDisarmAll", h.handlers());
+      violation(ctx, "NoProbeFiresAfterDisarmAll", "cpu" + cpu() + " ran " + h.handlers() + " handler(s) at " + hitAddr
+          + " via " + h.kind() + " after disarm_all_kprobes() returned (\"Kprobes globally disabled\")");
+    }
+  }
+
+  /** Reports the first violation of each checker on this CPU (later ones are the same story, counted in metrics). */
+  private void violation(Context ctx, String checker, String message) {
+    if (reported.add(checker)) ctx.violation(checker, message);
+  }
+
+  private void endHit(Context ctx) {
+    if (hit.probe() >= 0 && ctx.tracing()) {
+      ctx.trace(new KprobeNote.ProbeHit(cpu(), hitAddr, hit.probe(), hit.kind(), hitStart, hit.handlers()));
+    }
+    hit = null;
+  }
+}

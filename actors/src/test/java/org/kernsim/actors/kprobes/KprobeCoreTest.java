@@ -1,0 +1,593 @@
+package org.kernsim.actors.kprobes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.kernsim.actors.kprobes.Kprobe.State;
+import org.kernsim.protocol.kprobes.CodeChange;
+import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
+import org.kernsim.protocol.kprobes.KprobeApi;
+
+/**
+ * The probe state machine of {@link KprobeCore}, without any engine: every transition of spec
+ * A.5.1 in the seed era (and where the seed differs from the modern table), plus the kernel before
+ * the seed ({@code immediate}).
+ */
+class KprobeCoreTest {
+
+  /** Drives a core section by section, recording the effects of each. */
+  static final class Harness {
+    final KprobeCore core;
+    final List<Effects.Effect> log = new ArrayList<>();
+    List<Effects.Effect> last = List.of();
+
+    Harness(KprobeCore.Config cfg, List<ProbeDef> defs) {
+      core = new KprobeCore(cfg, defs);
+    }
+
+    static Harness seed(ProbeDef... defs) {
+      return new Harness(KprobeCore.Config.seed(), List.of(defs));
+    }
+
+    static Harness beforeSeed(ProbeDef... defs) {
+      return new Harness(KprobeCore.Config.beforeSeed(), List.of(defs));
+    }
+
+    List<Effects.Effect> api(Consumer<KprobeCore> body) {
+      return section(List.of(KprobeCore.Lock.KPROBE_MUTEX), body);
+    }
+
+    List<Effects.Effect> optimizer(Consumer<KprobeCore> body) {
+      return section(List.of(KprobeCore.Lock.MODULE_MUTEX, KprobeCore.Lock.KPROBE_MUTEX), body);
+    }
+
+    List<Effects.Effect> section(List<KprobeCore.Lock> holds, Consumer<KprobeCore> body) {
+      Effects fx = new Effects();
+      core.beginSection(fx, holds);
+      body.accept(core);
+      core.endSection();
+      last = fx.list();
+      log.addAll(last);
+      return last;
+    }
+
+    int register(int id) {
+      int[] r = new int[1];
+      api(k -> r[0] = k.registerKprobe(id));
+      return r[0];
+    }
+
+    List<Kprobe> unregisterTop(Integer... ids) {
+      List<List<Kprobe>> out = new ArrayList<>();
+      api(k -> out.add(k.unregisterKprobesTop(List.of(ids))));
+      return out.get(0);
+    }
+
+    void unregisterBottom(List<Kprobe> ps) {
+      section(List.of(), k -> k.unregisterKprobesBottom(ps));
+    }
+
+    /** One full kprobe_optimizer() run: Step 1, (grace period), Step 3, Step 4, Step 5. */
+    void optimizerRun() {
+      optimizer(KprobeCore::doUnoptimizeKprobes);
+      optimizer(KprobeCore::doOptimizeKprobes);
+      optimizer(KprobeCore::doFreeCleanedKprobes);
+      section(List.of(), KprobeCore::optimizerStep5);
+    }
+
+    Kprobe aggrAt(int addr) {
+      Kprobe p = core.hashed(addr);
+      assertNotNull(p, "nothing hashed at " + addr);
+      assertTrue(p.aggr, p + " is not an aggregator");
+      return p;
+    }
+
+    KprobeCore.Code code(int addr) {
+      return core.codeAt(addr);
+    }
+
+    static List<CodeChange> stopMachinePatches(List<Effects.Effect> fx) {
+      List<CodeChange> out = new ArrayList<>();
+      for (Effects.Effect e : fx) if (e instanceof Effects.StopMachine s) out.addAll(s.patches());
+      return out;
+    }
+
+    static long stopMachines(List<Effects.Effect> fx) {
+      return fx.stream().filter(e -> e instanceof Effects.StopMachine).count();
+    }
+
+    static boolean kicked(List<Effects.Effect> fx) {
+      return fx.stream().anyMatch(e -> e instanceof Effects.Kick);
+    }
+
+    static List<String> violations(List<Effects.Effect> fx) {
+      List<String> out = new ArrayList<>();
+      for (Effects.Effect e : fx) if (e instanceof Effects.Violation v) out.add(v.checker() + ": " + v.message());
+      return out;
+    }
+
+    static List<CodeChange> published(List<Effects.Effect> fx) {
+      List<CodeChange> out = new ArrayList<>();
+      for (Effects.Effect e : fx) if (e instanceof Effects.Publish p) out.addAll(p.changes());
+      return out;
+    }
+  }
+
+  static ProbeDef probe(int id, int addr) {
+    return new ProbeDef(id, "k" + id, addr, 5, true);
+  }
+
+  /** Registers and runs the optimizer once: the probe's aggregator is OPTIMIZED (a jump). */
+  static Harness optimized(Harness h, int... ids) {
+    for (int id : ids) assertEquals(0, h.register(id));
+    h.optimizerRun();
+    return h;
+  }
+
+  // ------------------------------------------------------------------ row 1
+
+  @Test
+  void row1_optimizeKprobeQueuesAnEligibleProbeAndKicks() {
+    Harness h = Harness.seed(probe(0, 100));
+    assertEquals(0, h.register(0));
+    Kprobe ap = h.aggrAt(100);
+    assertEquals(State.OPTIMIZING, ap.state());
+    assertTrue(ap.optimized(), "OPTIMIZED is set when queued for optimisation");
+    assertTrue(h.core.optimizingList.contains(ap));
+    assertTrue(Harness.kicked(h.last));
+    assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(100), "armed, no jump yet");
+    assertEquals(0, Harness.stopMachines(h.last), "optimisation itself is left to the optimizer");
+  }
+
+  @Test
+  void row1_notEligibleWhenAnotherEnabledProbeIsInsideTheWindow() {
+    Harness h = Harness.seed(probe(0, 100), probe(1, 102));
+    h.register(0);
+    h.register(1); // inside 100..104: probe 0 is un-optimised (dequeued) and stays so
+    Kprobe q = h.aggrAt(100);
+    assertEquals(State.UNOPTIMIZED, q.state());
+    h.api(k -> k.optimizeKprobe(q));
+    assertEquals(State.UNOPTIMIZED, q.state(), "arch_check_optimized_kprobe refuses: probe at 102 is enabled");
+    assertEquals(State.OPTIMIZING, h.aggrAt(102).state());
+  }
+
+  @Test
+  void row1_notEligibleWhenDisabledDisarmedOrForbidden() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.api(k -> k.unoptimizeAllKprobes(false));
+    h.optimizerRun();
+    Kprobe ap = h.aggrAt(100);
+    assertEquals(State.UNOPTIMIZED, ap.state());
+    h.api(k -> k.optimizeKprobe(ap));
+    assertEquals(State.UNOPTIMIZED, ap.state(), "kprobes_allow_optimization is false");
+    h.api(KprobeCore::optimizeAllKprobes);
+    assertEquals(State.OPTIMIZING, ap.state(), "optimize_all_kprobes re-queues it");
+  }
+
+  // ------------------------------------------------------------------ row 2
+
+  @Test
+  void row2_optimizeKprobeCancelsAPendingUnoptimisation() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    Kprobe ap = h.aggrAt(100);
+    h.api(k -> k.unoptimizeKprobe(ap, false));
+    assertEquals(State.UNOPTIMIZING, ap.state());
+    assertFalse(ap.optimized(), "seed encoding: OPTIMIZED is cleared when queued for un-optimisation");
+    h.api(k -> k.optimizeKprobe(ap));
+    assertEquals(State.OPTIMIZED, ap.state(), "seed: the flag was 0, so it sets it and dequeues");
+    assertTrue(ap.optimized());
+    assertFalse(h.core.unoptimizingList.contains(ap));
+    assertEquals(0, Harness.stopMachines(h.last), "the jump never left the code");
+    assertEquals(FirstByte.JMP, h.code(100).firstByte());
+  }
+
+  // ------------------------------------------------------------------ row 3
+
+  @Test
+  void row3_unoptimizeOfAnOptimizingProbeJustDequeues() {
+    Harness h = Harness.seed(probe(0, 100));
+    h.register(0);
+    Kprobe ap = h.aggrAt(100);
+    h.api(k -> k.unoptimizeKprobe(ap, false));
+    assertEquals(State.UNOPTIMIZED, ap.state());
+    assertFalse(ap.optimized());
+    assertTrue(h.core.optimizingList.isEmpty());
+    assertEquals(0, Harness.stopMachines(h.last), "nothing to undo in the code");
+  }
+
+  // ------------------------------------------------------------------ row 4
+
+  @Test
+  void row4_unoptimizeOfAnOptimizedProbeQueuesItAndKicks() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    Kprobe ap = h.aggrAt(100);
+    assertEquals(State.OPTIMIZED, ap.state());
+    h.api(k -> k.unoptimizeKprobe(ap, false));
+    assertEquals(State.UNOPTIMIZING, ap.state());
+    assertTrue(h.core.unoptimizingList.contains(ap));
+    assertTrue(Harness.kicked(h.last));
+    assertEquals(0, Harness.stopMachines(h.last), "delayed: no stop_machine in the caller's section");
+    assertEquals(FirstByte.JMP, h.code(100).firstByte(), "the jump stays until the optimizer runs");
+  }
+
+  @Test
+  void row4_beforeTheSeedUnoptimizationPatchesAtOnce() {
+    Harness h = optimized(Harness.beforeSeed(probe(0, 100)), 0);
+    Kprobe ap = h.aggrAt(100);
+    h.api(k -> k.unoptimizeKprobe(ap, false));
+    assertEquals(State.UNOPTIMIZED, ap.state());
+    assertEquals(List.of(new CodeChange.JumpRestore(100, ap.id)), Harness.stopMachinePatches(h.last));
+    assertEquals(1, Harness.stopMachines(h.last), "one stop_machine, inside the caller's kprobe_mutex section");
+    assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(100));
+  }
+
+  // ------------------------------------------------------------------ row 5
+
+  @Test
+  void row5_forcedUnoptimizationPatchesAtOnceAndClearsTheFlag() {
+    Harness h = optimized(Harness.seed(probe(0, 100), probe(1, 102)), 0);
+    Kprobe q = h.aggrAt(100);
+    assertEquals(State.OPTIMIZED, q.state());
+    // a new probe lands inside q's jump window: __arm_kprobe forces q's un-optimisation
+    assertEquals(0, h.register(1));
+    assertEquals(State.UNOPTIMIZED, q.state());
+    assertFalse(q.optimized());
+    List<Effects.Effect> fx = h.last;
+    assertEquals(List.of(new CodeChange.JumpRestore(100, q.id)), Harness.stopMachinePatches(fx));
+    int stop = indexOf(fx, Effects.StopMachine.class);
+    int arm = indexOfPoke(fx, 102, FirstByte.INT3);
+    assertTrue(stop >= 0 && arm > stop, "the jump is removed before the new breakpoint is written (K8)");
+    assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+  }
+
+  @Test
+  void row5_seedForcedUnoptimizationAlsoDisarmsADisabledProbe() {
+    Harness h = optimized(Harness.seed(probe(0, 100), probe(1, 102)), 0);
+    Kprobe q = h.aggrAt(100);
+    h.api(k -> k.disableKprobe(0)); // queued for un-optimisation, disabled
+    assertEquals(State.UNOPTIMIZING, q.state());
+    assertTrue(q.disabled());
+    h.register(1);
+    assertEquals(State.UNOPTIMIZED, q.state());
+    assertEquals(KprobeCore.Code.ORIG, h.code(100), "seed: force_unoptimize_kprobe disarms a disabled probe too");
+  }
+
+  // ------------------------------------------------------------------ row 6 (seed: KP-17)
+
+  @Test
+  void row6_seedForcedUnoptimizationOfAnUnusedProbeStrandsIt() {
+    Harness h = optimized(Harness.seed(probe(0, 100), probe(1, 102), probe(2, 100)), 0);
+    List<Kprobe> bottom = h.unregisterTop(0);
+    Kprobe u = h.aggrAt(100);
+    assertEquals(State.UNOPTIMIZING, u.state());
+    assertTrue(KprobeCore.kprobeUnused(u), "busy to die: disabled, no child, jump still installed");
+    h.unregisterBottom(bottom);
+    assertFalse(u.freed, "the optimizer owns an unused aggregator");
+    h.register(1); // lands in u's window
+    assertEquals(State.UNOPTIMIZED, u.state(), "seed: dequeued and patched, not moved to a free list");
+    assertSame(u, h.core.hashed(100), "stays hashed as unused: nobody will free it");
+    assertEquals(KprobeCore.Code.ORIG, h.code(100));
+    h.optimizerRun();
+    h.optimizerRun();
+    assertSame(u, h.core.hashed(100));
+    assertFalse(u.freed);
+    assertEquals(KprobeApi.EBUSY, h.register(2), "later registrations at its address get -EBUSY forever");
+  }
+
+  // ------------------------------------------------------------------ row 7
+
+  @Test
+  void row7_stepOneUnpatchesInOneBatchDisarmsAndRemovesUnusedProbes() {
+    Harness h = optimized(Harness.seed(probe(0, 100), probe(1, 200), probe(2, 300)), 0, 1, 2);
+    Kprobe a = h.aggrAt(100);
+    Kprobe b = h.aggrAt(200);
+    Kprobe c = h.aggrAt(300);
+    h.unregisterTop(0); // unused
+    h.api(k -> k.disableKprobe(1)); // disabled, still used
+    h.api(k -> k.unoptimizeKprobe(c, false)); // enabled
+    assertEquals(3, h.core.unoptimizingList.size());
+    h.optimizer(KprobeCore::doUnoptimizeKprobes);
+    assertEquals(1, Harness.stopMachines(h.last), "one text_poke_smp_batch for the three");
+    assertEquals(3, Harness.stopMachinePatches(h.last).size());
+    assertEquals(State.FREEING, a.state());
+    assertNull(h.core.hashed(100), "unused: hlist_del_rcu, reclaimed after the grace period");
+    assertEquals(KprobeCore.Code.ORIG, h.code(100));
+    assertEquals(State.UNOPTIMIZED, b.state());
+    assertEquals(KprobeCore.Code.ORIG, h.code(200), "disabled: the breakpoint is removed too");
+    assertEquals(State.UNOPTIMIZED, c.state());
+    assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(300), "enabled: back to a breakpoint");
+  }
+
+  @Test
+  void row7_batchesAreLimitedToMaxOptimizeProbes() {
+    List<ProbeDef> defs = new ArrayList<>();
+    Integer[] ids = new Integer[300];
+    for (int i = 0; i < 300; i++) {
+      defs.add(probe(i, 1000 + 10 * i));
+      ids[i] = i;
+    }
+    Harness h = new Harness(KprobeCore.Config.seed(), defs);
+    h.api(k -> {
+      for (int i = 0; i < 300; i++) k.registerKprobe(i);
+    });
+    h.optimizer(KprobeCore::doOptimizeKprobes);
+    assertEquals(256, Harness.stopMachinePatches(h.last).size());
+    assertEquals(44, h.core.optimizingList.size());
+    boolean[] again = new boolean[1];
+    h.section(List.of(), k -> again[0] = k.optimizerStep5());
+    assertTrue(again[0], "Step 5 kicks again: a list is not empty");
+    h.optimizer(KprobeCore::doOptimizeKprobes);
+    assertEquals(44, Harness.stopMachinePatches(h.last).size());
+    h.unregisterTop(ids);
+    assertEquals(300, h.core.unoptimizingList.size());
+    h.optimizer(KprobeCore::doUnoptimizeKprobes);
+    assertEquals(256, Harness.stopMachinePatches(h.last).size());
+    assertEquals(256, h.core.freeList.size());
+    h.optimizer(KprobeCore::doFreeCleanedKprobes);
+    h.optimizer(KprobeCore::doUnoptimizeKprobes);
+    assertEquals(44, Harness.stopMachinePatches(h.last).size());
+  }
+
+  // ------------------------------------------------------------------ row 8
+
+  @Test
+  void row8_stepThreePatchesTheQueueInOneBatch() {
+    Harness h = Harness.seed(probe(0, 100), probe(1, 200));
+    h.register(0);
+    h.register(1);
+    h.optimizer(KprobeCore::doOptimizeKprobes);
+    assertEquals(1, Harness.stopMachines(h.last));
+    assertEquals(State.OPTIMIZED, h.aggrAt(100).state());
+    assertEquals(State.OPTIMIZED, h.aggrAt(200).state());
+    assertEquals(FirstByte.JMP, h.code(100).firstByte());
+    assertTrue(h.code(200).rel32());
+  }
+
+  @Test
+  void row8_stepThreeIsSkippedWhenAllDisarmedOrForbidden() {
+    Harness h = Harness.seed(probe(0, 100));
+    h.register(0);
+    h.core.kprobesAllowOptimization = false;
+    h.optimizer(KprobeCore::doOptimizeKprobes);
+    assertEquals(0, Harness.stopMachines(h.last));
+    assertEquals(State.OPTIMIZING, h.aggrAt(100).state());
+  }
+
+  // ------------------------------------------------------------------ row 9
+
+  @Test
+  void row9_stepFourFreesUnusedProbes() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    Kprobe a = h.aggrAt(100);
+    h.unregisterTop(0);
+    h.optimizer(KprobeCore::doUnoptimizeKprobes);
+    h.optimizer(KprobeCore::doFreeCleanedKprobes);
+    assertEquals(State.FREED, a.state());
+    assertTrue(Harness.published(h.last).contains(new CodeChange.OpFreed(a.id)));
+  }
+
+  @Test
+  void row9_seedBugOnWhenAProbeOnTheFreeListIsUsedAgain() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    Kprobe a = h.aggrAt(100);
+    h.unregisterTop(0);
+    h.optimizer(KprobeCore::doUnoptimizeKprobes);
+    a.flags &= ~Kprobe.KPROBE_FLAG_DISABLED; // a path that revives it between Step 1 and Step 4
+    h.optimizer(KprobeCore::doFreeCleanedKprobes);
+    assertTrue(Harness.violations(h.last).get(0).startsWith("K7_FreeOnlyUnused"), Harness.violations(h.last).toString());
+    assertFalse(a.freed);
+  }
+
+  @Test
+  void row9_2026ReoptimizesTheProbeItWasBlocking() {
+    KprobeCore.Config fixed = KprobeCore.Config.seed().withReoptimizeOnFree(true);
+    for (boolean fix : new boolean[] {false, true}) {
+      Harness h = new Harness(fix ? fixed : KprobeCore.Config.seed(), List.of(probe(0, 100), probe(1, 102)));
+      h.register(0);
+      h.register(1); // q (100) blocked by p (102)
+      h.optimizerRun(); // p optimized
+      h.unregisterTop(1); // p: delayed un-optimisation, so __disarm_kprobe skips the re-optimisation
+      h.optimizerRun(); // p freed in Step 4
+      Kprobe q = h.aggrAt(100);
+      assertEquals(fix ? State.OPTIMIZING : State.UNOPTIMIZED, q.state(), "reoptimize-on-free=" + fix);
+    }
+  }
+
+  // ------------------------------------------------------------------ row 10
+
+  @Test
+  void row10_seedReturnsEbusyForABusyToDieProbe() {
+    Harness h = optimized(Harness.seed(probe(0, 100), probe(1, 100)), 0);
+    h.unregisterTop(0);
+    assertEquals(KprobeApi.EBUSY, h.register(1));
+    h.optimizerRun();
+    assertEquals(0, h.register(1), "once the optimizer freed it, the address is free again");
+  }
+
+  @Test
+  void row10_reuseUnusedKprobeRescuesIt() {
+    Harness h = optimized(new Harness(KprobeCore.Config.seed().withReuseUnused(true), List.of(probe(0, 100), probe(1, 100))), 0);
+    Kprobe a = h.aggrAt(100);
+    h.unregisterTop(0);
+    assertEquals(State.UNOPTIMIZING, a.state());
+    assertEquals(0, h.register(1));
+    assertSame(a, h.aggrAt(100));
+    assertEquals(State.OPTIMIZED, a.state(), "reuse_unused_kprobe: optimize_kprobe cancels the pending un-optimisation");
+    assertFalse(a.disabled());
+    assertEquals(FirstByte.JMP, h.code(100).firstByte());
+  }
+
+  // ------------------------------------------------------------------ row 11
+
+  @Test
+  void row11_killOptimizedKprobeDequeuesWithoutTouchingTheCode() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    Kprobe a = h.aggrAt(100);
+    h.api(k -> k.unoptimizeKprobe(a, false));
+    assertEquals(State.UNOPTIMIZING, a.state());
+    h.api(k -> k.killKprobe(0));
+    assertEquals(State.UNOPTIMIZED, a.state());
+    assertTrue(a.gone());
+    assertEquals(0, Harness.stopMachines(h.last), "the code is about to be freed: not touched");
+    assertEquals(FirstByte.JMP, h.code(100).firstByte());
+    assertFalse(KprobeCore.kprobeOptready(a), "arch_remove_optimized_kprobe released the detour");
+  }
+
+  // ------------------------------------------------------------------ unregister, both eras
+
+  @Test
+  void unregisterBeforeTheSeedFreesTheAggregatorInTheBottomHalf() {
+    Harness h = optimized(Harness.beforeSeed(probe(0, 100)), 0);
+    Kprobe a = h.aggrAt(100);
+    List<Kprobe> bottom = h.unregisterTop(0);
+    assertEquals(1, Harness.stopMachines(h.last), "one stop_machine for the probe, inside unregister_kprobes");
+    assertNull(h.core.hashed(100));
+    assertEquals(KprobeCore.Code.ORIG, h.code(100));
+    h.unregisterBottom(bottom);
+    assertTrue(a.freed);
+  }
+
+  @Test
+  void unregisterInTheSeedLeavesAnUnusedProbeToTheOptimizer() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    Kprobe a = h.aggrAt(100);
+    List<Kprobe> bottom = h.unregisterTop(0);
+    assertEquals(0, Harness.stopMachines(h.last));
+    assertSame(a, h.core.hashed(100), "!disarmed (under delayed unoptimizing): stays hashed");
+    h.unregisterBottom(bottom);
+    assertFalse(a.freed, "the bottom half does nothing");
+    h.optimizerRun();
+    assertTrue(a.freed);
+    assertNull(h.core.hashed(100));
+  }
+
+  @Test
+  void unregisterOfAnOptimizingProbeIsImmediateInBothEras() {
+    for (Harness h : new Harness[] {Harness.seed(probe(0, 100)), Harness.beforeSeed(probe(0, 100))}) {
+      h.register(0);
+      Kprobe a = h.aggrAt(100);
+      List<Kprobe> bottom = h.unregisterTop(0);
+      assertNull(h.core.hashed(100));
+      assertEquals(KprobeCore.Code.ORIG, h.code(100));
+      h.unregisterBottom(bottom);
+      assertTrue(a.freed);
+    }
+  }
+
+  // ------------------------------------------------------------------ disarm all (KP-3) and K1
+
+  @Test
+  void seedDisarmAllLeavesTheBreakpointArmed() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.api(KprobeCore::disarmAllKprobes);
+    assertEquals(State.UNOPTIMIZING, h.aggrAt(100).state());
+    h.optimizerRun();
+    assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(100), "KP-3: only DISABLED probes are disarmed in Step 1");
+    Harness forced = optimized(new Harness(KprobeCore.Config.seed().withDisarmAllForce(true), List.of(probe(0, 100))), 0);
+    forced.api(KprobeCore::disarmAllKprobes);
+    assertEquals(KprobeCore.Code.ORIG, forced.code(100), "later kernels force the un-optimisation and disarm at once");
+    assertTrue(Harness.violations(forced.log).isEmpty(), Harness.violations(forced.log).toString());
+  }
+
+  @Test
+  void seedEnableKprobeTakesTheHotplugLockInsideTextMutex() {
+    Harness h = optimized(Harness.seed(probe(0, 100), probe(1, 102)), 0);
+    h.register(1);
+    h.api(k -> k.disableKprobe(1));
+    h.api(k -> k.enableKprobe(0)); // no-op: enabled
+    h.optimizerRun();
+    h.api(KprobeCore::optimizeAllKprobes);
+    assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+    // q (100) is optimizable again now that probe 1 is disabled; optimise it, then enable probe 1:
+    Kprobe q = h.aggrAt(100);
+    h.api(k -> k.optimizeKprobe(q));
+    h.optimizerRun();
+    assertEquals(State.OPTIMIZED, q.state());
+    h.api(k -> k.enableKprobe(1)); // arm_kprobe: text_mutex, then force_unoptimize_kprobe: get_online_cpus
+    List<String> v = Harness.violations(h.last);
+    assertEquals(1, v.size(), v.toString());
+    assertTrue(v.get(0).startsWith("K1_LockOrder"), v.toString());
+  }
+
+  @Test
+  void consistencyHoldsAfterEveryTransitionOfAnOrdinaryLifecycle() {
+    Harness h = Harness.seed(probe(0, 100), probe(1, 200));
+    h.register(0);
+    h.register(1);
+    h.api(KprobeCore::checkConsistency);
+    h.optimizerRun();
+    h.api(KprobeCore::checkConsistency);
+    h.unregisterTop(0);
+    h.api(k -> k.disableKprobe(1));
+    h.api(KprobeCore::checkConsistency);
+    h.optimizerRun();
+    h.api(KprobeCore::checkConsistency);
+    assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+  }
+
+  @Test
+  void k4SeesAnEnableThatWritesAnInt3OverAPendingJump() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.api(k -> k.disableKprobe(0)); // UNOPTIMIZING, JMP still there
+    h.api(k -> k.enableKprobe(0)); // KP-15: arm writes CC over E9, optimize_kprobe cancels
+    h.api(KprobeCore::checkConsistency);
+    assertEquals(new KprobeCore.Code(FirstByte.INT3, true, h.aggrAt(100).id), h.code(100));
+    List<String> v = Harness.violations(h.last);
+    assertTrue(v.size() == 1 && v.get(0).startsWith("K4_CodeMatchesState"), v.toString());
+  }
+
+  @Test
+  void k3SeesAProbeThatClaimsAListItIsNotOn() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.aggrAt(100).queue = Kprobe.OpList.UNOPTIMIZING; // corrupt: not on unoptimizing_list
+    h.api(KprobeCore::checkConsistency);
+    assertTrue(Harness.violations(h.last).stream().anyMatch(v -> v.startsWith("K3_OneListAtMost")), Harness.violations(h.last).toString());
+  }
+
+  @Test
+  void k11SeesAPatchWithoutTextMutex() {
+    Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+    h.api(k -> k.textPokeSmp("test", List.of(new CodeChange.JumpRestore(100, h.aggrAt(100).id))));
+    List<String> v = Harness.violations(h.last);
+    assertTrue(v.size() == 1 && v.get(0).startsWith("K11_PatchUnderHotplugAndTextMutex"), v.toString());
+  }
+
+  private static int indexOf(List<Effects.Effect> fx, Class<?> c) {
+    for (int i = 0; i < fx.size(); i++) if (c.isInstance(fx.get(i))) return i;
+    return -1;
+  }
+
+  private static int indexOfPoke(List<Effects.Effect> fx, int addr, FirstByte b) {
+    for (int i = 0; i < fx.size(); i++) {
+      if (fx.get(i) instanceof Effects.Publish p && p.changes().contains(new CodeChange.TextPoke(addr, b))) return i;
+    }
+    return -1;
+  }
+
+  @Nested
+  class Predicates {
+    @Test
+    void disarmedAndUnusedFollowTheSeedDefinitions() {
+      Harness h = optimized(Harness.seed(probe(0, 100)), 0);
+      Kprobe a = h.aggrAt(100);
+      assertFalse(KprobeCore.kprobeDisarmed(a));
+      h.unregisterTop(0);
+      assertTrue(a.disabled());
+      assertTrue(KprobeCore.kprobeQueued(a));
+      assertFalse(KprobeCore.kprobeDisarmed(a), "disabled but queued: its jump is still in the code");
+      assertTrue(KprobeCore.kprobeUnused(a));
+      assertSame(a, h.core.getOptimizedKprobe(103));
+      assertNull(h.core.getOptimizedKprobe(105), "outside the 5-byte window");
+      assertNull(h.core.getOptimizedKprobe(100), "i == 0 is the breakpoint case");
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package org.kernsim.actors.kprobes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.kernsim.protocol.kprobes.KprobeApi;
+import org.kernsim.protocol.kprobes.ManagerMessage;
+import org.kernsim.protocol.kprobes.OptimizerMessage;
+import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
+import org.kernsim.scenario.Settings;
+
+/**
+ * The manager driven by hand: the delayed-work semantics the optimizer relies on (spec C.6, A.6.1)
+ * and kprobe_mutex between API calls and the optimizer.
+ */
+class KprobeManagerTest {
+
+  private final KprobesSim sim = sim();
+  private final KprobeManager mgr = new KprobeManager(sim);
+  private final FakeContext ctx = new FakeContext(sim.manager());
+  private final int admin = sim.admin();
+  private final int host = sim.optimizerHost();
+  private long token;
+
+  private static KprobesSim sim() {
+    KprobesModel model = new KprobesModel();
+    return (KprobesSim) model.build(Settings.defaults(model, Map.of("machine.cpus", "2", "kprobes.probes", "4")));
+  }
+
+  private void call(KprobeApi.Op op) {
+    mgr.receive(ctx, new KprobeApi.Call(admin, ++token, op));
+  }
+
+  private <T> List<T> sent(Class<T> type, int to) {
+    return ctx.sent.stream().filter(s -> s.to() == to && type.isInstance(s.message())).map(s -> type.cast(s.message())).toList();
+  }
+
+  private List<ManagerMessage.DelayedWorkTimer> timers() {
+    return ctx.timers.stream().filter(t -> t instanceof ManagerMessage.DelayedWorkTimer)
+        .map(t -> (ManagerMessage.DelayedWorkTimer) t).toList();
+  }
+
+  @Test
+  void kicksWhilePendingAreBatchedAndAKickDuringARunQueuesAnother() {
+    ctx.now = 1_200_000; // 1.2 ms: jiffy 1 at HZ=1000
+    call(new KprobeApi.RegisterKprobe(0));
+    assertEquals(1, timers().size(), "the first kick arms optimizing_work");
+    call(new KprobeApi.RegisterKprobe(1));
+    assertEquals(1, timers().size(), "a kick while pending is a no-op: batched");
+    assertEquals(2, sent(KprobeApi.Returned.class, admin).size());
+
+    ctx.now = 6_000_000; // OPTIMIZE_DELAY = 5 jiffies after jiffy 1
+    mgr.receive(ctx, timers().get(0));
+    assertEquals(List.of(new OptimizerMessage.RunOptimizer(1)), sent(OptimizerMessage.RunOptimizer.class, host));
+    mgr.receive(ctx, new OptimizerMessage.Begin(host, 1)); // PENDING cleared, both mutexes taken
+    assertEquals(List.of(new OptimizerMessage.Granted(1)), sent(OptimizerMessage.Granted.class, host));
+
+    // an API call while the optimizer holds kprobe_mutex waits
+    call(new KprobeApi.RegisterKprobe(2));
+    assertEquals(2, sent(KprobeApi.Returned.class, admin).size(), "register_kprobe blocks on kprobe_mutex");
+    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
+    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
+    assertEquals(1, sent(OptimizerMessage.StepDone.class, host).size(), "Step 3 blocks in its stop_machine");
+    mgr.receive(ctx, new org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone(1, 1));
+    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
+    assertEquals(3, sent(OptimizerMessage.StepDone.class, host).size());
+    mgr.receive(ctx, new OptimizerMessage.End(1));
+
+    // the unlock hands kprobe_mutex to the waiting register_kprobe, which kicks: PENDING was cleared
+    // when the run started, so this queues a second run
+    ManagerMessage.Handoff h = sent(ManagerMessage.Handoff.class, sim.manager()).get(0);
+    mgr.receive(ctx, h);
+    assertEquals(3, sent(KprobeApi.Returned.class, admin).size());
+    assertEquals(2, timers().size(), "a kick after the run started arms the work again");
+    mgr.receive(ctx, timers().get(1));
+    assertEquals(List.of(new OptimizerMessage.RunOptimizer(1), new OptimizerMessage.RunOptimizer(2)),
+        sent(OptimizerMessage.RunOptimizer.class, host));
+    assertTrue(ctx.violations.isEmpty(), ctx.violations.toString());
+  }
+
+  @Test
+  void theSeedWaitReturnsAtOnceOnceOptimizerCompHasCompleted() {
+    call(new KprobeApi.RegisterKprobe(0));
+    mgr.receive(ctx, timers().get(0));
+    mgr.receive(ctx, new OptimizerMessage.Begin(host, 1));
+    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
+    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
+    mgr.receive(ctx, new org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone(1, 1));
+    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
+    mgr.receive(ctx, new OptimizerMessage.End(1)); // lists empty: complete_all(&optimizer_comp)
+    call(new KprobeApi.SysctlOptimization(false)); // queues the un-optimisation, kicks, "waits"
+    assertEquals(2, sent(KprobeApi.Returned.class, admin).size(), "returned at once");
+    assertEquals(1, ctx.violations.size());
+    assertTrue(ctx.violations.get(0).startsWith("K10_WaitReturnsOnEmptyQueues"), ctx.violations.toString());
+  }
+}

@@ -1,0 +1,45 @@
+package org.kernsim.protocol.kprobes;
+
+import org.kernsim.protocol.WireMessage;
+
+/**
+ * {@code kprobe_optimizer()} as a protocol between the task that runs it (a dedicated kthread or a
+ * kworker) and the {@code KprobeManager}, which owns kprobe_mutex and the probe state. Every step
+ * is a separate message, so grace periods, stop_machine and lock hand-overs interleave with
+ * everything else. Every message carries the optimizer run it belongs to.
+ */
+public sealed interface OptimizerMessage extends WireMessage
+    permits OptimizerMessage.RunOptimizer, OptimizerMessage.Begin, OptimizerMessage.Granted,
+        OptimizerMessage.Step, OptimizerMessage.StepDone, OptimizerMessage.End {
+
+  /** The delayed work item's timer fired (or a flush queued it): run {@code kprobe_optimizer()} once more. */
+  record RunOptimizer(long run) implements OptimizerMessage {}
+
+  /**
+   * The work item starts executing (its PENDING bit is cleared), then {@code mutex_lock(&module_mutex);
+   * mutex_lock(&kprobe_mutex)}.
+   */
+  record Begin(int host, long run) implements OptimizerMessage {}
+
+  /** Both mutexes are held by the optimizer. */
+  record Granted(long run) implements OptimizerMessage {}
+
+  /** Run step {@code step} of the optimizer (under the mutexes it holds). */
+  record Step(long run, OptimizerStep step) implements OptimizerMessage {}
+
+  /** Step {@code step} returned; {@code probes} probes were processed. */
+  record StepDone(long run, OptimizerStep step, int probes) implements OptimizerMessage {}
+
+  /** Unlock both mutexes, then Step 5 (kick again if a list is not empty, else complete_all). */
+  record End(long run) implements OptimizerMessage {}
+
+  /** The steps of the seed's {@code kprobe_optimizer()} that run under kprobe_mutex. */
+  enum OptimizerStep {
+    /** Step 1: {@code do_unoptimize_kprobes(&free_list)}. */
+    DO_UNOPTIMIZE,
+    /** Step 3: {@code do_optimize_kprobes()}. */
+    DO_OPTIMIZE,
+    /** Step 4: {@code do_free_cleaned_kprobes(&free_list)}. */
+    DO_FREE_CLEANED
+  }
+}
