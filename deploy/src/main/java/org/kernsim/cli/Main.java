@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
       RunCommand.class,
       NodeCommand.class,
       ExploreCommand.class,
+      CompareCommand.class,
       BenchCommand.class,
       TraceCommand.class,
       ScenariosCommand.class,

@@ -150,4 +150,16 @@ class CliTest {
     assertBadInput(cli("trace", dir.resolve("missing.jsonl").toString()), "missing.jsonl");
     assertBadInput(cli("trace", trace.toString(), "--kind", "bogus"), "--kind");
   }
+
+  @Test
+  void compareReportsEveryVariantAndTheirRatios() throws IOException {
+    Out o = cli("compare", "phold", "--vary", "phold.population=2,4", "--seeds", "1..2", "--set", "phold.entities=8",
+        "--set", "phold.ttl=3", "--json");
+    assertEquals(ExitCodes.OK, o.code(), o.err());
+    JsonNode j = new ObjectMapper().readTree(o.out());
+    assertEquals(2 * 8 * 2 * 4, j.get("variants").get("2").get("metrics").get("expectedEvents").asLong());
+    assertEquals(0.5, j.get("ratios").get("expectedEvents").get("2/4").asDouble(), 1e-9);
+    assertBadInput(cli("compare", "phold", "--vary", "phold.population=2"), "at least two values");
+    assertBadInput(cli("compare", "phold", "--vary", "phold.populaton=2,3"), "phold.populaton");
+  }
 }

@@ -1,0 +1,98 @@
+package org.kernsim.cli;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.kernsim.run.Comparison;
+import org.kernsim.run.RunSpec;
+import org.kernsim.scenario.BadInputException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a scenario under several values of one setting, on the same seeds, and print every",
+      "metric per variant with the ratio of each variant to the last one. For example:",
+      "  kernsim compare kprobes-bulk-unregister --vary kprobes.unoptimize=immediate,delayed \\",
+      "      --set machine.cpus=64 --set kprobes.probes=500",
+      "Exit codes: 0 (whatever the checkers found: see violatingSeeds), 2 bad input."
+    })
+final class CompareCommand implements Callable<Integer> {
+
+  @Parameters(index = "0", paramLabel = "SCENARIO", description = "A scenario file, or a built-in name.")
+  String scenario;
+
+  @Option(names = "--vary", paramLabel = "KEY=V1,V2,...", required = true, description = "The setting to vary and its values.")
+  String vary;
+
+  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting in every variant (repeatable).")
+  List<String> sets = new ArrayList<>();
+
+  @Option(names = "--seeds", paramLabel = "A..B", defaultValue = "1", description = "Seeds, summed per variant (default: ${DEFAULT-VALUE}).")
+  String seeds;
+
+  @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit per run.")
+  String until;
+
+  @Option(names = "--metrics", paramLabel = "NAME", split = ",", description = "Only these metrics in the table (all in --json).")
+  List<String> only = new ArrayList<>();
+
+  @Option(names = "--threads", paramLabel = "N", description = "Runs in parallel (default: cores).")
+  Integer threads;
+
+  @Option(names = "--json", description = "Print one JSON object on stdout.")
+  boolean json;
+
+  @Override
+  public Integer call() {
+    int eq = vary.indexOf('=');
+    if (eq <= 0 || eq == vary.length() - 1) throw new BadInputException("--vary " + vary + ": expected KEY=V1,V2,...");
+    String key = vary.substring(0, eq).trim();
+    List<String> values = Arrays.stream(vary.substring(eq + 1).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    long[] range = ExploreCommand.parseSeeds(seeds);
+    long untilNanos = RunCommand.parseUntil(until);
+    if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    Comparison.Report r = Comparison.compare(scenario, sets, key, values, range[0], range[1], untilNanos,
+        threads == null ? RunSpec.defaultThreads() : threads);
+    if (json) {
+      System.out.println(Json.write(r.json()));
+      return ExitCodes.OK;
+    }
+    System.out.printf("scenario %s, %s over seeds %s (sums over seeds)%n%n", r.scenario(), key, seeds);
+    int w = 20;
+    StringBuilder head = new StringBuilder(String.format("%-40s", "metric"));
+    for (Comparison.Variant v : r.variants()) head.append(String.format("%" + w + "s", v.value()));
+    String base = r.variants().get(r.variants().size() - 1).value();
+    for (Comparison.Variant v : r.variants().subList(0, r.variants().size() - 1)) head.append(String.format("%" + w + "s", v.value() + "/" + base));
+    System.out.println(head);
+    for (String metric : r.variants().get(0).metrics().keySet()) {
+      if (!only.isEmpty() && !only.contains(metric)) continue;
+      StringBuilder row = new StringBuilder(String.format("%-40s", metric));
+      for (Comparison.Variant v : r.variants()) {
+        Double x = v.metrics().get(metric);
+        row.append(String.format("%" + w + "s", x == null ? "-" : fmt(x)));
+      }
+      Map<String, Double> ratio = r.ratios().get(metric);
+      for (Comparison.Variant v : r.variants().subList(0, r.variants().size() - 1)) {
+        Double x = ratio == null ? null : ratio.get(v.value() + "/" + base);
+        row.append(String.format("%" + w + "s", x == null ? "-" : x + "x"));
+      }
+      System.out.println(row);
+    }
+    System.out.println();
+    for (Comparison.Variant v : r.variants()) {
+      System.out.printf("%s: %d of %d seeds violated %s%n", v.value(), v.violatingSeeds(), v.seeds(),
+          v.violationsByChecker().isEmpty() ? "nothing" : v.violationsByChecker());
+    }
+    return ExitCodes.OK;
+  }
+
+  private static String fmt(double x) {
+    return x == Math.rint(x) && Math.abs(x) < 1e15 ? String.format("%,d", (long) x) : String.format("%.3f", x);
+  }
+}
