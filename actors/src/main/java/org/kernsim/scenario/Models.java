@@ -2,12 +2,13 @@ package org.kernsim.scenario;
 
 import java.util.List;
 import org.kernsim.actors.phold.PholdModel;
+import org.kernsim.actors.workqueue.WorkqueueModel;
 
 /** The models kernsim knows, by {@code scenario.model} name. */
 public final class Models {
   private Models() {}
 
-  private static final List<ModelFactory> ALL = List.of(new PholdModel());
+  private static final List<ModelFactory> ALL = List.of(new PholdModel(), new WorkqueueModel());
 
   public static List<ModelFactory> all() {
     return ALL;
