@@ -5,13 +5,16 @@ import org.kernsim.engine.Context;
 import org.kernsim.protocol.workqueue.WorkloadMessage;
 
 /**
- * A CPU-bound user thread on one CPU ({@code workload.hogs}): from {@code hog-start} it computes
- * for {@code hog-run}, preemptible, so a kworker woken on its CPU waits for the scheduler to
- * preempt it (spec D.3: a woken worker runs later).
+ * A busy thread on one CPU ({@code workload.hogs}): from {@code hog-start}, for {@code hog-run},
+ * it alternates user-mode computation ({@code hog-user}, preemptible) with system calls ({@code
+ * hog-kernel}: kernel code that is not preemptible, as under CONFIG_PREEMPT_VOLUNTARY or with a
+ * lock held), so a kworker woken on its CPU waits for the scheduler to preempt it (spec D.3: a woken
+ * worker runs later).
  */
 public final class Hog extends Task {
   private final Workload w;
-  private boolean ran;
+  private long until = -1;
+  private boolean user = true;
 
   public Hog(WqTopology topo, int cpu, Workload w) {
     super(topo.machine, cpu);
@@ -32,11 +35,14 @@ public final class Hog extends Task {
 
   @Override
   protected void run(Context ctx) {
-    if (ran) {
+    if (until < 0) until = ctx.now() + w.hogRun().sample(ctx.random());
+    if (ctx.now() >= until) {
       exit(ctx);
       return;
     }
-    ran = true;
-    compute(ctx, w.hogRun().sample(ctx.random()), true);
+    if (preemptionPoint(ctx)) return; // return to user mode
+    user = !user;
+    if (user) compute(ctx, w.hogUser().sample(ctx.random()), true);
+    else compute(ctx, w.hogKernel().sample(ctx.random()), false);
   }
 }

@@ -323,6 +323,18 @@ public final class WorkerPool implements Entity {
   private void onIdleCullPass(Context ctx, PoolRequest.IdleCullPass c) {
     sectionCpu = c.cpu();
     long nowJ = cfg.jiffies(ctx.now());
+    // near misses: a kicked worker that has not run yet sits on the idle list when the cull looks
+    boolean kickedIdle = false;
+    boolean kickedExpired = false;
+    for (int s = 0; s < pool.slots(); s++) {
+      PoolLogic.Worker w = pool.worker(s);
+      if (w.picked() && w.has(WorkerFlag.IDLE)) {
+        kickedIdle = true;
+        kickedExpired |= pool.expired(w, nowJ);
+      }
+    }
+    if (kickedIdle) ctx.count("cullPassesWithKickedIdleWorker", 1);
+    if (kickedExpired) ctx.count("cullPassesWithKickedExpiredWorker", 1);
     List<PoolLogic.Worker> culled = pool.idleCullFn(nowJ, c.requester());
     List<DyingWorker> dying = new ArrayList<>(culled.size());
     ctx.count("cullPasses", 1);

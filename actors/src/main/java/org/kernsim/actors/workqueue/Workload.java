@@ -17,7 +17,8 @@ import org.kernsim.engine.Latency;
  * </ul>
  *
  * Items spend {@code itemCpu}, sleep {@code itemSleep} with probability {@code sleepProbability},
- * then spend {@code itemCpu} again. Hogs start at {@code hogStart} and run for {@code hogRun}.
+ * then spend {@code itemCpu} again. Hogs start at {@code hogStart} and run for {@code hogRun},
+ * alternating {@code hogUser} (preemptible) and {@code hogKernel} (not preemptible).
  */
 public record Workload(
     Latency warmupAt,
@@ -39,4 +40,6 @@ public record Workload(
     Latency itemSleep,
     boolean hogs,
     Latency hogStart,
-    Latency hogRun) {}
+    Latency hogRun,
+    Latency hogUser,
+    Latency hogKernel) {}

@@ -87,7 +87,10 @@ public final class WorkqueueModel implements ModelFactory {
     s.add(Setting.latency("workload.item-sleep", "lognormal(200us, 1.0, 10us, 20ms)", "How long an item blocks."));
     s.add(Setting.bool("workload.hogs", true, "One CPU-bound user thread per CPU around the burst."));
     s.add(Setting.latency("workload.hog-start", "uniform(299990ms, 300010ms)", "When each hog starts."));
-    s.add(Setting.latency("workload.hog-run", "uniform(20ms, 60ms)", "How long each hog computes."));
+    s.add(Setting.latency("workload.hog-run", "uniform(20ms, 60ms)", "How long each hog runs."));
+    s.add(Setting.latency("workload.hog-user", "lognormal(200us, 1.0, 5us, 10ms)", "A hog's user-mode stretch (preemptible)."));
+    s.add(Setting.latency("workload.hog-kernel", "lognormal(20us, 1.0, 1us, 2ms)",
+        "A hog's system call: kernel code that cannot be preempted (CONFIG_PREEMPT_VOLUNTARY, a lock held)."));
     return s;
   }
 
@@ -122,7 +125,9 @@ public final class WorkqueueModel implements ModelFactory {
         s.latency("workload.item-sleep"),
         s.bool("workload.hogs"),
         s.latency("workload.hog-start"),
-        s.latency("workload.hog-run"));
+        s.latency("workload.hog-run"),
+        s.latency("workload.hog-user"),
+        s.latency("workload.hog-kernel"));
     return new WqSimulation(Machine.latencies(s), s.intValue("machine.cpus"), s.intValue("workqueue.worker-slots"),
         cfg, w, s.latency("workqueue.kthread-create"), s.nanos("workqueue.create-cooldown"),
         s.nanos("workqueue.stranding-bound"));
