@@ -233,7 +233,7 @@ public final class WorkqueueModel implements ModelFactory {
 
     @Override
     public TimelineSpec timeline() {
-      return new WqTimeline(topo);
+      return new WqTimeline(topo, strandingBound);
     }
   }
 }

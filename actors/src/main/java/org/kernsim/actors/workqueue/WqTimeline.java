@@ -17,26 +17,44 @@ final class WqTimeline implements TimelineSpec {
   private static final int ROWS = 60;
   private static final long WINDOW = 50_000_000L;
   private final WqTopology topo;
+  private final long strandingBound;
 
-  WqTimeline(WqTopology topo) {
+  WqTimeline(WqTopology topo, long strandingBound) {
     this.topo = topo;
+    this.strandingBound = strandingBound;
   }
 
   @Override
   public List<TraceRecord> select(List<TraceRecord> records, Violation v) {
     int pool = -1;
     for (int p = 0; p < topo.pools; p++) if (topo.name(topo.pool(p)).equals(v.entity())) pool = topo.pool(p);
+    // where the story starts: the pick of the culled worker, or a little before the stranding
+    int victim = -1;
+    long start = v.atNanos() - WINDOW;
+    if (v.checker().equals("NoKickedWorkerCulled")) {
+      String who = v.message().split(" ", 2)[0];
+      for (int e = 0; e < topo.entityCount(); e++) if (topo.isWorker(e) && topo.name(e).equals(who)) victim = e;
+      for (TraceRecord r : records) {
+        if (r.time() > v.atNanos()) break;
+        if (r instanceof TraceRecord.Note n && n.note() instanceof WqNote.Kicked k && k.worker() == victim && !k.repeat()) {
+          start = r.time();
+        }
+      }
+    } else if (v.checker().equals("NoStrandedWork")) {
+      start = v.atNanos() - strandingBound - 2_000_000L;
+    }
     List<TraceRecord> out = new ArrayList<>();
     for (TraceRecord r : records) {
       if (r.time() > v.atNanos()) break;
-      if (r.time() < v.atNanos() - WINDOW) continue;
+      if (r.time() < start) continue;
       if (r instanceof TraceRecord.Violation x) {
         if (x.checker().equals(v.checker()) && x.time() == v.atNanos()) out.add(r);
         continue;
       }
-      if (r instanceof TraceRecord.Note n && n.note() instanceof WqNote note && !(note instanceof WqNote.PoolState)) {
-        if (pool < 0 || poolOf(note) == pool) out.add(r);
-      }
+      if (!(r instanceof TraceRecord.Note n) || !(n.note() instanceof WqNote note)) continue;
+      if (note instanceof WqNote.PoolState) continue;
+      if (note instanceof WqNote.Kicked k && k.repeat() && k.worker() != victim) continue; // coalesced, no news
+      if (pool < 0 || poolOf(note) == pool) out.add(r);
     }
     if (out.size() > ROWS) out = new ArrayList<>(out.subList(out.size() - ROWS, out.size()));
     boolean hasRow = false;
