@@ -55,6 +55,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
   boolean noTimeline;
 
+  @Option(names = "--timeline-of", paramLabel = "CHECKER",
+      description = "Print the timeline of this checker's first violation instead of the run's first violation.")
+  String timelineOf;
+
   @Override
   public Integer call() {
     long untilNanos = parseUntil(until);
@@ -73,9 +77,19 @@ final class RunCommand implements Callable<Integer> {
     if (!r.violations().isEmpty()) {
       if (!noTimeline) {
         Violation first = r.violations().get(0);
+        boolean firstOnly = true;
+        if (timelineOf != null) {
+          Violation of = r.violations().stream().filter(v -> v.checker().equals(timelineOf)).findFirst().orElse(null);
+          if (of == null) {
+            (json ? System.err : System.out).println("\n" + timelineOf + " did not fire in this run; showing the first violation");
+          } else {
+            first = of;
+            firstOnly = false;
+          }
+        }
         (json ? System.err : System.out)
             .println("\nTimeline of the first violation (" + first.checker() + "):\n"
-                + Runner.timeline(outcome.scenario(), spec, first));
+                + Runner.timeline(outcome.scenario(), spec, first, firstOnly));
       }
       (json ? System.err : System.out).println("replay: " + spec.replayCommand());
       return ExitCodes.VIOLATION;

@@ -71,7 +71,8 @@ public final class NoStrandedWork extends PoolProgress {
       if (since[p] < 0) continue;
       long waited = endNanos - since[p];
       if (reason == EndReason.QUIESCENT || waited > bound) {
-        report(p, Math.max(endNanos, since[p]), waited, true, checks);
+        // the item became stranded once it had waited the bound (or when nothing else could happen)
+        report(p, Math.min(endNanos, since[p] + bound), waited, true, checks);
       }
     }
   }

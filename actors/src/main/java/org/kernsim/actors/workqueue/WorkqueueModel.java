@@ -68,16 +68,16 @@ public final class WorkqueueModel implements ModelFactory {
         "NoStrandedWork: how long an item may wait with need_more_worker() and no kworker runnable."));
     s.add(Setting.latency("workload.warmup-at", "uniform(1us, 1ms)", "When each workload thread starts its warm-up."));
     s.add(Setting.integer("workload.warmup-items", 0, 10_000, 3, "Warm-up items per thread on its CPU's pool."));
-    s.add(Setting.integer("workload.warmup-unbound-items", 0, 10_000, 2, "Warm-up items per thread on the unbound pool."));
+    s.add(Setting.integer("workload.warmup-unbound-items", 0, 10_000, 5, "Warm-up items per thread on the unbound pool."));
     s.add(Setting.integer("workload.long-items", 0, 10_000, 0, "Long items per thread on its CPU's pool."));
-    s.add(Setting.integer("workload.long-unbound-items", 0, 10_000, 1, "Long items per thread on the unbound pool."));
+    s.add(Setting.integer("workload.long-unbound-items", 0, 10_000, 0, "Long items per thread on the unbound pool."));
     s.add(Setting.latency("workload.long-sleep", "uniform(300s, 300030ms)",
         "How long a long item blocks (a device command stuck until its timeout)."));
-    s.add(Setting.latency("workload.burst-at", "uniform(300s, 300030ms)", "When each workload thread starts its burst."));
+    s.add(Setting.latency("workload.burst-at", "uniform(300s, 300004ms)", "When each workload thread starts its burst."));
     s.add(Setting.integer("workload.burst-items", 0, 100_000, 6, "Items per thread in the burst."));
-    s.add(Setting.number("workload.unbound-fraction", 0, 1, 0.5, "Share of burst items queued on the unbound pool."));
-    s.add(Setting.number("workload.remote-fraction", 0, 1, 0.1, "Share of burst items queued on another CPU's pool."));
-    s.add(Setting.number("workload.delayed-fraction", 0, 1, 0.1,
+    s.add(Setting.number("workload.unbound-fraction", 0, 1, 0.9, "Share of burst items queued on the unbound pool."));
+    s.add(Setting.number("workload.remote-fraction", 0, 1, 0.05, "Share of burst items queued on another CPU's pool."));
+    s.add(Setting.number("workload.delayed-fraction", 0, 1, 0.05,
         "Share of burst items that are queue_delayed_work() of the thread's delayed work (local pool)."));
     s.add(Setting.latency("workload.delay", "uniform(1ms, 10ms)", "The delay of queue_delayed_work()."));
     s.add(Setting.latency("workload.think", "lognormal(20us, 1.0, 1us, 2ms)", "User CPU time before each burst item."));
@@ -86,8 +86,8 @@ public final class WorkqueueModel implements ModelFactory {
     s.add(Setting.number("workload.item-sleep-probability", 0, 1, 0.3, "Share of items that block once (I/O)."));
     s.add(Setting.latency("workload.item-sleep", "lognormal(200us, 1.0, 10us, 20ms)", "How long an item blocks."));
     s.add(Setting.bool("workload.hogs", true, "One CPU-bound user thread per CPU around the burst."));
-    s.add(Setting.latency("workload.hog-start", "uniform(299990ms, 300010ms)", "When each hog starts."));
-    s.add(Setting.latency("workload.hog-run", "uniform(20ms, 60ms)", "How long each hog runs."));
+    s.add(Setting.latency("workload.hog-start", "uniform(299990ms, 300002ms)", "When each hog starts."));
+    s.add(Setting.latency("workload.hog-run", "uniform(10ms, 40ms)", "How long each hog runs."));
     s.add(Setting.latency("workload.hog-user", "lognormal(200us, 1.0, 5us, 10ms)", "A hog's user-mode stretch (preemptible)."));
     s.add(Setting.latency("workload.hog-kernel", "lognormal(20us, 1.0, 1us, 2ms)",
         "A hog's system call: kernel code that cannot be preempted (CONFIG_PREEMPT_VOLUNTARY, a lock held)."));

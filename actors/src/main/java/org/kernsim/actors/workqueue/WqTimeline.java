@@ -47,21 +47,14 @@ final class WqTimeline implements TimelineSpec {
     for (TraceRecord r : records) {
       if (r.time() > v.atNanos()) break;
       if (r.time() < start) continue;
-      if (r instanceof TraceRecord.Violation x) {
-        if (x.checker().equals(v.checker()) && x.time() == v.atNanos()) out.add(r);
-        continue;
-      }
       if (!(r instanceof TraceRecord.Note n) || !(n.note() instanceof WqNote note)) continue;
       if (note instanceof WqNote.PoolState) continue;
       if (note instanceof WqNote.Kicked k && k.repeat() && k.worker() != victim) continue; // coalesced, no news
       if (pool < 0 || poolOf(note) == pool) out.add(r);
     }
     if (out.size() > ROWS) out = new ArrayList<>(out.subList(out.size() - ROWS, out.size()));
-    boolean hasRow = false;
-    for (TraceRecord r : out) hasRow |= r instanceof TraceRecord.Violation;
-    if (!hasRow) { // a checker's violation has no record of its own: show it as the last row
-      out.add(new TraceRecord.Violation(v.atNanos(), pool, Long.MAX_VALUE, v.checker(), v.message()));
-    }
+    // the violation as the run reported it, as the last row (a rerun may word it differently)
+    out.add(new TraceRecord.Violation(v.atNanos(), pool, Long.MAX_VALUE, v.checker(), v.message()));
     return out;
   }
 
