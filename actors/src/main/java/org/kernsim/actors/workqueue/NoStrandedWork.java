@@ -53,15 +53,19 @@ public final class NoStrandedWork extends PoolProgress {
     strandedItems += itemsAtStart[pool];
     longest = Math.max(longest, waited);
     checks.violation(at, topo.pool(pool),
-        itemsAtStart[pool] + " item(s) (first " + item(itemAtStart[pool]) + ") on the worklist of "
-            + checks.name(topo.pool(pool)) + " with nr_running=0 and no kworker runnable or running "
-            + (atEnd ? "when the run ended (" : "for ")
-            + String.format(Locale.ROOT, "%.3f ms", waited / 1e6) + (atEnd ? ")" : "")
+        itemsAtStart[pool] + " item(s) (first " + item(itemAtStart[pool], checks::name) + ") on the worklist of "
+            + checks.name(topo.pool(pool)) + " with nr_running=0 and no kworker runnable or running for "
+            + String.format(Locale.ROOT, "%.3f ms", waited / 1e6) + (atEnd ? " (still so when the run ended)" : "")
             + "; bound " + String.format(Locale.ROOT, "%.3f ms", bound / 1e6));
   }
 
-  static String item(long id) {
-    return "work " + (id >>> 32) + "." + (id & 0xFFFF_FFFFL);
+  /** A readable name for a work item id: {@code workload/2#10}, {@code idle_cull_work(pool1)}. */
+  static String item(long id, java.util.function.IntFunction<String> names) {
+    int owner = (int) (id >>> 32);
+    long n = id & 0xFFFF_FFFFL;
+    if (n == 0xFFFF_FFFFL) return "idle_cull_work(" + names.apply(owner) + ")";
+    if (n == 0) return "dwork(" + names.apply(owner) + ")";
+    return names.apply(owner) + "#" + n;
   }
 
   @Override

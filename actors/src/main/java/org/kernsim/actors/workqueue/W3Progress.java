@@ -27,7 +27,7 @@ public final class W3Progress extends PoolProgress {
     boolean b = needsWorker(pool) && creditCount[pool] == 0;
     if (b && !broken[pool]) {
       checks.violation(now, topo.pool(pool),
-          worklist[pool] + " item(s) (first " + NoStrandedWork.item(oldestItem[pool]) + ") on the worklist of "
+          worklist[pool] + " item(s) (first " + NoStrandedWork.item(oldestItem[pool], checks::name) + ") on the worklist of "
               + checks.name(topo.pool(pool)) + ", nr_running=0, and no kworker is runnable, running or about to be woken");
     }
     broken[pool] = b;

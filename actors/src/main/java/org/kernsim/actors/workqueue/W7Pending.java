@@ -50,13 +50,13 @@ public final class W7Pending implements Checker {
       pending(s.item(), record, checks, s.pool(), "process_one_work()", NONE, WORKLIST, SCHEDULED);
       int st = state.getOrDefault(s.item(), NONE);
       if ((st & 256) != 0) {
-        checks.violation(record.time(), s.pool(), NoStrandedWork.item(s.item()) + " starts while it is already running");
+        checks.violation(record.time(), s.pool(), NoStrandedWork.item(s.item(), checks::name) + " starts while it is already running");
       }
       state.put(s.item(), st | 256);
     } else if (n instanceof WqNote.WorkCompleted c) {
       int st = state.getOrDefault(c.item(), NONE);
       if ((st & 256) == 0) {
-        checks.violation(record.time(), c.pool(), NoStrandedWork.item(c.item()) + " completes but is not running");
+        checks.violation(record.time(), c.pool(), NoStrandedWork.item(c.item(), checks::name) + " completes but is not running");
       }
       put(c.item(), st & ~256);
     }
@@ -68,7 +68,7 @@ public final class W7Pending implements Checker {
     boolean ok = false;
     for (int f : from) ok |= f == now;
     if (!ok) {
-      checks.violation(r.time(), entity, what + " on " + NoStrandedWork.item(item) + " while it is " + NAMES[now]);
+      checks.violation(r.time(), entity, what + " on " + NoStrandedWork.item(item, checks::name) + " while it is " + NAMES[now]);
     }
     put(item, (st & 256) | to);
   }

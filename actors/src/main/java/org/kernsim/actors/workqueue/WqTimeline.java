@@ -123,7 +123,7 @@ final class WqTimeline implements TimelineSpec {
 
   private String text(Object o) {
     if (o instanceof WqNote.WorkQueued x) {
-      return n(x.requester()) + ": __queue_work: lock " + n(x.pool()) + ", insert_work " + NoStrandedWork.item(x.item())
+      return n(x.requester()) + ": __queue_work: lock " + n(x.pool()) + ", insert_work " + NoStrandedWork.item(x.item(), topo::name)
           + " (worklist " + x.worklist() + ")";
     }
     if (o instanceof WqNote.Kicked x) {
@@ -146,13 +146,13 @@ final class WqTimeline implements TimelineSpec {
           + (x.worklist() > 0 ? " [worklist " + x.worklist() + "]" : "");
     }
     if (o instanceof WqNote.WorkStarted x) {
-      return n(x.worker()) + ": process_one_work " + NoStrandedWork.item(x.item()) + " (worklist " + x.worklist() + "), unlock";
+      return n(x.worker()) + ": process_one_work " + NoStrandedWork.item(x.item(), topo::name) + " (worklist " + x.worklist() + "), unlock";
     }
     if (o instanceof WqNote.WorkPunted x) {
-      return "assign_work: " + NoStrandedWork.item(x.item()) + " is running on " + n(x.worker()) + ": onto its scheduled list";
+      return "assign_work: " + NoStrandedWork.item(x.item(), topo::name) + " is running on " + n(x.worker()) + ": onto its scheduled list";
     }
     if (o instanceof WqNote.WorkCompleted x) {
-      return n(x.worker()) + ": " + NoStrandedWork.item(x.item()) + " done, lock " + n(x.pool());
+      return n(x.worker()) + ": " + NoStrandedWork.item(x.item(), topo::name) + " done, lock " + n(x.pool());
     }
     if (o instanceof WqNote.WorkerSleepingNote x) {
       return n(x.worker()) + " blocks: wq_worker_sleeping, nr_running " + x.nrRunning();
@@ -186,10 +186,10 @@ final class WqTimeline implements TimelineSpec {
       return "wake-up from " + n(x.waker()) + " reaches exited " + n(x.worker()) + (x.pinned() ? " (ref held)" : " (bare)");
     }
     if (o instanceof WqNote.DelayedWorkArmed x) {
-      return n(x.owner()) + ": queue_delayed_work " + NoStrandedWork.item(x.item()) + String.format(Locale.ROOT, " (+%.3f ms)", x.delayNanos() / 1e6);
+      return n(x.owner()) + ": queue_delayed_work " + NoStrandedWork.item(x.item(), topo::name) + String.format(Locale.ROOT, " (+%.3f ms)", x.delayNanos() / 1e6);
     }
     if (o instanceof WqNote.DelayedWorkFired x) {
-      return "delayed_work_timer_fn " + NoStrandedWork.item(x.item());
+      return "delayed_work_timer_fn " + NoStrandedWork.item(x.item(), topo::name);
     }
     return o.toString();
   }
