@@ -73,10 +73,20 @@ public final class Runner {
    * timeline (the run is deterministic, so the rerun is the same run).
    */
   public static String timeline(Scenario scenario, RunSpec spec, Violation violation) {
+    return timeline(scenario, spec, violation, true);
+  }
+
+  /**
+   * As {@link #timeline(Scenario, RunSpec, Violation)}; with {@code firstOnly} false the rerun does
+   * not stop at the run's first violation but goes on to {@code violation}'s time (to show a later
+   * violation, or one of another checker).
+   */
+  public static String timeline(Scenario scenario, RunSpec spec, Violation violation, boolean firstOnly) {
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
+    if (!firstOnly) until = Math.min(until, violation.atNanos() + 1);
     Timeline.Collector collector = new Timeline.Collector(200_000);
-    RunOptions options = new RunOptions(spec.seed(), until, true, true, List.of(collector));
+    RunOptions options = new RunOptions(spec.seed(), until, firstOnly, true, List.of(collector));
     SequentialDriver.run(sim, options);
     return Timeline.render(collector.records(), sim.timeline(), violation, 30);
   }

@@ -3,13 +3,14 @@ package org.kernsim.scenario;
 import java.util.List;
 import org.kernsim.actors.kprobes.KprobesModel;
 import org.kernsim.actors.phold.PholdModel;
+import org.kernsim.actors.workqueue.WorkqueueModel;
 
 /** The models kernsim knows, by {@code scenario.model} name. */
 public final class Models {
   private Models() {}
 
   private static final List<ModelFactory> ALL =
-      List.of(new PholdModel(), new org.kernsim.actors.machine.MachineModel(), new KprobesModel());
+      List.of(new WorkqueueModel(), new KprobesModel(), new org.kernsim.actors.machine.MachineModel(), new PholdModel());
 
   public static List<ModelFactory> all() {
     return ALL;

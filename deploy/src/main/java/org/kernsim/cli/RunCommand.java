@@ -67,6 +67,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--bind", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address this process's cluster node binds to (default: ${DEFAULT-VALUE}).")
   String bind;
 
+  @Option(names = "--timeline-of", paramLabel = "CHECKER",
+      description = "Print the timeline of this checker's first violation instead of the run's first violation.")
+  String timelineOf;
+
   @Override
   public Integer call() {
     long untilNanos = parseUntil(until);
@@ -104,9 +108,19 @@ final class RunCommand implements Callable<Integer> {
     if (!r.violations().isEmpty()) {
       if (!noTimeline) {
         Violation first = r.violations().get(0);
+        boolean firstOnly = true;
+        if (timelineOf != null) {
+          Violation of = r.violations().stream().filter(v -> v.checker().equals(timelineOf)).findFirst().orElse(null);
+          if (of == null) {
+            (json ? System.err : System.out).println("\n" + timelineOf + " did not fire in this run; showing the first violation");
+          } else {
+            first = of;
+            firstOnly = false;
+          }
+        }
         (json ? System.err : System.out)
             .println("\nTimeline of the first violation (" + first.checker() + "):\n"
-                + Runner.timeline(outcome.scenario(), spec, first));
+                + Runner.timeline(outcome.scenario(), spec, first, firstOnly));
       }
       (json ? System.err : System.out).println("replay: " + spec.replayCommand());
       return ExitCodes.VIOLATION;

@@ -48,6 +48,8 @@ class ClusterHashTest {
     return Stream.of(
             scenario("phold", List.of("phold.entities=96", "phold.population=4", "phold.ttl=12"), 1, 2, 3),
             scenario("machine-stop", List.of("scenario.until=6ms", "machine.numa-nodes=3", "machine.cpus=12"), 7, 8),
+            scenario("workqueue-kick-cull", List.of(), 7, 8, 9),
+            scenario("workqueue-kick-cull", List.of("workqueue.kick=deferred-wake", "workqueue.pick=tail"), 19),
             scenario("kprobes-bulk-unregister", List.of(), 1, 2),
             scenario("kprobes-kp3-disarm-all", List.of(), 3))
         .flatMap(s -> s);

@@ -1,0 +1,185 @@
+package org.kernsim.actors.workqueue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.random.RandomGenerator;
+import org.kernsim.actors.cpu.Task;
+import org.kernsim.engine.Context;
+import org.kernsim.protocol.workqueue.PoolReply;
+import org.kernsim.protocol.workqueue.PoolRequest;
+import org.kernsim.protocol.workqueue.WorkItem;
+import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
+import org.kernsim.protocol.workqueue.WorkloadMessage;
+import org.kernsim.protocol.workqueue.WqNote;
+
+/**
+ * A workload thread on one CPU: it sleeps, computes in user mode and calls {@code queue_work_on()}
+ * ({@code local_irq_save()}, {@code __queue_work()}, {@code local_irq_restore()}): it spins on the
+ * pool's lock, sends the deferred wake-up if the variant defers it (IRQs are still off: no
+ * preemption in between), and reaches a preemption point when IRQs are restored. Its delayed work
+ * ({@code queue_delayed_work()}) fires from the timer softirq on its CPU. Its script is drawn from
+ * its own random stream at time 0 (see {@link Workload}).
+ */
+public final class Kicker extends Task {
+
+  private enum Kind {
+    SLEEP_UNTIL,
+    COMPUTE,
+    QUEUE,
+    QUEUE_DELAYED
+  }
+
+  private record Action(Kind kind, long value, boolean flag, int pool, WorkItem item) {}
+
+  private static final String TIMER = "workload-timer";
+
+  private final WqTopology topo;
+  private final int index;
+  private final Workload w;
+  private final WqConfig cfg;
+  private final List<Action> script = new ArrayList<>();
+  private int pc;
+  private boolean awaiting;
+  private long reqIds;
+  private long softirqReqIds;
+  private long items;
+  private long timerToken;
+  private long timerEpoch = 1;
+  private WorkItem dwork;
+  private boolean dworkPending;
+
+  public Kicker(WqTopology topo, int index, Workload w, WqConfig cfg) {
+    super(topo.machine, index);
+    this.topo = topo;
+    this.index = index;
+    this.w = w;
+    this.cfg = cfg;
+  }
+
+  @Override
+  public void start(Context ctx) {
+    RandomGenerator r = ctx.random();
+    int local = topo.pool(index);
+    int unbound = topo.unboundPool();
+    long warm = w.warmupAt().sample(r);
+    script.add(new Action(Kind.SLEEP_UNTIL, warm, false, -1, null));
+    for (int i = 0; i < w.warmupItems(); i++) queue(ctx, r, local, normal(ctx, r));
+    for (int i = 0; i < w.warmupUnboundItems(); i++) queue(ctx, r, unbound, normal(ctx, r));
+    for (int i = 0; i < w.longItems(); i++) queue(ctx, r, local, longItem(ctx, r));
+    for (int i = 0; i < w.longUnboundItems(); i++) queue(ctx, r, unbound, longItem(ctx, r));
+    long burst = w.burstAt().sample(r);
+    script.add(new Action(Kind.SLEEP_UNTIL, burst, false, -1, null));
+    dwork = new WorkItem(((long) ctx.self() << 32), WorkKind.DELAYED, w.itemCpu().sample(r), 0,
+        w.itemCpu().sample(r), -1, ctx.self());
+    for (int i = 0; i < w.burstItems(); i++) {
+      script.add(new Action(Kind.COMPUTE, w.think().sample(r), true, -1, null));
+      double u = r.nextDouble();
+      if (r.nextDouble() < w.delayedFraction()) {
+        script.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
+        script.add(new Action(Kind.QUEUE_DELAYED, w.delay().sample(r), false, local, dwork));
+        continue;
+      }
+      int target;
+      if (u < w.unboundFraction()) target = unbound;
+      else if (u < w.unboundFraction() + w.remoteFraction() && topo.cpus > 1) {
+        int other = r.nextInt(topo.cpus - 1);
+        target = topo.pool(other >= index ? other + 1 : other);
+      } else target = local;
+      queue(ctx, r, target, normal(ctx, r));
+    }
+    ctx.startTimer(TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
+  }
+
+  private void queue(Context ctx, RandomGenerator r, int pool, WorkItem item) {
+    script.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
+    script.add(new Action(Kind.QUEUE, 0, false, pool, item));
+  }
+
+  private WorkItem normal(Context ctx, RandomGenerator r) {
+    long cpu1 = w.itemCpu().sample(r);
+    boolean sleeps = r.nextDouble() < w.sleepProbability();
+    long sleep = sleeps ? w.itemSleep().sample(r) : 0;
+    long cpu2 = sleeps ? w.itemCpu().sample(r) : 1;
+    return new WorkItem(((long) ctx.self() << 32) | ++items, WorkKind.NORMAL, cpu1, sleep, cpu2, -1, -1);
+  }
+
+  private WorkItem longItem(Context ctx, RandomGenerator r) {
+    return new WorkItem(((long) ctx.self() << 32) | ++items, WorkKind.LONG, w.itemCpu().sample(r),
+        w.longSleep().sample(r), w.itemCpu().sample(r), -1, -1);
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  @Override
+  protected void onMessage(Context ctx, Object msg) {
+    if (msg instanceof WorkloadMessage.Wakeup t) {
+      if (t.token() == timerToken) wake(ctx, timerEpoch);
+    } else if (msg instanceof PoolReply.Queued q) {
+      if (q.reqId() < 0) { // the timer softirq's __queue_work(): IRQs off, wake right after the unlock
+        if (q.wake().present()) {
+          WorkerPool.sendDeferredWake(ctx, ctx.self(), cpu(), topo.pool(index), q.wake(), cfg, topo.machine.latencies().lock());
+        }
+        return;
+      }
+      if (!awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + q);
+      awaiting = false;
+      Action a = script.get(pc - 1);
+      if (q.wake().present()) { // v1 2/2 / v2 3/4: after raw_spin_unlock(), IRQs still disabled
+        WorkerPool.sendDeferredWake(ctx, ctx.self(), cpu(), a.pool(), q.wake(), cfg, topo.machine.latencies().lock());
+      }
+      // local_irq_restore(): a pending preemption happens here
+      if (preemptionPoint(ctx)) return;
+      run(ctx);
+    } else if (msg instanceof WorkloadMessage.DelayedWorkTimer t) { // delayed_work_timer_fn()
+      if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu(), t.item(), t.pool()));
+      ctx.send(t.pool(), new PoolRequest.QueueWork(ctx.self(), cpu(), -(++softirqReqIds), dwork,
+          PoolRequest.QueueContext.SOFTIRQ), topo.machine.latencies().lock());
+    } else if (msg instanceof WorkloadMessage.PendingCleared p) {
+      if (p.item() != dwork.id()) throw new IllegalStateException("PENDING of an unknown item " + p.item());
+      dworkPending = false;
+    } else {
+      super.onMessage(ctx, msg);
+    }
+  }
+
+  // ------------------------------------------------------------------ the script
+
+  @Override
+  protected void run(Context ctx) {
+    if (awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
+    while (pc < script.size()) {
+      Action a = script.get(pc++);
+      switch (a.kind()) {
+        case SLEEP_UNTIL -> {
+          if (a.value() > ctx.now()) {
+            timerEpoch = nextEpoch();
+            ctx.startTimer(TIMER, a.value() - ctx.now(), new WorkloadMessage.Wakeup(++timerToken));
+            if (sleep(ctx)) return;
+          }
+        }
+        case COMPUTE -> {
+          compute(ctx, a.value(), a.flag());
+          return;
+        }
+        case QUEUE -> {
+          awaiting = true;
+          ctx.send(a.pool(), new PoolRequest.QueueWork(ctx.self(), cpu(), ++reqIds, a.item(),
+              PoolRequest.QueueContext.TASK), topo.machine.latencies().lock());
+          return;
+        }
+        case QUEUE_DELAYED -> { // queue_delayed_work(): test_and_set PENDING, arm the timer
+          if (dworkPending) {
+            ctx.count("delayedWorkAlreadyPending", 1);
+          } else {
+            dworkPending = true;
+            ctx.count("delayedWorkArmed", 1);
+            if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkArmed(ctx.self(), cpu(), dwork.id(), a.pool(), a.value()));
+            ctx.sendAfter(ctx.self(), new WorkloadMessage.DelayedWorkTimer(dwork.id(), a.pool()), Math.max(1, a.value()));
+          }
+        }
+        default -> throw new IllegalStateException("unknown action " + a);
+      }
+    }
+    exit(ctx);
+  }
+}

@@ -1,0 +1,300 @@
+package org.kernsim.actors.workqueue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.kernsim.actors.cpu.Task;
+import org.kernsim.engine.Context;
+import org.kernsim.engine.Latency;
+import org.kernsim.protocol.cpu.WakeUp;
+import org.kernsim.protocol.workqueue.DyingWorker;
+import org.kernsim.protocol.workqueue.PoolReply;
+import org.kernsim.protocol.workqueue.PoolRequest;
+import org.kernsim.protocol.workqueue.Wake;
+import org.kernsim.protocol.workqueue.WorkItem;
+import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
+import org.kernsim.protocol.workqueue.WorkerMessage;
+import org.kernsim.protocol.workqueue.WqNote;
+
+/**
+ * One kworker slot: a kthread running {@code worker_thread()}, split at its lock boundaries (spec
+ * F.2). While it waits for its pool's answer it spins on {@code pool->lock}: it keeps its CPU and
+ * cannot be preempted. Between critical sections it runs like any task: it is preempted at its
+ * preemption points and in its work item's CPU time, and it blocks in its item's sleeps.
+ *
+ * <ul>
+ *   <li>{@code woke_up:} → {@link PoolRequest.WorkerWokeUp}: die, go idle, manage, or run an item;
+ *   <li>{@code process_one_work()}: unlock (and, in the deferred variants, the wake-up of the worker
+ *       {@code kick_pool()} picked), preemption point, the function (CPU, maybe a sleep with {@code
+ *       wq_worker_sleeping()} / {@code wq_worker_running()}, CPU), {@code cond_resched()}, relock
+ *       → {@link PoolRequest.WorkDone};
+ *   <li>the manager: kthread creation (a sleep), {@code create_worker()}, CREATE_COOLDOWN, relock;
+ *   <li>{@code idle_cull_fn()} when its item is the cull work: the locked loop, then {@code
+ *       reap_dying_workers()}: {@code kthread_stop()} (wake, wait for the exit) per dying worker.
+ * </ul>
+ */
+public final class PoolWorker extends Task {
+
+  private enum Pc {
+    UNBORN,
+    WOKE_UP,
+    AFTER_UNLOCK,
+    ITEM_CPU1_DONE,
+    ITEM_RESUMED,
+    ITEM_END,
+    MANAGER_CREATE,
+    MANAGER_AFTER_COOLDOWN,
+    CULL_LOCK,
+    REAP,
+    DEAD
+  }
+
+  private static final String TIMER = "worker-timer";
+
+  private final WqTopology topo;
+  private final int pool;
+  private final WqConfig cfg;
+  private final Latency kthreadCreate;
+  private final long createCooldown;
+  private Pc pc = Pc.UNBORN;
+  private boolean awaiting;
+  private WorkItem item;
+  private boolean counted;
+  /** {@code worker->sleeping}: wq_worker_sleeping() done, wq_worker_running() not yet. */
+  private boolean marked;
+  private Wake pendingWake = Wake.NONE;
+  private long pendingWakeSince;
+  private long timerToken;
+  private long timerEpoch;
+  private boolean afterCooldown;
+  private List<DyingWorker> reapList = List.of();
+  private int reapIndex;
+  private boolean stopSent;
+  private DyingWorker waitingExit;
+  private long waitEpoch;
+  private final List<long[]> exited = new ArrayList<>();
+
+  public PoolWorker(WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown) {
+    super(topo.machine, Math.max(0, topo.poolCpu(poolIndex)));
+    this.topo = topo;
+    this.pool = topo.pool(poolIndex);
+    this.cfg = cfg;
+    this.kthreadCreate = kthreadCreate;
+    this.createCooldown = createCooldown;
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  @Override
+  protected void onMessage(Context ctx, Object msg) {
+    if (msg instanceof PoolReply r) {
+      if (!awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + r);
+      awaiting = false;
+      onReply(ctx, r);
+    } else if (msg instanceof WorkerMessage.WorkerTimer t) {
+      if (t.token() == timerToken) wake(ctx, timerEpoch);
+    } else if (msg instanceof WorkerMessage.CreateKthread c) {
+      reborn(c.incarnation(), c.cpu());
+      pc = Pc.WOKE_UP;
+      awaiting = false;
+      item = null;
+      counted = false;
+      marked = false;
+      pendingWake = Wake.NONE;
+      wake(ctx, 1); // create_worker()'s wake_up_process()
+    } else if (msg instanceof WorkerMessage.KthreadExited e) {
+      exited.add(new long[] {e.worker(), e.incarnation()});
+      if (waitingExit != null && waitingExit.worker() == e.worker() && waitingExit.incarnation() == e.incarnation()) {
+        waitingExit = null;
+        wake(ctx, waitEpoch);
+      }
+    } else {
+      super.onMessage(ctx, msg);
+    }
+  }
+
+  @Override
+  protected void onWakeAfterExit(Context ctx, WakeUp w) {
+    ctx.count(w.pinned() ? "wakesAfterExitPinned" : "wakesAfterExitBare", 1);
+    if (ctx.tracing()) ctx.trace(new WqNote.WakeAfterExit(ctx.self(), w.incarnation(), w.waker(), w.pinned()));
+  }
+
+  private void request(Context ctx, PoolRequest r) {
+    request(ctx, pool, r);
+  }
+
+  private void request(Context ctx, int target, PoolRequest r) {
+    awaiting = true;
+    ctx.send(target, r, topo.machine.latencies().lock());
+  }
+
+  // ------------------------------------------------------------------ the program
+
+  @Override
+  protected void run(Context ctx) {
+    if (awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
+    switch (pc) {
+      case WOKE_UP -> request(ctx, new PoolRequest.WorkerWokeUp(ctx.self(), incarnation(), cpu(), nextEpoch()));
+      case AFTER_UNLOCK -> afterUnlock(ctx);
+      case ITEM_CPU1_DONE -> afterCpu1(ctx);
+      case ITEM_RESUMED -> {
+        if (marked) { // wq_worker_running(): lockless, on the local CPU, before anything else
+          marked = false;
+          ctx.sendAfter(pool, new PoolRequest.WorkerRunning(ctx.self(), incarnation()), topo.machine.latencies().min());
+        }
+        pc = Pc.ITEM_END;
+        compute(ctx, item.cpuNanos2(), true);
+      }
+      case ITEM_END -> itemEnd(ctx);
+      case MANAGER_CREATE -> request(ctx, new PoolRequest.CreateWorker(ctx.self(), incarnation(), cpu(), afterCooldown));
+      case MANAGER_AFTER_COOLDOWN -> startKthreadCreate(ctx, true);
+      case CULL_LOCK -> request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
+      case REAP -> reapNext(ctx);
+      default -> throw new IllegalStateException(ctx.name(ctx.self()) + ": runs in state " + pc);
+    }
+  }
+
+  private void onReply(Context ctx, PoolReply r) {
+    if (r instanceof PoolReply.GoIdle g) {
+      // worker_enter_idle() + TASK_IDLE + unlock were one critical section: we sleep in the
+      // sleep we published, so a waker that saw us on the idle list cannot be lost (W8)
+      if (g.epoch() != nextEpoch()) {
+        ctx.violation("W8", ctx.name(ctx.self()) + " published sleep " + g.epoch() + " but sleeps in " + nextEpoch());
+      }
+      pc = Pc.WOKE_UP;
+      if (!sleep(ctx)) run(ctx);
+    } else if (r instanceof PoolReply.Die d) {
+      pc = Pc.DEAD;
+      exit(ctx);
+      if (d.stopper() >= 0) {
+        ctx.send(d.stopper(), new WorkerMessage.KthreadExited(ctx.self(), incarnation()), topo.machine.latencies().lock());
+      }
+      ctx.send(pool, new PoolRequest.WorkerExited(ctx.self(), incarnation()), topo.machine.latencies().lock());
+    } else if (r instanceof PoolReply.Execute e) {
+      item = e.item();
+      counted = e.counted();
+      pendingWake = e.wake();
+      pendingWakeSince = ctx.now();
+      // v2 (raw_spin_unlock_irq_wake): preemption stays disabled until the wake_q is woken
+      if (pendingWake.present() && !e.preemptible()) sendPendingWake(ctx);
+      pc = Pc.AFTER_UNLOCK;
+      if (preemptionPoint(ctx)) return;
+      afterUnlock(ctx);
+    } else if (r instanceof PoolReply.BecomeManager) {
+      startKthreadCreate(ctx, false);
+    } else if (r instanceof PoolReply.CreateResult c) {
+      if (c.created() || !c.needToCreate()) {
+        request(ctx, new PoolRequest.ManagerDone(ctx.self(), incarnation(), cpu(), nextEpoch()));
+      } else { // schedule_timeout_interruptible(CREATE_COOLDOWN)
+        pc = Pc.MANAGER_AFTER_COOLDOWN;
+        sleepFor(ctx, createCooldown);
+      }
+    } else if (r instanceof PoolReply.SleepingDone) {
+      blockInItem(ctx);
+    } else if (r instanceof PoolReply.CullList l) {
+      reapList = l.dying();
+      reapIndex = 0;
+      stopSent = false;
+      pc = Pc.REAP;
+      reapNext(ctx);
+    } else {
+      throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + r);
+    }
+  }
+
+  /** Sleeps for {@code nanos} on the worker's own timer; {@link #run} continues at {@code pc}. */
+  private void sleepFor(Context ctx, long nanos) {
+    timerEpoch = nextEpoch();
+    ctx.startTimer(TIMER, Math.max(1, nanos), new WorkerMessage.WorkerTimer(++timerToken));
+    if (!sleep(ctx)) run(ctx);
+  }
+
+  private void startKthreadCreate(Context ctx, boolean cooldown) {
+    afterCooldown = cooldown;
+    pc = Pc.MANAGER_CREATE; // kthread_create_on_node(): waits for kthreadd
+    sleepFor(ctx, kthreadCreate.sample(ctx.random()));
+  }
+
+  private void sendPendingWake(Context ctx) {
+    long delay = ctx.now() - pendingWakeSince;
+    ctx.record("deferredWakeDelayNanos", delay);
+    if (delay > 0) ctx.count("deferredWakesAfterPreemption", 1);
+    WorkerPool.sendDeferredWake(ctx, ctx.self(), cpu(), pool, pendingWake, cfg, topo.machine.latencies().lock());
+    pendingWake = Wake.NONE;
+  }
+
+  private void afterUnlock(Context ctx) {
+    if (pendingWake.present()) sendPendingWake(ctx); // v1: wake_up_process() after the unlock
+    if (item.kind() == WorkKind.IDLE_CULL) {
+      pc = Pc.CULL_LOCK;
+      compute(ctx, item.cpuNanos(), true);
+      return;
+    }
+    pc = Pc.ITEM_CPU1_DONE;
+    compute(ctx, item.cpuNanos(), true);
+  }
+
+  private void afterCpu1(Context ctx) {
+    if (item.sleepNanos() <= 0) {
+      pc = Pc.ITEM_END;
+      itemEnd(ctx);
+      return;
+    }
+    // the function blocks (I/O): the completion is this worker's own timer
+    timerEpoch = nextEpoch();
+    ctx.startTimer(TIMER, item.sleepNanos(), new WorkerMessage.WorkerTimer(++timerToken));
+    if (counted && !marked) { // schedule() -> wq_worker_sleeping(), under pool->lock
+      marked = true;
+      request(ctx, new PoolRequest.WorkerSleeping(ctx.self(), incarnation(), cpu()));
+      return;
+    }
+    blockInItem(ctx);
+  }
+
+  private void blockInItem(Context ctx) {
+    pc = Pc.ITEM_RESUMED;
+    if (!sleep(ctx)) run(ctx);
+  }
+
+  /** The function returned: {@code cond_resched()}, then relock. */
+  private void itemEnd(Context ctx) {
+    pc = Pc.ITEM_END;
+    if (preemptionPoint(ctx)) return;
+    request(ctx, new PoolRequest.WorkDone(ctx.self(), incarnation(), cpu(), item.id(), nextEpoch()));
+  }
+
+  // ------------------------------------------------------------------ reap_dying_workers()
+
+  private void reapNext(Context ctx) {
+    while (reapIndex < reapList.size()) {
+      DyingWorker d = reapList.get(reapIndex);
+      if (!stopSent) { // kthread_stop(): wake_up_process() on a task we hold a reference to
+        stopSent = true;
+        ctx.send(d.worker(), new WakeUp(ctx.self(), d.epoch(), d.incarnation(), true), topo.machine.latencies().lock());
+      }
+      if (takeExited(d)) { // put_task_struct(): the task may now be freed
+        if (ctx.tracing()) {
+          ctx.trace(new WqNote.WorkerReaped(topo.pool(topo.poolOfWorker(d.worker())), cpu(), d.worker(), d.incarnation()));
+        }
+        reapIndex++;
+        stopSent = false;
+        continue;
+      }
+      waitingExit = d; // wait_for_completion(&kthread->exited)
+      waitEpoch = nextEpoch();
+      if (sleep(ctx)) return;
+    }
+    reapList = List.of();
+    itemEnd(ctx);
+  }
+
+  private boolean takeExited(DyingWorker d) {
+    for (int i = 0; i < exited.size(); i++) {
+      long[] e = exited.get(i);
+      if (e[0] == d.worker() && e[1] == d.incarnation()) {
+        exited.remove(i);
+        return true;
+      }
+    }
+    return false;
+  }
+}

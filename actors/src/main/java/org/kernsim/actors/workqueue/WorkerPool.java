@@ -1,0 +1,398 @@
+package org.kernsim.actors.workqueue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.kernsim.engine.Context;
+import org.kernsim.engine.Entity;
+import org.kernsim.engine.Latency;
+import org.kernsim.protocol.cpu.WakeUp;
+import org.kernsim.protocol.workqueue.DyingWorker;
+import org.kernsim.protocol.workqueue.PoolReply;
+import org.kernsim.protocol.workqueue.PoolRequest;
+import org.kernsim.protocol.workqueue.Wake;
+import org.kernsim.protocol.workqueue.WorkItem;
+import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
+import org.kernsim.protocol.workqueue.WorkerMessage;
+import org.kernsim.protocol.workqueue.WorkloadMessage;
+import org.kernsim.protocol.workqueue.WqNote;
+import org.kernsim.protocol.workqueue.WqNote.KickSite;
+
+/**
+ * One {@code struct worker_pool}: the {@code pool->lock} domain. Every message is one critical
+ * section (spec F.2): the pool runs the kernel function on its {@link PoolLogic} and answers; the
+ * answer is the unlock. Wake-ups picked by {@code kick_pool()} are sent from here, under the
+ * lock, except in the deferred-wake variants' hot paths ({@code __queue_work()}, {@code
+ * process_one_work()}), where the requester sends them after its unlock.
+ */
+public final class WorkerPool implements Entity {
+  private static final String IDLE_TIMER = "idle_timer";
+  private static final String MAYDAY_TIMER = "mayday_timer";
+
+  private final WqTopology topo;
+  private final int index;
+  private final int cpu;
+  private final PoolLogic pool;
+  private final WqConfig cfg;
+  /** The CPU whose timer wheel holds the idle timer (the CPU that armed it). */
+  private int timerCpu;
+  /** The CPU of the critical section being handled. */
+  private int sectionCpu;
+  private long reqIds;
+  /** When each slot was first picked by kick_pool() since it last took the lock (ns). */
+  private final long[] pickedAt;
+
+  public WorkerPool(WqTopology topo, int index, int slots, WqConfig cfg) {
+    this.topo = topo;
+    this.index = index;
+    this.cpu = topo.poolCpu(index);
+    this.cfg = cfg;
+    this.pool = new PoolLogic(cpu < 0, slots, cfg);
+    this.timerCpu = Math.max(0, cpu);
+    this.pickedAt = new long[slots];
+  }
+
+  /** The pool's logic (tests). */
+  PoolLogic logic() {
+    return pool;
+  }
+
+  @Override
+  public void start(Context ctx) {
+    // workqueue_init(): one initial worker per pool
+    createWorker(ctx, cpu < 0 ? 0 : cpu, -1);
+    afterSection(ctx);
+  }
+
+  @Override
+  public void receive(Context ctx, Object msg) {
+    if (msg instanceof PoolRequest.QueueWork q) onQueueWork(ctx, q);
+    else if (msg instanceof PoolRequest.WorkerWokeUp w) onWokeUp(ctx, w);
+    else if (msg instanceof PoolRequest.WorkDone d) onWorkDone(ctx, d);
+    else if (msg instanceof PoolRequest.WorkerSleeping s) onWorkerSleeping(ctx, s);
+    else if (msg instanceof PoolRequest.WorkerRunning r) onWorkerRunning(ctx, r);
+    else if (msg instanceof PoolRequest.CreateWorker c) onCreateWorker(ctx, c);
+    else if (msg instanceof PoolRequest.ManagerDone m) onManagerDone(ctx, m);
+    else if (msg instanceof PoolRequest.IdleCullPass c) onIdleCullPass(ctx, c);
+    else if (msg instanceof PoolRequest.WorkerExited e) onWorkerExited(ctx, e);
+    else if (msg instanceof PoolRequest.PendingCleared p) onPendingCleared(ctx, p);
+    else if (msg instanceof PoolRequest.IdleTimerFired) onIdleTimer(ctx);
+    else if (msg instanceof PoolRequest.MaydayTimerFired) onMaydayTimer(ctx);
+    else if (msg instanceof PoolReply.Queued q) onOwnQueueReply(ctx, q);
+    else throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + msg);
+  }
+
+  // ------------------------------------------------------------------ __queue_work()
+
+  private void onQueueWork(Context ctx, PoolRequest.QueueWork q) {
+    sectionCpu = q.cpu();
+    long nowJ = cfg.jiffies(ctx.now());
+    if (q.item().kind() == WorkKind.IDLE_CULL) ctx.count("cullWorkQueued", 1);
+    else ctx.count("workItemsQueued", 1);
+    pool.insertWork(q.item());
+    if (ctx.tracing()) {
+      ctx.trace(new WqNote.WorkQueued(ctx.self(), q.cpu(), q.item().id(), q.requester(), pool.worklistLength()));
+    }
+    PoolLogic.Kick kick = pool.kickPool(nowJ);
+    Wake deferred = Wake.NONE;
+    if (kick != null) {
+      if (cfg.variant().defers()) deferred = deferredWake(ctx, kick, q.cpu(), KickSite.QUEUE_WORK);
+      else wakeNow(ctx, kick, q.cpu(), KickSite.QUEUE_WORK);
+    }
+    ctx.send(q.requester(), new PoolReply.Queued(q.reqId(), deferred), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  /** The reply to this pool's own queueing of another pool's (or its own) idle_cull_work. */
+  private void onOwnQueueReply(Context ctx, PoolReply.Queued q) {
+    if (q.wake().present()) sendDeferredWake(ctx, ctx.self(), timerCpu, topo.unboundPool(), q.wake(), cfg, topo.machine.latencies().lock());
+  }
+
+  /** Sends a deferred wake-up after the unlock (any requester: a task, a timer, a pool). */
+  static void sendDeferredWake(Context ctx, int waker, int cpu, int pool, Wake w, WqConfig cfg, Latency latency) {
+    boolean pinned = cfg.variant().parks() || cfg.pinnedDeferredWake();
+    if (ctx.tracing()) ctx.trace(new WqNote.DeferredWake(waker, cpu, pool, w.worker(), w.incarnation(), pinned));
+    ctx.count("deferredWakes", 1);
+    ctx.send(w.worker(), new WakeUp(waker, w.epoch(), w.incarnation(), pinned), latency);
+  }
+
+  // ------------------------------------------------------------------ worker_thread()
+
+  private PoolLogic.Worker worker(Context ctx, int entity, long incarnation) {
+    if (!topo.isWorker(entity) || topo.poolOfWorker(entity) != index) {
+      throw new IllegalStateException(ctx.name(ctx.self()) + ": " + ctx.name(entity) + " is not one of its workers");
+    }
+    PoolLogic.Worker w = pool.worker(topo.slotOf(entity));
+    if (w.incarnation() != incarnation) {
+      throw new IllegalStateException(
+          ctx.name(entity) + " life " + incarnation + " talks to its pool, which knows life " + w.incarnation());
+    }
+    return w;
+  }
+
+  private void onWokeUp(Context ctx, PoolRequest.WorkerWokeUp r) {
+    sectionCpu = r.cpu();
+    PoolLogic.Worker w = worker(ctx, r.worker(), r.incarnation());
+    long nowJ = cfg.jiffies(ctx.now());
+    boolean wasIdle = w.has(WorkerFlag.IDLE);
+    boolean die = w.has(WorkerFlag.DIE);
+    if (w.picked()) ctx.record("kickToLockNanos", ctx.now() - pickedAt[w.slot]); // the seed's window
+    if (ctx.tracing()) ctx.trace(new WqNote.WokeUp(ctx.self(), r.cpu(), r.worker(), r.incarnation(), wasIdle, die));
+    PoolLogic.Decision d = pool.wokeUp(w, nowJ, r.nextEpoch());
+    if (d.next() == PoolLogic.Next.IDLE && !die) ctx.count("wakeupsWithoutWork", 1);
+    answer(ctx, r.worker(), w, d, r.cpu());
+    afterSection(ctx);
+  }
+
+  private void onWorkDone(Context ctx, PoolRequest.WorkDone r) {
+    sectionCpu = r.cpu();
+    PoolLogic.Worker w = worker(ctx, r.worker(), r.incarnation());
+    WorkItem item = w.current();
+    if (item != null && item.kind() != WorkKind.IDLE_CULL) ctx.count("workItemsCompleted", 1);
+    if (ctx.tracing()) ctx.trace(new WqNote.WorkCompleted(ctx.self(), r.cpu(), r.worker(), r.item()));
+    PoolLogic.Decision d = pool.workDone(w, r.item(), cfg.jiffies(ctx.now()), r.nextEpoch());
+    answer(ctx, r.worker(), w, d, r.cpu());
+    afterSection(ctx);
+  }
+
+  private void onManagerDone(Context ctx, PoolRequest.ManagerDone r) {
+    sectionCpu = r.cpu();
+    PoolLogic.Worker w = worker(ctx, r.manager(), r.incarnation());
+    PoolLogic.Decision d = pool.managerDone(w, cfg.jiffies(ctx.now()), r.nextEpoch());
+    answer(ctx, r.manager(), w, d, r.cpu());
+    afterSection(ctx);
+  }
+
+  /** Turns a worker's decision into notes, wakes and the reply (the unlock). */
+  private void answer(Context ctx, int entity, PoolLogic.Worker w, PoolLogic.Decision d, int reqCpu) {
+    var lock = topo.machine.latencies().lock();
+    switch (d.next()) {
+      case DIE -> {
+        if (ctx.tracing()) {
+          ctx.trace(new WqNote.DieSeen(ctx.self(), reqCpu, entity, w.incarnation(), pool.worklistLength()));
+        }
+        ctx.send(entity, new PoolReply.Die(d.stopper()), lock);
+      }
+      case IDLE -> {
+        if (ctx.tracing()) {
+          ctx.trace(new WqNote.EnteredIdle(ctx.self(), reqCpu, entity, w.lastActive(), pool.worklistLength(), pool.nrIdle()));
+        }
+        ctx.send(entity, new PoolReply.GoIdle(d.epoch()), lock);
+      }
+      case MANAGE -> {
+        ctx.count("managerRuns", 1);
+        if (ctx.tracing()) ctx.trace(new WqNote.ManagerStarted(ctx.self(), reqCpu, entity));
+        ctx.send(entity, new PoolReply.BecomeManager(), lock);
+      }
+      case EXECUTE -> {
+        WorkItem item = d.item();
+        if (ctx.tracing()) {
+          ctx.trace(new WqNote.WorkStarted(ctx.self(), reqCpu, entity, item.id(), pool.worklistLength()));
+        }
+        clearPending(ctx, item);
+        Wake deferred = Wake.NONE;
+        boolean preemptible = false;
+        if (d.kick() != null) {
+          if (cfg.variant().defers()) {
+            deferred = deferredWake(ctx, d.kick(), reqCpu, KickSite.PROCESS_ONE_WORK);
+            preemptible = cfg.variant().preemptibleDeferral();
+          } else {
+            wakeNow(ctx, d.kick(), reqCpu, KickSite.PROCESS_ONE_WORK);
+          }
+        }
+        ctx.send(entity, new PoolReply.Execute(item, d.counted(), deferred, preemptible), lock);
+      }
+      default -> throw new IllegalStateException("unexpected decision " + d);
+    }
+  }
+
+  /** {@code set_work_pool_and_clear_pending()}: tell whoever holds the item's PENDING bit. */
+  private void clearPending(Context ctx, WorkItem item) {
+    if (item.owner() < 0) return;
+    if (item.kind() == WorkKind.IDLE_CULL) {
+      if (item.owner() == ctx.self()) pool.cullWorkStarted();
+      else ctx.send(item.owner(), new PoolRequest.PendingCleared(item.id()), topo.machine.latencies().lock());
+    } else {
+      ctx.send(item.owner(), new WorkloadMessage.PendingCleared(item.id()), topo.machine.latencies().lock());
+    }
+  }
+
+  private void onPendingCleared(Context ctx, PoolRequest.PendingCleared p) {
+    if (p.item() != WorkItem.idleCull(ctx.self()).id()) throw new IllegalStateException("unknown pending item " + p.item());
+    pool.cullWorkStarted();
+  }
+
+  // ------------------------------------------------------------------ concurrency management
+
+  private void onWorkerSleeping(Context ctx, PoolRequest.WorkerSleeping s) {
+    sectionCpu = s.cpu();
+    PoolLogic.Worker w = worker(ctx, s.worker(), s.incarnation());
+    PoolLogic.Kick kick = pool.wqWorkerSleeping(w, cfg.jiffies(ctx.now()));
+    if (ctx.tracing()) ctx.trace(new WqNote.WorkerSleepingNote(ctx.self(), s.cpu(), s.worker(), pool.nrRunning()));
+    if (kick != null) wakeNow(ctx, kick, s.cpu(), KickSite.WORKER_SLEEPING); // never deferred
+    ctx.send(s.worker(), new PoolReply.SleepingDone(), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  private void onWorkerRunning(Context ctx, PoolRequest.WorkerRunning r) {
+    pool.wqWorkerRunning(worker(ctx, r.worker(), r.incarnation()));
+    afterSection(ctx);
+  }
+
+  // ------------------------------------------------------------------ kicks
+
+  private void countKick(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site, boolean deferred) {
+    ctx.count("kicks", 1);
+    if (k.repeat()) ctx.count("kicksCoalesced", 1);
+    if (k.othersPicked() > 0 && !k.repeat()) ctx.count("kicksWhileAnotherPicked", 1);
+    if (k.expired()) ctx.count("kicksOfExpiredWorkers", 1);
+    int entity = topo.worker(index, k.worker().slot);
+    if (!k.repeat()) pickedAt[k.worker().slot] = ctx.now();
+    if (ctx.tracing()) {
+      ctx.trace(new WqNote.Kicked(ctx.self(), reqCpu, entity, k.incarnation(), site, k.claimed(), k.parked(),
+          deferred, k.repeat(), k.expired()));
+    }
+  }
+
+  private void wakeNow(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site) {
+    countKick(ctx, k, reqCpu, site, false);
+    int entity = topo.worker(index, k.worker().slot);
+    ctx.send(entity, new WakeUp(ctx.self(), k.epoch(), k.incarnation(), true), topo.machine.latencies().lock());
+  }
+
+  private Wake deferredWake(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site) {
+    countKick(ctx, k, reqCpu, site, true);
+    return new Wake(topo.worker(index, k.worker().slot), k.epoch(), k.incarnation());
+  }
+
+  // ------------------------------------------------------------------ the manager
+
+  private void onCreateWorker(Context ctx, PoolRequest.CreateWorker c) {
+    sectionCpu = c.cpu();
+    worker(ctx, c.manager(), c.incarnation());
+    if (c.afterCooldown() && !pool.needToCreateWorker()) {
+      ctx.send(c.manager(), new PoolReply.CreateResult(false, false), topo.machine.latencies().lock());
+      afterSection(ctx);
+      return;
+    }
+    int newCpu = cpu >= 0 ? cpu : ctx.random().nextInt(topo.cpus);
+    boolean created = createWorker(ctx, newCpu, c.cpu());
+    if (!created) ctx.count("createWorkerFailures", 1);
+    ctx.send(c.manager(), new PoolReply.CreateResult(created, pool.needToCreateWorker()), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  /** {@code create_worker()}: a free slot gets a new kthread, idle at the head, woken. */
+  private boolean createWorker(Context ctx, int newCpu, int reqCpu) {
+    PoolLogic.Worker w = pool.createWorker(cfg.jiffies(ctx.now()), newCpu);
+    if (w == null) return false;
+    int entity = topo.worker(index, w.slot);
+    ctx.count("workersCreated", 1);
+    if (ctx.tracing()) ctx.trace(new WqNote.WorkerCreated(ctx.self(), Math.max(0, reqCpu), entity, w.incarnation()));
+    // the kthread and its first wake_up_process(): with the smallest delay, so that it is born
+    // before any later wake-up can reach it
+    ctx.sendAfter(entity, new WorkerMessage.CreateKthread(ctx.self(), w.incarnation(), newCpu), topo.machine.latencies().min());
+    return true;
+  }
+
+  private void onMaydayTimer(Context ctx) {
+    if (pool.maydayTimeout(cfg.jiffies(ctx.now()))) ctx.count("maydays", 1);
+    afterSection(ctx);
+  }
+
+  // ------------------------------------------------------------------ idle culling
+
+  private void onIdleTimer(Context ctx) {
+    sectionCpu = timerCpu;
+    long nowJ = cfg.jiffies(ctx.now());
+    PoolLogic.Timeout t = pool.idleWorkerTimeout(nowJ);
+    ctx.count("idleTimerFires", 1);
+    if (ctx.tracing()) {
+      ctx.trace(new WqNote.IdleTimeout(ctx.self(), timerCpu, t == PoolLogic.Timeout.CULL,
+          t == PoolLogic.Timeout.CULL_PENDING, pool.idleTimerPending() ? pool.idleTimerExpires() : -1));
+    }
+    if (t == PoolLogic.Timeout.CULL) {
+      // after the unlock: queue_work(system_unbound_wq, &pool->idle_cull_work), from the timer softirq
+      ctx.send(topo.unboundPool(),
+          new PoolRequest.QueueWork(ctx.self(), timerCpu, ++reqIds, WorkItem.idleCull(ctx.self()),
+              PoolRequest.QueueContext.SOFTIRQ),
+          topo.machine.latencies().lock());
+    }
+    afterSection(ctx);
+  }
+
+  private void onIdleCullPass(Context ctx, PoolRequest.IdleCullPass c) {
+    sectionCpu = c.cpu();
+    long nowJ = cfg.jiffies(ctx.now());
+    // near misses: a kicked worker that has not run yet sits on the idle list when the cull looks
+    boolean kickedIdle = false;
+    boolean kickedExpired = false;
+    for (int s = 0; s < pool.slots(); s++) {
+      PoolLogic.Worker w = pool.worker(s);
+      if (w.picked() && w.has(WorkerFlag.IDLE)) {
+        kickedIdle = true;
+        kickedExpired |= pool.expired(w, nowJ);
+      }
+    }
+    if (kickedIdle) ctx.count("cullPassesWithKickedIdleWorker", 1);
+    if (kickedExpired) ctx.count("cullPassesWithKickedExpiredWorker", 1);
+    List<PoolLogic.Worker> culled = pool.idleCullFn(nowJ, c.requester());
+    List<DyingWorker> dying = new ArrayList<>(culled.size());
+    ctx.count("cullPasses", 1);
+    for (PoolLogic.Worker w : culled) {
+      int entity = topo.worker(index, w.slot);
+      dying.add(new DyingWorker(entity, w.incarnation(), w.sleepEpoch()));
+      ctx.count("culls", 1);
+      if (w.picked()) ctx.count("kickedWorkersCulled", 1);
+      if (ctx.tracing()) {
+        ctx.trace(new WqNote.WorkerDying(ctx.self(), c.cpu(), entity, w.incarnation(), w.lastActive(), w.picked()));
+      }
+    }
+    if (ctx.tracing()) ctx.trace(new WqNote.CullPass(ctx.self(), c.cpu(), culled.size(), pool.nrIdle(), pool.nrWorkers()));
+    ctx.send(c.requester(), new PoolReply.CullList(List.copyOf(dying)), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  private void onWorkerExited(Context ctx, PoolRequest.WorkerExited e) {
+    PoolLogic.Worker w = pool.worker(topo.slotOf(e.worker()));
+    if (w.incarnation() != e.incarnation()) throw new IllegalStateException("exit of a past life of " + w);
+    pool.workerExited(w);
+  }
+
+  // ------------------------------------------------------------------ after every section
+
+  private void afterSection(Context ctx) {
+    if (!pool.punted.isEmpty()) {
+      for (long[] p : pool.punted) {
+        if (ctx.tracing()) ctx.trace(new WqNote.WorkPunted(ctx.self(), sectionCpu, p[0], topo.worker(index, (int) p[1])));
+        ctx.count("workPunted", 1);
+      }
+      pool.punted.clear();
+    }
+    if (pool.idleTimerChanged) {
+      pool.idleTimerChanged = false;
+      if (pool.idleTimerPending) {
+        timerCpu = cpu >= 0 ? cpu : sectionCpu;
+        long at = pool.idleTimerExpires * cfg.jiffyNanos();
+        ctx.startTimer(IDLE_TIMER, Math.max(1, at - ctx.now()), new PoolRequest.IdleTimerFired());
+      } else {
+        ctx.cancelTimer(IDLE_TIMER);
+      }
+    }
+    if (pool.maydayTimerChanged) {
+      pool.maydayTimerChanged = false;
+      if (pool.maydayTimerPending) {
+        long at = pool.maydayTimerExpires * cfg.jiffyNanos();
+        ctx.startTimer(MAYDAY_TIMER, Math.max(1, at - ctx.now()), new PoolRequest.MaydayTimerFired());
+      } else {
+        ctx.cancelTimer(MAYDAY_TIMER);
+      }
+    }
+    pool.checkAccounting();
+    for (String[] w : pool.drainWarnings()) ctx.violation(w[0], ctx.name(ctx.self()) + ": " + w[1]);
+    if (ctx.tracing()) {
+      WorkItem head = pool.worklistHead();
+      ctx.trace(new WqNote.PoolState(ctx.self(), pool.worklistLength(), pool.nrWorkers(), pool.nrIdle(),
+          pool.nrRunning(), pool.managerActive(), head == null ? -1 : head.id()));
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package org.kernsim.actors.workqueue;
+
+import org.kernsim.actors.machine.Layout;
+import org.kernsim.actors.machine.Machine;
+
+/**
+ * Which entity is what in a workqueue run: the machine's entities, then one worker pool per CPU
+ * (the normal-priority per-CPU pools, {@code kworker/N:M}), the unbound pool of {@code
+ * system_unbound_wq} ({@code kworker/u:M}), a fixed number of kworker slots per pool, one workload
+ * thread and one CPU hog per CPU.
+ */
+public final class WqTopology {
+  public final Layout layout;
+  public final Machine machine;
+  public final int cpus;
+  public final int slotsPerPool;
+  public final int pools;
+  private final int poolBase;
+  private final int workerBase;
+  public final int kickerBase;
+  public final int hogBase;
+
+  public WqTopology(Machine.Latencies lat, int cpus, int slotsPerPool) {
+    this.cpus = cpus;
+    this.slotsPerPool = slotsPerPool;
+    this.pools = cpus + 1;
+    this.layout = new Layout(cpus);
+    this.machine = new Machine(cpus, 1, lat, layout);
+    this.poolBase = layout.add(pools, p -> p < cpus ? "pool" + p : "pool-u", p -> p < cpus ? p : 0);
+    this.workerBase =
+        layout.add(
+            pools * slotsPerPool,
+            i -> {
+              int p = i / slotsPerPool;
+              int s = i % slotsPerPool;
+              return p < cpus ? "kworker/" + p + ":" + s : "kworker/u:" + s;
+            },
+            i -> {
+              int p = i / slotsPerPool;
+              return p < cpus ? p : i % slotsPerPool;
+            });
+    this.kickerBase = layout.add(cpus, i -> "workload/" + i, i -> i);
+    this.hogBase = layout.add(cpus, i -> "hog/" + i, i -> i);
+  }
+
+  public int entityCount() {
+    return layout.size();
+  }
+
+  /** The entity id of pool {@code p} ({@code p == cpus} is the unbound pool). */
+  public int pool(int p) {
+    return poolBase + p;
+  }
+
+  public int unboundPool() {
+    return pool(cpus);
+  }
+
+  public boolean isPool(int entity) {
+    return entity >= poolBase && entity < poolBase + pools;
+  }
+
+  /** The pool index of a pool entity. */
+  public int poolIndex(int entity) {
+    return entity - poolBase;
+  }
+
+  /** The CPU of a pool index, or -1 for the unbound pool. */
+  public int poolCpu(int p) {
+    return p < cpus ? p : -1;
+  }
+
+  public int worker(int pool, int slot) {
+    return workerBase + pool * slotsPerPool + slot;
+  }
+
+  public boolean isWorker(int entity) {
+    return entity >= workerBase && entity < workerBase + pools * slotsPerPool;
+  }
+
+  /** The pool index a kworker slot belongs to. */
+  public int poolOfWorker(int entity) {
+    return (entity - workerBase) / slotsPerPool;
+  }
+
+  public int slotOf(int entity) {
+    return (entity - workerBase) % slotsPerPool;
+  }
+
+  public int kicker(int cpu) {
+    return kickerBase + cpu;
+  }
+
+  public int hog(int cpu) {
+    return hogBase + cpu;
+  }
+
+  public String name(int entity) {
+    return layout.name(entity);
+  }
+}
