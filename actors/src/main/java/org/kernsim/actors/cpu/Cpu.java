@@ -23,6 +23,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
 public final class Cpu implements Entity {
   static final int IDLE = -1;
   private static final String PREEMPT_CHECK = "preempt-check";
+  private static final String INJECTED_PREEMPTION = "injected-preemption";
 
   private final Machine m;
   private final int index;
@@ -50,11 +51,6 @@ public final class Cpu implements Entity {
     this.m = m;
     this.index = index;
     this.self = m.cpu(index);
-  }
-
-  @Override
-  public void start(Context ctx) {
-    if (m.latencies().preemptFaultsPerSecond() > 0) scheduleInjectedPreemption(ctx);
   }
 
   @Override
@@ -103,6 +99,7 @@ public final class Cpu implements Entity {
     preemptRequested = false;
     currentSince = ctx.now() + delay;
     ctx.sendAfter(task, new CpuMessage.Dispatch(self, dispatch), delay);
+    armInjectedPreemption(ctx);
     if (ctx.tracing()) ctx.trace(new CpuNote.Switch(index, from, task));
     ctx.count("contextSwitches", 1);
     considerPreempt(ctx);
@@ -147,25 +144,31 @@ public final class Cpu implements Entity {
       enterStopper(ctx);
     } else if (!runqueue.isEmpty()) {
       dispatch(ctx, runqueue.pollFirst(), m.latencies().ctxswitch().sample(ctx.random()));
-    } else if (ctx.tracing() && from != IDLE) {
-      ctx.trace(new CpuNote.Switch(index, from, IDLE));
+    } else {
+      ctx.cancelTimer(INJECTED_PREEMPTION); // faults.preempt.* preempt running tasks only
+      if (ctx.tracing() && from != IDLE) ctx.trace(new CpuNote.Switch(index, from, IDLE));
     }
   }
 
   // ------------------------------------------------------------------ fault plan
 
-  private void scheduleInjectedPreemption(Context ctx) {
+  /**
+   * Injected preemptions arrive as a Poisson process while a task runs (the process is memoryless,
+   * so re-arming with a fresh draw at each dispatch from idle is the same process; an idle CPU has
+   * nothing to preempt and costs no events, so idle stretches stay free).
+   */
+  private void armInjectedPreemption(Context ctx) {
+    if (m.latencies().preemptFaultsPerSecond() <= 0 || ctx.timerActive(INJECTED_PREEMPTION)) return;
     double mean = 1e9 / m.latencies().preemptFaultsPerSecond();
     long delay = Math.max(1, (long) (-mean * Math.log1p(-ctx.random().nextDouble())));
-    ctx.startTimer("injected-preemption", delay, new CpuMessage.InjectedPreemption());
+    ctx.startTimer(INJECTED_PREEMPTION, delay, new CpuMessage.InjectedPreemption());
   }
 
   private void onInjectedPreemption(Context ctx) {
-    scheduleInjectedPreemption(ctx);
-    if (inStopper || stolen || stealPending) return;
+    if (current == IDLE || inStopper || stolen || stealPending) return;
     stealPending = true;
-    if (current == IDLE) next(ctx, IDLE);
-    else requestPreempt(ctx);
+    requestPreempt(ctx);
+    armInjectedPreemption(ctx);
   }
 
   private void steal(Context ctx, int from) {

@@ -58,7 +58,7 @@ public final class Machine {
         Setting.duration("sched.wakeup-granularity", Duration.ZERO, Duration.ofSeconds(1), Duration.ofMillis(1),
             "A woken task preempts the running one only after that one ran this long (CFS wakeup granularity)."),
         Setting.number("faults.preempt.rate", 0, 1e7, 0.0,
-            "Fault plan: per CPU and second, how often the running task is preempted at its next preemption point and"
+            "Fault plan: per CPU and second of running a task, how often that task is preempted at its next preemption point and"
                 + " the CPU taken away (an interrupt storm, a real-time task)."),
         Setting.latency("faults.preempt.duration", "uniform(10us, 500us)", "Fault plan: how long the CPU is taken away."));
   }
