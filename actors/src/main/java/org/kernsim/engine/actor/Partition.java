@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -15,6 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.kernsim.engine.EventHeap;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Placement;
 import org.kernsim.protocol.engine.CoordinatorCommand;
@@ -71,7 +71,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private List<ActorRef<PartitionCommand>> peers;
   private ActorRef<CoordinatorCommand> coordinator;
 
-  private final PriorityQueue<Event> queue = new PriorityQueue<>(1024, Event::compareGlobal);
+  private final EventHeap queue = new EventHeap(1024);
   private final Map<Long, Integer> batchesReceived = new HashMap<>();
   private PartitionCommand.StartWindow pendingStart;
 
@@ -175,7 +175,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   }
 
   private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
-    queue.addAll(b.events());
+    for (Event e : b.events()) queue.add(e);
     batchesReceived.merge(b.window(), 1, Integer::sum);
     maybeBegin();
     return this;
@@ -209,7 +209,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     } else {
       long end = m.end();
       int nTouched = 0;
-      while (!queue.isEmpty() && queue.peek().time() < end) {
+      while (queue.minTime() < end) {
         Event e = queue.poll();
         int slot = placement.slotOf(e.dst());
         EventList l = perSlot[slot];
@@ -275,7 +275,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       out = Arrays.asList(a);
       records.clear();
     }
-    long localMin = queue.isEmpty() ? Long.MAX_VALUE : queue.peek().time();
+    long localMin = queue.minTime();
     coordinator.tell(
         new CoordinatorCommand.WindowDone(index, window, localMin, sentMin, batchesTo, out, lastTime, delivered));
   }
