@@ -35,7 +35,7 @@ public final class Observation implements Checker.Checks {
 
   /** What the entities must record so that the checkers and observers see what they need. */
   public RecordFilter filter(boolean recordAll) {
-    if (recordAll || !observers.isEmpty()) return RecordFilter.ALL;
+    if (recordAll) return RecordFilter.ALL;
     Set<Class<?>> classes = new HashSet<>(byClass.keySet());
     return classes.isEmpty() ? RecordFilter.NONE : new RecordFilter(false, Set.copyOf(classes));
   }

@@ -23,6 +23,14 @@ public record RunOptions(
     return new RunOptions(seed, until, stop, recordAll, observers);
   }
 
+  /** Adds an observer that only follows the windows (a progress bar): it does not turn recording on. */
+  public RunOptions withProgress(TraceObserver o) {
+    List<TraceObserver> l = new java.util.ArrayList<>(observers);
+    l.add(o);
+    return new RunOptions(seed, until, stopAtFirstViolation, recordAll, List.copyOf(l));
+  }
+
+  /** Adds an observer of every record (a trace file, a timeline): turns recording on. */
   public RunOptions withObserver(TraceObserver o) {
     List<TraceObserver> l = new java.util.ArrayList<>(observers);
     l.add(o);

@@ -32,11 +32,19 @@ public final class Runner {
   }
 
   public static Outcome run(RunSpec spec) {
-    return run(spec, null);
+    return run(spec, null, null);
   }
 
   /** Runs {@code spec} on {@code backend} (null: the driver named in the spec). */
   public static Outcome run(RunSpec spec, Backend backend) {
+    return run(spec, backend, null);
+  }
+
+  /**
+   * Runs {@code spec} on {@code backend} (null: the driver named in the spec), with {@code
+   * progress} (null: none) following the completed windows.
+   */
+  public static Outcome run(RunSpec spec, Backend backend, org.kernsim.engine.TraceObserver progress) {
     Scenario scenario = Scenarios.load(spec.scenario(), spec.overrides());
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
@@ -47,6 +55,7 @@ public final class Runner {
       writer = new TraceFileWriter(spec.trace(), sim::entityName, header(scenario, spec));
       options = options.withObserver(writer);
     }
+    if (progress != null) options = options.withProgress(progress);
     RunResult result;
     try {
       result =

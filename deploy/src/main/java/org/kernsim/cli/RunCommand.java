@@ -85,16 +85,19 @@ final class RunCommand implements Callable<Integer> {
             threads == null ? RunSpec.defaultThreads() : threads, stopAtFirst);
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
+    long progressUntil = untilNanos >= 0 ? untilNanos : org.kernsim.scenario.Scenarios.load(scenario, sets).until();
+    try (Progress progress = Progress.forRun(progressUntil)) {
     if (onCluster) {
       org.kernsim.scenario.Scenarios.load(scenario, sets); // bad input fails before any node starts
       try (Nodes nodes = clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
         ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
         int perNode = threads != null ? threads : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
-        outcome = Runner.run(spec, ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec));
+        outcome = Runner.run(spec, ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec), progress);
         clusterJson = rec.json();
       }
     } else {
-      outcome = Runner.run(spec);
+      outcome = Runner.run(spec, null, progress);
+    }
     }
     RunResult r = outcome.result();
     if (json) {
