@@ -5,10 +5,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.kernsim.engine.Await;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
 import org.kernsim.scenario.BadInputException;
@@ -86,7 +86,7 @@ public final class Comparison {
         List<String> hashes = new ArrayList<>();
         long violating = 0;
         for (Future<RunResult> f : futures.get(i)) {
-          RunResult r = get(f);
+          RunResult r = Await.result(f);
           hashes.add(r.traceSha256());
           flatten("", r.metrics(), sums);
           if (!r.violations().isEmpty()) {
@@ -123,15 +123,4 @@ public final class Comparison {
     }
   }
 
-  private static RunResult get(Future<RunResult> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException(e.getCause());
-    }
-  }
 }

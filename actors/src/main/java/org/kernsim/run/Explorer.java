@@ -5,12 +5,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
+import org.kernsim.engine.Await;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
@@ -111,7 +111,7 @@ public final class Explorer {
           futures.add(pool.submit(() -> runSeed(scenario, seed, until)));
         }
         for (int i = 0; i < futures.size(); i++) {
-          RunResult r = get(futures.get(i));
+          RunResult r = Await.result(futures.get(i));
           seedsRun++;
           events.addAndGet(r.events());
           for (Map.Entry<String, Object> e : r.metrics().entrySet()) {
@@ -150,15 +150,4 @@ public final class Explorer {
     return new RunSpec(scenario, overrides, seed, until, null, "actors", 1, false).replayCommand();
   }
 
-  private static RunResult get(Future<RunResult> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException(e.getCause());
-    }
-  }
 }

@@ -4,10 +4,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.kernsim.engine.Await;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
 import org.kernsim.scenario.Durations;
@@ -78,7 +78,7 @@ public final class Shrinker {
             }
             runs += seedsPerTry;
             for (int i = 0; i < futures.size(); i++) {
-              RunResult r = get(futures.get(i));
+              RunResult r = Await.result(futures.get(i));
               Violation v = r.violations().stream().filter(x -> x.checker().equals(checker)).findFirst().orElse(null);
               if (v != null) {
                 steps.add(new Step(key, base.settings().asText(key), candidate, bestSeed + i));
@@ -136,15 +136,4 @@ public final class Shrinker {
     return out;
   }
 
-  private static RunResult get(Future<RunResult> f) {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException(e.getCause());
-    }
-  }
 }

@@ -11,6 +11,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.kernsim.engine.Await;
 import org.kernsim.engine.EntityRuntime;
 import org.kernsim.engine.Placement;
 import org.kernsim.engine.RecordFilter;
@@ -67,13 +68,7 @@ public final class ActorDriver {
             });
     ActorRef<Void> run = system.systemActorOf(root, "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result), org.apache.pekko.actor.typed.Props.empty());
     try {
-      return result.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException(e.getCause());
+      return Await.result(result);
     } finally {
       stop(system, run);
     }

@@ -5,12 +5,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.kernsim.engine.Await;
 import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
@@ -77,14 +77,8 @@ public final class ClusterDriver {
             "kernsim-run-" + runId,
             Props.empty());
     try {
-      RunResult r = result.get();
+      RunResult r = Await.result(result);
       return new Outcome(r, holder.nodes, target.partitionsPerNode(), holder.crossNode);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) throw re;
-      throw new IllegalStateException(e.getCause());
     } finally {
       Adapter.toClassic(system).stop(Adapter.toClassic(run));
     }
