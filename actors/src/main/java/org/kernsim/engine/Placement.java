@@ -7,6 +7,7 @@ package org.kernsim.engine;
  */
 public final class Placement {
   private final int partitions;
+  private final long lookahead;
   private final int[] partitionOf;
   private final int[] slotOf;
   private final int[][] members;
@@ -14,6 +15,7 @@ public final class Placement {
   public Placement(Simulation sim, int partitions) {
     if (partitions < 1) throw new IllegalArgumentException("partitions must be >= 1");
     this.partitions = partitions;
+    this.lookahead = sim.lookahead();
     int n = sim.entityCount();
     int keys = Math.max(1, sim.placementKeys());
     partitionOf = new int[n];
@@ -35,6 +37,11 @@ public final class Placement {
 
   public int partitions() {
     return partitions;
+  }
+
+  /** The simulation's lookahead (the width of a window). */
+  public long lookahead() {
+    return lookahead;
   }
 
   public int partitionOf(int id) {

@@ -14,7 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.kernsim.engine.EventHeap;
+import org.kernsim.engine.WindowQueue;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Placement;
 import org.kernsim.protocol.engine.CoordinatorCommand;
@@ -71,7 +71,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private List<ActorRef<PartitionCommand>> peers;
   private ActorRef<CoordinatorCommand> coordinator;
 
-  private final EventHeap queue = new EventHeap(1024);
+  private final WindowQueue queue;
+  private int touchedCount;
   private final Map<Long, Integer> batchesReceived = new HashMap<>();
   private PartitionCommand.StartWindow pendingStart;
 
@@ -124,6 +125,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       attached = members.length;
     }
     this.perSlot = new EventList[members.length];
+    this.queue = new WindowQueue(placement.lookahead());
     this.touched = new int[members.length];
     this.outboxes = new List[placement.partitions()];
   }
@@ -208,24 +210,27 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       outstanding = entities.length;
     } else {
       long end = m.end();
-      int nTouched = 0;
-      while (queue.minTime() < end) {
-        Event e = queue.poll();
-        int slot = placement.slotOf(e.dst());
-        EventList l = perSlot[slot];
-        if (l == null) l = perSlot[slot] = new EventList();
-        if (l.size == 0) touched[nTouched++] = slot;
-        l.add(e);
-      }
-      for (int i = 0; i < nTouched; i++) {
+      touchedCount = 0;
+      queue.drainWindow(m.start(), end, this::collect);
+      for (int i = 0; i < touchedCount; i++) {
         int slot = touched[i];
         EventList l = perSlot[slot];
+        l.sortCanonically();
         entities[slot].tell(new EntityActor.RunWindow(l.take(), l.size, end));
         l.size = 0;
       }
-      outstanding = nTouched;
+      outstanding = touchedCount;
     }
     if (outstanding == 0) finishWindow();
+  }
+
+  /** Files an event of the window under its entity. */
+  private void collect(Event e) {
+    int slot = placement.slotOf(e.dst());
+    EventList l = perSlot[slot];
+    if (l == null) l = perSlot[slot] = new EventList();
+    if (l.size == 0) touched[touchedCount++] = slot;
+    l.add(e);
   }
 
   private Behavior<PartitionCommand> onEntityDone(EntityActor.EntityDone d) {
@@ -329,6 +334,11 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     void add(Event e) {
       if (size == a.length) a = Arrays.copyOf(a, size * 2);
       a[size++] = e;
+    }
+
+    /** The canonical order at one destination: (time, source, source sequence). */
+    void sortCanonically() {
+      if (size > 1) Arrays.sort(a, 0, size, Event::compareAtDestination);
     }
 
     /** Hands the array over (the entity reads it later) and starts a fresh one. */
