@@ -104,7 +104,7 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   }
 
   private Behavior<EntityCommand> step(Event[] events, int count, long end, boolean start) {
-    List<Event> out = new ArrayList<>();
+    List<Event> out = new ArrayList<>(count + 4);
     List<TraceRecord> records = new ArrayList<>(0);
     runtime.bind(out::add, records::add);
     long before = runtime.delivered();

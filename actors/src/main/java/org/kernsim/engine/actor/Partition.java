@@ -338,7 +338,19 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
     /** The canonical order at one destination: (time, source, source sequence). */
     void sortCanonically() {
-      if (size > 1) Arrays.sort(a, 0, size, Event::compareAtDestination);
+      if (size > 16) {
+        Arrays.sort(a, 0, size, Event::compareAtDestination);
+        return;
+      }
+      for (int i = 1; i < size; i++) { // few events per entity and window: insertion sort
+        Event e = a[i];
+        int j = i - 1;
+        while (j >= 0 && Event.compareAtDestination(a[j], e) > 0) {
+          a[j + 1] = a[j];
+          j--;
+        }
+        a[j + 1] = e;
+      }
     }
 
     /** Hands the array over (the entity reads it later) and starts a fresh one. */
