@@ -128,11 +128,11 @@ record KprobesConfig(
         "The CPU whose system_wq pool gets the other work (-1: the admin CPU, where optimizing_work's timer fires)."));
     s.add(Setting.duration("kprobes.other-work.start", Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(1),
         "When the first other work item is queued."));
-    s.add(Setting.latency("kprobes.other-work.period", "uniform(100us, 300us)", "Time between two other work items."));
+    s.add(Setting.latency("kprobes.other-work.period", "uniform(200us, 600us)", "Time between two other work items."));
     s.add(Setting.latency("kprobes.other-work.item-cpu", "lognormal(10us, 0.8, 1us, 200us)", "CPU time of an other work item."));
     s.add(Setting.number("kprobes.other-work.item-sleep-probability", 0, 1, 0.2, "Share of other work items that block once (I/O)."));
     s.add(Setting.latency("kprobes.other-work.item-sleep", "lognormal(100us, 0.8, 10us, 2ms)", "How long such an item blocks."));
-    s.add(Setting.duration("kprobes.other-work.latency-bound", Duration.ofNanos(1), Duration.ofHours(1), Duration.ofMillis(3),
+    s.add(Setting.duration("kprobes.other-work.latency-bound", Duration.ofNanos(1), Duration.ofHours(1), Duration.ofMillis(5),
         "KX2_OtherWorkKeepsRunning: how long an other work item may wait between __queue_work() and process_one_work()."));
     s.addAll(org.kernsim.actors.workqueue.WorkqueueModel.poolSettings());
     return s;
