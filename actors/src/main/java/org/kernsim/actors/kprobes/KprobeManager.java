@@ -7,6 +7,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.workqueue.WorkerPool;
+import org.kernsim.actors.workqueue.WqTopology;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.protocol.kprobes.CodeMessage;
@@ -16,6 +18,11 @@ import org.kernsim.protocol.kprobes.ManagerMessage;
 import org.kernsim.protocol.kprobes.OptimizerMessage;
 import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
+import org.kernsim.protocol.workqueue.PoolReply;
+import org.kernsim.protocol.workqueue.PoolRequest;
+import org.kernsim.protocol.workqueue.WorkItem;
+import org.kernsim.protocol.workqueue.WorkloadMessage;
+import org.kernsim.protocol.workqueue.WqNote;
 
 /**
  * The kprobes core as an entity: it owns kprobe_mutex (and module_mutex) and the state they
@@ -57,6 +64,26 @@ final class KprobeManager implements Entity {
   private final List<FlushWaiter> flushWaiters = new ArrayList<>();
   private final Map<Long, Cont> relaxing = new HashMap<>();
 
+  // optimizer=workqueue: optimizing_work is a real delayed work item on system_wq
+  private final WqTopology wq;
+  private final WorkItem optWork;
+  /** The host of the optimizer run in progress (the dedicated kthread, or a kworker). */
+  private int runHost = -1;
+  private boolean timerArmed;
+  private int timerCpu;
+  /** The pool the item was last queued on or ran on ({@code get_work_pool()}), or -1. */
+  private int lastPool = -1;
+  private long wqReqs;
+  private final Map<Long, int[]> queueReqs = new HashMap<>();
+  private final Map<Long, Cont> queueConts = new HashMap<>();
+  private final Map<Long, Long> barrierReqs = new HashMap<>();
+  private final Map<Long, Cont> barrierWaits = new HashMap<>();
+  private long barriers;
+  private long begins;
+  private long clearsSeen;
+  private long clearsOwed;
+  private int deferredBegin = -1;
+
   // effects
   private long pubSeq;
   private long tokens;
@@ -81,6 +108,12 @@ final class KprobeManager implements Entity {
     final Effects fx = new Effects();
     boolean isBlocked;
     Cont then;
+    /** Whose section this is (its CPU is the kicking CPU), or -1. */
+    int owner = -1;
+    /** optimizer=workqueue: the kworker to tell when this optimizer step blocks, or -1. */
+    int notify = -1;
+    long notifyRun;
+    int notifyPhase;
 
     Activity(String what, boolean holdsMutex) {
       this.what = what;
@@ -93,6 +126,8 @@ final class KprobeManager implements Entity {
     this.m = sim.machine();
     this.cfg = sim.config();
     this.core = new KprobeCore(cfg.core(), cfg.probes());
+    this.wq = sim.workqueue();
+    this.optWork = new WorkItem((long) sim.manager() << 32, WorkItem.WorkKind.EXTERNAL, 0, 0, 0, -1, sim.manager());
   }
 
   @Override
@@ -110,7 +145,23 @@ final class KprobeManager implements Entity {
     } else if (msg instanceof OptimizerMessage.End e) {
       onEnd(ctx, e);
     } else if (msg instanceof ManagerMessage.DelayedWorkTimer t) {
-      if (t.gen() == timerGen && pending && !queued) queueWork(ctx);
+      if (wq != null) {
+        if (t.gen() == timerGen && timerArmed) delayedWorkTimerFn(ctx);
+      } else if (t.gen() == timerGen && pending && !queued) {
+        queueWork(ctx);
+      }
+    } else if (msg instanceof WorkloadMessage.PendingCleared p) {
+      onPendingCleared(p);
+    } else if (msg instanceof PoolReply.Queued q) {
+      onQueued(ctx, q.reqId(), -1, q.wake());
+    } else if (msg instanceof PoolReply.QueuedOn q) {
+      onQueued(ctx, q.reqId(), q.pool(), q.wake());
+    } else if (msg instanceof PoolReply.BarrierInserted b) {
+      onBarrierInserted(ctx, b);
+    } else if (msg instanceof WorkloadMessage.BarrierDone b) {
+      Cont c = barrierWaits.remove(b.barrier());
+      if (c == null) throw new IllegalStateException("kprobe manager: unknown barrier " + b.barrier());
+      c.run(ctx);
     } else if (msg instanceof ManagerMessage.Handoff h) {
       Waiter w = handoffs.remove(h.waiter());
       if (w == null) throw new IllegalStateException("kprobe manager: unknown handoff " + h.waiter());
@@ -169,14 +220,27 @@ final class KprobeManager implements Entity {
 
   /** Runs {@code body} as one section holding kprobe_mutex for {@code owner}, then {@code then}. */
   private void withMutex(Context ctx, int owner, String what, Body body, Cont then) {
-    acquire(ctx, owner, what, true, c -> section(c, what, true, API_HOLDS, body, c2 -> {
+    acquire(ctx, owner, what, true, c -> section(c, owner, what, true, API_HOLDS, body, c2 -> {
       release(c2, API_HOLDS);
       then.run(c2);
     }));
   }
 
-  private void section(Context ctx, String what, boolean holdsMutex, List<KprobeCore.Lock> holds, Body body, Cont then) {
+  private void section(Context ctx, int owner, String what, boolean holdsMutex, List<KprobeCore.Lock> holds, Body body,
+      Cont then) {
+    section(ctx, owner, null, what, holdsMutex, holds, body, then);
+  }
+
+  /** One section; {@code notify} (optimizer=workqueue): the optimizer step whose kworker to tell if it blocks. */
+  private void section(Context ctx, int owner, OptimizerMessage.Step notify, String what, boolean holdsMutex,
+      List<KprobeCore.Lock> holds, Body body, Cont then) {
     Activity a = new Activity(what, holdsMutex);
+    a.owner = owner;
+    if (notify != null) {
+      a.notify = runHost;
+      a.notifyRun = notify.run();
+      a.notifyPhase = 1 + notify.step().ordinal();
+    }
     core.beginSection(a.fx, holds);
     body.run(core);
     core.endSection();
@@ -201,6 +265,7 @@ final class KprobeManager implements Entity {
         long token = ++tokens;
         a.isBlocked = true;
         blocked.put(token, a);
+        blockedNotice(ctx, a);
         ctx.count("kprobeStopMachineCalls", 1);
         if (ctx.tracing()) ctx.trace(new KprobeNote.StopMachineCalled(s.function(), s.patches().size(), token));
         ctx.send(m.stopMachine(),
@@ -211,6 +276,7 @@ final class KprobeManager implements Entity {
         long token = ++tokens;
         a.isBlocked = true;
         blocked.put(token, a);
+        blockedNotice(ctx, a);
         ctx.send(m.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), token), m.latencies().lock());
       } else if (e instanceof Effects.WaitForOptimizer) {
         // seed: if (delayed_work_pending(&optimizing_work)) wait_for_completion(&optimizer_comp);
@@ -221,7 +287,7 @@ final class KprobeManager implements Entity {
           waitReturned(ctx, "completion");
         }
       } else if (e instanceof Effects.Kick k) {
-        kick(ctx, a.holdsMutex, k.function());
+        kick(ctx, a.holdsMutex, k.function(), a.owner);
       } else if (e instanceof Effects.CompleteAll) {
         completeAll(ctx);
       } else if (e instanceof Effects.Note n) {
@@ -234,6 +300,13 @@ final class KprobeManager implements Entity {
         throw new IllegalStateException("unknown effect " + e);
       }
     }
+  }
+
+  /** optimizer=workqueue: the step's kworker sleeps in this wait (stop_machine(), synchronize_sched()). */
+  private void blockedNotice(Context ctx, Activity a) {
+    if (a.notify < 0) return;
+    ctx.send(a.notify, new OptimizerMessage.Blocked(a.notifyRun, a.notifyPhase), m.latencies().lock());
+    a.notify = -1; // it sleeps until the step's reply
   }
 
   private void unblock(Context ctx, long token) {
@@ -257,7 +330,7 @@ final class KprobeManager implements Entity {
   // ====================================================================== optimizing_work
 
   /** {@code kick_kprobe_optimizer()}: schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY) unless pending. */
-  private void kick(Context ctx, boolean underMutex, String function) {
+  private void kick(Context ctx, boolean underMutex, String function, int owner) {
     if (!underMutex) {
       ctx.violation("K2_UpdatesUnderKprobeMutex", "kick_kprobe_optimizer() in " + function + " without kprobe_mutex");
     }
@@ -271,6 +344,108 @@ final class KprobeManager implements Entity {
     ctx.startTimer(WORK_TIMER, Math.max(1, fireAt - ctx.now()), new ManagerMessage.DelayedWorkTimer(++timerGen));
     ctx.count("optimizerKicks", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(true, underMutex, fireAt));
+    if (wq != null) {
+      // __queue_delayed_work(): PENDING taken; the timer goes on the kicking CPU's timer wheel
+      timerArmed = true;
+      timerCpu = sim.cpuOf(owner);
+      if (ctx.tracing()) {
+        ctx.trace(new WqNote.DelayedWorkArmed(ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu), fireAt - ctx.now()));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------- optimizing_work on system_wq
+
+  /** {@code delayed_work_timer_fn()} (softirq on the timer's CPU): {@code __queue_work()} on that CPU. */
+  private void delayedWorkTimerFn(Context ctx) {
+    timerArmed = false;
+    if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu)));
+    wqQueue(ctx, timerCpu, PoolRequest.QueueContext.SOFTIRQ, null);
+  }
+
+  /**
+   * {@code __queue_work(cpu, system_wq, &optimizing_work.work)}: on {@code cpu}'s per-CPU pool,
+   * unless the item is still executing on the pool it last ran on (non-reentrancy: then there).
+   */
+  private void wqQueue(Context ctx, int cpu, PoolRequest.QueueContext context, Cont then) {
+    int target = wq.pool(cpu);
+    long req = ++wqReqs;
+    queueReqs.put(req, new int[] {cpu, target});
+    if (then != null) queueConts.put(req, then);
+    if (lastPool >= 0 && lastPool != target) {
+      ctx.send(lastPool, new PoolRequest.QueueWorkIfExecuting(ctx.self(), cpu, req, optWork, context, target), m.latencies().lock());
+    } else {
+      ctx.send(target, new PoolRequest.QueueWork(ctx.self(), cpu, req, optWork, context), m.latencies().lock());
+    }
+  }
+
+  /** The pool's unlock: the deferred wake-up (deferred variants), then what the queuer does next. */
+  private void onQueued(Context ctx, long reqId, int pool, org.kernsim.protocol.workqueue.Wake wake) {
+    int[] r = queueReqs.remove(reqId);
+    if (r == null) throw new IllegalStateException("kprobe manager: unknown queue request " + reqId);
+    lastPool = pool >= 0 ? pool : r[1];
+    if (wake.present()) WorkerPool.sendDeferredWake(ctx, ctx.self(), r[0], lastPool, wake, cfg.wq().pools(), m.latencies().lock());
+    Cont c = queueConts.remove(reqId);
+    if (c != null) c.run(ctx);
+  }
+
+  /**
+   * {@code set_work_pool_and_clear_pending()} in {@code process_one_work()}: the pool tells the
+   * owner of the bit. The kworker's {@link OptimizerMessage.Begin} may overtake this notice (it
+   * clears PENDING too, then the notice is absorbed).
+   */
+  private void onPendingCleared(WorkloadMessage.PendingCleared p) {
+    if (p.item() != optWork.id()) throw new IllegalStateException("kprobe manager: PENDING of unknown item " + p.item());
+    if (clearsOwed > 0) {
+      clearsOwed--;
+      return;
+    }
+    clearsSeen++;
+    pending = false;
+  }
+
+  /** {@code flush_delayed_work()}: a pending timer is deleted and the work queued at once; then {@code flush_work()}. */
+  private void flushDelayedWork(Context ctx, int owner, Cont after) {
+    int cpu = sim.cpuOf(owner);
+    if (pending && timerArmed) { // del_timer_sync() succeeded: __queue_work(WORK_CPU_UNBOUND) = the local CPU
+      ctx.cancelTimer(WORK_TIMER);
+      timerArmed = false;
+      ctx.count("optimizerFlushQueued", 1);
+      if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu, optWork.id(), wq.pool(cpu)));
+      wqQueue(ctx, cpu, PoolRequest.QueueContext.TASK, c -> flushWork(c, cpu, after));
+    } else {
+      flushWork(ctx, cpu, after);
+    }
+  }
+
+  /**
+   * {@code flush_work()}: a barrier after the item on the pool it was last queued on or ran on (no
+   * kick), then wait for the barrier's completion; nothing to wait for if the item is neither queued
+   * nor executing there.
+   */
+  private void flushWork(Context ctx, int cpu, Cont after) {
+    if (lastPool < 0) {
+      relax(ctx, after);
+      return;
+    }
+    WorkItem barrier = WorkItem.barrier(ctx.self(), ++barriers, 200);
+    long req = ++wqReqs;
+    barrierReqs.put(req, barrier.id());
+    barrierWaits.put(barrier.id(), after);
+    ctx.send(lastPool, new PoolRequest.InsertBarrier(ctx.self(), cpu, req, optWork.id(), barrier), m.latencies().lock());
+  }
+
+  private void onBarrierInserted(Context ctx, PoolReply.BarrierInserted b) {
+    Long barrier = barrierReqs.remove(b.reqId());
+    if (barrier == null) throw new IllegalStateException("kprobe manager: unknown barrier request " + b.reqId());
+    if (b.inserted()) return; // wait_for_completion(&barr.done)
+    relax(ctx, barrierWaits.remove(barrier)); // already gone: flush_work() returns false
+  }
+
+  private void relax(Context ctx, Cont then) {
+    long id = ++waiterIds;
+    relaxing.put(id, then);
+    ctx.sendAfter(ctx.self(), new ManagerMessage.Relax(id), 1_000);
   }
 
   /** The timer fired (or a flush): the work is queued for the optimizer's task. */
@@ -295,6 +470,11 @@ final class KprobeManager implements Entity {
   // ====================================================================== the optimizer's steps
 
   private void onBegin(Context ctx, OptimizerMessage.Begin b) {
+    if (wq != null) {
+      onKworkerBegin(ctx, b.host());
+      return;
+    }
+    runHost = b.host();
     if (!pending || !queued) throw new IllegalStateException("kprobe_optimizer run " + b.run() + " began but the work was not queued");
     pending = false; // the work item's PENDING bit is cleared as it starts executing
     queued = false;
@@ -305,16 +485,49 @@ final class KprobeManager implements Entity {
         c -> c.send(b.host(), new OptimizerMessage.Granted(b.run()), m.latencies().lock()));
   }
 
+  /**
+   * optimizer=workqueue: a kworker runs {@code optimizing_work}'s function. PENDING was cleared by
+   * {@code process_one_work()} just before (if the pool's notice is still on its way, it is
+   * absorbed); then {@code mutex_lock(&module_mutex); mutex_lock(&kprobe_mutex)}: if contended, the
+   * kworker is told to sleep.
+   */
+  private void onKworkerBegin(Context ctx, int host) {
+    if (running != 0) { // the End of the previous run is still on its way (a delayed message)
+      if (deferredBegin >= 0) throw new IllegalStateException("two optimizer runs wait to begin");
+      deferredBegin = host;
+      return;
+    }
+    begins++;
+    if (begins > clearsSeen) {
+      clearsSeen++;
+      clearsOwed++;
+      pending = false;
+    }
+    runHost = host;
+    lastPool = wq.pool(sim.cpuOf(host));
+    long run = ++instances;
+    running = run;
+    ctx.count("optimizerPasses", 1);
+    if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(run));
+    boolean[] granted = new boolean[1];
+    acquire(ctx, host, "kprobe_optimizer", false, c -> {
+      granted[0] = true;
+      c.send(host, new OptimizerMessage.Granted(run), m.latencies().lock());
+    });
+    if (!granted[0]) ctx.send(host, new OptimizerMessage.Blocked(0, 0), m.latencies().lock());
+  }
+
   private void onStep(Context ctx, OptimizerMessage.Step s) {
-    if (mutexOwner != sim.optimizerHost() || running != s.run()) {
+    if (mutexOwner != runHost || running != s.run()) {
       throw new IllegalStateException("optimizer step " + s + " without kprobe_mutex (owner " + mutexOwner + ")");
     }
     int[] n = new int[1];
-    section(ctx, s.step().name(), true, OPTIMIZER_HOLDS, k -> n[0] = switch (s.step()) {
+    int host = runHost;
+    section(ctx, host, wq != null ? s : null, s.step().name(), true, OPTIMIZER_HOLDS, k -> n[0] = switch (s.step()) {
       case DO_UNOPTIMIZE -> k.doUnoptimizeKprobes();
       case DO_OPTIMIZE -> k.doOptimizeKprobes();
       case DO_FREE_CLEANED -> k.doFreeCleanedKprobes();
-    }, c -> c.send(sim.optimizerHost(), new OptimizerMessage.StepDone(s.run(), s.step(), n[0]), m.latencies().lock()));
+    }, c -> c.send(host, new OptimizerMessage.StepDone(s.run(), s.step(), n[0]), m.latencies().lock()));
   }
 
   private void onEnd(Context ctx, OptimizerMessage.End e) {
@@ -336,17 +549,22 @@ final class KprobeManager implements Entity {
         }
       }
       for (Cont r : ready) r.run(c);
+      if (deferredBegin >= 0) {
+        int h = deferredBegin;
+        deferredBegin = -1;
+        onKworkerBegin(c, h);
+      }
     };
     if (cfg.rekickLocked()) {
       // 1a0aa991a627: Step 5 under kprobe_mutex
-      section(ctx, "kprobe_optimizer(step 5)", true, OPTIMIZER_HOLDS, k -> again[0] = k.optimizerStep5(), c -> {
+      section(ctx, runHost, "kprobe_optimizer(step 5)", true, OPTIMIZER_HOLDS, k -> again[0] = k.optimizerStep5(), c -> {
         release(c, OPTIMIZER_HOLDS);
         finish.run(c);
       });
     } else {
       // cd7ebe2298ff: unlock both mutexes, then Step 5
       release(ctx, OPTIMIZER_HOLDS);
-      section(ctx, "kprobe_optimizer(step 5)", false, List.of(), k -> again[0] = k.optimizerStep5(), finish);
+      section(ctx, runHost, "kprobe_optimizer(step 5)", false, List.of(), k -> again[0] = k.optimizerStep5(), finish);
     }
   }
 
@@ -390,7 +608,7 @@ final class KprobeManager implements Entity {
         withMutex(ctx, owner, what, KprobeCore::armAllKprobes, c -> reply(c, call, what, 0));
       } else {
         boolean[] did = new boolean[1];
-        Cont returned = c -> section(c, "disarm_all_kprobes returns", false, List.of(), KprobeCore::disarmAllReturned,
+        Cont returned = c -> section(c, owner, "disarm_all_kprobes returns", false, List.of(), KprobeCore::disarmAllReturned,
             c2 -> reply(c2, call, what, 0));
         withMutex(ctx, owner, what, k -> did[0] = k.disarmAllKprobes(), c -> {
           if (!did[0]) {
@@ -448,7 +666,7 @@ final class KprobeManager implements Entity {
   private void unregisterKprobes(Context ctx, int owner, List<Integer> ids, Cont done) {
     List<List<Kprobe>> bottom = new ArrayList<>();
     withMutex(ctx, owner, "unregister_kprobes", k -> bottom.add(k.unregisterKprobesTop(ids)),
-        c -> synchronizeSched(c, "unregister_kprobes", c2 -> section(c2, "__unregister_kprobe_bottom", false, List.of(),
+        c -> synchronizeSched(c, "unregister_kprobes", c2 -> section(c2, owner, "__unregister_kprobe_bottom", false, List.of(),
             k -> k.unregisterKprobesBottom(bottom.get(0)), done)));
   }
 
@@ -469,6 +687,10 @@ final class KprobeManager implements Entity {
       if (empty[0]) {
         waitReturned(c, "flush");
         done.run(c);
+        return;
+      }
+      if (wq != null) {
+        flushDelayedWork(c, owner, c2 -> flushWait(c2, owner, done));
         return;
       }
       long target;

@@ -36,7 +36,24 @@ record KprobesConfig(
     long int3HitNanos,
     long int3DetourHitNanos,
     long jumpHitNanos,
-    long textPokeNanos) {
+    long textPokeNanos,
+    Wq wq,
+    OtherWork otherWork) {
+
+  /**
+   * With {@code kprobes.optimizer=workqueue}: the system workqueue's pools and kworkers (the
+   * workqueue model's {@code workqueue.*} settings). {@code runToCompletion}: the ablation
+   * {@code kprobes.ablation=kworker-run-to-completion}.
+   */
+  record Wq(org.kernsim.actors.workqueue.WqConfig pools, int slots, Latency kthreadCreate, long createCooldown,
+      long strandingBound, boolean runToCompletion) {}
+
+  /**
+   * Other {@code system_wq} work: {@code items} work items queued on {@code cpu}'s per-CPU pool from
+   * a timer, one every {@code period} from {@code start}; each spends {@code itemCpu}, maybe sleeps.
+   */
+  record OtherWork(int items, int cpu, long start, Latency period, Latency itemCpu, double sleepProbability,
+      Latency itemSleep, long latencyBound) {}
 
   static final String DEFAULT_SCRIPT = "register all; wait 30ms; unregister all; wait 40ms; audit";
 
@@ -48,9 +65,9 @@ record KprobesConfig(
             + "caller's kprobe_mutex section; delayed: the seed (6274de4984a6), queued on unoptimizing_list and patched "
             + "in batches by the optimizer."));
     s.add(Setting.choice("kprobes.optimizer", List.of("dedicated", "workqueue"), "dedicated",
-        "Where kprobe_optimizer() runs: a dedicated kthread, or a kworker of CPU 0 running the delayed work item "
-            + "(a stand-in until the workqueue model is merged). Both keep delayed-work semantics: a kick while pending "
-            + "is batched, a kick while running queues one more run."));
+        "Where kprobe_optimizer() runs: a dedicated kthread (kprobes.optimizer-cpu) with delayed-work semantics, or "
+            + "optimizing_work as a real delayed work item on system_wq: its timer on the kicking CPU, then __queue_work() "
+            + "on that CPU's per-CPU pool, run by a kworker of the workqueue model (workqueue.* settings)."));
     s.add(Setting.integer("kprobes.optimize-delay", 1, 10_000, 5, "OPTIMIZE_DELAY in jiffies."));
     s.add(Setting.choice("kprobes.patching", List.of("batch", "per-probe"), "batch",
         "batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one stop_machine each "
@@ -70,9 +87,10 @@ record KprobesConfig(
         "Step 5 of kprobe_optimizer() kicks again after dropping kprobe_mutex (cd7ebe2298ff, KP-4) or under it (1a0aa991a627)."));
     s.add(Setting.bool("kprobes.reoptimize-on-free", false,
         "f76d1c41b609 (2026): do_free_cleaned_kprobes() retries the optimisation of a probe the freed one was blocking (KP-13)."));
-    s.add(Setting.choice("kprobes.ablation", List.of("none", "no-grace-period", "no-disabled-check"), "none",
+    s.add(Setting.choice("kprobes.ablation", List.of("none", "no-grace-period", "no-disabled-check", "kworker-run-to-completion"), "none",
         "Remove a guard to see what it protects: no-grace-period skips the optimizer's synchronize_sched (KP-19); "
-            + "no-disabled-check makes the handlers ignore DISABLED (K9)."));
+            + "no-disabled-check makes the handlers ignore DISABLED (K9); kworker-run-to-completion (optimizer=workqueue, "
+            + "NOT the kernel): the optimizer's sleeps skip wq_worker_sleeping(), as if kworkers ran items to completion (KX-2)."));
     s.add(Setting.integer("kprobes.probes", 0, 100_000, 16,
         "Probes p0..pN-1 of the bulk set ('all' in the script), each at its own address, far apart."));
     s.add(Setting.integer("kprobes.probe-spacing", 5, 1 << 20, 64, "Bytes between two bulk probes."));
@@ -83,7 +101,8 @@ record KprobesConfig(
         "What the admin task does: register, unregister, enable, disable, kill, sysctl-optimization 0|1, "
             + "debugfs-enabled 0|1, wait DURATION, audit; separated by ';'."));
     s.add(Setting.integer("kprobes.admin-cpu", -1, 65_535, -1, "CPU of the admin task (-1: the last CPU)."));
-    s.add(Setting.integer("kprobes.optimizer-cpu", 0, 65_535, 0, "CPU of the optimizer thread (or kworker)."));
+    s.add(Setting.integer("kprobes.optimizer-cpu", 0, 65_535, 0,
+        "CPU of the dedicated optimizer kthread (with optimizer=workqueue the kicking CPU's pool runs the work)."));
     s.add(Setting.latency("kprobes.workload.kernel-section", "lognormal(20us, 0.8, 2us, 500us)",
         "Length of a non-preemptible kernel section of the workload (the probed code runs inside one): "
             + "what a stop_machine waits for on each CPU."));
@@ -103,6 +122,19 @@ record KprobesConfig(
         "A jump hit through the detour buffer (spec D.2: ~0.06 us)."));
     s.add(Setting.duration("kprobes.cost.text-poke", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(1000),
         "Writing one probe's 5 bytes (and the icache flush) inside stop_machine's RUN phase."));
+    s.add(Setting.integer("kprobes.other-work.items", 0, 1_000_000, 0,
+        "optimizer=workqueue: other system_wq work items queued (from a timer) on kprobes.other-work.cpu's pool; 0: none."));
+    s.add(Setting.integer("kprobes.other-work.cpu", -1, 65_535, -1,
+        "The CPU whose system_wq pool gets the other work (-1: the admin CPU, where optimizing_work's timer fires)."));
+    s.add(Setting.duration("kprobes.other-work.start", Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(1),
+        "When the first other work item is queued."));
+    s.add(Setting.latency("kprobes.other-work.period", "uniform(200us, 600us)", "Time between two other work items."));
+    s.add(Setting.latency("kprobes.other-work.item-cpu", "lognormal(10us, 0.8, 1us, 200us)", "CPU time of an other work item."));
+    s.add(Setting.number("kprobes.other-work.item-sleep-probability", 0, 1, 0.2, "Share of other work items that block once (I/O)."));
+    s.add(Setting.latency("kprobes.other-work.item-sleep", "lognormal(100us, 0.8, 10us, 2ms)", "How long such an item blocks."));
+    s.add(Setting.duration("kprobes.other-work.latency-bound", Duration.ofNanos(1), Duration.ofHours(1), Duration.ofMillis(5),
+        "KX2_OtherWorkKeepsRunning: how long an other work item may wait between __queue_work() and process_one_work()."));
+    s.addAll(org.kernsim.actors.workqueue.WorkqueueModel.poolSettings());
     return s;
   }
 
@@ -151,7 +183,24 @@ record KprobesConfig(
       throw new BadInputException("kprobes.workload.slow-cpu " + s.intValue("kprobes.workload.slow-cpu") + ": only " + cpus + " CPUs");
     }
     boolean dedicated = s.text("kprobes.optimizer").equals("dedicated");
-    if (!dedicated) opt = 0; // the stand-in: a kworker of CPU 0
+    long jiffy = 1_000_000_000L / s.intValue("kernel.hz");
+    if (ablation.equals("kworker-run-to-completion") && dedicated) {
+      throw new BadInputException("kprobes.ablation=kworker-run-to-completion needs kprobes.optimizer=workqueue");
+    }
+    Wq wq = dedicated ? null : new Wq(org.kernsim.actors.workqueue.WorkqueueModel.poolConfig(s, jiffy),
+        s.intValue("workqueue.worker-slots"), s.latency("workqueue.kthread-create"), s.nanos("workqueue.create-cooldown"),
+        s.nanos("workqueue.stranding-bound"), ablation.equals("kworker-run-to-completion"));
+    int otherItems = s.intValue("kprobes.other-work.items");
+    if (otherItems > 0 && dedicated) {
+      throw new BadInputException("kprobes.other-work.items needs kprobes.optimizer=workqueue (it is system_wq work)");
+    }
+    int otherCpu = s.intValue("kprobes.other-work.cpu");
+    if (otherCpu < 0) otherCpu = admin;
+    if (otherCpu >= cpus) throw new BadInputException("kprobes.other-work.cpu " + otherCpu + ": only " + cpus + " CPUs");
+    OtherWork other = new OtherWork(otherItems, otherCpu, s.nanos("kprobes.other-work.start"),
+        s.latency("kprobes.other-work.period"), s.latency("kprobes.other-work.item-cpu"),
+        s.number("kprobes.other-work.item-sleep-probability"), s.latency("kprobes.other-work.item-sleep"),
+        s.nanos("kprobes.other-work.latency-bound"));
     return new KprobesConfig(
         cpus,
         1_000_000_000L / s.intValue("kernel.hz"),
@@ -176,7 +225,9 @@ record KprobesConfig(
         s.nanos("kprobes.cost.int3-hit"),
         s.nanos("kprobes.cost.int3-detour-hit"),
         s.nanos("kprobes.cost.jump-hit"),
-        s.nanos("kprobes.cost.text-poke"));
+        s.nanos("kprobes.cost.text-poke"),
+        wq,
+        other);
   }
 
   /** The distinct probed addresses, in ascending order: what the workload executes. */

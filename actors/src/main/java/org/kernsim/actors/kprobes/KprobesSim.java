@@ -1,5 +1,6 @@
 package org.kernsim.actors.kprobes;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,10 +11,21 @@ import org.kernsim.engine.Entity;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TimelineSpec;
+import org.kernsim.actors.workqueue.NoKickedWorkerCulled;
+import org.kernsim.actors.workqueue.NoStrandedWork;
+import org.kernsim.actors.workqueue.NoWakeOfReapedWorker;
+import org.kernsim.actors.workqueue.PoolWorker;
+import org.kernsim.actors.workqueue.W3Progress;
+import org.kernsim.actors.workqueue.W7Pending;
+import org.kernsim.actors.workqueue.WorkerPool;
+import org.kernsim.actors.workqueue.WqTopology;
 
 /**
  * A built kprobes simulation: the machine (CPUs, stop_machine, RCU), then the kprobe manager,
- * CodeMemory, the optimizer's task, the admin task and one workload task per CPU.
+ * CodeMemory, the optimizer's task, the admin task and one workload task per CPU. With {@code
+ * kprobes.optimizer=workqueue} there is no optimizer task: the workqueue model's pools and kworker
+ * slots follow (the system workqueue: {@code optimizing_work} runs on a kworker of the pool of the
+ * CPU whose timer fired), and, if configured, the other {@code system_wq} work of one CPU.
  */
 final class KprobesSim implements Simulation {
   private final KprobesConfig cfg;
@@ -24,6 +36,9 @@ final class KprobesSim implements Simulation {
   private final int optimizer;
   private final int admin;
   private final int workloadBase;
+  /** The system workqueue (optimizer=workqueue), or null. */
+  private final WqTopology wq;
+  private final int otherWork;
 
   KprobesSim(KprobesConfig cfg, Machine.Latencies latencies, int numaNodes) {
     this.cfg = cfg;
@@ -32,11 +47,35 @@ final class KprobesSim implements Simulation {
     this.manager = layout.add(1, i -> "kprobe_manager", i -> 0);
     this.codeMemory = layout.add(1, i -> "code_memory", i -> 0);
     int optCpu = cfg.optimizerCpu();
-    String optName = cfg.dedicatedOptimizer() ? "kprobe-optimizer" : "kworker/" + optCpu + ":1";
-    this.optimizer = layout.add(1, i -> optName, i -> optCpu);
+    this.optimizer = cfg.dedicatedOptimizer() ? layout.add(1, i -> "kprobe-optimizer", i -> optCpu) : -1;
     int adminCpu = cfg.adminCpu();
     this.admin = layout.add(1, i -> "admin", i -> adminCpu);
     this.workloadBase = layout.add(cfg.cpus(), i -> "workload/" + i, i -> i);
+    if (cfg.dedicatedOptimizer()) {
+      this.wq = null;
+      this.otherWork = -1;
+    } else {
+      int otherCpu = cfg.otherWork().cpu();
+      this.otherWork = cfg.otherWork().items() > 0 ? layout.add(1, i -> "other_work/" + otherCpu, i -> otherCpu) : -1;
+      this.wq = WqTopology.within(layout, machine, cfg.wq().slots());
+    }
+  }
+
+  /** The system workqueue's pools and kworkers (optimizer=workqueue), or null. */
+  WqTopology workqueue() {
+    return wq;
+  }
+
+  int otherWork() {
+    return otherWork;
+  }
+
+  /** The CPU a task of this simulation runs on (the kicking CPU of a kprobe_mutex section). */
+  int cpuOf(int entity) {
+    if (entity == admin) return cfg.adminCpu();
+    if (entity == optimizer) return cfg.optimizerCpu();
+    if (wq != null && wq.isWorker(entity)) return Math.max(0, wq.poolCpu(wq.poolOfWorker(entity)));
+    return 0;
   }
 
   KprobesConfig config() {
@@ -86,6 +125,15 @@ final class KprobesSim implements Simulation {
     if (id == optimizer) return new OptimizerWorker(this, cfg.optimizerCpu());
     if (id == admin) return new AdminTask(this, cfg.adminCpu());
     if (id >= workloadBase && id < workloadBase + cfg.cpus()) return new ProbeWorkload(this, id - workloadBase);
+    if (id == otherWork) return new OtherWork(this);
+    if (wq != null) {
+      KprobesConfig.Wq w = cfg.wq();
+      if (wq.isPool(id)) return new WorkerPool(wq, wq.poolIndex(id), wq.slotsPerPool, w.pools());
+      if (wq.isWorker(id)) {
+        return new PoolWorker(wq, wq.poolOfWorker(id), w.pools(), w.kthreadCreate(), w.createCooldown(),
+            OptimizerFunction.registry(this), w.runToCompletion());
+      }
+    }
     throw new IllegalArgumentException("no entity " + id);
   }
 
@@ -111,12 +159,22 @@ final class KprobesSim implements Simulation {
 
   @Override
   public List<Checker> checkers() {
-    return List.of(
+    List<Checker> out = new ArrayList<>(List.of(
         new Checkers.K5JumpOnlyAfterGracePeriod(),
         new Checkers.K6NoDetourFreedWhileInUse(),
         new Checkers.NoHalfPatchedCodeObserved(),
         new Checkers.AdminScriptCompletes(),
-        new Checkers.UnregisterCost());
+        new Checkers.UnregisterCost()));
+    if (wq != null) {
+      int n = entityCount();
+      out.add(new NoKickedWorkerCulled(n));
+      out.add(new NoStrandedWork(wq, cfg.wq().strandingBound()));
+      out.add(new NoWakeOfReapedWorker(n));
+      out.add(new W3Progress(wq));
+      out.add(new W7Pending());
+      out.add(new OtherWorkLatency(this));
+    }
+    return out;
   }
 
   @Override

@@ -35,6 +35,8 @@ final class KprobesTimeline {
           // per-probe detail: the state changes are in the trace file; the timeline keeps the story
           if (p instanceof KprobeNote.Transition || p instanceof KprobeNote.OpUnreachable) continue;
           if (p instanceof KprobeNote.Kicked k && !k.scheduled()) continue;
+          // optimizer=workqueue: the pools' counters after every section are in the trace file
+          if (p instanceof org.kernsim.protocol.workqueue.WqNote.PoolState) continue;
           if (p instanceof KprobeNote.ProbeHit || p instanceof KprobeNote.ViewPatched || p instanceof KprobeNote.CodeWritten) {
             if (!sim.entityName(r.entity()).equals(v.entity())) continue;
           }

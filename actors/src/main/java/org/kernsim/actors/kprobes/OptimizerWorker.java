@@ -8,8 +8,9 @@ import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
 import org.kernsim.protocol.rcu.RcuMessage;
 
 /**
- * The task that runs {@code kprobe_optimizer()}: a dedicated kthread ({@code kprobe-optimizer}), or
- * (stand-in for the system workqueue) a kworker of CPU 0 running the delayed work item. Each run,
+ * The task that runs {@code kprobe_optimizer()} with {@code kprobes.optimizer=dedicated}: a dedicated
+ * kthread ({@code kprobe-optimizer}); with {@code workqueue} a kworker runs {@link OptimizerFunction}
+ * instead. Each run,
  * in process context, sleeping between steps:
  *
  * <ol>

@@ -374,6 +374,62 @@ public final class PoolLogic {
   final List<long[]> punted = new ArrayList<>();
 
   /**
+   * WORK_STRUCT_LINKED: a barrier that follows its target on the worklist and moves with it
+   * ({@code move_linked_works()}); target item id -> barrier. Small (one per flusher), in
+   * insertion order.
+   */
+  private final java.util.LinkedHashMap<Long, WorkItem> linked = new java.util.LinkedHashMap<>();
+
+  /** {@link #insertBarrier} results besides a worker slot. */
+  public static final int NOT_FOUND = -1;
+
+  public static final int ON_WORKLIST = -2;
+
+  /**
+   * {@code start_flush_work()} + {@code insert_wq_barrier()}: if {@code target} is queued here (the
+   * worklist, or a worker's scheduled list), {@code barrier} goes right after it (on the worklist,
+   * linked to it); else if a worker executes it, at the head of that worker's scheduled list (it
+   * runs right after the current item). No kick. Returns {@link #ON_WORKLIST}, the slot of the
+   * worker whose scheduled list took it, or {@link #NOT_FOUND} (nothing to flush).
+   */
+  public int insertBarrier(long target, WorkItem barrier) {
+    WorkItem queued = null;
+    for (WorkItem w : worklist) if (w.id() == target) queued = w;
+    if (queued != null) {
+      List<WorkItem> copy = new ArrayList<>(worklist);
+      worklist.clear();
+      for (WorkItem w : copy) {
+        worklist.addLast(w);
+        if (w == queued) worklist.addLast(barrier);
+      }
+      if (linked.containsKey(target)) {
+        warn("W7", "a second barrier linked to item " + target);
+      }
+      linked.put(target, barrier);
+      return ON_WORKLIST;
+    }
+    for (Worker o : slots) {
+      if (o.state != SlotState.LIVE) continue;
+      List<WorkItem> copy = new ArrayList<>(o.scheduled);
+      for (int i = 0; i < copy.size(); i++) {
+        if (copy.get(i).id() == target) {
+          copy.add(i + 1, barrier);
+          o.scheduled.clear();
+          o.scheduled.addAll(copy);
+          return o.slot;
+        }
+      }
+    }
+    for (Worker o : slots) {
+      if (o.state == SlotState.LIVE && o.current != null && o.current.id() == target) {
+        o.scheduled.addFirst(barrier);
+        return o.slot;
+      }
+    }
+    return NOT_FOUND;
+  }
+
+  /**
    * {@code assign_work()}: off the worklist; if another worker of the pool is executing this very
    * work ({@code find_worker_executing_work()}, the busy hash), it goes to that worker's scheduled
    * list (non-reentrancy) and false is returned; else to ours.
@@ -381,12 +437,19 @@ public final class PoolLogic {
   public boolean assignWork(WorkItem work, Worker w) {
     worklist.remove(work);
     Worker collision = findWorkerExecutingWork(work);
+    Worker to = collision != null ? collision : w;
+    to.scheduled.addLast(work);
+    if (!linked.isEmpty()) { // move_linked_works(): its barrier comes along
+      WorkItem barrier = linked.remove(work.id());
+      if (barrier != null) {
+        worklist.remove(barrier);
+        to.scheduled.addLast(barrier);
+      }
+    }
     if (collision != null) {
-      collision.scheduled.addLast(work);
       punted.add(new long[] {work.id(), collision.slot});
       return false;
     }
-    w.scheduled.addLast(work);
     return true;
   }
 

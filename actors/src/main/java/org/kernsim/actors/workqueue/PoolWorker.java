@@ -13,6 +13,7 @@ import org.kernsim.protocol.workqueue.Wake;
 import org.kernsim.protocol.workqueue.WorkItem;
 import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
 import org.kernsim.protocol.workqueue.WorkerMessage;
+import org.kernsim.protocol.workqueue.WorkloadMessage;
 import org.kernsim.protocol.workqueue.WqNote;
 
 /**
@@ -45,7 +46,22 @@ public final class PoolWorker extends Task {
     MANAGER_AFTER_COOLDOWN,
     CULL_LOCK,
     REAP,
+    BARRIER_DONE,
+    FN_RESUME,
+    FN_COMPUTED,
+    FN_RUNNING,
     DEAD
+  }
+
+  /** Where an external function's wait stands. */
+  private enum FnWait {
+    NONE,
+    /** Spinning on the CPU for the reply. */
+    SPIN,
+    /** In {@code wq_worker_sleeping()} (spinning on pool->lock) before it blocks. */
+    SLEEPING_LOCK,
+    /** Blocked until the reply. */
+    ASLEEP
   }
 
   private static final String TIMER = "worker-timer";
@@ -72,14 +88,32 @@ public final class PoolWorker extends Task {
   private DyingWorker waitingExit;
   private long waitEpoch;
   private final List<long[]> exited = new ArrayList<>();
+  /** Who provides the functions of external items (null: none in this simulation). */
+  private final WorkFunction.Registry functions;
+  /**
+   * ABLATION (not the kernel): an external function's sleeps skip {@code wq_worker_sleeping()}, as
+   * if kworkers were run-to-completion actors (spec KX-2).
+   */
+  private final boolean runToCompletion;
+  private WorkFunction fn;
+  private FnWait fnWait = FnWait.NONE;
+  private long fnEpoch;
+  private final FnHost host = new FnHost();
 
   public PoolWorker(WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown) {
+    this(topo, poolIndex, cfg, kthreadCreate, createCooldown, null, false);
+  }
+
+  public PoolWorker(WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown,
+      WorkFunction.Registry functions, boolean runToCompletion) {
     super(topo.machine, Math.max(0, topo.poolCpu(poolIndex)));
     this.topo = topo;
     this.pool = topo.pool(poolIndex);
     this.cfg = cfg;
     this.kthreadCreate = kthreadCreate;
     this.createCooldown = createCooldown;
+    this.functions = functions;
+    this.runToCompletion = runToCompletion;
   }
 
   // ------------------------------------------------------------------ messages
@@ -107,6 +141,10 @@ public final class PoolWorker extends Task {
         waitingExit = null;
         wake(ctx, waitEpoch);
       }
+    } else if (fn != null && fn.onMessage(ctx, msg, host)) {
+      return;
+    } else if (functions != null && functions.stray(msg)) {
+      return;
     } else {
       super.onMessage(ctx, msg);
     }
@@ -149,6 +187,23 @@ public final class PoolWorker extends Task {
       case MANAGER_AFTER_COOLDOWN -> startKthreadCreate(ctx, true);
       case CULL_LOCK -> request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
       case REAP -> reapNext(ctx);
+      case BARRIER_DONE -> { // wq_barrier_func(): complete(&barr->done)
+        ctx.send(item.owner(), new WorkloadMessage.BarrierDone(item.id()), topo.machine.latencies().lock());
+        itemEnd(ctx);
+      }
+      case FN_RESUME -> {
+        fnWait = FnWait.NONE;
+        if (marked) { // wq_worker_running()
+          marked = false;
+          ctx.sendAfter(pool, new PoolRequest.WorkerRunning(ctx.self(), incarnation()), topo.machine.latencies().min());
+        }
+        pc = Pc.FN_RUNNING;
+        fn.resume(ctx, host);
+      }
+      case FN_COMPUTED -> {
+        pc = Pc.FN_RUNNING;
+        fn.resume(ctx, host);
+      }
       default -> throw new IllegalStateException(ctx.name(ctx.self()) + ": runs in state " + pc);
     }
   }
@@ -189,7 +244,8 @@ public final class PoolWorker extends Task {
         sleepFor(ctx, createCooldown);
       }
     } else if (r instanceof PoolReply.SleepingDone) {
-      blockInItem(ctx);
+      if (fn != null && fnWait == FnWait.SLEEPING_LOCK) fnAsleep(ctx);
+      else blockInItem(ctx);
     } else if (r instanceof PoolReply.CullList l) {
       reapList = l.dying();
       reapIndex = 0;
@@ -229,6 +285,20 @@ public final class PoolWorker extends Task {
       compute(ctx, item.cpuNanos(), true);
       return;
     }
+    if (item.kind() == WorkKind.BARRIER) {
+      pc = Pc.BARRIER_DONE;
+      compute(ctx, item.cpuNanos(), true);
+      return;
+    }
+    if (item.kind() == WorkKind.EXTERNAL) {
+      if (functions == null) throw new IllegalStateException(ctx.name(ctx.self()) + ": no function for external " + item);
+      fn = functions.create(item);
+      fnWait = FnWait.NONE;
+      pc = Pc.FN_RUNNING;
+      if (ctx.tracing()) ctx.trace(new WqNote.ExternalCalled(pool, cpu(), ctx.self(), item.id(), item.owner()));
+      fn.call(ctx, host);
+      return;
+    }
     pc = Pc.ITEM_CPU1_DONE;
     compute(ctx, item.cpuNanos(), true);
   }
@@ -260,6 +330,67 @@ public final class PoolWorker extends Task {
     pc = Pc.ITEM_END;
     if (preemptionPoint(ctx)) return;
     request(ctx, new PoolRequest.WorkDone(ctx.self(), incarnation(), cpu(), item.id(), nextEpoch()));
+  }
+
+  // ------------------------------------------------------------------ external functions
+
+  private void fnAsleep(Context ctx) {
+    fnWait = FnWait.ASLEEP;
+    pc = Pc.FN_RESUME;
+    if (!sleep(ctx)) run(ctx);
+  }
+
+  /** The kworker as seen by the external function it runs. */
+  private final class FnHost implements WorkFunction.Kworker {
+    @Override
+    public int cpu() {
+      return PoolWorker.this.cpu();
+    }
+
+    @Override
+    public void await(Context ctx, boolean blocking) {
+      if (fnWait != FnWait.NONE) throw new IllegalStateException(ctx.name(ctx.self()) + ": await while " + fnWait);
+      fnWait = FnWait.SPIN;
+      if (blocking) block(ctx);
+    }
+
+    @Override
+    public void block(Context ctx) {
+      if (fnWait != FnWait.SPIN) return; // the reply came first, or it already sleeps
+      fnEpoch = nextEpoch();
+      if (counted && !marked && !runToCompletion) { // schedule() -> wq_worker_sleeping(), under pool->lock
+        marked = true;
+        fnWait = FnWait.SLEEPING_LOCK;
+        request(ctx, new PoolRequest.WorkerSleeping(ctx.self(), incarnation(), cpu()));
+        return;
+      }
+      fnAsleep(ctx);
+    }
+
+    @Override
+    public void done(Context ctx) {
+      switch (fnWait) {
+        case SPIN -> { // it spun on its CPU: goes on at once
+          fnWait = FnWait.NONE;
+          fn.resume(ctx, host);
+        }
+        case SLEEPING_LOCK, ASLEEP -> wake(ctx, fnEpoch); // try_to_wake_up(); before the sleep: it does not block
+        default -> throw new IllegalStateException(ctx.name(ctx.self()) + ": a reply for a function that does not wait");
+      }
+    }
+
+    @Override
+    public void compute(Context ctx, long nanos) {
+      pc = Pc.FN_COMPUTED;
+      PoolWorker.this.compute(ctx, nanos, true);
+    }
+
+    @Override
+    public void returned(Context ctx) {
+      if (fnWait != FnWait.NONE) throw new IllegalStateException(ctx.name(ctx.self()) + ": function returns while " + fnWait);
+      fn = null;
+      itemEnd(ctx);
+    }
   }
 
   // ------------------------------------------------------------------ reap_dying_workers()

@@ -32,7 +32,7 @@ public final class W7Pending implements Checker {
   @Override
   public Set<Class<?>> observes() {
     return Set.of(WqNote.DelayedWorkArmed.class, WqNote.DelayedWorkFired.class, WqNote.WorkQueued.class,
-        WqNote.WorkPunted.class, WqNote.WorkStarted.class, WqNote.WorkCompleted.class);
+        WqNote.WorkPunted.class, WqNote.WorkStarted.class, WqNote.WorkCompleted.class, WqNote.BarrierInserted.class);
   }
 
   @Override
@@ -44,6 +44,8 @@ public final class W7Pending implements Checker {
       pending(f.item(), record, checks, f.owner(), "delayed_work_timer_fn()", TRANSIT, TIMER);
     } else if (n instanceof WqNote.WorkQueued q) {
       pending(q.item(), record, checks, q.pool(), "insert_work()", WORKLIST, NONE, TRANSIT);
+    } else if (n instanceof WqNote.BarrierInserted b) { // insert_wq_barrier() sets the barrier's PENDING
+      pending(b.barrier(), record, checks, b.pool(), "insert_wq_barrier()", b.worker() < 0 ? WORKLIST : SCHEDULED, NONE);
     } else if (n instanceof WqNote.WorkPunted p) {
       pending(p.item(), record, checks, p.pool(), "assign_work() to the executing worker", SCHEDULED, WORKLIST);
     } else if (n instanceof WqNote.WorkStarted s) {

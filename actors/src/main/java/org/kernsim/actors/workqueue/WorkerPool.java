@@ -77,6 +77,8 @@ public final class WorkerPool implements Entity {
     else if (msg instanceof PoolRequest.PendingCleared p) onPendingCleared(ctx, p);
     else if (msg instanceof PoolRequest.IdleTimerFired) onIdleTimer(ctx);
     else if (msg instanceof PoolRequest.MaydayTimerFired) onMaydayTimer(ctx);
+    else if (msg instanceof PoolRequest.QueueWorkIfExecuting q) onQueueWorkIfExecuting(ctx, q);
+    else if (msg instanceof PoolRequest.InsertBarrier b) onInsertBarrier(ctx, b);
     else if (msg instanceof PoolReply.Queued q) onOwnQueueReply(ctx, q);
     else throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + msg);
   }
@@ -84,22 +86,60 @@ public final class WorkerPool implements Entity {
   // ------------------------------------------------------------------ __queue_work()
 
   private void onQueueWork(Context ctx, PoolRequest.QueueWork q) {
-    sectionCpu = q.cpu();
+    Wake deferred = queueWork(ctx, q.requester(), q.cpu(), q.item());
+    ctx.send(q.requester(), new PoolReply.Queued(q.reqId(), deferred), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  /**
+   * {@code __queue_work()} on the pool the item last ran on: if it is executing here, queue it here
+   * (non-reentrancy); else unlock and go on to the pool the caller chose.
+   */
+  private void onQueueWorkIfExecuting(Context ctx, PoolRequest.QueueWorkIfExecuting q) {
+    if (ctx.self() != q.fallbackPool() && pool.findWorkerExecutingWork(q.item()) == null) {
+      ctx.send(q.fallbackPool(), new PoolRequest.QueueWorkIfExecuting(q.requester(), q.cpu(), q.reqId(), q.item(),
+          q.context(), q.fallbackPool()), topo.machine.latencies().lock());
+      return;
+    }
+    Wake deferred = queueWork(ctx, q.requester(), q.cpu(), q.item());
+    ctx.send(q.requester(), new PoolReply.QueuedOn(q.reqId(), ctx.self(), deferred), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  /**
+   * {@code flush_work()}: {@code insert_wq_barrier()} after the target if it is queued or
+   * executing in this pool; no kick either way.
+   */
+  private void onInsertBarrier(Context ctx, PoolRequest.InsertBarrier b) {
+    sectionCpu = b.cpu();
+    int where = pool.insertBarrier(b.target(), b.barrier());
+    boolean inserted = where != PoolLogic.NOT_FOUND;
+    if (inserted && ctx.tracing()) {
+      ctx.trace(new WqNote.BarrierInserted(ctx.self(), b.cpu(), b.barrier().id(), b.target(),
+          where == PoolLogic.ON_WORKLIST ? -1 : topo.worker(index, where)));
+    }
+    ctx.count(inserted ? "flushBarriersInserted" : "flushesWithNothingToFlush", 1);
+    ctx.send(b.requester(), new PoolReply.BarrierInserted(b.reqId(), inserted), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
+  /** {@code __queue_work()}'s locked part; returns the worker to wake after the unlock (deferred variants). */
+  private Wake queueWork(Context ctx, int requester, int reqCpu, WorkItem item) {
+    sectionCpu = reqCpu;
     long nowJ = cfg.jiffies(ctx.now());
-    if (q.item().kind() == WorkKind.IDLE_CULL) ctx.count("cullWorkQueued", 1);
+    if (item.kind() == WorkKind.IDLE_CULL) ctx.count("cullWorkQueued", 1);
     else ctx.count("workItemsQueued", 1);
-    pool.insertWork(q.item());
+    pool.insertWork(item);
     if (ctx.tracing()) {
-      ctx.trace(new WqNote.WorkQueued(ctx.self(), q.cpu(), q.item().id(), q.requester(), pool.worklistLength()));
+      ctx.trace(new WqNote.WorkQueued(ctx.self(), reqCpu, item.id(), requester, pool.worklistLength()));
     }
     PoolLogic.Kick kick = pool.kickPool(nowJ);
     Wake deferred = Wake.NONE;
     if (kick != null) {
-      if (cfg.variant().defers()) deferred = deferredWake(ctx, kick, q.cpu(), KickSite.QUEUE_WORK);
-      else wakeNow(ctx, kick, q.cpu(), KickSite.QUEUE_WORK);
+      if (cfg.variant().defers()) deferred = deferredWake(ctx, kick, reqCpu, KickSite.QUEUE_WORK);
+      else wakeNow(ctx, kick, reqCpu, KickSite.QUEUE_WORK);
     }
-    ctx.send(q.requester(), new PoolReply.Queued(q.reqId(), deferred), topo.machine.latencies().lock());
-    afterSection(ctx);
+    return deferred;
   }
 
   /** The reply to this pool's own queueing of another pool's (or its own) idle_cull_work. */
@@ -108,7 +148,7 @@ public final class WorkerPool implements Entity {
   }
 
   /** Sends a deferred wake-up after the unlock (any requester: a task, a timer, a pool). */
-  static void sendDeferredWake(Context ctx, int waker, int cpu, int pool, Wake w, WqConfig cfg, Latency latency) {
+  public static void sendDeferredWake(Context ctx, int waker, int cpu, int pool, Wake w, WqConfig cfg, Latency latency) {
     boolean pinned = cfg.variant().parks() || cfg.pinnedDeferredWake();
     if (ctx.tracing()) ctx.trace(new WqNote.DeferredWake(waker, cpu, pool, w.worker(), w.incarnation(), pinned));
     ctx.count("deferredWakes", 1);
@@ -207,7 +247,7 @@ public final class WorkerPool implements Entity {
 
   /** {@code set_work_pool_and_clear_pending()}: tell whoever holds the item's PENDING bit. */
   private void clearPending(Context ctx, WorkItem item) {
-    if (item.owner() < 0) return;
+    if (item.owner() < 0 || item.kind() == WorkKind.BARRIER) return;
     if (item.kind() == WorkKind.IDLE_CULL) {
       if (item.owner() == ctx.self()) pool.cullWorkStarted();
       else ctx.send(item.owner(), new PoolRequest.PendingCleared(item.id()), topo.machine.latencies().lock());

@@ -94,17 +94,34 @@ public final class WorkqueueModel implements ModelFactory {
     return s;
   }
 
-  @Override
-  public Simulation build(Settings s) {
-    WqConfig cfg = new WqConfig(
+  /**
+   * The settings of the pools alone ({@code workqueue.*} but the jiffy), for a model that lays out
+   * the workqueue's pools and kworkers beside its own entities (its jiffy is its own).
+   */
+  public static List<Setting> poolSettings() {
+    List<Setting> out = new ArrayList<>();
+    for (Setting x : new WorkqueueModel().settings()) {
+      if (x.key().startsWith("workqueue.") && !x.key().equals("workqueue.jiffy")) out.add(x);
+    }
+    return out;
+  }
+
+  /** The pools' configuration from the {@code workqueue.*} settings, with a jiffy of {@code jiffy} ns. */
+  public static WqConfig poolConfig(Settings s, long jiffy) {
+    return new WqConfig(
         KickVariant.of(s.text("workqueue.kick")),
         s.text("workqueue.pick").equals("tail"),
         s.text("workqueue.deferred-wake-ref").equals("pinned"),
-        s.nanos("workqueue.jiffy"),
-        Math.max(1, s.nanos("workqueue.idle-worker-timeout") / s.nanos("workqueue.jiffy")),
+        jiffy,
+        Math.max(1, s.nanos("workqueue.idle-worker-timeout") / jiffy),
         s.intValue("workqueue.max-idle-workers-ratio"),
-        Math.max(1, s.nanos("workqueue.mayday-initial-timeout") / s.nanos("workqueue.jiffy")),
-        Math.max(1, s.nanos("workqueue.mayday-interval") / s.nanos("workqueue.jiffy")));
+        Math.max(1, s.nanos("workqueue.mayday-initial-timeout") / jiffy),
+        Math.max(1, s.nanos("workqueue.mayday-interval") / jiffy));
+  }
+
+  @Override
+  public Simulation build(Settings s) {
+    WqConfig cfg = poolConfig(s, s.nanos("workqueue.jiffy"));
     Workload w = new Workload(
         s.latency("workload.warmup-at"),
         s.intValue("workload.warmup-items"),

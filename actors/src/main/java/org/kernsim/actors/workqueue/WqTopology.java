@@ -21,11 +21,24 @@ public final class WqTopology {
   public final int hogBase;
 
   public WqTopology(Machine.Latencies lat, int cpus, int slotsPerPool) {
+    this(new Layout(cpus), null, lat, cpus, slotsPerPool, true);
+  }
+
+  /**
+   * The workqueue's entities added to another model's layout and machine (after that model's own
+   * entities): the pools and the kworker slots, without the workqueue model's own workload (no
+   * {@code workload/N}, no {@code hog/N}).
+   */
+  public static WqTopology within(Layout layout, Machine machine, int slotsPerPool) {
+    return new WqTopology(layout, machine, null, machine.cpus(), slotsPerPool, false);
+  }
+
+  private WqTopology(Layout layout, Machine machine, Machine.Latencies lat, int cpus, int slotsPerPool, boolean workload) {
     this.cpus = cpus;
     this.slotsPerPool = slotsPerPool;
     this.pools = cpus + 1;
-    this.layout = new Layout(cpus);
-    this.machine = new Machine(cpus, 1, lat, layout);
+    this.layout = layout;
+    this.machine = machine != null ? machine : new Machine(cpus, 1, lat, layout);
     this.poolBase = layout.add(pools, p -> p < cpus ? "pool" + p : "pool-u", p -> p < cpus ? p : 0);
     this.workerBase =
         layout.add(
@@ -39,8 +52,8 @@ public final class WqTopology {
               int p = i / slotsPerPool;
               return p < cpus ? p : i % slotsPerPool;
             });
-    this.kickerBase = layout.add(cpus, i -> "workload/" + i, i -> i);
-    this.hogBase = layout.add(cpus, i -> "hog/" + i, i -> i);
+    this.kickerBase = workload ? layout.add(cpus, i -> "workload/" + i, i -> i) : -1;
+    this.hogBase = workload ? layout.add(cpus, i -> "hog/" + i, i -> i) : -1;
   }
 
   public int entityCount() {

@@ -464,4 +464,39 @@ class PoolLogicTest {
     k.checkAccounting();
     assertEquals("WQ4", k.drainWarnings().get(0)[0], "a second worker on kicked_list");
   }
+
+  // ------------------------------------------------------------------ flush_work() barriers
+
+  @Test
+  void aBarrierFollowsAQueuedItemLinkedAndMovesWithItWithoutAKick() {
+    PoolLogic p = poolWithIdle(KickVariant.ORIGINAL, false, 2);
+    Worker a = p.worker(1);
+    assertEquals(Next.EXECUTE, run(p, a, item(1), 10).next()); // a runs item 1, counted
+    p.insertWork(item(2));
+    p.insertWork(item(3));
+    WorkItem barrier = WorkItem.barrier(7, 1, 200);
+    assertEquals(PoolLogic.ON_WORKLIST, p.insertBarrier(2, barrier));
+    assertEquals(3, p.worklistLength(), "right after item 2, before item 3");
+    // keep_working(): a takes item 2; its linked barrier comes along to a's scheduled list
+    Decision d = p.workDone(a, 1, 11, 99);
+    assertEquals(2, d.item().id());
+    assertEquals(1, a.scheduledCount(), "the barrier moved with item 2");
+    assertEquals(1, p.worklistLength());
+    Decision next = p.workDone(a, 2, 12, 99);
+    assertEquals(barrier.id(), next.item().id(), "the barrier runs right after the item it flushes");
+    assertClean(p);
+  }
+
+  @Test
+  void aBarrierForAnExecutingItemGoesToTheHeadOfItsWorkersScheduledList() {
+    PoolLogic p = poolWithIdle(KickVariant.ORIGINAL, false, 2);
+    Worker a = p.worker(1);
+    run(p, a, item(1), 10);
+    WorkItem barrier = WorkItem.barrier(7, 1, 200);
+    assertEquals(a.slot, p.insertBarrier(1, barrier));
+    assertEquals(0, p.worklistLength(), "not on the worklist: nothing kicks");
+    assertEquals(barrier.id(), p.workDone(a, 1, 11, 99).item().id());
+    assertEquals(PoolLogic.NOT_FOUND, p.insertBarrier(5, WorkItem.barrier(7, 2, 200)), "neither queued nor executing");
+    assertClean(p);
+  }
 }

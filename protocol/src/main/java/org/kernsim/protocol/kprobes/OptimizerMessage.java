@@ -10,7 +10,7 @@ import org.kernsim.protocol.WireMessage;
  */
 public sealed interface OptimizerMessage extends WireMessage
     permits OptimizerMessage.RunOptimizer, OptimizerMessage.Begin, OptimizerMessage.Granted,
-        OptimizerMessage.Step, OptimizerMessage.StepDone, OptimizerMessage.End {
+        OptimizerMessage.Step, OptimizerMessage.StepDone, OptimizerMessage.End, OptimizerMessage.Blocked {
 
   /** The delayed work item's timer fired (or a flush queued it): run {@code kprobe_optimizer()} once more. */
   record RunOptimizer(long run) implements OptimizerMessage {}
@@ -32,6 +32,14 @@ public sealed interface OptimizerMessage extends WireMessage
 
   /** Unlock both mutexes, then Step 5 (kick again if a list is not empty, else complete_all). */
   record End(long run) implements OptimizerMessage {}
+
+  /**
+   * To a kworker running the optimizer as a work item: the request it made in {@code phase} (0:
+   * the mutexes of {@link Begin}; 1 + {@link OptimizerStep#ordinal()}: a step) blocks — the mutex is
+   * contended, or the step calls stop_machine() — so the kworker sleeps ({@code schedule()}, with
+   * {@code wq_worker_sleeping()}) instead of going on at once. {@code run} is 0 for phase 0.
+   */
+  record Blocked(long run, int phase) implements OptimizerMessage {}
 
   /** The steps of the seed's {@code kprobe_optimizer()} that run under kprobe_mutex. */
   enum OptimizerStep {

@@ -219,6 +219,13 @@ public final class KryoRegistry {
           e(449, org.kernsim.protocol.workqueue.WqNote.WorkerDying.class),
           e(450, org.kernsim.protocol.workqueue.WqNote.WorkerReaped.class),
           e(451, org.kernsim.protocol.workqueue.WqNote.WorkerSleepingNote.class),
+          e(452, org.kernsim.protocol.workqueue.PoolRequest.QueueWorkIfExecuting.class),
+          e(453, org.kernsim.protocol.workqueue.PoolRequest.InsertBarrier.class),
+          e(454, org.kernsim.protocol.workqueue.PoolReply.QueuedOn.class),
+          e(455, org.kernsim.protocol.workqueue.PoolReply.BarrierInserted.class),
+          e(456, org.kernsim.protocol.workqueue.WorkloadMessage.BarrierDone.class),
+          e(457, org.kernsim.protocol.workqueue.WqNote.BarrierInserted.class),
+          e(458, org.kernsim.protocol.workqueue.WqNote.ExternalCalled.class),
           // ---------------------------------------------------------------- 500-599: kprobes
           e(500, org.kernsim.protocol.kprobes.CodeChange.FirstByte.class),
           e(501, org.kernsim.protocol.kprobes.CodeChange.Globals.class),
@@ -277,7 +284,8 @@ public final class KryoRegistry {
           e(554, org.kernsim.protocol.kprobes.OptimizerMessage.Step.class),
           e(555, org.kernsim.protocol.kprobes.OptimizerMessage.StepDone.class),
           e(556, org.kernsim.protocol.kprobes.WorkloadMessage.AdminWake.class),
-          e(557, org.kernsim.protocol.kprobes.WorkloadMessage.WorkloadStop.class)
+          e(557, org.kernsim.protocol.kprobes.WorkloadMessage.WorkloadStop.class),
+          e(558, org.kernsim.protocol.kprobes.OptimizerMessage.Blocked.class)
           );
 
   /** Whether {@code type} has a row (ActorRef implementations count as ActorRef). */

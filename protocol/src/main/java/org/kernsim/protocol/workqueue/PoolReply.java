@@ -12,7 +12,9 @@ public sealed interface PoolReply extends WireMessage
         PoolReply.BecomeManager,
         PoolReply.CreateResult,
         PoolReply.SleepingDone,
-        PoolReply.CullList {
+        PoolReply.CullList,
+        PoolReply.QueuedOn,
+        PoolReply.BarrierInserted {
 
   /** {@code __queue_work()} done; in the deferred-wake variants, the worker to wake now. */
   record Queued(long reqId, Wake wake) implements PoolReply {}
@@ -43,4 +45,10 @@ public sealed interface PoolReply extends WireMessage
 
   /** {@code idle_cull_fn()}'s locked loop done: the workers to reap, in cull order. */
   record CullList(List<DyingWorker> dying) implements PoolReply {}
+
+  /** {@link PoolRequest.QueueWorkIfExecuting} done: {@code pool} took the item; {@code wake} as in {@link Queued}. */
+  record QueuedOn(long reqId, int pool, Wake wake) implements PoolReply {}
+
+  /** {@link PoolRequest.InsertBarrier} done: {@code inserted} is false when there was nothing to flush. */
+  record BarrierInserted(long reqId, boolean inserted) implements PoolReply {}
 }

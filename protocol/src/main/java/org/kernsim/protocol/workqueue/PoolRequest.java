@@ -19,7 +19,9 @@ public sealed interface PoolRequest extends WireMessage
         PoolRequest.WorkerExited,
         PoolRequest.PendingCleared,
         PoolRequest.IdleTimerFired,
-        PoolRequest.MaydayTimerFired {
+        PoolRequest.MaydayTimerFired,
+        PoolRequest.QueueWorkIfExecuting,
+        PoolRequest.InsertBarrier {
 
   /** {@code __queue_work()}: lock, {@code insert_work()}, {@code kick_pool()}, unlock. */
   record QueueWork(int requester, int cpu, long reqId, WorkItem item, QueueContext context)
@@ -74,6 +76,24 @@ public sealed interface PoolRequest extends WireMessage
 
   /** {@code pool->mayday_timer} fired: {@code pool_mayday_timeout()}. */
   record MaydayTimerFired() implements PoolRequest {}
+
+  /**
+   * {@code __queue_work()}'s non-reentrancy step, sent to the pool the item last ran on ({@code
+   * get_work_pool()}): if one of its workers is executing this very item, queue it here (it then
+   * runs after that execution, on that worker); else unlock and {@code __queue_work()} on {@code
+   * fallbackPool}. The answer is {@link PoolReply.QueuedOn} from whichever pool took the item.
+   */
+  record QueueWorkIfExecuting(int requester, int cpu, long reqId, WorkItem item, QueueContext context, int fallbackPool)
+      implements PoolRequest {}
+
+  /**
+   * {@code flush_work()}'s {@code start_flush_work()} + {@code insert_wq_barrier()} on the pool
+   * where {@code target} was last queued or ran: if {@code target} is queued (on the worklist or a
+   * scheduled list), {@code barrier} goes right after it (linked: it moves with it); else if a
+   * worker is executing it, at the head of that worker's scheduled list; else nothing to flush.
+   * Neither case kicks the pool. Answered by {@link PoolReply.BarrierInserted}.
+   */
+  record InsertBarrier(int requester, int cpu, long reqId, long target, WorkItem barrier) implements PoolRequest {}
 
   /** Where {@code __queue_work()} runs: both have IRQs disabled (no preemption before the wake). */
   enum QueueContext {

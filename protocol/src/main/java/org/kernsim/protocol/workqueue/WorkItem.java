@@ -26,7 +26,26 @@ public record WorkItem(
     /** A delayed workload item (queued by its timer). */
     DELAYED,
     /** {@code pool->idle_cull_work}: runs {@code idle_cull_fn(pool)} on {@code system_unbound_wq}. */
-    IDLE_CULL
+    IDLE_CULL,
+    /**
+     * A work item whose function belongs to another model (its {@code owner}, e.g. the kprobe
+     * optimizer's {@code optimizing_work}): the kworker runs code the owner's model provides, and
+     * that code's sleeps are the kworker's.
+     */
+    EXTERNAL,
+    /**
+     * A {@code struct wq_barrier} inserted by {@code flush_work()} ({@code insert_wq_barrier()}):
+     * its function {@code complete()}s the flusher ({@code owner}) once the flushed item is done.
+     */
+    BARRIER
+  }
+
+  /** The barrier bit of a {@link WorkKind#BARRIER} item's low word (see {@link #barrier}). */
+  public static final long BARRIER_BIT = 0x8000_0000L;
+
+  /** A barrier of {@code owner}'s {@code flush_work()}, the {@code n}-th one it inserts. */
+  public static WorkItem barrier(int owner, long n, long cpuNanos) {
+    return new WorkItem(((long) owner << 32) | BARRIER_BIT | (n & 0x7FFF_FFFFL), WorkKind.BARRIER, cpuNanos, 0, 0, -1, owner);
   }
 
   public static WorkItem idleCull(int pool) {

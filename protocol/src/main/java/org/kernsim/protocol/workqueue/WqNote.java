@@ -27,7 +27,9 @@ public sealed interface WqNote extends WireMessage
         WqNote.WakeAfterExit,
         WqNote.DelayedWorkArmed,
         WqNote.DelayedWorkFired,
-        WqNote.PoolState {
+        WqNote.PoolState,
+        WqNote.BarrierInserted,
+        WqNote.ExternalCalled {
 
   /** {@code insert_work()}: {@code item} appended to the worklist (now {@code worklist} long). */
   record WorkQueued(int pool, int cpu, long item, int requester, int worklist) implements WqNote {}
@@ -102,6 +104,15 @@ public sealed interface WqNote extends WireMessage
 
   /** {@code delayed_work_timer_fn()}: the timer fired; {@code __queue_work()} follows. */
   record DelayedWorkFired(int owner, int cpu, long item, int pool) implements WqNote {}
+
+  /**
+   * {@code insert_wq_barrier()}: {@code barrier} follows {@code target} on the worklist ({@code
+   * worker} -1) or on {@code worker}'s scheduled list.
+   */
+  record BarrierInserted(int pool, int cpu, long barrier, long target, int worker) implements WqNote {}
+
+  /** {@code process_one_work()} calls an external function: {@code worker} runs {@code item}'s owner's code. */
+  record ExternalCalled(int pool, int cpu, int worker, long item, int owner) implements WqNote {}
 
   /** The pool's counters at the end of a critical section. */
   record PoolState(
