@@ -121,6 +121,8 @@ public final class Shrinker {
       for (double c : new double[] {d.min(), cur / 2}) {
         if (c >= d.min() && c < cur && !out.contains(Double.toString(c))) out.add(Double.toString(c));
       }
+    } else if (st instanceof Setting.BoolSetting) {
+      if (Boolean.TRUE.equals(v)) out.add("false"); // a feature of the workload switched off
     } else if (st instanceof Setting.DurationSetting d) {
       long cur = (Long) v;
       for (long c : new long[] {d.minNanos(), cur / 2}) {

@@ -25,6 +25,11 @@ public final class KprobesModel implements ModelFactory {
   }
 
   @Override
+  public List<String> shrinkable() {
+    return List.of("machine.cpus", "kprobes.probes", "kprobes.workload.hits-per-section", "kprobes.other-work.items");
+  }
+
+  @Override
   public List<Setting> settings() {
     return KprobesConfig.settings();
   }

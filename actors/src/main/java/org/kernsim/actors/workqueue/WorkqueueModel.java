@@ -36,6 +36,13 @@ public final class WorkqueueModel implements ModelFactory {
   }
 
   @Override
+  public List<String> shrinkable() {
+    return List.of("machine.cpus", "workload.warmup-items", "workload.warmup-unbound-items", "workload.long-items",
+        "workload.long-unbound-items", "workload.burst-items", "workload.remote-fraction", "workload.delayed-fraction",
+        "workload.item-sleep-probability", "workload.hogs");
+  }
+
+  @Override
   public List<Setting> settings() {
     List<Setting> s = new ArrayList<>(Machine.settings());
     s.add(Setting.choice("workqueue.kick", KickVariant.keys(), "original",
