@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kernsim.actors.machine.LaidOut;
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
 import org.kernsim.engine.Checker;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Metrics;
-import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TimelineSpec;
 import org.kernsim.actors.workqueue.NoKickedWorkerCulled;
 import org.kernsim.actors.workqueue.NoStrandedWork;
@@ -27,7 +27,7 @@ import org.kernsim.actors.workqueue.WqTopology;
  * slots follow (the system workqueue: {@code optimizing_work} runs on a kworker of the pool of the
  * CPU whose timer fired), and, if configured, the other {@code system_wq} work of one CPU.
  */
-final class KprobesSim implements Simulation {
+final class KprobesSim implements LaidOut {
   private final KprobesConfig cfg;
   private final Layout layout;
   private final Machine machine;
@@ -112,8 +112,8 @@ final class KprobesSim implements Simulation {
   }
 
   @Override
-  public int entityCount() {
-    return layout.size();
+  public Layout layout() {
+    return layout;
   }
 
   @Override
@@ -135,21 +135,6 @@ final class KprobesSim implements Simulation {
       }
     }
     throw new IllegalArgumentException("no entity " + id);
-  }
-
-  @Override
-  public String entityName(int id) {
-    return layout.name(id);
-  }
-
-  @Override
-  public int placementKey(int id) {
-    return layout.placementKey(id);
-  }
-
-  @Override
-  public int placementKeys() {
-    return layout.placementKeys();
   }
 
   @Override

@@ -56,7 +56,7 @@ public final class MachineModel implements ModelFactory {
   }
 
   /** A built machine load. */
-  static final class Load implements Simulation {
+  static final class Load implements LaidOut {
     final Layout layout;
     final Machine machine;
     final int spinnerBase;
@@ -85,8 +85,8 @@ public final class MachineModel implements ModelFactory {
     }
 
     @Override
-    public int entityCount() {
-      return layout.size();
+    public Layout layout() {
+      return layout;
     }
 
     @Override
@@ -95,21 +95,6 @@ public final class MachineModel implements ModelFactory {
       if (e != null) return e;
       if (id == requester) return new Requester(this);
       return new Spinner(this, id - spinnerBase);
-    }
-
-    @Override
-    public String entityName(int id) {
-      return layout.name(id);
-    }
-
-    @Override
-    public int placementKey(int id) {
-      return layout.placementKey(id);
-    }
-
-    @Override
-    public int placementKeys() {
-      return layout.placementKeys();
     }
 
     @Override

@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kernsim.actors.machine.LaidOut;
+import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
 import org.kernsim.engine.Checker;
 import org.kernsim.engine.Entity;
@@ -158,7 +160,7 @@ public final class WorkqueueModel implements ModelFactory {
   }
 
   /** A built workqueue run. */
-  public static final class WqSimulation implements Simulation {
+  public static final class WqSimulation implements LaidOut {
     final WqTopology topo;
     final WqConfig cfg;
     final Workload workload;
@@ -186,11 +188,6 @@ public final class WorkqueueModel implements ModelFactory {
     }
 
     @Override
-    public int entityCount() {
-      return topo.entityCount();
-    }
-
-    @Override
     public Entity createEntity(int id) {
       Entity e = topo.machine.create(id);
       if (e != null) return e;
@@ -202,23 +199,13 @@ public final class WorkqueueModel implements ModelFactory {
     }
 
     @Override
-    public String entityName(int id) {
-      return topo.name(id);
-    }
-
-    @Override
-    public int placementKey(int id) {
-      return topo.layout.placementKey(id);
-    }
-
-    @Override
-    public int placementKeys() {
-      return topo.layout.placementKeys();
-    }
-
-    @Override
     public long lookahead() {
       return topo.machine.latencies().min();
+    }
+
+    @Override
+    public Layout layout() {
+      return topo.layout;
     }
 
     @Override

@@ -9,7 +9,6 @@ import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Latency;
 import org.kernsim.engine.Metrics;
-import org.kernsim.engine.Simulation;
 import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 
@@ -18,7 +17,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  * alternates preemptible work with non-preemptible sections, and a requester task on CPU 0 that
  * calls stop_machine() and then synchronize_sched() at a given time.
  */
-final class MachineHarness implements Simulation {
+final class MachineHarness implements LaidOut {
   final Layout layout;
   final Machine machine;
   final int spinnerBase;
@@ -59,8 +58,8 @@ final class MachineHarness implements Simulation {
   }
 
   @Override
-  public int entityCount() {
-    return layout.size();
+  public Layout layout() {
+    return layout;
   }
 
   @Override
@@ -69,21 +68,6 @@ final class MachineHarness implements Simulation {
     if (e != null) return e;
     if (id == requester) return new Requester();
     return new Spinner(id - spinnerBase);
-  }
-
-  @Override
-  public String entityName(int id) {
-    return layout.name(id);
-  }
-
-  @Override
-  public int placementKey(int id) {
-    return layout.placementKey(id);
-  }
-
-  @Override
-  public int placementKeys() {
-    return layout.placementKeys();
   }
 
   @Override
