@@ -24,6 +24,10 @@ public final class RecordCodec {
         }
       };
 
+  /** Accessors are adapted once to (Object)Object, so each read is an exact invocation. */
+  private static final java.lang.invoke.MethodType GETTER =
+      java.lang.invoke.MethodType.methodType(Object.class, Object.class);
+
   private final Class<?> type;
   private final int typeCode;
   private final String[] names;
@@ -41,10 +45,10 @@ public final class RecordCodec {
         names[i] = rc[i].getName();
         try {
           rc[i].getAccessor().setAccessible(true);
-          accessors[i] = MethodHandles.lookup().unreflect(rc[i].getAccessor());
+          accessors[i] = MethodHandles.lookup().unreflect(rc[i].getAccessor()).asType(GETTER);
         } catch (ReflectiveOperationException | RuntimeException e) {
           try {
-            accessors[i] = lookup.unreflect(rc[i].getAccessor());
+            accessors[i] = lookup.unreflect(rc[i].getAccessor()).asType(GETTER);
           } catch (IllegalAccessException e2) {
             throw new IllegalStateException("cannot read record component " + type + "." + names[i], e2);
           }
@@ -162,7 +166,7 @@ public final class RecordCodec {
 
   private Object get(MethodHandle accessor, Object value) {
     try {
-      return accessor.invoke(value);
+      return (Object) accessor.invokeExact(value);
     } catch (Throwable t) {
       throw new IllegalStateException("cannot read " + type.getName(), t);
     }

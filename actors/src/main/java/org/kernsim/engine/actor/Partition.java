@@ -80,6 +80,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private long window = -1;
   private int outstanding;
   private List<Event>[] outboxes;
+  private final int[] lastOutbox; // last window's outbox sizes: the next outboxes start that big
   private final List<TraceRecord> records = new ArrayList<>();
   private long lastTime;
   private long delivered;
@@ -128,6 +129,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     this.queue = new WindowQueue(placement.lookahead());
     this.touched = new int[members.length];
     this.outboxes = new List[placement.partitions()];
+    this.lastOutbox = new int[placement.partitions()];
   }
 
   @Override
@@ -240,7 +242,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         queue.add(e);
       } else {
         List<Event> box = outboxes[p];
-        if (box == null) box = outboxes[p] = new ArrayList<>();
+        if (box == null) box = outboxes[p] = new ArrayList<>(Math.max(16, lastOutbox[p]));
         box.add(e);
         if (nodeOf != null && nodeOf[p] != nodeOf[index]) {
           crossNode.computeIfAbsent(e.payload().getClass(), k -> new long[1])[0]++;
@@ -271,6 +273,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
           batchesTo[p]++;
         }
       }
+      lastOutbox[p] = box.size();
       outboxes[p] = null;
     }
     List<TraceRecord> out = List.of();
@@ -356,7 +359,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     /** Hands the array over (the entity reads it later) and starts a fresh one. */
     Event[] take() {
       Event[] out = a;
-      a = new Event[Math.max(4, size)];
+      a = new Event[a.length]; // the capacity this entity needed, so that it rarely grows again
       return out;
     }
   }
