@@ -9,10 +9,11 @@ import picocli.CommandLine.Command;
 final class ScenariosCommand implements Callable<Integer> {
   @Override
   public Integer call() {
+    int width = Scenarios.builtins().stream().mapToInt(String::length).max().orElse(10);
     for (String name : Scenarios.builtins()) {
       Scenario s = Scenarios.load(name, java.util.List.of());
       String d = s.settings().text("scenario.description");
-      System.out.printf("%-28s %-10s %s%n", name, s.model().name(), d.replaceAll("\\s+", " "));
+      System.out.printf("%-" + width + "s  %-9s  %s%n", name, s.model().name(), d.replaceAll("\\s+", " "));
     }
     return ExitCodes.OK;
   }
