@@ -47,6 +47,10 @@ public final class MachineModel implements ModelFactory {
     s.add(Setting.duration("load.stop-interval", Duration.ofNanos(1), Duration.ofSeconds(10), Duration.ofMillis(1),
         "Sleep of the requester before each stop_machine()."));
     s.add(Setting.bool("load.synchronize", true, "Call synchronize_sched() after each stop_machine()."));
+    s.add(Setting.integer("load.slow-cpu", -1, 65_535, -1,
+        "A CPU whose non-preemptible sections last load.slow-section instead (-1: none): it holds every stop_machine up."));
+    s.add(Setting.duration("load.slow-section", Duration.ZERO, Duration.ofSeconds(1), Duration.ofNanos(500_000),
+        "Non-preemptible section of the slow CPU's spinner."));
     return s;
   }
 
@@ -66,6 +70,8 @@ public final class MachineModel implements ModelFactory {
     final int stops;
     final long interval;
     final boolean synchronize;
+    final int slowCpu;
+    final long slowSection;
 
     Load(Layout layout, Settings s) {
       this.layout = layout;
@@ -77,6 +83,8 @@ public final class MachineModel implements ModelFactory {
       this.stops = s.intValue("load.stop-machines");
       this.interval = s.nanos("load.stop-interval");
       this.synchronize = s.bool("load.synchronize");
+      this.slowCpu = s.intValue("load.slow-cpu");
+      this.slowSection = s.nanos("load.slow-section");
     }
 
     @Override
@@ -132,7 +140,8 @@ public final class MachineModel implements ModelFactory {
         inWork = false;
         quiescentState(ctx); // cond_resched()
         if (preemptionPoint(ctx)) return;
-        if (load.section > 0) compute(ctx, load.section, false);
+        long section = cpu() == load.slowCpu ? load.slowSection : load.section;
+        if (section > 0) compute(ctx, section, false);
         else run(ctx);
       }
     }
@@ -145,6 +154,7 @@ public final class MachineModel implements ModelFactory {
     private int done;
     private int pc;
     private long waiting;
+    private long since;
 
     Requester(Load load) {
       super(load.machine, 0);
@@ -160,7 +170,11 @@ public final class MachineModel implements ModelFactory {
     protected void onMessage(Context ctx, Object msg) {
       if (TICK.equals(msg)) {
         startRunnable(ctx);
-      } else if (msg instanceof StopMachineMessage.StopMachineDone || msg instanceof RcuMessage.GracePeriodDone) {
+      } else if (msg instanceof StopMachineMessage.StopMachineDone) {
+        ctx.count("requester.stopMachineNanos", ctx.now() - since); // stop_machine() as its caller sees it
+        wake(ctx, waiting);
+      } else if (msg instanceof RcuMessage.GracePeriodDone) {
+        ctx.count("requester.synchronizeSchedNanos", ctx.now() - since);
         wake(ctx, waiting);
       } else {
         super.onMessage(ctx, msg);
@@ -171,12 +185,14 @@ public final class MachineModel implements ModelFactory {
     protected void run(Context ctx) {
       if (pc == 0) {
         pc = load.synchronize ? 1 : 2;
+        since = ctx.now();
         ctx.send(load.machine.stopMachine(),
             new StopMachineMessage.StopMachineRequest(ctx.self(), done, -1, -1, null), load.machine.latencies().lock());
         waiting = nextEpoch();
         if (!sleep(ctx)) run(ctx);
       } else if (pc == 1) {
         pc = 2;
+        since = ctx.now();
         ctx.send(load.machine.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), done), load.machine.latencies().lock());
         waiting = nextEpoch();
         if (!sleep(ctx)) run(ctx);
