@@ -10,7 +10,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -30,8 +29,7 @@ public final class ChromeTrace implements AutoCloseable {
   public ChromeTrace(Path target) {
     this.target = target;
     try {
-      Path dir = target.toAbsolutePath().getParent();
-      this.temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+      this.temp = OutputFiles.temporaryFor(target);
       this.out = Files.newOutputStream(temp);
       this.json = new JsonFactory().createGenerator(out, JsonEncoding.UTF8);
       json.writeStartObject();
@@ -100,7 +98,7 @@ public final class ChromeTrace implements AutoCloseable {
       json.writeEndObject();
       json.close();
       out.close();
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      OutputFiles.publish(temp, target);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
     }

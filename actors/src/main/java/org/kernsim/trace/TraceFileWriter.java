@@ -9,7 +9,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.function.IntFunction;
 import java.util.zip.GZIPOutputStream;
@@ -44,8 +43,7 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
     this.target = target;
     this.names = names;
     try {
-      Path dir = target.toAbsolutePath().getParent();
-      this.temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
+      this.temp = OutputFiles.temporaryFor(target);
       OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
       if (target.getFileName().toString().endsWith(".gz")) os = new GZIPOutputStream(os, 1 << 16, true);
       this.out = os;
@@ -143,7 +141,7 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
     try {
       json.close();
       out.close();
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      OutputFiles.publish(temp, target);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write trace " + target + ": " + e.getMessage(), e);
     }

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
 import org.kernsim.trace.ChromeTrace;
+import org.kernsim.trace.SequenceDiagram;
 import org.kernsim.trace.TraceFile;
 import org.kernsim.trace.TraceQuery;
 import picocli.CommandLine.Command;
@@ -27,23 +28,24 @@ import picocli.CommandLine.Parameters;
       "Examples:",
       "  kernsim trace t.jsonl --involving cpu1 --from 300s --to 300.01s",
       "  kernsim trace t.jsonl --where item=42            (every record naming work item 42)",
-      "  kernsim trace t.jsonl --type 'Wake*' --kind msg --chrome wakes.json"
+      "  kernsim trace t.jsonl --type 'Wake*' --kind msg --chrome wakes.json",
+      "  kernsim trace t.jsonl --from 300s --to 300.002s --html window.html   (a sequence diagram)"
     })
 final class TraceCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "FILE", description = "A trace (JSON Lines, .gz allowed).")
   Path file;
 
-  @Option(names = "--at", paramLabel = "ENTITY", description = "Records at this entity (the destination of a message).")
+  @Option(names = "--at", paramLabel = "ENTITY", split = ",", description = "Records at this entity (the destination of a message).")
   List<String> at = new ArrayList<>();
 
-  @Option(names = "--involving", paramLabel = "ENTITY", description = "Records at, or messages from, this entity.")
+  @Option(names = "--involving", paramLabel = "ENTITY", split = ",", description = "Records at, or messages from, this entity.")
   List<String> involving = new ArrayList<>();
 
-  @Option(names = "--type", paramLabel = "GLOB", description = "Message, note or checker type (glob: 'Wake*').")
+  @Option(names = "--type", paramLabel = "GLOB", split = ",", description = "Message, note or checker type (glob: 'Wake*').")
   List<String> types = new ArrayList<>();
 
-  @Option(names = "--kind", paramLabel = "KIND", description = "msg, note or violation.")
+  @Option(names = "--kind", paramLabel = "KIND", split = ",", description = "msg, note or violation.")
   List<String> kinds = new ArrayList<>();
 
   @Option(names = "--where", paramLabel = "FIELD=VALUE", description = "A field equal to a value, at any depth (follow one item, probe, worker).")
@@ -67,6 +69,9 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = "--chrome", paramLabel = "OUT", description = "Write matching records as Chrome Trace Event JSON.")
   Path chrome;
 
+  @Option(names = "--html", paramLabel = "OUT", description = "Write matching records as a self-contained HTML sequence diagram (at most --limit rows).")
+  Path html;
+
   @Override
   public Integer call() {
     for (String k : kinds) {
@@ -78,6 +83,8 @@ final class TraceCommand implements Callable<Integer> {
     TraceQuery q = new TraceQuery(at, involving, typePatterns, kinds, fromNanos, toNanos, TraceQuery.parseWhere(where));
     if (!Files.isRegularFile(file)) throw new BadInputException("trace " + file + ": no such file");
     if (chrome != null) RunCommand.checkTracePath(chrome);
+    if (html != null) RunCommand.checkTracePath(html);
+    SequenceDiagram diagram = html == null ? null : new SequenceDiagram(limit == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, limit));
 
     long[] seen = {0};
     long[] matched = {0};
@@ -94,11 +101,12 @@ final class TraceCommand implements Callable<Integer> {
         if (!q.matches(l)) return;
         matched[0]++;
         if (out != null) out.add(l);
+        if (diagram != null) diagram.add(l);
         if (summary) {
           byKind.merge(l.kind(), 1L, Long::sum);
           byType.merge(l.kind() + " " + l.type(), 1L, Long::sum);
           byEntity.merge(l.at(), 1L, Long::sum);
-        } else if (out == null && (limit == 0 || matched[0] <= limit)) {
+        } else if (out == null && diagram == null && (limit == 0 || matched[0] <= limit)) {
           System.out.println(json ? l.json().toString() : human(l));
         }
       });
@@ -115,6 +123,11 @@ final class TraceCommand implements Callable<Integer> {
             !summary && ct == null && limit > 0 && matched[0] > limit ? " (" + limit + " shown; --limit 0 for all)" : "");
       }
       if (ct != null) System.err.println("wrote " + chrome + " (open it in ui.perfetto.dev)");
+      if (diagram != null) {
+        diagram.write(html, "kernsim trace " + file.getFileName() + ": scenario " + header.path("scenario").asText()
+            + ", seed " + header.path("seed").asText());
+        System.err.println("wrote " + html + (diagram.dropped() > 0 ? " (" + diagram.dropped() + " records left out: --limit)" : ""));
+      }
     } finally {
       if (ct != null) {
         if (ok) ct.close();

@@ -142,6 +142,12 @@ class CliTest {
     assertEquals(ExitCodes.OK, cli("trace", trace.toString(), "--involving", "lp1", "--chrome", chrome.toString()).code());
     JsonNode c = new ObjectMapper().readTree(chrome.toFile());
     assertTrue(c.get("traceEvents").size() > 1);
+    Path html = dir.resolve("seq.html");
+    assertEquals(ExitCodes.OK, cli("trace", trace.toString(), "--involving", "lp1,lp2", "--html", html.toString(), "--limit", "50").code());
+    String page = Files.readString(html);
+    assertTrue(page.startsWith("<!DOCTYPE html>") && page.contains("<svg") && page.endsWith("</html>\n"));
+    assertEquals(50, page.split("marker-end=").length - 1 + page.split("class=\"note\"").length - 1, "one row per record");
+    assertTrue(page.contains(">lp1<") && page.contains(">lp2<"));
 
     Path notATrace = write(dir, "x.jsonl", "{\"kind\":\"header\"}\n{\"t\":1}\n");
     assertBadInput(cli("trace", notATrace.toString()), "x.jsonl", "line 2");
