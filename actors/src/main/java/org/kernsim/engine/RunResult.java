@@ -2,6 +2,7 @@ package org.kernsim.engine;
 
 import java.util.List;
 import java.util.Map;
+import org.HdrHistogram.Histogram;
 
 /**
  * What a run produced.
@@ -10,6 +11,7 @@ import java.util.Map;
  * @param simulatedNanos virtual time of the last delivered event
  * @param traceSha256 hash of the canonical trace (see {@link TraceHash})
  * @param windows number of conservative windows the run advanced through
+ * @param histograms the latency histograms the entities recorded ({@code ctx.record}), merged
  */
 public record RunResult(
     long events,
@@ -19,4 +21,5 @@ public record RunResult(
     Map<String, Object> metrics,
     EndReason endReason,
     long windows,
-    long wallMillis) {}
+    long wallMillis,
+    Map<String, Histogram> histograms) {}

@@ -80,7 +80,8 @@ public final class SequentialDriver {
         Simulations.report(sim, merged, obs.checkers()),
         reason,
         windows,
-        (System.nanoTime() - wallStart) / 1_000_000);
+        (System.nanoTime() - wallStart) / 1_000_000,
+        merged.histograms());
   }
 
   static long saturatedAdd(long a, long b) {

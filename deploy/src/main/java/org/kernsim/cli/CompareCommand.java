@@ -48,6 +48,9 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
+  @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report: every metric per variant, with bars and ratios.")
+  java.nio.file.Path report;
+
   @Override
   public Integer call() {
     int eq = vary.indexOf('=');
@@ -57,8 +60,13 @@ final class CompareCommand implements Callable<Integer> {
     long[] range = ExploreCommand.parseSeeds(seeds);
     long untilNanos = RunCommand.parseUntil(until);
     if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    if (report != null) RunCommand.checkOutputPath("--report", report);
     Comparison.Report r = Comparison.compare(scenario, sets, key, values, range[0], range[1], untilNanos,
         threads == null ? RunSpec.defaultThreads() : threads);
+    if (report != null) {
+      org.kernsim.trace.HtmlReport.comparison(report, r, seeds);
+      System.err.println("wrote " + report);
+    }
     if (json) {
       System.out.println(Json.write(r.json()));
       return ExitCodes.OK;

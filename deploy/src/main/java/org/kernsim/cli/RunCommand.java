@@ -12,6 +12,7 @@ import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
+import org.kernsim.trace.HtmlReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -46,6 +47,9 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
+  @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report: summary, violations and timeline, metrics, latency histograms.")
+  Path report;
+
   @Option(names = "--driver", paramLabel = "DRIVER", description = "actors (Pekko, default) or sequential (one thread); both give the same traceSha256.", defaultValue = "actors")
   String driver;
 
@@ -74,7 +78,8 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     long untilNanos = parseUntil(until);
-    checkTracePath(trace);
+    checkOutputPath("--trace", trace);
+    if (report != null) checkOutputPath("--report", report);
     if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
     if (clusterNodes != null && join != null) throw new BadInputException("--cluster-nodes and --join: use one of them");
     if (clusterNodes != null && clusterNodes < 1) throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
@@ -108,23 +113,27 @@ final class RunCommand implements Callable<Integer> {
       printSummary(outcome);
       if (clusterJson != null) System.out.println("cluster: " + clusterJson);
     }
-    if (!r.violations().isEmpty()) {
-      if (!noTimeline) {
-        Violation first = r.violations().get(0);
-        boolean firstOnly = true;
-        if (timelineOf != null) {
-          Violation of = r.violations().stream().filter(v -> v.checker().equals(timelineOf)).findFirst().orElse(null);
-          if (of == null) {
-            (json ? System.err : System.out).println("\n" + timelineOf + " did not fire in this run; showing the first violation");
-          } else {
-            first = of;
-            firstOnly = false;
-          }
+    String timeline = null;
+    if (!r.violations().isEmpty() && (!noTimeline || report != null)) {
+      Violation first = r.violations().get(0);
+      boolean firstOnly = true;
+      if (timelineOf != null) {
+        Violation of = r.violations().stream().filter(v -> v.checker().equals(timelineOf)).findFirst().orElse(null);
+        if (of == null) {
+          (json ? System.err : System.out).println("\n" + timelineOf + " did not fire in this run; showing the first violation");
+        } else {
+          first = of;
+          firstOnly = false;
         }
-        (json ? System.err : System.out)
-            .println("\nTimeline of the first violation (" + first.checker() + "):\n"
-                + Runner.timeline(outcome.scenario(), spec, first, firstOnly));
       }
+      timeline = "(" + first.checker() + ")\n" + Runner.timeline(outcome.scenario(), spec, first, firstOnly);
+      if (!noTimeline) (json ? System.err : System.out).println("\nTimeline of the first violation " + timeline);
+    }
+    if (report != null) {
+      HtmlReport.run(report, outcome.scenario(), seed, spec.replayCommand(), r, timeline);
+      System.err.println("wrote " + report);
+    }
+    if (!r.violations().isEmpty()) {
       (json ? System.err : System.out).println("replay: " + spec.replayCommand());
       return ExitCodes.VIOLATION;
     }
@@ -142,14 +151,16 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
-  static void checkTracePath(Path trace) {
-    if (trace == null) return;
-    Path abs = trace.toAbsolutePath();
+  /** An output file's directory must exist and be writable, before any work starts. */
+  static void checkOutputPath(String flag, Path file) {
+    if (file == null) return;
+    Path abs = file.toAbsolutePath();
     Path dir = abs.getParent();
-    if (dir == null || !Files.isDirectory(dir)) throw new BadInputException("--trace " + trace + ": directory " + dir + " does not exist");
-    if (!Files.isWritable(dir)) throw new BadInputException("--trace " + trace + ": directory " + dir + " is not writable");
-    if (Files.isDirectory(abs)) throw new BadInputException("--trace " + trace + ": is a directory");
+    if (dir == null || !Files.isDirectory(dir)) throw new BadInputException(flag + " " + file + ": directory " + dir + " does not exist");
+    if (!Files.isWritable(dir)) throw new BadInputException(flag + " " + file + ": directory " + dir + " is not writable");
+    if (Files.isDirectory(abs)) throw new BadInputException(flag + " " + file + ": is a directory");
   }
+
 
   private static void printSummary(Runner.Outcome o) {
     RunResult r = o.result();

@@ -82,8 +82,8 @@ final class TraceCommand implements Callable<Integer> {
     List<Pattern> typePatterns = types.stream().map(TraceQuery::glob).toList();
     TraceQuery q = new TraceQuery(at, involving, typePatterns, kinds, fromNanos, toNanos, TraceQuery.parseWhere(where));
     if (!Files.isRegularFile(file)) throw new BadInputException("trace " + file + ": no such file");
-    if (chrome != null) RunCommand.checkTracePath(chrome);
-    if (html != null) RunCommand.checkTracePath(html);
+    if (chrome != null) RunCommand.checkOutputPath("--chrome", chrome);
+    if (html != null) RunCommand.checkOutputPath("--html", html);
     SequenceDiagram diagram = html == null ? null : new SequenceDiagram(limit == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, limit));
 
     long[] seen = {0};

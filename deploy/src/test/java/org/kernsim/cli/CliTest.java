@@ -168,4 +168,22 @@ class CliTest {
     assertBadInput(cli("compare", "phold", "--vary", "phold.population=2"), "at least two values");
     assertBadInput(cli("compare", "phold", "--vary", "phold.populaton=2,3"), "phold.populaton");
   }
+
+  @Test
+  void htmlReportsOfARunAndOfAComparison(@TempDir Path dir) throws IOException {
+    Path run = dir.resolve("run.html");
+    Out o = cli("run", "machine-stop", "--seed", "2", "--report", run.toString(), "--json");
+    assertEquals(ExitCodes.OK, o.code(), o.err());
+    JsonNode j = new ObjectMapper().readTree(o.out());
+    assertEquals(3, j.get("latencies").get("stopMachineNanos").get("count").asLong());
+    String page = Files.readString(run);
+    assertTrue(page.contains("machine-stop") && page.contains(j.get("traceSha256").asText()), "summary");
+    assertTrue(page.contains("<h3>stopMachineNanos</h3>") && page.contains("<svg"), "latency histogram");
+    Path cmp = dir.resolve("cmp.html");
+    assertEquals(ExitCodes.OK, cli("compare", "phold", "--vary", "phold.population=2,4", "--set", "phold.entities=8",
+        "--set", "phold.ttl=3", "--report", cmp.toString()).code());
+    String c = Files.readString(cmp);
+    assertTrue(c.contains("expectedEvents") && c.contains("2/4=0.5"), c);
+    assertBadInput(cli("run", "phold", "--report", dir.resolve("no/dir/r.html").toString()), "does not exist");
+  }
 }

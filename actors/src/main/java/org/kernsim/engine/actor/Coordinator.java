@@ -303,7 +303,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             org.kernsim.engine.Simulations.report(sim, metrics, obs.checkers()),
             reason,
             Math.max(0, completedWindows),
-            (System.nanoTime() - wallStart) / 1_000_000));
+            (System.nanoTime() - wallStart) / 1_000_000,
+            metrics.histograms()));
     return Behaviors.stopped();
   }
 
