@@ -52,7 +52,7 @@ public final class Runner {
         new RunOptions(spec.seed(), until, spec.stopAtFirstViolation(), false, List.of());
     TraceFileWriter writer = null;
     if (spec.trace() != null) {
-      writer = new TraceFileWriter(spec.trace(), sim::entityName, header(scenario, spec));
+      writer = new TraceFileWriter(spec.trace(), sim::entityName, header(scenario, spec, sim));
       options = options.withObserver(writer);
     }
     if (progress != null) options = options.withProgress(progress);
@@ -100,12 +100,16 @@ public final class Runner {
     return Timeline.render(collector.records(), sim.timeline(), violation, 30);
   }
 
-  static Map<String, Object> header(Scenario scenario, RunSpec spec) {
+  static Map<String, Object> header(Scenario scenario, RunSpec spec, Simulation sim) {
     Map<String, Object> h = new LinkedHashMap<>();
     h.put("scenario", scenario.name());
     h.put("seed", spec.seed());
     h.put("settings", scenario.settings().effective());
     h.put("replay", spec.replayCommand());
+    // entity names by id: fields of messages and notes name entities by their id
+    List<String> names = new java.util.ArrayList<>(sim.entityCount());
+    for (int id = 0; id < sim.entityCount(); id++) names.add(sim.entityName(id));
+    h.put("entities", names);
     return h;
   }
 }

@@ -29,8 +29,39 @@ public final class TraceFile {
 
   private TraceFile() {}
 
+  /** Reads only the header line. */
+  public static JsonNode header(Path file) {
+    JsonNode[] h = new JsonNode[1];
+    try {
+      read(file, l -> {
+        throw new HeaderRead();
+      }, j -> h[0] = j);
+    } catch (HeaderRead done) {
+      // stopped after the header
+    }
+    return h[0];
+  }
+
+  private static final class HeaderRead extends RuntimeException {
+    HeaderRead() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** The id of entity {@code name} from the header's entity table, or -1. */
+  public static int entityId(JsonNode header, String name) {
+    JsonNode names = header.get("entities");
+    if (names == null) return -1;
+    for (int i = 0; i < names.size(); i++) if (names.get(i).asText().equals(name)) return i;
+    return -1;
+  }
+
   /** Reads the header, then hands every record to {@code sink}, in file order. */
   public static JsonNode read(Path file, Consumer<Line> sink) {
+    return read(file, sink, j -> {});
+  }
+
+  private static JsonNode read(Path file, Consumer<Line> sink, Consumer<JsonNode> onHeader) {
     try (InputStream raw = Files.newInputStream(file);
         InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
@@ -40,6 +71,7 @@ public final class TraceFile {
       if (!"header".equals(header.path("kind").asText())) {
         throw bad(file, 1, "no kernsim trace header (is this a file written by 'kernsim run --trace'?)");
       }
+      onHeader.accept(header);
       long n = 1;
       String line;
       while ((line = r.readLine()) != null) {
@@ -78,6 +110,16 @@ public final class TraceFile {
 
   private static BadInputException bad(Path file, long line, String what) {
     return new BadInputException("trace " + file + ", line " + line + ": " + what);
+  }
+
+  /** Whether {@code node} has a numeric field equal to {@code value} at any depth (the id of a followed entity). */
+  public static boolean hasNumber(JsonNode node, long value) {
+    if (node == null) return false;
+    if (node.isIntegralNumber()) return node.asLong() == value;
+    if (node.isContainerNode()) {
+      for (JsonNode c : node) if (hasNumber(c, value)) return true;
+    }
+    return false;
   }
 
   /** Whether {@code node} has a field {@code name} equal to {@code value} at any depth. */

@@ -7,14 +7,15 @@ import java.util.regex.Pattern;
 
 /**
  * A filter over trace records: by entity, type (glob), kind, time range and field values at any
- * depth ({@code item=42} follows one work item through every message and note that names it).
+ * depth ({@code item=42} follows one work item through every message and note that names it);
+ * {@code follow} keeps the records at or from one entity and those whose fields hold its id.
  */
 public record TraceQuery(
     List<String> at, List<String> involving, List<Pattern> types, List<String> kinds, long from, long to,
-    List<String[]> where) {
+    List<String[]> where, String follow, int followId) {
 
   public static TraceQuery all() {
-    return new TraceQuery(List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of());
+    return new TraceQuery(List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of(), null, -1);
   }
 
   public static Pattern glob(String g) {
@@ -39,6 +40,10 @@ public record TraceQuery(
 
   public boolean matches(TraceFile.Line l) {
     if (l.time() < from || l.time() > to) return false;
+    if (follow != null && !l.at().equals(follow) && !follow.equals(l.src())
+        && !(followId >= 0 && TraceFile.hasNumber(l.json().get("f"), followId))) {
+      return false;
+    }
     if (!kinds.isEmpty() && !kinds.contains(l.kind())) return false;
     if (!at.isEmpty() && !at.contains(l.at())) return false;
     if (!involving.isEmpty() && !involving.contains(l.at()) && (l.src() == null || !involving.contains(l.src()))) return false;

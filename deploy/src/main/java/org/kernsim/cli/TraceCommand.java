@@ -28,6 +28,7 @@ import picocli.CommandLine.Parameters;
       "Examples:",
       "  kernsim trace t.jsonl --involving cpu1 --from 300s --to 300.01s",
       "  kernsim trace t.jsonl --where item=42            (every record naming work item 42)",
+      "  kernsim trace t.jsonl --follow kworker/u:3       (one kworker's story)",
       "  kernsim trace t.jsonl --type 'Wake*' --kind msg --chrome wakes.json",
       "  kernsim trace t.jsonl --from 300s --to 300.002s --html window.html   (a sequence diagram)"
     })
@@ -50,6 +51,9 @@ final class TraceCommand implements Callable<Integer> {
 
   @Option(names = "--where", paramLabel = "FIELD=VALUE", description = "A field equal to a value, at any depth (follow one item, probe, worker).")
   List<String> where = new ArrayList<>();
+
+  @Option(names = "--follow", paramLabel = "ENTITY", description = "One entity's story: records at it, from it, and whose fields hold its id (kworker/u:3, cpu2).")
+  String follow;
 
   @Option(names = "--from", paramLabel = "TIME", description = "From this virtual time (e.g. 300s).")
   String from;
@@ -80,8 +84,13 @@ final class TraceCommand implements Callable<Integer> {
     long fromNanos = time("--from", from, 0);
     long toNanos = time("--to", to, Long.MAX_VALUE);
     List<Pattern> typePatterns = types.stream().map(TraceQuery::glob).toList();
-    TraceQuery q = new TraceQuery(at, involving, typePatterns, kinds, fromNanos, toNanos, TraceQuery.parseWhere(where));
     if (!Files.isRegularFile(file)) throw new BadInputException("trace " + file + ": no such file");
+    int followId = -1;
+    if (follow != null) {
+      followId = TraceFile.entityId(TraceFile.header(file), follow);
+      if (followId < 0) throw new BadInputException("--follow " + follow + ": no such entity in " + file);
+    }
+    TraceQuery q = new TraceQuery(at, involving, typePatterns, kinds, fromNanos, toNanos, TraceQuery.parseWhere(where), follow, followId);
     if (chrome != null) RunCommand.checkOutputPath("--chrome", chrome);
     if (html != null) RunCommand.checkOutputPath("--html", html);
     SequenceDiagram diagram = html == null ? null : new SequenceDiagram(limit == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, limit));

@@ -149,6 +149,13 @@ class CliTest {
     assertEquals(50, page.split("marker-end=").length - 1 + page.split("class=\"note\"").length - 1, "one row per record");
     assertTrue(page.contains(">lp1<") && page.contains(">lp2<"));
 
+    Out follow = cli("trace", trace.toString(), "--follow", "lp3", "--json", "--limit", "0");
+    assertEquals(ExitCodes.OK, follow.code(), follow.err());
+    assertTrue(follow.out().lines().count() > lp3.out().lines().count(), "follow adds what lp3 sent");
+    for (String l : follow.out().lines().toList()) {
+      assertTrue(l.contains("\"at\":\"lp3\"") || l.contains("\"src\":\"lp3\"") || l.contains(":3"), l);
+    }
+    assertBadInput(cli("trace", trace.toString(), "--follow", "nobody"), "--follow", "nobody");
     Path notATrace = write(dir, "x.jsonl", "{\"kind\":\"header\"}\n{\"t\":1}\n");
     assertBadInput(cli("trace", notATrace.toString()), "x.jsonl", "line 2");
     Path garbage = write(dir, "g.jsonl", "hello\n");
