@@ -11,9 +11,9 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The baseline the engine is measured against: the same traffic as PHOLD (N actors, a population
- * of messages each, every message forwarded to a uniformly random actor until its time-to-live
- * runs out) as raw Pekko typed {@code tell}s, with no virtual time, ordering or barrier at all.
+ * The baseline the engine is measured against: the same traffic as PHOLD (N actors, a population of
+ * messages each, every message forwarded to a uniformly random actor until its time-to-live runs
+ * out) as raw Pekko typed {@code tell}s, with no virtual time, ordering or barrier at all.
  */
 public final class PekkoTellBaseline {
   private PekkoTellBaseline() {}
@@ -58,7 +58,10 @@ public final class PekkoTellBaseline {
   }
 
   private static Behavior<Hop> hopper(
-      List<ActorRef<Hop>> refs, SplittableRandom r, AtomicLong alive, CompletableFuture<Long> done) {
+      List<ActorRef<Hop>> refs,
+      SplittableRandom r,
+      AtomicLong alive,
+      CompletableFuture<Long> done) {
     return Behaviors.receiveMessage(
         h -> {
           if (h.ttl() > 0) {

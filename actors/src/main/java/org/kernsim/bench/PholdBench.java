@@ -15,14 +15,15 @@ import org.kernsim.engine.actor.ActorDriver;
 import org.kernsim.scenario.Settings;
 
 /**
- * {@code kernsim bench phold}: PHOLD on the actor engine, against raw Pekko typed {@code tell}
- * with the same traffic in the same ActorSystem (so the same dispatcher and threads), repeated,
+ * {@code kernsim bench phold}: PHOLD on the actor engine, against raw Pekko typed {@code tell} with
+ * the same traffic in the same ActorSystem (so the same dispatcher and threads), repeated,
  * reporting medians and their ratio. Traces off; the trace hash is computed as in every run.
  */
 public final class PholdBench {
   private PholdBench() {}
 
-  public record Config(int entities, long events, int population, int threads, int repeats, int warmups, long seed) {
+  public record Config(
+      int entities, long events, int population, int threads, int repeats, int warmups, long seed) {
     int ttl() {
       long perEvent = Math.max(1, events / ((long) entities * population));
       return (int) Math.max(0, Math.min(Integer.MAX_VALUE, perEvent - 1));
@@ -33,18 +34,23 @@ public final class PholdBench {
     PholdModel.Phold sim =
         (PholdModel.Phold)
             new PholdModel()
-                .build(Settings.defaults(new PholdModel(), Map.of(
-                    "phold.entities", "" + c.entities(),
-                    "phold.population", "" + c.population(),
-                    "phold.ttl", "" + c.ttl())));
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+                .build(
+                    Settings.defaults(
+                        new PholdModel(),
+                        Map.of(
+                            "phold.entities", "" + c.entities(),
+                            "phold.population", "" + c.population(),
+                            "phold.ttl", "" + c.ttl())));
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
     List<Double> engine = new ArrayList<>();
     List<Double> tell = new ArrayList<>();
     RunResult last = null;
     try {
       for (int i = 0; i < c.warmups() + c.repeats(); i++) {
         long t0 = System.nanoTime();
-        RunResult r = ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+        RunResult r =
+            ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
         double eps = r.events() / ((System.nanoTime() - t0) / 1e9);
         double tps = PekkoTellBaseline.run(system, c.entities(), c.population(), c.ttl(), c.seed());
         if (i >= c.warmups()) {
@@ -86,13 +92,15 @@ public final class PholdBench {
   /** PHOLD on the single-node actor engine (its own ActorSystem, {@code threads} threads). */
   public static Map<String, Object> runSingleNode(Config c) {
     PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+    ActorSystem<Void> system =
+        ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
     List<Double> eps = new ArrayList<>();
     RunResult last = null;
     try {
       for (int i = 0; i < c.warmups() + c.repeats(); i++) {
         long t0 = System.nanoTime();
-        RunResult r = ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+        RunResult r =
+            ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
         if (i >= c.warmups()) eps.add(r.events() / ((System.nanoTime() - t0) / 1e9));
         last = r;
       }
@@ -107,11 +115,14 @@ public final class PholdBench {
    * PHOLD on a cluster of {@code nodes} nodes that {@code system} belongs to (coordinated from it),
    * {@code perNode} partitions per node.
    */
-  public static Map<String, Object> runCluster(Config c, ActorSystem<?> system, int nodes, int perNode) {
+  public static Map<String, Object> runCluster(
+      Config c, ActorSystem<?> system, int nodes, int perNode) {
     org.kernsim.scenario.Scenario scenario = scenario(c);
     org.kernsim.engine.cluster.ClusterDriver.Target target =
         org.kernsim.engine.cluster.ClusterDriver.Target.of(
-            nodes, perNode, org.kernsim.config.KernsimSettings.from(system.settings().config()).cluster());
+            nodes,
+            perNode,
+            org.kernsim.config.KernsimSettings.from(system.settings().config()).cluster());
     List<Double> eps = new ArrayList<>();
     RunResult last = null;
     long crossNode = 0;
@@ -124,7 +135,10 @@ public final class PholdBench {
       last = o.result();
       crossNode = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
     }
-    return figures(eps, last, Map.of("nodes", nodes, "partitionsPerNode", perNode, "crossNodeEvents", crossNode));
+    return figures(
+        eps,
+        last,
+        Map.of("nodes", nodes, "partitionsPerNode", perNode, "crossNodeEvents", crossNode));
   }
 
   private static org.kernsim.scenario.Scenario scenario(Config c) {
@@ -136,7 +150,8 @@ public final class PholdBench {
             "phold.ttl", "" + c.ttl()));
   }
 
-  private static Map<String, Object> figures(List<Double> eps, RunResult last, Map<String, Object> extra) {
+  private static Map<String, Object> figures(
+      List<Double> eps, RunResult last, Map<String, Object> extra) {
     Map<String, Object> m = new LinkedHashMap<>(new java.util.TreeMap<>(extra));
     m.put("events", last.events());
     m.put("windows", last.windows());

@@ -2,9 +2,7 @@ package org.kernsim.engine;
 
 import java.util.random.RandomGenerator;
 
-/**
- * Everything an entity may do while it handles an event. The context is the only way to act.
- */
+/** Everything an entity may do while it handles an event. The context is the only way to act. */
 public interface Context {
 
   /** Virtual time of the event being handled, in simulated nanoseconds. */
@@ -14,8 +12,8 @@ public interface Context {
   int self();
 
   /**
-   * This entity's own random stream, seeded from the run seed and the entity id. Use it only
-   * inside handlers: its sequence of draws is part of the entity's deterministic history.
+   * This entity's own random stream, seeded from the run seed and the entity id. Use it only inside
+   * handlers: its sequence of draws is part of the entity's deterministic history.
    */
   RandomGenerator random();
 

@@ -5,8 +5,8 @@ package org.kernsim.engine;
  *
  * <p>An entity is plain Java over its own state. It acts only through the {@link Context} it is
  * handed: it never reads the wall clock, a global or a thread-local, so the engine controls every
- * source of nondeterminism and the same logic runs under every driver (one thread, Pekko actors
- * on one node, a Pekko cluster).
+ * source of nondeterminism and the same logic runs under every driver (one thread, Pekko actors on
+ * one node, a Pekko cluster).
  */
 public interface Entity {
 

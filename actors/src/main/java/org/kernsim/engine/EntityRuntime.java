@@ -18,8 +18,8 @@ import org.kernsim.protocol.engine.TraceRecord;
  * Runs one entity's logic and is the {@link Context} it sees. Driver-agnostic: a driver hands it
  * events in canonical order (one at a time, or a window's worth) and collects what it sends.
  *
- * <p>It owns everything that makes the entity's history deterministic: its random stream, its
- * send sequence, its timer generations, and the SHA-256 digest of every event it processed.
+ * <p>It owns everything that makes the entity's history deterministic: its random stream, its send
+ * sequence, its timer generations, and the SHA-256 digest of every event it processed.
  */
 public final class EntityRuntime implements Context {
 
@@ -61,6 +61,7 @@ public final class EntityRuntime implements Context {
 
   /** Window mode: own events before {@code windowEnd} are handled locally in this window. */
   private long windowEnd = Long.MIN_VALUE;
+
   private PriorityQueue<Event> local;
 
   public EntityRuntime(
@@ -160,8 +161,21 @@ public final class EntityRuntime implements Context {
         || (e.time() == lastTime
             && (e.src() < lastSrc || (e.src() == lastSrc && e.seq() <= lastSeq)))) {
       throw new IllegalStateException(
-          "causality violated at " + names.apply(id) + ": event (" + e.time() + "," + e.src() + ","
-              + e.seq() + ") after (" + lastTime + "," + lastSrc + "," + lastSeq + ")");
+          "causality violated at "
+              + names.apply(id)
+              + ": event ("
+              + e.time()
+              + ","
+              + e.src()
+              + ","
+              + e.seq()
+              + ") after ("
+              + lastTime
+              + ","
+              + lastSrc
+              + ","
+              + lastSeq
+              + ")");
     }
     lastTime = e.time();
     lastSrc = e.src();
@@ -259,8 +273,16 @@ public final class EntityRuntime implements Context {
       }
       if (delay < lookahead) {
         throw new IllegalStateException(
-            names.apply(id) + " sent " + RecordCodec.typeName(message) + " to " + names.apply(to)
-                + " with delay " + delay + " ns, below the lookahead " + lookahead + " ns");
+            names.apply(id)
+                + " sent "
+                + RecordCodec.typeName(message)
+                + " to "
+                + names.apply(to)
+                + " with delay "
+                + delay
+                + " ns, below the lookahead "
+                + lookahead
+                + " ns");
       }
     } else if (delay < 1) {
       throw new IllegalStateException(names.apply(id) + " sent itself a message with delay < 1 ns");

@@ -8,8 +8,8 @@ import java.util.regex.Pattern;
 /**
  * The message faults of a run, from the {@code faults.*} settings: extra delays on a share of the
  * messages between entities (optionally only some message types), and dropped messages (an
- * ablation: the kernel does not lose them). Decisions are drawn from the sender's fault stream,
- * so a faulty run replays from its seed like any other.
+ * ablation: the kernel does not lose them). Decisions are drawn from the sender's fault stream, so
+ * a faulty run replays from its seed like any other.
  */
 public final class FaultPlan implements LinkFaults {
   private final double delayProbability;
@@ -18,7 +18,12 @@ public final class FaultPlan implements LinkFaults {
   private final double dropProbability;
   private final List<Pattern> dropTypes;
 
-  public FaultPlan(double delayProbability, Latency extra, String delayTypes, double dropProbability, String dropTypes) {
+  public FaultPlan(
+      double delayProbability,
+      Latency extra,
+      String delayTypes,
+      double dropProbability,
+      String dropTypes) {
     this.delayProbability = delayProbability;
     this.extra = extra;
     this.delayTypes = globs(delayTypes);
@@ -32,8 +37,11 @@ public final class FaultPlan implements LinkFaults {
 
   @Override
   public long extraDelay(int src, int dst, Object message, long now, RandomGenerator random) {
-    if (dropProbability > 0 && matches(dropTypes, message) && random.nextDouble() < dropProbability) return DROP;
-    if (delayProbability > 0 && matches(delayTypes, message) && random.nextDouble() < delayProbability) {
+    if (dropProbability > 0 && matches(dropTypes, message) && random.nextDouble() < dropProbability)
+      return DROP;
+    if (delayProbability > 0
+        && matches(delayTypes, message)
+        && random.nextDouble() < delayProbability) {
       return extra.sample(random);
     }
     return 0;
@@ -59,7 +67,8 @@ public final class FaultPlan implements LinkFaults {
       }
       out.add(Pattern.compile(sb.toString()));
     }
-    if (out.isEmpty() && !spec.isBlank() && !spec.contains("*")) throw new IllegalArgumentException("no message type in '" + spec + "'");
+    if (out.isEmpty() && !spec.isBlank() && !spec.contains("*"))
+      throw new IllegalArgumentException("no message type in '" + spec + "'");
     return out;
   }
 }

@@ -4,8 +4,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * A delay distribution for one class of link (same CPU, IPI, lock hand-off, wake-up...). {@link
- * #min()} is a hard floor: the smallest floor over the classes a model uses between entities is
- * the simulation's lookahead.
+ * #min()} is a hard floor: the smallest floor over the classes a model uses between entities is the
+ * simulation's lookahead.
  */
 public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.LogNormal {
 
@@ -44,7 +44,8 @@ public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.
 
   record Uniform(long lo, long hi) implements Latency {
     public Uniform {
-      if (lo < 1 || hi < lo) throw new IllegalArgumentException("bad uniform latency " + lo + ".." + hi);
+      if (lo < 1 || hi < lo)
+        throw new IllegalArgumentException("bad uniform latency " + lo + ".." + hi);
     }
 
     @Override

@@ -6,9 +6,8 @@ import org.HdrHistogram.Histogram;
 import org.kernsim.protocol.engine.MetricsSnapshot;
 
 /**
- * Counters and latency histograms of one entity, merged over all entities at the end of a run.
- * Both are sums, so the merged result does not depend on how entities were spread over threads
- * or nodes.
+ * Counters and latency histograms of one entity, merged over all entities at the end of a run. Both
+ * are sums, so the merged result does not depend on how entities were spread over threads or nodes.
  */
 public final class Metrics {
   private final Map<String, long[]> counters = new TreeMap<>();
@@ -47,8 +46,7 @@ public final class Metrics {
 
   public void merge(Metrics other) {
     other.counters.forEach((k, v) -> count(k, v[0]));
-    other.histograms.forEach(
-        (k, v) -> histograms.computeIfAbsent(k, x -> new Histogram(3)).add(v));
+    other.histograms.forEach((k, v) -> histograms.computeIfAbsent(k, x -> new Histogram(3)).add(v));
   }
 
   /** A compact, serializable snapshot: counters, and histograms as encoded bytes. */
@@ -79,5 +77,4 @@ public final class Metrics {
             });
     return m;
   }
-
 }

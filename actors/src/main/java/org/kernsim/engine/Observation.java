@@ -24,7 +24,8 @@ public final class Observation implements Checker.Checks {
   private Checker current;
   private long records;
 
-  public Observation(List<Checker> checkers, List<TraceObserver> observers, IntFunction<String> names) {
+  public Observation(
+      List<Checker> checkers, List<TraceObserver> observers, IntFunction<String> names) {
     this.checkers = checkers;
     this.observers = observers;
     this.names = names;
@@ -92,7 +93,8 @@ public final class Observation implements Checker.Checks {
     String who = entity < 0 ? "-" : names.apply(entity);
     Violation v = new Violation(current.name(), atNanos, who, message);
     violations.add(v);
-    TraceRecord.Violation rec = new TraceRecord.Violation(atNanos, entity, -1, current.name(), message);
+    TraceRecord.Violation rec =
+        new TraceRecord.Violation(atNanos, entity, -1, current.name(), message);
     for (TraceObserver o : observers) o.observe(rec);
   }
 

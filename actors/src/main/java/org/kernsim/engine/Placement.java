@@ -24,7 +24,8 @@ public final class Placement {
     for (int id = 0; id < n; id++) {
       int key = sim.placementKey(id);
       if (key < 0 || key >= keys) {
-        throw new IllegalStateException("placement key " + key + " of " + sim.entityName(id) + " out of range");
+        throw new IllegalStateException(
+            "placement key " + key + " of " + sim.entityName(id) + " out of range");
       }
       int p = (int) ((long) key * partitions / keys);
       partitionOf[id] = p;

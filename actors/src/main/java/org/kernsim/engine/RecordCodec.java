@@ -50,7 +50,8 @@ public final class RecordCodec {
           try {
             accessors[i] = lookup.unreflect(rc[i].getAccessor()).asType(GETTER);
           } catch (IllegalAccessException e2) {
-            throw new IllegalStateException("cannot read record component " + type + "." + names[i], e2);
+            throw new IllegalStateException(
+                "cannot read record component " + type + "." + names[i], e2);
           }
         }
       }
@@ -116,7 +117,8 @@ public final class RecordCodec {
       out.put((byte) 6).putLong(Double.doubleToLongBits(f));
     } else {
       throw new IllegalArgumentException(
-          "kernsim messages must be records, enums, primitives, strings or lists: " + value.getClass());
+          "kernsim messages must be records, enums, primitives, strings or lists: "
+              + value.getClass());
     }
   }
 
@@ -218,7 +220,8 @@ public final class RecordCodec {
     }
 
     private void ensure(int n) {
-      if (len + n > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
+      if (len + n > buf.length)
+        buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
     }
   }
 

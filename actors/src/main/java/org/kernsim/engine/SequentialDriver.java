@@ -5,8 +5,8 @@ import org.kernsim.protocol.engine.Event;
 /**
  * Runs a simulation on the calling thread: one global queue in canonical order {@code (time, dst,
  * src, seq)}. It is the explorer's driver (thousands of seeds, one per core) and the reference the
- * actor drivers are held to: it emulates the same windows, so a run that stops at a violation
- * stops at the same place and produces the same {@code traceSha256}.
+ * actor drivers are held to: it emulates the same windows, so a run that stops at a violation stops
+ * at the same place and produces the same {@code traceSha256}.
  */
 public final class SequentialDriver {
 
@@ -16,8 +16,7 @@ public final class SequentialDriver {
     long wallStart = System.nanoTime(); // wall time is reported, never read by the model
     int n = sim.entityCount();
     long lookahead = sim.lookahead();
-    Observation obs =
-        new Observation(sim.checkers(), options.observers(), sim::entityName);
+    Observation obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
     RecordFilter filter = obs.filter(options.recordAll());
     EventHeap queue = new EventHeap(Math.max(16, n));
     EntityRuntime[] runtimes = new EntityRuntime[n];
@@ -26,7 +25,8 @@ public final class SequentialDriver {
     LinkFaults faults = sim.faults();
     for (int id = 0; id < n; id++) {
       runtimes[id] =
-          new EntityRuntime(id, sim.createEntity(id), options.seed(), lookahead, sim::entityName, filter, faults);
+          new EntityRuntime(
+              id, sim.createEntity(id), options.seed(), lookahead, sim::entityName, filter, faults);
       runtimes[id].bind(outbox, recorder);
     }
     for (EntityRuntime rt : runtimes) rt.start();

@@ -4,9 +4,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A built model, ready to run: the entities, their names and placement, the lookahead, the
- * checkers and how to report metrics. Built deterministically from a scenario's settings, so
- * every node of a cluster builds the same one and creates locally only the entities it hosts.
+ * A built model, ready to run: the entities, their names and placement, the lookahead, the checkers
+ * and how to report metrics. Built deterministically from a scenario's settings, so every node of a
+ * cluster builds the same one and creates locally only the entities it hosts.
  */
 public interface Simulation {
 
@@ -23,8 +23,8 @@ public interface Simulation {
   String entityName(int id);
 
   /**
-   * Entities with the same placement key always share a partition (and a cluster node). Keys are
-   * in {@code [0, placementKeys())} and are spread over partitions in contiguous blocks.
+   * Entities with the same placement key always share a partition (and a cluster node). Keys are in
+   * {@code [0, placementKeys())} and are spread over partitions in contiguous blocks.
    */
   default int placementKey(int id) {
     return id;

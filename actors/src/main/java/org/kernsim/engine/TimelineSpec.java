@@ -5,9 +5,9 @@ import java.util.List;
 import org.kernsim.protocol.engine.TraceRecord;
 
 /**
- * How a model shows a violation as a timeline, in the spirit of the CPU A / CPU B tables of
- * kernel commit messages: which records become rows, which column each belongs to (a CPU, or an
- * actor), and what its cell says.
+ * How a model shows a violation as a timeline, in the spirit of the CPU A / CPU B tables of kernel
+ * commit messages: which records become rows, which column each belongs to (a CPU, or an actor),
+ * and what its cell says.
  */
 public interface TimelineSpec {
 
@@ -41,7 +41,8 @@ public interface TimelineSpec {
       @Override
       public String cell(TraceRecord r) {
         if (r instanceof TraceRecord.Note n) return RecordCodec.describe(n.note());
-        if (r instanceof TraceRecord.Violation v) return "VIOLATION " + v.checker() + ": " + v.message();
+        if (r instanceof TraceRecord.Violation v)
+          return "VIOLATION " + v.checker() + ": " + v.message();
         TraceRecord.Delivered d = (TraceRecord.Delivered) r;
         return "<- " + sim.entityName(d.src()) + " " + RecordCodec.describe(d.payload());
       }

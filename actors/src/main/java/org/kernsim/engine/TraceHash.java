@@ -14,9 +14,9 @@ import java.util.TreeMap;
  * canonical order {@code (time, src, seq)}, each encoded as time, source, sequence number, a timer
  * marker and the payload's canonical binary form ({@link RecordCodec#encode}). Each entity hashes
  * its own history with SHA-256 as it goes (in parallel, wherever it runs); the run hash is the
- * SHA-256 of {@code (entity id, event count, history digest)} over the entities that processed
- * at least one event, in id order. It is therefore the same on one thread, on many, and on any
- * number of nodes, and it changes if any delivered message, time or field changes.
+ * SHA-256 of {@code (entity id, event count, history digest)} over the entities that processed at
+ * least one event, in id order. It is therefore the same on one thread, on many, and on any number
+ * of nodes, and it changes if any delivered message, time or field changes.
  */
 public final class TraceHash {
 

@@ -5,12 +5,11 @@ import java.util.function.Consumer;
 import org.kernsim.protocol.engine.Event;
 
 /**
- * A partition's pending events, organised for conservative windows: a window takes every event
- * due before its end, and only each entity's own events need ordering (the partition sorts them
- * per entity), so no total order of the pending set is kept. Events fall into buckets one
- * lookahead wide: a ring of buckets covers the near future, a heap holds the rest (long timers)
- * and refills the ring as windows advance. Adding is O(1); taking a window's events is linear in
- * them.
+ * A partition's pending events, organised for conservative windows: a window takes every event due
+ * before its end, and only each entity's own events need ordering (the partition sorts them per
+ * entity), so no total order of the pending set is kept. Events fall into buckets one lookahead
+ * wide: a ring of buckets covers the near future, a heap holds the rest (long timers) and refills
+ * the ring as windows advance. Adding is O(1); taking a window's events is linear in them.
  */
 public final class WindowQueue {
   private static final int RING = 4096; // buckets in the ring (a power of two)
@@ -33,7 +32,9 @@ public final class WindowQueue {
     }
   }
 
-  /** @param width the bucket width: the lookahead (a window spans at most two buckets) */
+  /**
+   * @param width the bucket width: the lookahead (a window spans at most two buckets)
+   */
   public WindowQueue(long width) {
     this.width = Math.max(1, width);
   }
@@ -52,7 +53,9 @@ public final class WindowQueue {
 
   public void add(Event e) {
     long b = bucketOf(e.time());
-    if (b < lo) throw new IllegalStateException("event at " + e.time() + " before the queue's horizon " + lo * width);
+    if (b < lo)
+      throw new IllegalStateException(
+          "event at " + e.time() + " before the queue's horizon " + lo * width);
     if (b >= lo + RING) {
       overflow.add(e);
       return;
@@ -114,7 +117,8 @@ public final class WindowQueue {
       long stop = Math.min(b, lo + RING);
       for (long x = lo; x < stop; x++) {
         Bucket k = ring[(int) (x & (RING - 1))];
-        if (k != null && k.size > 0) throw new IllegalStateException("events left behind the window at bucket " + x);
+        if (k != null && k.size > 0)
+          throw new IllegalStateException("events left behind the window at bucket " + x);
       }
       lo = b;
     }

@@ -25,10 +25,18 @@ public final class Comparison {
   private Comparison() {}
 
   public record Variant(
-      String value, long seeds, Map<String, Double> metrics, long violatingSeeds, Map<String, Long> violationsByChecker,
+      String value,
+      long seeds,
+      Map<String, Double> metrics,
+      long violatingSeeds,
+      Map<String, Long> violationsByChecker,
       List<String> traceSha256) {}
 
-  public record Report(String scenario, String key, List<Variant> variants, Map<String, Map<String, Double>> ratios,
+  public record Report(
+      String scenario,
+      String key,
+      List<Variant> variants,
+      Map<String, Map<String, Double>> ratios,
       long wallMillis) {
 
     public Map<String, Object> json() {
@@ -53,9 +61,17 @@ public final class Comparison {
   }
 
   public static Report compare(
-      String scenarioName, List<String> overrides, String key, List<String> values, long first, long last,
-      long untilOverride, int threads) {
-    if (values.size() < 2) throw new BadInputException("--vary " + key + ": give at least two values, e.g. " + key + "=a,b");
+      String scenarioName,
+      List<String> overrides,
+      String key,
+      List<String> values,
+      long first,
+      long last,
+      long untilOverride,
+      int threads) {
+    if (values.size() < 2)
+      throw new BadInputException(
+          "--vary " + key + ": give at least two values, e.g. " + key + "=a,b");
     List<Scenario> scenarios = new ArrayList<>();
     for (String v : values) {
       List<String> o = new ArrayList<>(overrides);
@@ -63,11 +79,14 @@ public final class Comparison {
       scenarios.add(Scenarios.load(scenarioName, o));
     }
     long wallStart = System.nanoTime();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "compare");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, threads),
+            r -> {
+              Thread t = new Thread(r, "compare");
+              t.setDaemon(true);
+              return t;
+            });
     List<Variant> variants = new ArrayList<>();
     try {
       List<List<Future<RunResult>>> futures = new ArrayList<>();
@@ -91,10 +110,14 @@ public final class Comparison {
           flatten("", r.metrics(), sums);
           if (!r.violations().isEmpty()) {
             violating++;
-            r.violations().stream().map(Violation::checker).distinct().forEach(c -> byChecker.merge(c, 1L, Long::sum));
+            r.violations().stream()
+                .map(Violation::checker)
+                .distinct()
+                .forEach(c -> byChecker.merge(c, 1L, Long::sum));
           }
         }
-        variants.add(new Variant(values.get(i), last - first + 1, sums, violating, byChecker, hashes));
+        variants.add(
+            new Variant(values.get(i), last - first + 1, sums, violating, byChecker, hashes));
       }
     } finally {
       pool.shutdownNow();
@@ -111,7 +134,12 @@ public final class Comparison {
       }
       if (!r.isEmpty()) ratios.put(metric, r);
     }
-    return new Report(scenarios.get(0).name(), key, variants, ratios, (System.nanoTime() - wallStart) / 1_000_000);
+    return new Report(
+        scenarios.get(0).name(),
+        key,
+        variants,
+        ratios,
+        (System.nanoTime() - wallStart) / 1_000_000);
   }
 
   @SuppressWarnings("unchecked")
@@ -122,5 +150,4 @@ public final class Comparison {
       else if (e.getValue() instanceof Map<?, ?> m) flatten(k + ".", (Map<String, Object>) m, out);
     }
   }
-
 }

@@ -20,8 +20,8 @@ import org.kernsim.scenario.Scenario;
 import org.kernsim.scenario.Scenarios;
 
 /**
- * Runs one scenario over a range of seeds, in parallel on all cores, one seed per thread at a
- * time with the sequential driver (the same history, hash and verdicts as the actor driver, at a
+ * Runs one scenario over a range of seeds, in parallel on all cores, one seed per thread at a time
+ * with the sequential driver (the same history, hash and verdicts as the actor driver, at a
  * fraction of the cost). Every seed runs to its end so that each checker's verdict is counted.
  */
 public final class Explorer {
@@ -48,7 +48,9 @@ public final class Explorer {
       m.put("seeds", firstSeed + ".." + lastSeed);
       m.put("seedsRun", seedsRun);
       m.put("violatingSeeds", violatingSeeds.size());
-      m.put("violatingSeedList", violatingSeeds.size() > 1000 ? violatingSeeds.subList(0, 1000) : violatingSeeds);
+      m.put(
+          "violatingSeedList",
+          violatingSeeds.size() > 1000 ? violatingSeeds.subList(0, 1000) : violatingSeeds);
       m.put("violationsByChecker", violationsByChecker);
       if (firstViolation != null) {
         Map<String, Object> f = new LinkedHashMap<>();
@@ -73,8 +75,8 @@ public final class Explorer {
   private Explorer() {}
 
   /**
-   * Explores seeds {@code first..last} (inclusive). With {@code stopAtFirst}, stops launching
-   * seeds once a violating seed is found (seeds already running finish).
+   * Explores seeds {@code first..last} (inclusive). With {@code stopAtFirst}, stops launching seeds
+   * once a violating seed is found (seeds already running finish).
    */
   public static Report explore(
       String scenarioName,
@@ -89,11 +91,14 @@ public final class Explorer {
     long until = untilOverride >= 0 ? untilOverride : scenario.until();
     long wallStart = System.nanoTime();
     int n = Math.max(1, threads);
-    ExecutorService pool = Executors.newFixedThreadPool(n, r -> {
-      Thread t = new Thread(r, "explore");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            n,
+            r -> {
+              Thread t = new Thread(r, "explore");
+              t.setDaemon(true);
+              return t;
+            });
     TreeMap<Long, RunResult> violating = new TreeMap<>();
     Map<String, Long> byChecker = new TreeMap<>();
     Map<String, Long> totals = new TreeMap<>();
@@ -121,7 +126,9 @@ public final class Explorer {
           }
           if (!r.violations().isEmpty()) {
             violating.put(seeds.get(i), r);
-            r.violations().stream().map(Violation::checker).distinct()
+            r.violations().stream()
+                .map(Violation::checker)
+                .distinct()
                 .forEach(c -> byChecker.merge(c, 1L, Long::sum));
           }
           if (progress != null) progress.accept(seedsRun);
@@ -134,10 +141,22 @@ public final class Explorer {
     long wall = (System.nanoTime() - wallStart) / 1_000_000;
     Long firstSeed = violating.isEmpty() ? null : violating.firstKey();
     Violation firstV = firstSeed == null ? null : violating.get(firstSeed).violations().get(0);
-    String replay = firstSeed == null ? null : replay(scenarioName, overrides, firstSeed, untilOverride);
+    String replay =
+        firstSeed == null ? null : replay(scenarioName, overrides, firstSeed, untilOverride);
     return new Report(
-        scenario.name(), first, last, seedsRun, new ArrayList<>(violating.keySet()), byChecker,
-        firstSeed, firstV, replay, seedsRun / Math.max(1e-9, wall / 1000.0), wall, events.get(), totals);
+        scenario.name(),
+        first,
+        last,
+        seedsRun,
+        new ArrayList<>(violating.keySet()),
+        byChecker,
+        firstSeed,
+        firstV,
+        replay,
+        seedsRun / Math.max(1e-9, wall / 1000.0),
+        wall,
+        events.get(),
+        totals);
   }
 
   /** Runs one seed (the explorer's unit of work). */
@@ -149,5 +168,4 @@ public final class Explorer {
   public static String replay(String scenario, List<String> overrides, long seed, long until) {
     return new RunSpec(scenario, overrides, seed, until, null, "actors", 1, false).replayCommand();
   }
-
 }

@@ -15,18 +15,20 @@ public final class RunJson {
   /** Each recorded histogram's count and percentiles, in nanoseconds. */
   public static Map<String, Object> latencies(RunResult r) {
     Map<String, Object> out = new LinkedHashMap<>();
-    r.histograms().forEach((name, h) -> {
-      Map<String, Object> x = new LinkedHashMap<>();
-      x.put("count", h.getTotalCount());
-      x.put("min", h.getMinValue());
-      x.put("p50", h.getValueAtPercentile(50));
-      x.put("p90", h.getValueAtPercentile(90));
-      x.put("p99", h.getValueAtPercentile(99));
-      x.put("p999", h.getValueAtPercentile(99.9));
-      x.put("max", h.getMaxValue());
-      x.put("mean", Math.round(h.getMean()));
-      out.put(name, x);
-    });
+    r.histograms()
+        .forEach(
+            (name, h) -> {
+              Map<String, Object> x = new LinkedHashMap<>();
+              x.put("count", h.getTotalCount());
+              x.put("min", h.getMinValue());
+              x.put("p50", h.getValueAtPercentile(50));
+              x.put("p90", h.getValueAtPercentile(90));
+              x.put("p99", h.getValueAtPercentile(99));
+              x.put("p999", h.getValueAtPercentile(99.9));
+              x.put("max", h.getMaxValue());
+              x.put("mean", Math.round(h.getMean()));
+              out.put(name, x);
+            });
     return out;
   }
 

@@ -26,7 +26,8 @@ public record RunSpec(
     boolean stopAtFirstViolation) {
 
   public static RunSpec of(String scenario, long seed, List<String> overrides) {
-    return new RunSpec(scenario, List.copyOf(overrides), seed, -1, null, "actors", defaultThreads(), false);
+    return new RunSpec(
+        scenario, List.copyOf(overrides), seed, -1, null, "actors", defaultThreads(), false);
   }
 
   public static int defaultThreads() {
@@ -35,7 +36,11 @@ public record RunSpec(
 
   /** The exact command that reruns this seed. */
   public String replayCommand() {
-    StringBuilder sb = new StringBuilder("kernsim run ").append(quote(scenario)).append(" --seed ").append(Long.toUnsignedString(seed));
+    StringBuilder sb =
+        new StringBuilder("kernsim run ")
+            .append(quote(scenario))
+            .append(" --seed ")
+            .append(Long.toUnsignedString(seed));
     for (String o : overrides) sb.append(" --set ").append(quote(o));
     if (until >= 0) sb.append(" --until ").append(org.kernsim.scenario.Durations.format(until));
     return sb.toString();

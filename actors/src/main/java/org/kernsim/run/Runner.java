@@ -44,7 +44,8 @@ public final class Runner {
    * Runs {@code spec} on {@code backend} (null: the driver named in the spec), with {@code
    * progress} (null: none) following the completed windows.
    */
-  public static Outcome run(RunSpec spec, Backend backend, org.kernsim.engine.TraceObserver progress) {
+  public static Outcome run(
+      RunSpec spec, Backend backend, org.kernsim.engine.TraceObserver progress) {
     Scenario scenario = Scenarios.load(spec.scenario(), spec.overrides());
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
@@ -73,7 +74,8 @@ public final class Runner {
     return switch (driver) {
       case "actors" -> ActorDriver.run(sim, options, threads);
       case "sequential" -> SequentialDriver.run(sim, options);
-      default -> throw new BadInputException("--driver " + driver + ": expected actors or sequential");
+      default ->
+          throw new BadInputException("--driver " + driver + ": expected actors or sequential");
     };
   }
 
@@ -90,7 +92,8 @@ public final class Runner {
    * not stop at the run's first violation but goes on to {@code violation}'s time (to show a later
    * violation, or one of another checker).
    */
-  public static String timeline(Scenario scenario, RunSpec spec, Violation violation, boolean firstOnly) {
+  public static String timeline(
+      Scenario scenario, RunSpec spec, Violation violation, boolean firstOnly) {
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
     if (!firstOnly) until = Math.min(until, violation.atNanos() + 1);

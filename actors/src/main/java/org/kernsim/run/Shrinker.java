@@ -19,14 +19,20 @@ import org.kernsim.scenario.Settings;
 /**
  * Shrinks a violating run to a smaller one that still violates the same checker: it tries lower
  * values of the model's shrinkable settings (and of the fault plan's rates, down to zero) — the
- * minimum, half, one less — keeping a change when the same checker still fires on the seed or
- * one of the next few seeds. The result is a scenario, a seed and the command that replays it.
+ * minimum, half, one less — keeping a change when the same checker still fires on the seed or one
+ * of the next few seeds. The result is a scenario, a seed and the command that replays it.
  */
 public final class Shrinker {
 
   public record Step(String key, String from, String to, long seed) {}
 
-  public record Result(List<String> overrides, long seed, Violation violation, String replay, int runs, List<Step> steps) {}
+  public record Result(
+      List<String> overrides,
+      long seed,
+      Violation violation,
+      String replay,
+      int runs,
+      List<Step> steps) {}
 
   private static final List<String> FAULT_KEYS =
       List.of("faults.delay.probability", "faults.drop.probability", "faults.preempt.rate");
@@ -34,18 +40,27 @@ public final class Shrinker {
   private Shrinker() {}
 
   public static Result shrink(
-      String scenarioName, List<String> overrides, long seed, String checker, long untilOverride, int threads, int budget) {
+      String scenarioName,
+      List<String> overrides,
+      long seed,
+      String checker,
+      long untilOverride,
+      int threads,
+      int budget) {
     Map<String, String> current = new LinkedHashMap<>();
     for (String o : overrides) {
       int eq = o.indexOf('=');
       current.put(o.substring(0, eq).trim(), o.substring(eq + 1).trim());
     }
     int seedsPerTry = Math.max(4, threads * 2);
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "shrink");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, threads),
+            r -> {
+              Thread t = new Thread(r, "shrink");
+              t.setDaemon(true);
+              return t;
+            });
     List<Step> steps = new ArrayList<>();
     int runs = 0;
     long bestSeed = seed;
@@ -68,7 +83,8 @@ public final class Shrinker {
               s = Scenarios.load(scenarioName, asList(trial));
               s.build();
             } catch (RuntimeException invalid) {
-              continue; // the smaller value is not a valid scenario (e.g. fewer CPUs than NUMA nodes)
+              continue; // the smaller value is not a valid scenario (e.g. fewer CPUs than NUMA
+              // nodes)
             }
             long until = untilOverride >= 0 ? untilOverride : s.until();
             List<Future<RunResult>> futures = new ArrayList<>();
@@ -79,7 +95,11 @@ public final class Shrinker {
             runs += seedsPerTry;
             for (int i = 0; i < futures.size(); i++) {
               RunResult r = Await.result(futures.get(i));
-              Violation v = r.violations().stream().filter(x -> x.checker().equals(checker)).findFirst().orElse(null);
+              Violation v =
+                  r.violations().stream()
+                      .filter(x -> x.checker().equals(checker))
+                      .findFirst()
+                      .orElse(null);
               if (v != null) {
                 steps.add(new Step(key, base.settings().asText(key), candidate, bestSeed + i));
                 current = trial;
@@ -99,11 +119,18 @@ public final class Shrinker {
     if (bestViolation == null) {
       Scenario s = Scenarios.load(scenarioName, asList(current));
       RunResult r = Explorer.runSeed(s, bestSeed, untilOverride >= 0 ? untilOverride : s.until());
-      bestViolation = r.violations().stream().filter(x -> x.checker().equals(checker)).findFirst().orElse(null);
+      bestViolation =
+          r.violations().stream().filter(x -> x.checker().equals(checker)).findFirst().orElse(null);
       runs++;
     }
     List<String> out = asList(current);
-    return new Result(out, bestSeed, bestViolation, Explorer.replay(scenarioName, out, bestSeed, untilOverride), runs, steps);
+    return new Result(
+        out,
+        bestSeed,
+        bestViolation,
+        Explorer.replay(scenarioName, out, bestSeed, untilOverride),
+        runs,
+        steps);
   }
 
   /** Smaller values of {@code key}, most aggressive first. */
@@ -119,14 +146,16 @@ public final class Shrinker {
     } else if (st instanceof Setting.DoubleSetting d) {
       double cur = (Double) v;
       for (double c : new double[] {d.min(), cur / 2}) {
-        if (c >= d.min() && c < cur && !out.contains(Double.toString(c))) out.add(Double.toString(c));
+        if (c >= d.min() && c < cur && !out.contains(Double.toString(c)))
+          out.add(Double.toString(c));
       }
     } else if (st instanceof Setting.BoolSetting) {
       if (Boolean.TRUE.equals(v)) out.add("false"); // a feature of the workload switched off
     } else if (st instanceof Setting.DurationSetting d) {
       long cur = (Long) v;
       for (long c : new long[] {d.minNanos(), cur / 2}) {
-        if (c >= d.minNanos() && c < cur && !out.contains(Durations.format(c))) out.add(Durations.format(c));
+        if (c >= d.minNanos() && c < cur && !out.contains(Durations.format(c)))
+          out.add(Durations.format(c));
       }
     }
     return out;
@@ -137,5 +166,4 @@ public final class Shrinker {
     m.forEach((k, v) -> out.add(k + "=" + v));
     return out;
   }
-
 }

@@ -2,7 +2,10 @@ package org.kernsim.scenario;
 
 import java.util.Locale;
 
-/** Parses and prints virtual-time durations: {@code 300s}, {@code 5ms}, {@code 2us}, {@code 800ns}, {@code 20m}. */
+/**
+ * Parses and prints virtual-time durations: {@code 300s}, {@code 5ms}, {@code 2us}, {@code 800ns},
+ * {@code 20m}.
+ */
 public final class Durations {
   private Durations() {}
 
@@ -21,8 +24,11 @@ public final class Durations {
           case "s", "sec", "second", "seconds" -> 1e9;
           case "m", "min", "minute", "minutes" -> 60e9;
           case "h", "hour", "hours" -> 3600e9;
-          case "" -> throw new IllegalArgumentException("duration needs a unit (ns, us, ms, s, m, h): " + text);
-          default -> throw new IllegalArgumentException("unknown duration unit '" + unit + "': " + text);
+          case "" ->
+              throw new IllegalArgumentException(
+                  "duration needs a unit (ns, us, ms, s, m, h): " + text);
+          default ->
+              throw new IllegalArgumentException("unknown duration unit '" + unit + "': " + text);
         };
     double nanos = n * scale;
     if (nanos > Long.MAX_VALUE) throw new IllegalArgumentException("duration too large: " + text);

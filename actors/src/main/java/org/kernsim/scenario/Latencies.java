@@ -10,7 +10,8 @@ public final class Latencies {
   public static Latency parse(String text) {
     String t = text.trim().toLowerCase(Locale.ROOT);
     int open = t.indexOf('(');
-    if (open < 0 || !t.endsWith(")")) throw new IllegalArgumentException("expected fixed(..), uniform(..) or lognormal(..)");
+    if (open < 0 || !t.endsWith(")"))
+      throw new IllegalArgumentException("expected fixed(..), uniform(..) or lognormal(..)");
     String kind = t.substring(0, open).trim();
     String[] args = t.substring(open + 1, t.length() - 1).split(",");
     for (int i = 0; i < args.length; i++) args[i] = args[i].trim();
@@ -26,7 +27,11 @@ public final class Latencies {
         }
         case "lognormal" -> {
           need(args, 4, "lognormal(MEDIAN, SIGMA, MIN, MAX)");
-          yield Latency.logNormal(Durations.parse(args[0]), Double.parseDouble(args[1]), Durations.parse(args[2]), Durations.parse(args[3]));
+          yield Latency.logNormal(
+              Durations.parse(args[0]),
+              Double.parseDouble(args[1]),
+              Durations.parse(args[2]),
+              Durations.parse(args[3]));
         }
         default -> throw new IllegalArgumentException("unknown distribution '" + kind + "'");
       };
@@ -41,8 +46,17 @@ public final class Latencies {
 
   public static String format(Latency l) {
     if (l instanceof Latency.Fixed f) return "fixed(" + Durations.format(f.nanos()) + ")";
-    if (l instanceof Latency.Uniform u) return "uniform(" + Durations.format(u.lo()) + ", " + Durations.format(u.hi()) + ")";
+    if (l instanceof Latency.Uniform u)
+      return "uniform(" + Durations.format(u.lo()) + ", " + Durations.format(u.hi()) + ")";
     Latency.LogNormal g = (Latency.LogNormal) l;
-    return "lognormal(" + Durations.format(g.median()) + ", " + g.sigma() + ", " + Durations.format(g.lo()) + ", " + Durations.format(g.hi()) + ")";
+    return "lognormal("
+        + Durations.format(g.median())
+        + ", "
+        + g.sigma()
+        + ", "
+        + Durations.format(g.lo())
+        + ", "
+        + Durations.format(g.hi())
+        + ")";
   }
 }

@@ -10,7 +10,11 @@ public final class Models {
   private Models() {}
 
   private static final List<ModelFactory> ALL =
-      List.of(new WorkqueueModel(), new KprobesModel(), new org.kernsim.actors.machine.MachineModel(), new PholdModel());
+      List.of(
+          new WorkqueueModel(),
+          new KprobesModel(),
+          new org.kernsim.actors.machine.MachineModel(),
+          new PholdModel());
 
   public static List<ModelFactory> all() {
     return ALL;

@@ -13,17 +13,22 @@ public record Scenario(String name, String source, ModelFactory model, Settings 
   public Simulation build() {
     Simulation sim = model.build(settings);
     org.kernsim.engine.LinkFaults f = faults();
-    return f == org.kernsim.engine.LinkFaults.NONE ? sim : org.kernsim.engine.Simulations.withFaults(sim, f);
+    return f == org.kernsim.engine.LinkFaults.NONE
+        ? sim
+        : org.kernsim.engine.Simulations.withFaults(sim, f);
   }
 
   /** The run's message fault plan ({@code faults.*}), or {@code LinkFaults.NONE}. */
   public org.kernsim.engine.LinkFaults faults() {
     org.kernsim.engine.FaultPlan plan;
     try {
-      plan = new org.kernsim.engine.FaultPlan(
-          settings.number("faults.delay.probability"), settings.latency("faults.delay.extra"),
-          settings.text("faults.delay.types"), settings.number("faults.drop.probability"),
-          settings.text("faults.drop.types"));
+      plan =
+          new org.kernsim.engine.FaultPlan(
+              settings.number("faults.delay.probability"),
+              settings.latency("faults.delay.extra"),
+              settings.text("faults.delay.types"),
+              settings.number("faults.drop.probability"),
+              settings.text("faults.drop.types"));
     } catch (IllegalArgumentException e) {
       throw new BadInputException("faults: " + e.getMessage());
     }

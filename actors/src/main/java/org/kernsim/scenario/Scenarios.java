@@ -20,8 +20,8 @@ import java.util.TreeSet;
 
 /**
  * Loads scenarios: HOCON files (or the built-ins under {@code scenarios/} in the jar), checked
- * strictly against the model's settings, then {@code --set key=value} overrides with the same
- * keys. Every problem is a {@link BadInputException} naming the file, line and key.
+ * strictly against the model's settings, then {@code --set key=value} overrides with the same keys.
+ * Every problem is a {@link BadInputException} naming the file, line and key.
  */
 public final class Scenarios {
   private Scenarios() {}
@@ -43,8 +43,12 @@ public final class Scenarios {
 
   static List<Setting> common() {
     return List.of(
-        Setting.text("scenario.name", "unnamed", "The scenario's name, as reported in the run JSON."),
-        Setting.text("scenario.model", "", "Which model the scenario runs: " + String.join(", ", Models.names()) + "."),
+        Setting.text(
+            "scenario.name", "unnamed", "The scenario's name, as reported in the run JSON."),
+        Setting.text(
+            "scenario.model",
+            "",
+            "Which model the scenario runs: " + String.join(", ", Models.names()) + "."),
         Setting.text("scenario.description", "", "What the scenario shows."),
         Setting.duration(
             "scenario.until",
@@ -52,14 +56,30 @@ public final class Scenarios {
             null,
             Duration.ofSeconds(1),
             "Virtual-time limit of a run; --until overrides it."),
-        Setting.number("faults.delay.probability", 0, 1, 0.0,
+        Setting.number(
+            "faults.delay.probability",
+            0,
+            1,
+            0.0,
             "Fault plan: probability that a message between two entities is delayed further."),
-        Setting.latency("faults.delay.extra", "uniform(1us, 50us)", "Fault plan: the extra delay of a delayed message."),
-        Setting.text("faults.delay.types", "*",
+        Setting.latency(
+            "faults.delay.extra",
+            "uniform(1us, 50us)",
+            "Fault plan: the extra delay of a delayed message."),
+        Setting.text(
+            "faults.delay.types",
+            "*",
             "Fault plan: message types that may be delayed (comma-separated globs, e.g. 'WakeUp,Kick*')."),
-        Setting.number("faults.drop.probability", 0, 1, 0.0,
+        Setting.number(
+            "faults.drop.probability",
+            0,
+            1,
+            0.0,
             "Ablation, not the kernel: probability that a message of faults.drop.types is lost (a lost wake-up)."),
-        Setting.text("faults.drop.types", "WakeUp", "Ablation: message types that may be lost (comma-separated globs)."));
+        Setting.text(
+            "faults.drop.types",
+            "WakeUp",
+            "Ablation: message types that may be lost (comma-separated globs)."));
   }
 
   /**
@@ -80,20 +100,25 @@ public final class Scenarios {
       config = parseBuiltin(nameOrPath);
     } else {
       throw new BadInputException(
-          "scenario '" + nameOrPath + "' not found: no such file, and not a built-in (built-ins: "
-              + String.join(", ", builtins()) + ")");
+          "scenario '"
+              + nameOrPath
+              + "' not found: no such file, and not a built-in (built-ins: "
+              + String.join(", ", builtins())
+              + ")");
     }
     return fromConfig(config, source, overrides);
   }
 
   private static boolean isBuiltin(String name) {
-    return name.matches("[A-Za-z0-9._-]+") && Scenarios.class.getResource("/scenarios/" + name + ".conf") != null;
+    return name.matches("[A-Za-z0-9._-]+")
+        && Scenarios.class.getResource("/scenarios/" + name + ".conf") != null;
   }
 
   private static Config parse(File file) {
     try {
       return ConfigFactory.parseFile(
-              file, ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF))
+              file,
+              ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF))
           .resolve();
     } catch (ConfigException e) {
       throw new BadInputException("scenario " + file.getPath() + ": " + clean(e, file.getName()));
@@ -127,21 +152,38 @@ public final class Scenarios {
   }
 
   static Scenario fromConfig(Config config, String source, List<String> overrides) {
-    String where = source.startsWith("builtin:") ? "built-in scenario " + source.substring(8) : "scenario " + source;
+    String where =
+        source.startsWith("builtin:")
+            ? "built-in scenario " + source.substring(8)
+            : "scenario " + source;
     if (!config.hasPath("scenario.model")) {
-      throw new BadInputException(where + ": missing key scenario.model (one of " + String.join(", ", Models.names()) + ")");
+      throw new BadInputException(
+          where
+              + ": missing key scenario.model (one of "
+              + String.join(", ", Models.names())
+              + ")");
     }
     String modelName;
     try {
       modelName = config.getString("scenario.model");
     } catch (ConfigException e) {
-      throw new BadInputException(where + ": scenario.model must be a string (one of " + String.join(", ", Models.names()) + ")");
+      throw new BadInputException(
+          where
+              + ": scenario.model must be a string (one of "
+              + String.join(", ", Models.names())
+              + ")");
     }
     ModelFactory model = Models.find(modelName);
     if (model == null) {
       throw new BadInputException(
-          where + ", line " + config.getValue("scenario.model").origin().lineNumber()
-              + ": unknown model '" + modelName + "' (one of " + String.join(", ", Models.names()) + ")");
+          where
+              + ", line "
+              + config.getValue("scenario.model").origin().lineNumber()
+              + ": unknown model '"
+              + modelName
+              + "' (one of "
+              + String.join(", ", Models.names())
+              + ")");
     }
     Map<String, Setting> schema = schema(model);
     Map<String, Object> values = defaults(schema);
@@ -150,11 +192,15 @@ public final class Scenarios {
       ConfigValue v = e.getValue();
       String at = where + ", line " + v.origin().lineNumber();
       Setting s = schema.get(key);
-      if (s == null) throw new BadInputException(at + ": unknown key '" + key + "'" + suggest(key, schema));
+      if (s == null)
+        throw new BadInputException(at + ": unknown key '" + key + "'" + suggest(key, schema));
       values.put(key, parseValue(s, v, at));
     }
     if (!values.containsKey("scenario.name") || "unnamed".equals(values.get("scenario.name"))) {
-      String n = source.startsWith("builtin:") ? source.substring(8) : new File(source).getName().replaceFirst("\\.conf$", "");
+      String n =
+          source.startsWith("builtin:")
+              ? source.substring(8)
+              : new File(source).getName().replaceFirst("\\.conf$", "");
       values.put("scenario.name", n);
     }
     applyOverrides(schema, values, overrides);
@@ -171,20 +217,24 @@ public final class Scenarios {
     overrides.forEach((k, v) -> sets.add(k + "=" + v));
     applyOverrides(schema, values, sets);
     if ("unnamed".equals(values.get("scenario.name"))) values.put("scenario.name", model.name());
-    return new Scenario((String) values.get("scenario.name"), "settings", model, new Settings(schema, values));
+    return new Scenario(
+        (String) values.get("scenario.name"), "settings", model, new Settings(schema, values));
   }
 
-  private static void applyOverrides(Map<String, Setting> schema, Map<String, Object> values, List<String> overrides) {
+  private static void applyOverrides(
+      Map<String, Setting> schema, Map<String, Object> values, List<String> overrides) {
     for (String o : overrides) {
       int eq = o.indexOf('=');
       if (eq <= 0) throw new BadInputException("--set " + o + ": expected key=value");
       String key = o.substring(0, eq).trim();
       String text = o.substring(eq + 1).trim();
       Setting s = schema.get(key);
-      if (s == null) throw new BadInputException("--set " + key + ": unknown key" + suggest(key, schema));
+      if (s == null)
+        throw new BadInputException("--set " + key + ": unknown key" + suggest(key, schema));
       if (key.equals("scenario.model")) {
         if (!text.equals(values.get(key))) {
-          throw new BadInputException("--set scenario.model: the model is fixed by the scenario (" + values.get(key) + ")");
+          throw new BadInputException(
+              "--set scenario.model: the model is fixed by the scenario (" + values.get(key) + ")");
         }
         continue;
       }
@@ -207,7 +257,8 @@ public final class Scenarios {
       return s.parse(v);
     } catch (IllegalArgumentException ex) {
       Object shown = v.unwrapped();
-      throw new BadInputException(at + ": bad value '" + shown + "' for " + s.key() + ": " + ex.getMessage());
+      throw new BadInputException(
+          at + ": bad value '" + shown + "' for " + s.key() + ": " + ex.getMessage());
     }
   }
 
@@ -216,7 +267,8 @@ public final class Scenarios {
     for (Setting s : common()) schema.put(s.key(), s);
     for (Setting s : model.settings()) {
       if (schema.put(s.key(), s) != null && !s.key().equals("scenario.until")) {
-        throw new IllegalStateException("duplicate setting " + s.key() + " in model " + model.name());
+        throw new IllegalStateException(
+            "duplicate setting " + s.key() + " in model " + model.name());
       }
     }
     return schema;
@@ -238,7 +290,8 @@ public final class Scenarios {
         best = k;
       }
     }
-    if (best != null && bestD <= Math.max(2, key.length() / 4)) return " (did you mean " + best + "?)";
+    if (best != null && bestD <= Math.max(2, key.length() / 4))
+      return " (did you mean " + best + "?)";
     return " ('kernsim settings MODEL' lists the keys)";
   }
 

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * One scenario setting: its key (as written in a scenario file and in {@code --set key=value}),
- * its type and range, its default and what it means.
+ * One scenario setting: its key (as written in a scenario file and in {@code --set key=value}), its
+ * type and range, its default and what it means.
  */
 public sealed interface Setting
     permits Setting.IntSetting,
@@ -43,7 +43,8 @@ public sealed interface Setting
       Object raw = v.unwrapped();
       long n;
       if (v.valueType() == ConfigValueType.NUMBER && raw instanceof Number num) {
-        if (num instanceof Double d && d != Math.rint(d)) throw new IllegalArgumentException("expected an integer");
+        if (num instanceof Double d && d != Math.rint(d))
+          throw new IllegalArgumentException("expected an integer");
         n = num.longValue();
       } else if (v.valueType() == ConfigValueType.STRING) {
         try {
@@ -112,9 +113,11 @@ public sealed interface Setting
       implements Setting {
     @Override
     public Object parse(ConfigValue v) {
-      if (v.valueType() != ConfigValueType.STRING) throw new IllegalArgumentException("expected one of " + choices);
+      if (v.valueType() != ConfigValueType.STRING)
+        throw new IllegalArgumentException("expected one of " + choices);
       String s = ((String) v.unwrapped()).trim();
-      if (!choices.contains(s)) throw new IllegalArgumentException("expected one of " + String.join(", ", choices));
+      if (!choices.contains(s))
+        throw new IllegalArgumentException("expected one of " + String.join(", ", choices));
       return s;
     }
 
@@ -125,7 +128,8 @@ public sealed interface Setting
   }
 
   /** A duration, written as in HOCON ({@code 300s}, {@code 5ms}, {@code 2us}); held in ns. */
-  record DurationSetting(String key, long minNanos, long maxNanos, Long defaultValue, String description)
+  record DurationSetting(
+      String key, long minNanos, long maxNanos, Long defaultValue, String description)
       implements Setting {
     @Override
     public Object parse(ConfigValue v) {
@@ -152,8 +156,11 @@ public sealed interface Setting
 
     @Override
     public String expected() {
-      return "duration in [" + Durations.format(minNanos) + ", "
-          + (maxNanos == Long.MAX_VALUE ? "inf" : Durations.format(maxNanos)) + "]";
+      return "duration in ["
+          + Durations.format(minNanos)
+          + ", "
+          + (maxNanos == Long.MAX_VALUE ? "inf" : Durations.format(maxNanos))
+          + "]";
     }
   }
 
@@ -209,8 +216,14 @@ public sealed interface Setting
     return new ChoiceSetting(key, List.copyOf(choices), def, description);
   }
 
-  public static Setting duration(String key, Duration min, Duration max, Duration def, String description) {
-    return new DurationSetting(key, min.toNanos(), max == null ? Long.MAX_VALUE : max.toNanos(), def.toNanos(), description);
+  public static Setting duration(
+      String key, Duration min, Duration max, Duration def, String description) {
+    return new DurationSetting(
+        key,
+        min.toNanos(),
+        max == null ? Long.MAX_VALUE : max.toNanos(),
+        def.toNanos(),
+        description);
   }
 
   public static Setting latency(String key, String def, String description) {

@@ -4,7 +4,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The effective value of every setting of a scenario: defaults, then the file, then {@code --set}. */
+/**
+ * The effective value of every setting of a scenario: defaults, then the file, then {@code --set}.
+ */
 public final class Settings {
   private final Map<String, Setting> schema;
   private final Map<String, Object> values;

@@ -47,7 +47,8 @@ public final class ChromeTrace implements AutoCloseable {
   public void add(TraceFile.Line l) {
     try {
       json.writeStartObject();
-      json.writeStringField("name", l.kind().equals("violation") ? "VIOLATION " + l.type() : l.type());
+      json.writeStringField(
+          "name", l.kind().equals("violation") ? "VIOLATION " + l.type() : l.type());
       json.writeStringField("cat", l.kind());
       json.writeStringField("ph", "i");
       json.writeStringField("s", l.kind().equals("violation") ? "g" : "t");
@@ -63,7 +64,8 @@ public final class ChromeTrace implements AutoCloseable {
         json.writeFieldName("fields");
         mapper.writeTree(json, f);
       }
-      if (l.kind().equals("violation")) json.writeStringField("message", l.json().path("message").asText());
+      if (l.kind().equals("violation"))
+        json.writeStringField("message", l.json().path("message").asText());
       json.writeEndObject();
       json.writeEndObject();
     } catch (IOException e) {

@@ -27,71 +27,108 @@ public final class HtmlReport {
   private HtmlReport() {}
 
   /** The report of one run; {@code timeline} may be null. */
-  public static void run(Path target, Scenario scenario, long seed, String replay, RunResult r, String timeline) {
-    write(target, w -> {
-      head(w, "kernsim: " + scenario.name() + ", seed " + Long.toUnsignedString(seed));
-      w.write("<table class=\"kv\">");
-      row(w, "scenario", scenario.name() + " (model " + scenario.model().name() + ")");
-      row(w, "seed", Long.toUnsignedString(seed));
-      row(w, "events", String.format(Locale.ROOT, "%,d", r.events()));
-      row(w, "simulated", Durations.pretty(r.simulatedNanos()) + " (" + r.endReason().json() + ")");
-      row(w, "windows", String.format(Locale.ROOT, "%,d", r.windows()));
-      row(w, "wall", r.wallMillis() + " ms");
-      row(w, "traceSha256", r.traceSha256());
-      row(w, "replay", replay);
-      w.write("</table>\n");
-      w.write("<details><summary>settings</summary><table class=\"kv\">");
-      for (Map.Entry<String, Object> e : scenario.settings().effective().entrySet()) row(w, e.getKey(), String.valueOf(e.getValue()));
-      w.write("</table></details>\n");
-      w.write("<h2>Violations</h2>");
-      if (r.violations().isEmpty()) w.write("<p>none</p>");
-      else {
-        w.write("<table class=\"grid\"><tr><th>checker</th><th>at</th><th>entity</th><th>message</th></tr>");
-        for (Violation v : r.violations()) {
-          w.write("<tr class=\"bad\"><td>" + esc(v.checker()) + "</td><td>" + esc(Durations.pretty(v.atNanos())) + "</td><td>"
-              + esc(v.entity()) + "</td><td>" + esc(v.message()) + "</td></tr>");
-        }
-        w.write("</table>");
-        if (timeline != null) w.write("<h3>Timeline of the first violation</h3><pre>" + esc(timeline) + "</pre>");
-      }
-      w.write("<h2>Metrics</h2><table class=\"grid\">");
-      metrics(w, "", r.metrics());
-      w.write("</table>\n<h2>Latencies</h2>");
-      if (r.histograms().isEmpty()) w.write("<p>none recorded</p>");
-      for (Map.Entry<String, Histogram> e : r.histograms().entrySet()) histogram(w, e.getKey(), e.getValue());
-      w.write("</body></html>\n");
-    });
+  public static void run(
+      Path target, Scenario scenario, long seed, String replay, RunResult r, String timeline) {
+    write(
+        target,
+        w -> {
+          head(w, "kernsim: " + scenario.name() + ", seed " + Long.toUnsignedString(seed));
+          w.write("<table class=\"kv\">");
+          row(w, "scenario", scenario.name() + " (model " + scenario.model().name() + ")");
+          row(w, "seed", Long.toUnsignedString(seed));
+          row(w, "events", String.format(Locale.ROOT, "%,d", r.events()));
+          row(
+              w,
+              "simulated",
+              Durations.pretty(r.simulatedNanos()) + " (" + r.endReason().json() + ")");
+          row(w, "windows", String.format(Locale.ROOT, "%,d", r.windows()));
+          row(w, "wall", r.wallMillis() + " ms");
+          row(w, "traceSha256", r.traceSha256());
+          row(w, "replay", replay);
+          w.write("</table>\n");
+          w.write("<details><summary>settings</summary><table class=\"kv\">");
+          for (Map.Entry<String, Object> e : scenario.settings().effective().entrySet())
+            row(w, e.getKey(), String.valueOf(e.getValue()));
+          w.write("</table></details>\n");
+          w.write("<h2>Violations</h2>");
+          if (r.violations().isEmpty()) w.write("<p>none</p>");
+          else {
+            w.write(
+                "<table class=\"grid\"><tr><th>checker</th><th>at</th><th>entity</th><th>message</th></tr>");
+            for (Violation v : r.violations()) {
+              w.write(
+                  "<tr class=\"bad\"><td>"
+                      + esc(v.checker())
+                      + "</td><td>"
+                      + esc(Durations.pretty(v.atNanos()))
+                      + "</td><td>"
+                      + esc(v.entity())
+                      + "</td><td>"
+                      + esc(v.message())
+                      + "</td></tr>");
+            }
+            w.write("</table>");
+            if (timeline != null)
+              w.write("<h3>Timeline of the first violation</h3><pre>" + esc(timeline) + "</pre>");
+          }
+          w.write("<h2>Metrics</h2><table class=\"grid\">");
+          metrics(w, "", r.metrics());
+          w.write("</table>\n<h2>Latencies</h2>");
+          if (r.histograms().isEmpty()) w.write("<p>none recorded</p>");
+          for (Map.Entry<String, Histogram> e : r.histograms().entrySet())
+            histogram(w, e.getKey(), e.getValue());
+          w.write("</body></html>\n");
+        });
   }
 
   /** The report of a comparison of variants. */
   public static void comparison(Path target, Comparison.Report r, String seeds) {
-    write(target, w -> {
-      head(w, "kernsim compare: " + r.scenario() + ", " + r.key() + " over seeds " + seeds);
-      List<Comparison.Variant> vs = r.variants();
-      w.write("<p>Sums over the seeds. Bars are scaled per metric; the last column is each variant over the last one.</p>");
-      w.write("<table class=\"grid\"><tr><th>metric</th>");
-      for (Comparison.Variant v : vs) w.write("<th>" + esc(v.value()) + "</th>");
-      w.write("<th>ratios</th></tr>");
-      for (String metric : vs.get(0).metrics().keySet()) {
-        double max = 0;
-        for (Comparison.Variant v : vs) max = Math.max(max, Math.abs(v.metrics().getOrDefault(metric, 0.0)));
-        w.write("<tr><td>" + esc(metric) + "</td>");
-        for (Comparison.Variant v : vs) {
-          Double x = v.metrics().get(metric);
-          int len = x == null || max == 0 ? 0 : (int) Math.round(120 * Math.abs(x) / max);
-          w.write("<td><svg width=\"124\" height=\"12\"><rect x=\"0\" y=\"1\" width=\"" + len
-              + "\" height=\"10\" fill=\"#4a7ab7\"/></svg> " + (x == null ? "-" : esc(fmt(x))) + "</td>");
-        }
-        Map<String, Double> ratio = r.ratios().get(metric);
-        w.write("<td>" + (ratio == null ? "" : esc(ratio.toString())) + "</td></tr>");
-      }
-      w.write("</table><h2>Violations</h2><table class=\"grid\"><tr><th>variant</th><th>violating seeds</th><th>by checker</th></tr>");
-      for (Comparison.Variant v : vs) {
-        w.write("<tr" + (v.violatingSeeds() > 0 ? " class=\"bad\"" : "") + "><td>" + esc(v.value()) + "</td><td>" + v.violatingSeeds()
-            + " of " + v.seeds() + "</td><td>" + esc(v.violationsByChecker().toString()) + "</td></tr>");
-      }
-      w.write("</table></body></html>\n");
-    });
+    write(
+        target,
+        w -> {
+          head(w, "kernsim compare: " + r.scenario() + ", " + r.key() + " over seeds " + seeds);
+          List<Comparison.Variant> vs = r.variants();
+          w.write(
+              "<p>Sums over the seeds. Bars are scaled per metric; the last column is each variant over the last one.</p>");
+          w.write("<table class=\"grid\"><tr><th>metric</th>");
+          for (Comparison.Variant v : vs) w.write("<th>" + esc(v.value()) + "</th>");
+          w.write("<th>ratios</th></tr>");
+          for (String metric : vs.get(0).metrics().keySet()) {
+            double max = 0;
+            for (Comparison.Variant v : vs)
+              max = Math.max(max, Math.abs(v.metrics().getOrDefault(metric, 0.0)));
+            w.write("<tr><td>" + esc(metric) + "</td>");
+            for (Comparison.Variant v : vs) {
+              Double x = v.metrics().get(metric);
+              int len = x == null || max == 0 ? 0 : (int) Math.round(120 * Math.abs(x) / max);
+              w.write(
+                  "<td><svg width=\"124\" height=\"12\"><rect x=\"0\" y=\"1\" width=\""
+                      + len
+                      + "\" height=\"10\" fill=\"#4a7ab7\"/></svg> "
+                      + (x == null ? "-" : esc(fmt(x)))
+                      + "</td>");
+            }
+            Map<String, Double> ratio = r.ratios().get(metric);
+            w.write("<td>" + (ratio == null ? "" : esc(ratio.toString())) + "</td></tr>");
+          }
+          w.write(
+              "</table><h2>Violations</h2><table class=\"grid\"><tr><th>variant</th><th>violating seeds</th><th>by checker</th></tr>");
+          for (Comparison.Variant v : vs) {
+            w.write(
+                "<tr"
+                    + (v.violatingSeeds() > 0 ? " class=\"bad\"" : "")
+                    + "><td>"
+                    + esc(v.value())
+                    + "</td><td>"
+                    + v.violatingSeeds()
+                    + " of "
+                    + v.seeds()
+                    + "</td><td>"
+                    + esc(v.violationsByChecker().toString())
+                    + "</td></tr>");
+          }
+          w.write("</table></body></html>\n");
+        });
   }
 
   private interface Body {
@@ -111,11 +148,16 @@ public final class HtmlReport {
   }
 
   private static void head(Writer w, String title) throws IOException {
-    w.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + esc(title) + "</title><style>"
-        + "body{font:13px sans-serif;margin:16px;max-width:1200px} td,th{padding:2px 8px;text-align:left;vertical-align:top}"
-        + " .grid{border-collapse:collapse} .grid td,.grid th{border-bottom:1px solid #ddd} .kv td:first-child{color:#555}"
-        + " .bad{background:#fdd} pre{font:11px monospace;background:#f6f6f6;padding:8px;overflow:auto}"
-        + " svg text{font:10px sans-serif}</style></head><body><h1>" + esc(title) + "</h1>\n");
+    w.write(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+            + esc(title)
+            + "</title><style>"
+            + "body{font:13px sans-serif;margin:16px;max-width:1200px} td,th{padding:2px 8px;text-align:left;vertical-align:top}"
+            + " .grid{border-collapse:collapse} .grid td,.grid th{border-bottom:1px solid #ddd} .kv td:first-child{color:#555}"
+            + " .bad{background:#fdd} pre{font:11px monospace;background:#f6f6f6;padding:8px;overflow:auto}"
+            + " svg text{font:10px sans-serif}</style></head><body><h1>"
+            + esc(title)
+            + "</h1>\n");
   }
 
   private static void row(Writer w, String k, String v) throws IOException {
@@ -125,17 +167,39 @@ public final class HtmlReport {
   @SuppressWarnings("unchecked")
   private static void metrics(Writer w, String prefix, Map<String, Object> m) throws IOException {
     for (Map.Entry<String, Object> e : m.entrySet()) {
-      if (e.getValue() instanceof Map<?, ?> sub) metrics(w, prefix + e.getKey() + ".", (Map<String, Object>) sub);
-      else w.write("<tr><td>" + esc(prefix + e.getKey()) + "</td><td>" + esc(e.getValue() instanceof Number n ? fmt(n.doubleValue()) : String.valueOf(e.getValue())) + "</td></tr>");
+      if (e.getValue() instanceof Map<?, ?> sub)
+        metrics(w, prefix + e.getKey() + ".", (Map<String, Object>) sub);
+      else
+        w.write(
+            "<tr><td>"
+                + esc(prefix + e.getKey())
+                + "</td><td>"
+                + esc(
+                    e.getValue() instanceof Number n
+                        ? fmt(n.doubleValue())
+                        : String.valueOf(e.getValue()))
+                + "</td></tr>");
     }
   }
 
   /** Percentiles and a bar chart over power-of-two buckets of one histogram (values in ns). */
   private static void histogram(Writer w, String name, Histogram h) throws IOException {
-    w.write("<h3>" + esc(name) + "</h3><p>" + String.format(Locale.ROOT, "%,d", h.getTotalCount()) + " values: min "
-        + Durations.pretty(h.getMinValue()) + ", p50 " + Durations.pretty(h.getValueAtPercentile(50)) + ", p90 "
-        + Durations.pretty(h.getValueAtPercentile(90)) + ", p99 " + Durations.pretty(h.getValueAtPercentile(99)) + ", max "
-        + Durations.pretty(h.getMaxValue()) + "</p>");
+    w.write(
+        "<h3>"
+            + esc(name)
+            + "</h3><p>"
+            + String.format(Locale.ROOT, "%,d", h.getTotalCount())
+            + " values: min "
+            + Durations.pretty(h.getMinValue())
+            + ", p50 "
+            + Durations.pretty(h.getValueAtPercentile(50))
+            + ", p90 "
+            + Durations.pretty(h.getValueAtPercentile(90))
+            + ", p99 "
+            + Durations.pretty(h.getValueAtPercentile(99))
+            + ", max "
+            + Durations.pretty(h.getMaxValue())
+            + "</p>");
     List<long[]> buckets = new ArrayList<>(); // {upper bound, count}
     for (HistogramIterationValue v : h.logarithmicBucketValues(1, 2.0)) {
       buckets.add(new long[] {v.getValueIteratedTo(), v.getCountAddedInThisIterationStep()});
@@ -150,20 +214,43 @@ public final class HtmlReport {
     for (int i = 0; i < buckets.size(); i++) {
       long[] b = buckets.get(i);
       int bh = (int) Math.round((double) height * b[1] / max);
-      w.write("<g><title>up to " + esc(Durations.pretty(b[0])) + ": " + b[1] + "</title><rect x=\"" + (i * bw + 10) + "\" y=\""
-          + (height - bh + 5) + "\" width=\"" + (bw - 2) + "\" height=\"" + bh + "\" fill=\"#4a7ab7\"/></g>");
+      w.write(
+          "<g><title>up to "
+              + esc(Durations.pretty(b[0]))
+              + ": "
+              + b[1]
+              + "</title><rect x=\""
+              + (i * bw + 10)
+              + "\" y=\""
+              + (height - bh + 5)
+              + "\" width=\""
+              + (bw - 2)
+              + "\" height=\""
+              + bh
+              + "\" fill=\"#4a7ab7\"/></g>");
       if (i % Math.max(1, buckets.size() / 8) == 0) {
-        w.write("<text x=\"" + (i * bw + 10) + "\" y=\"" + (height + 20) + "\">" + esc(Durations.pretty(b[0])) + "</text>");
+        w.write(
+            "<text x=\""
+                + (i * bw + 10)
+                + "\" y=\""
+                + (height + 20)
+                + "\">"
+                + esc(Durations.pretty(b[0]))
+                + "</text>");
       }
     }
     w.write("</svg>");
   }
 
   private static String fmt(double x) {
-    return x == Math.rint(x) && Math.abs(x) < 1e15 ? String.format(Locale.ROOT, "%,d", (long) x) : String.format(Locale.ROOT, "%.3f", x);
+    return x == Math.rint(x) && Math.abs(x) < 1e15
+        ? String.format(Locale.ROOT, "%,d", (long) x)
+        : String.format(Locale.ROOT, "%.3f", x);
   }
 
   private static String esc(String s) {
-    return s == null ? "" : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    return s == null
+        ? ""
+        : s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
   }
 }

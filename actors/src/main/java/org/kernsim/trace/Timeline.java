@@ -12,8 +12,8 @@ import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.scenario.Durations;
 
 /**
- * Renders a violation as a text table: one column per CPU or actor, one row per step, time on
- * the left. {@link Collector} gathers the records of a (re)run for it.
+ * Renders a violation as a text table: one column per CPU or actor, one row per step, time on the
+ * left. {@link Collector} gathers the records of a (re)run for it.
  */
 public final class Timeline {
   private Timeline() {}
@@ -41,7 +41,8 @@ public final class Timeline {
     }
   }
 
-  public static String render(List<TraceRecord> all, TimelineSpec spec, Violation violation, int width) {
+  public static String render(
+      List<TraceRecord> all, TimelineSpec spec, Violation violation, int width) {
     List<TraceRecord> rows = spec.select(all, violation);
     Map<String, Integer> columns = new LinkedHashMap<>();
     for (TraceRecord r : rows) columns.putIfAbsent(spec.column(r), columns.size());
@@ -59,7 +60,8 @@ public final class Timeline {
       List<String> lines = wrap(spec.cell(r), width);
       for (int li = 0; li < lines.size(); li++) {
         sb.append(pad(li == 0 ? Durations.pretty(r.time()) : "", timeWidth));
-        for (int c = 0; c < names.size(); c++) sb.append(" | ").append(pad(c == col ? lines.get(li) : "", width));
+        for (int c = 0; c < names.size(); c++)
+          sb.append(" | ").append(pad(c == col ? lines.get(li) : "", width));
         sb.append('\n');
       }
     }

@@ -25,7 +25,8 @@ public final class TraceFile {
   private static final ObjectMapper MAPPER = new ObjectMapper();
 
   /** One record: {@code kind} is msg, note or violation; {@code json} is the whole line. */
-  public record Line(long lineNumber, long time, String kind, String at, String src, String type, JsonNode json) {}
+  public record Line(
+      long lineNumber, long time, String kind, String at, String src, String type, JsonNode json) {}
 
   private TraceFile() {}
 
@@ -33,9 +34,12 @@ public final class TraceFile {
   public static JsonNode header(Path file) {
     JsonNode[] h = new JsonNode[1];
     try {
-      read(file, l -> {
-        throw new HeaderRead();
-      }, j -> h[0] = j);
+      read(
+          file,
+          l -> {
+            throw new HeaderRead();
+          },
+          j -> h[0] = j);
     } catch (HeaderRead done) {
       // stopped after the header
     }
@@ -63,13 +67,18 @@ public final class TraceFile {
 
   private static JsonNode read(Path file, Consumer<Line> sink, Consumer<JsonNode> onHeader) {
     try (InputStream raw = Files.newInputStream(file);
-        InputStream in = file.getFileName().toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
-        BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
+        InputStream in =
+            file.getFileName().toString().endsWith(".gz")
+                ? new GZIPInputStream(raw, 1 << 16)
+                : raw;
+        BufferedReader r =
+            new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16)) {
       String first = r.readLine();
       if (first == null) throw bad(file, 1, "empty file, not a kernsim trace");
       JsonNode header = parse(file, 1, first);
       if (!"header".equals(header.path("kind").asText())) {
-        throw bad(file, 1, "no kernsim trace header (is this a file written by 'kernsim run --trace'?)");
+        throw bad(
+            file, 1, "no kernsim trace header (is this a file written by 'kernsim run --trace'?)");
       }
       onHeader.accept(header);
       long n = 1;
@@ -85,8 +94,17 @@ public final class TraceFile {
         if (!kind.equals("msg") && !kind.equals("note") && !kind.equals("violation")) {
           throw bad(file, n, "unknown record kind '" + kind + "'");
         }
-        String type = kind.equals("violation") ? j.path("checker").asText() : j.path("type").asText();
-        sink.accept(new Line(n, j.get("t").asLong(), kind, j.get("at").asText(), j.path("src").asText(null), type, j));
+        String type =
+            kind.equals("violation") ? j.path("checker").asText() : j.path("type").asText();
+        sink.accept(
+            new Line(
+                n,
+                j.get("t").asLong(),
+                kind,
+                j.get("at").asText(),
+                j.path("src").asText(null),
+                type,
+                j));
       }
       return header;
     } catch (NoSuchFileException e) {
@@ -112,7 +130,10 @@ public final class TraceFile {
     return new BadInputException("trace " + file + ", line " + line + ": " + what);
   }
 
-  /** Whether {@code node} has a numeric field equal to {@code value} at any depth (the id of a followed entity). */
+  /**
+   * Whether {@code node} has a numeric field equal to {@code value} at any depth (the id of a
+   * followed entity).
+   */
   public static boolean hasNumber(JsonNode node, long value) {
     if (node == null) return false;
     if (node.isIntegralNumber()) return node.asLong() == value;
@@ -129,7 +150,9 @@ public final class TraceFile {
       Iterator<java.util.Map.Entry<String, JsonNode>> it = node.fields();
       while (it.hasNext()) {
         var e = it.next();
-        if (e.getKey().equals(name) && e.getValue().isValueNode() && e.getValue().asText().equals(value)) return true;
+        if (e.getKey().equals(name)
+            && e.getValue().isValueNode()
+            && e.getValue().asText().equals(value)) return true;
         if (hasField(e.getValue(), name, value)) return true;
       }
     } else if (node.isArray()) {

@@ -26,10 +26,10 @@ import org.kernsim.protocol.engine.TraceRecord;
  * {"t":1200,"kind":"violation","at":"pool0","checker":"W1","message":"..."}
  * </pre>
  *
- * The first line is a header with the run's scenario, seed and settings. The file is written to
- * a temporary name next to the target and renamed when the run ends; after each completed window
- * it is flushed, so a run that is cut short (a lost node) leaves a file valid up to its last
- * completed window, which {@link #abandon} renames into place.
+ * The first line is a header with the run's scenario, seed and settings. The file is written to a
+ * temporary name next to the target and renamed when the run ends; after each completed window it
+ * is flushed, so a run that is cut short (a lost node) leaves a file valid up to its last completed
+ * window, which {@link #abandon} renames into place.
  */
 public final class TraceFileWriter implements TraceObserver, AutoCloseable {
   private final Path target;
@@ -45,7 +45,8 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
     try {
       this.temp = OutputFiles.temporaryFor(target);
       OutputStream os = new BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
-      if (target.getFileName().toString().endsWith(".gz")) os = new GZIPOutputStream(os, 1 << 16, true);
+      if (target.getFileName().toString().endsWith(".gz"))
+        os = new GZIPOutputStream(os, 1 << 16, true);
       this.out = os;
       this.json = new JsonFactory().createGenerator(os, JsonEncoding.UTF8);
       json.setRootValueSeparator(null);

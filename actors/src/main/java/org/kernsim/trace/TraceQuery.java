@@ -11,11 +11,19 @@ import java.util.regex.Pattern;
  * {@code follow} keeps the records at or from one entity and those whose fields hold its id.
  */
 public record TraceQuery(
-    List<String> at, List<String> involving, List<Pattern> types, List<String> kinds, long from, long to,
-    List<String[]> where, String follow, int followId) {
+    List<String> at,
+    List<String> involving,
+    List<Pattern> types,
+    List<String> kinds,
+    long from,
+    long to,
+    List<String[]> where,
+    String follow,
+    int followId) {
 
   public static TraceQuery all() {
-    return new TraceQuery(List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of(), null, -1);
+    return new TraceQuery(
+        List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of(), null, -1);
   }
 
   public static Pattern glob(String g) {
@@ -32,7 +40,8 @@ public record TraceQuery(
     List<String[]> out = new ArrayList<>();
     for (String c : clauses) {
       int eq = c.indexOf('=');
-      if (eq <= 0) throw new org.kernsim.scenario.BadInputException("--where " + c + ": expected field=value");
+      if (eq <= 0)
+        throw new org.kernsim.scenario.BadInputException("--where " + c + ": expected field=value");
       out.add(new String[] {c.substring(0, eq), c.substring(eq + 1)});
     }
     return out;
@@ -40,14 +49,19 @@ public record TraceQuery(
 
   public boolean matches(TraceFile.Line l) {
     if (l.time() < from || l.time() > to) return false;
-    if (follow != null && !l.at().equals(follow) && !follow.equals(l.src())
+    if (follow != null
+        && !l.at().equals(follow)
+        && !follow.equals(l.src())
         && !(followId >= 0 && TraceFile.hasNumber(l.json().get("f"), followId))) {
       return false;
     }
     if (!kinds.isEmpty() && !kinds.contains(l.kind())) return false;
     if (!at.isEmpty() && !at.contains(l.at())) return false;
-    if (!involving.isEmpty() && !involving.contains(l.at()) && (l.src() == null || !involving.contains(l.src()))) return false;
-    if (!types.isEmpty() && types.stream().noneMatch(p -> p.matcher(l.type()).matches())) return false;
+    if (!involving.isEmpty()
+        && !involving.contains(l.at())
+        && (l.src() == null || !involving.contains(l.src()))) return false;
+    if (!types.isEmpty() && types.stream().noneMatch(p -> p.matcher(l.type()).matches()))
+      return false;
     for (String[] w : where) {
       JsonNode f = l.json().get("f");
       if (!TraceFile.hasField(f, w[0], w[1])) return false;

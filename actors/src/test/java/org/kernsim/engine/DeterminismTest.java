@@ -4,16 +4,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.kernsim.actors.phold.PholdModel;
 import org.kernsim.engine.actor.ActorDriver;
 import org.kernsim.scenario.Settings;
-import org.junit.jupiter.api.Test;
 
 class DeterminismTest {
 
   private static Simulation phold() {
     return new PholdModel()
-        .build(Settings.defaults(new PholdModel(), Map.of("phold.entities", "200", "phold.population", "4", "phold.ttl", "20")));
+        .build(
+            Settings.defaults(
+                new PholdModel(),
+                Map.of("phold.entities", "200", "phold.population", "4", "phold.ttl", "20")));
   }
 
   @Test

@@ -52,9 +52,9 @@ class EngineTest {
   static final class TimerEntity implements Entity {
     @Override
     public void start(Context ctx) {
-      ctx.startTimer("a", 100, new Hop(1));       // fires at 100
-      ctx.startTimer("b", 200, new Hop(2));       // cancelled at 100: never fires
-      ctx.startTimer("c", 300, new Hop(3));       // restarted at 100 to fire at 150
+      ctx.startTimer("a", 100, new Hop(1)); // fires at 100
+      ctx.startTimer("b", 200, new Hop(2)); // cancelled at 100: never fires
+      ctx.startTimer("c", 300, new Hop(3)); // restarted at 100 to fire at 150
       ctx.startTimer("d", 10_000_000_000L, new Hop(4)); // 10 s later, after an empty stretch
     }
 
@@ -110,37 +110,57 @@ class EngineTest {
 
   @Test
   void aMessageBelowTheLookaheadIsRejected() {
-    Entity bad = new Entity() {
-      @Override
-      public void start(Context ctx) {
-        ctx.sendAfter(1, new Hop(0), 10);
-      }
+    Entity bad =
+        new Entity() {
+          @Override
+          public void start(Context ctx) {
+            ctx.sendAfter(1, new Hop(0), 10);
+          }
 
-      @Override
-      public void receive(Context ctx, Object message) {}
-    };
+          @Override
+          public void receive(Context ctx, Object message) {}
+        };
     Entity sink = (ctx, m) -> {};
     IllegalStateException e =
-        assertThrows(IllegalStateException.class, () -> SequentialDriver.run(new Sim(1_000, List.of(bad, sink)), RunOptions.of(1, 1_000_000)));
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                SequentialDriver.run(
+                    new Sim(1_000, List.of(bad, sink)), RunOptions.of(1, 1_000_000)));
     assertTrue(e.getMessage().contains("below the lookahead"), e.getMessage());
   }
 
   @Test
   void anEventEarlierThanOneAlreadyProcessedIsRefused() {
     IntFunction<String> names = i -> "e" + i;
-    EntityRuntime rt = new EntityRuntime(0, (ctx, m) -> {}, 1, 1_000, names, RecordFilter.NONE, null);
+    EntityRuntime rt =
+        new EntityRuntime(0, (ctx, m) -> {}, 1, 1_000, names, RecordFilter.NONE, null);
     rt.bind(e -> {}, r -> {});
     rt.deliver(Event.message(500, 3, 7, 0, new Hop(1)));
-    rt.deliver(Event.message(500, 3, 8, 0, new Hop(1)));   // same time, same source, later seq: fine
-    rt.deliver(Event.message(500, 4, 0, 0, new Hop(1)));   // same time, later source: fine
-    assertThrows(IllegalStateException.class, () -> rt.deliver(Event.message(499, 9, 0, 0, new Hop(1))));
-    assertThrows(IllegalStateException.class, () -> rt.deliver(Event.message(500, 2, 99, 0, new Hop(1))));
+    rt.deliver(Event.message(500, 3, 8, 0, new Hop(1))); // same time, same source, later seq: fine
+    rt.deliver(Event.message(500, 4, 0, 0, new Hop(1))); // same time, later source: fine
+    assertThrows(
+        IllegalStateException.class, () -> rt.deliver(Event.message(499, 9, 0, 0, new Hop(1))));
+    assertThrows(
+        IllegalStateException.class, () -> rt.deliver(Event.message(500, 2, 99, 0, new Hop(1))));
   }
 
   @Test
   void everyEntitySeesItsEventsInCanonicalOrderOnTheActorDriver() {
-    Simulation sim = new PholdModel().build(Settings.defaults(new PholdModel(),
-        Map.of("phold.entities", "64", "phold.population", "8", "phold.ttl", "30", "phold.mean-extra", "300ns")));
+    Simulation sim =
+        new PholdModel()
+            .build(
+                Settings.defaults(
+                    new PholdModel(),
+                    Map.of(
+                        "phold.entities",
+                        "64",
+                        "phold.population",
+                        "8",
+                        "phold.ttl",
+                        "30",
+                        "phold.mean-extra",
+                        "300ns")));
     List<TraceRecord> records = new ArrayList<>();
     TraceObserver collect = records::add;
     RunResult r = ActorDriver.run(sim, RunOptions.of(5, Long.MAX_VALUE).withObserver(collect), 2);
@@ -151,14 +171,18 @@ class EngineTest {
     for (TraceRecord rec : records) {
       TraceRecord.Delivered d = (TraceRecord.Delivered) rec;
       long[] l = last.computeIfAbsent(d.entity(), k -> new long[] {Long.MIN_VALUE, -1, -1});
-      boolean later = d.time() > l[0] || (d.time() == l[0] && (d.src() > l[1] || (d.src() == l[1] && d.seq() > l[2])));
+      boolean later =
+          d.time() > l[0]
+              || (d.time() == l[0] && (d.src() > l[1] || (d.src() == l[1] && d.seq() > l[2])));
       assertTrue(later, "entity " + d.entity() + " processed " + d + " after time " + l[0]);
       l[0] = d.time();
       l[1] = d.src();
       l[2] = d.seq();
-      if (prev != null) assertTrue(TraceRecord.compare(prev, rec) < 0, "records out of canonical order");
+      if (prev != null)
+        assertTrue(TraceRecord.compare(prev, rec) < 0, "records out of canonical order");
       prev = rec;
     }
-    assertEquals(SequentialDriver.run(sim, RunOptions.of(5, Long.MAX_VALUE)).traceSha256(), r.traceSha256());
+    assertEquals(
+        SequentialDriver.run(sim, RunOptions.of(5, Long.MAX_VALUE)).traceSha256(), r.traceSha256());
   }
 }

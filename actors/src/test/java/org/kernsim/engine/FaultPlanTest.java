@@ -18,7 +18,8 @@ import org.kernsim.scenario.Scenarios;
 class FaultPlanTest {
 
   private static Simulation phold(Map<String, String> extra) {
-    Map<String, String> o = new HashMap<>(Map.of("phold.entities", "32", "phold.population", "4", "phold.ttl", "20"));
+    Map<String, String> o =
+        new HashMap<>(Map.of("phold.entities", "32", "phold.population", "4", "phold.ttl", "20"));
     o.putAll(extra);
     return Scenarios.fromMap(new PholdModel(), o).build();
   }
@@ -31,20 +32,29 @@ class FaultPlanTest {
   @Test
   void delayedMessagesReplayFromTheSeedOnEveryDriver() {
     Simulation plain = phold(Map.of());
-    Simulation faulty = phold(Map.of("faults.delay.probability", "0.3", "faults.delay.extra", "uniform(1us, 20us)"));
+    Simulation faulty =
+        phold(
+            Map.of("faults.delay.probability", "0.3", "faults.delay.extra", "uniform(1us, 20us)"));
     RunOptions o = RunOptions.of(4, Long.MAX_VALUE);
     RunResult a = SequentialDriver.run(plain, o);
     List<TraceRecord> notes = new ArrayList<>();
-    RunResult b = SequentialDriver.run(faulty, o.withObserver(r -> {
-      if (r instanceof TraceRecord.Note n && n.note() instanceof FaultInjected) notes.add(r);
-    }));
+    RunResult b =
+        SequentialDriver.run(
+            faulty,
+            o.withObserver(
+                r -> {
+                  if (r instanceof TraceRecord.Note n && n.note() instanceof FaultInjected)
+                    notes.add(r);
+                }));
     RunResult c = ActorDriver.run(faulty, o, 2);
     assertEquals(a.events(), b.events(), "delays lose no message");
     assertNotEquals(a.traceSha256(), b.traceSha256());
     assertEquals(b.traceSha256(), c.traceSha256());
     assertTrue(b.simulatedNanos() > a.simulatedNanos());
     long delayed = metric(b, "faultsDelayed");
-    assertTrue(delayed > 0.2 * b.events() && delayed < 0.4 * b.events(), "delayed " + delayed + " of " + b.events());
+    assertTrue(
+        delayed > 0.2 * b.events() && delayed < 0.4 * b.events(),
+        "delayed " + delayed + " of " + b.events());
     assertEquals(delayed, notes.size());
     FaultInjected f = (FaultInjected) ((TraceRecord.Note) notes.get(0)).note();
     assertEquals("delay", f.kind());
@@ -57,7 +67,9 @@ class FaultPlanTest {
     RunResult r = SequentialDriver.run(lossy, RunOptions.of(4, Long.MAX_VALUE));
     assertTrue(metric(r, "faultsDropped") > 0);
     assertTrue(r.events() < 32L * 4 * 21);
-    Simulation onlyOthers = phold(Map.of("faults.drop.probability", "1", "faults.drop.types", "WakeUp"));
-    assertEquals(32L * 4 * 21, SequentialDriver.run(onlyOthers, RunOptions.of(4, Long.MAX_VALUE)).events());
+    Simulation onlyOthers =
+        phold(Map.of("faults.drop.probability", "1", "faults.drop.types", "WakeUp"));
+    assertEquals(
+        32L * 4 * 21, SequentialDriver.run(onlyOthers, RunOptions.of(4, Long.MAX_VALUE)).events());
   }
 }

@@ -39,7 +39,8 @@ class WindowQueueTest {
         // new events: mostly near (>= the window's end), some far beyond the ring
         int adds = r.nextInt(6);
         for (int i = 0; i < adds; i++) {
-          long t = r.nextInt(10) == 0 ? now + r.nextLong(10_000 * width) : now + r.nextLong(8 * width);
+          long t =
+              r.nextInt(10) == 0 ? now + r.nextLong(10_000 * width) : now + r.nextLong(8 * width);
           Event e = Event.message(t, r.nextInt(5), seq++, r.nextInt(5), "x");
           q.add(e);
           ref.add(e);

@@ -20,7 +20,9 @@ class ShrinkerTest {
     assertNotNull(found.firstViolation());
     String checker = found.firstViolation().checker();
 
-    Shrinker.Result r = Shrinker.shrink("workqueue-kick-cull", base, found.firstViolationSeed(), checker, -1, 2, 120);
+    Shrinker.Result r =
+        Shrinker.shrink(
+            "workqueue-kick-cull", base, found.firstViolationSeed(), checker, -1, 2, 120);
     assertFalse(r.steps().isEmpty(), "nothing was shrunk");
     assertTrue(r.runs() <= 120 + 8, "budget overrun: " + r.runs());
     assertTrue(r.overrides().contains("workqueue.pick=tail"), "the scenario's own overrides stay");

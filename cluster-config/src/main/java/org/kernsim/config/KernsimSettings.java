@@ -56,7 +56,8 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
 
   private static int positive(Config c, String key) {
     int v = c.getInt(key);
-    if (v < 1) throw new IllegalArgumentException("kernsim.cluster." + key + " must be >= 1, got " + v);
+    if (v < 1)
+      throw new IllegalArgumentException("kernsim.cluster." + key + " must be >= 1, got " + v);
     return v;
   }
 }

@@ -22,22 +22,45 @@ final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "BENCHMARK", description = "phold")
   String benchmark;
 
-  @Option(names = "--entities", paramLabel = "N", defaultValue = "10000", description = "Entities (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--entities",
+      paramLabel = "N",
+      defaultValue = "10000",
+      description = "Entities (default: ${DEFAULT-VALUE}).")
   int entities;
 
-  @Option(names = "--events", paramLabel = "M", defaultValue = "4000000", description = "Events per run, approximately (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--events",
+      paramLabel = "M",
+      defaultValue = "4000000",
+      description = "Events per run, approximately (default: ${DEFAULT-VALUE}).")
   long events;
 
-  @Option(names = "--population", paramLabel = "J", defaultValue = "16", description = "Events in flight per entity (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--population",
+      paramLabel = "J",
+      defaultValue = "16",
+      description = "Events in flight per entity (default: ${DEFAULT-VALUE}).")
   int population;
 
-  @Option(names = "--threads", paramLabel = "T", description = "Dispatcher threads (default: cores).")
+  @Option(
+      names = "--threads",
+      paramLabel = "T",
+      description = "Dispatcher threads (default: cores).")
   Integer threads;
 
-  @Option(names = "--repeat", paramLabel = "R", defaultValue = "3", description = "Measured repetitions; medians are reported (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--repeat",
+      paramLabel = "R",
+      defaultValue = "3",
+      description = "Measured repetitions; medians are reported (default: ${DEFAULT-VALUE}).")
   int repeat;
 
-  @Option(names = "--warmup", paramLabel = "W", defaultValue = "1", description = "Unmeasured warm-up repetitions (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--warmup",
+      paramLabel = "W",
+      defaultValue = "1",
+      description = "Unmeasured warm-up repetitions (default: ${DEFAULT-VALUE}).")
   int warmup;
 
   @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -46,42 +69,67 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
-  @Option(names = "--cluster-nodes", paramLabel = "N", description = "Also run on a local cluster of N JVM processes on 127.0.0.1 and compare.")
+  @Option(
+      names = "--cluster-nodes",
+      paramLabel = "N",
+      description = "Also run on a local cluster of N JVM processes on 127.0.0.1 and compare.")
   Integer clusterNodes;
 
-  @Option(names = "--partitions-per-node", paramLabel = "K", description = "Partitions per cluster node (default: kernsim.cluster.partitions-per-node).")
+  @Option(
+      names = "--partitions-per-node",
+      paramLabel = "K",
+      description = "Partitions per cluster node (default: kernsim.cluster.partitions-per-node).")
   Integer partitionsPerNode;
 
   @Override
   public Integer call() {
-    if (!benchmark.equals("phold")) throw new BadInputException("unknown benchmark '" + benchmark + "' (available: phold)");
+    if (!benchmark.equals("phold"))
+      throw new BadInputException("unknown benchmark '" + benchmark + "' (available: phold)");
     if (entities < 1) throw new BadInputException("--entities " + entities + ": must be >= 1");
-    if (population < 1) throw new BadInputException("--population " + population + ": must be >= 1");
+    if (population < 1)
+      throw new BadInputException("--population " + population + ": must be >= 1");
     if (events < (long) entities * population) {
-      throw new BadInputException("--events " + events + ": must be at least entities x population (" + (long) entities * population + ")");
+      throw new BadInputException(
+          "--events "
+              + events
+              + ": must be at least entities x population ("
+              + (long) entities * population
+              + ")");
     }
-    if (repeat < 1 || warmup < 0) throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
+    if (repeat < 1 || warmup < 0)
+      throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
     int t = threads == null ? RunSpec.defaultThreads() : threads;
     if (t < 1) throw new BadInputException("--threads " + t + ": must be >= 1");
     if (clusterNodes != null) return clusterBench(t);
-    Map<String, Object> r = PholdBench.run(new PholdBench.Config(entities, events, population, t, repeat, warmup, seed));
+    Map<String, Object> r =
+        PholdBench.run(
+            new PholdBench.Config(entities, events, population, t, repeat, warmup, seed));
     if (json) {
       System.out.println(Json.write(r));
     } else {
-      System.out.printf("PHOLD: %s entities, population %s, %s events, %s threads%n", r.get("entities"), r.get("population"), r.get("events"), r.get("threads"));
+      System.out.printf(
+          "PHOLD: %s entities, population %s, %s events, %s threads%n",
+          r.get("entities"), r.get("population"), r.get("events"), r.get("threads"));
       System.out.printf("  engine (actors)   %,d events/s%n", (Long) r.get("eventsPerSecond"));
       System.out.printf("  raw Pekko tell    %,d messages/s%n", (Long) r.get("pekkoTellPerSecond"));
       System.out.printf("  ratio             %s%n", r.get("ratio"));
-      System.out.printf("  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
+      System.out.printf(
+          "  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
     }
     return ExitCodes.OK;
   }
 
   private Integer clusterBench(int threads) {
-    if (clusterNodes < 1) throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
-    int perNode = partitionsPerNode != null ? partitionsPerNode : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
-    if (perNode < 1) throw new BadInputException("--partitions-per-node " + perNode + ": must be >= 1");
-    PholdBench.Config c = new PholdBench.Config(entities, events, population, threads, repeat, warmup, seed);
+    if (clusterNodes < 1)
+      throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
+    int perNode =
+        partitionsPerNode != null
+            ? partitionsPerNode
+            : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
+    if (perNode < 1)
+      throw new BadInputException("--partitions-per-node " + perNode + ": must be >= 1");
+    PholdBench.Config c =
+        new PholdBench.Config(entities, events, population, threads, repeat, warmup, seed);
     Map<String, Object> single = PholdBench.runSingleNode(c);
     Map<String, Object> cluster;
     try (Nodes nodes = Nodes.local(clusterNodes, "127.0.0.1")) {
@@ -102,10 +150,16 @@ final class BenchCommand implements Callable<Integer> {
     if (json) {
       System.out.println(Json.write(r));
     } else {
-      System.out.printf("PHOLD: %s entities, population %s, %s events%n", entities, population, single.get("events"));
-      System.out.printf("  1 node  (actors, %d threads)                %,d events/s%n", threads, one);
-      System.out.printf("  %d nodes (local JVMs, %d partitions per node) %,d events/s%n", clusterNodes, perNode, many);
-      System.out.printf("  speedup %s, same traceSha256: %s%n", r.get("speedup"), r.get("sameHash"));
+      System.out.printf(
+          "PHOLD: %s entities, population %s, %s events%n",
+          entities, population, single.get("events"));
+      System.out.printf(
+          "  1 node  (actors, %d threads)                %,d events/s%n", threads, one);
+      System.out.printf(
+          "  %d nodes (local JVMs, %d partitions per node) %,d events/s%n",
+          clusterNodes, perNode, many);
+      System.out.printf(
+          "  speedup %s, same traceSha256: %s%n", r.get("speedup"), r.get("sameHash"));
     }
     return ExitCodes.OK;
   }

@@ -6,7 +6,9 @@ import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.cluster.ClusterDriver;
 import org.kernsim.run.Runner;
 
-/** Runs of the CLI on a cluster: the backend for {@link Runner}, and what the JSON says about it. */
+/**
+ * Runs of the CLI on a cluster: the backend for {@link Runner}, and what the JSON says about it.
+ */
 final class ClusterRuns {
   private ClusterRuns() {}
 
@@ -21,7 +23,9 @@ final class ClusterRuns {
       m.put("nodes", o.nodes().size());
       m.put("partitionsPerNode", o.partitionsPerNode());
       m.put("addresses", o.nodes());
-      m.put("crossNodeEvents", o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum());
+      m.put(
+          "crossNodeEvents",
+          o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum());
       return m;
     }
   }

@@ -24,22 +24,40 @@ import picocli.CommandLine.Parameters;
     })
 final class CompareCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "A scenario file, or a built-in name.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SCENARIO",
+      description = "A scenario file, or a built-in name.")
   String scenario;
 
-  @Option(names = "--vary", paramLabel = "KEY=V1,V2,...", required = true, description = "The setting to vary and its values.")
+  @Option(
+      names = "--vary",
+      paramLabel = "KEY=V1,V2,...",
+      required = true,
+      description = "The setting to vary and its values.")
   String vary;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting in every variant (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override a setting in every variant (repeatable).")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--seeds", paramLabel = "A..B", defaultValue = "1", description = "Seeds, summed per variant (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seeds",
+      paramLabel = "A..B",
+      defaultValue = "1",
+      description = "Seeds, summed per variant (default: ${DEFAULT-VALUE}).")
   String seeds;
 
   @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit per run.")
   String until;
 
-  @Option(names = "--metrics", paramLabel = "NAME", split = ",", description = "Only these metrics in the table (all in --json).")
+  @Option(
+      names = "--metrics",
+      paramLabel = "NAME",
+      split = ",",
+      description = "Only these metrics in the table (all in --json).")
   List<String> only = new ArrayList<>();
 
   @Option(names = "--threads", paramLabel = "N", description = "Runs in parallel (default: cores).")
@@ -48,21 +66,38 @@ final class CompareCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report: every metric per variant, with bars and ratios.")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description = "Write an HTML report: every metric per variant, with bars and ratios.")
   java.nio.file.Path report;
 
   @Override
   public Integer call() {
     int eq = vary.indexOf('=');
-    if (eq <= 0 || eq == vary.length() - 1) throw new BadInputException("--vary " + vary + ": expected KEY=V1,V2,...");
+    if (eq <= 0 || eq == vary.length() - 1)
+      throw new BadInputException("--vary " + vary + ": expected KEY=V1,V2,...");
     String key = vary.substring(0, eq).trim();
-    List<String> values = Arrays.stream(vary.substring(eq + 1).split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    List<String> values =
+        Arrays.stream(vary.substring(eq + 1).split(","))
+            .map(String::trim)
+            .filter(s -> !s.isEmpty())
+            .toList();
     long[] range = ExploreCommand.parseSeeds(seeds);
     long untilNanos = RunCommand.parseUntil(until);
-    if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    if (threads != null && threads < 1)
+      throw new BadInputException("--threads " + threads + ": must be >= 1");
     if (report != null) RunCommand.checkOutputPath("--report", report);
-    Comparison.Report r = Comparison.compare(scenario, sets, key, values, range[0], range[1], untilNanos,
-        threads == null ? RunSpec.defaultThreads() : threads);
+    Comparison.Report r =
+        Comparison.compare(
+            scenario,
+            sets,
+            key,
+            values,
+            range[0],
+            range[1],
+            untilNanos,
+            threads == null ? RunSpec.defaultThreads() : threads);
     if (report != null) {
       org.kernsim.trace.HtmlReport.comparison(report, r, seeds);
       System.err.println("wrote " + report);
@@ -71,12 +106,14 @@ final class CompareCommand implements Callable<Integer> {
       System.out.println(Json.write(r.json()));
       return ExitCodes.OK;
     }
-    System.out.printf("scenario %s, %s over seeds %s (sums over seeds)%n%n", r.scenario(), key, seeds);
+    System.out.printf(
+        "scenario %s, %s over seeds %s (sums over seeds)%n%n", r.scenario(), key, seeds);
     int w = 20;
     StringBuilder head = new StringBuilder(String.format("%-40s", "metric"));
     for (Comparison.Variant v : r.variants()) head.append(String.format("%" + w + "s", v.value()));
     String base = r.variants().get(r.variants().size() - 1).value();
-    for (Comparison.Variant v : r.variants().subList(0, r.variants().size() - 1)) head.append(String.format("%" + w + "s", v.value() + "/" + base));
+    for (Comparison.Variant v : r.variants().subList(0, r.variants().size() - 1))
+      head.append(String.format("%" + w + "s", v.value() + "/" + base));
     System.out.println(head);
     for (String metric : r.variants().get(0).metrics().keySet()) {
       if (!only.isEmpty() && !only.contains(metric)) continue;
@@ -94,13 +131,19 @@ final class CompareCommand implements Callable<Integer> {
     }
     System.out.println();
     for (Comparison.Variant v : r.variants()) {
-      System.out.printf("%s: %d of %d seeds violated %s%n", v.value(), v.violatingSeeds(), v.seeds(),
+      System.out.printf(
+          "%s: %d of %d seeds violated %s%n",
+          v.value(),
+          v.violatingSeeds(),
+          v.seeds(),
           v.violationsByChecker().isEmpty() ? "nothing" : v.violationsByChecker());
     }
     return ExitCodes.OK;
   }
 
   private static String fmt(double x) {
-    return x == Math.rint(x) && Math.abs(x) < 1e15 ? String.format("%,d", (long) x) : String.format("%.3f", x);
+    return x == Math.rint(x) && Math.abs(x) < 1e15
+        ? String.format("%,d", (long) x)
+        : String.format("%.3f", x);
   }
 }

@@ -26,16 +26,29 @@ import picocli.CommandLine.Parameters;
     })
 final class ExploreCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "A scenario file, or a built-in name.")
+  @Parameters(
+      index = "0",
+      paramLabel = "SCENARIO",
+      description = "A scenario file, or a built-in name.")
   String scenario;
 
-  @Option(names = "--seeds", paramLabel = "A..B", required = true, description = "Seed range, inclusive (e.g. 1..10000), or one seed.")
+  @Option(
+      names = "--seeds",
+      paramLabel = "A..B",
+      required = true,
+      description = "Seed range, inclusive (e.g. 1..10000), or one seed.")
   String seeds;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting (repeatable).")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override a setting (repeatable).")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit per seed (default: scenario.until).")
+  @Option(
+      names = "--until",
+      paramLabel = "DURATION",
+      description = "Virtual-time limit per seed (default: scenario.until).")
   String until;
 
   @Option(names = "--json", description = "Print one JSON object on stdout.")
@@ -44,42 +57,69 @@ final class ExploreCommand implements Callable<Integer> {
   @Option(names = "--stop-at-first", description = "Stop launching seeds once one violates.")
   boolean stopAtFirst;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Seeds run in parallel (default: cores).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Seeds run in parallel (default: cores).")
   Integer threads;
 
-  @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
+  @Option(
+      names = "--no-timeline",
+      description = "Do not print the timeline of the first violation.")
   boolean noTimeline;
 
-  @Option(names = "--shrink", description = "Shrink the first violation: lower the model's sizes and the fault rates while the same checker still fires.")
+  @Option(
+      names = "--shrink",
+      description =
+          "Shrink the first violation: lower the model's sizes and the fault rates while the same checker still fires.")
   boolean shrink;
 
-  @Option(names = "--shrink-budget", paramLabel = "RUNS", defaultValue = "400", description = "Most runs the shrinker may spend (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--shrink-budget",
+      paramLabel = "RUNS",
+      defaultValue = "400",
+      description = "Most runs the shrinker may spend (default: ${DEFAULT-VALUE}).")
   int shrinkBudget;
 
   @Override
   public Integer call() {
     long[] range = parseSeeds(seeds);
     long untilNanos = RunCommand.parseUntil(until);
-    if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
+    if (threads != null && threads < 1)
+      throw new BadInputException("--threads " + threads + ": must be >= 1");
     Scenarios.load(scenario, sets); // bad input fails here, before any work
     int n = threads == null ? RunSpec.defaultThreads() : threads;
     long total = range[1] - range[0] + 1;
     Explorer.Report report;
     boolean showProgress = System.console() != null && !json;
     if (showProgress) {
-      try (ProgressBar pb = new ProgressBarBuilder().setTaskName("seeds").setInitialMax(total)
-          .setStyle(ProgressBarStyle.ASCII).setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
-        report = Explorer.explore(scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, pb::stepTo);
+      try (ProgressBar pb =
+          new ProgressBarBuilder()
+              .setTaskName("seeds")
+              .setInitialMax(total)
+              .setStyle(ProgressBarStyle.ASCII)
+              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+              .build()) {
+        report =
+            Explorer.explore(
+                scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, pb::stepTo);
       }
     } else {
-      report = Explorer.explore(scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
+      report =
+          Explorer.explore(scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
     }
     if (json) {
       System.out.println(Json.write(report.json()));
     } else {
-      System.out.printf("scenario %s, seeds %d..%d: %d run, %d violating, %.1f schedules/s, wall %d ms%n",
-          report.scenario(), range[0], range[1], report.seedsRun(), report.violatingSeeds().size(),
-          report.schedulesPerSecond(), report.wallMillis());
+      System.out.printf(
+          "scenario %s, seeds %d..%d: %d run, %d violating, %.1f schedules/s, wall %d ms%n",
+          report.scenario(),
+          range[0],
+          range[1],
+          report.seedsRun(),
+          report.violatingSeeds().size(),
+          report.schedulesPerSecond(),
+          report.wallMillis());
       if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
       for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet()) {
         System.out.printf("  %-28s fired on %d seeds%n", e.getKey(), e.getValue());
@@ -87,17 +127,24 @@ final class ExploreCommand implements Callable<Integer> {
     }
     if (report.firstViolation() != null) {
       var out = json ? System.err : System.out;
-      out.printf("%nfirst violation: seed %d, %s: %s%n", report.firstViolationSeed(), report.firstViolation().checker(),
+      out.printf(
+          "%nfirst violation: seed %d, %s: %s%n",
+          report.firstViolationSeed(),
+          report.firstViolation().checker(),
           report.firstViolation().message());
       List<String> shownSets = sets;
       long shownSeed = report.firstViolationSeed();
       var shownViolation = report.firstViolation();
       String replay = report.replay();
       if (shrink) {
-        Shrinker.Result s = Shrinker.shrink(scenario, sets, shownSeed, shownViolation.checker(), untilNanos, n, shrinkBudget);
+        Shrinker.Result s =
+            Shrinker.shrink(
+                scenario, sets, shownSeed, shownViolation.checker(), untilNanos, n, shrinkBudget);
         out.printf("shrunk in %d runs:%n", s.runs());
-        for (Shrinker.Step st : s.steps()) out.printf("  %s: %s -> %s (seed %d)%n", st.key(), st.from(), st.to(), st.seed());
-        if (s.steps().isEmpty()) out.println("  nothing smaller still fires " + shownViolation.checker());
+        for (Shrinker.Step st : s.steps())
+          out.printf("  %s: %s -> %s (seed %d)%n", st.key(), st.from(), st.to(), st.seed());
+        if (s.steps().isEmpty())
+          out.println("  nothing smaller still fires " + shownViolation.checker());
         if (s.violation() != null) {
           shownSets = s.overrides();
           shownSeed = s.seed();
@@ -106,7 +153,8 @@ final class ExploreCommand implements Callable<Integer> {
         }
       }
       if (!noTimeline) {
-        RunSpec spec = new RunSpec(scenario, shownSets, shownSeed, untilNanos, null, "sequential", 1, false);
+        RunSpec spec =
+            new RunSpec(scenario, shownSets, shownSeed, untilNanos, null, "sequential", 1, false);
         out.println(Runner.timeline(Scenarios.load(scenario, shownSets), spec, shownViolation));
       }
       out.println("replay: " + replay);
@@ -130,7 +178,8 @@ final class ExploreCommand implements Callable<Integer> {
       if (a < 0 || b < a) throw new NumberFormatException();
       return new long[] {a, b};
     } catch (NumberFormatException e) {
-      throw new BadInputException("--seeds " + s + ": expected A..B with 0 <= A <= B (e.g. 1..10000)");
+      throw new BadInputException(
+          "--seeds " + s + ": expected A..B with 0 <= A <= B (e.g. 1..10000)");
     }
   }
 }

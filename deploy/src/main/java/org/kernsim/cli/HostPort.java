@@ -8,7 +8,8 @@ record HostPort(String host, int port) {
   static HostPort parse(String option, String text) {
     int colon = text == null ? -1 : text.lastIndexOf(':');
     if (colon <= 0 || colon == text.length() - 1) {
-      throw new BadInputException(option + " " + text + ": expected HOST:PORT (e.g. 127.0.0.1:2552)");
+      throw new BadInputException(
+          option + " " + text + ": expected HOST:PORT (e.g. 127.0.0.1:2552)");
     }
     return new HostPort(text.substring(0, colon), port(option, text.substring(colon + 1), false));
   }
@@ -21,7 +22,8 @@ record HostPort(String host, int port) {
       p = -1;
     }
     if (p < (zeroAllowed ? 0 : 1) || p > 65535) {
-      throw new BadInputException(option + " " + text + ": expected a port in " + (zeroAllowed ? "0" : "1") + "..65535");
+      throw new BadInputException(
+          option + " " + text + ": expected a port in " + (zeroAllowed ? "0" : "1") + "..65535");
     }
     return p;
   }

@@ -26,7 +26,10 @@ import picocli.CommandLine.Option;
     })
 public final class Main implements Callable<Integer> {
 
-  @Option(names = "--verbose", description = "Print stack traces of internal errors.", scope = CommandLine.ScopeType.INHERIT)
+  @Option(
+      names = "--verbose",
+      description = "Print stack traces of internal errors.",
+      scope = CommandLine.ScopeType.INHERIT)
   boolean verbose;
 
   @Override

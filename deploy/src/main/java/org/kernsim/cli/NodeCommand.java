@@ -22,18 +22,33 @@ import picocli.CommandLine.Option;
     })
 final class NodeCommand implements Callable<Integer> {
 
-  @Option(names = "--port", paramLabel = "P", required = true, description = "Port of this node's remoting (0: any free port).")
+  @Option(
+      names = "--port",
+      paramLabel = "P",
+      required = true,
+      description = "Port of this node's remoting (0: any free port).")
   String port;
 
-  @Option(names = "--seed-node", paramLabel = "HOST:PORT", description = {
-      "A node of the cluster to join (repeatable; default: this node, which starts a new cluster).",
-      "The first seed node starts the cluster when it finds no other seed node."})
+  @Option(
+      names = "--seed-node",
+      paramLabel = "HOST:PORT",
+      description = {
+        "A node of the cluster to join (repeatable; default: this node, which starts a new cluster).",
+        "The first seed node starts the cluster when it finds no other seed node."
+      })
   List<String> seedNodes = new java.util.ArrayList<>();
 
-  @Option(names = "--bind", paramLabel = "HOST", description = "Address to bind and advertise (default: ${DEFAULT-VALUE}).", defaultValue = "127.0.0.1")
+  @Option(
+      names = "--bind",
+      paramLabel = "HOST",
+      description = "Address to bind and advertise (default: ${DEFAULT-VALUE}).",
+      defaultValue = "127.0.0.1")
   String bind;
 
-  @Option(names = "--exit-on-stdin-eof", hidden = true, description = "Exit when standard input closes (a child of 'kernsim run --cluster-nodes').")
+  @Option(
+      names = "--exit-on-stdin-eof",
+      hidden = true,
+      description = "Exit when standard input closes (a child of 'kernsim run --cluster-nodes').")
   boolean exitOnStdinEof;
 
   @Override
@@ -41,17 +56,23 @@ final class NodeCommand implements Callable<Integer> {
     int p = HostPort.port("--port", port, true);
     List<String> seeds = new java.util.ArrayList<>();
     for (String n : seedNodes) seeds.add(HostPort.parse("--seed-node", n).toString());
-    if (seeds.isEmpty() && p == 0) throw new BadInputException("--port 0 needs --seed-node (a new cluster's first node needs a known port)");
+    if (seeds.isEmpty() && p == 0)
+      throw new BadInputException(
+          "--port 0 needs --seed-node (a new cluster's first node needs a known port)");
     if (seeds.isEmpty()) seeds.add(bind + ":" + p);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
-    ActorSystem<Void> system = Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, "--port " + p);
+    ActorSystem<Void> system =
+        Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, "--port " + p);
     if (exitOnStdinEof) {
       // the parent is gone: leave if we can, but do not linger trying to reach it
       Nodes.exitOnStdinEof(
           () -> {
             system.terminate();
             try {
-              system.getWhenTerminated().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);
+              system
+                  .getWhenTerminated()
+                  .toCompletableFuture()
+                  .get(5, java.util.concurrent.TimeUnit.SECONDS);
             } catch (Exception e) {
               Runtime.getRuntime().halt(ExitCodes.OK);
             }
@@ -60,11 +81,19 @@ final class NodeCommand implements Callable<Integer> {
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
       ClusterNode.shutdown(system, Duration.ofSeconds(10));
       throw new BadInputException(
-          "--seed-node " + String.join(",", seeds) + ": could not join a kernsim cluster there within " + s.joinTimeout().toSeconds()
+          "--seed-node "
+              + String.join(",", seeds)
+              + ": could not join a kernsim cluster there within "
+              + s.joinTimeout().toSeconds()
               + " s (is a node running at that address?)");
     }
     ClusterNode.start(system);
-    System.out.println("kernsim node " + Cluster.get(system).selfMember().address() + " is up (role " + s.workerRole() + ")");
+    System.out.println(
+        "kernsim node "
+            + Cluster.get(system).selfMember().address()
+            + " is up (role "
+            + s.workerRole()
+            + ")");
     System.out.flush();
     system.getWhenTerminated().toCompletableFuture().join();
     return ExitCodes.OK;

@@ -20,9 +20,9 @@ import org.kernsim.engine.cluster.ClusterNode;
 import org.kernsim.scenario.BadInputException;
 
 /**
- * The cluster a CLI command runs on: this process as a node, and either N-1 child JVMs on
- * 127.0.0.1 ({@code --cluster-nodes N}) or an existing cluster ({@code --join HOST:PORT}).
- * Closing it stops the children (also on failure and Ctrl-C) and this node.
+ * The cluster a CLI command runs on: this process as a node, and either N-1 child JVMs on 127.0.0.1
+ * ({@code --cluster-nodes N}) or an existing cluster ({@code --join HOST:PORT}). Closing it stops
+ * the children (also on failure and Ctrl-C) and this node.
  */
 final class Nodes implements AutoCloseable {
   final ActorSystem<Void> system;
@@ -42,7 +42,8 @@ final class Nodes implements AutoCloseable {
   static Nodes local(int n, String bind) {
     if (n < 1) throw new BadInputException("--cluster-nodes " + n + ": must be >= 1");
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
-    ActorSystem<Void> system = createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), "--cluster-nodes");
+    ActorSystem<Void> system =
+        createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), "--cluster-nodes");
     Path logs;
     try {
       logs = Files.createTempDirectory("kernsim-cluster-");
@@ -68,40 +69,72 @@ final class Nodes implements AutoCloseable {
   /** This JVM joins the cluster at {@code seed} as a driver (it hosts no partition). */
   static Nodes join(HostPort seed, String bind) {
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
-    ActorSystem<Void> system = createSystem(ClusterConfig.Role.DRIVER, bind, 0, List.of(seed.toString()), "--join");
+    ActorSystem<Void> system =
+        createSystem(ClusterConfig.Role.DRIVER, bind, 0, List.of(seed.toString()), "--join");
     Nodes nodes = new Nodes(system, null);
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
       nodes.close();
       throw new BadInputException(
-          "--join " + seed + ": could not join a kernsim cluster there within " + s.joinTimeout().toSeconds()
+          "--join "
+              + seed
+              + ": could not join a kernsim cluster there within "
+              + s.joinTimeout().toSeconds()
               + " s (is 'kernsim node' running at that address?)");
     }
     ClusterNode.start(system);
     return nodes;
   }
 
-  static ActorSystem<Void> createSystem(ClusterConfig.Role role, String bind, int port, List<String> seeds, String option) {
+  static ActorSystem<Void> createSystem(
+      ClusterConfig.Role role, String bind, int port, List<String> seeds, String option) {
     try {
       return ClusterNode.createSystem(role, bind, port, seeds, null);
     } catch (RuntimeException e) {
       Throwable t = e;
       while (t.getCause() != null) t = t.getCause();
       throw new BadInputException(
-          option + ": cannot start a cluster node on " + bind + ":" + port + " (" + t.getMessage() + ")");
+          option
+              + ": cannot start a cluster node on "
+              + bind
+              + ":"
+              + port
+              + " ("
+              + t.getMessage()
+              + ")");
     }
   }
 
   private void startChild(int i, String seed, String bind, KernsimSettings.Cluster s) {
-    String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
-    String cp = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-        .map(p -> new File(p).getAbsolutePath()).reduce((a, b) -> a + File.pathSeparator + b).orElse("");
+    String java =
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(System.getProperty("java.home") + "/bin/java");
+    String cp =
+        Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(p -> new File(p).getAbsolutePath())
+            .reduce((a, b) -> a + File.pathSeparator + b)
+            .orElse("");
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.addAll(s.localNodeJvmOptions());
-    cmd.addAll(List.of("-cp", cp, Main.class.getName(), "node", "--port", "0", "--seed-node", seed, "--bind", bind, "--exit-on-stdin-eof"));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            cp,
+            Main.class.getName(),
+            "node",
+            "--port",
+            "0",
+            "--seed-node",
+            seed,
+            "--bind",
+            bind,
+            "--exit-on-stdin-eof"));
     Path log = logs.resolve("node-" + i + ".log");
     try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process p =
+          new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       children.add(p);
     } catch (IOException e) {
       throw new ClusterUnavailable("cannot start node " + i + " (" + java + "): " + e.getMessage());
@@ -113,18 +146,33 @@ final class Nodes implements AutoCloseable {
     String role = KernsimSettings.get().cluster().workerRole();
     while (true) {
       int up = 0;
-      for (Member m : Cluster.get(system).state().getMembers()) if (m.status() == MemberStatus.up() && m.hasRole(role)) up++;
+      for (Member m : Cluster.get(system).state().getMembers())
+        if (m.status() == MemberStatus.up() && m.hasRole(role)) up++;
       if (up >= n) return;
       for (int i = 0; i < children.size(); i++) {
         Process p = children.get(i);
         if (!p.isAlive()) {
           throw new ClusterUnavailable(
-              "node " + (i + 1) + " exited with code " + p.exitValue() + " before joining (log: " + logs.resolve("node-" + (i + 1) + ".log") + ")");
+              "node "
+                  + (i + 1)
+                  + " exited with code "
+                  + p.exitValue()
+                  + " before joining (log: "
+                  + logs.resolve("node-" + (i + 1) + ".log")
+                  + ")");
         }
       }
       if (System.nanoTime() > deadline) {
         throw new ClusterUnavailable(
-            "the cluster did not converge: " + up + " of " + n + " nodes up after " + timeout.toSeconds() + " s (logs: " + logs + ")");
+            "the cluster did not converge: "
+                + up
+                + " of "
+                + n
+                + " nodes up after "
+                + timeout.toSeconds()
+                + " s (logs: "
+                + logs
+                + ")");
       }
       try {
         Thread.sleep(100);

@@ -9,8 +9,8 @@ import org.kernsim.engine.TraceObserver;
 import org.kernsim.protocol.engine.TraceRecord;
 
 /**
- * A progress bar on stderr that follows a run's virtual time, window by window (only when stderr
- * is a terminal). The wall clock here only paces the display; the model never sees it.
+ * A progress bar on stderr that follows a run's virtual time, window by window (only when stderr is
+ * a terminal). The wall clock here only paces the display; the model never sees it.
  */
 final class Progress implements TraceObserver, AutoCloseable {
   private final ProgressBar bar;
@@ -19,9 +19,14 @@ final class Progress implements TraceObserver, AutoCloseable {
 
   private Progress(long until) {
     this.until = until;
-    this.bar = new ProgressBarBuilder().setTaskName("virtual ms").setInitialMax(Math.max(1, until / 1_000_000))
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(200)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
+    this.bar =
+        new ProgressBarBuilder()
+            .setTaskName("virtual ms")
+            .setInitialMax(Math.max(1, until / 1_000_000))
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis(200)
+            .setConsumer(new ConsoleProgressBarConsumer(System.err))
+            .build();
   }
 
   /** A progress bar for a run up to {@code until} ns, or null when stderr is not a terminal. */

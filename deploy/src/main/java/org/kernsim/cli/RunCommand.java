@@ -29,50 +29,97 @@ import picocli.CommandLine.Parameters;
     })
 final class RunCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "SCENARIO", description = "A scenario file, or a built-in name (see 'kernsim scenarios').")
+  @Parameters(
+      index = "0",
+      paramLabel = "SCENARIO",
+      description = "A scenario file, or a built-in name (see 'kernsim scenarios').")
   String scenario;
 
-  @Option(names = "--seed", paramLabel = "N", description = "Run seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  @Option(
+      names = "--seed",
+      paramLabel = "N",
+      description = "Run seed (default: ${DEFAULT-VALUE}).",
+      defaultValue = "1")
   long seed;
 
-  @Option(names = "--set", paramLabel = "KEY=VALUE", description = "Override a setting (repeatable); same keys as the scenario file.")
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "Override a setting (repeatable); same keys as the scenario file.")
   List<String> sets = new ArrayList<>();
 
-  @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit (e.g. 400s, 20ms); default: the scenario's scenario.until.")
+  @Option(
+      names = "--until",
+      paramLabel = "DURATION",
+      description = "Virtual-time limit (e.g. 400s, 20ms); default: the scenario's scenario.until.")
   String until;
 
-  @Option(names = "--trace", paramLabel = "FILE", description = "Write every delivered message and note as JSON Lines (.gz to compress).")
+  @Option(
+      names = "--trace",
+      paramLabel = "FILE",
+      description = "Write every delivered message and note as JSON Lines (.gz to compress).")
   Path trace;
 
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
 
-  @Option(names = "--report", paramLabel = "FILE", description = "Write an HTML report: summary, violations and timeline, metrics, latency histograms.")
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Write an HTML report: summary, violations and timeline, metrics, latency histograms.")
   Path report;
 
-  @Option(names = "--driver", paramLabel = "DRIVER", description = "actors (Pekko, default) or sequential (one thread); both give the same traceSha256.", defaultValue = "actors")
+  @Option(
+      names = "--driver",
+      paramLabel = "DRIVER",
+      description =
+          "actors (Pekko, default) or sequential (one thread); both give the same traceSha256.",
+      defaultValue = "actors")
   String driver;
 
-  @Option(names = "--threads", paramLabel = "N", description = "Dispatcher threads for the actor driver (default: cores).")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "Dispatcher threads for the actor driver (default: cores).")
   Integer threads;
 
-  @Option(names = "--stop-at-first-violation", description = "End the run after the window of the first violation.")
+  @Option(
+      names = "--stop-at-first-violation",
+      description = "End the run after the window of the first violation.")
   boolean stopAtFirst;
 
-  @Option(names = "--no-timeline", description = "Do not print the timeline of the first violation.")
+  @Option(
+      names = "--no-timeline",
+      description = "Do not print the timeline of the first violation.")
   boolean noTimeline;
 
-  @Option(names = "--cluster-nodes", paramLabel = "N", description = "Run on a local cluster of N JVM processes on 127.0.0.1 (this one and N-1 children).")
+  @Option(
+      names = "--cluster-nodes",
+      paramLabel = "N",
+      description =
+          "Run on a local cluster of N JVM processes on 127.0.0.1 (this one and N-1 children).")
   Integer clusterNodes;
 
-  @Option(names = "--join", paramLabel = "HOST:PORT", description = "Run on the existing cluster that has a node at HOST:PORT (every worker node takes part).")
+  @Option(
+      names = "--join",
+      paramLabel = "HOST:PORT",
+      description =
+          "Run on the existing cluster that has a node at HOST:PORT (every worker node takes part).")
   String join;
 
-  @Option(names = "--bind", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Address this process's cluster node binds to (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--bind",
+      paramLabel = "HOST",
+      defaultValue = "127.0.0.1",
+      description = "Address this process's cluster node binds to (default: ${DEFAULT-VALUE}).")
   String bind;
 
-  @Option(names = "--timeline-of", paramLabel = "CHECKER",
-      description = "Print the timeline of this checker's first violation instead of the run's first violation.")
+  @Option(
+      names = "--timeline-of",
+      paramLabel = "CHECKER",
+      description =
+          "Print the timeline of this checker's first violation instead of the run's first violation.")
   String timelineOf;
 
   @Override
@@ -80,29 +127,49 @@ final class RunCommand implements Callable<Integer> {
     long untilNanos = parseUntil(until);
     checkOutputPath("--trace", trace);
     if (report != null) checkOutputPath("--report", report);
-    if (threads != null && threads < 1) throw new BadInputException("--threads " + threads + ": must be >= 1");
-    if (clusterNodes != null && join != null) throw new BadInputException("--cluster-nodes and --join: use one of them");
-    if (clusterNodes != null && clusterNodes < 1) throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
+    if (threads != null && threads < 1)
+      throw new BadInputException("--threads " + threads + ": must be >= 1");
+    if (clusterNodes != null && join != null)
+      throw new BadInputException("--cluster-nodes and --join: use one of them");
+    if (clusterNodes != null && clusterNodes < 1)
+      throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
     HostPort seedNode = join == null ? null : HostPort.parse("--join", join);
     boolean onCluster = clusterNodes != null || seedNode != null;
     RunSpec spec =
-        new RunSpec(scenario, sets, seed, untilNanos, trace, onCluster ? "cluster" : driver,
-            threads == null ? RunSpec.defaultThreads() : threads, stopAtFirst);
+        new RunSpec(
+            scenario,
+            sets,
+            seed,
+            untilNanos,
+            trace,
+            onCluster ? "cluster" : driver,
+            threads == null ? RunSpec.defaultThreads() : threads,
+            stopAtFirst);
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
-    long progressUntil = untilNanos >= 0 ? untilNanos : org.kernsim.scenario.Scenarios.load(scenario, sets).until();
+    long progressUntil =
+        untilNanos >= 0 ? untilNanos : org.kernsim.scenario.Scenarios.load(scenario, sets).until();
     try (Progress progress = Progress.forRun(progressUntil)) {
-    if (onCluster) {
-      org.kernsim.scenario.Scenarios.load(scenario, sets); // bad input fails before any node starts
-      try (Nodes nodes = clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
-        ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
-        int perNode = threads != null ? threads : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
-        outcome = Runner.run(spec, ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec), progress);
-        clusterJson = rec.json();
+      if (onCluster) {
+        org.kernsim.scenario.Scenarios.load(
+            scenario, sets); // bad input fails before any node starts
+        try (Nodes nodes =
+            clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
+          ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
+          int perNode =
+              threads != null
+                  ? threads
+                  : org.kernsim.config.KernsimSettings.get().cluster().partitionsPerNode();
+          outcome =
+              Runner.run(
+                  spec,
+                  ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec),
+                  progress);
+          clusterJson = rec.json();
+        }
+      } else {
+        outcome = Runner.run(spec, null, progress);
       }
-    } else {
-      outcome = Runner.run(spec, null, progress);
-    }
     }
     RunResult r = outcome.result();
     if (json) {
@@ -118,16 +185,27 @@ final class RunCommand implements Callable<Integer> {
       Violation first = r.violations().get(0);
       boolean firstOnly = true;
       if (timelineOf != null) {
-        Violation of = r.violations().stream().filter(v -> v.checker().equals(timelineOf)).findFirst().orElse(null);
+        Violation of =
+            r.violations().stream()
+                .filter(v -> v.checker().equals(timelineOf))
+                .findFirst()
+                .orElse(null);
         if (of == null) {
-          (json ? System.err : System.out).println("\n" + timelineOf + " did not fire in this run; showing the first violation");
+          (json ? System.err : System.out)
+              .println(
+                  "\n" + timelineOf + " did not fire in this run; showing the first violation");
         } else {
           first = of;
           firstOnly = false;
         }
       }
-      timeline = "(" + first.checker() + ")\n" + Runner.timeline(outcome.scenario(), spec, first, firstOnly);
-      if (!noTimeline) (json ? System.err : System.out).println("\nTimeline of the first violation " + timeline);
+      timeline =
+          "("
+              + first.checker()
+              + ")\n"
+              + Runner.timeline(outcome.scenario(), spec, first, firstOnly);
+      if (!noTimeline)
+        (json ? System.err : System.out).println("\nTimeline of the first violation " + timeline);
     }
     if (report != null) {
       HtmlReport.run(report, outcome.scenario(), seed, spec.replayCommand(), r, timeline);
@@ -147,7 +225,8 @@ final class RunCommand implements Callable<Integer> {
       if (n < 1) throw new IllegalArgumentException();
       return n;
     } catch (IllegalArgumentException e) {
-      throw new BadInputException("--until " + until + ": expected a duration such as 400s, 20ms or 5us");
+      throw new BadInputException(
+          "--until " + until + ": expected a duration such as 400s, 20ms or 5us");
     }
   }
 
@@ -156,20 +235,29 @@ final class RunCommand implements Callable<Integer> {
     if (file == null) return;
     Path abs = file.toAbsolutePath();
     Path dir = abs.getParent();
-    if (dir == null || !Files.isDirectory(dir)) throw new BadInputException(flag + " " + file + ": directory " + dir + " does not exist");
-    if (!Files.isWritable(dir)) throw new BadInputException(flag + " " + file + ": directory " + dir + " is not writable");
+    if (dir == null || !Files.isDirectory(dir))
+      throw new BadInputException(flag + " " + file + ": directory " + dir + " does not exist");
+    if (!Files.isWritable(dir))
+      throw new BadInputException(flag + " " + file + ": directory " + dir + " is not writable");
     if (Files.isDirectory(abs)) throw new BadInputException(flag + " " + file + ": is a directory");
   }
 
-
   private static void printSummary(Runner.Outcome o) {
     RunResult r = o.result();
-    System.out.printf("scenario %s (model %s), seed %s%n", o.scenario().name(), o.scenario().model().name(), Long.toUnsignedString(o.spec().seed()));
-    System.out.printf("events %d, simulated %s, %d windows, wall %d ms, ended: %s%n",
-        r.events(), Durations.pretty(r.simulatedNanos()), r.windows(), r.wallMillis(), r.endReason().json());
+    System.out.printf(
+        "scenario %s (model %s), seed %s%n",
+        o.scenario().name(), o.scenario().model().name(), Long.toUnsignedString(o.spec().seed()));
+    System.out.printf(
+        "events %d, simulated %s, %d windows, wall %d ms, ended: %s%n",
+        r.events(),
+        Durations.pretty(r.simulatedNanos()),
+        r.windows(),
+        r.wallMillis(),
+        r.endReason().json());
     System.out.println("traceSha256 " + r.traceSha256());
     System.out.println("metrics:");
-    for (Map.Entry<String, Object> e : r.metrics().entrySet()) System.out.println("  " + e.getKey() + " = " + e.getValue());
+    for (Map.Entry<String, Object> e : r.metrics().entrySet())
+      System.out.println("  " + e.getKey() + " = " + e.getValue());
     if (r.violations().isEmpty()) {
       System.out.println("violations: none");
     } else {
@@ -180,9 +268,10 @@ final class RunCommand implements Callable<Integer> {
           System.out.println("  ...");
           break;
         }
-        System.out.printf("  %s at %s on %s: %s%n", v.checker(), Durations.pretty(v.atNanos()), v.entity(), v.message());
+        System.out.printf(
+            "  %s at %s on %s: %s%n",
+            v.checker(), Durations.pretty(v.atNanos()), v.entity(), v.message());
       }
     }
   }
-
 }

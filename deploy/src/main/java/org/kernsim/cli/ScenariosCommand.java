@@ -5,7 +5,10 @@ import org.kernsim.scenario.Scenario;
 import org.kernsim.scenario.Scenarios;
 import picocli.CommandLine.Command;
 
-@Command(name = "scenarios", mixinStandardHelpOptions = true, description = "List the built-in scenarios.")
+@Command(
+    name = "scenarios",
+    mixinStandardHelpOptions = true,
+    description = "List the built-in scenarios.")
 final class ScenariosCommand implements Callable<Integer> {
   @Override
   public Integer call() {
@@ -13,7 +16,8 @@ final class ScenariosCommand implements Callable<Integer> {
     for (String name : Scenarios.builtins()) {
       Scenario s = Scenarios.load(name, java.util.List.of());
       String d = s.settings().text("scenario.description");
-      System.out.printf("%-" + width + "s  %-9s  %s%n", name, s.model().name(), d.replaceAll("\\s+", " "));
+      System.out.printf(
+          "%-" + width + "s  %-9s  %s%n", name, s.model().name(), d.replaceAll("\\s+", " "));
     }
     return ExitCodes.OK;
   }

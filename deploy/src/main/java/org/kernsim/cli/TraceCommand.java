@@ -1,5 +1,6 @@
 package org.kernsim.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
-import com.fasterxml.jackson.databind.JsonNode;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
 import org.kernsim.trace.ChromeTrace;
@@ -37,31 +37,61 @@ final class TraceCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE", description = "A trace (JSON Lines, .gz allowed).")
   Path file;
 
-  @Option(names = "--at", paramLabel = "ENTITY", split = ",", description = "Records at this entity (the destination of a message).")
+  @Option(
+      names = "--at",
+      paramLabel = "ENTITY",
+      split = ",",
+      description = "Records at this entity (the destination of a message).")
   List<String> at = new ArrayList<>();
 
-  @Option(names = "--involving", paramLabel = "ENTITY", split = ",", description = "Records at, or messages from, this entity.")
+  @Option(
+      names = "--involving",
+      paramLabel = "ENTITY",
+      split = ",",
+      description = "Records at, or messages from, this entity.")
   List<String> involving = new ArrayList<>();
 
-  @Option(names = "--type", paramLabel = "GLOB", split = ",", description = "Message, note or checker type (glob: 'Wake*').")
+  @Option(
+      names = "--type",
+      paramLabel = "GLOB",
+      split = ",",
+      description = "Message, note or checker type (glob: 'Wake*').")
   List<String> types = new ArrayList<>();
 
-  @Option(names = "--kind", paramLabel = "KIND", split = ",", description = "msg, note or violation.")
+  @Option(
+      names = "--kind",
+      paramLabel = "KIND",
+      split = ",",
+      description = "msg, note or violation.")
   List<String> kinds = new ArrayList<>();
 
-  @Option(names = "--where", paramLabel = "FIELD=VALUE", description = "A field equal to a value, at any depth (follow one item, probe, worker).")
+  @Option(
+      names = "--where",
+      paramLabel = "FIELD=VALUE",
+      description = "A field equal to a value, at any depth (follow one item, probe, worker).")
   List<String> where = new ArrayList<>();
 
-  @Option(names = "--follow", paramLabel = "ENTITY", description = "One entity's story: records at it, from it, and whose fields hold its id (kworker/u:3, cpu2).")
+  @Option(
+      names = "--follow",
+      paramLabel = "ENTITY",
+      description =
+          "One entity's story: records at it, from it, and whose fields hold its id (kworker/u:3, cpu2).")
   String follow;
 
-  @Option(names = "--from", paramLabel = "TIME", description = "From this virtual time (e.g. 300s).")
+  @Option(
+      names = "--from",
+      paramLabel = "TIME",
+      description = "From this virtual time (e.g. 300s).")
   String from;
 
   @Option(names = "--to", paramLabel = "TIME", description = "Up to this virtual time, inclusive.")
   String to;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "1000", description = "Print at most N records (default: ${DEFAULT-VALUE}; 0: no limit).")
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      defaultValue = "1000",
+      description = "Print at most N records (default: ${DEFAULT-VALUE}; 0: no limit).")
   long limit;
 
   @Option(names = "--summary", description = "Counts by kind, type and entity instead of records.")
@@ -70,16 +100,24 @@ final class TraceCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print matching records as JSON Lines (for jq).")
   boolean json;
 
-  @Option(names = "--chrome", paramLabel = "OUT", description = "Write matching records as Chrome Trace Event JSON.")
+  @Option(
+      names = "--chrome",
+      paramLabel = "OUT",
+      description = "Write matching records as Chrome Trace Event JSON.")
   Path chrome;
 
-  @Option(names = "--html", paramLabel = "OUT", description = "Write matching records as a self-contained HTML sequence diagram (at most --limit rows).")
+  @Option(
+      names = "--html",
+      paramLabel = "OUT",
+      description =
+          "Write matching records as a self-contained HTML sequence diagram (at most --limit rows).")
   Path html;
 
   @Override
   public Integer call() {
     for (String k : kinds) {
-      if (!List.of("msg", "note", "violation").contains(k)) throw new BadInputException("--kind " + k + ": expected msg, note or violation");
+      if (!List.of("msg", "note", "violation").contains(k))
+        throw new BadInputException("--kind " + k + ": expected msg, note or violation");
     }
     long fromNanos = time("--from", from, 0);
     long toNanos = time("--to", to, Long.MAX_VALUE);
@@ -88,12 +126,27 @@ final class TraceCommand implements Callable<Integer> {
     int followId = -1;
     if (follow != null) {
       followId = TraceFile.entityId(TraceFile.header(file), follow);
-      if (followId < 0) throw new BadInputException("--follow " + follow + ": no such entity in " + file);
+      if (followId < 0)
+        throw new BadInputException("--follow " + follow + ": no such entity in " + file);
     }
-    TraceQuery q = new TraceQuery(at, involving, typePatterns, kinds, fromNanos, toNanos, TraceQuery.parseWhere(where), follow, followId);
+    TraceQuery q =
+        new TraceQuery(
+            at,
+            involving,
+            typePatterns,
+            kinds,
+            fromNanos,
+            toNanos,
+            TraceQuery.parseWhere(where),
+            follow,
+            followId);
     if (chrome != null) RunCommand.checkOutputPath("--chrome", chrome);
     if (html != null) RunCommand.checkOutputPath("--html", html);
-    SequenceDiagram diagram = html == null ? null : new SequenceDiagram(limit == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, limit));
+    SequenceDiagram diagram =
+        html == null
+            ? null
+            : new SequenceDiagram(
+                limit == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, limit));
 
     long[] seen = {0};
     long[] matched = {0};
@@ -105,37 +158,60 @@ final class TraceCommand implements Callable<Integer> {
     try {
       ct = chrome == null ? null : new ChromeTrace(chrome);
       ChromeTrace out = ct;
-      JsonNode header = TraceFile.read(file, l -> {
-        seen[0]++;
-        if (!q.matches(l)) return;
-        matched[0]++;
-        if (out != null) out.add(l);
-        if (diagram != null) diagram.add(l);
-        if (summary) {
-          byKind.merge(l.kind(), 1L, Long::sum);
-          byType.merge(l.kind() + " " + l.type(), 1L, Long::sum);
-          byEntity.merge(l.at(), 1L, Long::sum);
-        } else if (out == null && diagram == null && (limit == 0 || matched[0] <= limit)) {
-          System.out.println(json ? l.json().toString() : human(l));
-        }
-      });
+      JsonNode header =
+          TraceFile.read(
+              file,
+              l -> {
+                seen[0]++;
+                if (!q.matches(l)) return;
+                matched[0]++;
+                if (out != null) out.add(l);
+                if (diagram != null) diagram.add(l);
+                if (summary) {
+                  byKind.merge(l.kind(), 1L, Long::sum);
+                  byType.merge(l.kind() + " " + l.type(), 1L, Long::sum);
+                  byEntity.merge(l.at(), 1L, Long::sum);
+                } else if (out == null && diagram == null && (limit == 0 || matched[0] <= limit)) {
+                  System.out.println(json ? l.json().toString() : human(l));
+                }
+              });
       ok = true;
       if (summary) {
-        System.out.println("scenario " + header.path("scenario").asText() + ", seed " + header.path("seed").asText());
+        System.out.println(
+            "scenario "
+                + header.path("scenario").asText()
+                + ", seed "
+                + header.path("seed").asText());
         System.out.println("replay: " + header.path("replay").asText());
         print("by kind", byKind);
         print("by type", byType);
         print("by entity", byEntity);
       }
       if (!json) {
-        System.err.printf("%d of %d records matched%s%n", matched[0], seen[0],
-            !summary && ct == null && limit > 0 && matched[0] > limit ? " (" + limit + " shown; --limit 0 for all)" : "");
+        System.err.printf(
+            "%d of %d records matched%s%n",
+            matched[0],
+            seen[0],
+            !summary && ct == null && limit > 0 && matched[0] > limit
+                ? " (" + limit + " shown; --limit 0 for all)"
+                : "");
       }
       if (ct != null) System.err.println("wrote " + chrome + " (open it in ui.perfetto.dev)");
       if (diagram != null) {
-        diagram.write(html, "kernsim trace " + file.getFileName() + ": scenario " + header.path("scenario").asText()
-            + ", seed " + header.path("seed").asText());
-        System.err.println("wrote " + html + (diagram.dropped() > 0 ? " (" + diagram.dropped() + " records left out: --limit)" : ""));
+        diagram.write(
+            html,
+            "kernsim trace "
+                + file.getFileName()
+                + ": scenario "
+                + header.path("scenario").asText()
+                + ", seed "
+                + header.path("seed").asText());
+        System.err.println(
+            "wrote "
+                + html
+                + (diagram.dropped() > 0
+                    ? " (" + diagram.dropped() + " records left out: --limit)"
+                    : ""));
       }
     } finally {
       if (ct != null) {
@@ -148,14 +224,20 @@ final class TraceCommand implements Callable<Integer> {
 
   private static void print(String title, Map<String, Long> counts) {
     System.out.println(title + ":");
-    counts.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(40)
+    counts.entrySet().stream()
+        .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(40)
         .forEach(e -> System.out.printf("  %10d  %s%n", e.getValue(), e.getKey()));
   }
 
   private static String human(TraceFile.Line l) {
     String where = l.src() != null ? l.src() + " -> " + l.at() : l.at();
-    String rest = l.kind().equals("violation") ? l.json().path("message").asText() : (l.json().has("f") ? l.json().get("f").toString() : "");
-    return String.format("%18s  %-28s %-9s %-24s %s", Durations.pretty(l.time()), where, l.kind(), l.type(), rest);
+    String rest =
+        l.kind().equals("violation")
+            ? l.json().path("message").asText()
+            : (l.json().has("f") ? l.json().get("f").toString() : "");
+    return String.format(
+        "%18s  %-28s %-9s %-24s %s", Durations.pretty(l.time()), where, l.kind(), l.type(), rest);
   }
 
   private static long time(String flag, String v, long dflt) {
@@ -163,7 +245,8 @@ final class TraceCommand implements Callable<Integer> {
     try {
       return Durations.parse(v);
     } catch (IllegalArgumentException e) {
-      throw new BadInputException(flag + " " + v + ": expected a virtual time such as 300s or 12.5ms");
+      throw new BadInputException(
+          flag + " " + v + ": expected a virtual time such as 300s or 12.5ms");
     }
   }
 }

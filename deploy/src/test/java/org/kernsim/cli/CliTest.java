@@ -33,7 +33,8 @@ class CliTest {
       cl.setOut(new java.io.PrintWriter(System.out, true));
       cl.setErr(new java.io.PrintWriter(System.err, true));
       int code = cl.execute(args);
-      return new Out(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Out(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
       System.setOut(oldOut);
       System.setErr(oldErr);
@@ -45,7 +46,8 @@ class CliTest {
     assertEquals(ExitCodes.BAD_INPUT, o.code(), "stderr: " + o.err());
     List<String> lines = o.err().lines().filter(l -> !l.isBlank()).toList();
     assertTrue(lines.size() >= 1 && lines.size() <= 2, "expected 1-2 lines, got: " + o.err());
-    assertFalse(o.err().contains("Exception") || o.err().contains("\tat "), "stack trace: " + o.err());
+    assertFalse(
+        o.err().contains("Exception") || o.err().contains("\tat "), "stack trace: " + o.err());
     for (String m : mentions) assertTrue(o.err().contains(m), "'" + m + "' not in: " + o.err());
   }
 
@@ -69,7 +71,12 @@ class CliTest {
   @Test
   void anUnknownKeyNamesTheKeyTheLineAndASuggestion(@TempDir Path dir) throws IOException {
     Path f = write(dir, "typo.conf", "scenario.model = phold\nphold.entitys = 3\n");
-    assertBadInput(cli("run", f.toString()), "typo.conf", "line 2", "phold.entitys", "did you mean phold.entities");
+    assertBadInput(
+        cli("run", f.toString()),
+        "typo.conf",
+        "line 2",
+        "phold.entitys",
+        "did you mean phold.entities");
   }
 
   @Test
@@ -80,7 +87,8 @@ class CliTest {
 
   @Test
   void aBadValueOrKeyInSet() {
-    assertBadInput(cli("run", "phold", "--set", "phold.entities=many"), "phold.entities", "integer");
+    assertBadInput(
+        cli("run", "phold", "--set", "phold.entities=many"), "phold.entities", "integer");
     assertBadInput(cli("run", "phold", "--set", "phold.lookahead=5 parsecs"), "phold.lookahead");
     assertBadInput(cli("run", "phold", "--set", "nonsense.key=1"), "nonsense.key", "unknown key");
     assertBadInput(cli("run", "phold", "--set", "noequals"), "key=value");
@@ -96,7 +104,8 @@ class CliTest {
   }
 
   @Test
-  void aTraceFileInAMissingDirectoryIsRefusedAndNothingIsWritten(@TempDir Path dir) throws IOException {
+  void aTraceFileInAMissingDirectoryIsRefusedAndNothingIsWritten(@TempDir Path dir)
+      throws IOException {
     Path trace = dir.resolve("no/such/dir/t.jsonl");
     assertBadInput(cli("run", "phold", "--trace", trace.toString()), "--trace", "does not exist");
     try (var s = Files.walk(dir)) {
@@ -107,11 +116,34 @@ class CliTest {
   @Test
   void aGoodRunPrintsOneJsonObjectAndWritesItsTrace(@TempDir Path dir) throws IOException {
     Path trace = dir.resolve("t.jsonl");
-    Out o = cli("run", "phold", "--seed", "3", "--json", "--set", "phold.entities=16", "--set", "phold.ttl=4",
-        "--threads", "2", "--trace", trace.toString());
+    Out o =
+        cli(
+            "run",
+            "phold",
+            "--seed",
+            "3",
+            "--json",
+            "--set",
+            "phold.entities=16",
+            "--set",
+            "phold.ttl=4",
+            "--threads",
+            "2",
+            "--trace",
+            trace.toString());
     assertEquals(ExitCodes.OK, o.code(), o.err());
     JsonNode j = new ObjectMapper().readTree(o.out());
-    for (String k : List.of("scenario", "seed", "settings", "events", "simulatedNanos", "wallMillis", "traceSha256", "violations", "metrics")) {
+    for (String k :
+        List.of(
+            "scenario",
+            "seed",
+            "settings",
+            "events",
+            "simulatedNanos",
+            "wallMillis",
+            "traceSha256",
+            "violations",
+            "metrics")) {
       assertTrue(j.has(k), "missing " + k + " in " + o.out());
     }
     assertEquals(16 * 16 * 5, j.get("events").asLong());
@@ -123,14 +155,39 @@ class CliTest {
       assertEquals(1, s.count(), "temporary file left behind");
     }
     // the sequential driver gives the same hash
-    Out seq = cli("run", "phold", "--seed", "3", "--json", "--set", "phold.entities=16", "--set", "phold.ttl=4", "--driver", "sequential");
-    assertEquals(j.get("traceSha256").asText(), new ObjectMapper().readTree(seq.out()).get("traceSha256").asText());
+    Out seq =
+        cli(
+            "run",
+            "phold",
+            "--seed",
+            "3",
+            "--json",
+            "--set",
+            "phold.entities=16",
+            "--set",
+            "phold.ttl=4",
+            "--driver",
+            "sequential");
+    assertEquals(
+        j.get("traceSha256").asText(),
+        new ObjectMapper().readTree(seq.out()).get("traceSha256").asText());
   }
 
   @Test
   void traceFilteringExportAndBadTraceFiles(@TempDir Path dir) throws IOException {
     Path trace = dir.resolve("t.jsonl.gz");
-    assertEquals(ExitCodes.OK, cli("run", "phold", "--set", "phold.entities=8", "--set", "phold.ttl=3", "--trace", trace.toString()).code());
+    assertEquals(
+        ExitCodes.OK,
+        cli(
+                "run",
+                "phold",
+                "--set",
+                "phold.entities=8",
+                "--set",
+                "phold.ttl=3",
+                "--trace",
+                trace.toString())
+            .code());
     Out lp3 = cli("trace", trace.toString(), "--at", "lp3", "--json", "--limit", "0");
     assertEquals(ExitCodes.OK, lp3.code(), lp3.err());
     List<String> lines = lp3.out().lines().toList();
@@ -139,21 +196,40 @@ class CliTest {
     Out last = cli("trace", trace.toString(), "--where", "ttl=0", "--json", "--limit", "0");
     assertEquals(8 * 16, last.out().lines().count()); // every event's last hop
     Path chrome = dir.resolve("c.json");
-    assertEquals(ExitCodes.OK, cli("trace", trace.toString(), "--involving", "lp1", "--chrome", chrome.toString()).code());
+    assertEquals(
+        ExitCodes.OK,
+        cli("trace", trace.toString(), "--involving", "lp1", "--chrome", chrome.toString()).code());
     JsonNode c = new ObjectMapper().readTree(chrome.toFile());
     assertTrue(c.get("traceEvents").size() > 1);
     Path html = dir.resolve("seq.html");
-    assertEquals(ExitCodes.OK, cli("trace", trace.toString(), "--involving", "lp1,lp2", "--html", html.toString(), "--limit", "50").code());
+    assertEquals(
+        ExitCodes.OK,
+        cli(
+                "trace",
+                trace.toString(),
+                "--involving",
+                "lp1,lp2",
+                "--html",
+                html.toString(),
+                "--limit",
+                "50")
+            .code());
     String page = Files.readString(html);
-    assertTrue(page.startsWith("<!DOCTYPE html>") && page.contains("<svg") && page.endsWith("</html>\n"));
-    assertEquals(50, page.split("marker-end=").length - 1 + page.split("class=\"note\"").length - 1, "one row per record");
+    assertTrue(
+        page.startsWith("<!DOCTYPE html>") && page.contains("<svg") && page.endsWith("</html>\n"));
+    assertEquals(
+        50,
+        page.split("marker-end=").length - 1 + page.split("class=\"note\"").length - 1,
+        "one row per record");
     assertTrue(page.contains(">lp1<") && page.contains(">lp2<"));
 
     Out follow = cli("trace", trace.toString(), "--follow", "lp3", "--json", "--limit", "0");
     assertEquals(ExitCodes.OK, follow.code(), follow.err());
-    assertTrue(follow.out().lines().count() > lp3.out().lines().count(), "follow adds what lp3 sent");
+    assertTrue(
+        follow.out().lines().count() > lp3.out().lines().count(), "follow adds what lp3 sent");
     for (String l : follow.out().lines().toList()) {
-      assertTrue(l.contains("\"at\":\"lp3\"") || l.contains("\"src\":\"lp3\"") || l.contains(":3"), l);
+      assertTrue(
+          l.contains("\"at\":\"lp3\"") || l.contains("\"src\":\"lp3\"") || l.contains(":3"), l);
     }
     assertBadInput(cli("trace", trace.toString(), "--follow", "nobody"), "--follow", "nobody");
     Path notATrace = write(dir, "x.jsonl", "{\"kind\":\"header\"}\n{\"t\":1}\n");
@@ -166,11 +242,23 @@ class CliTest {
 
   @Test
   void compareReportsEveryVariantAndTheirRatios() throws IOException {
-    Out o = cli("compare", "phold", "--vary", "phold.population=2,4", "--seeds", "1..2", "--set", "phold.entities=8",
-        "--set", "phold.ttl=3", "--json");
+    Out o =
+        cli(
+            "compare",
+            "phold",
+            "--vary",
+            "phold.population=2,4",
+            "--seeds",
+            "1..2",
+            "--set",
+            "phold.entities=8",
+            "--set",
+            "phold.ttl=3",
+            "--json");
     assertEquals(ExitCodes.OK, o.code(), o.err());
     JsonNode j = new ObjectMapper().readTree(o.out());
-    assertEquals(2 * 8 * 2 * 4, j.get("variants").get("2").get("metrics").get("expectedEvents").asLong());
+    assertEquals(
+        2 * 8 * 2 * 4, j.get("variants").get("2").get("metrics").get("expectedEvents").asLong());
     assertEquals(0.5, j.get("ratios").get("expectedEvents").get("2/4").asDouble(), 1e-9);
     assertBadInput(cli("compare", "phold", "--vary", "phold.population=2"), "at least two values");
     assertBadInput(cli("compare", "phold", "--vary", "phold.populaton=2,3"), "phold.populaton");
@@ -184,13 +272,28 @@ class CliTest {
     JsonNode j = new ObjectMapper().readTree(o.out());
     assertEquals(3, j.get("latencies").get("stopMachineNanos").get("count").asLong());
     String page = Files.readString(run);
-    assertTrue(page.contains("machine-stop") && page.contains(j.get("traceSha256").asText()), "summary");
-    assertTrue(page.contains("<h3>stopMachineNanos</h3>") && page.contains("<svg"), "latency histogram");
+    assertTrue(
+        page.contains("machine-stop") && page.contains(j.get("traceSha256").asText()), "summary");
+    assertTrue(
+        page.contains("<h3>stopMachineNanos</h3>") && page.contains("<svg"), "latency histogram");
     Path cmp = dir.resolve("cmp.html");
-    assertEquals(ExitCodes.OK, cli("compare", "phold", "--vary", "phold.population=2,4", "--set", "phold.entities=8",
-        "--set", "phold.ttl=3", "--report", cmp.toString()).code());
+    assertEquals(
+        ExitCodes.OK,
+        cli(
+                "compare",
+                "phold",
+                "--vary",
+                "phold.population=2,4",
+                "--set",
+                "phold.entities=8",
+                "--set",
+                "phold.ttl=3",
+                "--report",
+                cmp.toString())
+            .code());
     String c = Files.readString(cmp);
     assertTrue(c.contains("expectedEvents") && c.contains("2/4=0.5"), c);
-    assertBadInput(cli("run", "phold", "--report", dir.resolve("no/dir/r.html").toString()), "does not exist");
+    assertBadInput(
+        cli("run", "phold", "--report", dir.resolve("no/dir/r.html").toString()), "does not exist");
   }
 }

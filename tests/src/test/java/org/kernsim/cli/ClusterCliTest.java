@@ -17,7 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kernsim.cluster.LocalCluster;
 import picocli.CommandLine;
 
-/** The cluster options of the CLI: bad input is one line and exit 2; a lost node is one line and exit 4. */
+/**
+ * The cluster options of the CLI: bad input is one line and exit 2; a lost node is one line and
+ * exit 4.
+ */
 class ClusterCliTest {
 
   record Result(int code, String err) {}
@@ -57,8 +60,17 @@ class ClusterCliTest {
           CompletableFuture.supplyAsync(
               () ->
                   execute(
-                      "run", "machine-stop", "--join", seed.getHost().get() + ":" + seed.getPort().get(),
-                      "--set", "scenario.until=10s", "--set", "machine.numa-nodes=2", "--trace", trace.toString(), "--json"));
+                      "run",
+                      "machine-stop",
+                      "--join",
+                      seed.getHost().get() + ":" + seed.getPort().get(),
+                      "--set",
+                      "scenario.until=10s",
+                      "--set",
+                      "machine.numa-nodes=2",
+                      "--trace",
+                      trace.toString(),
+                      "--json"));
       // wait until windows are being written, then stop a worker
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       while (partSize(dir) < 20_000) {
@@ -71,8 +83,14 @@ class ClusterCliTest {
       assertEquals(ExitCodes.CLUSTER, r.code(), r.err());
       List<String> lines = r.err().strip().lines().filter(l -> l.startsWith("kernsim:")).toList();
       assertEquals(1, lines.size(), r.err());
-      assertTrue(lines.get(0).matches("kernsim: node " + java.util.regex.Pattern.quote(lost)
-          + " (left the cluster|became unreachable|.*); last completed window \\d+ \\(virtual time \\d+ ns\\)"), lines.get(0));
+      assertTrue(
+          lines
+              .get(0)
+              .matches(
+                  "kernsim: node "
+                      + java.util.regex.Pattern.quote(lost)
+                      + " (left the cluster|became unreachable|.*); last completed window \\d+ \\(virtual time \\d+ ns\\)"),
+          lines.get(0));
       ObjectMapper json = new ObjectMapper();
       List<String> records = Files.readAllLines(trace);
       assertTrue(records.size() > 10);
@@ -82,7 +100,10 @@ class ClusterCliTest {
 
   private static long partSize(Path dir) throws java.io.IOException {
     try (var files = Files.list(dir)) {
-      return files.filter(p -> p.getFileName().toString().endsWith(".part")).mapToLong(p -> p.toFile().length()).sum();
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(".part"))
+          .mapToLong(p -> p.toFile().length())
+          .sum();
     }
   }
 }

@@ -31,7 +31,8 @@ class ClusterHashTest {
   void start() {
     cluster = LocalCluster.start(3);
     for (int i = 0; i < 3; i++) {
-      assertEquals(true, cluster.system(i).settings().config().getBoolean("pekko.actor.serialize-messages"));
+      assertEquals(
+          true, cluster.system(i).settings().config().getBoolean("pekko.actor.serialize-messages"));
     }
   }
 
@@ -46,10 +47,22 @@ class ClusterHashTest {
    */
   static Stream<Arguments> scenarios() {
     return Stream.of(
-            scenario("phold", List.of("phold.entities=96", "phold.population=4", "phold.ttl=12"), 1, 2, 3),
-            scenario("machine-stop", List.of("scenario.until=6ms", "machine.numa-nodes=3", "machine.cpus=12"), 7, 8),
+            scenario(
+                "phold",
+                List.of("phold.entities=96", "phold.population=4", "phold.ttl=12"),
+                1,
+                2,
+                3),
+            scenario(
+                "machine-stop",
+                List.of("scenario.until=6ms", "machine.numa-nodes=3", "machine.cpus=12"),
+                7,
+                8),
             scenario("workqueue-kick-cull", List.of(), 7, 8, 9),
-            scenario("workqueue-kick-cull", List.of("workqueue.kick=deferred-wake", "workqueue.pick=tail"), 19),
+            scenario(
+                "workqueue-kick-cull",
+                List.of("workqueue.kick=deferred-wake", "workqueue.pick=tail"),
+                19),
             scenario("kprobes-bulk-unregister", List.of(), 1, 2),
             scenario("kprobes-kp3-disarm-all", List.of(), 3))
         .flatMap(s -> s);
@@ -72,7 +85,17 @@ class ClusterHashTest {
     RunResult one = SequentialDriver.run(scenario.build(), RunOptions.of(seed, scenario.until()));
     ClusterDriver.Outcome out = cluster.run(scenario, seed, nodes, 2);
     RunResult many = out.result();
-    String what = name + " " + overrides + " seed " + seed + " (replay: kernsim run " + name + " --seed " + seed + ")";
+    String what =
+        name
+            + " "
+            + overrides
+            + " seed "
+            + seed
+            + " (replay: kernsim run "
+            + name
+            + " --seed "
+            + seed
+            + ")";
     assertEquals(nodes, out.nodes().size(), what);
     assertEquals(one.traceSha256(), many.traceSha256(), what);
     assertEquals(one.events(), many.events(), what);

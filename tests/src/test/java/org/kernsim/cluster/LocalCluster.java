@@ -17,9 +17,9 @@ import org.kernsim.engine.cluster.ClusterNode;
 import org.kernsim.scenario.Scenario;
 
 /**
- * N ActorSystems in this JVM forming a kernsim cluster on 127.0.0.1 over Artery TCP (random
- * ports), with Kryo and {@code serialize-messages = on}: every message between actors, local or
- * not, goes through its serializer.
+ * N ActorSystems in this JVM forming a kernsim cluster on 127.0.0.1 over Artery TCP (random ports),
+ * with Kryo and {@code serialize-messages = on}: every message between actors, local or not, goes
+ * through its serializer.
  */
 public final class LocalCluster implements AutoCloseable {
 
@@ -32,13 +32,15 @@ public final class LocalCluster implements AutoCloseable {
     LocalCluster c = new LocalCluster();
     try {
       for (int i = 0; i < nodes; i++) {
-        Config config = ClusterConfig.node(ClusterConfig.Role.WORKER, "127.0.0.1", 0, List.of(), TEST_CONFIG);
+        Config config =
+            ClusterConfig.node(ClusterConfig.Role.WORKER, "127.0.0.1", 0, List.of(), TEST_CONFIG);
         c.kits.add(ActorTestKit.create(config.getString("kernsim.cluster.system-name"), config));
       }
       var first = Cluster.get(c.system(0)).selfMember().address();
       for (ActorTestKit k : c.kits) ClusterNode.join(k.system(), first);
       for (ActorTestKit k : c.kits) {
-        if (!ClusterNode.awaitUp(k.system(), Duration.ofSeconds(30))) throw new IllegalStateException("node not up");
+        if (!ClusterNode.awaitUp(k.system(), Duration.ofSeconds(30)))
+          throw new IllegalStateException("node not up");
         ClusterNode.start(k.system());
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
@@ -55,7 +57,8 @@ public final class LocalCluster implements AutoCloseable {
 
   int upMembers() {
     int n = 0;
-    for (var m : Cluster.get(system(0)).state().getMembers()) if (m.status() == MemberStatus.up()) n++;
+    for (var m : Cluster.get(system(0)).state().getMembers())
+      if (m.status() == MemberStatus.up()) n++;
     return n;
   }
 
@@ -67,7 +70,10 @@ public final class LocalCluster implements AutoCloseable {
   ClusterDriver.Outcome run(Scenario scenario, long seed, int nodes, int partitionsPerNode) {
     KernsimSettings.Cluster s = KernsimSettings.from(system(0).settings().config()).cluster();
     return ClusterDriver.run(
-        system(0), scenario, scenario.build(), RunOptions.of(seed, scenario.until()),
+        system(0),
+        scenario,
+        scenario.build(),
+        RunOptions.of(seed, scenario.until()),
         ClusterDriver.Target.of(nodes, partitionsPerNode, s));
   }
 

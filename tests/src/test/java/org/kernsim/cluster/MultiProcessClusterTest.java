@@ -36,12 +36,19 @@ import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.scenario.Scenario;
 import org.kernsim.scenario.Scenarios;
 
-/** Real separate JVM processes on 127.0.0.1: the CLI's local cluster, and a node killed with SIGKILL. */
+/**
+ * Real separate JVM processes on 127.0.0.1: the CLI's local cluster, and a node killed with
+ * SIGKILL.
+ */
 class MultiProcessClusterTest {
 
   static List<String> java(String... args) {
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java"));
+    cmd.add(
+        ProcessHandle.current()
+            .info()
+            .command()
+            .orElse(System.getProperty("java.home") + "/bin/java"));
     cmd.add("-XX:+UseParallelGC");
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
@@ -59,11 +66,16 @@ class MultiProcessClusterTest {
   @Test
   void kernsimRunOnTwoProcessesPrintsTheSingleNodeHash(@TempDir Path dir) throws Exception {
     List<String> sets = List.of("phold.entities=64", "phold.population=4", "phold.ttl=10");
-    List<String> args = new ArrayList<>(List.of("run", "phold", "--seed", "7", "--cluster-nodes", "2", "--json"));
+    List<String> args =
+        new ArrayList<>(List.of("run", "phold", "--seed", "7", "--cluster-nodes", "2", "--json"));
     for (String s : sets) args.addAll(List.of("--set", s));
     Path out = dir.resolve("out.json");
     Path err = dir.resolve("err.txt");
-    Process p = new ProcessBuilder(java(args.toArray(String[]::new))).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    Process p =
+        new ProcessBuilder(java(args.toArray(String[]::new)))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(150, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("kernsim run --cluster-nodes 2 did not finish: " + Files.readString(err));
@@ -89,15 +101,23 @@ class MultiProcessClusterTest {
       ClusterNode.start(system);
       String seed = "127.0.0.1:" + self.getPort().get();
       for (int i = 0; i < 2; i++) {
-        nodes.add(new ProcessBuilder(java("node", "--port", "0", "--seed-node", seed, "--exit-on-stdin-eof"))
-            .redirectErrorStream(true).redirectOutput(dir.resolve("node" + i + ".log").toFile()).start());
+        nodes.add(
+            new ProcessBuilder(
+                    java("node", "--port", "0", "--seed-node", seed, "--exit-on-stdin-eof"))
+                .redirectErrorStream(true)
+                .redirectOutput(dir.resolve("node" + i + ".log").toFile())
+                .start());
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
       while (up(system) < 3) {
-        if (System.nanoTime() > deadline) fail("the nodes did not join: " + Files.readString(dir.resolve("node0.log")));
+        if (System.nanoTime() > deadline)
+          fail("the nodes did not join: " + Files.readString(dir.resolve("node0.log")));
         Thread.sleep(100);
       }
-      Scenario s = Scenarios.load("machine-stop", List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
+      Scenario s =
+          Scenarios.load(
+              "machine-stop",
+              List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
       AtomicLong windows = new AtomicLong();
       TraceObserver progress =
           new TraceObserver() {
@@ -112,7 +132,13 @@ class MultiProcessClusterTest {
       KernsimSettings.Cluster cs = KernsimSettings.from(system.settings().config()).cluster();
       CompletableFuture<ClusterDriver.Outcome> run =
           CompletableFuture.supplyAsync(
-              () -> ClusterDriver.run(system, s, s.build(), RunOptions.of(3, s.until()).withObserver(progress), ClusterDriver.Target.of(3, 1, cs)));
+              () ->
+                  ClusterDriver.run(
+                      system,
+                      s,
+                      s.build(),
+                      RunOptions.of(3, s.until()).withObserver(progress),
+                      ClusterDriver.Target.of(3, 1, cs)));
       deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (windows.get() < 300) {
         if (run.isDone()) fail("the run ended early: " + run.get().result().endReason());
@@ -134,7 +160,11 @@ class MultiProcessClusterTest {
       System.out.println("killed node detected in " + millis + " ms: " + f.describe());
       assertEquals(Coordinator.Cause.CLUSTER, f.failure());
       assertTrue(millis < 30_000);
-      assertTrue(f.describe().matches("node pekko://kernsim@127\\.0\\.0\\.1:\\d+ (became unreachable|.*); last completed window \\d+ .*"), f.describe());
+      assertTrue(
+          f.describe()
+              .matches(
+                  "node pekko://kernsim@127\\.0\\.0\\.1:\\d+ (became unreachable|.*); last completed window \\d+ .*"),
+          f.describe());
       assertTrue(f.lastCompletedWindow() >= 299, f.describe());
     } finally {
       for (Process p : nodes) p.destroyForcibly();

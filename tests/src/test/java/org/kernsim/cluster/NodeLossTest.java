@@ -44,12 +44,17 @@ class NodeLossTest {
   }
 
   @Test
-  void aNodeThatLeavesMidRunStopsTheRunNamingItAndTheLastWindow(@TempDir Path dir) throws Exception {
+  void aNodeThatLeavesMidRunStopsTheRunNamingItAndTheLastWindow(@TempDir Path dir)
+      throws Exception {
     cluster = LocalCluster.start(3);
-    Scenario s = Scenarios.load("machine-stop", List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
+    Scenario s =
+        Scenarios.load(
+            "machine-stop",
+            List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
     Simulation sim = s.build();
     Path trace = dir.resolve("lost.jsonl");
-    TraceFileWriter writer = new TraceFileWriter(trace, sim::entityName, Map.of("scenario", "machine-stop"));
+    TraceFileWriter writer =
+        new TraceFileWriter(trace, sim::entityName, Map.of("scenario", "machine-stop"));
     AtomicLong windows = new AtomicLong();
     TraceObserver progress =
         new TraceObserver() {
@@ -62,10 +67,12 @@ class NodeLossTest {
           }
         };
     RunOptions o = RunOptions.of(5, s.until()).withObserver(writer).withObserver(progress);
-    KernsimSettings.Cluster cs = KernsimSettings.from(cluster.system(0).settings().config()).cluster();
+    KernsimSettings.Cluster cs =
+        KernsimSettings.from(cluster.system(0).settings().config()).cluster();
     CompletableFuture<ClusterDriver.Outcome> run =
         CompletableFuture.supplyAsync(
-            () -> ClusterDriver.run(cluster.system(0), s, sim, o, ClusterDriver.Target.of(3, 2, cs)));
+            () ->
+                ClusterDriver.run(cluster.system(0), s, sim, o, ClusterDriver.Target.of(3, 2, cs)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (windows.get() < 200) {
       if (run.isDone()) fail("the run ended before the node was stopped: " + run.get());
@@ -91,9 +98,11 @@ class NodeLossTest {
     assertTrue(millis < 30_000, "took " + millis + " ms");
     assertTrue(f.describe().contains(lost), f.describe());
     assertTrue(f.lastCompletedWindow() >= 199, f.describe());
-    assertTrue(f.describe().contains("last completed window " + f.lastCompletedWindow()), f.describe());
+    assertTrue(
+        f.describe().contains("last completed window " + f.lastCompletedWindow()), f.describe());
 
-    // the trace file: a header and complete records, all before the end of the last completed window
+    // the trace file: a header and complete records, all before the end of the last completed
+    // window
     List<String> lines = Files.readAllLines(trace);
     assertTrue(lines.size() > 1, "trace has " + lines.size() + " lines");
     ObjectMapper json = new ObjectMapper();
@@ -104,7 +113,9 @@ class NodeLossTest {
       assertTrue(t >= last, "records out of order: " + line);
       last = t;
     }
-    assertTrue(last < f.lastCompletedNanos(), "record at " + last + " after window end " + f.lastCompletedNanos());
+    assertTrue(
+        last < f.lastCompletedNanos(),
+        "record at " + last + " after window end " + f.lastCompletedNanos());
     assertTrue(EndReason.values().length > 0);
   }
 }

@@ -27,8 +27,8 @@ import org.kernsim.scenario.Scenarios;
  * stop_machine over CPUs on three cluster nodes: with {@code machine.numa-nodes} = 3 and the same
  * number of partitions per node, each cluster node hosts exactly one NUMA node's CPUs and its
  * acknowledgement combiner, so each barrier phase crosses nodes 2 x (nodes - 1) times — the
- * barrier's fan-out to the other nodes' combiners and their combined acknowledgements — for 24
- * CPUs as for 96.
+ * barrier's fan-out to the other nodes' combiners and their combined acknowledgements — for 24 CPUs
+ * as for 96.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StopMachineAcrossNodesTest {
@@ -53,8 +53,13 @@ class StopMachineAcrossNodesTest {
     Scenario s =
         Scenarios.load(
             "machine-stop",
-            List.of("machine.cpus=" + cpus, "machine.numa-nodes=" + NODES, "scenario.until=4ms",
-                "load.stop-interval=300us", "load.synchronize=false", "load.stop-machines=2"));
+            List.of(
+                "machine.cpus=" + cpus,
+                "machine.numa-nodes=" + NODES,
+                "scenario.until=4ms",
+                "load.stop-interval=300us",
+                "load.synchronize=false",
+                "load.stop-machines=2"));
     Simulation sim = s.build();
     Placement placement = new Placement(sim, NODES * PER_NODE);
     int[] node = new int[sim.entityCount()];
@@ -81,19 +86,29 @@ class StopMachineAcrossNodesTest {
             barrier.add(d);
           }
         };
-    KernsimSettings.Cluster cs = KernsimSettings.from(cluster.system(0).settings().config()).cluster();
+    KernsimSettings.Cluster cs =
+        KernsimSettings.from(cluster.system(0).settings().config()).cluster();
     ClusterDriver.Outcome out =
         ClusterDriver.run(
-            cluster.system(0), s, sim, RunOptions.of(11, s.until()).withObserver(collect),
+            cluster.system(0),
+            s,
+            sim,
+            RunOptions.of(11, s.until()).withObserver(collect),
             ClusterDriver.Target.of(NODES, PER_NODE, cs));
     Map<String, Long> perPhase = new TreeMap<>();
     for (TraceRecord.Delivered d : barrier) {
       if (node[d.src()] == node[d.entity()]) continue;
       Object p = d.payload();
       String key =
-          p instanceof StopMachineMessage.StopWork w ? "op" + w.op() + " " + StopPhase.PREPARE + " fan-out"
-              : p instanceof StopMachineMessage.PhaseChanged c ? "op" + c.op() + " " + c.phase() + " fan-out"
-              : "op" + ((StopMachineMessage.PhaseAcked) p).op() + " " + ((StopMachineMessage.PhaseAcked) p).phase() + " acks";
+          p instanceof StopMachineMessage.StopWork w
+              ? "op" + w.op() + " " + StopPhase.PREPARE + " fan-out"
+              : p instanceof StopMachineMessage.PhaseChanged c
+                  ? "op" + c.op() + " " + c.phase() + " fan-out"
+                  : "op"
+                      + ((StopMachineMessage.PhaseAcked) p).op()
+                      + " "
+                      + ((StopMachineMessage.PhaseAcked) p).phase()
+                      + " acks";
       perPhase.merge(key, 1L, Long::sum);
     }
     Map<String, Long> wire = out.crossNodeEvents();
@@ -102,7 +117,8 @@ class StopMachineAcrossNodesTest {
             + wire.getOrDefault("StopMachineMessage.PhaseChanged", 0L)
             + wire.getOrDefault("StopMachineMessage.PhaseAcked", 0L);
     long ops = ((Number) out.result().metrics().getOrDefault("stopMachineCount", 0L)).longValue();
-    System.out.printf("stop_machine on %d nodes, %d CPUs: %d ops, cross-node barrier messages per phase %s, on the wire %d, all cross-node events %s%n",
+    System.out.printf(
+        "stop_machine on %d nodes, %d CPUs: %d ops, cross-node barrier messages per phase %s, on the wire %d, all cross-node events %s%n",
         NODES, cpus, ops, perPhase, onTheWire, wire);
     return new Count(perPhase, onTheWire, ops);
   }
@@ -115,19 +131,22 @@ class StopMachineAcrossNodesTest {
       assertTrue(c.ops() >= 2, "stop_machine ran " + c.ops() + " times");
       // each phase: (nodes - 1) fan-out messages and (nodes - 1) combined acknowledgements
       Map<String, Long> perPhaseTotal = new TreeMap<>();
-      c.perPhase().forEach((k, v) -> perPhaseTotal.merge(k.substring(0, k.lastIndexOf(' ')), v, Long::sum));
+      c.perPhase()
+          .forEach((k, v) -> perPhaseTotal.merge(k.substring(0, k.lastIndexOf(' ')), v, Long::sum));
       assertTrue(perPhaseTotal.size() >= 4 * c.ops(), "phases seen: " + perPhaseTotal);
       for (Map.Entry<String, Long> e : perPhaseTotal.entrySet()) {
-        assertTrue(e.getValue() <= 2L * (NODES - 1), e.getKey() + ": " + e.getValue() + " cross-node messages");
+        assertTrue(
+            e.getValue() <= 2L * (NODES - 1),
+            e.getKey() + ": " + e.getValue() + " cross-node messages");
       }
       // what the trace says crossed nodes is what the partitions actually sent over the wire
       long fromTrace = c.perPhase().values().stream().mapToLong(Long::longValue).sum();
       assertEquals(fromTrace, c.barrierOnTheWire());
     }
     // 4x the CPUs, the same cross-node traffic per phase
-    assertEquals(small.perPhase().values().stream().mapToLong(Long::longValue).max().orElse(-1),
-        large.perPhase().values().stream().mapToLong(Long::longValue).max().orElse(-2));
     assertEquals(
-        small.barrierOnTheWire() / small.ops(), large.barrierOnTheWire() / large.ops());
+        small.perPhase().values().stream().mapToLong(Long::longValue).max().orElse(-1),
+        large.perPhase().values().stream().mapToLong(Long::longValue).max().orElse(-2));
+    assertEquals(small.barrierOnTheWire() / small.ops(), large.barrierOnTheWire() / large.ops());
   }
 }

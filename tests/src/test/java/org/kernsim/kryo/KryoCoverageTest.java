@@ -26,12 +26,15 @@ class KryoCoverageTest {
     Set<String> missing = new TreeSet<>();
     for (Class<?> c : wire) {
       for (Class<?> k : ProtocolClasses.closure(c)) {
-        if (!KryoRegistry.isRegistered(k)) missing.add(k.getName() + (k == c ? "" : " (in " + c.getSimpleName() + ")"));
+        if (!KryoRegistry.isRegistered(k))
+          missing.add(k.getName() + (k == c ? "" : " (in " + c.getSimpleName() + ")"));
       }
     }
     if (!missing.isEmpty()) {
-      fail("classes missing from org.kernsim.protocol.kryo.KryoRegistry.TABLE (add one line each, in "
-          + "the package's id range):\n  " + String.join("\n  ", missing));
+      fail(
+          "classes missing from org.kernsim.protocol.kryo.KryoRegistry.TABLE (add one line each, in "
+              + "the package's id range):\n  "
+              + String.join("\n  ", missing));
     }
   }
 
@@ -40,7 +43,9 @@ class KryoCoverageTest {
     // records that are not WireMessages themselves but travel inside them (Event, MetricsSnapshot)
     Set<String> missing = new TreeSet<>();
     for (Class<?> c : ProtocolClasses.all()) {
-      if (ProtocolClasses.isConcrete(c) && (c.isRecord() || c.isEnum()) && !KryoRegistry.isRegistered(c)) {
+      if (ProtocolClasses.isConcrete(c)
+          && (c.isRecord() || c.isEnum())
+          && !KryoRegistry.isRegistered(c)) {
         missing.add(c.getName());
       }
     }

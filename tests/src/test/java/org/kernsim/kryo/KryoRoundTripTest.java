@@ -77,8 +77,19 @@ class KryoRoundTripTest {
   void batchesKeepEveryEventWithPayloadsAndTimerKeys() {
     List<Event> events = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      Object payload = i % 3 == 0 ? new Hop(i) : new StopMachineMessage.PhaseAcked(i, StopMachineMessage.StopPhase.RUN, 2);
-      events.add(new Event(1_000_000L * i, i, i * 7L, 100 - i, payload, i % 5 == 0 ? "timer-" + i : null, i % 5));
+      Object payload =
+          i % 3 == 0
+              ? new Hop(i)
+              : new StopMachineMessage.PhaseAcked(i, StopMachineMessage.StopPhase.RUN, 2);
+      events.add(
+          new Event(
+              1_000_000L * i,
+              i,
+              i * 7L,
+              100 - i,
+              payload,
+              i % 5 == 0 ? "timer-" + i : null,
+              i % 5));
     }
     PartitionCommand.Batch b = new PartitionCommand.Batch(123, 2, events);
     assertDeepEquals(b, roundTrip(b), "batch");
@@ -88,11 +99,24 @@ class KryoRoundTripTest {
   void jdkCollectionsKeepTheirKindAndOrder() {
     List<Object> values =
         List.of(
-            new ArrayList<>(List.of(1, 2)), new LinkedList<>(List.of(1L)), List.of(), List.of(1),
-            List.of(1, 2, 3), Arrays.asList(1, null), Collections.emptyList(), Collections.singletonList(2),
-            new HashMap<>(Map.of(1, 2L)), new TreeMap<>(Map.of("b", 1, "a", 2)),
-            new LinkedHashMap<>(Map.of(3, "x")), Map.of(), Map.of(1, 2), Set.of(1, 2, 3),
-            new int[] {1, 2}, new byte[] {3}, new long[] {4L}, new String[] {"a"});
+            new ArrayList<>(List.of(1, 2)),
+            new LinkedList<>(List.of(1L)),
+            List.of(),
+            List.of(1),
+            List.of(1, 2, 3),
+            Arrays.asList(1, null),
+            Collections.emptyList(),
+            Collections.singletonList(2),
+            new HashMap<>(Map.of(1, 2L)),
+            new TreeMap<>(Map.of("b", 1, "a", 2)),
+            new LinkedHashMap<>(Map.of(3, "x")),
+            Map.of(),
+            Map.of(1, 2),
+            Set.of(1, 2, 3),
+            new int[] {1, 2},
+            new byte[] {3},
+            new long[] {4L},
+            new String[] {"a"});
     for (Object v : values) {
       Object wrapped = new StopMachineMessage.StopFnCall(1, 2, v); // Object field: any value
       Object back = ((StopMachineMessage.StopFnCall) roundTrip(wrapped)).fn();
@@ -105,9 +129,11 @@ class KryoRoundTripTest {
   void unregisteredClassesAreRefused() {
     record NotInTheTable(int x) implements org.kernsim.protocol.WireMessage {}
     KryoSerializer s = (KryoSerializer) serialization.findSerializerFor(new Hop(1));
-    Exception e = assertThrows(IllegalArgumentException.class, () -> s.toBinary(new NotInTheTable(1)));
+    Exception e =
+        assertThrows(IllegalArgumentException.class, () -> s.toBinary(new NotInTheTable(1)));
     assertTrue(e.getMessage().contains("not registered"), e.getMessage());
-    assertThrows(java.io.NotSerializableException.class, () -> s.fromBinary(new byte[] {1}, "other"));
+    assertThrows(
+        java.io.NotSerializableException.class, () -> s.fromBinary(new byte[] {1}, "other"));
   }
 
   static Object roundTrip(Object msg) {
@@ -158,7 +184,8 @@ class KryoRoundTripTest {
     if (ActorRef.class.isAssignableFrom(c)) return probe;
     if (c == Object.class) return depth < 3 ? new Hop(depth) : "leaf";
     if (c.isSealed()) {
-      for (Class<?> s : c.getPermittedSubclasses()) if (ProtocolClasses.isConcrete(s)) return sample(s, depth);
+      for (Class<?> s : c.getPermittedSubclasses())
+        if (ProtocolClasses.isConcrete(s)) return sample(s, depth);
       for (Class<?> s : c.getPermittedSubclasses()) if (s.isSealed()) return sample(s, depth);
     }
     if (c.isRecord()) {
@@ -188,13 +215,15 @@ class KryoRoundTripTest {
     if (a.getClass().isArray()) {
       assertTrue(b.getClass().isArray(), what);
       assertEquals(Array.getLength(a), Array.getLength(b), what);
-      for (int i = 0; i < Array.getLength(a); i++) assertDeepEquals(Array.get(a, i), Array.get(b, i), what + "[" + i + "]");
+      for (int i = 0; i < Array.getLength(a); i++)
+        assertDeepEquals(Array.get(a, i), Array.get(b, i), what + "[" + i + "]");
     } else if (a instanceof Record) {
       assertEquals(a.getClass(), b.getClass(), what);
       for (RecordComponent rc : a.getClass().getRecordComponents()) {
         try {
           rc.getAccessor().setAccessible(true);
-          assertDeepEquals(rc.getAccessor().invoke(a), rc.getAccessor().invoke(b), what + "." + rc.getName());
+          assertDeepEquals(
+              rc.getAccessor().invoke(a), rc.getAccessor().invoke(b), what + "." + rc.getName());
         } catch (ReflectiveOperationException e) {
           throw new IllegalStateException(e);
         }

@@ -30,10 +30,12 @@ final class ProtocolClasses {
   static List<Class<?>> all() {
     Set<String> names = new TreeSet<>();
     try {
-      Path root = Path.of(WireMessage.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      Path root =
+          Path.of(WireMessage.class.getProtectionDomain().getCodeSource().getLocation().toURI());
       if (Files.isDirectory(root)) {
         try (Stream<Path> files = Files.walk(root)) {
-          files.filter(p -> p.toString().endsWith(".class"))
+          files
+              .filter(p -> p.toString().endsWith(".class"))
               .forEach(p -> names.add(root.relativize(p).toString().replace('\\', '/')));
         }
       } else {
@@ -51,7 +53,8 @@ final class ProtocolClasses {
     }
     List<Class<?>> out = new ArrayList<>();
     for (String n : names) {
-      if (!n.startsWith("org/kernsim/protocol/") || n.startsWith("org/kernsim/protocol/kryo/")) continue;
+      if (!n.startsWith("org/kernsim/protocol/") || n.startsWith("org/kernsim/protocol/kryo/"))
+        continue;
       if (n.endsWith("module-info.class") || n.endsWith("package-info.class")) continue;
       String cn = n.substring(0, n.length() - 6).replace('/', '.');
       try {
@@ -63,17 +66,23 @@ final class ProtocolClasses {
     return out;
   }
 
-  /** Concrete classes that implement WireMessage (records and enums under the sealed interfaces). */
+  /**
+   * Concrete classes that implement WireMessage (records and enums under the sealed interfaces).
+   */
   static List<Class<?>> wireMessages() {
     List<Class<?>> out = new ArrayList<>();
     for (Class<?> c : all()) {
-      if (isConcrete(c) && WireMessage.class.isAssignableFrom(c) && !c.isAnonymousClass()) out.add(c);
+      if (isConcrete(c) && WireMessage.class.isAssignableFrom(c) && !c.isAnonymousClass())
+        out.add(c);
     }
     return out;
   }
 
   static boolean isConcrete(Class<?> c) {
-    return !c.isInterface() && !Modifier.isAbstract(c.getModifiers()) && !c.isPrimitive() && !c.isArray();
+    return !c.isInterface()
+        && !Modifier.isAbstract(c.getModifiers())
+        && !c.isPrimitive()
+        && !c.isArray();
   }
 
   /**
@@ -102,6 +111,7 @@ final class ProtocolClasses {
       for (Class<?> s : c.getPermittedSubclasses()) visit(s, seen);
     }
     if (!isConcrete(c) || !seen.add(c)) return;
-    if (c.isRecord()) for (RecordComponent rc : c.getRecordComponents()) visit(rc.getGenericType(), seen);
+    if (c.isRecord())
+      for (RecordComponent rc : c.getRecordComponents()) visit(rc.getGenericType(), seen);
   }
 }

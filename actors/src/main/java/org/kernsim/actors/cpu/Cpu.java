@@ -11,11 +11,10 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
 
 /**
- * One CPU: its run queue, the task it runs, its stopper thread and its RCU-sched quiescent
- * states.
+ * One CPU: its run queue, the task it runs, its stopper thread and its RCU-sched quiescent states.
  *
- * <p>Scheduling: a task enqueued on an idle CPU runs after {@code latency.wakeup}; on a busy CPU
- * it waits in FIFO order, and the running task is asked to give way (at its next preemption point)
+ * <p>Scheduling: a task enqueued on an idle CPU runs after {@code latency.wakeup}; on a busy CPU it
+ * waits in FIFO order, and the running task is asked to give way (at its next preemption point)
  * once it has run {@code sched.wakeup-granularity}. The stopper ({@code stop_machine}) preempts at
  * once, at the running task's next preemption point; while the CPU is in the stopper no task runs.
  * A context switch, and idle, are RCU-sched quiescent states.
@@ -122,8 +121,17 @@ public final class Cpu implements Entity {
   private void onRelease(Context ctx, CpuMessage.Release r) {
     if (r.task() != current || r.dispatch() != dispatch) {
       throw new IllegalStateException(
-          "cpu" + index + ": release by " + ctx.name(r.task()) + " (dispatch " + r.dispatch()
-              + ") but running " + (current == IDLE ? "nothing" : ctx.name(current)) + " (dispatch " + dispatch + ")");
+          "cpu"
+              + index
+              + ": release by "
+              + ctx.name(r.task())
+              + " (dispatch "
+              + r.dispatch()
+              + ") but running "
+              + (current == IDLE ? "nothing" : ctx.name(current))
+              + " (dispatch "
+              + dispatch
+              + ")");
     }
     ctx.cancelTimer(PREEMPT_CHECK);
     if (r.kind() == CpuMessage.ReleaseKind.PREEMPTED || r.kind() == CpuMessage.ReleaseKind.YIELD) {
@@ -183,7 +191,9 @@ public final class Cpu implements Entity {
   // ------------------------------------------------------------------ stopper
 
   private void onStopWork(Context ctx, StopMachineMessage.StopWork w) {
-    if (stopWork != null) throw new IllegalStateException("cpu" + index + ": stop work " + w.op() + " while " + stopWork.op() + " is active");
+    if (stopWork != null)
+      throw new IllegalStateException(
+          "cpu" + index + ": stop work " + w.op() + " while " + stopWork.op() + " is active");
     stopWork = w;
     if (stolen) return; // the stopper runs when the CPU comes back
     if (current == IDLE) enterStopper(ctx);
@@ -210,7 +220,10 @@ public final class Cpu implements Entity {
       case RUN -> {
         int active = stopWork.activeCpu() < 0 ? 0 : stopWork.activeCpu();
         if (active == index && stopWork.fnTarget() >= 0) {
-          ctx.send(stopWork.fnTarget(), new StopMachineMessage.StopFnCall(stopWork.op(), index, stopWork.fn()), m.latencies().lock());
+          ctx.send(
+              stopWork.fnTarget(),
+              new StopMachineMessage.StopFnCall(stopWork.op(), index, stopWork.fn()),
+              m.latencies().lock());
         } else {
           ack(ctx, StopPhase.RUN);
         }
@@ -231,7 +244,10 @@ public final class Cpu implements Entity {
   }
 
   private void ack(Context ctx, StopPhase phase) {
-    ctx.send(m.numaNode(m.nodeOfCpu(index)), new StopMachineMessage.PhaseAcked(stopWork.op(), phase, 1), m.latencies().stopRound());
+    ctx.send(
+        m.numaNode(m.nodeOfCpu(index)),
+        new StopMachineMessage.PhaseAcked(stopWork.op(), phase, 1),
+        m.latencies().stopRound());
   }
 
   // ------------------------------------------------------------------ RCU-sched

@@ -9,10 +9,10 @@ import org.kernsim.protocol.cpu.SegmentDone;
 import org.kernsim.protocol.cpu.WakeUp;
 
 /**
- * A task (a kthread or a thread of a workload) that runs on a {@link Cpu}: the base class of
- * every model task. It keeps the task's scheduling state and hides the CPU protocol; a subclass
- * writes its program as a state machine whose {@link #run} continues from its own program counter
- * whenever the task holds the CPU.
+ * A task (a kthread or a thread of a workload) that runs on a {@link Cpu}: the base class of every
+ * model task. It keeps the task's scheduling state and hides the CPU protocol; a subclass writes
+ * its program as a state machine whose {@link #run} continues from its own program counter whenever
+ * the task holds the CPU.
  *
  * <p>What a subclass can do while it runs:
  *
@@ -84,7 +84,8 @@ public abstract class Task implements Entity {
 
   /** Moves the task to another CPU; only while it is not on a CPU. */
   protected final void setCpu(int cpu) {
-    if (run == Run.RUNNING || run == Run.RUNNABLE) throw new IllegalStateException("cannot migrate a runnable task");
+    if (run == Run.RUNNING || run == Run.RUNNABLE)
+      throw new IllegalStateException("cannot migrate a runnable task");
     this.cpu = cpu;
   }
 
@@ -123,7 +124,8 @@ public abstract class Task implements Entity {
    * first sleep; wakes meant for earlier incarnations are reported to {@link #onWakeAfterExit}.
    */
   protected final void reborn(long incarnation, int cpu) {
-    if (run != Run.EXITED && run != Run.SLEEPING) throw new IllegalStateException("rebirth of a live task");
+    if (run != Run.EXITED && run != Run.SLEEPING)
+      throw new IllegalStateException("rebirth of a live task");
     this.incarnation = incarnation;
     this.cpu = cpu;
     this.run = Run.SLEEPING;
@@ -176,7 +178,9 @@ public abstract class Task implements Entity {
     return true;
   }
 
-  /** Wakes sleep {@code epoch} of this task from inside (a reply the task was waiting for arrived). */
+  /**
+   * Wakes sleep {@code epoch} of this task from inside (a reply the task was waiting for arrived).
+   */
   protected final void wake(Context ctx, long epoch) {
     onWake(ctx, new WakeUp(ctx.self(), epoch, incarnation, true));
   }
@@ -191,7 +195,10 @@ public abstract class Task implements Entity {
   /** Passes an RCU-sched quiescent state without leaving the CPU (cond_resched, user mode). */
   protected final void quiescentState(Context ctx) {
     requireRunning(ctx, "quiescentState");
-    ctx.send(machine.cpu(cpu), new CpuMessage.TaskQuiescent(ctx.self(), dispatch), machine.latencies().local());
+    ctx.send(
+        machine.cpu(cpu),
+        new CpuMessage.TaskQuiescent(ctx.self(), dispatch),
+        machine.latencies().local());
   }
 
   // ------------------------------------------------------------------ the protocol
@@ -206,7 +213,8 @@ public abstract class Task implements Entity {
   }
 
   private void onDispatch(Context ctx, CpuMessage.Dispatch d) {
-    if (run != Run.RUNNABLE) throw new IllegalStateException(ctx.name(ctx.self()) + ": dispatched while " + run);
+    if (run != Run.RUNNABLE)
+      throw new IllegalStateException(ctx.name(ctx.self()) + ": dispatched while " + run);
     run = Run.RUNNING;
     dispatch = d.dispatch();
     preemptPending = preemptFor == dispatch;
@@ -270,16 +278,21 @@ public abstract class Task implements Entity {
   }
 
   private void release(Context ctx, CpuMessage.ReleaseKind kind) {
-    ctx.send(machine.cpu(cpu), new CpuMessage.Release(ctx.self(), dispatch, kind), machine.latencies().local());
+    ctx.send(
+        machine.cpu(cpu),
+        new CpuMessage.Release(ctx.self(), dispatch, kind),
+        machine.latencies().local());
     preemptPending = false;
-    run = switch (kind) {
-      case BLOCK -> Run.SLEEPING;
-      case EXIT -> Run.EXITED;
-      case PREEMPTED, YIELD -> Run.RUNNABLE;
-    };
+    run =
+        switch (kind) {
+          case BLOCK -> Run.SLEEPING;
+          case EXIT -> Run.EXITED;
+          case PREEMPTED, YIELD -> Run.RUNNABLE;
+        };
   }
 
   private void requireRunning(Context ctx, String what) {
-    if (run != Run.RUNNING) throw new IllegalStateException(ctx.name(ctx.self()) + ": " + what + " while " + run);
+    if (run != Run.RUNNING)
+      throw new IllegalStateException(ctx.name(ctx.self()) + ": " + what + " while " + run);
   }
 }

@@ -61,7 +61,8 @@ final class AdminTask extends Task {
   protected void run(Context ctx) {
     step++;
     if (step >= script.size()) {
-      for (int i = 0; i < machine.cpus(); i++) ctx.send(sim.workload(i), new WorkloadMessage.WorkloadStop(), machine.latencies().lock());
+      for (int i = 0; i < machine.cpus(); i++)
+        ctx.send(sim.workload(i), new WorkloadMessage.WorkloadStop(), machine.latencies().lock());
       if (ctx.tracing()) ctx.trace(new KprobeNote.ScriptDone());
       exit(ctx);
       return;
@@ -69,9 +70,12 @@ final class AdminTask extends Task {
     Script.Step s = script.get(step);
     if (ctx.tracing()) ctx.trace(new KprobeNote.ScriptStep(step, s.text()));
     switch (s.kind()) {
-      case REGISTER -> call(ctx, s.probes().size() == 1
-          ? new KprobeApi.RegisterKprobe(s.probes().get(0))
-          : new KprobeApi.RegisterKprobes(s.probes()));
+      case REGISTER ->
+          call(
+              ctx,
+              s.probes().size() == 1
+                  ? new KprobeApi.RegisterKprobe(s.probes().get(0))
+                  : new KprobeApi.RegisterKprobes(s.probes()));
       case UNREGISTER -> call(ctx, new KprobeApi.UnregisterKprobes(s.probes()));
       case ENABLE -> call(ctx, new KprobeApi.EnableKprobe(s.probes().get(0)));
       case DISABLE -> call(ctx, new KprobeApi.DisableKprobe(s.probes().get(0)));

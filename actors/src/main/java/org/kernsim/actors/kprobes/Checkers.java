@@ -27,9 +27,9 @@ final class Checkers {
   }
 
   /**
-   * K5: a jump is written at an address only if a full grace period (requested after the
-   * breakpoint was armed there) has elapsed: a CPU interrupted inside bytes 1..4 of the old
-   * instructions must have left them (spec A.8.1).
+   * K5: a jump is written at an address only if a full grace period (requested after the breakpoint
+   * was armed there) has elapsed: a CPU interrupted inside bytes 1..4 of the old instructions must
+   * have left them (spec A.8.1).
    */
   static final class K5JumpOnlyAfterGracePeriod implements Checker {
     private final GracePeriods gps = new GracePeriods();
@@ -43,7 +43,10 @@ final class Checkers {
 
     @Override
     public Set<Class<?>> observes() {
-      return Set.of(KprobeNote.CodeWritten.class, RcuMessage.SynchronizeSched.class, RcuMessage.GracePeriodDone.class);
+      return Set.of(
+          KprobeNote.CodeWritten.class,
+          RcuMessage.SynchronizeSched.class,
+          RcuMessage.GracePeriodDone.class);
     }
 
     @Override
@@ -52,22 +55,31 @@ final class Checkers {
       if (!(payload(r) instanceof KprobeNote.CodeWritten w)) return;
       FirstByte before = first.getOrDefault(w.addr(), FirstByte.ORIG);
       first.put(w.addr(), w.firstByte());
-      if (w.firstByte() == FirstByte.INT3 && before == FirstByte.ORIG) armedAt.put(w.addr(), r.time());
+      if (w.firstByte() == FirstByte.INT3 && before == FirstByte.ORIG)
+        armedAt.put(w.addr(), r.time());
       if (w.firstByte() == FirstByte.JMP) {
         Long armed = armedAt.get(w.addr());
         if (armed != null && !gps.elapsedSince(armed)) {
-          checks.violation(r.time(), r.entity(), "jump written at " + w.addr() + " (stop_machine " + w.stopOp()
-              + ") but no grace period has elapsed since its breakpoint was armed at " + armed + " ns");
+          checks.violation(
+              r.time(),
+              r.entity(),
+              "jump written at "
+                  + w.addr()
+                  + " (stop_machine "
+                  + w.stopOp()
+                  + ") but no grace period has elapsed since its breakpoint was armed at "
+                  + armed
+                  + " ns");
         }
       }
     }
   }
 
   /**
-   * K6: an aggregator (its optimized_kprobe and detour buffer) is freed only once it is
-   * unreachable (un-patched, disarmed, out of the hash table) and a grace period requested after
-   * that has elapsed; and no CPU may be using it (in its handlers or its detour) when it is freed,
-   * nor enter it afterwards.
+   * K6: an aggregator (its optimized_kprobe and detour buffer) is freed only once it is unreachable
+   * (un-patched, disarmed, out of the hash table) and a grace period requested after that has
+   * elapsed; and no CPU may be using it (in its handlers or its detour) when it is freed, nor enter
+   * it afterwards.
    */
   static final class K6NoDetourFreedWhileInUse implements Checker {
     private final GracePeriods gps = new GracePeriods();
@@ -81,8 +93,12 @@ final class Checkers {
 
     @Override
     public Set<Class<?>> observes() {
-      return Set.of(KprobeNote.OpUnreachable.class, KprobeNote.AggrFreed.class, KprobeNote.ProbeHit.class,
-          RcuMessage.SynchronizeSched.class, RcuMessage.GracePeriodDone.class);
+      return Set.of(
+          KprobeNote.OpUnreachable.class,
+          KprobeNote.AggrFreed.class,
+          KprobeNote.ProbeHit.class,
+          RcuMessage.SynchronizeSched.class,
+          RcuMessage.GracePeriodDone.class);
     }
 
     @Override
@@ -94,18 +110,52 @@ final class Checkers {
       } else if (p instanceof KprobeNote.AggrFreed f) {
         Long u = unreachableAt.get(f.op());
         if (u == null) {
-          checks.violation(r.time(), r.entity(), "aggregator " + f.op() + " at " + f.addr() + " freed by " + f.function()
-              + " while still reachable (never removed from the hash table)");
+          checks.violation(
+              r.time(),
+              r.entity(),
+              "aggregator "
+                  + f.op()
+                  + " at "
+                  + f.addr()
+                  + " freed by "
+                  + f.function()
+                  + " while still reachable (never removed from the hash table)");
         } else if (!gps.elapsedSince(u)) {
-          checks.violation(r.time(), r.entity(), "aggregator " + f.op() + " at " + f.addr() + " freed by " + f.function()
-              + " without a grace period after it became unreachable at " + u + " ns");
+          checks.violation(
+              r.time(),
+              r.entity(),
+              "aggregator "
+                  + f.op()
+                  + " at "
+                  + f.addr()
+                  + " freed by "
+                  + f.function()
+                  + " without a grace period after it became unreachable at "
+                  + u
+                  + " ns");
         }
         freedAt.put(f.op(), r.time());
       } else if (p instanceof KprobeNote.ProbeHit h) {
         Long f = freedAt.get(h.probe());
         if (f != null && f <= r.time()) {
-          checks.violation(r.time(), r.entity(), "cpu" + h.cpu() + " used aggregator " + h.probe() + " at " + h.addr()
-              + " (" + h.kind() + ") from " + h.startNanos() + " to " + r.time() + " ns, but it was freed at " + f + " ns");
+          checks.violation(
+              r.time(),
+              r.entity(),
+              "cpu"
+                  + h.cpu()
+                  + " used aggregator "
+                  + h.probe()
+                  + " at "
+                  + h.addr()
+                  + " ("
+                  + h.kind()
+                  + ") from "
+                  + h.startNanos()
+                  + " to "
+                  + r.time()
+                  + " ns, but it was freed at "
+                  + f
+                  + " ns");
         }
       }
     }
@@ -126,7 +176,8 @@ final class Checkers {
 
     @Override
     public Set<Class<?>> observes() {
-      return Set.of(CpuNote.StopperEntered.class, CpuNote.StopperLeft.class, KprobeNote.ViewPatched.class);
+      return Set.of(
+          CpuNote.StopperEntered.class, CpuNote.StopperLeft.class, KprobeNote.ViewPatched.class);
     }
 
     @Override
@@ -139,8 +190,14 @@ final class Checkers {
       } else if (p instanceof KprobeNote.ViewPatched v) {
         Long op = inStopper.get(v.cpu());
         if (op == null || op != v.stopOp()) {
-          checks.violation(r.time(), r.entity(), "cpu" + v.cpu() + " saw the patch of stop_machine " + v.stopOp()
-              + (op == null ? " outside the stopper" : " while in the stopper of " + op));
+          checks.violation(
+              r.time(),
+              r.entity(),
+              "cpu"
+                  + v.cpu()
+                  + " saw the patch of stop_machine "
+                  + v.stopOp()
+                  + (op == null ? " outside the stopper" : " while in the stopper of " + op));
         }
       }
     }
@@ -159,7 +216,10 @@ final class Checkers {
 
     @Override
     public Set<Class<?>> observes() {
-      return Set.of(KprobeNote.ScriptDone.class, KprobeNote.ScriptStep.class, KprobeNote.ApiEntered.class,
+      return Set.of(
+          KprobeNote.ScriptDone.class,
+          KprobeNote.ScriptStep.class,
+          KprobeNote.ApiEntered.class,
           KprobeNote.ApiReturned.class);
     }
 
@@ -168,19 +228,31 @@ final class Checkers {
       Object p = payload(r);
       if (p instanceof KprobeNote.ScriptDone) done = true;
       else if (p instanceof KprobeNote.ScriptStep s) lastStep = s.text();
-      else if (p instanceof KprobeNote.ApiEntered e) inFlight.put(e.token(), e.op() + " entered at " + r.time() + " ns");
+      else if (p instanceof KprobeNote.ApiEntered e)
+        inFlight.put(e.token(), e.op() + " entered at " + r.time() + " ns");
       else if (p instanceof KprobeNote.ApiReturned x) inFlight.remove(x.token());
     }
 
     @Override
     public void finish(long endNanos, EndReason reason, Checks checks) {
-      if (done || reason == EndReason.VIOLATION) return; // stopped early on purpose: not a liveness verdict
-      checks.violation(endNanos, -1, "the admin script did not finish (run ended: " + reason.json() + "); stuck in step '"
-          + lastStep + "'" + (inFlight.isEmpty() ? "" : ", in " + String.join(", ", inFlight.values())));
+      if (done || reason == EndReason.VIOLATION)
+        return; // stopped early on purpose: not a liveness verdict
+      checks.violation(
+          endNanos,
+          -1,
+          "the admin script did not finish (run ended: "
+              + reason.json()
+              + "); stuck in step '"
+              + lastStep
+              + "'"
+              + (inFlight.isEmpty() ? "" : ", in " + String.join(", ", inFlight.values())));
     }
   }
 
-  /** Not an invariant: the stop_machine cost of the unregistration phase (from the first unregister_kprobes call). */
+  /**
+   * Not an invariant: the stop_machine cost of the unregistration phase (from the first
+   * unregister_kprobes call).
+   */
   static final class UnregisterCost implements Checker {
     private long start = -1;
     private long stops;
@@ -196,16 +268,23 @@ final class Checkers {
 
     @Override
     public Set<Class<?>> observes() {
-      return Set.of(KprobeNote.ApiEntered.class, KprobeNote.ApiReturned.class, CpuNote.StopperLeft.class,
+      return Set.of(
+          KprobeNote.ApiEntered.class,
+          KprobeNote.ApiReturned.class,
+          CpuNote.StopperLeft.class,
           KprobeNote.AggrFreed.class);
     }
 
     @Override
     public void observe(TraceRecord r, Checks checks) {
       Object p = payload(r);
-      if (p instanceof KprobeNote.ApiEntered e && e.op().equals("unregister_kprobes") && start < 0) {
+      if (p instanceof KprobeNote.ApiEntered e
+          && e.op().equals("unregister_kprobes")
+          && start < 0) {
         start = r.time();
-      } else if (p instanceof KprobeNote.ApiReturned x && x.op().equals("unregister_kprobes") && unregisterReturned < 0) {
+      } else if (p instanceof KprobeNote.ApiReturned x
+          && x.op().equals("unregister_kprobes")
+          && unregisterReturned < 0) {
         unregisterReturned = r.time();
       } else if (p instanceof CpuNote.StopperLeft l && start >= 0) {
         stall += l.stalledNanos();

@@ -67,11 +67,13 @@ final class CodeMemory implements Entity {
         startPatch(ctx, c);
       }
     } else if (msg instanceof StopMachineMessage.StopFnCall c) {
-      if (active != null || parked != null) throw new IllegalStateException("code memory: two stop_machine functions at once");
+      if (active != null || parked != null)
+        throw new IllegalStateException("code memory: two stop_machine functions at once");
       if (applied >= batch(c).afterSeq()) startPatch(ctx, c);
       else parked = c;
     } else if (msg instanceof CodeMessage.PatchDelay d) {
-      if (active == null || active.op() != d.op()) throw new IllegalStateException("code memory: stray " + d);
+      if (active == null || active.op() != d.op())
+        throw new IllegalStateException("code memory: stray " + d);
       List<CodeChange> patches = batch(active).patches();
       apply(ctx, patches, active.op());
       activeSeq = forward(ctx, patches, active.op());
@@ -86,7 +88,8 @@ final class CodeMemory implements Entity {
 
   private static CodeMessage.TextPokeBatch batch(StopMachineMessage.StopFnCall c) {
     if (c.fn() instanceof CodeMessage.TextPokeBatch b) return b;
-    throw new IllegalStateException("code memory: stop_machine function " + c.fn() + " is not a text_poke batch");
+    throw new IllegalStateException(
+        "code memory: stop_machine function " + c.fn() + " is not a text_poke batch");
   }
 
   /** The active CPU writes every patch of the batch (the others spin until wrote_text). */
@@ -97,7 +100,8 @@ final class CodeMemory implements Entity {
   }
 
   private void finishPatch(Context ctx) {
-    ctx.send(m.cpu(active.cpu()), new StopMachineMessage.StopFnDone(active.op()), m.latencies().lock());
+    ctx.send(
+        m.cpu(active.cpu()), new StopMachineMessage.StopFnDone(active.op()), m.latencies().lock());
     ctx.count("textPokedProbes", batch(active).patches().size());
     active = null;
     activeSeq = -1;
@@ -120,13 +124,17 @@ final class CodeMemory implements Entity {
         old = cell(addr);
         now = new CpuCodeView.Cell(t.value(), old.rel32(), old.op());
       } else if (ch instanceof CodeChange.JumpWrite w) {
-        if (stopOp < 0) ctx.violation("NoHalfPatchedCodeObserved", "jump written at " + w.addr() + " outside stop_machine");
+        if (stopOp < 0)
+          ctx.violation(
+              "NoHalfPatchedCodeObserved", "jump written at " + w.addr() + " outside stop_machine");
         addr = w.addr();
         old = cell(addr);
         now = new CpuCodeView.Cell(FirstByte.JMP, true, w.op());
         jumpSize.put(addr, w.size());
       } else if (ch instanceof CodeChange.JumpRestore r) {
-        if (stopOp < 0) ctx.violation("NoHalfPatchedCodeObserved", "jump removed at " + r.addr() + " outside stop_machine");
+        if (stopOp < 0)
+          ctx.violation(
+              "NoHalfPatchedCodeObserved", "jump removed at " + r.addr() + " outside stop_machine");
         addr = r.addr();
         old = cell(addr);
         now = new CpuCodeView.Cell(FirstByte.INT3, false, -1);
@@ -135,7 +143,8 @@ final class CodeMemory implements Entity {
         continue;
       }
       code.put(addr, now);
-      if (ctx.tracing()) ctx.trace(new KprobeNote.CodeWritten(addr, now.firstByte(), now.rel32(), now.op(), stopOp));
+      if (ctx.tracing())
+        ctx.trace(new KprobeNote.CodeWritten(addr, now.firstByte(), now.rel32(), now.op(), stopOp));
       checkK8(ctx, addr);
     }
   }
@@ -152,15 +161,29 @@ final class CodeMemory implements Entity {
       for (int i = 1; i < size; i++) {
         CpuCodeView.Cell in = code.get(addr + i);
         if (in != null && in.firstByte() != FirstByte.ORIG) {
-          ctx.violation("K8_NoBreakpointInJumpWindow", "jump at " + addr + " (size " + size + ") covers " + in.firstByte() + " at " + (addr + i));
+          ctx.violation(
+              "K8_NoBreakpointInJumpWindow",
+              "jump at "
+                  + addr
+                  + " (size "
+                  + size
+                  + ") covers "
+                  + in.firstByte()
+                  + " at "
+                  + (addr + i));
         }
       }
     }
     if (c.firstByte() != FirstByte.ORIG) {
       for (int i = 1; i < 20; i++) {
         CpuCodeView.Cell below = code.get(addr - i);
-        if (below != null && below.firstByte() == FirstByte.JMP && below.rel32() && addr < addr - i + jumpSize.getOrDefault(addr - i, 5)) {
-          ctx.violation("K8_NoBreakpointInJumpWindow", c.firstByte() + " written at " + addr + " inside the jump window of " + (addr - i));
+        if (below != null
+            && below.firstByte() == FirstByte.JMP
+            && below.rel32()
+            && addr < addr - i + jumpSize.getOrDefault(addr - i, 5)) {
+          ctx.violation(
+              "K8_NoBreakpointInJumpWindow",
+              c.firstByte() + " written at " + addr + " inside the jump window of " + (addr - i));
         }
       }
     }
@@ -169,9 +192,10 @@ final class CodeMemory implements Entity {
   // for tests
   List<Integer> jumps() {
     List<Integer> out = new ArrayList<>();
-    code.forEach((a, c) -> {
-      if (c.firstByte() == FirstByte.JMP) out.add(a);
-    });
+    code.forEach(
+        (a, c) -> {
+          if (c.firstByte() == FirstByte.JMP) out.add(a);
+        });
     out.sort(null);
     return out;
   }

@@ -2,8 +2,8 @@ package org.kernsim.actors.kprobes;
 
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.Map;
+import java.util.Set;
 import org.kernsim.protocol.kprobes.CodeChange;
 import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.KprobeNote.HitKind;
@@ -20,7 +20,9 @@ import org.kernsim.protocol.kprobes.KprobeNote.HitKind;
  */
 final class CpuCodeView {
 
-  /** The bytes at a probed address: byte 0, whether bytes 1..4 hold a jump displacement, its detour. */
+  /**
+   * The bytes at a probed address: byte 0, whether bytes 1..4 hold a jump displacement, its detour.
+   */
   record Cell(FirstByte firstByte, boolean rel32, int op) {
     static final Cell ORIG = new Cell(FirstByte.ORIG, false, -1);
   }
@@ -35,7 +37,13 @@ final class CpuCodeView {
    * @param problem why the execution is invalid (kind INVALID), or null
    * @param usesFreed the CPU entered a detour buffer / probe the CPU already saw freed
    */
-  record Hit(HitKind kind, int probe, int handlers, int disabledHandlers, String problem, boolean usesFreed) {}
+  record Hit(
+      HitKind kind,
+      int probe,
+      int handlers,
+      int disabledHandlers,
+      String problem,
+      boolean usesFreed) {}
 
   // addresses are few and known: a sorted array, and the code and hash table slots per index
   private final int[] addrs;
@@ -118,17 +126,22 @@ final class CpuCodeView {
     Cell c = cell(addr);
     switch (c.firstByte()) {
       case ORIG -> {
-        if (c.rel32()) return new Hit(HitKind.INVALID, -1, 0, 0, "original byte 0 followed by a jump displacement", false);
+        if (c.rel32())
+          return new Hit(
+              HitKind.INVALID, -1, 0, 0, "original byte 0 followed by a jump displacement", false);
         return null;
       }
       case JMP -> {
-        if (!c.rel32()) return new Hit(HitKind.INVALID, -1, 0, 0, "jump opcode without its displacement", false);
+        if (!c.rel32())
+          return new Hit(HitKind.INVALID, -1, 0, 0, "jump opcode without its displacement", false);
         int op = c.op();
         if (freedOps.contains(op)) return new Hit(HitKind.JUMP, op, 0, 0, null, true);
         CodeChange.ProbeState s = states.get(op);
-        if (s == null) throw new IllegalStateException("jump to unknown detour " + op + " at " + addr);
+        if (s == null)
+          throw new IllegalStateException("jump to unknown detour " + op + " at " + addr);
         // optimized_callback(): "This is possible if op is under delayed unoptimizing"
-        if (disabledChecks && (s.flags() & (Kprobe.KPROBE_FLAG_DISABLED | Kprobe.KPROBE_FLAG_GONE)) != 0) {
+        if (disabledChecks
+            && (s.flags() & (Kprobe.KPROBE_FLAG_DISABLED | Kprobe.KPROBE_FLAG_GONE)) != 0) {
           return new Hit(HitKind.JUMP, op, 0, 0, null, false);
         }
         int[] h = children(s, disabledChecks);
@@ -136,10 +149,13 @@ final class CpuCodeView {
       }
       case INT3 -> {
         int id = table[slot(addr)];
-        if (id < 0) return new Hit(HitKind.INVALID, -1, 0, 0, "int3 that is not a kprobe (stray breakpoint)", false);
+        if (id < 0)
+          return new Hit(
+              HitKind.INVALID, -1, 0, 0, "int3 that is not a kprobe (stray breakpoint)", false);
         boolean freed = freedOps.contains(id);
         CodeChange.ProbeState s = states.get(id);
-        if (s == null) throw new IllegalStateException("hashed probe " + id + " at " + addr + " has no state");
+        if (s == null)
+          throw new IllegalStateException("hashed probe " + id + " at " + addr + " has no state");
         int[] h;
         if (s.aggr()) {
           h = children(s, disabledChecks); // aggr_pre_handler
@@ -152,8 +168,13 @@ final class CpuCodeView {
           return new Hit(HitKind.INT3_DETOUR, id, h[0], h[1], null, freed);
         }
         if (c.rel32()) {
-          return new Hit(HitKind.INVALID, id, h[0], h[1],
-              "single-stepped the first instruction of a patched window and resumed inside the jump displacement", freed);
+          return new Hit(
+              HitKind.INVALID,
+              id,
+              h[0],
+              h[1],
+              "single-stepped the first instruction of a patched window and resumed inside the jump displacement",
+              freed);
         }
         return new Hit(HitKind.INT3, s.aggr() ? id : -1, h[0], h[1], null, freed);
       }

@@ -5,16 +5,24 @@ import java.util.List;
 import org.kernsim.protocol.kprobes.CodeChange;
 
 /**
- * What a kprobe_mutex section did that the rest of the machine sees, in program order: the
- * {@code KprobeCore} (pure logic) appends, the {@code KprobeManager} (the actor) carries them out
- * one by one and stops at a blocking one (a stop_machine, a grace period, a wait) until it
- * completes. The core's own state may run ahead; nobody can observe it meanwhile, because the
- * section still holds kprobe_mutex.
+ * What a kprobe_mutex section did that the rest of the machine sees, in program order: the {@code
+ * KprobeCore} (pure logic) appends, the {@code KprobeManager} (the actor) carries them out one by
+ * one and stops at a blocking one (a stop_machine, a grace period, a wait) until it completes. The
+ * core's own state may run ahead; nobody can observe it meanwhile, because the section still holds
+ * kprobe_mutex.
  */
 final class Effects {
 
   sealed interface Effect
-      permits Publish, StopMachine, Kick, CompleteAll, WaitForOptimizer, SynchronizeSched, Note, Violation, Count {}
+      permits Publish,
+          StopMachine,
+          Kick,
+          CompleteAll,
+          WaitForOptimizer,
+          SynchronizeSched,
+          Note,
+          Violation,
+          Count {}
 
   /** Make these changes visible to every CPU (RCU publication and {@code text_poke}). */
   record Publish(List<CodeChange> changes) implements Effect {}

@@ -8,8 +8,8 @@ import org.kernsim.protocol.rcu.RcuMessage;
 /**
  * Tracks completed RCU-sched grace periods from the delivered {@code SynchronizeSched} (at the RCU
  * core: the request time) and {@code GracePeriodDone} (at the requester) messages: the latest
- * request time among the grace periods completed so far. A grace period requested at or after
- * time T and completed proves that every CPU passed a quiescent state after T.
+ * request time among the grace periods completed so far. A grace period requested at or after time
+ * T and completed proves that every CPU passed a quiescent state after T.
  */
 final class GracePeriods {
   private final Map<Long, Long> requested = new HashMap<>();

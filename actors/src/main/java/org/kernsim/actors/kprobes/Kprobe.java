@@ -43,14 +43,20 @@ final class Kprobe {
 
   /** Aggregator: its children ({@code ap->list}), newest first as with {@code list_add_rcu}. */
   final List<Kprobe> list = new ArrayList<>();
+
   /** Child: the aggregator whose list it is on, or null. */
   Kprobe parent;
 
-  /** Aggregator: {@code optinsn.size}, the bytes the jump replaces; 0 if no detour buffer was prepared. */
+  /**
+   * Aggregator: {@code optinsn.size}, the bytes the jump replaces; 0 if no detour buffer was
+   * prepared.
+   */
   int optSize;
+
   OpList queue = OpList.NONE;
   boolean hashed;
   boolean freed;
+
   /** The state last reported in a Transition note. */
   State reported;
 

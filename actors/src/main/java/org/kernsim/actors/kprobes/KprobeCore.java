@@ -29,8 +29,8 @@ import org.kernsim.protocol.kprobes.KprobeNote;
  *       OPTIMIZED at once, and the optimizer patches the queue in batches of {@code
  *       MAX_OPTIMIZE_PROBES} under one stop_machine; an unregistered probe whose jump is still
  *       installed stays as an "unused" aggregator that only the optimizer frees;
- *   <li>immediate (the kernel before the seed): {@code unoptimize_kprobe(p)} patches the jump back at
- *       once, one stop_machine per probe, from inside the caller's kprobe_mutex section.
+ *   <li>immediate (the kernel before the seed): {@code unoptimize_kprobe(p)} patches the jump back
+ *       at once, one stop_machine per probe, from inside the caller's kprobe_mutex section.
  * </ul>
  *
  * <p>Every function runs with kprobe_mutex held by the caller (the {@code KprobeManager} calls it
@@ -44,9 +44,9 @@ final class KprobeCore {
    * The era-dependent choices (scenario settings).
    *
    * @param delayed the seed's delayed un-optimisation (false: the kernel before the seed)
-   * @param batchPatching text_poke_smp_batch of up to {@code maxOptimizeProbes} probes per optimizer
-   *     run (cd7ebe2298ff and its unoptimizing twin); false: one text_poke_smp (stop_machine) per
-   *     probe, every queued probe in one run (the seed commit alone)
+   * @param batchPatching text_poke_smp_batch of up to {@code maxOptimizeProbes} probes per
+   *     optimizer run (cd7ebe2298ff and its unoptimizing twin); false: one text_poke_smp
+   *     (stop_machine) per probe, every queued probe in one run (the seed commit alone)
    */
   record Config(
       boolean delayed,
@@ -66,23 +66,58 @@ final class KprobeCore {
     }
 
     Config withDelayed(boolean d) {
-      return new Config(d, batchPatching, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
+      return new Config(
+          d,
+          batchPatching,
+          maxOptimizeProbes,
+          reuseUnused,
+          disarmAllForce,
+          reoptimizeOnFree,
+          maxOptimizedLength);
     }
 
     Config withBatchPatching(boolean b) {
-      return new Config(delayed, b, maxOptimizeProbes, reuseUnused, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
+      return new Config(
+          delayed,
+          b,
+          maxOptimizeProbes,
+          reuseUnused,
+          disarmAllForce,
+          reoptimizeOnFree,
+          maxOptimizedLength);
     }
 
     Config withReuseUnused(boolean r) {
-      return new Config(delayed, batchPatching, maxOptimizeProbes, r, disarmAllForce, reoptimizeOnFree, maxOptimizedLength);
+      return new Config(
+          delayed,
+          batchPatching,
+          maxOptimizeProbes,
+          r,
+          disarmAllForce,
+          reoptimizeOnFree,
+          maxOptimizedLength);
     }
 
     Config withDisarmAllForce(boolean f) {
-      return new Config(delayed, batchPatching, maxOptimizeProbes, reuseUnused, f, reoptimizeOnFree, maxOptimizedLength);
+      return new Config(
+          delayed,
+          batchPatching,
+          maxOptimizeProbes,
+          reuseUnused,
+          f,
+          reoptimizeOnFree,
+          maxOptimizedLength);
     }
 
     Config withReoptimizeOnFree(boolean r) {
-      return new Config(delayed, batchPatching, maxOptimizeProbes, reuseUnused, disarmAllForce, r, maxOptimizedLength);
+      return new Config(
+          delayed,
+          batchPatching,
+          maxOptimizeProbes,
+          reuseUnused,
+          disarmAllForce,
+          r,
+          maxOptimizedLength);
     }
   }
 
@@ -101,15 +136,21 @@ final class KprobeCore {
 
   final Config cfg;
   private final Map<Integer, ProbeDef> defs = new HashMap<>();
+
   /** The caller's probe objects, by id: the current registration (or the last one). */
   private final Map<Integer, Kprobe> probes = new HashMap<>();
+
   /** {@code kprobe_table}: address -> the hashed probe (an aggregator, or a plain probe). */
   final TreeMap<Integer, Kprobe> table = new TreeMap<>();
+
   /** {@code optimizing_list}, head first ({@code list_add} adds at the head). */
   final ArrayDeque<Kprobe> optimizingList = new ArrayDeque<>();
+
   final ArrayDeque<Kprobe> unoptimizingList = new ArrayDeque<>();
+
   /** The local {@code free_list} of the optimizer run in progress. */
   final ArrayDeque<Kprobe> freeList = new ArrayDeque<>();
+
   boolean kprobesAllDisarmed;
   boolean kprobesAllowOptimization = true;
   private int disarmAllReturned;
@@ -146,7 +187,9 @@ final class KprobeCore {
   void endSection() {
     requireSection();
     flush();
-    if (!held.equals(baseHolds)) throw new IllegalStateException("section ended holding " + held + ", entered with " + baseHolds);
+    if (!held.equals(baseHolds))
+      throw new IllegalStateException(
+          "section ended holding " + held + ", entered with " + baseHolds);
     fx = null;
     held.clear();
     mutexHeld = false;
@@ -195,7 +238,10 @@ final class KprobeCore {
     return table.get(addr);
   }
 
-  /** The aggregator whose jump window [addr', addr'+size) covers {@code addr} (excluding addr' == addr). */
+  /**
+   * The aggregator whose jump window [addr', addr'+size) covers {@code addr} (excluding addr' ==
+   * addr).
+   */
   Kprobe getOptimizedKprobe(int addr) {
     Kprobe p = null;
     for (int i = 1; p == null && i < cfg.maxOptimizedLength(); i++) p = table.get(addr - i);
@@ -212,7 +258,10 @@ final class KprobeCore {
     return true;
   }
 
-  /** {@code __get_valid_kprobe}: the hashed probe {@code p} belongs to, or null if p is not registered. */
+  /**
+   * {@code __get_valid_kprobe}: the hashed probe {@code p} belongs to, or null if p is not
+   * registered.
+   */
   Kprobe getValidKprobe(Kprobe p) {
     Kprobe ap = table.get(p.addr);
     if (ap == null) return null;
@@ -246,11 +295,15 @@ final class KprobeCore {
     boolean own = !held.contains(Lock.CPU_HOTPLUG);
     if (own) lock(Lock.CPU_HOTPLUG);
     if (!held.contains(Lock.TEXT_MUTEX) || !held.contains(Lock.CPU_HOTPLUG)) {
-      violation("K11_PatchUnderHotplugAndTextMutex", function + " patches " + patches.size() + " probes holding " + held);
+      violation(
+          "K11_PatchUnderHotplugAndTextMutex",
+          function + " patches " + patches.size() + " probes holding " + held);
     }
     for (CodeChange c : patches) {
-      if (c instanceof CodeChange.JumpWrite w) code.put(w.addr(), new Code(FirstByte.JMP, true, w.op()));
-      else if (c instanceof CodeChange.JumpRestore r) code.put(r.addr(), new Code(FirstByte.INT3, false, -1));
+      if (c instanceof CodeChange.JumpWrite w)
+        code.put(w.addr(), new Code(FirstByte.JMP, true, w.op()));
+      else if (c instanceof CodeChange.JumpRestore r)
+        code.put(r.addr(), new Code(FirstByte.INT3, false, -1));
     }
     flush();
     fx.add(new Effects.StopMachine(function, List.copyOf(patches)));
@@ -261,7 +314,8 @@ final class KprobeCore {
   void flush() {
     for (Kprobe p : dirty) {
       if (p.freed) continue;
-      if (!p.aggr && p.parent != null && !p.hashed) continue; // a child: published with its aggregator
+      if (!p.aggr && p.parent != null && !p.hashed)
+        continue; // a child: published with its aggregator
       List<Integer> ids = new ArrayList<>(p.list.size());
       List<Integer> flags = new ArrayList<>(p.list.size());
       for (Kprobe c : p.list) {
@@ -275,7 +329,8 @@ final class KprobeCore {
       fx.add(new Effects.Publish(List.copyOf(pending)));
       pending = new ArrayList<>();
     }
-    for (Kprobe op : unreachable) fx.add(new Effects.Note(new KprobeNote.OpUnreachable(op.id, op.addr)));
+    for (Kprobe op : unreachable)
+      fx.add(new Effects.Note(new KprobeNote.OpUnreachable(op.id, op.addr)));
     unreachable.clear();
   }
 
@@ -307,7 +362,13 @@ final class KprobeCore {
     if (!recursive) {
       for (Lock h : held) {
         if (h.ordinal() > l.ordinal()) {
-          violation("K1_LockOrder", "acquires " + l + " while holding " + h + " (order: module_mutex -> kprobe_mutex -> cpu_hotplug -> text_mutex)");
+          violation(
+              "K1_LockOrder",
+              "acquires "
+                  + l
+                  + " while holding "
+                  + h
+                  + " (order: module_mutex -> kprobe_mutex -> cpu_hotplug -> text_mutex)");
           break;
         }
       }
@@ -383,7 +444,8 @@ final class KprobeCore {
     if (!p.aggr) return;
     Kprobe.State s = p.state();
     Kprobe.State before = p.reported == null ? Kprobe.State.UNOPTIMIZED : p.reported;
-    if (s != before) note(new KprobeNote.Transition(p.id, p.addr, before.name(), s.name(), function));
+    if (s != before)
+      note(new KprobeNote.Transition(p.id, p.addr, before.name(), s.name(), function));
     p.reported = s;
   }
 
@@ -396,7 +458,8 @@ final class KprobeCore {
   /** {@code optimize_kprobe(p)}: queue {@code p} for optimisation if it may be optimised. */
   void optimizeKprobe(Kprobe p) {
     final String fn = "optimize_kprobe";
-    if (!kprobeOptready(p) || !kprobesAllowOptimization || kprobeDisabled(p) || kprobesAllDisarmed) return;
+    if (!kprobeOptready(p) || !kprobesAllowOptimization || kprobeDisabled(p) || kprobesAllDisarmed)
+      return;
     if (p.postHandler) return;
     if (!archCheckOptimizedKprobe(p)) return;
     if (kprobeOptimized(p)) return;
@@ -533,7 +596,8 @@ final class KprobeCore {
 
   private void tryToOptimizeKprobe(Kprobe p) {
     Kprobe ap = allocAggrKprobe(p);
-    if (!kprobeOptready(ap)) return; // fall back to a plain kprobe (the aggregator is freed, never published)
+    if (!kprobeOptready(ap))
+      return; // fall back to a plain kprobe (the aggregator is freed, never published)
     initAggrKprobe(ap, p);
     optimizeKprobe(ap);
   }
@@ -561,7 +625,8 @@ final class KprobeCore {
   /** Seed+1 ({@code reuse_unused_kprobe}): rescue a busy-to-die aggregator instead of -EBUSY. */
   private void reuseUnusedKprobe(Kprobe ap) {
     if (!kprobeUnused(ap)) throw new IllegalStateException("reuse of a used " + ap);
-    if (ap.queue == Kprobe.OpList.NONE) printk("Warning: found a stray unused aggrprobe@" + ap.addr);
+    if (ap.queue == Kprobe.OpList.NONE)
+      printk("Warning: found a stray unused aggrprobe@" + ap.addr);
     setFlag(ap, KPROBE_FLAG_DISABLED, false, "reuse_unused_kprobe");
     optimizeKprobe(ap);
   }
@@ -650,12 +715,15 @@ final class KprobeCore {
         return 0;
       }
     }
-    if (cfg.delayed() && !kprobeDisarmed(ap)) violation("KernelBug", "BUG_ON(!kprobe_disarmed(ap)) in __unregister_kprobe_top: " + ap);
+    if (cfg.delayed() && !kprobeDisarmed(ap))
+      violation("KernelBug", "BUG_ON(!kprobe_disarmed(ap)) in __unregister_kprobe_top: " + ap);
     hashDel(ap, "__unregister_kprobe_top");
     return 0;
   }
 
-  /** The top halves of {@code unregister_kprobes()}; returns the probes whose bottom half must run. */
+  /**
+   * The top halves of {@code unregister_kprobes()}; returns the probes whose bottom half must run.
+   */
   List<Kprobe> unregisterKprobesTop(List<Integer> ids) {
     requireSection();
     List<Kprobe> ok = new ArrayList<>();
@@ -701,7 +769,10 @@ final class KprobeCore {
     return 0;
   }
 
-  /** The module holding {@code id}'s code goes away: {@code kill_kprobe()} on the probe hashed there. */
+  /**
+   * The module holding {@code id}'s code goes away: {@code kill_kprobe()} on the probe hashed
+   * there.
+   */
   int killKprobe(int id) {
     requireSection();
     ProbeDef d = defs.get(id);
@@ -717,7 +788,10 @@ final class KprobeCore {
     return 0;
   }
 
-  /** {@code kill_optimized_kprobe(p)}: dequeue, clear OPTIMIZED, drop the detour; the code is not touched. */
+  /**
+   * {@code kill_optimized_kprobe(p)}: dequeue, clear OPTIMIZED, drop the detour; the code is not
+   * touched.
+   */
   private void killOptimizedKprobe(Kprobe op) {
     final String fn = "kill_optimized_kprobe";
     op.optSize = 0; // arch_remove_optimized_kprobe: the detour buffer is released
@@ -740,16 +814,18 @@ final class KprobeCore {
   }
 
   /**
-   * sysctl debug.kprobes-optimization = 0. Seed: {@code unoptimize_kprobe(p, false)} on every enabled
-   * probe, then (with {@code waitInside}) the completion-based wait while still holding kprobe_mutex.
-   * Before the seed: un-optimise at once and synchronize_sched, all under kprobe_mutex.
+   * sysctl debug.kprobes-optimization = 0. Seed: {@code unoptimize_kprobe(p, false)} on every
+   * enabled probe, then (with {@code waitInside}) the completion-based wait while still holding
+   * kprobe_mutex. Before the seed: un-optimise at once and synchronize_sched, all under
+   * kprobe_mutex.
    */
   void unoptimizeAllKprobes(boolean waitInside) {
     requireSection();
     if (!kprobesAllowOptimization) return;
     kprobesAllowOptimization = false;
     if (cfg.delayed()) {
-      for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
+      for (Kprobe p : List.copyOf(table.values()))
+        if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
       if (waitInside) {
         flush();
         fx.add(new Effects.WaitForOptimizer());
@@ -759,7 +835,8 @@ final class KprobeCore {
       printk("Kprobes globally unoptimized");
       lock(Lock.CPU_HOTPLUG);
       lock(Lock.TEXT_MUTEX);
-      for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
+      for (Kprobe p : List.copyOf(table.values()))
+        if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
       unlock(Lock.TEXT_MUTEX);
       unlock(Lock.CPU_HOTPLUG);
       flush();
@@ -774,7 +851,8 @@ final class KprobeCore {
     kprobesAllDisarmed = true;
     pending.add(new CodeChange.Globals(true, disarmAllReturned));
     printk("Kprobes globally disabled");
-    // before the seed, and once un-optimisation is forced (later kernels), the hotplug lock comes first
+    // before the seed, and once un-optimisation is forced (later kernels), the hotplug lock comes
+    // first
     boolean hotplug = !cfg.delayed() || cfg.disarmAllForce();
     if (hotplug) lock(Lock.CPU_HOTPLUG);
     lock(Lock.TEXT_MUTEX);
@@ -884,8 +962,14 @@ final class KprobeCore {
     int n = 0;
     for (Kprobe op : List.copyOf(freeList)) {
       if (!kprobeUnused(op)) {
-        violation("K7_FreeOnlyUnused", "BUG_ON(!kprobe_unused) in do_free_cleaned_kprobes: " + op + " flags " + op.flags
-            + " children " + op.list.size());
+        violation(
+            "K7_FreeOnlyUnused",
+            "BUG_ON(!kprobe_unused) in do_free_cleaned_kprobes: "
+                + op
+                + " flags "
+                + op.flags
+                + " children "
+                + op.list.size());
         listDelInit(op, fn); // the kernel would have crashed here; keep the probe
         continue;
       }
@@ -921,31 +1005,50 @@ final class KprobeCore {
     requireSection();
     checkList(optimizingList, Kprobe.OpList.OPTIMIZING);
     checkList(unoptimizingList, Kprobe.OpList.UNOPTIMIZING);
-    if (!freeList.isEmpty()) violation("K3_OneListAtMost", "free_list not empty outside the optimizer: " + freeList);
+    if (!freeList.isEmpty())
+      violation("K3_OneListAtMost", "free_list not empty outside the optimizer: " + freeList);
     for (Kprobe p : table.values()) {
       if (!p.aggr || p.gone()) continue;
-      if (p.queue != Kprobe.OpList.NONE && !(p.queue == Kprobe.OpList.OPTIMIZING ? optimizingList : unoptimizingList).contains(p)) {
+      if (p.queue != Kprobe.OpList.NONE
+          && !(p.queue == Kprobe.OpList.OPTIMIZING ? optimizingList : unoptimizingList)
+              .contains(p)) {
         violation("K3_OneListAtMost", p + " claims " + p.queue + " but is not on it");
       }
       Code c = codeAt(p.addr);
       boolean jump = c.firstByte() == FirstByte.JMP && c.rel32() && c.op() == p.id;
       String want = null;
       switch (p.state()) {
-        case OPTIMIZING -> { if (c.firstByte() != FirstByte.INT3 || c.rel32()) want = "INT3"; }
-        case OPTIMIZED, UNOPTIMIZING -> { if (!jump) want = "JMP"; }
-        case UNOPTIMIZED -> { if (c.rel32()) want = "no jump bytes"; }
-        default -> { }
+        case OPTIMIZING -> {
+          if (c.firstByte() != FirstByte.INT3 || c.rel32()) want = "INT3";
+        }
+        case OPTIMIZED, UNOPTIMIZING -> {
+          if (!jump) want = "JMP";
+        }
+        case UNOPTIMIZED -> {
+          if (c.rel32()) want = "no jump bytes";
+        }
+        default -> {}
       }
       if (want != null) {
-        violation("K4_CodeMatchesState", p + " is " + p.state() + " (flags " + p.flags + ") but the code is "
-            + describe(c) + ", expected " + want);
+        violation(
+            "K4_CodeMatchesState",
+            p
+                + " is "
+                + p.state()
+                + " (flags "
+                + p.flags
+                + ") but the code is "
+                + describe(c)
+                + ", expected "
+                + want);
       }
     }
   }
 
   private void checkList(ArrayDeque<Kprobe> l, Kprobe.OpList which) {
     for (Kprobe p : l) {
-      if (p.queue != which) violation("K3_OneListAtMost", p + " is on " + which + " but claims " + p.queue);
+      if (p.queue != which)
+        violation("K3_OneListAtMost", p + " is on " + which + " but claims " + p.queue);
     }
   }
 
@@ -965,11 +1068,18 @@ final class KprobeCore {
     int unarmed = 0;
     for (Kprobe p : table.values()) {
       hashed++;
-      if (!kprobeDisabled(p) && !kprobesAllDisarmed && codeAt(p.addr).firstByte() == FirstByte.ORIG) unarmed++;
+      if (!kprobeDisabled(p) && !kprobesAllDisarmed && codeAt(p.addr).firstByte() == FirstByte.ORIG)
+        unarmed++;
       if (!p.aggr) continue;
       if (p.state() == Kprobe.State.OPTIMIZED) optimized++;
-      if (!kprobeDisabled(p) && kprobeOptready(p) && !kprobeOptimized(p) && p.queue == Kprobe.OpList.NONE
-          && kprobesAllowOptimization && !kprobesAllDisarmed && !p.postHandler && archCheckOptimizedKprobe(p)) {
+      if (!kprobeDisabled(p)
+          && kprobeOptready(p)
+          && !kprobeOptimized(p)
+          && p.queue == Kprobe.OpList.NONE
+          && kprobesAllowOptimization
+          && !kprobesAllDisarmed
+          && !p.postHandler
+          && archCheckOptimizedKprobe(p)) {
         lost.add(p.addr);
       }
       if (kprobeUnused(p) && p.queue == Kprobe.OpList.NONE) leaked.add(p.addr);

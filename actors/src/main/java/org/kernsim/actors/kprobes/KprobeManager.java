@@ -25,9 +25,9 @@ import org.kernsim.protocol.workqueue.WorkloadMessage;
 import org.kernsim.protocol.workqueue.WqNote;
 
 /**
- * The kprobes core as an entity: it owns kprobe_mutex (and module_mutex) and the state they
- * protect ({@link KprobeCore}), and the {@code optimizing_work} delayed work item (its PENDING bit,
- * its timer, {@code optimizer_comp}).
+ * The kprobes core as an entity: it owns kprobe_mutex (and module_mutex) and the state they protect
+ * ({@link KprobeCore}), and the {@code optimizing_work} delayed work item (its PENDING bit, its
+ * timer, {@code optimizer_comp}).
  *
  * <p>One kprobe_mutex section is one call into {@link KprobeCore}, run when the mutex is granted;
  * its {@link Effects} are then carried out in order: publications go to {@code CodeMemory}, a
@@ -67,12 +67,16 @@ final class KprobeManager implements Entity {
   // optimizer=workqueue: optimizing_work is a real delayed work item on system_wq
   private final WqTopology wq;
   private final WorkItem optWork;
+
   /** The host of the optimizer run in progress (the dedicated kthread, or a kworker). */
   private int runHost = -1;
+
   private boolean timerArmed;
   private int timerCpu;
+
   /** The pool the item was last queued on or ran on ({@code get_work_pool()}), or -1. */
   private int lastPool = -1;
+
   private long wqReqs;
   private final Map<Long, int[]> queueReqs = new HashMap<>();
   private final Map<Long, Cont> queueConts = new HashMap<>();
@@ -108,10 +112,13 @@ final class KprobeManager implements Entity {
     final Effects fx = new Effects();
     boolean isBlocked;
     Cont then;
+
     /** Whose section this is (its CPU is the kicking CPU), or -1. */
     int owner = -1;
+
     /** optimizer=workqueue: the kworker to tell when this optimizer step blocks, or -1. */
     int notify = -1;
+
     long notifyRun;
     int notifyPhase;
 
@@ -127,7 +134,9 @@ final class KprobeManager implements Entity {
     this.cfg = sim.config();
     this.core = new KprobeCore(cfg.core(), cfg.probes());
     this.wq = sim.workqueue();
-    this.optWork = new WorkItem((long) sim.manager() << 32, WorkItem.WorkKind.EXTERNAL, 0, 0, 0, -1, sim.manager());
+    this.optWork =
+        new WorkItem(
+            (long) sim.manager() << 32, WorkItem.WorkKind.EXTERNAL, 0, 0, 0, -1, sim.manager());
   }
 
   @Override
@@ -160,11 +169,13 @@ final class KprobeManager implements Entity {
       onBarrierInserted(ctx, b);
     } else if (msg instanceof WorkloadMessage.BarrierDone b) {
       Cont c = barrierWaits.remove(b.barrier());
-      if (c == null) throw new IllegalStateException("kprobe manager: unknown barrier " + b.barrier());
+      if (c == null)
+        throw new IllegalStateException("kprobe manager: unknown barrier " + b.barrier());
       c.run(ctx);
     } else if (msg instanceof ManagerMessage.Handoff h) {
       Waiter w = handoffs.remove(h.waiter());
-      if (w == null) throw new IllegalStateException("kprobe manager: unknown handoff " + h.waiter());
+      if (w == null)
+        throw new IllegalStateException("kprobe manager: unknown handoff " + h.waiter());
       grant(ctx, w);
     } else if (msg instanceof ManagerMessage.Relax r) {
       Cont c = relaxing.remove(r.flow());
@@ -208,7 +219,10 @@ final class KprobeManager implements Entity {
     mutexOwner = next.owner();
     if (next.handoffDelay()) {
       handoffs.put(next.id(), next);
-      ctx.sendAfter(ctx.self(), new ManagerMessage.Handoff(next.id()), Math.max(1, m.latencies().wakeup().sample(ctx.random())));
+      ctx.sendAfter(
+          ctx.self(),
+          new ManagerMessage.Handoff(next.id()),
+          Math.max(1, m.latencies().wakeup().sample(ctx.random())));
     } else {
       grant(ctx, next);
     }
@@ -220,20 +234,49 @@ final class KprobeManager implements Entity {
 
   /** Runs {@code body} as one section holding kprobe_mutex for {@code owner}, then {@code then}. */
   private void withMutex(Context ctx, int owner, String what, Body body, Cont then) {
-    acquire(ctx, owner, what, true, c -> section(c, owner, what, true, API_HOLDS, body, c2 -> {
-      release(c2, API_HOLDS);
-      then.run(c2);
-    }));
+    acquire(
+        ctx,
+        owner,
+        what,
+        true,
+        c ->
+            section(
+                c,
+                owner,
+                what,
+                true,
+                API_HOLDS,
+                body,
+                c2 -> {
+                  release(c2, API_HOLDS);
+                  then.run(c2);
+                }));
   }
 
-  private void section(Context ctx, int owner, String what, boolean holdsMutex, List<KprobeCore.Lock> holds, Body body,
+  private void section(
+      Context ctx,
+      int owner,
+      String what,
+      boolean holdsMutex,
+      List<KprobeCore.Lock> holds,
+      Body body,
       Cont then) {
     section(ctx, owner, null, what, holdsMutex, holds, body, then);
   }
 
-  /** One section; {@code notify} (optimizer=workqueue): the optimizer step whose kworker to tell if it blocks. */
-  private void section(Context ctx, int owner, OptimizerMessage.Step notify, String what, boolean holdsMutex,
-      List<KprobeCore.Lock> holds, Body body, Cont then) {
+  /**
+   * One section; {@code notify} (optimizer=workqueue): the optimizer step whose kworker to tell if
+   * it blocks.
+   */
+  private void section(
+      Context ctx,
+      int owner,
+      OptimizerMessage.Step notify,
+      String what,
+      boolean holdsMutex,
+      List<KprobeCore.Lock> holds,
+      Body body,
+      Cont then) {
     Activity a = new Activity(what, holdsMutex);
     a.owner = owner;
     if (notify != null) {
@@ -260,16 +303,23 @@ final class KprobeManager implements Entity {
         return;
       }
       if (e instanceof Effects.Publish p) {
-        ctx.send(sim.codeMemory(), new CodeMessage.Publish(++pubSeq, p.changes()), m.latencies().lock());
+        ctx.send(
+            sim.codeMemory(), new CodeMessage.Publish(++pubSeq, p.changes()), m.latencies().lock());
       } else if (e instanceof Effects.StopMachine s) {
         long token = ++tokens;
         a.isBlocked = true;
         blocked.put(token, a);
         blockedNotice(ctx, a);
         ctx.count("kprobeStopMachineCalls", 1);
-        if (ctx.tracing()) ctx.trace(new KprobeNote.StopMachineCalled(s.function(), s.patches().size(), token));
-        ctx.send(m.stopMachine(),
-            new StopMachineMessage.StopMachineRequest(ctx.self(), token, -1, sim.codeMemory(),
+        if (ctx.tracing())
+          ctx.trace(new KprobeNote.StopMachineCalled(s.function(), s.patches().size(), token));
+        ctx.send(
+            m.stopMachine(),
+            new StopMachineMessage.StopMachineRequest(
+                ctx.self(),
+                token,
+                -1,
+                sim.codeMemory(),
                 new CodeMessage.TextPokeBatch(pubSeq, s.function(), s.patches())),
             m.latencies().lock());
       } else if (e instanceof Effects.SynchronizeSched) {
@@ -302,16 +352,21 @@ final class KprobeManager implements Entity {
     }
   }
 
-  /** optimizer=workqueue: the step's kworker sleeps in this wait (stop_machine(), synchronize_sched()). */
+  /**
+   * optimizer=workqueue: the step's kworker sleeps in this wait (stop_machine(),
+   * synchronize_sched()).
+   */
   private void blockedNotice(Context ctx, Activity a) {
     if (a.notify < 0) return;
-    ctx.send(a.notify, new OptimizerMessage.Blocked(a.notifyRun, a.notifyPhase), m.latencies().lock());
+    ctx.send(
+        a.notify, new OptimizerMessage.Blocked(a.notifyRun, a.notifyPhase), m.latencies().lock());
     a.notify = -1; // it sleeps until the step's reply
   }
 
   private void unblock(Context ctx, long token) {
     Activity a = blocked.remove(token);
-    if (a == null) throw new IllegalStateException("kprobe manager: nobody waits for token " + token);
+    if (a == null)
+      throw new IllegalStateException("kprobe manager: nobody waits for token " + token);
     a.isBlocked = false;
     drain(ctx, a);
   }
@@ -321,18 +376,32 @@ final class KprobeManager implements Entity {
     int u = core.unoptimizingList.size();
     if (ctx.tracing()) ctx.trace(new KprobeNote.WaitReturned(mode, o, u));
     if (o + u > 0) {
-      ctx.violation("K10_WaitReturnsOnEmptyQueues",
-          "wait_for_kprobe_optimizer() (" + mode + ") returned with " + o + " probes on optimizing_list and " + u
-              + " on unoptimizing_list" + (mode.equals("completion") ? (compDone ? " (optimizer_comp already completed)" : " (work not pending)") : ""));
+      ctx.violation(
+          "K10_WaitReturnsOnEmptyQueues",
+          "wait_for_kprobe_optimizer() ("
+              + mode
+              + ") returned with "
+              + o
+              + " probes on optimizing_list and "
+              + u
+              + " on unoptimizing_list"
+              + (mode.equals("completion")
+                  ? (compDone ? " (optimizer_comp already completed)" : " (work not pending)")
+                  : ""));
     }
   }
 
   // ====================================================================== optimizing_work
 
-  /** {@code kick_kprobe_optimizer()}: schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY) unless pending. */
+  /**
+   * {@code kick_kprobe_optimizer()}: schedule_delayed_work(&optimizing_work, OPTIMIZE_DELAY) unless
+   * pending.
+   */
   private void kick(Context ctx, boolean underMutex, String function, int owner) {
     if (!underMutex) {
-      ctx.violation("K2_UpdatesUnderKprobeMutex", "kick_kprobe_optimizer() in " + function + " without kprobe_mutex");
+      ctx.violation(
+          "K2_UpdatesUnderKprobeMutex",
+          "kick_kprobe_optimizer() in " + function + " without kprobe_mutex");
     }
     if (pending) {
       if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(false, underMutex, -1));
@@ -341,7 +410,10 @@ final class KprobeManager implements Entity {
     pending = true;
     long tick = cfg.jiffyNanos();
     long fireAt = (ctx.now() / tick + cfg.optimizeDelayJiffies()) * tick;
-    ctx.startTimer(WORK_TIMER, Math.max(1, fireAt - ctx.now()), new ManagerMessage.DelayedWorkTimer(++timerGen));
+    ctx.startTimer(
+        WORK_TIMER,
+        Math.max(1, fireAt - ctx.now()),
+        new ManagerMessage.DelayedWorkTimer(++timerGen));
     ctx.count("optimizerKicks", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(true, underMutex, fireAt));
     if (wq != null) {
@@ -349,17 +421,24 @@ final class KprobeManager implements Entity {
       timerArmed = true;
       timerCpu = sim.cpuOf(owner);
       if (ctx.tracing()) {
-        ctx.trace(new WqNote.DelayedWorkArmed(ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu), fireAt - ctx.now()));
+        ctx.trace(
+            new WqNote.DelayedWorkArmed(
+                ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu), fireAt - ctx.now()));
       }
     }
   }
 
-  // ---------------------------------------------------------------------- optimizing_work on system_wq
+  // ---------------------------------------------------------------------- optimizing_work on
+  // system_wq
 
-  /** {@code delayed_work_timer_fn()} (softirq on the timer's CPU): {@code __queue_work()} on that CPU. */
+  /**
+   * {@code delayed_work_timer_fn()} (softirq on the timer's CPU): {@code __queue_work()} on that
+   * CPU.
+   */
   private void delayedWorkTimerFn(Context ctx) {
     timerArmed = false;
-    if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu)));
+    if (ctx.tracing())
+      ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu)));
     wqQueue(ctx, timerCpu, PoolRequest.QueueContext.SOFTIRQ, null);
   }
 
@@ -373,18 +452,30 @@ final class KprobeManager implements Entity {
     queueReqs.put(req, new int[] {cpu, target});
     if (then != null) queueConts.put(req, then);
     if (lastPool >= 0 && lastPool != target) {
-      ctx.send(lastPool, new PoolRequest.QueueWorkIfExecuting(ctx.self(), cpu, req, optWork, context, target), m.latencies().lock());
+      ctx.send(
+          lastPool,
+          new PoolRequest.QueueWorkIfExecuting(ctx.self(), cpu, req, optWork, context, target),
+          m.latencies().lock());
     } else {
-      ctx.send(target, new PoolRequest.QueueWork(ctx.self(), cpu, req, optWork, context), m.latencies().lock());
+      ctx.send(
+          target,
+          new PoolRequest.QueueWork(ctx.self(), cpu, req, optWork, context),
+          m.latencies().lock());
     }
   }
 
-  /** The pool's unlock: the deferred wake-up (deferred variants), then what the queuer does next. */
-  private void onQueued(Context ctx, long reqId, int pool, org.kernsim.protocol.workqueue.Wake wake) {
+  /**
+   * The pool's unlock: the deferred wake-up (deferred variants), then what the queuer does next.
+   */
+  private void onQueued(
+      Context ctx, long reqId, int pool, org.kernsim.protocol.workqueue.Wake wake) {
     int[] r = queueReqs.remove(reqId);
-    if (r == null) throw new IllegalStateException("kprobe manager: unknown queue request " + reqId);
+    if (r == null)
+      throw new IllegalStateException("kprobe manager: unknown queue request " + reqId);
     lastPool = pool >= 0 ? pool : r[1];
-    if (wake.present()) WorkerPool.sendDeferredWake(ctx, ctx.self(), r[0], lastPool, wake, cfg.wq().pools(), m.latencies().lock());
+    if (wake.present())
+      WorkerPool.sendDeferredWake(
+          ctx, ctx.self(), r[0], lastPool, wake, cfg.wq().pools(), m.latencies().lock());
     Cont c = queueConts.remove(reqId);
     if (c != null) c.run(ctx);
   }
@@ -395,7 +486,8 @@ final class KprobeManager implements Entity {
    * clears PENDING too, then the notice is absorbed).
    */
   private void onPendingCleared(WorkloadMessage.PendingCleared p) {
-    if (p.item() != optWork.id()) throw new IllegalStateException("kprobe manager: PENDING of unknown item " + p.item());
+    if (p.item() != optWork.id())
+      throw new IllegalStateException("kprobe manager: PENDING of unknown item " + p.item());
     if (clearsOwed > 0) {
       clearsOwed--;
       return;
@@ -404,14 +496,20 @@ final class KprobeManager implements Entity {
     pending = false;
   }
 
-  /** {@code flush_delayed_work()}: a pending timer is deleted and the work queued at once; then {@code flush_work()}. */
+  /**
+   * {@code flush_delayed_work()}: a pending timer is deleted and the work queued at once; then
+   * {@code flush_work()}.
+   */
   private void flushDelayedWork(Context ctx, int owner, Cont after) {
     int cpu = sim.cpuOf(owner);
-    if (pending && timerArmed) { // del_timer_sync() succeeded: __queue_work(WORK_CPU_UNBOUND) = the local CPU
+    if (pending
+        && timerArmed) { // del_timer_sync() succeeded: __queue_work(WORK_CPU_UNBOUND) = the local
+      // CPU
       ctx.cancelTimer(WORK_TIMER);
       timerArmed = false;
       ctx.count("optimizerFlushQueued", 1);
-      if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu, optWork.id(), wq.pool(cpu)));
+      if (ctx.tracing())
+        ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu, optWork.id(), wq.pool(cpu)));
       wqQueue(ctx, cpu, PoolRequest.QueueContext.TASK, c -> flushWork(c, cpu, after));
     } else {
       flushWork(ctx, cpu, after);
@@ -420,8 +518,8 @@ final class KprobeManager implements Entity {
 
   /**
    * {@code flush_work()}: a barrier after the item on the pool it was last queued on or ran on (no
-   * kick), then wait for the barrier's completion; nothing to wait for if the item is neither queued
-   * nor executing there.
+   * kick), then wait for the barrier's completion; nothing to wait for if the item is neither
+   * queued nor executing there.
    */
   private void flushWork(Context ctx, int cpu, Cont after) {
     if (lastPool < 0) {
@@ -432,12 +530,16 @@ final class KprobeManager implements Entity {
     long req = ++wqReqs;
     barrierReqs.put(req, barrier.id());
     barrierWaits.put(barrier.id(), after);
-    ctx.send(lastPool, new PoolRequest.InsertBarrier(ctx.self(), cpu, req, optWork.id(), barrier), m.latencies().lock());
+    ctx.send(
+        lastPool,
+        new PoolRequest.InsertBarrier(ctx.self(), cpu, req, optWork.id(), barrier),
+        m.latencies().lock());
   }
 
   private void onBarrierInserted(Context ctx, PoolReply.BarrierInserted b) {
     Long barrier = barrierReqs.remove(b.reqId());
-    if (barrier == null) throw new IllegalStateException("kprobe manager: unknown barrier request " + b.reqId());
+    if (barrier == null)
+      throw new IllegalStateException("kprobe manager: unknown barrier request " + b.reqId());
     if (b.inserted()) return; // wait_for_completion(&barr.done)
     relax(ctx, barrierWaits.remove(barrier)); // already gone: flush_work() returns false
   }
@@ -453,7 +555,8 @@ final class KprobeManager implements Entity {
     ctx.cancelTimer(WORK_TIMER);
     queued = true;
     instances++;
-    ctx.send(sim.optimizerHost(), new OptimizerMessage.RunOptimizer(instances), m.latencies().lock());
+    ctx.send(
+        sim.optimizerHost(), new OptimizerMessage.RunOptimizer(instances), m.latencies().lock());
   }
 
   private void completeAll(Context ctx) {
@@ -475,13 +578,19 @@ final class KprobeManager implements Entity {
       return;
     }
     runHost = b.host();
-    if (!pending || !queued) throw new IllegalStateException("kprobe_optimizer run " + b.run() + " began but the work was not queued");
+    if (!pending || !queued)
+      throw new IllegalStateException(
+          "kprobe_optimizer run " + b.run() + " began but the work was not queued");
     pending = false; // the work item's PENDING bit is cleared as it starts executing
     queued = false;
     running = b.run();
     ctx.count("optimizerPasses", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(b.run()));
-    acquire(ctx, b.host(), "kprobe_optimizer", false,
+    acquire(
+        ctx,
+        b.host(),
+        "kprobe_optimizer",
+        false,
         c -> c.send(b.host(), new OptimizerMessage.Granted(b.run()), m.latencies().lock()));
   }
 
@@ -510,61 +619,99 @@ final class KprobeManager implements Entity {
     ctx.count("optimizerPasses", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(run));
     boolean[] granted = new boolean[1];
-    acquire(ctx, host, "kprobe_optimizer", false, c -> {
-      granted[0] = true;
-      c.send(host, new OptimizerMessage.Granted(run), m.latencies().lock());
-    });
+    acquire(
+        ctx,
+        host,
+        "kprobe_optimizer",
+        false,
+        c -> {
+          granted[0] = true;
+          c.send(host, new OptimizerMessage.Granted(run), m.latencies().lock());
+        });
     if (!granted[0]) ctx.send(host, new OptimizerMessage.Blocked(0, 0), m.latencies().lock());
   }
 
   private void onStep(Context ctx, OptimizerMessage.Step s) {
     if (mutexOwner != runHost || running != s.run()) {
-      throw new IllegalStateException("optimizer step " + s + " without kprobe_mutex (owner " + mutexOwner + ")");
+      throw new IllegalStateException(
+          "optimizer step " + s + " without kprobe_mutex (owner " + mutexOwner + ")");
     }
     int[] n = new int[1];
     int host = runHost;
-    section(ctx, host, wq != null ? s : null, s.step().name(), true, OPTIMIZER_HOLDS, k -> n[0] = switch (s.step()) {
-      case DO_UNOPTIMIZE -> k.doUnoptimizeKprobes();
-      case DO_OPTIMIZE -> k.doOptimizeKprobes();
-      case DO_FREE_CLEANED -> k.doFreeCleanedKprobes();
-    }, c -> c.send(host, new OptimizerMessage.StepDone(s.run(), s.step(), n[0]), m.latencies().lock()));
+    section(
+        ctx,
+        host,
+        wq != null ? s : null,
+        s.step().name(),
+        true,
+        OPTIMIZER_HOLDS,
+        k ->
+            n[0] =
+                switch (s.step()) {
+                  case DO_UNOPTIMIZE -> k.doUnoptimizeKprobes();
+                  case DO_OPTIMIZE -> k.doOptimizeKprobes();
+                  case DO_FREE_CLEANED -> k.doFreeCleanedKprobes();
+                },
+        c ->
+            c.send(
+                host,
+                new OptimizerMessage.StepDone(s.run(), s.step(), n[0]),
+                m.latencies().lock()));
   }
 
   private void onEnd(Context ctx, OptimizerMessage.End e) {
-    if (running != e.run()) throw new IllegalStateException("optimizer end of run " + e.run() + " during " + running);
+    if (running != e.run())
+      throw new IllegalStateException("optimizer end of run " + e.run() + " during " + running);
     boolean[] again = new boolean[1];
-    Cont finish = c -> {
-      runsCompleted = e.run();
-      running = 0;
-      if (c.tracing()) {
-        c.trace(new KprobeNote.OptimizerRunEnded(e.run(), core.optimizingList.size(), core.unoptimizingList.size(), again[0]));
-      }
-      Iterator<FlushWaiter> it = flushWaiters.iterator();
-      List<Cont> ready = new ArrayList<>();
-      while (it.hasNext()) {
-        FlushWaiter w = it.next();
-        if (w.target() <= runsCompleted) {
-          ready.add(w.then());
-          it.remove();
-        }
-      }
-      for (Cont r : ready) r.run(c);
-      if (deferredBegin >= 0) {
-        int h = deferredBegin;
-        deferredBegin = -1;
-        onKworkerBegin(c, h);
-      }
-    };
+    Cont finish =
+        c -> {
+          runsCompleted = e.run();
+          running = 0;
+          if (c.tracing()) {
+            c.trace(
+                new KprobeNote.OptimizerRunEnded(
+                    e.run(), core.optimizingList.size(), core.unoptimizingList.size(), again[0]));
+          }
+          Iterator<FlushWaiter> it = flushWaiters.iterator();
+          List<Cont> ready = new ArrayList<>();
+          while (it.hasNext()) {
+            FlushWaiter w = it.next();
+            if (w.target() <= runsCompleted) {
+              ready.add(w.then());
+              it.remove();
+            }
+          }
+          for (Cont r : ready) r.run(c);
+          if (deferredBegin >= 0) {
+            int h = deferredBegin;
+            deferredBegin = -1;
+            onKworkerBegin(c, h);
+          }
+        };
     if (cfg.rekickLocked()) {
       // 1a0aa991a627: Step 5 under kprobe_mutex
-      section(ctx, runHost, "kprobe_optimizer(step 5)", true, OPTIMIZER_HOLDS, k -> again[0] = k.optimizerStep5(), c -> {
-        release(c, OPTIMIZER_HOLDS);
-        finish.run(c);
-      });
+      section(
+          ctx,
+          runHost,
+          "kprobe_optimizer(step 5)",
+          true,
+          OPTIMIZER_HOLDS,
+          k -> again[0] = k.optimizerStep5(),
+          c -> {
+            release(c, OPTIMIZER_HOLDS);
+            finish.run(c);
+          });
     } else {
       // cd7ebe2298ff: unlock both mutexes, then Step 5
       release(ctx, OPTIMIZER_HOLDS);
-      section(ctx, runHost, "kprobe_optimizer(step 5)", false, List.of(), k -> again[0] = k.optimizerStep5(), finish);
+      section(
+          ctx,
+          runHost,
+          "kprobe_optimizer(step 5)",
+          false,
+          List.of(),
+          k -> again[0] = k.optimizerStep5(),
+          finish);
     }
   }
 
@@ -577,53 +724,102 @@ final class KprobeManager implements Entity {
     KprobeApi.Op op = call.op();
     int[] r = new int[1];
     if (op instanceof KprobeApi.RegisterKprobe reg) {
-      withMutex(ctx, owner, what, k -> r[0] = k.registerKprobe(reg.probe()), c -> reply(c, call, what, r[0]));
+      withMutex(
+          ctx,
+          owner,
+          what,
+          k -> r[0] = k.registerKprobe(reg.probe()),
+          c -> reply(c, call, what, r[0]));
     } else if (op instanceof KprobeApi.RegisterKprobes regs) {
-      registerKprobes(ctx, owner, regs.probes(), 0, c -> reply(c, call, what, 0),
+      registerKprobes(
+          ctx,
+          owner,
+          regs.probes(),
+          0,
+          c -> reply(c, call, what, 0),
           (c, err) -> reply(c, call, what, err));
     } else if (op instanceof KprobeApi.UnregisterKprobes un) {
       unregisterKprobes(ctx, owner, un.probes(), c -> reply(c, call, what, 0));
     } else if (op instanceof KprobeApi.EnableKprobe en) {
-      withMutex(ctx, owner, what, k -> r[0] = k.enableKprobe(en.probe()), c -> reply(c, call, what, r[0]));
+      withMutex(
+          ctx,
+          owner,
+          what,
+          k -> r[0] = k.enableKprobe(en.probe()),
+          c -> reply(c, call, what, r[0]));
     } else if (op instanceof KprobeApi.DisableKprobe dis) {
-      withMutex(ctx, owner, what, k -> r[0] = k.disableKprobe(dis.probe()), c -> reply(c, call, what, r[0]));
+      withMutex(
+          ctx,
+          owner,
+          what,
+          k -> r[0] = k.disableKprobe(dis.probe()),
+          c -> reply(c, call, what, r[0]));
     } else if (op instanceof KprobeApi.KillKprobe kill) {
-      withMutex(ctx, owner, what, k -> r[0] = k.killKprobe(kill.probe()), c -> reply(c, call, what, r[0]));
+      withMutex(
+          ctx,
+          owner,
+          what,
+          k -> r[0] = k.killKprobe(kill.probe()),
+          c -> reply(c, call, what, r[0]));
     } else if (op instanceof KprobeApi.SysctlOptimization s) {
       if (s.on()) {
         withMutex(ctx, owner, what, KprobeCore::optimizeAllKprobes, c -> reply(c, call, what, 0));
       } else if (cfg.core().delayed() && cfg.waitFlush()) {
         // 2012+: the wait drops kprobe_mutex (later under a separate kprobe_sysctl_mutex)
-        withMutex(ctx, owner, what, k -> k.unoptimizeAllKprobes(false),
-            c -> flushWait(c, owner, c2 -> {
-              if (c2.tracing()) c2.trace(new KprobeNote.Printk("Kprobes globally unoptimized"));
-              reply(c2, call, what, 0);
-            }));
+        withMutex(
+            ctx,
+            owner,
+            what,
+            k -> k.unoptimizeAllKprobes(false),
+            c ->
+                flushWait(
+                    c,
+                    owner,
+                    c2 -> {
+                      if (c2.tracing())
+                        c2.trace(new KprobeNote.Printk("Kprobes globally unoptimized"));
+                      reply(c2, call, what, 0);
+                    }));
       } else {
         // seed: the completion-based wait runs inside the handler's kprobe_mutex section
-        withMutex(ctx, owner, what, k -> k.unoptimizeAllKprobes(true), c -> reply(c, call, what, 0));
+        withMutex(
+            ctx, owner, what, k -> k.unoptimizeAllKprobes(true), c -> reply(c, call, what, 0));
       }
     } else if (op instanceof KprobeApi.DebugfsEnabled d) {
       if (d.on()) {
         withMutex(ctx, owner, what, KprobeCore::armAllKprobes, c -> reply(c, call, what, 0));
       } else {
         boolean[] did = new boolean[1];
-        Cont returned = c -> section(c, owner, "disarm_all_kprobes returns", false, List.of(), KprobeCore::disarmAllReturned,
-            c2 -> reply(c2, call, what, 0));
-        withMutex(ctx, owner, what, k -> did[0] = k.disarmAllKprobes(), c -> {
-          if (!did[0]) {
-            reply(c, call, what, 0);
-          } else if (!cfg.core().delayed()) {
-            synchronizeSched(c, what, returned); // allow all currently running kprobes to complete
-          } else if (cfg.waitFlush()) {
-            flushWait(c, owner, returned);
-          } else {
-            Activity a = new Activity("wait_for_kprobe_optimizer", false);
-            a.fx.add(new Effects.WaitForOptimizer());
-            a.then = returned;
-            drain(c, a);
-          }
-        });
+        Cont returned =
+            c ->
+                section(
+                    c,
+                    owner,
+                    "disarm_all_kprobes returns",
+                    false,
+                    List.of(),
+                    KprobeCore::disarmAllReturned,
+                    c2 -> reply(c2, call, what, 0));
+        withMutex(
+            ctx,
+            owner,
+            what,
+            k -> did[0] = k.disarmAllKprobes(),
+            c -> {
+              if (!did[0]) {
+                reply(c, call, what, 0);
+              } else if (!cfg.core().delayed()) {
+                synchronizeSched(
+                    c, what, returned); // allow all currently running kprobes to complete
+              } else if (cfg.waitFlush()) {
+                flushWait(c, owner, returned);
+              } else {
+                Activity a = new Activity("wait_for_kprobe_optimizer", false);
+                a.fx.add(new Effects.WaitForOptimizer());
+                a.then = returned;
+                drain(c, a);
+              }
+            });
       }
     } else if (op instanceof KprobeApi.Audit) {
       withMutex(ctx, owner, what, KprobeCore::audit, c -> reply(c, call, what, 0));
@@ -637,37 +833,60 @@ final class KprobeManager implements Entity {
   }
 
   /**
-   * {@code register_kprobes()}: one kprobe_mutex section per probe, in turn. A loop, not a recursion:
-   * an uncontended section completes at once and the loop goes on; a queued one resumes the loop
-   * from its continuation.
+   * {@code register_kprobes()}: one kprobe_mutex section per probe, in turn. A loop, not a
+   * recursion: an uncontended section completes at once and the loop goes on; a queued one resumes
+   * the loop from its continuation.
    */
-  private void registerKprobes(Context ctx, int owner, List<Integer> ids, int start, Cont done, Failed failed) {
+  private void registerKprobes(
+      Context ctx, int owner, List<Integer> ids, int start, Cont done, Failed failed) {
     for (int i = start; i < ids.size(); i++) {
       final int idx = i;
       int[] r = new int[1];
       boolean[] completed = new boolean[1];
       boolean[] inLoop = {true};
-      withMutex(ctx, owner, "register_kprobe", k -> r[0] = k.registerKprobe(ids.get(idx)), c -> {
-        completed[0] = true;
-        if (r[0] != 0) {
-          if (idx == 0) failed.run(c, r[0]);
-          else unregisterKprobes(c, owner, ids.subList(0, idx), c2 -> failed.run(c2, r[0]));
-        } else if (!inLoop[0]) {
-          registerKprobes(c, owner, ids, idx + 1, done, failed);
-        }
-      });
+      withMutex(
+          ctx,
+          owner,
+          "register_kprobe",
+          k -> r[0] = k.registerKprobe(ids.get(idx)),
+          c -> {
+            completed[0] = true;
+            if (r[0] != 0) {
+              if (idx == 0) failed.run(c, r[0]);
+              else unregisterKprobes(c, owner, ids.subList(0, idx), c2 -> failed.run(c2, r[0]));
+            } else if (!inLoop[0]) {
+              registerKprobes(c, owner, ids, idx + 1, done, failed);
+            }
+          });
       inLoop[0] = false;
       if (!completed[0] || r[0] != 0) return; // resumes from the continuation, or failed
     }
     done.run(ctx);
   }
 
-  /** {@code unregister_kprobes()}: top halves under kprobe_mutex, synchronize_sched, bottom halves. */
+  /**
+   * {@code unregister_kprobes()}: top halves under kprobe_mutex, synchronize_sched, bottom halves.
+   */
   private void unregisterKprobes(Context ctx, int owner, List<Integer> ids, Cont done) {
     List<List<Kprobe>> bottom = new ArrayList<>();
-    withMutex(ctx, owner, "unregister_kprobes", k -> bottom.add(k.unregisterKprobesTop(ids)),
-        c -> synchronizeSched(c, "unregister_kprobes", c2 -> section(c2, owner, "__unregister_kprobe_bottom", false, List.of(),
-            k -> k.unregisterKprobesBottom(bottom.get(0)), done)));
+    withMutex(
+        ctx,
+        owner,
+        "unregister_kprobes",
+        k -> bottom.add(k.unregisterKprobesTop(ids)),
+        c ->
+            synchronizeSched(
+                c,
+                "unregister_kprobes",
+                c2 ->
+                    section(
+                        c2,
+                        owner,
+                        "__unregister_kprobe_bottom",
+                        false,
+                        List.of(),
+                        k -> k.unregisterKprobesBottom(bottom.get(0)),
+                        done)));
   }
 
   private void synchronizeSched(Context ctx, String what, Cont then) {
@@ -683,37 +902,43 @@ final class KprobeManager implements Entity {
    */
   private void flushWait(Context ctx, int owner, Cont done) {
     boolean[] empty = new boolean[1];
-    withMutex(ctx, owner, "wait_for_kprobe_optimizer", k -> empty[0] = k.listsEmpty(), c -> {
-      if (empty[0]) {
-        waitReturned(c, "flush");
-        done.run(c);
-        return;
-      }
-      if (wq != null) {
-        flushDelayedWork(c, owner, c2 -> flushWait(c2, owner, done));
-        return;
-      }
-      long target;
-      if (pending) {
-        if (!queued) queueWork(c);
-        target = instances;
-      } else if (running > 0) {
-        target = running;
-      } else {
-        target = -1;
-      }
-      if (target < 0 || target <= runsCompleted) {
-        long id = ++waiterIds;
-        relaxing.put(id, c2 -> flushWait(c2, owner, done));
-        c.sendAfter(c.self(), new ManagerMessage.Relax(id), 1_000);
-      } else {
-        flushWaiters.add(new FlushWaiter(target, c2 -> flushWait(c2, owner, done)));
-      }
-    });
+    withMutex(
+        ctx,
+        owner,
+        "wait_for_kprobe_optimizer",
+        k -> empty[0] = k.listsEmpty(),
+        c -> {
+          if (empty[0]) {
+            waitReturned(c, "flush");
+            done.run(c);
+            return;
+          }
+          if (wq != null) {
+            flushDelayedWork(c, owner, c2 -> flushWait(c2, owner, done));
+            return;
+          }
+          long target;
+          if (pending) {
+            if (!queued) queueWork(c);
+            target = instances;
+          } else if (running > 0) {
+            target = running;
+          } else {
+            target = -1;
+          }
+          if (target < 0 || target <= runsCompleted) {
+            long id = ++waiterIds;
+            relaxing.put(id, c2 -> flushWait(c2, owner, done));
+            c.sendAfter(c.self(), new ManagerMessage.Relax(id), 1_000);
+          } else {
+            flushWaiters.add(new FlushWaiter(target, c2 -> flushWait(c2, owner, done)));
+          }
+        });
   }
 
   private void reply(Context ctx, KprobeApi.Call call, String what, int result) {
-    if (ctx.tracing()) ctx.trace(new KprobeNote.ApiReturned(call.requester(), call.token(), what, result));
+    if (ctx.tracing())
+      ctx.trace(new KprobeNote.ApiReturned(call.requester(), call.token(), what, result));
     ctx.send(call.requester(), new KprobeApi.Returned(call.token(), result), m.latencies().lock());
   }
 
@@ -724,8 +949,10 @@ final class KprobeManager implements Entity {
     if (op instanceof KprobeApi.EnableKprobe) return "enable_kprobe";
     if (op instanceof KprobeApi.DisableKprobe) return "disable_kprobe";
     if (op instanceof KprobeApi.KillKprobe) return "kprobes_module_callback";
-    if (op instanceof KprobeApi.SysctlOptimization s) return s.on() ? "optimize_all_kprobes" : "unoptimize_all_kprobes";
-    if (op instanceof KprobeApi.DebugfsEnabled d) return d.on() ? "arm_all_kprobes" : "disarm_all_kprobes";
+    if (op instanceof KprobeApi.SysctlOptimization s)
+      return s.on() ? "optimize_all_kprobes" : "unoptimize_all_kprobes";
+    if (op instanceof KprobeApi.DebugfsEnabled d)
+      return d.on() ? "arm_all_kprobes" : "disarm_all_kprobes";
     return "audit";
   }
 

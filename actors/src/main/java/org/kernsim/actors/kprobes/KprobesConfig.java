@@ -42,98 +42,255 @@ record KprobesConfig(
 
   /**
    * With {@code kprobes.optimizer=workqueue}: the system workqueue's pools and kworkers (the
-   * workqueue model's {@code workqueue.*} settings). {@code runToCompletion}: the ablation
-   * {@code kprobes.ablation=kworker-run-to-completion}.
+   * workqueue model's {@code workqueue.*} settings). {@code runToCompletion}: the ablation {@code
+   * kprobes.ablation=kworker-run-to-completion}.
    */
-  record Wq(org.kernsim.actors.workqueue.WqConfig pools, int slots, Latency kthreadCreate, long createCooldown,
-      long strandingBound, boolean runToCompletion) {}
+  record Wq(
+      org.kernsim.actors.workqueue.WqConfig pools,
+      int slots,
+      Latency kthreadCreate,
+      long createCooldown,
+      long strandingBound,
+      boolean runToCompletion) {}
 
   /**
-   * Other {@code system_wq} work: {@code items} work items queued on {@code cpu}'s per-CPU pool from
-   * a timer, one every {@code period} from {@code start}; each spends {@code itemCpu}, maybe sleeps.
+   * Other {@code system_wq} work: {@code items} work items queued on {@code cpu}'s per-CPU pool
+   * from a timer, one every {@code period} from {@code start}; each spends {@code itemCpu}, maybe
+   * sleeps.
    */
-  record OtherWork(int items, int cpu, long start, Latency period, Latency itemCpu, double sleepProbability,
-      Latency itemSleep, long latencyBound) {}
+  record OtherWork(
+      int items,
+      int cpu,
+      long start,
+      Latency period,
+      Latency itemCpu,
+      double sleepProbability,
+      Latency itemSleep,
+      long latencyBound) {}
 
   static final String DEFAULT_SCRIPT = "register all; wait 30ms; unregister all; wait 40ms; audit";
 
   static List<Setting> settings() {
     List<Setting> s = new ArrayList<>(Machine.settings());
-    s.add(Setting.integer("kernel.hz", 100, 10_000, 1000, "Timer ticks per second: a jiffy is 1/HZ s."));
-    s.add(Setting.choice("kprobes.unoptimize", List.of("immediate", "delayed"), "delayed",
-        "immediate: before the seed, each un-optimisation is patched at once under its own stop_machine, inside the "
-            + "caller's kprobe_mutex section; delayed: the seed (6274de4984a6), queued on unoptimizing_list and patched "
-            + "in batches by the optimizer."));
-    s.add(Setting.choice("kprobes.optimizer", List.of("dedicated", "workqueue"), "dedicated",
-        "Where kprobe_optimizer() runs: a dedicated kthread (kprobes.optimizer-cpu) with delayed-work semantics, or "
-            + "optimizing_work as a real delayed work item on system_wq: its timer on the kicking CPU, then __queue_work() "
-            + "on that CPU's per-CPU pool, run by a kworker of the workqueue model (workqueue.* settings)."));
+    s.add(
+        Setting.integer(
+            "kernel.hz", 100, 10_000, 1000, "Timer ticks per second: a jiffy is 1/HZ s."));
+    s.add(
+        Setting.choice(
+            "kprobes.unoptimize",
+            List.of("immediate", "delayed"),
+            "delayed",
+            "immediate: before the seed, each un-optimisation is patched at once under its own stop_machine, inside the "
+                + "caller's kprobe_mutex section; delayed: the seed (6274de4984a6), queued on unoptimizing_list and patched "
+                + "in batches by the optimizer."));
+    s.add(
+        Setting.choice(
+            "kprobes.optimizer",
+            List.of("dedicated", "workqueue"),
+            "dedicated",
+            "Where kprobe_optimizer() runs: a dedicated kthread (kprobes.optimizer-cpu) with delayed-work semantics, or "
+                + "optimizing_work as a real delayed work item on system_wq: its timer on the kicking CPU, then __queue_work() "
+                + "on that CPU's per-CPU pool, run by a kworker of the workqueue model (workqueue.* settings)."));
     s.add(Setting.integer("kprobes.optimize-delay", 1, 10_000, 5, "OPTIMIZE_DELAY in jiffies."));
-    s.add(Setting.choice("kprobes.patching", List.of("batch", "per-probe"), "batch",
-        "batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one stop_machine each "
-            + "(the seed's follow-ups, cd7ebe2298ff, in 2.6.38); per-probe: one text_poke_smp (stop_machine) per probe, "
-            + "every queued probe in one run (the seed commit alone)."));
-    s.add(Setting.integer("kprobes.max-optimize-probes", 1, 1_000_000, 256,
-        "MAX_OPTIMIZE_PROBES: jump patches per text_poke_smp_batch (one stop_machine); the optimizer kicks itself again for the rest."));
-    s.add(Setting.choice("kprobes.wait-for-optimizer", List.of("completion", "flush"), "completion",
-        "wait_for_kprobe_optimizer(): completion = the seed (wait for optimizer_comp only if the work is pending; "
-            + "never re-armed, KP-1); flush = 2012+ (drop kprobe_mutex, flush the work, until both lists are empty)."));
-    s.add(Setting.choice("kprobes.unused-on-register", List.of("ebusy", "reuse"), "ebusy",
-        "Registering at the address of an unused (busy-to-die) aggregator: ebusy = the seed; reuse = reuse_unused_kprobe (2011+)."));
-    s.add(Setting.choice("kprobes.disarm-all", List.of("queue", "force"), "queue",
-        "disarm_all_kprobes(): queue = the seed (unoptimize_kprobe(p, false): the jump waits for the optimizer, KP-3); "
-            + "force = later kernels (forced un-optimisation when all disarmed)."));
-    s.add(Setting.choice("kprobes.rekick", List.of("unlocked", "locked"), "unlocked",
-        "Step 5 of kprobe_optimizer() kicks again after dropping kprobe_mutex (cd7ebe2298ff, KP-4) or under it (1a0aa991a627)."));
-    s.add(Setting.bool("kprobes.reoptimize-on-free", false,
-        "f76d1c41b609 (2026): do_free_cleaned_kprobes() retries the optimisation of a probe the freed one was blocking (KP-13)."));
-    s.add(Setting.choice("kprobes.ablation", List.of("none", "no-grace-period", "no-disabled-check", "kworker-run-to-completion"), "none",
-        "Remove a guard to see what it protects: no-grace-period skips the optimizer's synchronize_sched (KP-19); "
-            + "no-disabled-check makes the handlers ignore DISABLED (K9); kworker-run-to-completion (optimizer=workqueue, "
-            + "NOT the kernel): the optimizer's sleeps skip wq_worker_sleeping(), as if kworkers ran items to completion (KX-2)."));
-    s.add(Setting.integer("kprobes.probes", 0, 100_000, 16,
-        "Probes p0..pN-1 of the bulk set ('all' in the script), each at its own address, far apart."));
-    s.add(Setting.integer("kprobes.probe-spacing", 5, 1 << 20, 64, "Bytes between two bulk probes."));
-    s.add(Setting.integer("kprobes.insn-size", 5, 16, 5, "optinsn.size: bytes of whole instructions a jump replaces."));
-    s.add(Setting.text("kprobes.extra-probes", "",
-        "More probes, NAME@ADDR[/SIZE][!] comma separated (SIZE: optinsn.size; !: cannot be optimised)."));
-    s.add(Setting.text("kprobes.script", DEFAULT_SCRIPT,
-        "What the admin task does: register, unregister, enable, disable, kill, sysctl-optimization 0|1, "
-            + "debugfs-enabled 0|1, wait DURATION, audit; separated by ';'."));
-    s.add(Setting.integer("kprobes.admin-cpu", -1, 65_535, -1, "CPU of the admin task (-1: the last CPU)."));
-    s.add(Setting.integer("kprobes.optimizer-cpu", 0, 65_535, 0,
-        "CPU of the dedicated optimizer kthread (with optimizer=workqueue the kicking CPU's pool runs the work)."));
-    s.add(Setting.latency("kprobes.workload.kernel-section", "lognormal(20us, 0.8, 2us, 500us)",
-        "Length of a non-preemptible kernel section of the workload (the probed code runs inside one): "
-            + "what a stop_machine waits for on each CPU."));
-    s.add(Setting.integer("kprobes.workload.slow-cpu", -1, 65_535, -1,
-        "A CPU whose kernel sections follow kprobes.workload.slow-section instead (-1: none): the CPU slowest to reach a preemption point."));
-    s.add(Setting.latency("kprobes.workload.slow-section", "fixed(2ms)",
-        "Length of the slow CPU's non-preemptible kernel sections."));
-    s.add(Setting.latency("kprobes.workload.user-time", "lognormal(40us, 0.8, 5us, 1ms)",
-        "Preemptible user-mode time between two kernel sections (an RCU-sched quiescent state)."));
-    s.add(Setting.integer("kprobes.workload.hits-per-section", 0, 1000, 1,
-        "Probed addresses executed per kernel section (each picked uniformly among the probes)."));
-    s.add(Setting.duration("kprobes.cost.int3-hit", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(1000),
-        "An int3 hit with single-step (spec D.2: ~1 us)."));
-    s.add(Setting.duration("kprobes.cost.int3-detour-hit", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(400),
-        "An int3 hit on an OPTIMIZED probe whose jump is not written yet (handlers, then the detour; ~0.4 us)."));
-    s.add(Setting.duration("kprobes.cost.jump-hit", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(60),
-        "A jump hit through the detour buffer (spec D.2: ~0.06 us)."));
-    s.add(Setting.duration("kprobes.cost.text-poke", Duration.ZERO, Duration.ofMillis(1), Duration.ofNanos(1000),
-        "Writing one probe's 5 bytes (and the icache flush) inside stop_machine's RUN phase."));
-    s.add(Setting.integer("kprobes.other-work.items", 0, 1_000_000, 0,
-        "optimizer=workqueue: other system_wq work items queued (from a timer) on kprobes.other-work.cpu's pool; 0: none."));
-    s.add(Setting.integer("kprobes.other-work.cpu", -1, 65_535, -1,
-        "The CPU whose system_wq pool gets the other work (-1: the admin CPU, where optimizing_work's timer fires)."));
-    s.add(Setting.duration("kprobes.other-work.start", Duration.ZERO, Duration.ofHours(1), Duration.ofMillis(1),
-        "When the first other work item is queued."));
-    s.add(Setting.latency("kprobes.other-work.period", "uniform(200us, 600us)", "Time between two other work items."));
-    s.add(Setting.latency("kprobes.other-work.item-cpu", "lognormal(10us, 0.8, 1us, 200us)", "CPU time of an other work item."));
-    s.add(Setting.number("kprobes.other-work.item-sleep-probability", 0, 1, 0.2, "Share of other work items that block once (I/O)."));
-    s.add(Setting.latency("kprobes.other-work.item-sleep", "lognormal(100us, 0.8, 10us, 2ms)", "How long such an item blocks."));
-    s.add(Setting.duration("kprobes.other-work.latency-bound", Duration.ofNanos(1), Duration.ofHours(1), Duration.ofMillis(5),
-        "KX2_OtherWorkKeepsRunning: how long an other work item may wait between __queue_work() and process_one_work()."));
+    s.add(
+        Setting.choice(
+            "kprobes.patching",
+            List.of("batch", "per-probe"),
+            "batch",
+            "batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one stop_machine each "
+                + "(the seed's follow-ups, cd7ebe2298ff, in 2.6.38); per-probe: one text_poke_smp (stop_machine) per probe, "
+                + "every queued probe in one run (the seed commit alone)."));
+    s.add(
+        Setting.integer(
+            "kprobes.max-optimize-probes",
+            1,
+            1_000_000,
+            256,
+            "MAX_OPTIMIZE_PROBES: jump patches per text_poke_smp_batch (one stop_machine); the optimizer kicks itself again for the rest."));
+    s.add(
+        Setting.choice(
+            "kprobes.wait-for-optimizer",
+            List.of("completion", "flush"),
+            "completion",
+            "wait_for_kprobe_optimizer(): completion = the seed (wait for optimizer_comp only if the work is pending; "
+                + "never re-armed, KP-1); flush = 2012+ (drop kprobe_mutex, flush the work, until both lists are empty)."));
+    s.add(
+        Setting.choice(
+            "kprobes.unused-on-register",
+            List.of("ebusy", "reuse"),
+            "ebusy",
+            "Registering at the address of an unused (busy-to-die) aggregator: ebusy = the seed; reuse = reuse_unused_kprobe (2011+)."));
+    s.add(
+        Setting.choice(
+            "kprobes.disarm-all",
+            List.of("queue", "force"),
+            "queue",
+            "disarm_all_kprobes(): queue = the seed (unoptimize_kprobe(p, false): the jump waits for the optimizer, KP-3); "
+                + "force = later kernels (forced un-optimisation when all disarmed)."));
+    s.add(
+        Setting.choice(
+            "kprobes.rekick",
+            List.of("unlocked", "locked"),
+            "unlocked",
+            "Step 5 of kprobe_optimizer() kicks again after dropping kprobe_mutex (cd7ebe2298ff, KP-4) or under it (1a0aa991a627)."));
+    s.add(
+        Setting.bool(
+            "kprobes.reoptimize-on-free",
+            false,
+            "f76d1c41b609 (2026): do_free_cleaned_kprobes() retries the optimisation of a probe the freed one was blocking (KP-13)."));
+    s.add(
+        Setting.choice(
+            "kprobes.ablation",
+            List.of("none", "no-grace-period", "no-disabled-check", "kworker-run-to-completion"),
+            "none",
+            "Remove a guard to see what it protects: no-grace-period skips the optimizer's synchronize_sched (KP-19); "
+                + "no-disabled-check makes the handlers ignore DISABLED (K9); kworker-run-to-completion (optimizer=workqueue, "
+                + "NOT the kernel): the optimizer's sleeps skip wq_worker_sleeping(), as if kworkers ran items to completion (KX-2)."));
+    s.add(
+        Setting.integer(
+            "kprobes.probes",
+            0,
+            100_000,
+            16,
+            "Probes p0..pN-1 of the bulk set ('all' in the script), each at its own address, far apart."));
+    s.add(
+        Setting.integer("kprobes.probe-spacing", 5, 1 << 20, 64, "Bytes between two bulk probes."));
+    s.add(
+        Setting.integer(
+            "kprobes.insn-size",
+            5,
+            16,
+            5,
+            "optinsn.size: bytes of whole instructions a jump replaces."));
+    s.add(
+        Setting.text(
+            "kprobes.extra-probes",
+            "",
+            "More probes, NAME@ADDR[/SIZE][!] comma separated (SIZE: optinsn.size; !: cannot be optimised)."));
+    s.add(
+        Setting.text(
+            "kprobes.script",
+            DEFAULT_SCRIPT,
+            "What the admin task does: register, unregister, enable, disable, kill, sysctl-optimization 0|1, "
+                + "debugfs-enabled 0|1, wait DURATION, audit; separated by ';'."));
+    s.add(
+        Setting.integer(
+            "kprobes.admin-cpu", -1, 65_535, -1, "CPU of the admin task (-1: the last CPU)."));
+    s.add(
+        Setting.integer(
+            "kprobes.optimizer-cpu",
+            0,
+            65_535,
+            0,
+            "CPU of the dedicated optimizer kthread (with optimizer=workqueue the kicking CPU's pool runs the work)."));
+    s.add(
+        Setting.latency(
+            "kprobes.workload.kernel-section",
+            "lognormal(20us, 0.8, 2us, 500us)",
+            "Length of a non-preemptible kernel section of the workload (the probed code runs inside one): "
+                + "what a stop_machine waits for on each CPU."));
+    s.add(
+        Setting.integer(
+            "kprobes.workload.slow-cpu",
+            -1,
+            65_535,
+            -1,
+            "A CPU whose kernel sections follow kprobes.workload.slow-section instead (-1: none): the CPU slowest to reach a preemption point."));
+    s.add(
+        Setting.latency(
+            "kprobes.workload.slow-section",
+            "fixed(2ms)",
+            "Length of the slow CPU's non-preemptible kernel sections."));
+    s.add(
+        Setting.latency(
+            "kprobes.workload.user-time",
+            "lognormal(40us, 0.8, 5us, 1ms)",
+            "Preemptible user-mode time between two kernel sections (an RCU-sched quiescent state)."));
+    s.add(
+        Setting.integer(
+            "kprobes.workload.hits-per-section",
+            0,
+            1000,
+            1,
+            "Probed addresses executed per kernel section (each picked uniformly among the probes)."));
+    s.add(
+        Setting.duration(
+            "kprobes.cost.int3-hit",
+            Duration.ZERO,
+            Duration.ofMillis(1),
+            Duration.ofNanos(1000),
+            "An int3 hit with single-step (spec D.2: ~1 us)."));
+    s.add(
+        Setting.duration(
+            "kprobes.cost.int3-detour-hit",
+            Duration.ZERO,
+            Duration.ofMillis(1),
+            Duration.ofNanos(400),
+            "An int3 hit on an OPTIMIZED probe whose jump is not written yet (handlers, then the detour; ~0.4 us)."));
+    s.add(
+        Setting.duration(
+            "kprobes.cost.jump-hit",
+            Duration.ZERO,
+            Duration.ofMillis(1),
+            Duration.ofNanos(60),
+            "A jump hit through the detour buffer (spec D.2: ~0.06 us)."));
+    s.add(
+        Setting.duration(
+            "kprobes.cost.text-poke",
+            Duration.ZERO,
+            Duration.ofMillis(1),
+            Duration.ofNanos(1000),
+            "Writing one probe's 5 bytes (and the icache flush) inside stop_machine's RUN phase."));
+    s.add(
+        Setting.integer(
+            "kprobes.other-work.items",
+            0,
+            1_000_000,
+            0,
+            "optimizer=workqueue: other system_wq work items queued (from a timer) on kprobes.other-work.cpu's pool; 0: none."));
+    s.add(
+        Setting.integer(
+            "kprobes.other-work.cpu",
+            -1,
+            65_535,
+            -1,
+            "The CPU whose system_wq pool gets the other work (-1: the admin CPU, where optimizing_work's timer fires)."));
+    s.add(
+        Setting.duration(
+            "kprobes.other-work.start",
+            Duration.ZERO,
+            Duration.ofHours(1),
+            Duration.ofMillis(1),
+            "When the first other work item is queued."));
+    s.add(
+        Setting.latency(
+            "kprobes.other-work.period",
+            "uniform(200us, 600us)",
+            "Time between two other work items."));
+    s.add(
+        Setting.latency(
+            "kprobes.other-work.item-cpu",
+            "lognormal(10us, 0.8, 1us, 200us)",
+            "CPU time of an other work item."));
+    s.add(
+        Setting.number(
+            "kprobes.other-work.item-sleep-probability",
+            0,
+            1,
+            0.2,
+            "Share of other work items that block once (I/O)."));
+    s.add(
+        Setting.latency(
+            "kprobes.other-work.item-sleep",
+            "lognormal(100us, 0.8, 10us, 2ms)",
+            "How long such an item blocks."));
+    s.add(
+        Setting.duration(
+            "kprobes.other-work.latency-bound",
+            Duration.ofNanos(1),
+            Duration.ofHours(1),
+            Duration.ofMillis(5),
+            "KX2_OtherWorkKeepsRunning: how long an other work item may wait between __queue_work() and process_one_work()."));
     s.addAll(org.kernsim.actors.workqueue.WorkqueueModel.poolSettings());
     return s;
   }
@@ -142,23 +299,31 @@ record KprobesConfig(
     int cpus = s.intValue("machine.cpus");
     boolean delayed = s.text("kprobes.unoptimize").equals("delayed");
     String ablation = s.text("kprobes.ablation");
-    KprobeCore.Config core = new KprobeCore.Config(
-        delayed,
-        s.text("kprobes.patching").equals("batch"),
-        s.intValue("kprobes.max-optimize-probes"),
-        s.text("kprobes.unused-on-register").equals("reuse"),
-        s.text("kprobes.disarm-all").equals("force"),
-        s.bool("kprobes.reoptimize-on-free"),
-        20);
+    KprobeCore.Config core =
+        new KprobeCore.Config(
+            delayed,
+            s.text("kprobes.patching").equals("batch"),
+            s.intValue("kprobes.max-optimize-probes"),
+            s.text("kprobes.unused-on-register").equals("reuse"),
+            s.text("kprobes.disarm-all").equals("force"),
+            s.bool("kprobes.reoptimize-on-free"),
+            20);
     int n = s.intValue("kprobes.probes");
     int spacing = s.intValue("kprobes.probe-spacing");
     int size = s.intValue("kprobes.insn-size");
-    if (spacing < size) throw new BadInputException("kprobes.probe-spacing (" + spacing + ") must be at least kprobes.insn-size (" + size + ")");
+    if (spacing < size)
+      throw new BadInputException(
+          "kprobes.probe-spacing ("
+              + spacing
+              + ") must be at least kprobes.insn-size ("
+              + size
+              + ")");
     List<ProbeDef> defs = new ArrayList<>();
     Map<String, Integer> names = new LinkedHashMap<>();
     List<Integer> bulk = new ArrayList<>();
     long base = 1_000_000L;
-    if (base + (long) n * spacing > Integer.MAX_VALUE) throw new BadInputException("kprobes.probes x kprobes.probe-spacing is too large");
+    if (base + (long) n * spacing > Integer.MAX_VALUE)
+      throw new BadInputException("kprobes.probes x kprobes.probe-spacing is too large");
     for (int i = 0; i < n; i++) {
       defs.add(new ProbeDef(i, "p" + i, (int) (base + (long) i * spacing), size, true));
       bulk.add(i);
@@ -168,39 +333,70 @@ record KprobesConfig(
     for (Map.Entry<String, int[]> e : extra.entrySet()) {
       int id = defs.size();
       int addr = e.getValue()[0];
-      if (addr >= base && n > 0) throw new BadInputException("kprobes.extra-probes: address " + addr + " of " + e.getKey()
-          + " is in the bulk probes' range (>= " + base + ")");
+      if (addr >= base && n > 0)
+        throw new BadInputException(
+            "kprobes.extra-probes: address "
+                + addr
+                + " of "
+                + e.getKey()
+                + " is in the bulk probes' range (>= "
+                + base
+                + ")");
       defs.add(new ProbeDef(id, e.getKey(), addr, e.getValue()[1], e.getValue()[2] == 1));
       names.put(e.getKey(), id);
     }
     List<Script.Step> script = Script.parse(s.text("kprobes.script"), names, bulk);
     int admin = s.intValue("kprobes.admin-cpu");
     if (admin < 0) admin = cpus - 1;
-    if (admin >= cpus) throw new BadInputException("kprobes.admin-cpu " + admin + ": only " + cpus + " CPUs");
+    if (admin >= cpus)
+      throw new BadInputException("kprobes.admin-cpu " + admin + ": only " + cpus + " CPUs");
     int opt = s.intValue("kprobes.optimizer-cpu");
-    if (opt >= cpus) throw new BadInputException("kprobes.optimizer-cpu " + opt + ": only " + cpus + " CPUs");
+    if (opt >= cpus)
+      throw new BadInputException("kprobes.optimizer-cpu " + opt + ": only " + cpus + " CPUs");
     if (s.intValue("kprobes.workload.slow-cpu") >= cpus) {
-      throw new BadInputException("kprobes.workload.slow-cpu " + s.intValue("kprobes.workload.slow-cpu") + ": only " + cpus + " CPUs");
+      throw new BadInputException(
+          "kprobes.workload.slow-cpu "
+              + s.intValue("kprobes.workload.slow-cpu")
+              + ": only "
+              + cpus
+              + " CPUs");
     }
     boolean dedicated = s.text("kprobes.optimizer").equals("dedicated");
     long jiffy = 1_000_000_000L / s.intValue("kernel.hz");
     if (ablation.equals("kworker-run-to-completion") && dedicated) {
-      throw new BadInputException("kprobes.ablation=kworker-run-to-completion needs kprobes.optimizer=workqueue");
+      throw new BadInputException(
+          "kprobes.ablation=kworker-run-to-completion needs kprobes.optimizer=workqueue");
     }
-    Wq wq = dedicated ? null : new Wq(org.kernsim.actors.workqueue.WorkqueueModel.poolConfig(s, jiffy),
-        s.intValue("workqueue.worker-slots"), s.latency("workqueue.kthread-create"), s.nanos("workqueue.create-cooldown"),
-        s.nanos("workqueue.stranding-bound"), ablation.equals("kworker-run-to-completion"));
+    Wq wq =
+        dedicated
+            ? null
+            : new Wq(
+                org.kernsim.actors.workqueue.WorkqueueModel.poolConfig(s, jiffy),
+                s.intValue("workqueue.worker-slots"),
+                s.latency("workqueue.kthread-create"),
+                s.nanos("workqueue.create-cooldown"),
+                s.nanos("workqueue.stranding-bound"),
+                ablation.equals("kworker-run-to-completion"));
     int otherItems = s.intValue("kprobes.other-work.items");
     if (otherItems > 0 && dedicated) {
-      throw new BadInputException("kprobes.other-work.items needs kprobes.optimizer=workqueue (it is system_wq work)");
+      throw new BadInputException(
+          "kprobes.other-work.items needs kprobes.optimizer=workqueue (it is system_wq work)");
     }
     int otherCpu = s.intValue("kprobes.other-work.cpu");
     if (otherCpu < 0) otherCpu = admin;
-    if (otherCpu >= cpus) throw new BadInputException("kprobes.other-work.cpu " + otherCpu + ": only " + cpus + " CPUs");
-    OtherWork other = new OtherWork(otherItems, otherCpu, s.nanos("kprobes.other-work.start"),
-        s.latency("kprobes.other-work.period"), s.latency("kprobes.other-work.item-cpu"),
-        s.number("kprobes.other-work.item-sleep-probability"), s.latency("kprobes.other-work.item-sleep"),
-        s.nanos("kprobes.other-work.latency-bound"));
+    if (otherCpu >= cpus)
+      throw new BadInputException(
+          "kprobes.other-work.cpu " + otherCpu + ": only " + cpus + " CPUs");
+    OtherWork other =
+        new OtherWork(
+            otherItems,
+            otherCpu,
+            s.nanos("kprobes.other-work.start"),
+            s.latency("kprobes.other-work.period"),
+            s.latency("kprobes.other-work.item-cpu"),
+            s.number("kprobes.other-work.item-sleep-probability"),
+            s.latency("kprobes.other-work.item-sleep"),
+            s.nanos("kprobes.other-work.latency-bound"));
     return new KprobesConfig(
         cpus,
         1_000_000_000L / s.intValue("kernel.hz"),

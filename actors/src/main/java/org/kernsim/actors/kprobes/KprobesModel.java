@@ -26,7 +26,11 @@ public final class KprobesModel implements ModelFactory {
 
   @Override
   public List<String> shrinkable() {
-    return List.of("machine.cpus", "kprobes.probes", "kprobes.workload.hits-per-section", "kprobes.other-work.items");
+    return List.of(
+        "machine.cpus",
+        "kprobes.probes",
+        "kprobes.workload.hits-per-section",
+        "kprobes.other-work.items");
   }
 
   @Override
@@ -48,9 +52,11 @@ public final class KprobesModel implements ModelFactory {
     // passed a quiescent state has seen every text write made before the grace period started.
     long visible = 2 * max(lat.lock());
     if (lat.gpDelay().min() <= visible) {
-      throw new org.kernsim.scenario.BadInputException("rcu.gp-delay must be longer than 2 x latency.lock ("
-          + org.kernsim.scenario.Durations.format(visible) + "): the kprobes model publishes text writes to the CPUs in two "
-          + "lock hops and assumes a grace period cannot end before every CPU has seen them");
+      throw new org.kernsim.scenario.BadInputException(
+          "rcu.gp-delay must be longer than 2 x latency.lock ("
+              + org.kernsim.scenario.Durations.format(visible)
+              + "): the kprobes model publishes text writes to the CPUs in two "
+              + "lock hops and assumes a grace period cannot end before every CPU has seen them");
     }
     return new KprobesSim(cfg, lat, numa);
   }

@@ -7,10 +7,6 @@ import java.util.Map;
 import org.kernsim.actors.machine.LaidOut;
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
-import org.kernsim.engine.Checker;
-import org.kernsim.engine.Entity;
-import org.kernsim.engine.Metrics;
-import org.kernsim.engine.TimelineSpec;
 import org.kernsim.actors.workqueue.NoKickedWorkerCulled;
 import org.kernsim.actors.workqueue.NoStrandedWork;
 import org.kernsim.actors.workqueue.NoWakeOfReapedWorker;
@@ -19,6 +15,10 @@ import org.kernsim.actors.workqueue.W3Progress;
 import org.kernsim.actors.workqueue.W7Pending;
 import org.kernsim.actors.workqueue.WorkerPool;
 import org.kernsim.actors.workqueue.WqTopology;
+import org.kernsim.engine.Checker;
+import org.kernsim.engine.Entity;
+import org.kernsim.engine.Metrics;
+import org.kernsim.engine.TimelineSpec;
 
 /**
  * A built kprobes simulation: the machine (CPUs, stop_machine, RCU), then the kprobe manager,
@@ -36,8 +36,10 @@ final class KprobesSim implements LaidOut {
   private final int optimizer;
   private final int admin;
   private final int workloadBase;
+
   /** The system workqueue (optimizer=workqueue), or null. */
   private final WqTopology wq;
+
   private final int otherWork;
 
   KprobesSim(KprobesConfig cfg, Machine.Latencies latencies, int numaNodes) {
@@ -47,7 +49,8 @@ final class KprobesSim implements LaidOut {
     this.manager = layout.add(1, i -> "kprobe_manager", i -> 0);
     this.codeMemory = layout.add(1, i -> "code_memory", i -> 0);
     int optCpu = cfg.optimizerCpu();
-    this.optimizer = cfg.dedicatedOptimizer() ? layout.add(1, i -> "kprobe-optimizer", i -> optCpu) : -1;
+    this.optimizer =
+        cfg.dedicatedOptimizer() ? layout.add(1, i -> "kprobe-optimizer", i -> optCpu) : -1;
     int adminCpu = cfg.adminCpu();
     this.admin = layout.add(1, i -> "admin", i -> adminCpu);
     this.workloadBase = layout.add(cfg.cpus(), i -> "workload/" + i, i -> i);
@@ -56,7 +59,10 @@ final class KprobesSim implements LaidOut {
       this.otherWork = -1;
     } else {
       int otherCpu = cfg.otherWork().cpu();
-      this.otherWork = cfg.otherWork().items() > 0 ? layout.add(1, i -> "other_work/" + otherCpu, i -> otherCpu) : -1;
+      this.otherWork =
+          cfg.otherWork().items() > 0
+              ? layout.add(1, i -> "other_work/" + otherCpu, i -> otherCpu)
+              : -1;
       this.wq = WqTopology.within(layout, machine, cfg.wq().slots());
     }
   }
@@ -124,14 +130,21 @@ final class KprobesSim implements LaidOut {
     if (id == codeMemory) return new CodeMemory(this);
     if (id == optimizer) return new OptimizerWorker(this, cfg.optimizerCpu());
     if (id == admin) return new AdminTask(this, cfg.adminCpu());
-    if (id >= workloadBase && id < workloadBase + cfg.cpus()) return new ProbeWorkload(this, id - workloadBase);
+    if (id >= workloadBase && id < workloadBase + cfg.cpus())
+      return new ProbeWorkload(this, id - workloadBase);
     if (id == otherWork) return new OtherWork(this);
     if (wq != null) {
       KprobesConfig.Wq w = cfg.wq();
       if (wq.isPool(id)) return new WorkerPool(wq, wq.poolIndex(id), wq.slotsPerPool, w.pools());
       if (wq.isWorker(id)) {
-        return new PoolWorker(wq, wq.poolOfWorker(id), w.pools(), w.kthreadCreate(), w.createCooldown(),
-            OptimizerFunction.registry(this), w.runToCompletion());
+        return new PoolWorker(
+            wq,
+            wq.poolOfWorker(id),
+            w.pools(),
+            w.kthreadCreate(),
+            w.createCooldown(),
+            OptimizerFunction.registry(this),
+            w.runToCompletion());
       }
     }
     throw new IllegalArgumentException("no entity " + id);
@@ -144,12 +157,14 @@ final class KprobesSim implements LaidOut {
 
   @Override
   public List<Checker> checkers() {
-    List<Checker> out = new ArrayList<>(List.of(
-        new Checkers.K5JumpOnlyAfterGracePeriod(),
-        new Checkers.K6NoDetourFreedWhileInUse(),
-        new Checkers.NoHalfPatchedCodeObserved(),
-        new Checkers.AdminScriptCompletes(),
-        new Checkers.UnregisterCost()));
+    List<Checker> out =
+        new ArrayList<>(
+            List.of(
+                new Checkers.K5JumpOnlyAfterGracePeriod(),
+                new Checkers.K6NoDetourFreedWhileInUse(),
+                new Checkers.NoHalfPatchedCodeObserved(),
+                new Checkers.AdminScriptCompletes(),
+                new Checkers.UnregisterCost()));
     if (wq != null) {
       int n = entityCount();
       out.add(new NoKickedWorkerCulled(n));
@@ -166,7 +181,13 @@ final class KprobesSim implements LaidOut {
   public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, Long> c = merged.counters();
-    for (String k : List.of("stopMachineCount", "stopMachineStallNanos", "probeHitsInt3", "probeHitsJump", "optimizerPasses")) {
+    for (String k :
+        List.of(
+            "stopMachineCount",
+            "stopMachineStallNanos",
+            "probeHitsInt3",
+            "probeHitsJump",
+            "optimizerPasses")) {
       out.put(k, c.getOrDefault(k, 0L));
     }
     out.putAll(c);

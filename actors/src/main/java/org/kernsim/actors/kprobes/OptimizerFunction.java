@@ -10,8 +10,8 @@ import org.kernsim.protocol.rcu.RcuMessage;
  * {@code kprobe_optimizer()} as the function of {@code optimizing_work} on the system workqueue
  * ({@code kprobes.optimizer=workqueue}): the same steps as {@link OptimizerWorker}, run in the
  * context of the kworker that executes the work item. Each step is handed to the {@link
- * KprobeManager} (it owns kprobe_mutex and the lists) by a message; the kworker waits for the
- * reply on its CPU unless the request sleeps in the kernel:
+ * KprobeManager} (it owns kprobe_mutex and the lists) by a message; the kworker waits for the reply
+ * on its CPU unless the request sleeps in the kernel:
  *
  * <ul>
  *   <li>{@code mutex_lock(&module_mutex); mutex_lock(&kprobe_mutex)}: spins; sleeps if the manager
@@ -22,8 +22,8 @@ import org.kernsim.protocol.rcu.RcuMessage;
  *   <li>unlock and Step 5 ({@link OptimizerMessage.End}), 1 us of CPU, return.
  * </ul>
  *
- * Every sleep is a sleep of the kworker ({@code wq_worker_sleeping()} first). The run number is
- * the manager's, learnt from {@link OptimizerMessage.Granted}.
+ * Every sleep is a sleep of the kworker ({@code wq_worker_sleeping()} first). The run number is the
+ * manager's, learnt from {@link OptimizerMessage.Granted}.
  */
 final class OptimizerFunction implements WorkFunction {
   private enum Pc {
@@ -40,8 +40,10 @@ final class OptimizerFunction implements WorkFunction {
   private Pc pc = Pc.LOCKING;
   private long run;
   private boolean waiting;
+
   /** The phase of the request being waited for (see {@link OptimizerMessage.Blocked}), or -1. */
   private int phase = -1;
+
   private long gpToken;
 
   OptimizerFunction(KprobesSim sim) {
@@ -51,7 +53,8 @@ final class OptimizerFunction implements WorkFunction {
   @Override
   public void call(Context ctx, Kworker k) {
     pc = Pc.LOCKING;
-    ctx.send(sim.manager(), new OptimizerMessage.Begin(ctx.self(), 0), sim.machine().latencies().lock());
+    ctx.send(
+        sim.manager(), new OptimizerMessage.Begin(ctx.self(), 0), sim.machine().latencies().lock());
     await(ctx, k, 0, false);
   }
 
@@ -64,18 +67,21 @@ final class OptimizerFunction implements WorkFunction {
   @Override
   public boolean onMessage(Context ctx, Object msg, Kworker k) {
     if (msg instanceof OptimizerMessage.Granted g) {
-      if (!waiting || pc != Pc.LOCKING) throw new IllegalStateException("optimizer function: stray " + g);
+      if (!waiting || pc != Pc.LOCKING)
+        throw new IllegalStateException("optimizer function: stray " + g);
       run = g.run();
       pc = Pc.LOCKED;
       reply(ctx, k);
     } else if (msg instanceof OptimizerMessage.StepDone d) {
       if (!waiting || d.run() != run || phase != 1 + d.step().ordinal()) {
-        throw new IllegalStateException("optimizer function: stray " + d + " at " + pc + " of run " + run);
+        throw new IllegalStateException(
+            "optimizer function: stray " + d + " at " + pc + " of run " + run);
       }
       if (d.probes() > 0) ctx.count("optimizerStepProbes." + d.step().name(), d.probes());
       reply(ctx, k);
     } else if (msg instanceof RcuMessage.GracePeriodDone g) {
-      if (!waiting || g.token() != gpToken) throw new IllegalStateException("optimizer function: stray grace period " + g.token());
+      if (!waiting || g.token() != gpToken)
+        throw new IllegalStateException("optimizer function: stray grace period " + g.token());
       reply(ctx, k);
     } else if (msg instanceof OptimizerMessage.Blocked b) {
       // the request sleeps in the kernel; a late notice of an earlier wait is ignored
@@ -106,7 +112,10 @@ final class OptimizerFunction implements WorkFunction {
           return;
         }
         gpToken = (run << 8) + 2;
-        ctx.send(sim.machine().rcu(), new RcuMessage.SynchronizeSched(ctx.self(), gpToken), sim.machine().latencies().lock());
+        ctx.send(
+            sim.machine().rcu(),
+            new RcuMessage.SynchronizeSched(ctx.self(), gpToken),
+            sim.machine().latencies().lock());
         await(ctx, k, 9, true);
       }
       case GRACE_PERIOD -> {
@@ -137,7 +146,8 @@ final class OptimizerFunction implements WorkFunction {
     return new WorkFunction.Registry() {
       @Override
       public WorkFunction create(org.kernsim.protocol.workqueue.WorkItem item) {
-        if (item.owner() != sim.manager()) throw new IllegalStateException("no function for " + item);
+        if (item.owner() != sim.manager())
+          throw new IllegalStateException("no function for " + item);
         return new OptimizerFunction(sim);
       }
 

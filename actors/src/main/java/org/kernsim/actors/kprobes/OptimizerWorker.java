@@ -8,10 +8,9 @@ import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
 import org.kernsim.protocol.rcu.RcuMessage;
 
 /**
- * The task that runs {@code kprobe_optimizer()} with {@code kprobes.optimizer=dedicated}: a dedicated
- * kthread ({@code kprobe-optimizer}); with {@code workqueue} a kworker runs {@link OptimizerFunction}
- * instead. Each run,
- * in process context, sleeping between steps:
+ * The task that runs {@code kprobe_optimizer()} with {@code kprobes.optimizer=dedicated}: a
+ * dedicated kthread ({@code kprobe-optimizer}); with {@code workqueue} a kworker runs {@link
+ * OptimizerFunction} instead. Each run, in process context, sleeping between steps:
  *
  * <ol>
  *   <li>start the work (its PENDING bit clears), {@code mutex_lock(&module_mutex)}, {@code
@@ -63,7 +62,8 @@ final class OptimizerWorker extends Task {
       reply(ctx, d.run());
       if (d.probes() > 0) ctx.count("optimizerStepProbes." + d.step().name(), d.probes());
     } else if (msg instanceof RcuMessage.GracePeriodDone g) {
-      if (g.token() != gpToken) throw new IllegalStateException("optimizer: stray grace period " + g.token());
+      if (g.token() != gpToken)
+        throw new IllegalStateException("optimizer: stray grace period " + g.token());
       reply(ctx, run);
     } else {
       super.onMessage(ctx, msg);
@@ -71,7 +71,9 @@ final class OptimizerWorker extends Task {
   }
 
   private void reply(Context ctx, long r) {
-    if (r != run || waiting < 0) throw new IllegalStateException("optimizer: reply for run " + r + " while at " + pc + " of run " + run);
+    if (r != run || waiting < 0)
+      throw new IllegalStateException(
+          "optimizer: reply for run " + r + " while at " + pc + " of run " + run);
     long w = waiting;
     waiting = -1;
     wake(ctx, w);
@@ -98,7 +100,8 @@ final class OptimizerWorker extends Task {
         }
         run = next;
         pc = Pc.LOCKED;
-        ctx.send(sim.manager(), new OptimizerMessage.Begin(ctx.self(), run), machine.latencies().lock());
+        ctx.send(
+            sim.manager(), new OptimizerMessage.Begin(ctx.self(), run), machine.latencies().lock());
         await(ctx);
       }
       case LOCKED -> {
@@ -112,7 +115,10 @@ final class OptimizerWorker extends Task {
           return;
         }
         gpToken = (run << 8) + 2;
-        ctx.send(machine.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), gpToken), machine.latencies().lock());
+        ctx.send(
+            machine.rcu(),
+            new RcuMessage.SynchronizeSched(ctx.self(), gpToken),
+            machine.latencies().lock());
         await(ctx);
       }
       case GRACE_PERIOD -> {

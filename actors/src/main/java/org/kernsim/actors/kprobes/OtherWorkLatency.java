@@ -13,12 +13,12 @@ import org.kernsim.protocol.workqueue.WqNote;
 
 /**
  * KX-2 (with {@code kprobes.optimizer=workqueue}): while {@code kprobe_optimizer()} sleeps on a
- * kworker (grace period, stop_machine, kprobe_mutex), the other {@code system_wq} items of its
- * pool keep running, because {@code wq_worker_sleeping()} kicks another kworker. Fires when an
- * other work item waits longer than {@code kprobes.other-work.latency-bound} between {@code
+ * kworker (grace period, stop_machine, kprobe_mutex), the other {@code system_wq} items of its pool
+ * keep running, because {@code wq_worker_sleeping()} kicks another kworker. Fires when an other
+ * work item waits longer than {@code kprobes.other-work.latency-bound} between {@code
  * insert_work()} and {@code process_one_work()} (or never starts). Also measures {@code
- * optimizing_work} itself: from {@code insert_work()} to its kworker calling the function (KX-1:
- * a stranded optimizer would show here and in NoStrandedWork).
+ * optimizing_work} itself: from {@code insert_work()} to its kworker calling the function (KX-1: a
+ * stranded optimizer would show here and in NoStrandedWork).
  */
 final class OtherWorkLatency implements Checker {
   private final int otherWork;
@@ -26,8 +26,10 @@ final class OtherWorkLatency implements Checker {
   private final long bound;
   private final Map<Long, Long> queuedAt = new HashMap<>();
   private final List<Long> latencies = new ArrayList<>();
+
   /** Per pool: the kworker running optimizing_work's function, or -1. */
   private final Map<Integer, Integer> optimizerOn = new HashMap<>();
+
   private long startedWhileOptimizerRuns;
   private long late;
   private long optimizerQueuedAt = -1;
@@ -47,7 +49,11 @@ final class OtherWorkLatency implements Checker {
 
   @Override
   public Set<Class<?>> observes() {
-    return Set.of(WqNote.WorkQueued.class, WqNote.WorkStarted.class, WqNote.ExternalCalled.class, WqNote.WorkCompleted.class);
+    return Set.of(
+        WqNote.WorkQueued.class,
+        WqNote.WorkStarted.class,
+        WqNote.ExternalCalled.class,
+        WqNote.WorkCompleted.class);
   }
 
   private boolean other(long item) {
@@ -72,16 +78,27 @@ final class OtherWorkLatency implements Checker {
         if (optimizerOn.getOrDefault(s.pool(), -1) >= 0) startedWhileOptimizerRuns++;
         if (waited > bound) {
           late++;
-          checks.violation(record.time(), s.pool(), "other system_wq item " + checks.name((int) (s.item() >>> 32)) + "#"
-              + (s.item() & 0xFFFF_FFFFL) + " waited " + ms(waited) + " on " + checks.name(s.pool())
-              + " before a kworker ran it; bound " + ms(bound));
+          checks.violation(
+              record.time(),
+              s.pool(),
+              "other system_wq item "
+                  + checks.name((int) (s.item() >>> 32))
+                  + "#"
+                  + (s.item() & 0xFFFF_FFFFL)
+                  + " waited "
+                  + ms(waited)
+                  + " on "
+                  + checks.name(s.pool())
+                  + " before a kworker ran it; bound "
+                  + ms(bound));
         }
       }
     } else if (n instanceof WqNote.ExternalCalled c) {
       if (optimizer(c.item())) {
         optimizerOn.put(c.pool(), c.worker());
         optimizerRuns++;
-        if (optimizerQueuedAt >= 0) optimizerWaitMax = Math.max(optimizerWaitMax, record.time() - optimizerQueuedAt);
+        if (optimizerQueuedAt >= 0)
+          optimizerWaitMax = Math.max(optimizerWaitMax, record.time() - optimizerQueuedAt);
         optimizerQueuedAt = -1;
       }
     } else if (n instanceof WqNote.WorkCompleted c) {
@@ -92,12 +109,20 @@ final class OtherWorkLatency implements Checker {
   @Override
   public void finish(long endNanos, EndReason reason, Checks checks) {
     if (reason == EndReason.VIOLATION) return;
-    for (Map.Entry<Long, Long> e : queuedAt.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+    for (Map.Entry<Long, Long> e :
+        queuedAt.entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
       long waited = endNanos - e.getValue();
       if (waited > bound) {
         late++;
-        checks.violation(Math.min(endNanos, e.getValue() + bound), otherWork, "other system_wq item #"
-            + (e.getKey() & 0xFFFF_FFFFL) + " never started (" + ms(waited) + " when the run ended); bound " + ms(bound));
+        checks.violation(
+            Math.min(endNanos, e.getValue() + bound),
+            otherWork,
+            "other system_wq item #"
+                + (e.getKey() & 0xFFFF_FFFFL)
+                + " never started ("
+                + ms(waited)
+                + " when the run ended); bound "
+                + ms(bound));
         return;
       }
     }

@@ -14,8 +14,8 @@ import org.kernsim.protocol.kprobes.WorkloadMessage;
  * with non-preemptible kernel sections that execute probed addresses. A hit costs what spec D.2
  * says for the path the CPU takes (int3 with single-step, int3 into the detour, jump); while it
  * runs the handlers or the detour the CPU holds the probe's memory. The CPU answers stop_machine
- * only between kernel sections (at a preemption point), so a stop costs what the longest section
- * in progress makes it cost.
+ * only between kernel sections (at a preemption point), so a stop costs what the longest section in
+ * progress makes it cost.
  *
  * <p>It holds this CPU's {@link CpuCodeView}: updates from {@code CodeMemory} are applied in
  * sequence, and those of a stop_machine batch are acknowledged (the CPU flushed its icache inside
@@ -68,8 +68,12 @@ final class ProbeWorkload extends Task {
         appliedSeq++;
         for (CodeChange c : next.changes()) view.apply(c);
         if (next.stopOp() >= 0) {
-          if (ctx.tracing()) ctx.trace(new KprobeNote.ViewPatched(cpu(), next.stopOp(), next.seq()));
-          ctx.send(sim.codeMemory(), new CodeMessage.ViewAck(cpu(), next.seq()), machine.latencies().lock());
+          if (ctx.tracing())
+            ctx.trace(new KprobeNote.ViewPatched(cpu(), next.stopOp(), next.seq()));
+          ctx.send(
+              sim.codeMemory(),
+              new CodeMessage.ViewAck(cpu(), next.seq()),
+              machine.latencies().lock());
         }
       }
     } else if (msg instanceof WorkloadMessage.WorkloadStop) {
@@ -108,9 +112,13 @@ final class ProbeWorkload extends Task {
     }
   }
 
-  /** A kernel section: its length split into hits+1 non-preemptible gaps, a probed address between two. */
+  /**
+   * A kernel section: its length split into hits+1 non-preemptible gaps, a probed address between
+   * two.
+   */
   private void enterSection(Context ctx) {
-    long len = (cpu() == cfg.slowCpu() ? cfg.slowSection() : cfg.kernelSection()).sample(ctx.random());
+    long len =
+        (cpu() == cfg.slowCpu() ? cfg.slowSection() : cfg.kernelSection()).sample(ctx.random());
     int hits = addrs.length == 0 ? 0 : cfg.hitsPerSection();
     gaps = new long[hits + 1];
     long left = len;
@@ -125,7 +133,10 @@ final class ProbeWorkload extends Task {
     compute(ctx, gaps[0], false);
   }
 
-  /** Gap {@code gapIndex} of the section is done: execute the next probed address, or leave the section. */
+  /**
+   * Gap {@code gapIndex} of the section is done: execute the next probed address, or leave the
+   * section.
+   */
   private void afterGap(Context ctx) {
     if (gapIndex == gaps.length - 1) {
       pc = Pc.USER;
@@ -165,28 +176,61 @@ final class ProbeWorkload extends Task {
       violation(ctx, "NoInvalidOpcode", "cpu" + cpu() + " at " + hitAddr + ": " + h.problem());
     }
     if (c.rel32() && c.firstByte() != CodeChange.FirstByte.JMP) {
-      violation(ctx, "NoHalfPatchedCodeObserved", "cpu" + cpu() + " executed " + c.firstByte() + "+REL at " + hitAddr
-          + " outside stop_machine (byte 0 rewritten over a jump)");
+      violation(
+          ctx,
+          "NoHalfPatchedCodeObserved",
+          "cpu"
+              + cpu()
+              + " executed "
+              + c.firstByte()
+              + "+REL at "
+              + hitAddr
+              + " outside stop_machine (byte 0 rewritten over a jump)");
     }
     if (h.disabledHandlers() > 0) {
-      violation(ctx, "K9_NoHandlerOfDisabledProbe", "cpu" + cpu() + " ran " + h.disabledHandlers()
-          + " handler(s) of a disabled probe at " + hitAddr + " (" + h.kind() + ")");
+      violation(
+          ctx,
+          "K9_NoHandlerOfDisabledProbe",
+          "cpu"
+              + cpu()
+              + " ran "
+              + h.disabledHandlers()
+              + " handler(s) of a disabled probe at "
+              + hitAddr
+              + " ("
+              + h.kind()
+              + ")");
     }
     if (h.handlers() > 0 && view.disarmAllReturned()) {
       ctx.count("probeHandlerRunsAfterDisarmAll", h.handlers());
-      violation(ctx, "NoProbeFiresAfterDisarmAll", "cpu" + cpu() + " ran " + h.handlers() + " handler(s) at " + hitAddr
-          + " via " + h.kind() + " after disarm_all_kprobes() returned (\"Kprobes globally disabled\")");
+      violation(
+          ctx,
+          "NoProbeFiresAfterDisarmAll",
+          "cpu"
+              + cpu()
+              + " ran "
+              + h.handlers()
+              + " handler(s) at "
+              + hitAddr
+              + " via "
+              + h.kind()
+              + " after disarm_all_kprobes() returned (\"Kprobes globally disabled\")");
     }
   }
 
-  /** Reports the first violation of each checker on this CPU (later ones are the same story, counted in metrics). */
+  /**
+   * Reports the first violation of each checker on this CPU (later ones are the same story, counted
+   * in metrics).
+   */
   private void violation(Context ctx, String checker, String message) {
     if (reported.add(checker)) ctx.violation(checker, message);
   }
 
   private void endHit(Context ctx) {
     if (hit.probe() >= 0 && ctx.tracing()) {
-      ctx.trace(new KprobeNote.ProbeHit(cpu(), hitAddr, hit.probe(), hit.kind(), hitStart, hit.handlers()));
+      ctx.trace(
+          new KprobeNote.ProbeHit(
+              cpu(), hitAddr, hit.probe(), hit.kind(), hitStart, hit.handlers()));
     }
     hit = null;
   }

@@ -42,7 +42,9 @@ final class Script {
 
   private Script() {}
 
-  /** Parses {@code text}; {@code names} maps probe names to ids, {@code all} are the bulk probes. */
+  /**
+   * Parses {@code text}; {@code names} maps probe names to ids, {@code all} are the bulk probes.
+   */
   static List<Step> parse(String text, Map<String, Integer> names, List<Integer> all) {
     List<Step> out = new ArrayList<>();
     for (String raw : text.split("[;\\n]")) {
@@ -55,17 +57,31 @@ final class Script {
           List<Integer> ids = new ArrayList<>();
           if (w.length < 2) throw bad(line, "expected at least one probe name (or 'all')");
           for (int i = 1; i < w.length; i++) ids.addAll(resolve(w[i], names, all, line));
-          out.add(new Step(verb.equals("register") ? Kind.REGISTER : Kind.UNREGISTER, List.copyOf(ids), 0, line));
+          out.add(
+              new Step(
+                  verb.equals("register") ? Kind.REGISTER : Kind.UNREGISTER,
+                  List.copyOf(ids),
+                  0,
+                  line));
         }
         case "enable", "disable", "kill" -> {
           if (w.length != 2) throw bad(line, "expected one probe name");
-          Kind k = verb.equals("enable") ? Kind.ENABLE : verb.equals("disable") ? Kind.DISABLE : Kind.KILL;
-          for (int id : resolve(w[1], names, all, line)) out.add(new Step(k, List.of(id), 0, verb + " " + w[1]));
+          Kind k =
+              verb.equals("enable")
+                  ? Kind.ENABLE
+                  : verb.equals("disable") ? Kind.DISABLE : Kind.KILL;
+          for (int id : resolve(w[1], names, all, line))
+            out.add(new Step(k, List.of(id), 0, verb + " " + w[1]));
         }
         case "sysctl-optimization", "debugfs-enabled" -> {
-          if (w.length != 2 || !(w[1].equals("0") || w[1].equals("1"))) throw bad(line, "expected 0 or 1");
-          out.add(new Step(verb.startsWith("sysctl") ? Kind.SYSCTL_OPTIMIZATION : Kind.DEBUGFS_ENABLED, List.of(),
-              Long.parseLong(w[1]), line));
+          if (w.length != 2 || !(w[1].equals("0") || w[1].equals("1")))
+            throw bad(line, "expected 0 or 1");
+          out.add(
+              new Step(
+                  verb.startsWith("sysctl") ? Kind.SYSCTL_OPTIMIZATION : Kind.DEBUGFS_ENABLED,
+                  List.of(),
+                  Long.parseLong(w[1]),
+                  line));
         }
         case "wait" -> {
           if (w.length != 2) throw bad(line, "expected a duration such as 30ms");
@@ -78,20 +94,31 @@ final class Script {
           out.add(new Step(Kind.WAIT, List.of(), ns, line));
         }
         case "audit" -> out.add(new Step(Kind.AUDIT, List.of(), 0, line));
-        default -> throw bad(line, "unknown step '" + w[0] + "' (register, unregister, enable, disable, kill, "
-            + "sysctl-optimization, debugfs-enabled, wait, audit)");
+        default ->
+            throw bad(
+                line,
+                "unknown step '"
+                    + w[0]
+                    + "' (register, unregister, enable, disable, kill, "
+                    + "sysctl-optimization, debugfs-enabled, wait, audit)");
       }
     }
     return List.copyOf(out);
   }
 
-  private static List<Integer> resolve(String name, Map<String, Integer> names, List<Integer> all, String line) {
+  private static List<Integer> resolve(
+      String name, Map<String, Integer> names, List<Integer> all, String line) {
     if (name.equals("all")) return all;
     Integer id = names.get(name);
     if (id == null) {
       List<String> known = new ArrayList<>(names.keySet());
-      String list = known.size() <= 12 ? String.join(", ", known) : String.join(", ", known.subList(0, 12)) + ", ...";
-      throw bad(line, "unknown probe '" + name + "' (probes: all" + (known.isEmpty() ? "" : ", " + list) + ")");
+      String list =
+          known.size() <= 12
+              ? String.join(", ", known)
+              : String.join(", ", known.subList(0, 12)) + ", ...";
+      throw bad(
+          line,
+          "unknown probe '" + name + "' (probes: all" + (known.isEmpty() ? "" : ", " + list) + ")");
     }
     return List.of(id);
   }
@@ -114,7 +141,9 @@ final class Script {
       boolean noOpt = s.endsWith("!");
       if (noOpt) s = s.substring(0, s.length() - 1);
       int at = s.indexOf('@');
-      if (at <= 0) throw new BadInputException("kprobes.extra-probes: '" + raw.trim() + "': expected NAME@ADDR[/SIZE][!]");
+      if (at <= 0)
+        throw new BadInputException(
+            "kprobes.extra-probes: '" + raw.trim() + "': expected NAME@ADDR[/SIZE][!]");
       String name = s.substring(0, at);
       String rest = s.substring(at + 1);
       int size = defaultSize;
@@ -126,14 +155,20 @@ final class Script {
         }
         int addr = Integer.parseInt(rest);
         if (addr < 0 || size < 5 || size > 16) throw new NumberFormatException();
-        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*") || name.equals("all") || name.matches("p[0-9]+")) {
-          throw new BadInputException("kprobes.extra-probes: bad probe name '" + name + "' (letters, digits, _; not 'all' or pN)");
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")
+            || name.equals("all")
+            || name.matches("p[0-9]+")) {
+          throw new BadInputException(
+              "kprobes.extra-probes: bad probe name '"
+                  + name
+                  + "' (letters, digits, _; not 'all' or pN)");
         }
         if (out.put(name, new int[] {addr, size, noOpt ? 0 : 1}) != null) {
           throw new BadInputException("kprobes.extra-probes: probe '" + name + "' defined twice");
         }
       } catch (NumberFormatException e) {
-        throw new BadInputException("kprobes.extra-probes: '" + raw.trim() + "': address must be >= 0 and size in [5, 16]");
+        throw new BadInputException(
+            "kprobes.extra-probes: '" + raw.trim() + "': address must be >= 0 and size in [5, 16]");
       }
     }
     return out;

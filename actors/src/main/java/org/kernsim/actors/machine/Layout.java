@@ -6,9 +6,9 @@ import java.util.function.IntFunction;
 import java.util.function.IntUnaryOperator;
 
 /**
- * Allocates entity ids in blocks (CPUs, NUMA nodes, pools, workers...) and answers, for any id,
- * its name and placement key. Ids are dense and the allocation order is fixed by the model, so
- * every node of a cluster computes the same layout.
+ * Allocates entity ids in blocks (CPUs, NUMA nodes, pools, workers...) and answers, for any id, its
+ * name and placement key. Ids are dense and the allocation order is fixed by the model, so every
+ * node of a cluster computes the same layout.
  */
 public final class Layout {
   private record Block(int base, int count, IntFunction<String> name, IntUnaryOperator key) {}
@@ -17,7 +17,9 @@ public final class Layout {
   private int size;
   private final int placementKeys;
 
-  /** @param placementKeys the number of placement keys (usually the number of CPUs) */
+  /**
+   * @param placementKeys the number of placement keys (usually the number of CPUs)
+   */
   public Layout(int placementKeys) {
     this.placementKeys = Math.max(1, placementKeys);
   }

@@ -21,18 +21,44 @@ public final class Machine {
 
   /** The machine's latency classes (spec D.3). */
   public record Latencies(
-      Latency lock, Latency wakeup, Latency ctxswitch, Latency ipi, Latency local, Latency stopRound,
-      Latency gpDelay, long wakeupGranularity, double preemptFaultsPerSecond, Latency preemptFaultDuration) {
+      Latency lock,
+      Latency wakeup,
+      Latency ctxswitch,
+      Latency ipi,
+      Latency local,
+      Latency stopRound,
+      Latency gpDelay,
+      long wakeupGranularity,
+      double preemptFaultsPerSecond,
+      Latency preemptFaultDuration) {
 
-    public Latencies(Latency lock, Latency wakeup, Latency ctxswitch, Latency ipi, Latency local, Latency stopRound,
-        Latency gpDelay, long wakeupGranularity) {
-      this(lock, wakeup, ctxswitch, ipi, local, stopRound, gpDelay, wakeupGranularity, 0, Latency.fixed(1));
+    public Latencies(
+        Latency lock,
+        Latency wakeup,
+        Latency ctxswitch,
+        Latency ipi,
+        Latency local,
+        Latency stopRound,
+        Latency gpDelay,
+        long wakeupGranularity) {
+      this(
+          lock,
+          wakeup,
+          ctxswitch,
+          ipi,
+          local,
+          stopRound,
+          gpDelay,
+          wakeupGranularity,
+          0,
+          Latency.fixed(1));
     }
 
     /** The smallest cross-entity delay any of them can produce. */
     public long min() {
       long m = Long.MAX_VALUE;
-      for (Latency l : List.of(lock, wakeup, ctxswitch, ipi, local, stopRound)) m = Math.min(m, l.min());
+      for (Latency l : List.of(lock, wakeup, ctxswitch, ipi, local, stopRound))
+        m = Math.min(m, l.min());
       return m;
     }
   }
@@ -40,27 +66,55 @@ public final class Machine {
   public static List<Setting> settings() {
     return List.of(
         Setting.integer("machine.cpus", 1, 65_536, 4, "Number of CPUs."),
-        Setting.integer("machine.numa-nodes", 1, 4096, 1,
+        Setting.integer(
+            "machine.numa-nodes",
+            1,
+            4096,
+            1,
             "NUMA nodes; CPUs are split evenly, and stop_machine combines acknowledgements per node."),
-        Setting.latency("latency.lock", "uniform(100ns, 400ns)",
+        Setting.latency(
+            "latency.lock",
+            "uniform(100ns, 400ns)",
             "Acquiring a lock held in another actor's domain (a cache-line transfer): every critical-section request."),
-        Setting.latency("latency.wakeup", "lognormal(5us, 0.8, 1us, 200us)",
+        Setting.latency(
+            "latency.wakeup",
+            "lognormal(5us, 0.8, 1us, 200us)",
             "From runnable to running on an idle CPU (idle exit and context switch)."),
-        Setting.latency("latency.ctxswitch", "uniform(1us, 2us)",
+        Setting.latency(
+            "latency.ctxswitch",
+            "uniform(1us, 2us)",
             "Switching to the next runnable task on a CPU that was busy."),
-        Setting.latency("latency.ipi", "lognormal(2us, 0.5, 500ns, 50us)",
+        Setting.latency(
+            "latency.ipi",
+            "lognormal(2us, 0.5, 500ns, 50us)",
             "An inter-processor interrupt: a preemption request or a stopper wake-up on another CPU."),
-        Setting.latency("latency.local", "fixed(100ns)", "A message between a CPU and the task it runs."),
-        Setting.latency("latency.stop-round", "uniform(100ns, 300ns)",
+        Setting.latency(
+            "latency.local", "fixed(100ns)", "A message between a CPU and the task it runs."),
+        Setting.latency(
+            "latency.stop-round",
+            "uniform(100ns, 300ns)",
             "One hop of a stop_machine barrier round (a contended cache line)."),
-        Setting.latency("rcu.gp-delay", "lognormal(4ms, 0.6, 1ms, 30ms)",
+        Setting.latency(
+            "rcu.gp-delay",
+            "lognormal(4ms, 0.6, 1ms, 30ms)",
             "Delay before the RCU grace-period kthread starts a requested grace period (jiffy-driven)."),
-        Setting.duration("sched.wakeup-granularity", Duration.ZERO, Duration.ofSeconds(1), Duration.ofMillis(1),
+        Setting.duration(
+            "sched.wakeup-granularity",
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ofMillis(1),
             "A woken task preempts the running one only after that one ran this long (CFS wakeup granularity)."),
-        Setting.number("faults.preempt.rate", 0, 1e7, 0.0,
+        Setting.number(
+            "faults.preempt.rate",
+            0,
+            1e7,
+            0.0,
             "Fault plan: per CPU and second of running a task, how often that task is preempted at its next preemption point and"
                 + " the CPU taken away (an interrupt storm, a real-time task)."),
-        Setting.latency("faults.preempt.duration", "uniform(10us, 500us)", "Fault plan: how long the CPU is taken away."));
+        Setting.latency(
+            "faults.preempt.duration",
+            "uniform(10us, 500us)",
+            "Fault plan: how long the CPU is taken away."));
   }
 
   public static Latencies latencies(Settings s) {
@@ -91,8 +145,9 @@ public final class Machine {
   }
 
   public Machine(int cpus, int numaNodes, Latencies latencies, Layout layout) {
-    if (numaNodes > cpus) throw new org.kernsim.scenario.BadInputException(
-        "machine.numa-nodes (" + numaNodes + ") cannot exceed machine.cpus (" + cpus + ")");
+    if (numaNodes > cpus)
+      throw new org.kernsim.scenario.BadInputException(
+          "machine.numa-nodes (" + numaNodes + ") cannot exceed machine.cpus (" + cpus + ")");
     this.cpus = cpus;
     this.numaNodes = numaNodes;
     this.latencies = latencies;
@@ -148,10 +203,13 @@ public final class Machine {
     return rcu;
   }
 
-  /** Creates the machine's entity for {@code id}, or null if {@code id} is not one of the machine's. */
+  /**
+   * Creates the machine's entity for {@code id}, or null if {@code id} is not one of the machine's.
+   */
   public Entity create(int id) {
     if (isCpu(id)) return new Cpu(this, cpuIndex(id));
-    if (id >= nodeBase && id < nodeBase + numaNodes) return new StopMachineNode(this, id - nodeBase);
+    if (id >= nodeBase && id < nodeBase + numaNodes)
+      return new StopMachineNode(this, id - nodeBase);
     if (id == stopMachine) return new StopMachine(this);
     if (id == rcu) return new Rcu(this);
     return null;

@@ -39,18 +39,51 @@ public final class MachineModel implements ModelFactory {
   @Override
   public List<Setting> settings() {
     List<Setting> s = new ArrayList<>(Machine.settings());
-    s.add(Setting.duration("load.work", Duration.ofNanos(100), Duration.ofSeconds(1), Duration.ofNanos(10_000),
-        "Preemptible work of a spinner between two preemption points."));
-    s.add(Setting.duration("load.section", Duration.ZERO, Duration.ofSeconds(1), Duration.ofNanos(2_000),
-        "Non-preemptible section of a spinner after each preemption point."));
-    s.add(Setting.integer("load.stop-machines", 0, 1_000_000, 3, "How many stop_machine() calls the requester makes."));
-    s.add(Setting.duration("load.stop-interval", Duration.ofNanos(1), Duration.ofSeconds(10), Duration.ofMillis(1),
-        "Sleep of the requester before each stop_machine()."));
-    s.add(Setting.bool("load.synchronize", true, "Call synchronize_sched() after each stop_machine()."));
-    s.add(Setting.integer("load.slow-cpu", -1, 65_535, -1,
-        "A CPU whose non-preemptible sections last load.slow-section instead (-1: none): it holds every stop_machine up."));
-    s.add(Setting.duration("load.slow-section", Duration.ZERO, Duration.ofSeconds(1), Duration.ofNanos(500_000),
-        "Non-preemptible section of the slow CPU's spinner."));
+    s.add(
+        Setting.duration(
+            "load.work",
+            Duration.ofNanos(100),
+            Duration.ofSeconds(1),
+            Duration.ofNanos(10_000),
+            "Preemptible work of a spinner between two preemption points."));
+    s.add(
+        Setting.duration(
+            "load.section",
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ofNanos(2_000),
+            "Non-preemptible section of a spinner after each preemption point."));
+    s.add(
+        Setting.integer(
+            "load.stop-machines",
+            0,
+            1_000_000,
+            3,
+            "How many stop_machine() calls the requester makes."));
+    s.add(
+        Setting.duration(
+            "load.stop-interval",
+            Duration.ofNanos(1),
+            Duration.ofSeconds(10),
+            Duration.ofMillis(1),
+            "Sleep of the requester before each stop_machine()."));
+    s.add(
+        Setting.bool(
+            "load.synchronize", true, "Call synchronize_sched() after each stop_machine()."));
+    s.add(
+        Setting.integer(
+            "load.slow-cpu",
+            -1,
+            65_535,
+            -1,
+            "A CPU whose non-preemptible sections last load.slow-section instead (-1: none): it holds every stop_machine up."));
+    s.add(
+        Setting.duration(
+            "load.slow-section",
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ofNanos(500_000),
+            "Non-preemptible section of the slow CPU's spinner."));
     return s;
   }
 
@@ -171,7 +204,9 @@ public final class MachineModel implements ModelFactory {
       if (TICK.equals(msg)) {
         startRunnable(ctx);
       } else if (msg instanceof StopMachineMessage.StopMachineDone) {
-        ctx.count("requester.stopMachineNanos", ctx.now() - since); // stop_machine() as its caller sees it
+        ctx.count(
+            "requester.stopMachineNanos",
+            ctx.now() - since); // stop_machine() as its caller sees it
         wake(ctx, waiting);
       } else if (msg instanceof RcuMessage.GracePeriodDone) {
         ctx.count("requester.synchronizeSchedNanos", ctx.now() - since);
@@ -186,14 +221,19 @@ public final class MachineModel implements ModelFactory {
       if (pc == 0) {
         pc = load.synchronize ? 1 : 2;
         since = ctx.now();
-        ctx.send(load.machine.stopMachine(),
-            new StopMachineMessage.StopMachineRequest(ctx.self(), done, -1, -1, null), load.machine.latencies().lock());
+        ctx.send(
+            load.machine.stopMachine(),
+            new StopMachineMessage.StopMachineRequest(ctx.self(), done, -1, -1, null),
+            load.machine.latencies().lock());
         waiting = nextEpoch();
         if (!sleep(ctx)) run(ctx);
       } else if (pc == 1) {
         pc = 2;
         since = ctx.now();
-        ctx.send(load.machine.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), done), load.machine.latencies().lock());
+        ctx.send(
+            load.machine.rcu(),
+            new RcuMessage.SynchronizeSched(ctx.self(), done),
+            load.machine.latencies().lock());
         waiting = nextEpoch();
         if (!sleep(ctx)) run(ctx);
       } else {

@@ -3,10 +3,10 @@ package org.kernsim.actors.phold;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.kernsim.engine.Checker;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Metrics;
-import org.kernsim.engine.Checker;
 import org.kernsim.engine.Simulation;
 import org.kernsim.protocol.phold.Hop;
 import org.kernsim.scenario.ModelFactory;
@@ -16,8 +16,8 @@ import org.kernsim.scenario.Settings;
 /**
  * PHOLD, the standard benchmark of parallel discrete-event simulation: {@code phold.entities}
  * entities, each starting {@code phold.population} events; every event hops to a uniformly random
- * entity after the lookahead plus an exponential delay, until its time-to-live runs out. The
- * total number of events is {@code entities * population * (ttl + 1)}.
+ * entity after the lookahead plus an exponential delay, until its time-to-live runs out. The total
+ * number of events is {@code entities * population * (ttl + 1)}.
  */
 public final class PholdModel implements ModelFactory {
 
@@ -36,12 +36,25 @@ public final class PholdModel implements ModelFactory {
     return List.of(
         Setting.integer("phold.entities", 1, 10_000_000, 1024, "Number of entities."),
         Setting.integer("phold.population", 1, 1_000_000, 16, "Events each entity starts with."),
-        Setting.integer("phold.ttl", 0, Integer.MAX_VALUE, 63, "Hops per event after the first delivery."),
-        Setting.duration("phold.lookahead", Duration.ofNanos(1), Duration.ofSeconds(1), Duration.ofNanos(1000),
+        Setting.integer(
+            "phold.ttl", 0, Integer.MAX_VALUE, 63, "Hops per event after the first delivery."),
+        Setting.duration(
+            "phold.lookahead",
+            Duration.ofNanos(1),
+            Duration.ofSeconds(1),
+            Duration.ofNanos(1000),
             "Minimum delay of a hop (the lookahead)."),
-        Setting.duration("phold.mean-extra", Duration.ZERO, Duration.ofSeconds(1), Duration.ofNanos(1000),
+        Setting.duration(
+            "phold.mean-extra",
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ofNanos(1000),
             "Mean of the exponential delay added to the lookahead."),
-        Setting.number("phold.remote", 0, 1, 1.0,
+        Setting.number(
+            "phold.remote",
+            0,
+            1,
+            1.0,
             "Probability that a hop goes to a random entity rather than back to the same one."));
   }
 
@@ -57,7 +70,8 @@ public final class PholdModel implements ModelFactory {
   }
 
   /** A PHOLD instance. */
-  public record Phold(int entities, int population, int ttl, long lookahead, long meanExtra, double remote)
+  public record Phold(
+      int entities, int population, int ttl, long lookahead, long meanExtra, double remote)
       implements Simulation {
 
     @Override

@@ -10,9 +10,9 @@ import org.kernsim.protocol.rcu.RcuMessage;
 
 /**
  * The RCU-sched core: {@code synchronize_sched()} returns once every CPU has passed a quiescent
- * state (a context switch, idle, user mode) after a grace period that started after the request.
- * A request that arrives while a grace period is in progress waits for the next one. The grace
- * period starts {@code rcu.gp-delay} after it is needed (the grace-period kthread is jiffy-driven).
+ * state (a context switch, idle, user mode) after a grace period that started after the request. A
+ * request that arrives while a grace period is in progress waits for the next one. The grace period
+ * starts {@code rcu.gp-delay} after it is needed (the grace-period kthread is jiffy-driven).
  */
 public final class Rcu implements Entity {
   private final Machine m;
@@ -41,7 +41,8 @@ public final class Rcu implements Entity {
       waitingCurrent.add(s);
       schedule(ctx);
     } else if (starting) {
-      waitingCurrent.add(s); // the next grace period has not started yet: it will cover this request
+      waitingCurrent.add(
+          s); // the next grace period has not started yet: it will cover this request
     } else {
       waitingNext.add(s);
     }
@@ -49,7 +50,10 @@ public final class Rcu implements Entity {
 
   private void schedule(Context ctx) {
     starting = true;
-    ctx.startTimer("gp", m.latencies().gpDelay().sample(ctx.random()), new RcuMessage.StartGracePeriod(completed + 1));
+    ctx.startTimer(
+        "gp",
+        m.latencies().gpDelay().sample(ctx.random()),
+        new RcuMessage.StartGracePeriod(completed + 1));
   }
 
   private void start(Context ctx, long gp) {
@@ -71,7 +75,10 @@ public final class Rcu implements Entity {
     current = -1;
     ctx.record("rcuGracePeriodNanos", ctx.now() - startedAt);
     for (RcuMessage.SynchronizeSched s : waitingCurrent) {
-      ctx.send(s.requester(), new RcuMessage.GracePeriodDone(s.token(), completed), m.latencies().lock());
+      ctx.send(
+          s.requester(),
+          new RcuMessage.GracePeriodDone(s.token(), completed),
+          m.latencies().lock());
     }
     waitingCurrent = waitingNext;
     waitingNext = new ArrayList<>();

@@ -9,8 +9,8 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
 
 /**
  * {@code stop_machine()}: one multi-CPU stop at a time ({@code stop_cpus_mutex}); for each, the
- * barrier state PREPARE, DISABLE_IRQ, RUN, EXIT advances when every online CPU has acknowledged
- * the current state. Acknowledgements arrive combined per NUMA node ({@link StopMachineNode}), and
+ * barrier state PREPARE, DISABLE_IRQ, RUN, EXIT advances when every online CPU has acknowledged the
+ * current state. Acknowledgements arrive combined per NUMA node ({@link StopMachineNode}), and
  * phase changes leave once per NUMA node: two messages per node and phase.
  */
 public final class StopMachine implements Entity {
@@ -52,7 +52,8 @@ public final class StopMachine implements Entity {
 
   private void onAck(Context ctx, StopMachineMessage.PhaseAcked a) {
     if (active == null || a.op() != op || a.phase() != phase) {
-      throw new IllegalStateException("stop_machine: ack " + a + " during op " + op + " phase " + phase);
+      throw new IllegalStateException(
+          "stop_machine: ack " + a + " during op " + op + " phase " + phase);
     }
     acked += a.cpus();
     if (acked < m.cpus()) return;
@@ -60,7 +61,10 @@ public final class StopMachine implements Entity {
     if (phase == StopPhase.EXIT) {
       ctx.count("stopMachineCount", 1);
       ctx.record("stopMachineNanos", ctx.now() - startedAt);
-      ctx.send(active.requester(), new StopMachineMessage.StopMachineDone(active.token(), op), m.latencies().lock());
+      ctx.send(
+          active.requester(),
+          new StopMachineMessage.StopMachineDone(active.token(), op),
+          m.latencies().lock());
       active = null;
       phase = StopPhase.NONE;
       startNext(ctx);
@@ -68,6 +72,7 @@ public final class StopMachine implements Entity {
     }
     phase = StopPhase.values()[phase.ordinal() + 1];
     StopMachineMessage.PhaseChanged change = new StopMachineMessage.PhaseChanged(op, phase);
-    for (int n = 0; n < m.numaNodes(); n++) ctx.send(m.numaNode(n), change, m.latencies().stopRound());
+    for (int n = 0; n < m.numaNodes(); n++)
+      ctx.send(m.numaNode(n), change, m.latencies().stopRound());
   }
 }

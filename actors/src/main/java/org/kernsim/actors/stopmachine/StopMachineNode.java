@@ -33,18 +33,24 @@ public final class StopMachineNode implements Entity {
       acked = 0;
       for (int c : cpus) ctx.send(m.cpu(c), w, m.latencies().ipi());
     } else if (msg instanceof StopMachineMessage.PhaseChanged p) {
-      if (p.op() != op) throw new IllegalStateException("numa" + node + ": phase of op " + p.op() + " during " + op);
+      if (p.op() != op)
+        throw new IllegalStateException(
+            "numa" + node + ": phase of op " + p.op() + " during " + op);
       phase = p.phase();
       acked = 0;
       for (int c : cpus) ctx.send(m.cpu(c), p, m.latencies().stopRound());
     } else if (msg instanceof StopMachineMessage.PhaseAcked a) {
       if (a.op() != op || a.phase() != phase) {
-        throw new IllegalStateException("numa" + node + ": ack " + a + " during op " + op + " phase " + phase);
+        throw new IllegalStateException(
+            "numa" + node + ": ack " + a + " during op " + op + " phase " + phase);
       }
       acked += a.cpus();
       if (acked == cpus.length) {
         acked = 0;
-        ctx.send(m.stopMachine(), new StopMachineMessage.PhaseAcked(op, phase, cpus.length), m.latencies().stopRound());
+        ctx.send(
+            m.stopMachine(),
+            new StopMachineMessage.PhaseAcked(op, phase, cpus.length),
+            m.latencies().stopRound());
       }
     } else {
       throw new IllegalStateException("numa" + node + ": unexpected " + msg);

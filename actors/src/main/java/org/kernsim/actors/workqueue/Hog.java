@@ -5,11 +5,11 @@ import org.kernsim.engine.Context;
 import org.kernsim.protocol.workqueue.WorkloadMessage;
 
 /**
- * A busy thread on one CPU ({@code workload.hogs}): from {@code hog-start}, for {@code hog-run},
- * it alternates user-mode computation ({@code hog-user}, preemptible) with system calls ({@code
+ * A busy thread on one CPU ({@code workload.hogs}): from {@code hog-start}, for {@code hog-run}, it
+ * alternates user-mode computation ({@code hog-user}, preemptible) with system calls ({@code
  * hog-kernel}: kernel code that is not preemptible, as under CONFIG_PREEMPT_VOLUNTARY or with a
- * lock held), so a kworker woken on its CPU waits for the scheduler to preempt it (spec D.3: a woken
- * worker runs later).
+ * lock held), so a kworker woken on its CPU waits for the scheduler to preempt it (spec D.3: a
+ * woken worker runs later).
  */
 public final class Hog extends Task {
   private final Workload w;
@@ -24,7 +24,8 @@ public final class Hog extends Task {
   @Override
   public void start(Context ctx) {
     if (!w.hogs()) return;
-    ctx.startTimer("hog", Math.max(1, w.hogStart().sample(ctx.random())), new WorkloadMessage.Wakeup(1));
+    ctx.startTimer(
+        "hog", Math.max(1, w.hogStart().sample(ctx.random())), new WorkloadMessage.Wakeup(1));
   }
 
   @Override

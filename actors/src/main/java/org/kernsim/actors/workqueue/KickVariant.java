@@ -33,7 +33,8 @@ public enum KickVariant {
   private final boolean parks;
   private final boolean preemptibleDeferral;
 
-  KickVariant(String key, boolean claims, boolean defers, boolean parks, boolean preemptibleDeferral) {
+  KickVariant(
+      String key, boolean claims, boolean defers, boolean parks, boolean preemptibleDeferral) {
     this.key = key;
     this.claims = claims;
     this.defers = defers;
@@ -56,7 +57,9 @@ public enum KickVariant {
     return parks;
   }
 
-  /** Whether {@code process_one_work()} can be preempted between the unlock and the deferred wake. */
+  /**
+   * Whether {@code process_one_work()} can be preempted between the unlock and the deferred wake.
+   */
   public boolean preemptibleDeferral() {
     return preemptibleDeferral;
   }

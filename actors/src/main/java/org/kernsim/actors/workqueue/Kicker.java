@@ -69,8 +69,15 @@ public final class Kicker extends Task {
     for (int i = 0; i < w.longUnboundItems(); i++) queue(ctx, r, unbound, longItem(ctx, r));
     long burst = w.burstAt().sample(r);
     script.add(new Action(Kind.SLEEP_UNTIL, burst, false, -1, null));
-    dwork = new WorkItem(((long) ctx.self() << 32), WorkKind.DELAYED, w.itemCpu().sample(r), 0,
-        w.itemCpu().sample(r), -1, ctx.self());
+    dwork =
+        new WorkItem(
+            ((long) ctx.self() << 32),
+            WorkKind.DELAYED,
+            w.itemCpu().sample(r),
+            0,
+            w.itemCpu().sample(r),
+            -1,
+            ctx.self());
     for (int i = 0; i < w.burstItems(); i++) {
       script.add(new Action(Kind.COMPUTE, w.think().sample(r), true, -1, null));
       double u = r.nextDouble();
@@ -87,7 +94,8 @@ public final class Kicker extends Task {
       } else target = local;
       queue(ctx, r, target, normal(ctx, r));
     }
-    ctx.startTimer(TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
+    ctx.startTimer(
+        TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
   }
 
   private void queue(Context ctx, RandomGenerator r, int pool, WorkItem item) {
@@ -100,12 +108,19 @@ public final class Kicker extends Task {
     boolean sleeps = r.nextDouble() < w.sleepProbability();
     long sleep = sleeps ? w.itemSleep().sample(r) : 0;
     long cpu2 = sleeps ? w.itemCpu().sample(r) : 1;
-    return new WorkItem(((long) ctx.self() << 32) | ++items, WorkKind.NORMAL, cpu1, sleep, cpu2, -1, -1);
+    return new WorkItem(
+        ((long) ctx.self() << 32) | ++items, WorkKind.NORMAL, cpu1, sleep, cpu2, -1, -1);
   }
 
   private WorkItem longItem(Context ctx, RandomGenerator r) {
-    return new WorkItem(((long) ctx.self() << 32) | ++items, WorkKind.LONG, w.itemCpu().sample(r),
-        w.longSleep().sample(r), w.itemCpu().sample(r), -1, -1);
+    return new WorkItem(
+        ((long) ctx.self() << 32) | ++items,
+        WorkKind.LONG,
+        w.itemCpu().sample(r),
+        w.longSleep().sample(r),
+        w.itemCpu().sample(r),
+        -1,
+        -1);
   }
 
   // ------------------------------------------------------------------ messages
@@ -115,9 +130,17 @@ public final class Kicker extends Task {
     if (msg instanceof WorkloadMessage.Wakeup t) {
       if (t.token() == timerToken) wake(ctx, timerEpoch);
     } else if (msg instanceof PoolReply.Queued q) {
-      if (q.reqId() < 0) { // the timer softirq's __queue_work(): IRQs off, wake right after the unlock
+      if (q.reqId()
+          < 0) { // the timer softirq's __queue_work(): IRQs off, wake right after the unlock
         if (q.wake().present()) {
-          WorkerPool.sendDeferredWake(ctx, ctx.self(), cpu(), topo.pool(index), q.wake(), cfg, topo.machine.latencies().lock());
+          WorkerPool.sendDeferredWake(
+              ctx,
+              ctx.self(),
+              cpu(),
+              topo.pool(index),
+              q.wake(),
+              cfg,
+              topo.machine.latencies().lock());
         }
         return;
       }
@@ -125,17 +148,23 @@ public final class Kicker extends Task {
       awaiting = false;
       Action a = script.get(pc - 1);
       if (q.wake().present()) { // v1 2/2 / v2 3/4: after raw_spin_unlock(), IRQs still disabled
-        WorkerPool.sendDeferredWake(ctx, ctx.self(), cpu(), a.pool(), q.wake(), cfg, topo.machine.latencies().lock());
+        WorkerPool.sendDeferredWake(
+            ctx, ctx.self(), cpu(), a.pool(), q.wake(), cfg, topo.machine.latencies().lock());
       }
       // local_irq_restore(): a pending preemption happens here
       if (preemptionPoint(ctx)) return;
       run(ctx);
     } else if (msg instanceof WorkloadMessage.DelayedWorkTimer t) { // delayed_work_timer_fn()
-      if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu(), t.item(), t.pool()));
-      ctx.send(t.pool(), new PoolRequest.QueueWork(ctx.self(), cpu(), -(++softirqReqIds), dwork,
-          PoolRequest.QueueContext.SOFTIRQ), topo.machine.latencies().lock());
+      if (ctx.tracing())
+        ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu(), t.item(), t.pool()));
+      ctx.send(
+          t.pool(),
+          new PoolRequest.QueueWork(
+              ctx.self(), cpu(), -(++softirqReqIds), dwork, PoolRequest.QueueContext.SOFTIRQ),
+          topo.machine.latencies().lock());
     } else if (msg instanceof WorkloadMessage.PendingCleared p) {
-      if (p.item() != dwork.id()) throw new IllegalStateException("PENDING of an unknown item " + p.item());
+      if (p.item() != dwork.id())
+        throw new IllegalStateException("PENDING of an unknown item " + p.item());
       dworkPending = false;
     } else {
       super.onMessage(ctx, msg);
@@ -146,7 +175,8 @@ public final class Kicker extends Task {
 
   @Override
   protected void run(Context ctx) {
-    if (awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
+    if (awaiting)
+      throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
     while (pc < script.size()) {
       Action a = script.get(pc++);
       switch (a.kind()) {
@@ -163,8 +193,11 @@ public final class Kicker extends Task {
         }
         case QUEUE -> {
           awaiting = true;
-          ctx.send(a.pool(), new PoolRequest.QueueWork(ctx.self(), cpu(), ++reqIds, a.item(),
-              PoolRequest.QueueContext.TASK), topo.machine.latencies().lock());
+          ctx.send(
+              a.pool(),
+              new PoolRequest.QueueWork(
+                  ctx.self(), cpu(), ++reqIds, a.item(), PoolRequest.QueueContext.TASK),
+              topo.machine.latencies().lock());
           return;
         }
         case QUEUE_DELAYED -> { // queue_delayed_work(): test_and_set PENDING, arm the timer
@@ -173,8 +206,13 @@ public final class Kicker extends Task {
           } else {
             dworkPending = true;
             ctx.count("delayedWorkArmed", 1);
-            if (ctx.tracing()) ctx.trace(new WqNote.DelayedWorkArmed(ctx.self(), cpu(), dwork.id(), a.pool(), a.value()));
-            ctx.sendAfter(ctx.self(), new WorkloadMessage.DelayedWorkTimer(dwork.id(), a.pool()), Math.max(1, a.value()));
+            if (ctx.tracing())
+              ctx.trace(
+                  new WqNote.DelayedWorkArmed(ctx.self(), cpu(), dwork.id(), a.pool(), a.value()));
+            ctx.sendAfter(
+                ctx.self(),
+                new WorkloadMessage.DelayedWorkTimer(dwork.id(), a.pool()),
+                Math.max(1, a.value()));
           }
         }
         default -> throw new IllegalStateException("unknown action " + a);

@@ -8,8 +8,8 @@ import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.workqueue.WqNote;
 
 /**
- * The window of the seed (WQ-1, C.7.1 steps 1-4): {@code idle_cull_fn()} never sets WORKER_DIE on
- * a worker that {@code kick_pool()} picked and that has not yet taken {@code pool->lock} in {@code
+ * The window of the seed (WQ-1, C.7.1 steps 1-4): {@code idle_cull_fn()} never sets WORKER_DIE on a
+ * worker that {@code kick_pool()} picked and that has not yet taken {@code pool->lock} in {@code
  * worker_thread()} since. It derives "picked and not run" from the notes, independently of the
  * pool's own bookkeeping.
  */
@@ -43,16 +43,24 @@ public final class NoKickedWorkerCulled implements Checker {
       if (pickedLife[k.worker()] != k.incarnation()) {
         pickedLife[k.worker()] = k.incarnation();
         pickedAt[k.worker()] = record.time();
-        pickedSite[k.worker()] = k.site().name().toLowerCase(java.util.Locale.ROOT) + (k.deferred() ? ", wake deferred" : "");
+        pickedSite[k.worker()] =
+            k.site().name().toLowerCase(java.util.Locale.ROOT)
+                + (k.deferred() ? ", wake deferred" : "");
       }
     } else if (n instanceof WqNote.WokeUp w) {
       if (pickedLife[w.worker()] == w.incarnation()) pickedLife[w.worker()] = -1;
     } else if (n instanceof WqNote.WorkerDying d) {
       if (pickedLife[d.worker()] == d.incarnation()) {
         fired++;
-        checks.violation(record.time(), d.pool(),
-            checks.name(d.worker()) + " was picked by kick_pool() (" + pickedSite[d.worker()] + ") "
-                + String.format(java.util.Locale.ROOT, "%.3f", (record.time() - pickedAt[d.worker()]) / 1e6)
+        checks.violation(
+            record.time(),
+            d.pool(),
+            checks.name(d.worker())
+                + " was picked by kick_pool() ("
+                + pickedSite[d.worker()]
+                + ") "
+                + String.format(
+                    java.util.Locale.ROOT, "%.3f", (record.time() - pickedAt[d.worker()]) / 1e6)
                 + " ms ago and has not run since, but idle_cull_fn() set WORKER_DIE on it");
         pickedLife[d.worker()] = -1;
       }

@@ -6,10 +6,10 @@ import java.util.Map;
 import org.kernsim.engine.EndReason;
 
 /**
- * The stranded-work check of spec C.7.2 (WQ-1 step 5): a pool's worklist holds an item while
- * {@code need_more_worker()} holds (and nobody is creating workers) and no kworker of the pool is
- * runnable or running (dying ones do not count), for longer than {@code workqueue.stranding-bound};
- * or still so when the run ends with nothing left to happen.
+ * The stranded-work check of spec C.7.2 (WQ-1 step 5): a pool's worklist holds an item while {@code
+ * need_more_worker()} holds (and nobody is creating workers) and no kworker of the pool is runnable
+ * or running (dying ones do not count), for longer than {@code workqueue.stranding-bound}; or still
+ * so when the run ends with nothing left to happen.
  */
 public final class NoStrandedWork extends PoolProgress {
   private final long bound;
@@ -52,11 +52,19 @@ public final class NoStrandedWork extends PoolProgress {
     episodes++;
     strandedItems += itemsAtStart[pool];
     longest = Math.max(longest, waited);
-    checks.violation(at, topo.pool(pool),
-        itemsAtStart[pool] + " item(s) (first " + item(itemAtStart[pool], checks::name) + ") on the worklist of "
-            + checks.name(topo.pool(pool)) + " with nr_running=0 and no kworker runnable or running for "
-            + String.format(Locale.ROOT, "%.3f ms", waited / 1e6) + (atEnd ? " (still so when the run ended)" : "")
-            + "; bound " + String.format(Locale.ROOT, "%.3f ms", bound / 1e6));
+    checks.violation(
+        at,
+        topo.pool(pool),
+        itemsAtStart[pool]
+            + " item(s) (first "
+            + item(itemAtStart[pool], checks::name)
+            + ") on the worklist of "
+            + checks.name(topo.pool(pool))
+            + " with nr_running=0 and no kworker runnable or running for "
+            + String.format(Locale.ROOT, "%.3f ms", waited / 1e6)
+            + (atEnd ? " (still so when the run ended)" : "")
+            + "; bound "
+            + String.format(Locale.ROOT, "%.3f ms", bound / 1e6));
   }
 
   /** A readable name for a work item id: {@code workload/2#10}, {@code idle_cull_work(pool1)}. */

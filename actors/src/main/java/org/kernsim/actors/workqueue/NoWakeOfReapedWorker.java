@@ -49,10 +49,15 @@ public final class NoWakeOfReapedWorker implements Checker {
         return;
       }
       bare++;
-      checks.violation(record.time(), w.pool(),
-          checks.name(w.waker()) + " calls wake_up_process() on " + checks.name(w.worker())
+      checks.violation(
+          record.time(),
+          w.pool(),
+          checks.name(w.waker())
+              + " calls wake_up_process() on "
+              + checks.name(w.worker())
               + " through a bare task pointer taken under pool->lock, but the cull reaped that task "
-              + String.format(java.util.Locale.ROOT, "%.3f", (record.time() - reapedAt[w.worker()]) / 1e6)
+              + String.format(
+                  java.util.Locale.ROOT, "%.3f", (record.time() - reapedAt[w.worker()]) / 1e6)
               + " ms ago (use-after-free)");
     }
   }

@@ -6,14 +6,14 @@ import java.util.List;
 import org.kernsim.protocol.workqueue.WorkItem;
 
 /**
- * The state of one {@code struct worker_pool} and the kernel functions that work on it under
- * {@code pool->lock} ({@code kernel/workqueue.c}, modern, plus the 2026 variants). Plain Java: no
- * engine, no actors. Time is passed in as jiffies. Each public method is (part of) one critical
- * section; the {@link WorkerPool} entity calls them, one message at a time, and turns their
- * decisions into messages.
+ * The state of one {@code struct worker_pool} and the kernel functions that work on it under {@code
+ * pool->lock} ({@code kernel/workqueue.c}, modern, plus the 2026 variants). Plain Java: no engine,
+ * no actors. Time is passed in as jiffies. Each public method is (part of) one critical section;
+ * the {@link WorkerPool} entity calls them, one message at a time, and turns their decisions into
+ * messages.
  *
- * <p>Workers are kworker slots: a slot is reused (with a new incarnation) once its previous
- * kthread has exited, as worker ids are by {@code ida_alloc()}.
+ * <p>Workers are kworker slots: a slot is reused (with a new incarnation) once its previous kthread
+ * has exited, as worker ids are by {@code ida_alloc()}.
  */
 public final class PoolLogic {
 
@@ -33,20 +33,33 @@ public final class PoolLogic {
     SlotState state = SlotState.FREE;
     long incarnation;
     int flags;
+
     /** {@code last_active}: jiffies when it last entered idle. */
     long lastActive;
+
     /** The sleep it published with {@code worker_enter_idle()} (TASK_IDLE), for wakers. */
     long sleepEpoch;
+
     WorkItem current;
-    /** {@code worker->scheduled}: items assigned to this worker (punted to it while it ran them). */
+
+    /**
+     * {@code worker->scheduled}: items assigned to this worker (punted to it while it ran them).
+     */
     final ArrayDeque<WorkItem> scheduled = new ArrayDeque<>();
-    /** {@code worker->sleeping}: {@code wq_worker_sleeping()} ran and {@code wq_worker_running()} not yet. */
+
+    /**
+     * {@code worker->sleeping}: {@code wq_worker_sleeping()} ran and {@code wq_worker_running()}
+     * not yet.
+     */
     boolean sleeping;
+
     /** Picked by {@code kick_pool()} and not yet at {@code woke_up:}. */
     boolean picked;
+
     boolean onIdleList;
     boolean onKickedList;
     int cpu = -1;
+
     /** Who will {@code kthread_stop()} it (the worker running the cull), once dying. */
     int stopper = -1;
 
@@ -117,8 +130,14 @@ public final class PoolLogic {
    *     kicks no longer coalesce: WQ-3)
    */
   public record Kick(
-      Worker worker, long epoch, long incarnation, boolean claimed, boolean parked, boolean repeat,
-      boolean expired, int othersPicked) {}
+      Worker worker,
+      long epoch,
+      long incarnation,
+      boolean claimed,
+      boolean parked,
+      boolean repeat,
+      boolean expired,
+      int othersPicked) {}
 
   /** What a worker does after its critical section. */
   public enum Next {
@@ -133,7 +152,8 @@ public final class PoolLogic {
   }
 
   /** A worker's critical section's outcome. */
-  public record Decision(Next next, WorkItem item, boolean counted, Kick kick, long epoch, int stopper) {
+  public record Decision(
+      Next next, WorkItem item, boolean counted, Kick kick, long epoch, int stopper) {
     static Decision idle(long epoch) {
       return new Decision(Next.IDLE, null, false, null, epoch, -1);
     }
@@ -155,10 +175,13 @@ public final class PoolLogic {
   final WqConfig cfg;
   final Worker[] slots;
   final ArrayDeque<WorkItem> worklist = new ArrayDeque<>();
+
   /** LIFO: the first element is the head ({@code list_first_entry}), the last is the tail. */
   final ArrayDeque<Worker> idleList = new ArrayDeque<>();
+
   /** v2's {@code pool->kicked_list}. */
   final ArrayDeque<Worker> kickedList = new ArrayDeque<>();
+
   int nrWorkers;
   int nrIdle;
   int nrRunning;
@@ -170,8 +193,10 @@ public final class PoolLogic {
   boolean maydayTimerPending;
   long maydayTimerExpires;
   boolean maydayTimerChanged;
+
   /** {@code work_pending(&pool->idle_cull_work)}. */
   boolean cullWorkPending;
+
   private final List<String[]> warnings = new ArrayList<>();
 
   public PoolLogic(boolean unbound, int slots, WqConfig cfg) {
@@ -203,7 +228,9 @@ public final class PoolLogic {
     return needMoreWorker() && !mayStartWorking();
   }
 
-  /** {@code too_many_workers()}: keep 2 idle workers, and one per MAX_IDLE_WORKERS_RATIO busy ones. */
+  /**
+   * {@code too_many_workers()}: keep 2 idle workers, and one per MAX_IDLE_WORKERS_RATIO busy ones.
+   */
   public boolean tooManyWorkers() {
     int idle = nrIdle + (managerActive ? 1 : 0); // the manager is considered idle
     int busy = nrWorkers - idle;
@@ -229,7 +256,8 @@ public final class PoolLogic {
 
   /** {@code worker_set_flags()}: entering NOT_RUNNING leaves {@code nr_running}. */
   public void workerSetFlags(Worker w, int flags) {
-    if ((flags & WorkerFlag.NOT_RUNNING) != 0 && (w.flags & WorkerFlag.NOT_RUNNING) == 0) nrRunning--;
+    if ((flags & WorkerFlag.NOT_RUNNING) != 0 && (w.flags & WorkerFlag.NOT_RUNNING) == 0)
+      nrRunning--;
     w.flags |= flags;
   }
 
@@ -237,7 +265,8 @@ public final class PoolLogic {
   public void workerClrFlags(Worker w, int flags) {
     int oflags = w.flags;
     w.flags &= ~flags;
-    if ((flags & WorkerFlag.NOT_RUNNING) != 0 && (oflags & WorkerFlag.NOT_RUNNING) != 0
+    if ((flags & WorkerFlag.NOT_RUNNING) != 0
+        && (oflags & WorkerFlag.NOT_RUNNING) != 0
         && (w.flags & WorkerFlag.NOT_RUNNING) == 0) {
       nrRunning++;
     }
@@ -265,7 +294,9 @@ public final class PoolLogic {
     }
   }
 
-  /** {@code worker_leave_idle()}: IDLE cleared, {@code nr_idle--}, off the idle (or kicked) list. */
+  /**
+   * {@code worker_leave_idle()}: IDLE cleared, {@code nr_idle--}, off the idle (or kicked) list.
+   */
   public void workerLeaveIdle(Worker w) {
     if (!w.has(WorkerFlag.IDLE)) {
       warn("W1", "worker_leave_idle() on " + w + " not idle");
@@ -333,8 +364,8 @@ public final class PoolLogic {
   // ------------------------------------------------------------------ worker_thread()
 
   /**
-   * {@code worker_thread()} from {@code woke_up:} to the end of the critical section: the DIE
-   * test, {@code worker_leave_idle()} (with the fix: only if still IDLE), then {@code recheck:}.
+   * {@code worker_thread()} from {@code woke_up:} to the end of the critical section: the DIE test,
+   * {@code worker_leave_idle()} (with the fix: only if still IDLE), then {@code recheck:}.
    */
   public Decision wokeUp(Worker w, long nowJ, long nextEpoch) {
     w.picked = false;
@@ -360,7 +391,10 @@ public final class PoolLogic {
     return keepWorkingLoop(w, nowJ, nextEpoch);
   }
 
-  /** The rest of {@code worker_thread()}'s loop: {@code while (keep_working())}, then PREP and sleep. */
+  /**
+   * The rest of {@code worker_thread()}'s loop: {@code while (keep_working())}, then PREP and
+   * sleep.
+   */
   Decision keepWorkingLoop(Worker w, long nowJ, long nextEpoch) {
     while (keepWorking()) {
       WorkItem work = worklist.peekFirst();
@@ -374,9 +408,8 @@ public final class PoolLogic {
   final List<long[]> punted = new ArrayList<>();
 
   /**
-   * WORK_STRUCT_LINKED: a barrier that follows its target on the worklist and moves with it
-   * ({@code move_linked_works()}); target item id -> barrier. Small (one per flusher), in
-   * insertion order.
+   * WORK_STRUCT_LINKED: a barrier that follows its target on the worklist and moves with it ({@code
+   * move_linked_works()}); target item id -> barrier. Small (one per flusher), in insertion order.
    */
   private final java.util.LinkedHashMap<Long, WorkItem> linked = new java.util.LinkedHashMap<>();
 
@@ -453,7 +486,9 @@ public final class PoolLogic {
     return true;
   }
 
-  /** {@code find_worker_executing_work()}: the worker whose current work is {@code work}, or null. */
+  /**
+   * {@code find_worker_executing_work()}: the worker whose current work is {@code work}, or null.
+   */
   public Worker findWorkerExecutingWork(WorkItem work) {
     for (Worker o : slots) {
       if (o.state == SlotState.LIVE && o.current != null && o.current.id() == work.id()) return o;
@@ -461,7 +496,9 @@ public final class PoolLogic {
     return null;
   }
 
-  /** {@code manage_workers()}: take POOL_MANAGER_ACTIVE unless someone has it; arm the mayday timer. */
+  /**
+   * {@code manage_workers()}: take POOL_MANAGER_ACTIVE unless someone has it; arm the mayday timer.
+   */
   boolean manageWorkers(Worker w, long nowJ) {
     if (managerActive) return false;
     managerActive = true;
@@ -502,11 +539,15 @@ public final class PoolLogic {
     }
     workerClrFlags(w, WorkerFlag.CPU_INTENSIVE.bit);
     w.current = null;
-    if (!w.scheduled.isEmpty()) return processOneWork(w, w.scheduled.peekFirst(), nowJ); // process_scheduled_works()
+    if (!w.scheduled.isEmpty())
+      return processOneWork(w, w.scheduled.peekFirst(), nowJ); // process_scheduled_works()
     return keepWorkingLoop(w, nowJ, nextEpoch);
   }
 
-  /** {@code wq_worker_sleeping()}: a counted worker blocks: {@code nr_running--}, {@code kick_pool()}. */
+  /**
+   * {@code wq_worker_sleeping()}: a counted worker blocks: {@code nr_running--}, {@code
+   * kick_pool()}.
+   */
   public Kick wqWorkerSleeping(Worker w, long nowJ) {
     if ((w.flags & WorkerFlag.NOT_RUNNING) != 0) return null;
     w.sleeping = true;
@@ -551,8 +592,8 @@ public final class PoolLogic {
   }
 
   /**
-   * The end of {@code maybe_create_worker()} (relocked) and of {@code manage_workers()}: restart
-   * if a worker is still needed (stays manager, re-arms the mayday timer), else give up
+   * The end of {@code maybe_create_worker()} (relocked) and of {@code manage_workers()}: restart if
+   * a worker is still needed (stays manager, re-arms the mayday timer), else give up
    * POOL_MANAGER_ACTIVE and {@code goto recheck}.
    */
   public Decision managerDone(Worker w, long nowJ, long nextEpoch) {
@@ -567,7 +608,10 @@ public final class PoolLogic {
     return recheck(w, nowJ, nextEpoch);
   }
 
-  /** {@code pool_mayday_timeout()}: whether it would send maydays (rescuers are not modelled); re-arms. */
+  /**
+   * {@code pool_mayday_timeout()}: whether it would send maydays (rescuers are not modelled);
+   * re-arms.
+   */
   public boolean maydayTimeout(long nowJ) {
     maydayTimerPending = false;
     boolean mayday = needToCreateWorker();
@@ -636,18 +680,22 @@ public final class PoolLogic {
     }
     Worker tail = idleList.peekLast();
     if (tooManyWorkers() && tail != null && expired(tail, nowJ)) {
-      warn("W6", "after a cull pass too_many_workers() holds and the tail " + tail + " has expired");
+      warn(
+          "W6", "after a cull pass too_many_workers() holds and the tail " + tail + " has expired");
     }
     return cullList;
   }
 
   /**
-   * {@code set_worker_dying()}: refuses (WARN) unless the worker is IDLE with no current work;
-   * else {@code nr_workers--}, {@code nr_idle--}, WORKER_DIE, off the idle list onto the cull list.
-   * It does not look at whether the task was already woken (spec C.4).
+   * {@code set_worker_dying()}: refuses (WARN) unless the worker is IDLE with no current work; else
+   * {@code nr_workers--}, {@code nr_idle--}, WORKER_DIE, off the idle list onto the cull list. It
+   * does not look at whether the task was already woken (spec C.4).
    */
   public boolean setWorkerDying(Worker w, int requester) {
-    if (w.current != null || !w.scheduled.isEmpty() || !w.has(WorkerFlag.IDLE) || w.state != SlotState.LIVE) {
+    if (w.current != null
+        || !w.scheduled.isEmpty()
+        || !w.has(WorkerFlag.IDLE)
+        || w.state != SlotState.LIVE) {
       warn("W5", "set_worker_dying() on " + w + " (current=" + w.current + ")");
       return false;
     }
@@ -670,14 +718,18 @@ public final class PoolLogic {
 
   // ------------------------------------------------------------------ invariants W1, W2, W4, WQ-4
 
-  /** Checks the accounting after a critical section (W1, W2, W4, WQ-4); problems go to {@link #drainWarnings}. */
+  /**
+   * Checks the accounting after a critical section (W1, W2, W4, WQ-4); problems go to {@link
+   * #drainWarnings}.
+   */
   public void checkAccounting() {
     int idleFlags = 0;
     int counted = 0;
     int live = 0;
     for (Worker w : slots) {
       if (w.state != SlotState.LIVE) {
-        if (w.onIdleList || w.onKickedList) warn("W4", w + " (" + w.state + ") is on the idle list");
+        if (w.onIdleList || w.onKickedList)
+          warn("W4", w + " (" + w.state + ") is on the idle list");
         continue;
       }
       live++;
@@ -685,17 +737,28 @@ public final class PoolLogic {
       if ((w.flags & WorkerFlag.NOT_RUNNING) == 0 && !w.sleeping) counted++;
       if (w.has(WorkerFlag.DIE)) warn("W4", w + " is attached with WORKER_DIE");
     }
-    if (nrIdle != idleFlags) warn("W1", "nr_idle=" + nrIdle + " but " + idleFlags + " workers have WORKER_IDLE");
+    if (nrIdle != idleFlags)
+      warn("W1", "nr_idle=" + nrIdle + " but " + idleFlags + " workers have WORKER_IDLE");
     if (idleList.size() + kickedList.size() != nrIdle) {
-      warn("W1", "|idle_list|=" + idleList.size() + " + |kicked_list|=" + kickedList.size() + " != nr_idle=" + nrIdle);
+      warn(
+          "W1",
+          "|idle_list|="
+              + idleList.size()
+              + " + |kicked_list|="
+              + kickedList.size()
+              + " != nr_idle="
+              + nrIdle);
     }
-    if (nrWorkers != live) warn("W1", "nr_workers=" + nrWorkers + " but " + live + " attached workers");
+    if (nrWorkers != live)
+      warn("W1", "nr_workers=" + nrWorkers + " but " + live + " attached workers");
     if (!unbound && nrRunning != counted) {
       warn("W2", "nr_running=" + nrRunning + " but " + counted + " workers are counted");
     }
     if (kickedList.size() > 1) warn("WQ4", "kicked_list holds " + kickedList.size() + " workers");
     if (tooManyWorkers() && idleList.isEmpty()) {
-      warn("WQ4", "too_many_workers() while idle_list is empty (the cull would read list_last_entry of an empty list)");
+      warn(
+          "WQ4",
+          "too_many_workers() while idle_list is empty (the cull would read list_last_entry of an empty list)");
     }
   }
 

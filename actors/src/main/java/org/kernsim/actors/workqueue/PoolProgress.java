@@ -10,8 +10,8 @@ import org.kernsim.protocol.workqueue.WqNote;
  * What the progress checkers ({@link NoStrandedWork}, {@link W3Progress}) need to know, rebuilt
  * from the notes: each pool's worklist, {@code nr_running} and manager flag (at the end of each
  * critical section), and for each kworker whether its task is runnable or running, whether it is
- * dying (WORKER_DIE), and whether a wake-up is owed to it (picked by {@code kick_pool()} or created,
- * and not yet at {@code woke_up:}).
+ * dying (WORKER_DIE), and whether a wake-up is owed to it (picked by {@code kick_pool()} or
+ * created, and not yet at {@code woke_up:}).
  */
 abstract class PoolProgress implements Checker {
   final WqTopology topo;
@@ -22,8 +22,10 @@ abstract class PoolProgress implements Checker {
   final boolean[] awake;
   final boolean[] dying;
   final boolean[] owed;
+
   /** Per pool: workers that are runnable or running and not dying. */
   final int[] awakeCount;
+
   /** Per pool: workers that are awake or owed a wake-up, and not dying. */
   final int[] creditCount;
 
@@ -44,8 +46,14 @@ abstract class PoolProgress implements Checker {
   @Override
   public Set<Class<?>> observes() {
     return Set.of(
-        WqNote.PoolState.class, WqNote.Kicked.class, WqNote.WokeUp.class, WqNote.WorkerCreated.class,
-        WqNote.WorkerDying.class, CpuNote.TaskWoken.class, CpuNote.TaskBlocked.class, CpuNote.TaskExited.class);
+        WqNote.PoolState.class,
+        WqNote.Kicked.class,
+        WqNote.WokeUp.class,
+        WqNote.WorkerCreated.class,
+        WqNote.WorkerDying.class,
+        CpuNote.TaskWoken.class,
+        CpuNote.TaskBlocked.class,
+        CpuNote.TaskExited.class);
   }
 
   @Override
@@ -80,7 +88,8 @@ abstract class PoolProgress implements Checker {
     }
     // a pool's counters are consistent at the end of its critical sections; a worker's task state
     // changes on its own (it blocks, it is woken): evaluate after those
-    if (n instanceof WqNote.PoolState || n instanceof CpuNote) evaluate(pool, record.time(), checks);
+    if (n instanceof WqNote.PoolState || n instanceof CpuNote)
+      evaluate(pool, record.time(), checks);
   }
 
   private int set(int w, boolean nowAwake, boolean nowDying, boolean nowOwed) {

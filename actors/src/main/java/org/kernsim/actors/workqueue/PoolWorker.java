@@ -24,10 +24,10 @@ import org.kernsim.protocol.workqueue.WqNote;
  *
  * <ul>
  *   <li>{@code woke_up:} → {@link PoolRequest.WorkerWokeUp}: die, go idle, manage, or run an item;
- *   <li>{@code process_one_work()}: unlock (and, in the deferred variants, the wake-up of the worker
- *       {@code kick_pool()} picked), preemption point, the function (CPU, maybe a sleep with {@code
- *       wq_worker_sleeping()} / {@code wq_worker_running()}, CPU), {@code cond_resched()}, relock
- *       → {@link PoolRequest.WorkDone};
+ *   <li>{@code process_one_work()}: unlock (and, in the deferred variants, the wake-up of the
+ *       worker {@code kick_pool()} picked), preemption point, the function (CPU, maybe a sleep with
+ *       {@code wq_worker_sleeping()} / {@code wq_worker_running()}, CPU), {@code cond_resched()},
+ *       relock → {@link PoolRequest.WorkDone};
  *   <li>the manager: kthread creation (a sleep), {@code create_worker()}, CREATE_COOLDOWN, relock;
  *   <li>{@code idle_cull_fn()} when its item is the cull work: the locked loop, then {@code
  *       reap_dying_workers()}: {@code kthread_stop()} (wake, wait for the exit) per dying worker.
@@ -75,8 +75,10 @@ public final class PoolWorker extends Task {
   private boolean awaiting;
   private WorkItem item;
   private boolean counted;
+
   /** {@code worker->sleeping}: wq_worker_sleeping() done, wq_worker_running() not yet. */
   private boolean marked;
+
   private Wake pendingWake = Wake.NONE;
   private long pendingWakeSince;
   private long timerToken;
@@ -88,24 +90,34 @@ public final class PoolWorker extends Task {
   private DyingWorker waitingExit;
   private long waitEpoch;
   private final List<long[]> exited = new ArrayList<>();
+
   /** Who provides the functions of external items (null: none in this simulation). */
   private final WorkFunction.Registry functions;
+
   /**
    * ABLATION (not the kernel): an external function's sleeps skip {@code wq_worker_sleeping()}, as
    * if kworkers were run-to-completion actors (spec KX-2).
    */
   private final boolean runToCompletion;
+
   private WorkFunction fn;
   private FnWait fnWait = FnWait.NONE;
   private long fnEpoch;
   private final FnHost host = new FnHost();
 
-  public PoolWorker(WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown) {
+  public PoolWorker(
+      WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown) {
     this(topo, poolIndex, cfg, kthreadCreate, createCooldown, null, false);
   }
 
-  public PoolWorker(WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown,
-      WorkFunction.Registry functions, boolean runToCompletion) {
+  public PoolWorker(
+      WqTopology topo,
+      int poolIndex,
+      WqConfig cfg,
+      Latency kthreadCreate,
+      long createCooldown,
+      WorkFunction.Registry functions,
+      boolean runToCompletion) {
     super(topo.machine, Math.max(0, topo.poolCpu(poolIndex)));
     this.topo = topo;
     this.pool = topo.pool(poolIndex);
@@ -121,7 +133,8 @@ public final class PoolWorker extends Task {
   @Override
   protected void onMessage(Context ctx, Object msg) {
     if (msg instanceof PoolReply r) {
-      if (!awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + r);
+      if (!awaiting)
+        throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + r);
       awaiting = false;
       onReply(ctx, r);
     } else if (msg instanceof WorkerMessage.WorkerTimer t) {
@@ -137,7 +150,9 @@ public final class PoolWorker extends Task {
       wake(ctx, 1); // create_worker()'s wake_up_process()
     } else if (msg instanceof WorkerMessage.KthreadExited e) {
       exited.add(new long[] {e.worker(), e.incarnation()});
-      if (waitingExit != null && waitingExit.worker() == e.worker() && waitingExit.incarnation() == e.incarnation()) {
+      if (waitingExit != null
+          && waitingExit.worker() == e.worker()
+          && waitingExit.incarnation() == e.incarnation()) {
         waitingExit = null;
         wake(ctx, waitEpoch);
       }
@@ -153,7 +168,8 @@ public final class PoolWorker extends Task {
   @Override
   protected void onWakeAfterExit(Context ctx, WakeUp w) {
     ctx.count(w.pinned() ? "wakesAfterExitPinned" : "wakesAfterExitBare", 1);
-    if (ctx.tracing()) ctx.trace(new WqNote.WakeAfterExit(ctx.self(), w.incarnation(), w.waker(), w.pinned()));
+    if (ctx.tracing())
+      ctx.trace(new WqNote.WakeAfterExit(ctx.self(), w.incarnation(), w.waker(), w.pinned()));
   }
 
   private void request(Context ctx, PoolRequest r) {
@@ -169,33 +185,47 @@ public final class PoolWorker extends Task {
 
   @Override
   protected void run(Context ctx) {
-    if (awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
+    if (awaiting)
+      throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
     switch (pc) {
-      case WOKE_UP -> request(ctx, new PoolRequest.WorkerWokeUp(ctx.self(), incarnation(), cpu(), nextEpoch()));
+      case WOKE_UP ->
+          request(ctx, new PoolRequest.WorkerWokeUp(ctx.self(), incarnation(), cpu(), nextEpoch()));
       case AFTER_UNLOCK -> afterUnlock(ctx);
       case ITEM_CPU1_DONE -> afterCpu1(ctx);
       case ITEM_RESUMED -> {
         if (marked) { // wq_worker_running(): lockless, on the local CPU, before anything else
           marked = false;
-          ctx.sendAfter(pool, new PoolRequest.WorkerRunning(ctx.self(), incarnation()), topo.machine.latencies().min());
+          ctx.sendAfter(
+              pool,
+              new PoolRequest.WorkerRunning(ctx.self(), incarnation()),
+              topo.machine.latencies().min());
         }
         pc = Pc.ITEM_END;
         compute(ctx, item.cpuNanos2(), true);
       }
       case ITEM_END -> itemEnd(ctx);
-      case MANAGER_CREATE -> request(ctx, new PoolRequest.CreateWorker(ctx.self(), incarnation(), cpu(), afterCooldown));
+      case MANAGER_CREATE ->
+          request(
+              ctx, new PoolRequest.CreateWorker(ctx.self(), incarnation(), cpu(), afterCooldown));
       case MANAGER_AFTER_COOLDOWN -> startKthreadCreate(ctx, true);
-      case CULL_LOCK -> request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
+      case CULL_LOCK ->
+          request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
       case REAP -> reapNext(ctx);
       case BARRIER_DONE -> { // wq_barrier_func(): complete(&barr->done)
-        ctx.send(item.owner(), new WorkloadMessage.BarrierDone(item.id()), topo.machine.latencies().lock());
+        ctx.send(
+            item.owner(),
+            new WorkloadMessage.BarrierDone(item.id()),
+            topo.machine.latencies().lock());
         itemEnd(ctx);
       }
       case FN_RESUME -> {
         fnWait = FnWait.NONE;
         if (marked) { // wq_worker_running()
           marked = false;
-          ctx.sendAfter(pool, new PoolRequest.WorkerRunning(ctx.self(), incarnation()), topo.machine.latencies().min());
+          ctx.sendAfter(
+              pool,
+              new PoolRequest.WorkerRunning(ctx.self(), incarnation()),
+              topo.machine.latencies().min());
         }
         pc = Pc.FN_RUNNING;
         fn.resume(ctx, host);
@@ -213,7 +243,13 @@ public final class PoolWorker extends Task {
       // worker_enter_idle() + TASK_IDLE + unlock were one critical section: we sleep in the
       // sleep we published, so a waker that saw us on the idle list cannot be lost (W8)
       if (g.epoch() != nextEpoch()) {
-        ctx.violation("W8", ctx.name(ctx.self()) + " published sleep " + g.epoch() + " but sleeps in " + nextEpoch());
+        ctx.violation(
+            "W8",
+            ctx.name(ctx.self())
+                + " published sleep "
+                + g.epoch()
+                + " but sleeps in "
+                + nextEpoch());
       }
       pc = Pc.WOKE_UP;
       if (!sleep(ctx)) run(ctx);
@@ -221,9 +257,15 @@ public final class PoolWorker extends Task {
       pc = Pc.DEAD;
       exit(ctx);
       if (d.stopper() >= 0) {
-        ctx.send(d.stopper(), new WorkerMessage.KthreadExited(ctx.self(), incarnation()), topo.machine.latencies().lock());
+        ctx.send(
+            d.stopper(),
+            new WorkerMessage.KthreadExited(ctx.self(), incarnation()),
+            topo.machine.latencies().lock());
       }
-      ctx.send(pool, new PoolRequest.WorkerExited(ctx.self(), incarnation()), topo.machine.latencies().lock());
+      ctx.send(
+          pool,
+          new PoolRequest.WorkerExited(ctx.self(), incarnation()),
+          topo.machine.latencies().lock());
     } else if (r instanceof PoolReply.Execute e) {
       item = e.item();
       counted = e.counted();
@@ -274,7 +316,8 @@ public final class PoolWorker extends Task {
     long delay = ctx.now() - pendingWakeSince;
     ctx.record("deferredWakeDelayNanos", delay);
     if (delay > 0) ctx.count("deferredWakesAfterPreemption", 1);
-    WorkerPool.sendDeferredWake(ctx, ctx.self(), cpu(), pool, pendingWake, cfg, topo.machine.latencies().lock());
+    WorkerPool.sendDeferredWake(
+        ctx, ctx.self(), cpu(), pool, pendingWake, cfg, topo.machine.latencies().lock());
     pendingWake = Wake.NONE;
   }
 
@@ -291,11 +334,14 @@ public final class PoolWorker extends Task {
       return;
     }
     if (item.kind() == WorkKind.EXTERNAL) {
-      if (functions == null) throw new IllegalStateException(ctx.name(ctx.self()) + ": no function for external " + item);
+      if (functions == null)
+        throw new IllegalStateException(
+            ctx.name(ctx.self()) + ": no function for external " + item);
       fn = functions.create(item);
       fnWait = FnWait.NONE;
       pc = Pc.FN_RUNNING;
-      if (ctx.tracing()) ctx.trace(new WqNote.ExternalCalled(pool, cpu(), ctx.self(), item.id(), item.owner()));
+      if (ctx.tracing())
+        ctx.trace(new WqNote.ExternalCalled(pool, cpu(), ctx.self(), item.id(), item.owner()));
       fn.call(ctx, host);
       return;
     }
@@ -329,7 +375,8 @@ public final class PoolWorker extends Task {
   private void itemEnd(Context ctx) {
     pc = Pc.ITEM_END;
     if (preemptionPoint(ctx)) return;
-    request(ctx, new PoolRequest.WorkDone(ctx.self(), incarnation(), cpu(), item.id(), nextEpoch()));
+    request(
+        ctx, new PoolRequest.WorkDone(ctx.self(), incarnation(), cpu(), item.id(), nextEpoch()));
   }
 
   // ------------------------------------------------------------------ external functions
@@ -349,7 +396,8 @@ public final class PoolWorker extends Task {
 
     @Override
     public void await(Context ctx, boolean blocking) {
-      if (fnWait != FnWait.NONE) throw new IllegalStateException(ctx.name(ctx.self()) + ": await while " + fnWait);
+      if (fnWait != FnWait.NONE)
+        throw new IllegalStateException(ctx.name(ctx.self()) + ": await while " + fnWait);
       fnWait = FnWait.SPIN;
       if (blocking) block(ctx);
     }
@@ -358,7 +406,9 @@ public final class PoolWorker extends Task {
     public void block(Context ctx) {
       if (fnWait != FnWait.SPIN) return; // the reply came first, or it already sleeps
       fnEpoch = nextEpoch();
-      if (counted && !marked && !runToCompletion) { // schedule() -> wq_worker_sleeping(), under pool->lock
+      if (counted
+          && !marked
+          && !runToCompletion) { // schedule() -> wq_worker_sleeping(), under pool->lock
         marked = true;
         fnWait = FnWait.SLEEPING_LOCK;
         request(ctx, new PoolRequest.WorkerSleeping(ctx.self(), incarnation(), cpu()));
@@ -374,8 +424,11 @@ public final class PoolWorker extends Task {
           fnWait = FnWait.NONE;
           fn.resume(ctx, host);
         }
-        case SLEEPING_LOCK, ASLEEP -> wake(ctx, fnEpoch); // try_to_wake_up(); before the sleep: it does not block
-        default -> throw new IllegalStateException(ctx.name(ctx.self()) + ": a reply for a function that does not wait");
+        case SLEEPING_LOCK, ASLEEP ->
+            wake(ctx, fnEpoch); // try_to_wake_up(); before the sleep: it does not block
+        default ->
+            throw new IllegalStateException(
+                ctx.name(ctx.self()) + ": a reply for a function that does not wait");
       }
     }
 
@@ -387,7 +440,9 @@ public final class PoolWorker extends Task {
 
     @Override
     public void returned(Context ctx) {
-      if (fnWait != FnWait.NONE) throw new IllegalStateException(ctx.name(ctx.self()) + ": function returns while " + fnWait);
+      if (fnWait != FnWait.NONE)
+        throw new IllegalStateException(
+            ctx.name(ctx.self()) + ": function returns while " + fnWait);
       fn = null;
       itemEnd(ctx);
     }
@@ -400,11 +455,16 @@ public final class PoolWorker extends Task {
       DyingWorker d = reapList.get(reapIndex);
       if (!stopSent) { // kthread_stop(): wake_up_process() on a task we hold a reference to
         stopSent = true;
-        ctx.send(d.worker(), new WakeUp(ctx.self(), d.epoch(), d.incarnation(), true), topo.machine.latencies().lock());
+        ctx.send(
+            d.worker(),
+            new WakeUp(ctx.self(), d.epoch(), d.incarnation(), true),
+            topo.machine.latencies().lock());
       }
       if (takeExited(d)) { // put_task_struct(): the task may now be freed
         if (ctx.tracing()) {
-          ctx.trace(new WqNote.WorkerReaped(topo.pool(topo.poolOfWorker(d.worker())), cpu(), d.worker(), d.incarnation()));
+          ctx.trace(
+              new WqNote.WorkerReaped(
+                  topo.pool(topo.poolOfWorker(d.worker())), cpu(), d.worker(), d.incarnation()));
         }
         reapIndex++;
         stopSent = false;

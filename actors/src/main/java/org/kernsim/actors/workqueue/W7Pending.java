@@ -19,7 +19,9 @@ public final class W7Pending implements Checker {
   private static final int TRANSIT = 2;
   private static final int WORKLIST = 3;
   private static final int SCHEDULED = 4;
-  private static final String[] NAMES = {"not pending", "on its timer", "fired", "on a worklist", "on a scheduled list"};
+  private static final String[] NAMES = {
+    "not pending", "on its timer", "fired", "on a worklist", "on a scheduled list"
+  };
 
   /** Per item: its PENDING place, and whether an instance of it is running (bit 8). */
   private final Map<Long, Integer> state = new HashMap<>();
@@ -31,8 +33,14 @@ public final class W7Pending implements Checker {
 
   @Override
   public Set<Class<?>> observes() {
-    return Set.of(WqNote.DelayedWorkArmed.class, WqNote.DelayedWorkFired.class, WqNote.WorkQueued.class,
-        WqNote.WorkPunted.class, WqNote.WorkStarted.class, WqNote.WorkCompleted.class, WqNote.BarrierInserted.class);
+    return Set.of(
+        WqNote.DelayedWorkArmed.class,
+        WqNote.DelayedWorkFired.class,
+        WqNote.WorkQueued.class,
+        WqNote.WorkPunted.class,
+        WqNote.WorkStarted.class,
+        WqNote.WorkCompleted.class,
+        WqNote.BarrierInserted.class);
   }
 
   @Override
@@ -44,33 +52,58 @@ public final class W7Pending implements Checker {
       pending(f.item(), record, checks, f.owner(), "delayed_work_timer_fn()", TRANSIT, TIMER);
     } else if (n instanceof WqNote.WorkQueued q) {
       pending(q.item(), record, checks, q.pool(), "insert_work()", WORKLIST, NONE, TRANSIT);
-    } else if (n instanceof WqNote.BarrierInserted b) { // insert_wq_barrier() sets the barrier's PENDING
-      pending(b.barrier(), record, checks, b.pool(), "insert_wq_barrier()", b.worker() < 0 ? WORKLIST : SCHEDULED, NONE);
+    } else if (n
+        instanceof WqNote.BarrierInserted b) { // insert_wq_barrier() sets the barrier's PENDING
+      pending(
+          b.barrier(),
+          record,
+          checks,
+          b.pool(),
+          "insert_wq_barrier()",
+          b.worker() < 0 ? WORKLIST : SCHEDULED,
+          NONE);
     } else if (n instanceof WqNote.WorkPunted p) {
-      pending(p.item(), record, checks, p.pool(), "assign_work() to the executing worker", SCHEDULED, WORKLIST);
+      pending(
+          p.item(),
+          record,
+          checks,
+          p.pool(),
+          "assign_work() to the executing worker",
+          SCHEDULED,
+          WORKLIST);
     } else if (n instanceof WqNote.WorkStarted s) {
       pending(s.item(), record, checks, s.pool(), "process_one_work()", NONE, WORKLIST, SCHEDULED);
       int st = state.getOrDefault(s.item(), NONE);
       if ((st & 256) != 0) {
-        checks.violation(record.time(), s.pool(), NoStrandedWork.item(s.item(), checks::name) + " starts while it is already running");
+        checks.violation(
+            record.time(),
+            s.pool(),
+            NoStrandedWork.item(s.item(), checks::name) + " starts while it is already running");
       }
       state.put(s.item(), st | 256);
     } else if (n instanceof WqNote.WorkCompleted c) {
       int st = state.getOrDefault(c.item(), NONE);
       if ((st & 256) == 0) {
-        checks.violation(record.time(), c.pool(), NoStrandedWork.item(c.item(), checks::name) + " completes but is not running");
+        checks.violation(
+            record.time(),
+            c.pool(),
+            NoStrandedWork.item(c.item(), checks::name) + " completes but is not running");
       }
       put(c.item(), st & ~256);
     }
   }
 
-  private void pending(long item, TraceRecord r, Checks checks, int entity, String what, int to, int... from) {
+  private void pending(
+      long item, TraceRecord r, Checks checks, int entity, String what, int to, int... from) {
     int st = state.getOrDefault(item, NONE);
     int now = st & 255;
     boolean ok = false;
     for (int f : from) ok |= f == now;
     if (!ok) {
-      checks.violation(r.time(), entity, what + " on " + NoStrandedWork.item(item, checks::name) + " while it is " + NAMES[now]);
+      checks.violation(
+          r.time(),
+          entity,
+          what + " on " + NoStrandedWork.item(item, checks::name) + " while it is " + NAMES[now]);
     }
     put(item, (st & 256) | to);
   }

@@ -19,10 +19,15 @@ import org.kernsim.protocol.workqueue.WorkItem;
  */
 public interface WorkFunction {
 
-  /** {@code process_one_work()} calls the function: the kworker holds its CPU, the pool is unlocked. */
+  /**
+   * {@code process_one_work()} calls the function: the kworker holds its CPU, the pool is unlocked.
+   */
   void call(Context ctx, Kworker k);
 
-  /** A message that reached the kworker while it runs this function; false if it is not the function's. */
+  /**
+   * A message that reached the kworker while it runs this function; false if it is not the
+   * function's.
+   */
   boolean onMessage(Context ctx, Object msg, Kworker k);
 
   /** The kworker holds its CPU again after {@link Kworker#done}, {@link Kworker#compute}: go on. */
@@ -39,10 +44,16 @@ public interface WorkFunction {
      */
     void await(Context ctx, boolean blocking);
 
-    /** The wait turns out to block ({@code schedule()}): wq_worker_sleeping() and sleep. No-op unless spinning. */
+    /**
+     * The wait turns out to block ({@code schedule()}): wq_worker_sleeping() and sleep. No-op
+     * unless spinning.
+     */
     void block(Context ctx);
 
-    /** The reply came: {@link WorkFunction#resume} once the kworker holds its CPU (at once if it spins). */
+    /**
+     * The reply came: {@link WorkFunction#resume} once the kworker holds its CPU (at once if it
+     * spins).
+     */
     void done(Context ctx);
 
     /** Spends CPU time in the function (preemptible), then {@link WorkFunction#resume}. */

@@ -15,7 +15,9 @@ public enum WorkerFlag {
     this.bit = bit;
   }
 
-  /** {@code WORKER_NOT_RUNNING}: a worker with any of these is not counted in {@code nr_running}. */
+  /**
+   * {@code WORKER_NOT_RUNNING}: a worker with any of these is not counted in {@code nr_running}.
+   */
   public static final int NOT_RUNNING = PREP.bit | CPU_INTENSIVE.bit | UNBOUND.bit | REBOUND.bit;
 
   public static String describe(int flags) {

@@ -20,8 +20,8 @@ import org.kernsim.protocol.workqueue.WqNote.KickSite;
 /**
  * One {@code struct worker_pool}: the {@code pool->lock} domain. Every message is one critical
  * section (spec F.2): the pool runs the kernel function on its {@link PoolLogic} and answers; the
- * answer is the unlock. Wake-ups picked by {@code kick_pool()} are sent from here, under the
- * lock, except in the deferred-wake variants' hot paths ({@code __queue_work()}, {@code
+ * answer is the unlock. Wake-ups picked by {@code kick_pool()} are sent from here, under the lock,
+ * except in the deferred-wake variants' hot paths ({@code __queue_work()}, {@code
  * process_one_work()}), where the requester sends them after its unlock.
  */
 public final class WorkerPool implements Entity {
@@ -33,11 +33,15 @@ public final class WorkerPool implements Entity {
   private final int cpu;
   private final PoolLogic pool;
   private final WqConfig cfg;
+
   /** The CPU whose timer wheel holds the idle timer (the CPU that armed it). */
   private int timerCpu;
+
   /** The CPU of the critical section being handled. */
   private int sectionCpu;
+
   private long reqIds;
+
   /** When each slot was first picked by kick_pool() since it last took the lock (ns). */
   private final long[] pickedAt;
 
@@ -87,7 +91,8 @@ public final class WorkerPool implements Entity {
 
   private void onQueueWork(Context ctx, PoolRequest.QueueWork q) {
     Wake deferred = queueWork(ctx, q.requester(), q.cpu(), q.item());
-    ctx.send(q.requester(), new PoolReply.Queued(q.reqId(), deferred), topo.machine.latencies().lock());
+    ctx.send(
+        q.requester(), new PoolReply.Queued(q.reqId(), deferred), topo.machine.latencies().lock());
     afterSection(ctx);
   }
 
@@ -97,33 +102,50 @@ public final class WorkerPool implements Entity {
    */
   private void onQueueWorkIfExecuting(Context ctx, PoolRequest.QueueWorkIfExecuting q) {
     if (ctx.self() != q.fallbackPool() && pool.findWorkerExecutingWork(q.item()) == null) {
-      ctx.send(q.fallbackPool(), new PoolRequest.QueueWorkIfExecuting(q.requester(), q.cpu(), q.reqId(), q.item(),
-          q.context(), q.fallbackPool()), topo.machine.latencies().lock());
+      ctx.send(
+          q.fallbackPool(),
+          new PoolRequest.QueueWorkIfExecuting(
+              q.requester(), q.cpu(), q.reqId(), q.item(), q.context(), q.fallbackPool()),
+          topo.machine.latencies().lock());
       return;
     }
     Wake deferred = queueWork(ctx, q.requester(), q.cpu(), q.item());
-    ctx.send(q.requester(), new PoolReply.QueuedOn(q.reqId(), ctx.self(), deferred), topo.machine.latencies().lock());
+    ctx.send(
+        q.requester(),
+        new PoolReply.QueuedOn(q.reqId(), ctx.self(), deferred),
+        topo.machine.latencies().lock());
     afterSection(ctx);
   }
 
   /**
-   * {@code flush_work()}: {@code insert_wq_barrier()} after the target if it is queued or
-   * executing in this pool; no kick either way.
+   * {@code flush_work()}: {@code insert_wq_barrier()} after the target if it is queued or executing
+   * in this pool; no kick either way.
    */
   private void onInsertBarrier(Context ctx, PoolRequest.InsertBarrier b) {
     sectionCpu = b.cpu();
     int where = pool.insertBarrier(b.target(), b.barrier());
     boolean inserted = where != PoolLogic.NOT_FOUND;
     if (inserted && ctx.tracing()) {
-      ctx.trace(new WqNote.BarrierInserted(ctx.self(), b.cpu(), b.barrier().id(), b.target(),
-          where == PoolLogic.ON_WORKLIST ? -1 : topo.worker(index, where)));
+      ctx.trace(
+          new WqNote.BarrierInserted(
+              ctx.self(),
+              b.cpu(),
+              b.barrier().id(),
+              b.target(),
+              where == PoolLogic.ON_WORKLIST ? -1 : topo.worker(index, where)));
     }
     ctx.count(inserted ? "flushBarriersInserted" : "flushesWithNothingToFlush", 1);
-    ctx.send(b.requester(), new PoolReply.BarrierInserted(b.reqId(), inserted), topo.machine.latencies().lock());
+    ctx.send(
+        b.requester(),
+        new PoolReply.BarrierInserted(b.reqId(), inserted),
+        topo.machine.latencies().lock());
     afterSection(ctx);
   }
 
-  /** {@code __queue_work()}'s locked part; returns the worker to wake after the unlock (deferred variants). */
+  /**
+   * {@code __queue_work()}'s locked part; returns the worker to wake after the unlock (deferred
+   * variants).
+   */
   private Wake queueWork(Context ctx, int requester, int reqCpu, WorkItem item) {
     sectionCpu = reqCpu;
     long nowJ = cfg.jiffies(ctx.now());
@@ -131,7 +153,8 @@ public final class WorkerPool implements Entity {
     else ctx.count("workItemsQueued", 1);
     pool.insertWork(item);
     if (ctx.tracing()) {
-      ctx.trace(new WqNote.WorkQueued(ctx.self(), reqCpu, item.id(), requester, pool.worklistLength()));
+      ctx.trace(
+          new WqNote.WorkQueued(ctx.self(), reqCpu, item.id(), requester, pool.worklistLength()));
     }
     PoolLogic.Kick kick = pool.kickPool(nowJ);
     Wake deferred = Wake.NONE;
@@ -144,13 +167,23 @@ public final class WorkerPool implements Entity {
 
   /** The reply to this pool's own queueing of another pool's (or its own) idle_cull_work. */
   private void onOwnQueueReply(Context ctx, PoolReply.Queued q) {
-    if (q.wake().present()) sendDeferredWake(ctx, ctx.self(), timerCpu, topo.unboundPool(), q.wake(), cfg, topo.machine.latencies().lock());
+    if (q.wake().present())
+      sendDeferredWake(
+          ctx,
+          ctx.self(),
+          timerCpu,
+          topo.unboundPool(),
+          q.wake(),
+          cfg,
+          topo.machine.latencies().lock());
   }
 
   /** Sends a deferred wake-up after the unlock (any requester: a task, a timer, a pool). */
-  public static void sendDeferredWake(Context ctx, int waker, int cpu, int pool, Wake w, WqConfig cfg, Latency latency) {
+  public static void sendDeferredWake(
+      Context ctx, int waker, int cpu, int pool, Wake w, WqConfig cfg, Latency latency) {
     boolean pinned = cfg.variant().parks() || cfg.pinnedDeferredWake();
-    if (ctx.tracing()) ctx.trace(new WqNote.DeferredWake(waker, cpu, pool, w.worker(), w.incarnation(), pinned));
+    if (ctx.tracing())
+      ctx.trace(new WqNote.DeferredWake(waker, cpu, pool, w.worker(), w.incarnation(), pinned));
     ctx.count("deferredWakes", 1);
     ctx.send(w.worker(), new WakeUp(waker, w.epoch(), w.incarnation(), pinned), latency);
   }
@@ -159,12 +192,17 @@ public final class WorkerPool implements Entity {
 
   private PoolLogic.Worker worker(Context ctx, int entity, long incarnation) {
     if (!topo.isWorker(entity) || topo.poolOfWorker(entity) != index) {
-      throw new IllegalStateException(ctx.name(ctx.self()) + ": " + ctx.name(entity) + " is not one of its workers");
+      throw new IllegalStateException(
+          ctx.name(ctx.self()) + ": " + ctx.name(entity) + " is not one of its workers");
     }
     PoolLogic.Worker w = pool.worker(topo.slotOf(entity));
     if (w.incarnation() != incarnation) {
       throw new IllegalStateException(
-          ctx.name(entity) + " life " + incarnation + " talks to its pool, which knows life " + w.incarnation());
+          ctx.name(entity)
+              + " life "
+              + incarnation
+              + " talks to its pool, which knows life "
+              + w.incarnation());
     }
     return w;
   }
@@ -175,8 +213,10 @@ public final class WorkerPool implements Entity {
     long nowJ = cfg.jiffies(ctx.now());
     boolean wasIdle = w.has(WorkerFlag.IDLE);
     boolean die = w.has(WorkerFlag.DIE);
-    if (w.picked()) ctx.record("kickToLockNanos", ctx.now() - pickedAt[w.slot]); // the seed's window
-    if (ctx.tracing()) ctx.trace(new WqNote.WokeUp(ctx.self(), r.cpu(), r.worker(), r.incarnation(), wasIdle, die));
+    if (w.picked())
+      ctx.record("kickToLockNanos", ctx.now() - pickedAt[w.slot]); // the seed's window
+    if (ctx.tracing())
+      ctx.trace(new WqNote.WokeUp(ctx.self(), r.cpu(), r.worker(), r.incarnation(), wasIdle, die));
     PoolLogic.Decision d = pool.wokeUp(w, nowJ, r.nextEpoch());
     if (d.next() == PoolLogic.Next.IDLE && !die) ctx.count("wakeupsWithoutWork", 1);
     answer(ctx, r.worker(), w, d, r.cpu());
@@ -188,7 +228,8 @@ public final class WorkerPool implements Entity {
     PoolLogic.Worker w = worker(ctx, r.worker(), r.incarnation());
     WorkItem item = w.current();
     if (item != null && item.kind() != WorkKind.IDLE_CULL) ctx.count("workItemsCompleted", 1);
-    if (ctx.tracing()) ctx.trace(new WqNote.WorkCompleted(ctx.self(), r.cpu(), r.worker(), r.item()));
+    if (ctx.tracing())
+      ctx.trace(new WqNote.WorkCompleted(ctx.self(), r.cpu(), r.worker(), r.item()));
     PoolLogic.Decision d = pool.workDone(w, r.item(), cfg.jiffies(ctx.now()), r.nextEpoch());
     answer(ctx, r.worker(), w, d, r.cpu());
     afterSection(ctx);
@@ -203,18 +244,28 @@ public final class WorkerPool implements Entity {
   }
 
   /** Turns a worker's decision into notes, wakes and the reply (the unlock). */
-  private void answer(Context ctx, int entity, PoolLogic.Worker w, PoolLogic.Decision d, int reqCpu) {
+  private void answer(
+      Context ctx, int entity, PoolLogic.Worker w, PoolLogic.Decision d, int reqCpu) {
     var lock = topo.machine.latencies().lock();
     switch (d.next()) {
       case DIE -> {
         if (ctx.tracing()) {
-          ctx.trace(new WqNote.DieSeen(ctx.self(), reqCpu, entity, w.incarnation(), pool.worklistLength()));
+          ctx.trace(
+              new WqNote.DieSeen(
+                  ctx.self(), reqCpu, entity, w.incarnation(), pool.worklistLength()));
         }
         ctx.send(entity, new PoolReply.Die(d.stopper()), lock);
       }
       case IDLE -> {
         if (ctx.tracing()) {
-          ctx.trace(new WqNote.EnteredIdle(ctx.self(), reqCpu, entity, w.lastActive(), pool.worklistLength(), pool.nrIdle()));
+          ctx.trace(
+              new WqNote.EnteredIdle(
+                  ctx.self(),
+                  reqCpu,
+                  entity,
+                  w.lastActive(),
+                  pool.worklistLength(),
+                  pool.nrIdle()));
         }
         ctx.send(entity, new PoolReply.GoIdle(d.epoch()), lock);
       }
@@ -226,7 +277,8 @@ public final class WorkerPool implements Entity {
       case EXECUTE -> {
         WorkItem item = d.item();
         if (ctx.tracing()) {
-          ctx.trace(new WqNote.WorkStarted(ctx.self(), reqCpu, entity, item.id(), pool.worklistLength()));
+          ctx.trace(
+              new WqNote.WorkStarted(ctx.self(), reqCpu, entity, item.id(), pool.worklistLength()));
         }
         clearPending(ctx, item);
         Wake deferred = Wake.NONE;
@@ -250,14 +302,22 @@ public final class WorkerPool implements Entity {
     if (item.owner() < 0 || item.kind() == WorkKind.BARRIER) return;
     if (item.kind() == WorkKind.IDLE_CULL) {
       if (item.owner() == ctx.self()) pool.cullWorkStarted();
-      else ctx.send(item.owner(), new PoolRequest.PendingCleared(item.id()), topo.machine.latencies().lock());
+      else
+        ctx.send(
+            item.owner(),
+            new PoolRequest.PendingCleared(item.id()),
+            topo.machine.latencies().lock());
     } else {
-      ctx.send(item.owner(), new WorkloadMessage.PendingCleared(item.id()), topo.machine.latencies().lock());
+      ctx.send(
+          item.owner(),
+          new WorkloadMessage.PendingCleared(item.id()),
+          topo.machine.latencies().lock());
     }
   }
 
   private void onPendingCleared(Context ctx, PoolRequest.PendingCleared p) {
-    if (p.item() != WorkItem.idleCull(ctx.self()).id()) throw new IllegalStateException("unknown pending item " + p.item());
+    if (p.item() != WorkItem.idleCull(ctx.self()).id())
+      throw new IllegalStateException("unknown pending item " + p.item());
     pool.cullWorkStarted();
   }
 
@@ -267,7 +327,8 @@ public final class WorkerPool implements Entity {
     sectionCpu = s.cpu();
     PoolLogic.Worker w = worker(ctx, s.worker(), s.incarnation());
     PoolLogic.Kick kick = pool.wqWorkerSleeping(w, cfg.jiffies(ctx.now()));
-    if (ctx.tracing()) ctx.trace(new WqNote.WorkerSleepingNote(ctx.self(), s.cpu(), s.worker(), pool.nrRunning()));
+    if (ctx.tracing())
+      ctx.trace(new WqNote.WorkerSleepingNote(ctx.self(), s.cpu(), s.worker(), pool.nrRunning()));
     if (kick != null) wakeNow(ctx, kick, s.cpu(), KickSite.WORKER_SLEEPING); // never deferred
     ctx.send(s.worker(), new PoolReply.SleepingDone(), topo.machine.latencies().lock());
     afterSection(ctx);
@@ -280,7 +341,8 @@ public final class WorkerPool implements Entity {
 
   // ------------------------------------------------------------------ kicks
 
-  private void countKick(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site, boolean deferred) {
+  private void countKick(
+      Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site, boolean deferred) {
     ctx.count("kicks", 1);
     if (k.repeat()) ctx.count("kicksCoalesced", 1);
     if (k.othersPicked() > 0 && !k.repeat()) ctx.count("kicksWhileAnotherPicked", 1);
@@ -288,15 +350,28 @@ public final class WorkerPool implements Entity {
     int entity = topo.worker(index, k.worker().slot);
     if (!k.repeat()) pickedAt[k.worker().slot] = ctx.now();
     if (ctx.tracing()) {
-      ctx.trace(new WqNote.Kicked(ctx.self(), reqCpu, entity, k.incarnation(), site, k.claimed(), k.parked(),
-          deferred, k.repeat(), k.expired()));
+      ctx.trace(
+          new WqNote.Kicked(
+              ctx.self(),
+              reqCpu,
+              entity,
+              k.incarnation(),
+              site,
+              k.claimed(),
+              k.parked(),
+              deferred,
+              k.repeat(),
+              k.expired()));
     }
   }
 
   private void wakeNow(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site) {
     countKick(ctx, k, reqCpu, site, false);
     int entity = topo.worker(index, k.worker().slot);
-    ctx.send(entity, new WakeUp(ctx.self(), k.epoch(), k.incarnation(), true), topo.machine.latencies().lock());
+    ctx.send(
+        entity,
+        new WakeUp(ctx.self(), k.epoch(), k.incarnation(), true),
+        topo.machine.latencies().lock());
   }
 
   private Wake deferredWake(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site) {
@@ -310,14 +385,18 @@ public final class WorkerPool implements Entity {
     sectionCpu = c.cpu();
     worker(ctx, c.manager(), c.incarnation());
     if (c.afterCooldown() && !pool.needToCreateWorker()) {
-      ctx.send(c.manager(), new PoolReply.CreateResult(false, false), topo.machine.latencies().lock());
+      ctx.send(
+          c.manager(), new PoolReply.CreateResult(false, false), topo.machine.latencies().lock());
       afterSection(ctx);
       return;
     }
     int newCpu = cpu >= 0 ? cpu : ctx.random().nextInt(topo.cpus);
     boolean created = createWorker(ctx, newCpu, c.cpu());
     if (!created) ctx.count("createWorkerFailures", 1);
-    ctx.send(c.manager(), new PoolReply.CreateResult(created, pool.needToCreateWorker()), topo.machine.latencies().lock());
+    ctx.send(
+        c.manager(),
+        new PoolReply.CreateResult(created, pool.needToCreateWorker()),
+        topo.machine.latencies().lock());
     afterSection(ctx);
   }
 
@@ -327,10 +406,14 @@ public final class WorkerPool implements Entity {
     if (w == null) return false;
     int entity = topo.worker(index, w.slot);
     ctx.count("workersCreated", 1);
-    if (ctx.tracing()) ctx.trace(new WqNote.WorkerCreated(ctx.self(), Math.max(0, reqCpu), entity, w.incarnation()));
+    if (ctx.tracing())
+      ctx.trace(new WqNote.WorkerCreated(ctx.self(), Math.max(0, reqCpu), entity, w.incarnation()));
     // the kthread and its first wake_up_process(): with the smallest delay, so that it is born
     // before any later wake-up can reach it
-    ctx.sendAfter(entity, new WorkerMessage.CreateKthread(ctx.self(), w.incarnation(), newCpu), topo.machine.latencies().min());
+    ctx.sendAfter(
+        entity,
+        new WorkerMessage.CreateKthread(ctx.self(), w.incarnation(), newCpu),
+        topo.machine.latencies().min());
     return true;
   }
 
@@ -347,13 +430,24 @@ public final class WorkerPool implements Entity {
     PoolLogic.Timeout t = pool.idleWorkerTimeout(nowJ);
     ctx.count("idleTimerFires", 1);
     if (ctx.tracing()) {
-      ctx.trace(new WqNote.IdleTimeout(ctx.self(), timerCpu, t == PoolLogic.Timeout.CULL,
-          t == PoolLogic.Timeout.CULL_PENDING, pool.idleTimerPending() ? pool.idleTimerExpires() : -1));
+      ctx.trace(
+          new WqNote.IdleTimeout(
+              ctx.self(),
+              timerCpu,
+              t == PoolLogic.Timeout.CULL,
+              t == PoolLogic.Timeout.CULL_PENDING,
+              pool.idleTimerPending() ? pool.idleTimerExpires() : -1));
     }
     if (t == PoolLogic.Timeout.CULL) {
-      // after the unlock: queue_work(system_unbound_wq, &pool->idle_cull_work), from the timer softirq
-      ctx.send(topo.unboundPool(),
-          new PoolRequest.QueueWork(ctx.self(), timerCpu, ++reqIds, WorkItem.idleCull(ctx.self()),
+      // after the unlock: queue_work(system_unbound_wq, &pool->idle_cull_work), from the timer
+      // softirq
+      ctx.send(
+          topo.unboundPool(),
+          new PoolRequest.QueueWork(
+              ctx.self(),
+              timerCpu,
+              ++reqIds,
+              WorkItem.idleCull(ctx.self()),
               PoolRequest.QueueContext.SOFTIRQ),
           topo.machine.latencies().lock());
     }
@@ -384,17 +478,23 @@ public final class WorkerPool implements Entity {
       ctx.count("culls", 1);
       if (w.picked()) ctx.count("kickedWorkersCulled", 1);
       if (ctx.tracing()) {
-        ctx.trace(new WqNote.WorkerDying(ctx.self(), c.cpu(), entity, w.incarnation(), w.lastActive(), w.picked()));
+        ctx.trace(
+            new WqNote.WorkerDying(
+                ctx.self(), c.cpu(), entity, w.incarnation(), w.lastActive(), w.picked()));
       }
     }
-    if (ctx.tracing()) ctx.trace(new WqNote.CullPass(ctx.self(), c.cpu(), culled.size(), pool.nrIdle(), pool.nrWorkers()));
-    ctx.send(c.requester(), new PoolReply.CullList(List.copyOf(dying)), topo.machine.latencies().lock());
+    if (ctx.tracing())
+      ctx.trace(
+          new WqNote.CullPass(ctx.self(), c.cpu(), culled.size(), pool.nrIdle(), pool.nrWorkers()));
+    ctx.send(
+        c.requester(), new PoolReply.CullList(List.copyOf(dying)), topo.machine.latencies().lock());
     afterSection(ctx);
   }
 
   private void onWorkerExited(Context ctx, PoolRequest.WorkerExited e) {
     PoolLogic.Worker w = pool.worker(topo.slotOf(e.worker()));
-    if (w.incarnation() != e.incarnation()) throw new IllegalStateException("exit of a past life of " + w);
+    if (w.incarnation() != e.incarnation())
+      throw new IllegalStateException("exit of a past life of " + w);
     pool.workerExited(w);
   }
 
@@ -403,7 +503,9 @@ public final class WorkerPool implements Entity {
   private void afterSection(Context ctx) {
     if (!pool.punted.isEmpty()) {
       for (long[] p : pool.punted) {
-        if (ctx.tracing()) ctx.trace(new WqNote.WorkPunted(ctx.self(), sectionCpu, p[0], topo.worker(index, (int) p[1])));
+        if (ctx.tracing())
+          ctx.trace(
+              new WqNote.WorkPunted(ctx.self(), sectionCpu, p[0], topo.worker(index, (int) p[1])));
         ctx.count("workPunted", 1);
       }
       pool.punted.clear();
@@ -422,7 +524,8 @@ public final class WorkerPool implements Entity {
       pool.maydayTimerChanged = false;
       if (pool.maydayTimerPending) {
         long at = pool.maydayTimerExpires * cfg.jiffyNanos();
-        ctx.startTimer(MAYDAY_TIMER, Math.max(1, at - ctx.now()), new PoolRequest.MaydayTimerFired());
+        ctx.startTimer(
+            MAYDAY_TIMER, Math.max(1, at - ctx.now()), new PoolRequest.MaydayTimerFired());
       } else {
         ctx.cancelTimer(MAYDAY_TIMER);
       }
@@ -431,8 +534,15 @@ public final class WorkerPool implements Entity {
     for (String[] w : pool.drainWarnings()) ctx.violation(w[0], ctx.name(ctx.self()) + ": " + w[1]);
     if (ctx.tracing()) {
       WorkItem head = pool.worklistHead();
-      ctx.trace(new WqNote.PoolState(ctx.self(), pool.worklistLength(), pool.nrWorkers(), pool.nrIdle(),
-          pool.nrRunning(), pool.managerActive(), head == null ? -1 : head.id()));
+      ctx.trace(
+          new WqNote.PoolState(
+              ctx.self(),
+              pool.worklistLength(),
+              pool.nrWorkers(),
+              pool.nrIdle(),
+              pool.nrRunning(),
+              pool.managerActive(),
+              head == null ? -1 : head.id()));
     }
   }
 }

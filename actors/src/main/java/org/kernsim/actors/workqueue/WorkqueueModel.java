@@ -39,67 +39,204 @@ public final class WorkqueueModel implements ModelFactory {
 
   @Override
   public List<String> shrinkable() {
-    return List.of("machine.cpus", "workload.warmup-items", "workload.warmup-unbound-items", "workload.long-items",
-        "workload.long-unbound-items", "workload.burst-items", "workload.remote-fraction", "workload.delayed-fraction",
-        "workload.item-sleep-probability", "workload.hogs");
+    return List.of(
+        "machine.cpus",
+        "workload.warmup-items",
+        "workload.warmup-unbound-items",
+        "workload.long-items",
+        "workload.long-unbound-items",
+        "workload.burst-items",
+        "workload.remote-fraction",
+        "workload.delayed-fraction",
+        "workload.item-sleep-probability",
+        "workload.hogs");
   }
 
   @Override
   public List<Setting> settings() {
     List<Setting> s = new ArrayList<>(Machine.settings());
-    s.add(Setting.choice("workqueue.kick", KickVariant.keys(), "original",
-        "kick_pool() variant: original (before the fix), deferred-wake (v1 PATCH 2/2: wake after the unlock), "
-            + "claim (the seed's fix: worker_leave_idle() under the lock), claim+deferred-wake, "
-            + "kicked-list (v2: park the picked worker on pool->kicked_list, wake through a wake_q)."));
-    s.add(Setting.choice("workqueue.deferred-wake-ref", List.of("bare", "pinned"), "bare",
-        "What a deferred wake-up holds in deferred-wake and claim+deferred-wake: a bare task pointer (v1) "
-            + "or a task reference (wake_q). kicked-list always uses a wake_q."));
-    s.add(Setting.choice("workqueue.pick", List.of("head", "tail"), "head",
-        "first_idle_worker(): head = the kernel (most recently idle). tail = ABLATION, NOT the kernel: "
-            + "kick_pool() picks the longest-idle worker, the one the cull takes first."));
-    s.add(Setting.duration("workqueue.jiffy", Duration.ofNanos(100_000), Duration.ofMillis(10), Duration.ofMillis(1),
-        "One jiffy (1/HZ): the resolution of last_active and of the idle and mayday timers."));
-    s.add(Setting.duration("workqueue.idle-worker-timeout", Duration.ofMillis(1), Duration.ofHours(1),
-        Duration.ofSeconds(300), "IDLE_WORKER_TIMEOUT: an idle worker may be culled after this long."));
-    s.add(Setting.integer("workqueue.max-idle-workers-ratio", 1, 1000, 4,
-        "MAX_IDLE_WORKERS_RATIO: beyond 2 idle workers, one idle worker per this many busy ones."));
-    s.add(Setting.duration("workqueue.mayday-initial-timeout", Duration.ofMillis(1), Duration.ofSeconds(10),
-        Duration.ofMillis(10), "MAYDAY_INITIAL_TIMEOUT (at least 2 jiffies)."));
-    s.add(Setting.duration("workqueue.mayday-interval", Duration.ofMillis(1), Duration.ofSeconds(10),
-        Duration.ofMillis(100), "MAYDAY_INTERVAL."));
-    s.add(Setting.duration("workqueue.create-cooldown", Duration.ofMillis(1), Duration.ofSeconds(60),
-        Duration.ofSeconds(1), "CREATE_COOLDOWN: the manager's sleep after a failed create_worker()."));
-    s.add(Setting.integer("workqueue.worker-slots", 2, 1024, 16,
-        "kworker slots per pool (kthread ids); create_worker() fails when all are in use."));
-    s.add(Setting.latency("workqueue.kthread-create", "lognormal(60us, 0.5, 20us, 2ms)",
-        "kthread_create_on_node(): the manager sleeps while kthreadd creates the new kworker."));
-    s.add(Setting.duration("workqueue.stranding-bound", Duration.ofNanos(1), Duration.ofHours(1), Duration.ofMillis(20),
-        "NoStrandedWork: how long an item may wait with need_more_worker() and no kworker runnable."));
-    s.add(Setting.latency("workload.warmup-at", "uniform(1us, 1ms)", "When each workload thread starts its warm-up."));
-    s.add(Setting.integer("workload.warmup-items", 0, 10_000, 3, "Warm-up items per thread on its CPU's pool."));
-    s.add(Setting.integer("workload.warmup-unbound-items", 0, 10_000, 5, "Warm-up items per thread on the unbound pool."));
-    s.add(Setting.integer("workload.long-items", 0, 10_000, 0, "Long items per thread on its CPU's pool."));
-    s.add(Setting.integer("workload.long-unbound-items", 0, 10_000, 0, "Long items per thread on the unbound pool."));
-    s.add(Setting.latency("workload.long-sleep", "uniform(300s, 300030ms)",
-        "How long a long item blocks (a device command stuck until its timeout)."));
-    s.add(Setting.latency("workload.burst-at", "uniform(300s, 300004ms)", "When each workload thread starts its burst."));
+    s.add(
+        Setting.choice(
+            "workqueue.kick",
+            KickVariant.keys(),
+            "original",
+            "kick_pool() variant: original (before the fix), deferred-wake (v1 PATCH 2/2: wake after the unlock), "
+                + "claim (the seed's fix: worker_leave_idle() under the lock), claim+deferred-wake, "
+                + "kicked-list (v2: park the picked worker on pool->kicked_list, wake through a wake_q)."));
+    s.add(
+        Setting.choice(
+            "workqueue.deferred-wake-ref",
+            List.of("bare", "pinned"),
+            "bare",
+            "What a deferred wake-up holds in deferred-wake and claim+deferred-wake: a bare task pointer (v1) "
+                + "or a task reference (wake_q). kicked-list always uses a wake_q."));
+    s.add(
+        Setting.choice(
+            "workqueue.pick",
+            List.of("head", "tail"),
+            "head",
+            "first_idle_worker(): head = the kernel (most recently idle). tail = ABLATION, NOT the kernel: "
+                + "kick_pool() picks the longest-idle worker, the one the cull takes first."));
+    s.add(
+        Setting.duration(
+            "workqueue.jiffy",
+            Duration.ofNanos(100_000),
+            Duration.ofMillis(10),
+            Duration.ofMillis(1),
+            "One jiffy (1/HZ): the resolution of last_active and of the idle and mayday timers."));
+    s.add(
+        Setting.duration(
+            "workqueue.idle-worker-timeout",
+            Duration.ofMillis(1),
+            Duration.ofHours(1),
+            Duration.ofSeconds(300),
+            "IDLE_WORKER_TIMEOUT: an idle worker may be culled after this long."));
+    s.add(
+        Setting.integer(
+            "workqueue.max-idle-workers-ratio",
+            1,
+            1000,
+            4,
+            "MAX_IDLE_WORKERS_RATIO: beyond 2 idle workers, one idle worker per this many busy ones."));
+    s.add(
+        Setting.duration(
+            "workqueue.mayday-initial-timeout",
+            Duration.ofMillis(1),
+            Duration.ofSeconds(10),
+            Duration.ofMillis(10),
+            "MAYDAY_INITIAL_TIMEOUT (at least 2 jiffies)."));
+    s.add(
+        Setting.duration(
+            "workqueue.mayday-interval",
+            Duration.ofMillis(1),
+            Duration.ofSeconds(10),
+            Duration.ofMillis(100),
+            "MAYDAY_INTERVAL."));
+    s.add(
+        Setting.duration(
+            "workqueue.create-cooldown",
+            Duration.ofMillis(1),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(1),
+            "CREATE_COOLDOWN: the manager's sleep after a failed create_worker()."));
+    s.add(
+        Setting.integer(
+            "workqueue.worker-slots",
+            2,
+            1024,
+            16,
+            "kworker slots per pool (kthread ids); create_worker() fails when all are in use."));
+    s.add(
+        Setting.latency(
+            "workqueue.kthread-create",
+            "lognormal(60us, 0.5, 20us, 2ms)",
+            "kthread_create_on_node(): the manager sleeps while kthreadd creates the new kworker."));
+    s.add(
+        Setting.duration(
+            "workqueue.stranding-bound",
+            Duration.ofNanos(1),
+            Duration.ofHours(1),
+            Duration.ofMillis(20),
+            "NoStrandedWork: how long an item may wait with need_more_worker() and no kworker runnable."));
+    s.add(
+        Setting.latency(
+            "workload.warmup-at",
+            "uniform(1us, 1ms)",
+            "When each workload thread starts its warm-up."));
+    s.add(
+        Setting.integer(
+            "workload.warmup-items", 0, 10_000, 3, "Warm-up items per thread on its CPU's pool."));
+    s.add(
+        Setting.integer(
+            "workload.warmup-unbound-items",
+            0,
+            10_000,
+            5,
+            "Warm-up items per thread on the unbound pool."));
+    s.add(
+        Setting.integer(
+            "workload.long-items", 0, 10_000, 0, "Long items per thread on its CPU's pool."));
+    s.add(
+        Setting.integer(
+            "workload.long-unbound-items",
+            0,
+            10_000,
+            0,
+            "Long items per thread on the unbound pool."));
+    s.add(
+        Setting.latency(
+            "workload.long-sleep",
+            "uniform(300s, 300030ms)",
+            "How long a long item blocks (a device command stuck until its timeout)."));
+    s.add(
+        Setting.latency(
+            "workload.burst-at",
+            "uniform(300s, 300004ms)",
+            "When each workload thread starts its burst."));
     s.add(Setting.integer("workload.burst-items", 0, 100_000, 6, "Items per thread in the burst."));
-    s.add(Setting.number("workload.unbound-fraction", 0, 1, 0.9, "Share of burst items queued on the unbound pool."));
-    s.add(Setting.number("workload.remote-fraction", 0, 1, 0.05, "Share of burst items queued on another CPU's pool."));
-    s.add(Setting.number("workload.delayed-fraction", 0, 1, 0.05,
-        "Share of burst items that are queue_delayed_work() of the thread's delayed work (local pool)."));
-    s.add(Setting.latency("workload.delay", "uniform(1ms, 10ms)", "The delay of queue_delayed_work()."));
-    s.add(Setting.latency("workload.think", "lognormal(20us, 1.0, 1us, 2ms)", "User CPU time before each burst item."));
-    s.add(Setting.latency("workload.syscall", "uniform(500ns, 2us)", "CPU time of the syscall that queues an item."));
-    s.add(Setting.latency("workload.item-cpu", "lognormal(5us, 1.0, 500ns, 500us)", "CPU time of a work item (each half)."));
-    s.add(Setting.number("workload.item-sleep-probability", 0, 1, 0.3, "Share of items that block once (I/O)."));
-    s.add(Setting.latency("workload.item-sleep", "lognormal(200us, 1.0, 10us, 20ms)", "How long an item blocks."));
-    s.add(Setting.bool("workload.hogs", true, "One CPU-bound user thread per CPU around the burst."));
-    s.add(Setting.latency("workload.hog-start", "uniform(299990ms, 300002ms)", "When each hog starts."));
+    s.add(
+        Setting.number(
+            "workload.unbound-fraction",
+            0,
+            1,
+            0.9,
+            "Share of burst items queued on the unbound pool."));
+    s.add(
+        Setting.number(
+            "workload.remote-fraction",
+            0,
+            1,
+            0.05,
+            "Share of burst items queued on another CPU's pool."));
+    s.add(
+        Setting.number(
+            "workload.delayed-fraction",
+            0,
+            1,
+            0.05,
+            "Share of burst items that are queue_delayed_work() of the thread's delayed work (local pool)."));
+    s.add(
+        Setting.latency(
+            "workload.delay", "uniform(1ms, 10ms)", "The delay of queue_delayed_work()."));
+    s.add(
+        Setting.latency(
+            "workload.think",
+            "lognormal(20us, 1.0, 1us, 2ms)",
+            "User CPU time before each burst item."));
+    s.add(
+        Setting.latency(
+            "workload.syscall",
+            "uniform(500ns, 2us)",
+            "CPU time of the syscall that queues an item."));
+    s.add(
+        Setting.latency(
+            "workload.item-cpu",
+            "lognormal(5us, 1.0, 500ns, 500us)",
+            "CPU time of a work item (each half)."));
+    s.add(
+        Setting.number(
+            "workload.item-sleep-probability", 0, 1, 0.3, "Share of items that block once (I/O)."));
+    s.add(
+        Setting.latency(
+            "workload.item-sleep",
+            "lognormal(200us, 1.0, 10us, 20ms)",
+            "How long an item blocks."));
+    s.add(
+        Setting.bool("workload.hogs", true, "One CPU-bound user thread per CPU around the burst."));
+    s.add(
+        Setting.latency(
+            "workload.hog-start", "uniform(299990ms, 300002ms)", "When each hog starts."));
     s.add(Setting.latency("workload.hog-run", "uniform(10ms, 40ms)", "How long each hog runs."));
-    s.add(Setting.latency("workload.hog-user", "lognormal(200us, 1.0, 5us, 10ms)", "A hog's user-mode stretch (preemptible)."));
-    s.add(Setting.latency("workload.hog-kernel", "lognormal(20us, 1.0, 1us, 2ms)",
-        "A hog's system call: kernel code that cannot be preempted (CONFIG_PREEMPT_VOLUNTARY, a lock held)."));
+    s.add(
+        Setting.latency(
+            "workload.hog-user",
+            "lognormal(200us, 1.0, 5us, 10ms)",
+            "A hog's user-mode stretch (preemptible)."));
+    s.add(
+        Setting.latency(
+            "workload.hog-kernel",
+            "lognormal(20us, 1.0, 1us, 2ms)",
+            "A hog's system call: kernel code that cannot be preempted (CONFIG_PREEMPT_VOLUNTARY, a lock held)."));
     return s;
   }
 
@@ -115,7 +252,10 @@ public final class WorkqueueModel implements ModelFactory {
     return out;
   }
 
-  /** The pools' configuration from the {@code workqueue.*} settings, with a jiffy of {@code jiffy} ns. */
+  /**
+   * The pools' configuration from the {@code workqueue.*} settings, with a jiffy of {@code jiffy}
+   * ns.
+   */
   public static WqConfig poolConfig(Settings s, long jiffy) {
     return new WqConfig(
         KickVariant.of(s.text("workqueue.kick")),
@@ -131,31 +271,38 @@ public final class WorkqueueModel implements ModelFactory {
   @Override
   public Simulation build(Settings s) {
     WqConfig cfg = poolConfig(s, s.nanos("workqueue.jiffy"));
-    Workload w = new Workload(
-        s.latency("workload.warmup-at"),
-        s.intValue("workload.warmup-items"),
-        s.intValue("workload.warmup-unbound-items"),
-        s.intValue("workload.long-items"),
-        s.intValue("workload.long-unbound-items"),
-        s.latency("workload.long-sleep"),
-        s.latency("workload.burst-at"),
-        s.intValue("workload.burst-items"),
-        s.number("workload.unbound-fraction"),
-        s.number("workload.remote-fraction"),
-        s.number("workload.delayed-fraction"),
-        s.latency("workload.delay"),
-        s.latency("workload.think"),
-        s.latency("workload.syscall"),
-        s.latency("workload.item-cpu"),
-        s.number("workload.item-sleep-probability"),
-        s.latency("workload.item-sleep"),
-        s.bool("workload.hogs"),
-        s.latency("workload.hog-start"),
-        s.latency("workload.hog-run"),
-        s.latency("workload.hog-user"),
-        s.latency("workload.hog-kernel"));
-    return new WqSimulation(Machine.latencies(s), s.intValue("machine.cpus"), s.intValue("workqueue.worker-slots"),
-        cfg, w, s.latency("workqueue.kthread-create"), s.nanos("workqueue.create-cooldown"),
+    Workload w =
+        new Workload(
+            s.latency("workload.warmup-at"),
+            s.intValue("workload.warmup-items"),
+            s.intValue("workload.warmup-unbound-items"),
+            s.intValue("workload.long-items"),
+            s.intValue("workload.long-unbound-items"),
+            s.latency("workload.long-sleep"),
+            s.latency("workload.burst-at"),
+            s.intValue("workload.burst-items"),
+            s.number("workload.unbound-fraction"),
+            s.number("workload.remote-fraction"),
+            s.number("workload.delayed-fraction"),
+            s.latency("workload.delay"),
+            s.latency("workload.think"),
+            s.latency("workload.syscall"),
+            s.latency("workload.item-cpu"),
+            s.number("workload.item-sleep-probability"),
+            s.latency("workload.item-sleep"),
+            s.bool("workload.hogs"),
+            s.latency("workload.hog-start"),
+            s.latency("workload.hog-run"),
+            s.latency("workload.hog-user"),
+            s.latency("workload.hog-kernel"));
+    return new WqSimulation(
+        Machine.latencies(s),
+        s.intValue("machine.cpus"),
+        s.intValue("workqueue.worker-slots"),
+        cfg,
+        w,
+        s.latency("workqueue.kthread-create"),
+        s.nanos("workqueue.create-cooldown"),
         s.nanos("workqueue.stranding-bound"));
   }
 
@@ -168,8 +315,15 @@ public final class WorkqueueModel implements ModelFactory {
     final long createCooldown;
     final long strandingBound;
 
-    public WqSimulation(Machine.Latencies lat, int cpus, int slots, WqConfig cfg, Workload w, Latency kthreadCreate,
-        long createCooldown, long strandingBound) {
+    public WqSimulation(
+        Machine.Latencies lat,
+        int cpus,
+        int slots,
+        WqConfig cfg,
+        Workload w,
+        Latency kthreadCreate,
+        long createCooldown,
+        long strandingBound) {
       this.topo = new WqTopology(lat, cpus, slots);
       this.cfg = cfg;
       this.workload = w;
@@ -192,9 +346,12 @@ public final class WorkqueueModel implements ModelFactory {
       Entity e = topo.machine.create(id);
       if (e != null) return e;
       if (topo.isPool(id)) return new WorkerPool(topo, topo.poolIndex(id), topo.slotsPerPool, cfg);
-      if (topo.isWorker(id)) return new PoolWorker(topo, topo.poolOfWorker(id), cfg, kthreadCreate, createCooldown);
-      if (id >= topo.kickerBase && id < topo.kickerBase + topo.cpus) return new Kicker(topo, id - topo.kickerBase, workload, cfg);
-      if (id >= topo.hogBase && id < topo.hogBase + topo.cpus) return new Hog(topo, id - topo.hogBase, workload);
+      if (topo.isWorker(id))
+        return new PoolWorker(topo, topo.poolOfWorker(id), cfg, kthreadCreate, createCooldown);
+      if (id >= topo.kickerBase && id < topo.kickerBase + topo.cpus)
+        return new Kicker(topo, id - topo.kickerBase, workload, cfg);
+      if (id >= topo.hogBase && id < topo.hogBase + topo.cpus)
+        return new Hog(topo, id - topo.hogBase, workload);
       throw new IllegalStateException("no entity " + id);
     }
 
@@ -222,8 +379,15 @@ public final class WorkqueueModel implements ModelFactory {
     @Override
     public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
       Map<String, Object> out = new LinkedHashMap<>();
-      for (String k : List.of("workItemsQueued", "workItemsCompleted", "strandedWorkItems", "kicks", "culls",
-          "kickedWorkersCulled", "workersCreated")) {
+      for (String k :
+          List.of(
+              "workItemsQueued",
+              "workItemsCompleted",
+              "strandedWorkItems",
+              "kicks",
+              "culls",
+              "kickedWorkersCulled",
+              "workersCreated")) {
         out.put(k, 0L);
       }
       out.putAll(merged.counters());

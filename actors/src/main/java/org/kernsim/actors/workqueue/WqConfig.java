@@ -1,8 +1,8 @@
 package org.kernsim.actors.workqueue;
 
 /**
- * The kernel's workqueue constants and the variant of a run (spec D.1), in jiffies where the
- * kernel counts jiffies.
+ * The kernel's workqueue constants and the variant of a run (spec D.1), in jiffies where the kernel
+ * counts jiffies.
  *
  * @param variant {@code workqueue.kick}
  * @param pickTail the ablation {@code workqueue.pick=tail}: {@code first_idle_worker()} returns the
@@ -35,7 +35,14 @@ public record WqConfig(
   }
 
   public WqConfig withPickTail(boolean tail) {
-    return new WqConfig(variant, tail, pinnedDeferredWake, jiffyNanos, idleWorkerTimeoutJiffies,
-        maxIdleWorkersRatio, maydayInitialJiffies, maydayIntervalJiffies);
+    return new WqConfig(
+        variant,
+        tail,
+        pinnedDeferredWake,
+        jiffyNanos,
+        idleWorkerTimeoutJiffies,
+        maxIdleWorkersRatio,
+        maydayInitialJiffies,
+        maydayIntervalJiffies);
   }
 }

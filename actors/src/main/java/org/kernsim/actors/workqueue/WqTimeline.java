@@ -27,16 +27,21 @@ final class WqTimeline implements TimelineSpec {
   @Override
   public List<TraceRecord> select(List<TraceRecord> records, Violation v) {
     int pool = -1;
-    for (int p = 0; p < topo.pools; p++) if (topo.name(topo.pool(p)).equals(v.entity())) pool = topo.pool(p);
+    for (int p = 0; p < topo.pools; p++)
+      if (topo.name(topo.pool(p)).equals(v.entity())) pool = topo.pool(p);
     // where the story starts: the pick of the culled worker, or a little before the stranding
     int victim = -1;
     long start = v.atNanos() - WINDOW;
     if (v.checker().equals("NoKickedWorkerCulled")) {
       String who = v.message().split(" ", 2)[0];
-      for (int e = 0; e < topo.entityCount(); e++) if (topo.isWorker(e) && topo.name(e).equals(who)) victim = e;
+      for (int e = 0; e < topo.entityCount(); e++)
+        if (topo.isWorker(e) && topo.name(e).equals(who)) victim = e;
       for (TraceRecord r : records) {
         if (r.time() > v.atNanos()) break;
-        if (r instanceof TraceRecord.Note n && n.note() instanceof WqNote.Kicked k && k.worker() == victim && !k.repeat()) {
+        if (r instanceof TraceRecord.Note n
+            && n.note() instanceof WqNote.Kicked k
+            && k.worker() == victim
+            && !k.repeat()) {
           start = r.time();
         }
       }
@@ -49,7 +54,8 @@ final class WqTimeline implements TimelineSpec {
       if (r.time() < start) continue;
       if (!(r instanceof TraceRecord.Note n) || !(n.note() instanceof WqNote note)) continue;
       if (note instanceof WqNote.PoolState) continue;
-      if (note instanceof WqNote.Kicked k && k.repeat() && k.worker() != victim) continue; // coalesced, no news
+      if (note instanceof WqNote.Kicked k && k.repeat() && k.worker() != victim)
+        continue; // coalesced, no news
       if (pool < 0 || poolOf(note) == pool) out.add(r);
     }
     if (out.size() > ROWS) out = new ArrayList<>(out.subList(out.size() - ROWS, out.size()));
@@ -75,7 +81,8 @@ final class WqTimeline implements TimelineSpec {
     if (n instanceof WqNote.WorkerDying x) return x.pool();
     if (n instanceof WqNote.DieSeen x) return x.pool();
     if (n instanceof WqNote.WorkerReaped x) return x.pool();
-    if (n instanceof WqNote.WakeAfterExit x) return topo.isWorker(x.worker()) ? topo.pool(topo.poolOfWorker(x.worker())) : -1;
+    if (n instanceof WqNote.WakeAfterExit x)
+      return topo.isWorker(x.worker()) ? topo.pool(topo.poolOfWorker(x.worker())) : -1;
     if (n instanceof WqNote.DelayedWorkArmed x) return x.pool();
     if (n instanceof WqNote.DelayedWorkFired x) return x.pool();
     return -1;
@@ -113,7 +120,8 @@ final class WqTimeline implements TimelineSpec {
 
   @Override
   public String cell(TraceRecord r) {
-    if (r instanceof TraceRecord.Violation v) return "VIOLATION " + v.checker() + ": " + v.message();
+    if (r instanceof TraceRecord.Violation v)
+      return "VIOLATION " + v.checker() + ": " + v.message();
     return text(((TraceRecord.Note) r).note());
   }
 
@@ -123,8 +131,14 @@ final class WqTimeline implements TimelineSpec {
 
   private String text(Object o) {
     if (o instanceof WqNote.WorkQueued x) {
-      return n(x.requester()) + ": __queue_work: lock " + n(x.pool()) + ", insert_work " + NoStrandedWork.item(x.item(), topo::name)
-          + " (worklist " + x.worklist() + ")";
+      return n(x.requester())
+          + ": __queue_work: lock "
+          + n(x.pool())
+          + ", insert_work "
+          + NoStrandedWork.item(x.item(), topo::name)
+          + " (worklist "
+          + x.worklist()
+          + ")";
     }
     if (o instanceof WqNote.Kicked x) {
       StringBuilder sb = new StringBuilder("kick_pool: picks ").append(n(x.worker()));
@@ -136,23 +150,48 @@ final class WqTimeline implements TimelineSpec {
       return sb.toString();
     }
     if (o instanceof WqNote.DeferredWake x) {
-      return n(x.waker()) + ": after unlock: wake_up_process(" + n(x.worker()) + ")" + (x.pinned() ? " [task ref held]" : " [bare pointer]");
+      return n(x.waker())
+          + ": after unlock: wake_up_process("
+          + n(x.worker())
+          + ")"
+          + (x.pinned() ? " [task ref held]" : " [bare pointer]");
     }
     if (o instanceof WqNote.WokeUp x) {
-      return n(x.worker()) + " runs: woke_up: lock " + n(x.pool()) + (x.die() ? ", WORKER_DIE set" : (x.wasIdle() ? ", worker_leave_idle" : ", already claimed"));
+      return n(x.worker())
+          + " runs: woke_up: lock "
+          + n(x.pool())
+          + (x.die()
+              ? ", WORKER_DIE set"
+              : (x.wasIdle() ? ", worker_leave_idle" : ", already claimed"));
     }
     if (o instanceof WqNote.EnteredIdle x) {
-      return n(x.worker()) + ": worker_enter_idle (idle_list head, nr_idle " + x.nrIdle() + "), TASK_IDLE, unlock"
+      return n(x.worker())
+          + ": worker_enter_idle (idle_list head, nr_idle "
+          + x.nrIdle()
+          + "), TASK_IDLE, unlock"
           + (x.worklist() > 0 ? " [worklist " + x.worklist() + "]" : "");
     }
     if (o instanceof WqNote.WorkStarted x) {
-      return n(x.worker()) + ": process_one_work " + NoStrandedWork.item(x.item(), topo::name) + " (worklist " + x.worklist() + "), unlock";
+      return n(x.worker())
+          + ": process_one_work "
+          + NoStrandedWork.item(x.item(), topo::name)
+          + " (worklist "
+          + x.worklist()
+          + "), unlock";
     }
     if (o instanceof WqNote.WorkPunted x) {
-      return "assign_work: " + NoStrandedWork.item(x.item(), topo::name) + " is running on " + n(x.worker()) + ": onto its scheduled list";
+      return "assign_work: "
+          + NoStrandedWork.item(x.item(), topo::name)
+          + " is running on "
+          + n(x.worker())
+          + ": onto its scheduled list";
     }
     if (o instanceof WqNote.WorkCompleted x) {
-      return n(x.worker()) + ": " + NoStrandedWork.item(x.item(), topo::name) + " done, lock " + n(x.pool());
+      return n(x.worker())
+          + ": "
+          + NoStrandedWork.item(x.item(), topo::name)
+          + " done, lock "
+          + n(x.pool());
     }
     if (o instanceof WqNote.WorkerSleepingNote x) {
       return n(x.worker()) + " blocks: wq_worker_sleeping, nr_running " + x.nrRunning();
@@ -164,29 +203,53 @@ final class WqTimeline implements TimelineSpec {
       return "create_worker: " + n(x.worker()) + " attached, idle at head, woken";
     }
     if (o instanceof WqNote.IdleTimeout x) {
-      if (x.cull()) return "idle_timer of " + n(x.pool()) + ": tail expired, queue idle_cull_work on system_unbound_wq";
+      if (x.cull())
+        return "idle_timer of "
+            + n(x.pool())
+            + ": tail expired, queue idle_cull_work on system_unbound_wq";
       if (x.cullPending()) return "idle_timer of " + n(x.pool()) + ": idle_cull_work pending";
-      return "idle_timer of " + n(x.pool()) + (x.rearmJiffies() >= 0 ? ": tail not expired, re-armed" : ": not too many workers");
+      return "idle_timer of "
+          + n(x.pool())
+          + (x.rearmJiffies() >= 0 ? ": tail not expired, re-armed" : ": not too many workers");
     }
     if (o instanceof WqNote.CullPass x) {
-      return "idle_cull_fn: " + x.culled() + " culled, nr_idle " + x.nrIdle() + ", nr_workers " + x.nrWorkers() + "; unlock "
+      return "idle_cull_fn: "
+          + x.culled()
+          + " culled, nr_idle "
+          + x.nrIdle()
+          + ", nr_workers "
+          + x.nrWorkers()
+          + "; unlock "
           + n(x.pool());
     }
     if (o instanceof WqNote.WorkerDying x) {
-      return "idle_cull_fn: lock " + n(x.pool()) + ", too_many_workers, tail " + n(x.worker()) + " expired: set_worker_dying"
+      return "idle_cull_fn: lock "
+          + n(x.pool())
+          + ", too_many_workers, tail "
+          + n(x.worker())
+          + " expired: set_worker_dying"
           + (x.runnable() ? " (it was KICKED and has NOT RUN)" : "");
     }
     if (o instanceof WqNote.DieSeen x) {
-      return n(x.worker()) + ": WORKER_DIE: unlock, return 0" + (x.worklist() > 0 ? " (worklist " + x.worklist() + " untouched)" : "");
+      return n(x.worker())
+          + ": WORKER_DIE: unlock, return 0"
+          + (x.worklist() > 0 ? " (worklist " + x.worklist() + " untouched)" : "");
     }
     if (o instanceof WqNote.WorkerReaped x) {
       return "reap_dying_workers: kthread_stop_put(" + n(x.worker()) + ")";
     }
     if (o instanceof WqNote.WakeAfterExit x) {
-      return "wake-up from " + n(x.waker()) + " reaches exited " + n(x.worker()) + (x.pinned() ? " (ref held)" : " (bare)");
+      return "wake-up from "
+          + n(x.waker())
+          + " reaches exited "
+          + n(x.worker())
+          + (x.pinned() ? " (ref held)" : " (bare)");
     }
     if (o instanceof WqNote.DelayedWorkArmed x) {
-      return n(x.owner()) + ": queue_delayed_work " + NoStrandedWork.item(x.item(), topo::name) + String.format(Locale.ROOT, " (+%.3f ms)", x.delayNanos() / 1e6);
+      return n(x.owner())
+          + ": queue_delayed_work "
+          + NoStrandedWork.item(x.item(), topo::name)
+          + String.format(Locale.ROOT, " (+%.3f ms)", x.delayNanos() / 1e6);
     }
     if (o instanceof WqNote.DelayedWorkFired x) {
       return "delayed_work_timer_fn " + NoStrandedWork.item(x.item(), topo::name);

@@ -33,7 +33,13 @@ public final class WqTopology {
     return new WqTopology(layout, machine, null, machine.cpus(), slotsPerPool, false);
   }
 
-  private WqTopology(Layout layout, Machine machine, Machine.Latencies lat, int cpus, int slotsPerPool, boolean workload) {
+  private WqTopology(
+      Layout layout,
+      Machine machine,
+      Machine.Latencies lat,
+      int cpus,
+      int slotsPerPool,
+      boolean workload) {
     this.cpus = cpus;
     this.slotsPerPool = slotsPerPool;
     this.pools = cpus + 1;

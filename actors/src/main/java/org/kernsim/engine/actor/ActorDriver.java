@@ -46,8 +46,11 @@ public final class ActorDriver {
     }
   }
 
-  /** Runs inside an existing system (a test kit's, for example) with {@code partitions} partitions. */
-  public static RunResult run(ActorSystem<?> system, Simulation sim, RunOptions options, int partitions) {
+  /**
+   * Runs inside an existing system (a test kit's, for example) with {@code partitions} partitions.
+   */
+  public static RunResult run(
+      ActorSystem<?> system, Simulation sim, RunOptions options, int partitions) {
     CompletableFuture<RunResult> result = new CompletableFuture<>();
     Placement placement = new Placement(sim, partitions);
     RecordFilter filter = Coordinator.filterFor(sim, options);
@@ -60,13 +63,18 @@ public final class ActorDriver {
               for (int p = 0; p < partitions; p++) {
                 parts.add(
                     ctx.spawn(
-                        Partition.create(p, placement, sim::entityName, localSpawner(sim, options, filter)),
+                        Partition.create(
+                            p, placement, sim::entityName, localSpawner(sim, options, filter)),
                         "partition-" + p));
               }
               coordinator.tell(new Coordinator.Begin(parts));
               return Behaviors.empty();
             });
-    ActorRef<Void> run = system.systemActorOf(root, "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result), org.apache.pekko.actor.typed.Props.empty());
+    ActorRef<Void> run =
+        system.systemActorOf(
+            root,
+            "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result),
+            org.apache.pekko.actor.typed.Props.empty());
     try {
       return Await.result(result);
     } finally {
@@ -76,19 +84,27 @@ public final class ActorDriver {
 
   private static void stop(ActorSystem<?> system, ActorRef<Void> run) {
     // the run's actors are children of 'run'; stopping it stops them all
-    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system).stop(
-        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
+    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)
+        .stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
   }
 
   /** Spawns each member of a partition as a child actor running its entity's logic. */
-  static Partition.EntitySpawner localSpawner(Simulation sim, RunOptions options, RecordFilter filter) {
+  static Partition.EntitySpawner localSpawner(
+      Simulation sim, RunOptions options, RecordFilter filter) {
     return (ctx, partition, members) -> {
-      List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs = new ArrayList<>(members.length);
+      List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs =
+          new ArrayList<>(members.length);
       for (int slot = 0; slot < members.length; slot++) {
         int id = members[slot];
         EntityRuntime rt =
             new EntityRuntime(
-                id, sim.createEntity(id), options.seed(), sim.lookahead(), sim::entityName, filter, sim.faults());
+                id,
+                sim.createEntity(id),
+                options.seed(),
+                sim.lookahead(),
+                sim::entityName,
+                filter,
+                sim.faults());
         refs.add(ctx.spawn(EntityActor.create(rt, slot, ctx.getSelf()), "e" + id));
       }
       return refs;
@@ -97,8 +113,12 @@ public final class ActorDriver {
 
   public static Config config(int threads) {
     return ConfigFactory.parseString(
-            "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = " + threads + "\n"
-                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = " + threads + "\n"
+            "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
+                + threads
+                + "\n"
+                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
+                + threads
+                + "\n"
                 + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor = 1.0\n"
                 + "pekko.actor.default-dispatcher.throughput = 64\n"
                 + "pekko.actor.provider = local\n"

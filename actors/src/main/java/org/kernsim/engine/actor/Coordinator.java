@@ -79,7 +79,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       this(message, lastCompletedWindow, lastCompletedNanos, Cause.MODEL);
     }
 
-    public RunFailed(String message, long lastCompletedWindow, long lastCompletedNanos, Cause cause) {
+    public RunFailed(
+        String message, long lastCompletedWindow, long lastCompletedNanos, Cause cause) {
       super(message);
       this.lastCompletedWindow = lastCompletedWindow;
       this.lastCompletedNanos = lastCompletedNanos;
@@ -94,8 +95,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     /** One line: what happened and the last completed window with its virtual time. */
     public String describe() {
       if (lastCompletedWindow < 0) return getMessage() + "; no window had completed";
-      return getMessage() + "; last completed window " + lastCompletedWindow + " (virtual time "
-          + lastCompletedNanos + " ns)";
+      return getMessage()
+          + "; last completed window "
+          + lastCompletedWindow
+          + " (virtual time "
+          + lastCompletedNanos
+          + " ns)";
     }
 
     public long lastCompletedWindow() {
@@ -189,8 +194,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     if (partitions != null && completedWindows == checkedWindows) {
       String where =
           ready < partitions.size()
-              ? "only " + ready + " of " + partitions.size() + " partitions had their entities in place"
-              : "window " + window + " is stuck: a message was lost or a node is wedged; see the nodes' logs";
+              ? "only "
+                  + ready
+                  + " of "
+                  + partitions.size()
+                  + " partitions had their entities in place"
+              : "window "
+                  + window
+                  + " is stuck: a message was lost or a node is wedged; see the nodes' logs";
       return fail(
           "no window completed for " + extras.stallTimeout().toSeconds() + " s (" + where + ")",
           Cause.CLUSTER);

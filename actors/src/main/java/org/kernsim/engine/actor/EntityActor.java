@@ -18,8 +18,8 @@ import org.kernsim.protocol.engine.TraceRecord;
 
 /**
  * One simulated entity as a Pekko actor: a thin adapter that runs the entity's pure logic (its
- * {@link EntityRuntime}) for one window at a time and hands what it sent back to its partition.
- * On one node it is a child of its partition; in a cluster it is a Cluster Sharding entity that
+ * {@link EntityRuntime}) for one window at a time and hands what it sent back to its partition. On
+ * one node it is a child of its partition; in a cluster it is a Cluster Sharding entity that
  * registers itself with its partition ({@link EntityAttached}) when sharding starts it.
  */
 public final class EntityActor extends AbstractBehavior<EntityCommand> {
@@ -46,7 +46,8 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
       implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /** Reply: what the entity sent during the window, and its trace records. */
-  public record EntityDone(int slot, List<Event> out, List<TraceRecord> records, long lastTime, long delivered)
+  public record EntityDone(
+      int slot, List<Event> out, List<TraceRecord> records, long lastTime, long delivered)
       implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /** Reply: the entity's final state. */
@@ -77,7 +78,10 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   }
 
   private EntityActor(
-      ActorContext<EntityCommand> ctx, EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
+      ActorContext<EntityCommand> ctx,
+      EntityRuntime runtime,
+      int slot,
+      ActorRef<PartitionCommand> partition) {
     super(ctx);
     this.runtime = runtime;
     this.slot = slot;
@@ -116,7 +120,8 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
       return this;
     }
     long delivered = runtime.delivered() - before;
-    partition.tell(new EntityDone(slot, out, records, delivered > 0 ? runtime.now() : -1, delivered));
+    partition.tell(
+        new EntityDone(slot, out, records, delivered > 0 ? runtime.now() : -1, delivered));
     return this;
   }
 

@@ -14,9 +14,9 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
-import org.kernsim.engine.WindowQueue;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Placement;
+import org.kernsim.engine.WindowQueue;
 import org.kernsim.protocol.engine.CoordinatorCommand;
 import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.Event;
@@ -24,8 +24,8 @@ import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
 
 /**
- * A partition: holds the pending events of its entities and runs them one conservative window at
- * a time. In a window it hands each entity that has events before the window's end its events (in
+ * A partition: holds the pending events of its entities and runs them one conservative window at a
+ * time. In a window it hands each entity that has events before the window's end its events (in
  * canonical order), collects what the entities sent, keeps events for its own entities and sends
  * the rest to their partitions in batches (one per partition, or several of at most {@code
  * batchMaxEvents} events), then reports to the coordinator.
@@ -43,7 +43,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
      * Starts the entities {@code members} (slot order); returns their refs, or null if they will
      * register themselves with {@link EntityActor.EntityAttached} (sharded entities).
      */
-    List<ActorRef<EntityCommand>> spawn(ActorContext<PartitionCommand> ctx, int partition, int[] members);
+    List<ActorRef<EntityCommand>> spawn(
+        ActorContext<PartitionCommand> ctx, int partition, int[] members);
   }
 
   /**
@@ -99,7 +100,11 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   }
 
   public static Behavior<PartitionCommand> create(
-      int index, Placement placement, IntFunction<String> names, EntitySpawner spawner, Wiring wiring) {
+      int index,
+      Placement placement,
+      IntFunction<String> names,
+      EntitySpawner spawner,
+      Wiring wiring) {
     return Behaviors.setup(ctx -> new Partition(ctx, index, placement, names, spawner, wiring));
   }
 
@@ -173,7 +178,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private Behavior<PartitionCommand> onPostStop() {
     // children stop with their parent; sharded entities must be told
     if (!children) {
-      for (ActorRef<EntityCommand> e : entities) if (e != null) e.tell(EntityActor.StopEntity.INSTANCE);
+      for (ActorRef<EntityCommand> e : entities)
+        if (e != null) e.tell(EntityActor.StopEntity.INSTANCE);
     }
     return this;
   }
@@ -268,7 +274,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         batchesTo[p] = 1;
       } else {
         for (int from = 0; from < box.size(); from += batchMaxEvents) {
-          List<Event> chunk = new ArrayList<>(box.subList(from, Math.min(box.size(), from + batchMaxEvents)));
+          List<Event> chunk =
+              new ArrayList<>(box.subList(from, Math.min(box.size(), from + batchMaxEvents)));
           peers.get(p).tell(new PartitionCommand.Batch(window, index, chunk));
           batchesTo[p]++;
         }
@@ -285,7 +292,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     }
     long localMin = queue.minTime();
     coordinator.tell(
-        new CoordinatorCommand.WindowDone(index, window, localMin, sentMin, batchesTo, out, lastTime, delivered));
+        new CoordinatorCommand.WindowDone(
+            index, window, localMin, sentMin, batchesTo, out, lastTime, delivered));
   }
 
   private Behavior<PartitionCommand> onEntityFailed(EntityActor.EntityFailed f) {
@@ -319,12 +327,16 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     Map<String, Long> cross = new java.util.TreeMap<>();
     crossNode.forEach((k, v) -> cross.merge(typeName(k), v[0], Long::sum));
     coordinator.tell(
-        new CoordinatorCommand.PartitionCollected(index, counts, digests, metrics.snapshot(), cross));
+        new CoordinatorCommand.PartitionCollected(
+            index, counts, digests, metrics.snapshot(), cross));
   }
 
   /** The trace's short name of a payload class ({@code StopMachineMessage.PhaseAcked}). */
   static String typeName(Class<?> c) {
-    Class<?> k = c.isAnonymousClass() && c.getSuperclass() != null && c.getSuperclass().isEnum() ? c.getSuperclass() : c;
+    Class<?> k =
+        c.isAnonymousClass() && c.getSuperclass() != null && c.getSuperclass().isEnum()
+            ? c.getSuperclass()
+            : c;
     String n = k.getName();
     return n.substring(n.lastIndexOf('.') + 1).replace('$', '.');
   }

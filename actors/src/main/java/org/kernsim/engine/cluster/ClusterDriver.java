@@ -10,8 +10,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.kernsim.engine.Await;
 import org.kernsim.config.KernsimSettings;
+import org.kernsim.engine.Await;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Simulation;
@@ -42,7 +42,12 @@ public final class ClusterDriver {
 
     public static Target of(int nodes, int partitionsPerNode, KernsimSettings.Cluster c) {
       return new Target(
-          nodes, partitionsPerNode, c.formTimeout(), c.setupTimeout(), c.stallTimeout(), c.batchMaxEvents());
+          nodes,
+          partitionsPerNode,
+          c.formTimeout(),
+          c.setupTimeout(),
+          c.stallTimeout(),
+          c.batchMaxEvents());
     }
 
     public static Target of(int nodes, KernsimSettings.Cluster c) {
@@ -56,7 +61,11 @@ public final class ClusterDriver {
    * @param nodes the addresses of the nodes, in node order (node 0 hosts partitions 0..k-1)
    * @param crossNodeEvents events that crossed cluster nodes, by payload type
    */
-  public record Outcome(RunResult result, List<String> nodes, int partitionsPerNode, Map<String, Long> crossNodeEvents) {}
+  public record Outcome(
+      RunResult result,
+      List<String> nodes,
+      int partitionsPerNode,
+      Map<String, Long> crossNodeEvents) {}
 
   /** Progress a run reports to whoever waits for it. */
   static final class Holder {
@@ -67,13 +76,17 @@ public final class ClusterDriver {
   public static Outcome run(
       ActorSystem<?> system, Scenario scenario, Simulation sim, RunOptions options, Target target) {
     ClusterNode.start(system);
-    String runId = "r" + Long.toHexString(System.currentTimeMillis()) + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
+    String runId =
+        "r"
+            + Long.toHexString(System.currentTimeMillis())
+            + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
     CompletableFuture<RunResult> result = new CompletableFuture<>();
     Holder holder = new Holder();
     Map<String, String> settings = new TreeMap<>(scenario.settings().asOverrides());
     ActorRef<ClusterRunCommand> run =
         system.systemActorOf(
-            ClusterRun.create(runId, scenario.model().name(), settings, sim, options, target, result, holder),
+            ClusterRun.create(
+                runId, scenario.model().name(), settings, sim, options, target, result, holder),
             "kernsim-run-" + runId,
             Props.empty());
     try {

@@ -85,7 +85,10 @@ public final class ClusterNode implements Extension {
   public static void shutdown(ActorSystem<?> system, Duration timeout) {
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      system
+          .getWhenTerminated()
+          .toCompletableFuture()
+          .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
     } catch (Exception e) {
       // best effort
     }

@@ -38,12 +38,13 @@ import org.kernsim.protocol.engine.PartitionCommand;
 /**
  * Drives one cluster run from the node that started it: finds the node engines (Receptionist),
  * gives each its range of partitions, starts the coordinator — whose window agreement is the
- * cluster-wide barrier — and watches the membership: a participating node that becomes
- * unreachable or leaves stops the run at once (it does not wait for the Split Brain Resolver).
+ * cluster-wide barrier — and watches the membership: a participating node that becomes unreachable
+ * or leaves stops the run at once (it does not wait for the Split Brain Resolver).
  */
 final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
 
-  private record Listed(Receptionist.Listing listing) implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
+  private record Listed(Receptionist.Listing listing)
+      implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
 
   private record Reachability(ClusterEvent.ReachabilityEvent event)
       implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
@@ -51,14 +52,16 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   private record Membership(ClusterEvent.MemberEvent event)
       implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
 
-  private record PartitionGone(int partition) implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
+  private record PartitionGone(int partition)
+      implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
 
   private enum Timeout implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {
     FORM,
     SETUP
   }
 
-  private enum CoordinatorStopped implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {
+  private enum CoordinatorStopped
+      implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {
     INSTANCE
   }
 
@@ -101,7 +104,10 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new ClusterRun(ctx, timers, runId, model, settings, sim, options, target, result, holder)));
+                timers ->
+                    new ClusterRun(
+                        ctx, timers, runId, model, settings, sim, options, target, result,
+                        holder)));
   }
 
   private ClusterRun(
@@ -127,10 +133,25 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     this.timers = timers;
     Cluster cluster = Cluster.get(ctx.getSystem());
     this.self = cluster.selfMember().address();
-    this.workerRole = KernsimSettings.from(ctx.getSystem().settings().config()).cluster().workerRole();
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, Reachability::new), ClusterEvent.ReachabilityEvent.class));
-    cluster.subscriptions().tell(Subscribe.create(ctx.messageAdapter(ClusterEvent.MemberEvent.class, Membership::new), ClusterEvent.MemberEvent.class));
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeEngine.KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
+    this.workerRole =
+        KernsimSettings.from(ctx.getSystem().settings().config()).cluster().workerRole();
+    cluster
+        .subscriptions()
+        .tell(
+            Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, Reachability::new),
+                ClusterEvent.ReachabilityEvent.class));
+    cluster
+        .subscriptions()
+        .tell(
+            Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, Membership::new),
+                ClusterEvent.MemberEvent.class));
+    ctx.getSystem()
+        .receptionist()
+        .tell(
+            Receptionist.subscribe(
+                NodeEngine.KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
     timers.startSingleTimer(Timeout.FORM, target.formTimeout());
   }
 
@@ -139,12 +160,27 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     return newReceiveBuilder()
         .onMessage(Listed.class, this::onListed)
         .onMessage(ClusterRunCommand.NodeReady.class, this::onNodeReady)
-        .onMessage(ClusterRunCommand.SetupFailed.class, f -> failEarly("node " + f.address() + " could not set up the run: " + f.reason()))
-        .onMessage(Reachability.class, r -> onMemberEvent(r.event().member(), r.event() instanceof ClusterEvent.UnreachableMember ? "became unreachable" : null))
+        .onMessage(
+            ClusterRunCommand.SetupFailed.class,
+            f -> failEarly("node " + f.address() + " could not set up the run: " + f.reason()))
+        .onMessage(
+            Reachability.class,
+            r ->
+                onMemberEvent(
+                    r.event().member(),
+                    r.event() instanceof ClusterEvent.UnreachableMember
+                        ? "became unreachable"
+                        : null))
         .onMessage(Membership.class, m -> onMemberEvent(m.event().member(), lossOf(m.event())))
         .onMessage(PartitionGone.class, this::onPartitionGone)
         .onMessageEquals(Timeout.FORM, this::onFormTimeout)
-        .onMessageEquals(Timeout.SETUP, () -> failEarly("the nodes did not set the run up within " + target.setupTimeout().toSeconds() + " s"))
+        .onMessageEquals(
+            Timeout.SETUP,
+            () ->
+                failEarly(
+                    "the nodes did not set the run up within "
+                        + target.setupTimeout().toSeconds()
+                        + " s"))
         .onMessageEquals(CoordinatorStopped.INSTANCE, () -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
@@ -183,7 +219,9 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     List<ActorRef<NodeCommand>> out = new ArrayList<>();
     for (ActorRef<NodeCommand> e : listed) if (up.contains(addressOf(e))) out.add(e);
     // this node first (it coordinates), then by address: a stable, readable order
-    out.sort(Comparator.comparing((ActorRef<NodeCommand> e) -> !addressOf(e).equals(self)).thenComparing(e -> addressOf(e).toString()));
+    out.sort(
+        Comparator.comparing((ActorRef<NodeCommand> e) -> !addressOf(e).equals(self))
+            .thenComparing(e -> addressOf(e).toString()));
     return out;
   }
 
@@ -192,7 +230,8 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     Cluster cluster = Cluster.get(getContext().getSystem());
     String role = workerRole;
     int n = 0;
-    for (Member m : cluster.state().getMembers()) if (m.status() == MemberStatus.up() && m.hasRole(role)) n++;
+    for (Member m : cluster.state().getMembers())
+      if (m.status() == MemberStatus.up() && m.hasRole(role)) n++;
     return Math.max(1, n);
   }
 
@@ -217,18 +256,35 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
           count++;
         }
       }
-      engines.get(node).tell(
-          new NodeCommand.SetupRun(
-              runId, model, settings, options.seed(), recordAll, partitions, first, count, node, n,
-              target.batchMaxEvents(), getContext().getSelf()));
+      engines
+          .get(node)
+          .tell(
+              new NodeCommand.SetupRun(
+                  runId,
+                  model,
+                  settings,
+                  options.seed(),
+                  recordAll,
+                  partitions,
+                  first,
+                  count,
+                  node,
+                  n,
+                  target.batchMaxEvents(),
+                  getContext().getSelf()));
     }
   }
 
   private Behavior<ClusterRunCommand> onFormTimeout() {
     if (phase != Phase.FORMING) return this;
     return failEarly(
-        "the cluster did not converge: " + usable().size() + " of " + wanted() + " nodes ready after "
-            + target.formTimeout().toSeconds() + " s");
+        "the cluster did not converge: "
+            + usable().size()
+            + " of "
+            + wanted()
+            + " nodes ready after "
+            + target.formTimeout().toSeconds()
+            + " s");
   }
 
   // ------------------------------------------------------------------ setting up
@@ -241,8 +297,10 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     List<ActorRef<PartitionCommand>> all = new ArrayList<>();
     for (int node = 0; node < engines.size(); node++) all.addAll(ready.get(node));
     for (int p = 0; p < all.size(); p++) getContext().watchWith(all.get(p), new PartitionGone(p));
-    Coordinator.Extras extras = new Coordinator.Extras(target.stallTimeout(), m -> holder.crossNode = m);
-    coordinator = getContext().spawn(Coordinator.create(sim, options, result, extras), "kernsim-coordinator");
+    Coordinator.Extras extras =
+        new Coordinator.Extras(target.stallTimeout(), m -> holder.crossNode = m);
+    coordinator =
+        getContext().spawn(Coordinator.create(sim, options, result, extras), "kernsim-coordinator");
     getContext().watchWith(coordinator, CoordinatorStopped.INSTANCE);
     phase = Phase.RUNNING;
     coordinator.tell(new Coordinator.Begin(all));
@@ -259,7 +317,10 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
 
   private Behavior<ClusterRunCommand> onPartitionGone(PartitionGone g) {
     if (phase != Phase.RUNNING) return this;
-    Address a = g.partition() < partitions ? addresses.get(Placement.nodeOfPartition(g.partition(), partitions, addresses.size())) : self;
+    Address a =
+        g.partition() < partitions
+            ? addresses.get(Placement.nodeOfPartition(g.partition(), partitions, addresses.size()))
+            : self;
     return lost("node " + a + " stopped (its partition " + g.partition() + " terminated)");
   }
 
@@ -274,14 +335,16 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
 
   private Behavior<ClusterRunCommand> failEarly(String detail) {
     phase = Phase.OVER;
-    result.completeExceptionally(new Coordinator.RunFailed(detail, -1, 0, Coordinator.Cause.CLUSTER));
+    result.completeExceptionally(
+        new Coordinator.RunFailed(detail, -1, 0, Coordinator.Cause.CLUSTER));
     return Behaviors.stopped();
   }
 
   private Behavior<ClusterRunCommand> onPostStop() {
     for (ActorRef<NodeCommand> e : engines) e.tell(new NodeCommand.EndRun(runId));
     if (!result.isDone()) {
-      result.completeExceptionally(new Coordinator.RunFailed("the run was stopped", -1, 0, Coordinator.Cause.CLUSTER));
+      result.completeExceptionally(
+          new Coordinator.RunFailed("the run was stopped", -1, 0, Coordinator.Cause.CLUSTER));
     }
     return this;
   }

@@ -33,16 +33,18 @@ import org.kernsim.scenario.Scenarios;
  * The engine of one cluster node ({@code /system/kernsim-node}, registered with the Receptionist):
  * for each run it is asked to join, it builds the same simulation as every other node (from the
  * model's name and every effective setting), spawns its range of partitions, which start their
- * entities through Cluster Sharding on this node, and answers with the partitions' refs. A run
- * ends when its driver says so, or when its driver is gone.
+ * entities through Cluster Sharding on this node, and answers with the partitions' refs. A run ends
+ * when its driver says so, or when its driver is gone.
  */
 public final class NodeEngine extends AbstractBehavior<NodeCommand> {
 
-  public static final ServiceKey<NodeCommand> KEY = ServiceKey.create(NodeCommand.class, "kernsim-node");
+  public static final ServiceKey<NodeCommand> KEY =
+      ServiceKey.create(NodeCommand.class, "kernsim-node");
   static final String NAME = "kernsim-node";
 
   /** The driver of a run stopped (normally, or its node was lost). */
-  private record DriverGone(String runId) implements NodeCommand.Local, NoSerializationVerificationNeeded {}
+  private record DriverGone(String runId)
+      implements NodeCommand.Local, NoSerializationVerificationNeeded {}
 
   private record Hosted(ActorRef<Void> run, ActorRef<ClusterRunCommand> driver) {}
 
@@ -77,14 +79,18 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
     NodeRuns.RunContext rc;
     try {
       ModelFactory model = Models.find(s.model());
-      if (model == null) throw new IllegalArgumentException("unknown model '" + s.model() + "' on this node");
+      if (model == null)
+        throw new IllegalArgumentException("unknown model '" + s.model() + "' on this node");
       Simulation sim = Scenarios.fromMap(model, s.settings()).build();
       Placement placement = new Placement(sim, s.partitions());
       RunOptions o = new RunOptions(s.seed(), Long.MAX_VALUE, false, s.recordAll(), List.of());
       RecordFilter filter = Coordinator.filterFor(sim, o);
-      rc = new NodeRuns.RunContext(s.runId(), sim, placement, s.seed(), filter, new ConcurrentHashMap<>());
+      rc =
+          new NodeRuns.RunContext(
+              s.runId(), sim, placement, s.seed(), filter, new ConcurrentHashMap<>());
     } catch (RuntimeException e) {
-      s.replyTo().tell(new ClusterRunCommand.SetupFailed(s.runId(), self, String.valueOf(e.getMessage())));
+      s.replyTo()
+          .tell(new ClusterRunCommand.SetupFailed(s.runId(), self, String.valueOf(e.getMessage())));
       return this;
     }
     NodeRuns.get(getContext().getSystem()).runs.put(s.runId(), rc);
@@ -109,7 +115,8 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
     return Behaviors.setup(
         ctx -> {
           int[] nodeOf = new int[s.partitions()];
-          for (int p = 0; p < nodeOf.length; p++) nodeOf[p] = Placement.nodeOfPartition(p, s.partitions(), s.nodes());
+          for (int p = 0; p < nodeOf.length; p++)
+            nodeOf[p] = Placement.nodeOfPartition(p, s.partitions(), s.nodes());
           Partition.Wiring wiring = new Partition.Wiring(s.batchMaxEvents(), nodeOf);
           Partition.EntitySpawner spawner =
               (pctx, partition, members) -> {
@@ -119,7 +126,10 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
               };
           List<ActorRef<PartitionCommand>> refs = new ArrayList<>();
           for (int p = s.firstPartition(); p < s.firstPartition() + s.count(); p++) {
-            refs.add(ctx.spawn(Partition.create(p, rc.placement(), rc.sim()::entityName, spawner, wiring), "partition-" + p));
+            refs.add(
+                ctx.spawn(
+                    Partition.create(p, rc.placement(), rc.sim()::entityName, spawner, wiring),
+                    "partition-" + p));
           }
           s.replyTo().tell(new ClusterRunCommand.NodeReady(s.runId(), s.node(), List.copyOf(refs)));
           return Behaviors.receive(Void.class)

@@ -9,7 +9,6 @@ import org.kernsim.engine.EntityRuntime;
 import org.kernsim.engine.Placement;
 import org.kernsim.engine.RecordFilter;
 import org.kernsim.engine.Simulation;
-import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.PartitionCommand;
 
 /**

@@ -22,10 +22,10 @@ import scala.concurrent.Future;
 
 /**
  * Simulated entities (CPUs, pools, workers, the kprobe manager, the optimizer...) as Cluster
- * Sharding entities. The entity id is {@code <run>-<partition>-<entity id>}, the shard is the
- * run's partition ({@code <run>-<partition>}), and a shard is allocated on the node whose region
- * asked for it first — the node hosting the partition, which starts its entities — so an entity
- * always lives with its partition. Shards never move (no rebalancing during a run).
+ * Sharding entities. The entity id is {@code <run>-<partition>-<entity id>}, the shard is the run's
+ * partition ({@code <run>-<partition>}), and a shard is allocated on the node whose region asked
+ * for it first — the node hosting the partition, which starts its entities — so an entity always
+ * lives with its partition. Shards never move (no rebalancing during a run).
  */
 public final class ShardedEntities {
   private ShardedEntities() {}
@@ -52,7 +52,8 @@ public final class ShardedEntities {
   /** The region, typed. */
   record Region(org.apache.pekko.actor.typed.ActorRef<ShardingEnvelope<EntityCommand>> region) {
     void attach(String runId, int partition, int id) {
-      region.tell(new ShardingEnvelope<>(entityId(runId, partition, id), EntityCommand.Attach.INSTANCE));
+      region.tell(
+          new ShardingEnvelope<>(entityId(runId, partition, id), EntityCommand.Attach.INSTANCE));
     }
   }
 
@@ -63,7 +64,8 @@ public final class ShardedEntities {
     int partition = Integer.parseInt(entityId.substring(a + 1, b));
     int id = Integer.parseInt(entityId.substring(b + 1));
     NodeRuns.RunContext run = NodeRuns.get(system).runs.get(runId);
-    org.apache.pekko.actor.typed.ActorRef<PartitionCommand> p = run == null ? null : run.partitions().get(partition);
+    org.apache.pekko.actor.typed.ActorRef<PartitionCommand> p =
+        run == null ? null : run.partitions().get(partition);
     if (p == null) {
       // a message for a run that ended (or an entity started away from its partition): refuse
       return Behaviors.setup(

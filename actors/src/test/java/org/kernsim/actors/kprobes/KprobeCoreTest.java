@@ -18,9 +18,9 @@ import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.KprobeApi;
 
 /**
- * The probe state machine of {@link KprobeCore}, without any engine: every transition of spec
- * A.5.1 in the seed era (and where the seed differs from the modern table), plus the kernel before
- * the seed ({@code immediate}).
+ * The probe state machine of {@link KprobeCore}, without any engine: every transition of spec A.5.1
+ * in the seed era (and where the seed differs from the modern table), plus the kernel before the
+ * seed ({@code immediate}).
  */
 class KprobeCoreTest {
 
@@ -111,7 +111,8 @@ class KprobeCoreTest {
 
     static List<String> violations(List<Effects.Effect> fx) {
       List<String> out = new ArrayList<>();
-      for (Effects.Effect e : fx) if (e instanceof Effects.Violation v) out.add(v.checker() + ": " + v.message());
+      for (Effects.Effect e : fx)
+        if (e instanceof Effects.Violation v) out.add(v.checker() + ": " + v.message());
       return out;
     }
 
@@ -156,7 +157,10 @@ class KprobeCoreTest {
     Kprobe q = h.aggrAt(100);
     assertEquals(State.UNOPTIMIZED, q.state());
     h.api(k -> k.optimizeKprobe(q));
-    assertEquals(State.UNOPTIMIZED, q.state(), "arch_check_optimized_kprobe refuses: probe at 102 is enabled");
+    assertEquals(
+        State.UNOPTIMIZED,
+        q.state(),
+        "arch_check_optimized_kprobe refuses: probe at 102 is enabled");
     assertEquals(State.OPTIMIZING, h.aggrAt(102).state());
   }
 
@@ -181,7 +185,8 @@ class KprobeCoreTest {
     Kprobe ap = h.aggrAt(100);
     h.api(k -> k.unoptimizeKprobe(ap, false));
     assertEquals(State.UNOPTIMIZING, ap.state());
-    assertFalse(ap.optimized(), "seed encoding: OPTIMIZED is cleared when queued for un-optimisation");
+    assertFalse(
+        ap.optimized(), "seed encoding: OPTIMIZED is cleared when queued for un-optimisation");
     h.api(k -> k.optimizeKprobe(ap));
     assertEquals(State.OPTIMIZED, ap.state(), "seed: the flag was 0, so it sets it and dequeues");
     assertTrue(ap.optimized());
@@ -215,7 +220,8 @@ class KprobeCoreTest {
     assertEquals(State.UNOPTIMIZING, ap.state());
     assertTrue(h.core.unoptimizingList.contains(ap));
     assertTrue(Harness.kicked(h.last));
-    assertEquals(0, Harness.stopMachines(h.last), "delayed: no stop_machine in the caller's section");
+    assertEquals(
+        0, Harness.stopMachines(h.last), "delayed: no stop_machine in the caller's section");
     assertEquals(FirstByte.JMP, h.code(100).firstByte(), "the jump stays until the optimizer runs");
   }
 
@@ -225,8 +231,12 @@ class KprobeCoreTest {
     Kprobe ap = h.aggrAt(100);
     h.api(k -> k.unoptimizeKprobe(ap, false));
     assertEquals(State.UNOPTIMIZED, ap.state());
-    assertEquals(List.of(new CodeChange.JumpRestore(100, ap.id)), Harness.stopMachinePatches(h.last));
-    assertEquals(1, Harness.stopMachines(h.last), "one stop_machine, inside the caller's kprobe_mutex section");
+    assertEquals(
+        List.of(new CodeChange.JumpRestore(100, ap.id)), Harness.stopMachinePatches(h.last));
+    assertEquals(
+        1,
+        Harness.stopMachines(h.last),
+        "one stop_machine, inside the caller's kprobe_mutex section");
     assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(100));
   }
 
@@ -245,7 +255,8 @@ class KprobeCoreTest {
     assertEquals(List.of(new CodeChange.JumpRestore(100, q.id)), Harness.stopMachinePatches(fx));
     int stop = indexOf(fx, Effects.StopMachine.class);
     int arm = indexOfPoke(fx, 102, FirstByte.INT3);
-    assertTrue(stop >= 0 && arm > stop, "the jump is removed before the new breakpoint is written (K8)");
+    assertTrue(
+        stop >= 0 && arm > stop, "the jump is removed before the new breakpoint is written (K8)");
     assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
   }
 
@@ -258,7 +269,10 @@ class KprobeCoreTest {
     assertTrue(q.disabled());
     h.register(1);
     assertEquals(State.UNOPTIMIZED, q.state());
-    assertEquals(KprobeCore.Code.ORIG, h.code(100), "seed: force_unoptimize_kprobe disarms a disabled probe too");
+    assertEquals(
+        KprobeCore.Code.ORIG,
+        h.code(100),
+        "seed: force_unoptimize_kprobe disarms a disabled probe too");
   }
 
   // ------------------------------------------------------------------ row 6 (seed: KP-17)
@@ -273,14 +287,16 @@ class KprobeCoreTest {
     h.unregisterBottom(bottom);
     assertFalse(u.freed, "the optimizer owns an unused aggregator");
     h.register(1); // lands in u's window
-    assertEquals(State.UNOPTIMIZED, u.state(), "seed: dequeued and patched, not moved to a free list");
+    assertEquals(
+        State.UNOPTIMIZED, u.state(), "seed: dequeued and patched, not moved to a free list");
     assertSame(u, h.core.hashed(100), "stays hashed as unused: nobody will free it");
     assertEquals(KprobeCore.Code.ORIG, h.code(100));
     h.optimizerRun();
     h.optimizerRun();
     assertSame(u, h.core.hashed(100));
     assertFalse(u.freed);
-    assertEquals(KprobeApi.EBUSY, h.register(2), "later registrations at its address get -EBUSY forever");
+    assertEquals(
+        KprobeApi.EBUSY, h.register(2), "later registrations at its address get -EBUSY forever");
   }
 
   // ------------------------------------------------------------------ row 7
@@ -304,7 +320,10 @@ class KprobeCoreTest {
     assertEquals(State.UNOPTIMIZED, b.state());
     assertEquals(KprobeCore.Code.ORIG, h.code(200), "disabled: the breakpoint is removed too");
     assertEquals(State.UNOPTIMIZED, c.state());
-    assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(300), "enabled: back to a breakpoint");
+    assertEquals(
+        new KprobeCore.Code(FirstByte.INT3, false, -1),
+        h.code(300),
+        "enabled: back to a breakpoint");
   }
 
   @Test
@@ -316,9 +335,10 @@ class KprobeCoreTest {
       ids[i] = i;
     }
     Harness h = new Harness(KprobeCore.Config.seed(), defs);
-    h.api(k -> {
-      for (int i = 0; i < 300; i++) k.registerKprobe(i);
-    });
+    h.api(
+        k -> {
+          for (int i = 0; i < 300; i++) k.registerKprobe(i);
+        });
     h.optimizer(KprobeCore::doOptimizeKprobes);
     assertEquals(256, Harness.stopMachinePatches(h.last).size());
     assertEquals(44, h.core.optimizingList.size());
@@ -383,7 +403,9 @@ class KprobeCoreTest {
     h.optimizer(KprobeCore::doUnoptimizeKprobes);
     a.flags &= ~Kprobe.KPROBE_FLAG_DISABLED; // a path that revives it between Step 1 and Step 4
     h.optimizer(KprobeCore::doFreeCleanedKprobes);
-    assertTrue(Harness.violations(h.last).get(0).startsWith("K7_FreeOnlyUnused"), Harness.violations(h.last).toString());
+    assertTrue(
+        Harness.violations(h.last).get(0).startsWith("K7_FreeOnlyUnused"),
+        Harness.violations(h.last).toString());
     assertFalse(a.freed);
   }
 
@@ -391,14 +413,18 @@ class KprobeCoreTest {
   void row9_2026ReoptimizesTheProbeItWasBlocking() {
     KprobeCore.Config fixed = KprobeCore.Config.seed().withReoptimizeOnFree(true);
     for (boolean fix : new boolean[] {false, true}) {
-      Harness h = new Harness(fix ? fixed : KprobeCore.Config.seed(), List.of(probe(0, 100), probe(1, 102)));
+      Harness h =
+          new Harness(
+              fix ? fixed : KprobeCore.Config.seed(), List.of(probe(0, 100), probe(1, 102)));
       h.register(0);
       h.register(1); // q (100) blocked by p (102)
       h.optimizerRun(); // p optimized
-      h.unregisterTop(1); // p: delayed un-optimisation, so __disarm_kprobe skips the re-optimisation
+      h.unregisterTop(
+          1); // p: delayed un-optimisation, so __disarm_kprobe skips the re-optimisation
       h.optimizerRun(); // p freed in Step 4
       Kprobe q = h.aggrAt(100);
-      assertEquals(fix ? State.OPTIMIZING : State.UNOPTIMIZED, q.state(), "reoptimize-on-free=" + fix);
+      assertEquals(
+          fix ? State.OPTIMIZING : State.UNOPTIMIZED, q.state(), "reoptimize-on-free=" + fix);
     }
   }
 
@@ -415,13 +441,21 @@ class KprobeCoreTest {
 
   @Test
   void row10_reuseUnusedKprobeRescuesIt() {
-    Harness h = optimized(new Harness(KprobeCore.Config.seed().withReuseUnused(true), List.of(probe(0, 100), probe(1, 100))), 0);
+    Harness h =
+        optimized(
+            new Harness(
+                KprobeCore.Config.seed().withReuseUnused(true),
+                List.of(probe(0, 100), probe(1, 100))),
+            0);
     Kprobe a = h.aggrAt(100);
     h.unregisterTop(0);
     assertEquals(State.UNOPTIMIZING, a.state());
     assertEquals(0, h.register(1));
     assertSame(a, h.aggrAt(100));
-    assertEquals(State.OPTIMIZED, a.state(), "reuse_unused_kprobe: optimize_kprobe cancels the pending un-optimisation");
+    assertEquals(
+        State.OPTIMIZED,
+        a.state(),
+        "reuse_unused_kprobe: optimize_kprobe cancels the pending un-optimisation");
     assertFalse(a.disabled());
     assertEquals(FirstByte.JMP, h.code(100).firstByte());
   }
@@ -449,7 +483,10 @@ class KprobeCoreTest {
     Harness h = optimized(Harness.beforeSeed(probe(0, 100)), 0);
     Kprobe a = h.aggrAt(100);
     List<Kprobe> bottom = h.unregisterTop(0);
-    assertEquals(1, Harness.stopMachines(h.last), "one stop_machine for the probe, inside unregister_kprobes");
+    assertEquals(
+        1,
+        Harness.stopMachines(h.last),
+        "one stop_machine for the probe, inside unregister_kprobes");
     assertNull(h.core.hashed(100));
     assertEquals(KprobeCore.Code.ORIG, h.code(100));
     h.unregisterBottom(bottom);
@@ -472,7 +509,8 @@ class KprobeCoreTest {
 
   @Test
   void unregisterOfAnOptimizingProbeIsImmediateInBothEras() {
-    for (Harness h : new Harness[] {Harness.seed(probe(0, 100)), Harness.beforeSeed(probe(0, 100))}) {
+    for (Harness h :
+        new Harness[] {Harness.seed(probe(0, 100)), Harness.beforeSeed(probe(0, 100))}) {
       h.register(0);
       Kprobe a = h.aggrAt(100);
       List<Kprobe> bottom = h.unregisterTop(0);
@@ -491,10 +529,19 @@ class KprobeCoreTest {
     h.api(KprobeCore::disarmAllKprobes);
     assertEquals(State.UNOPTIMIZING, h.aggrAt(100).state());
     h.optimizerRun();
-    assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(100), "KP-3: only DISABLED probes are disarmed in Step 1");
-    Harness forced = optimized(new Harness(KprobeCore.Config.seed().withDisarmAllForce(true), List.of(probe(0, 100))), 0);
+    assertEquals(
+        new KprobeCore.Code(FirstByte.INT3, false, -1),
+        h.code(100),
+        "KP-3: only DISABLED probes are disarmed in Step 1");
+    Harness forced =
+        optimized(
+            new Harness(KprobeCore.Config.seed().withDisarmAllForce(true), List.of(probe(0, 100))),
+            0);
     forced.api(KprobeCore::disarmAllKprobes);
-    assertEquals(KprobeCore.Code.ORIG, forced.code(100), "later kernels force the un-optimisation and disarm at once");
+    assertEquals(
+        KprobeCore.Code.ORIG,
+        forced.code(100),
+        "later kernels force the un-optimisation and disarm at once");
     assertTrue(Harness.violations(forced.log).isEmpty(), Harness.violations(forced.log).toString());
   }
 
@@ -512,7 +559,10 @@ class KprobeCoreTest {
     h.api(k -> k.optimizeKprobe(q));
     h.optimizerRun();
     assertEquals(State.OPTIMIZED, q.state());
-    h.api(k -> k.enableKprobe(1)); // arm_kprobe: text_mutex, then force_unoptimize_kprobe: get_online_cpus
+    h.api(
+        k ->
+            k.enableKprobe(
+                1)); // arm_kprobe: text_mutex, then force_unoptimize_kprobe: get_online_cpus
     List<String> v = Harness.violations(h.last);
     assertEquals(1, v.size(), v.toString());
     assertTrue(v.get(0).startsWith("K1_LockOrder"), v.toString());
@@ -550,7 +600,9 @@ class KprobeCoreTest {
     Harness h = optimized(Harness.seed(probe(0, 100)), 0);
     h.aggrAt(100).queue = Kprobe.OpList.UNOPTIMIZING; // corrupt: not on unoptimizing_list
     h.api(KprobeCore::checkConsistency);
-    assertTrue(Harness.violations(h.last).stream().anyMatch(v -> v.startsWith("K3_OneListAtMost")), Harness.violations(h.last).toString());
+    assertTrue(
+        Harness.violations(h.last).stream().anyMatch(v -> v.startsWith("K3_OneListAtMost")),
+        Harness.violations(h.last).toString());
   }
 
   @Test
@@ -558,7 +610,8 @@ class KprobeCoreTest {
     Harness h = optimized(Harness.seed(probe(0, 100)), 0);
     h.api(k -> k.textPokeSmp("test", List.of(new CodeChange.JumpRestore(100, h.aggrAt(100).id))));
     List<String> v = Harness.violations(h.last);
-    assertTrue(v.size() == 1 && v.get(0).startsWith("K11_PatchUnderHotplugAndTextMutex"), v.toString());
+    assertTrue(
+        v.size() == 1 && v.get(0).startsWith("K11_PatchUnderHotplugAndTextMutex"), v.toString());
   }
 
   private static int indexOf(List<Effects.Effect> fx, Class<?> c) {
@@ -568,7 +621,8 @@ class KprobeCoreTest {
 
   private static int indexOfPoke(List<Effects.Effect> fx, int addr, FirstByte b) {
     for (int i = 0; i < fx.size(); i++) {
-      if (fx.get(i) instanceof Effects.Publish p && p.changes().contains(new CodeChange.TextPoke(addr, b))) return i;
+      if (fx.get(i) instanceof Effects.Publish p
+          && p.changes().contains(new CodeChange.TextPoke(addr, b))) return i;
     }
     return -1;
   }
@@ -583,7 +637,8 @@ class KprobeCoreTest {
       h.unregisterTop(0);
       assertTrue(a.disabled());
       assertTrue(KprobeCore.kprobeQueued(a));
-      assertFalse(KprobeCore.kprobeDisarmed(a), "disabled but queued: its jump is still in the code");
+      assertFalse(
+          KprobeCore.kprobeDisarmed(a), "disabled but queued: its jump is still in the code");
       assertTrue(KprobeCore.kprobeUnused(a));
       assertSame(a, h.core.getOptimizedKprobe(103));
       assertNull(h.core.getOptimizedKprobe(105), "outside the 5-byte window");

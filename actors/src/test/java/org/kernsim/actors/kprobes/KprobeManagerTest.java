@@ -27,7 +27,8 @@ class KprobeManagerTest {
 
   private static KprobesSim sim() {
     KprobesModel model = new KprobesModel();
-    return (KprobesSim) model.build(Settings.defaults(model, Map.of("machine.cpus", "2", "kprobes.probes", "4")));
+    return (KprobesSim)
+        model.build(Settings.defaults(model, Map.of("machine.cpus", "2", "kprobes.probes", "4")));
   }
 
   private void call(KprobeApi.Op op) {
@@ -35,12 +36,17 @@ class KprobeManagerTest {
   }
 
   private <T> List<T> sent(Class<T> type, int to) {
-    return ctx.sent.stream().filter(s -> s.to() == to && type.isInstance(s.message())).map(s -> type.cast(s.message())).toList();
+    return ctx.sent.stream()
+        .filter(s -> s.to() == to && type.isInstance(s.message()))
+        .map(s -> type.cast(s.message()))
+        .toList();
   }
 
   private List<ManagerMessage.DelayedWorkTimer> timers() {
-    return ctx.timers.stream().filter(t -> t instanceof ManagerMessage.DelayedWorkTimer)
-        .map(t -> (ManagerMessage.DelayedWorkTimer) t).toList();
+    return ctx.timers.stream()
+        .filter(t -> t instanceof ManagerMessage.DelayedWorkTimer)
+        .map(t -> (ManagerMessage.DelayedWorkTimer) t)
+        .toList();
   }
 
   @Test
@@ -54,29 +60,36 @@ class KprobeManagerTest {
 
     ctx.now = 6_000_000; // OPTIMIZE_DELAY = 5 jiffies after jiffy 1
     mgr.receive(ctx, timers().get(0));
-    assertEquals(List.of(new OptimizerMessage.RunOptimizer(1)), sent(OptimizerMessage.RunOptimizer.class, host));
+    assertEquals(
+        List.of(new OptimizerMessage.RunOptimizer(1)),
+        sent(OptimizerMessage.RunOptimizer.class, host));
     mgr.receive(ctx, new OptimizerMessage.Begin(host, 1)); // PENDING cleared, both mutexes taken
-    assertEquals(List.of(new OptimizerMessage.Granted(1)), sent(OptimizerMessage.Granted.class, host));
+    assertEquals(
+        List.of(new OptimizerMessage.Granted(1)), sent(OptimizerMessage.Granted.class, host));
 
     // an API call while the optimizer holds kprobe_mutex waits
     call(new KprobeApi.RegisterKprobe(2));
-    assertEquals(2, sent(KprobeApi.Returned.class, admin).size(), "register_kprobe blocks on kprobe_mutex");
+    assertEquals(
+        2, sent(KprobeApi.Returned.class, admin).size(), "register_kprobe blocks on kprobe_mutex");
     mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
     mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
-    assertEquals(1, sent(OptimizerMessage.StepDone.class, host).size(), "Step 3 blocks in its stop_machine");
+    assertEquals(
+        1, sent(OptimizerMessage.StepDone.class, host).size(), "Step 3 blocks in its stop_machine");
     mgr.receive(ctx, new org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone(1, 1));
     mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
     assertEquals(3, sent(OptimizerMessage.StepDone.class, host).size());
     mgr.receive(ctx, new OptimizerMessage.End(1));
 
-    // the unlock hands kprobe_mutex to the waiting register_kprobe, which kicks: PENDING was cleared
+    // the unlock hands kprobe_mutex to the waiting register_kprobe, which kicks: PENDING was
+    // cleared
     // when the run started, so this queues a second run
     ManagerMessage.Handoff h = sent(ManagerMessage.Handoff.class, sim.manager()).get(0);
     mgr.receive(ctx, h);
     assertEquals(3, sent(KprobeApi.Returned.class, admin).size());
     assertEquals(2, timers().size(), "a kick after the run started arms the work again");
     mgr.receive(ctx, timers().get(1));
-    assertEquals(List.of(new OptimizerMessage.RunOptimizer(1), new OptimizerMessage.RunOptimizer(2)),
+    assertEquals(
+        List.of(new OptimizerMessage.RunOptimizer(1), new OptimizerMessage.RunOptimizer(2)),
         sent(OptimizerMessage.RunOptimizer.class, host));
     assertTrue(ctx.violations.isEmpty(), ctx.violations.toString());
   }
@@ -94,6 +107,8 @@ class KprobeManagerTest {
     call(new KprobeApi.SysctlOptimization(false)); // queues the un-optimisation, kicks, "waits"
     assertEquals(2, sent(KprobeApi.Returned.class, admin).size(), "returned at once");
     assertEquals(1, ctx.violations.size());
-    assertTrue(ctx.violations.get(0).startsWith("K10_WaitReturnsOnEmptyQueues"), ctx.violations.toString());
+    assertTrue(
+        ctx.violations.get(0).startsWith("K10_WaitReturnsOnEmptyQueues"),
+        ctx.violations.toString());
   }
 }

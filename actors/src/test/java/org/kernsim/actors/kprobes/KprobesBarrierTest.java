@@ -27,8 +27,8 @@ import org.kernsim.trace.Timeline;
 
 /**
  * stop_machine as a phased barrier under the probe-hitting workload, on Pekko actors (the test
- * kit's ActorSystem, 2 partitions): every stop waits for the CPU slowest to reach a preemption point
- * (here CPU 5, whose kernel sections are 2 ms long), no CPU runs anything while it is in the
+ * kit's ActorSystem, 2 partitions): every stop waits for the CPU slowest to reach a preemption
+ * point (here CPU 5, whose kernel sections are 2 ms long), no CPU runs anything while it is in the
  * stopper, and the patch is written only while every CPU is in it. The actor run is the sequential
  * run, hash for hash.
  */
@@ -48,11 +48,19 @@ class KprobesBarrierTest {
   private static final int SLOW = 5;
 
   static Simulation sim(int slowCpu) {
-    Scenario s = Scenarios.load("kprobes-bulk-unregister", List.of(
-        "machine.cpus=8", "machine.numa-nodes=2", "kprobes.unoptimize=immediate", "kprobes.probes=8",
-        "kprobes.workload.kernel-section=uniform(5us, 20us)", "kprobes.workload.user-time=fixed(1us)",
-        "kprobes.workload.slow-cpu=" + slowCpu,
-        "kprobes.workload.slow-section=fixed(2ms)", "kprobes.script=register all; wait 30ms; unregister all; wait 20ms"));
+    Scenario s =
+        Scenarios.load(
+            "kprobes-bulk-unregister",
+            List.of(
+                "machine.cpus=8",
+                "machine.numa-nodes=2",
+                "kprobes.unoptimize=immediate",
+                "kprobes.probes=8",
+                "kprobes.workload.kernel-section=uniform(5us, 20us)",
+                "kprobes.workload.user-time=fixed(1us)",
+                "kprobes.workload.slow-cpu=" + slowCpu,
+                "kprobes.workload.slow-section=fixed(2ms)",
+                "kprobes.script=register all; wait 30ms; unregister all; wait 20ms"));
     return s.build();
   }
 
@@ -67,7 +75,10 @@ class KprobesBarrierTest {
     RunResult seq = SequentialDriver.run(slow, o);
     assertEquals(seq.traceSha256(), actors.traceSha256(), "the actor run is the sequential run");
     assertEquals(Map.of(), KprobesScenarioTest.fired(actors));
-    assertEquals(9L, KprobesScenarioTest.metric(actors, "stopMachineCount"), "1 optimize batch + 8 immediate un-optimisations");
+    assertEquals(
+        9L,
+        KprobesScenarioTest.metric(actors, "stopMachineCount"),
+        "1 optimize batch + 8 immediate un-optimisations");
 
     // per stop_machine op: when each CPU entered and left its stopper; when the patch was written
     Map<Long, Map<Integer, Interval>> stopper = new TreeMap<>();
@@ -81,11 +92,14 @@ class KprobesBarrierTest {
       if (p instanceof CpuNote.StopperEntered e) {
         entered.put(e.cpu(), r.time());
       } else if (p instanceof CpuNote.StopperLeft l) {
-        stopper.computeIfAbsent(l.op(), k -> new TreeMap<>()).put(l.cpu(), new Interval(entered.remove(l.cpu()), r.time()));
+        stopper
+            .computeIfAbsent(l.op(), k -> new TreeMap<>())
+            .put(l.cpu(), new Interval(entered.remove(l.cpu()), r.time()));
       } else if (p instanceof KprobeNote.CodeWritten w && w.stopOp() >= 0) {
         written.computeIfAbsent(w.stopOp(), k -> new ArrayList<>()).add(r.time());
       } else if (p instanceof KprobeNote.ProbeHit h) {
-        hits.computeIfAbsent(h.cpu(), k -> new ArrayList<>()).add(new Interval(h.startNanos(), r.time()));
+        hits.computeIfAbsent(h.cpu(), k -> new ArrayList<>())
+            .add(new Interval(h.startNanos(), r.time()));
       } else if (p instanceof CpuNote.Switch s && s.to() >= 0) {
         switches.computeIfAbsent(s.cpu(), k -> new ArrayList<>()).add(r.time());
       }
@@ -98,25 +112,43 @@ class KprobesBarrierTest {
       long lastIn = cpus.values().stream().mapToLong(Interval::from).max().orElseThrow();
       long firstOut = cpus.values().stream().mapToLong(Interval::to).min().orElseThrow();
       for (long w : written.get(op.getKey())) {
-        assertTrue(w > lastIn && w < firstOut, "stop " + op.getKey() + ": text written at " + w + " outside [" + lastIn + ", " + firstOut + "]");
+        assertTrue(
+            w > lastIn && w < firstOut,
+            "stop "
+                + op.getKey()
+                + ": text written at "
+                + w
+                + " outside ["
+                + lastIn
+                + ", "
+                + firstOut
+                + "]");
       }
       if (cpus.get(SLOW).from() == lastIn) slowLast++;
       for (Map.Entry<Integer, Interval> c : cpus.entrySet()) {
         Interval in = c.getValue();
         for (Interval h : hits.getOrDefault(c.getKey(), List.of())) {
-          assertFalse(h.to() > in.from() && h.from() < in.to(), "cpu" + c.getKey() + " executed a probe inside the stopper of " + op.getKey());
+          assertFalse(
+              h.to() > in.from() && h.from() < in.to(),
+              "cpu" + c.getKey() + " executed a probe inside the stopper of " + op.getKey());
         }
         for (long t : switches.getOrDefault(c.getKey(), List.of())) {
-          assertFalse(t > in.from() && t < in.to(), "cpu" + c.getKey() + " switched to a task inside the stopper of " + op.getKey());
+          assertFalse(
+              t > in.from() && t < in.to(),
+              "cpu" + c.getKey() + " switched to a task inside the stopper of " + op.getKey());
         }
       }
     }
-    assertTrue(slowLast >= 8, "the slow CPU is the last to enter the stopper of " + slowLast + " of 9 stops");
+    assertTrue(
+        slowLast >= 8,
+        "the slow CPU is the last to enter the stopper of " + slowLast + " of 9 stops");
 
     // and the stall every other CPU pays is what the slow CPU makes it
     RunResult fast = SequentialDriver.run(sim(-1), o);
     long slowStall = KprobesScenarioTest.metric(actors, "stopMachineStallNanos");
     long fastStall = KprobesScenarioTest.metric(fast, "stopMachineStallNanos");
-    assertTrue(slowStall > 20 * fastStall, "stall with a slow CPU " + slowStall + " ns, without " + fastStall + " ns");
+    assertTrue(
+        slowStall > 20 * fastStall,
+        "stall with a slow CPU " + slowStall + " ns, without " + fastStall + " ns");
   }
 }

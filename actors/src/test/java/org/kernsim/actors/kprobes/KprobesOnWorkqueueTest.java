@@ -39,7 +39,8 @@ class KprobesOnWorkqueueTest {
   private static Traced traced(String scenario, long seed, String... sets) {
     Scenario s = Scenarios.load(scenario, List.of(sets));
     List<TraceRecord> records = new ArrayList<>();
-    RunResult r = SequentialDriver.run(s.build(), RunOptions.of(seed, s.until()).withObserver(records::add));
+    RunResult r =
+        SequentialDriver.run(s.build(), RunOptions.of(seed, s.until()).withObserver(records::add));
     return new Traced(r, records);
   }
 
@@ -70,33 +71,48 @@ class KprobesOnWorkqueueTest {
         running = false;
       } else if (running && n instanceof WqNote.WorkerSleepingNote s && s.worker() == runner) {
         sleepsOfRunner++;
-      } else if (running && n instanceof WqNote.Kicked k && k.pool() == pool && k.site() == WqNote.KickSite.WORKER_SLEEPING
-          && previous instanceof WqNote.WorkerSleepingNote s && s.worker() == runner) {
+      } else if (running
+          && n instanceof WqNote.Kicked k
+          && k.pool() == pool
+          && k.site() == WqNote.KickSite.WORKER_SLEEPING
+          && previous instanceof WqNote.WorkerSleepingNote s
+          && s.worker() == runner) {
         assertTrue(k.worker() != runner, "wq_worker_sleeping() kicks another kworker");
         kicksWhileRunnerSleeps++;
-      } else if (running && n instanceof WqNote.WorkStarted s && s.pool() == pool && s.worker() != runner) {
+      } else if (running
+          && n instanceof WqNote.WorkStarted s
+          && s.pool() == pool
+          && s.worker() != runner) {
         othersStartedWhileItRuns++;
       } else if (running && n instanceof CpuNote.TaskWoken w && w.task() == runner) {
         runnerWokenInsideItsRun++;
       }
       previous = n;
     }
-    assertTrue(sleepsOfRunner >= 2, "the grace period and the stop_machine are sleeps of the kworker: " + sleepsOfRunner);
-    assertTrue(runnerWokenInsideItsRun >= sleepsOfRunner, "each sleep ends with a wake-up of the kworker");
-    assertTrue(kicksWhileRunnerSleeps > 0, "wq_worker_sleeping() kicks another kworker while the optimizer sleeps");
-    assertTrue(othersStartedWhileItRuns > 0, "other system_wq items run while the optimizer sleeps");
+    assertTrue(
+        sleepsOfRunner >= 2,
+        "the grace period and the stop_machine are sleeps of the kworker: " + sleepsOfRunner);
+    assertTrue(
+        runnerWokenInsideItsRun >= sleepsOfRunner, "each sleep ends with a wake-up of the kworker");
+    assertTrue(
+        kicksWhileRunnerSleeps > 0,
+        "wq_worker_sleeping() kicks another kworker while the optimizer sleeps");
+    assertTrue(
+        othersStartedWhileItRuns > 0, "other system_wq items run while the optimizer sleeps");
     assertTrue(KprobesScenarioTest.metric(t.result(), "otherWork.startedWhileOptimizerRuns") > 0);
   }
 
   @Test
   void kworkersAsRunToCompletionActorsSerialiseTheOtherWorkBehindTheOptimizer() {
     RunResult managed = KprobesScenarioTest.run(KX, 1);
-    RunResult ablation = KprobesScenarioTest.run(KX, 1, "kprobes.ablation=kworker-run-to-completion");
+    RunResult ablation =
+        KprobesScenarioTest.run(KX, 1, "kprobes.ablation=kworker-run-to-completion");
     assertEquals(Map.of(), KprobesScenarioTest.fired(managed));
     assertEquals(0, KprobesScenarioTest.metric(ablation, "otherWork.startedWhileOptimizerRuns"));
     assertTrue(KprobesScenarioTest.fired(ablation).containsKey("KX2_OtherWorkKeepsRunning"));
-    assertTrue(KprobesScenarioTest.metric(ablation, "otherWork.queuedToStartMaxNanos")
-        > KprobesScenarioTest.metric(managed, "otherWork.queuedToStartMaxNanos"));
+    assertTrue(
+        KprobesScenarioTest.metric(ablation, "otherWork.queuedToStartMaxNanos")
+            > KprobesScenarioTest.metric(managed, "otherWork.queuedToStartMaxNanos"));
   }
 
   @Test
@@ -114,7 +130,9 @@ class KprobesOnWorkqueueTest {
       if (n instanceof KprobeNote.Kicked k && !k.scheduled()) batched++;
       if (n instanceof WqNote.DelayedWorkFired f && f.item() == item) {
         fired++;
-        assertEquals(KprobesScenarioTest.metric(t.result(), "api.register.ok") > 0 ? 3 : -1, f.cpu(),
+        assertEquals(
+            KprobesScenarioTest.metric(t.result(), "api.register.ok") > 0 ? 3 : -1,
+            f.cpu(),
             "the timer fires on the kicking CPU (the admin's, the last CPU)");
       }
       if (n instanceof WqNote.WorkQueued q && q.item() == item) queued++;
@@ -123,8 +141,11 @@ class KprobesOnWorkqueueTest {
         assertEquals(t.result() != null ? s.pool() : -1, s.pool());
       }
     }
-    assertEquals(2, armed, "register_kprobes() arms optimizing_work once, unregister_kprobes() once");
-    assertTrue(batched >= 15, "schedule_delayed_work() while PENDING is a no-op: 16 kicks batched into one");
+    assertEquals(
+        2, armed, "register_kprobes() arms optimizing_work once, unregister_kprobes() once");
+    assertTrue(
+        batched >= 15,
+        "schedule_delayed_work() while PENDING is a no-op: 16 kicks batched into one");
     assertEquals(armed, fired);
     assertEquals(armed, queued);
     assertEquals(armed, started);
@@ -134,28 +155,50 @@ class KprobesOnWorkqueueTest {
 
   @Test
   void theSeedsWaitAndTheFlushVariantActOnTheWorkqueuesState() {
-    // KP-1: the seed's wait reads delayed_work_pending() of the real item: after one completed run it
+    // KP-1: the seed's wait reads delayed_work_pending() of the real item: after one completed run
+    // it
     // returns at once with probes still queued (K10), as with the dedicated kthread
-    RunResult kp1 = KprobesScenarioTest.run("kprobes-kp1-broken-wait", 1, "kprobes.optimizer=workqueue");
-    assertTrue(KprobesScenarioTest.fired(kp1).containsKey("K10_WaitReturnsOnEmptyQueues"), "" + KprobesScenarioTest.fired(kp1));
+    RunResult kp1 =
+        KprobesScenarioTest.run("kprobes-kp1-broken-wait", 1, "kprobes.optimizer=workqueue");
+    assertTrue(
+        KprobesScenarioTest.fired(kp1).containsKey("K10_WaitReturnsOnEmptyQueues"),
+        "" + KprobesScenarioTest.fired(kp1));
     // KP-2: sysctl 0 before any run completed waits on optimizer_comp holding kprobe_mutex; the
     // kworker running the optimizer sleeps on kprobe_mutex: deadlock
-    RunResult kp2 = KprobesScenarioTest.run("kprobes-kp2-sysctl-deadlock", 1, "kprobes.optimizer=workqueue");
-    assertTrue(KprobesScenarioTest.fired(kp2).containsKey("AdminScriptCompletes"), "" + KprobesScenarioTest.fired(kp2));
+    RunResult kp2 =
+        KprobesScenarioTest.run("kprobes-kp2-sysctl-deadlock", 1, "kprobes.optimizer=workqueue");
+    assertTrue(
+        KprobesScenarioTest.fired(kp2).containsKey("AdminScriptCompletes"),
+        "" + KprobesScenarioTest.fired(kp2));
     // the 2012 flush: flush_delayed_work() queues the armed work at once and waits on a barrier
     // inserted after it on the pool: clean
     for (String sc : List.of("kprobes-kp1-broken-wait", "kprobes-kp2-sysctl-deadlock")) {
-      RunResult f = KprobesScenarioTest.run(sc, 1, "kprobes.optimizer=workqueue", "kprobes.wait-for-optimizer=flush");
+      RunResult f =
+          KprobesScenarioTest.run(
+              sc, 1, "kprobes.optimizer=workqueue", "kprobes.wait-for-optimizer=flush");
       assertEquals(Map.of(), KprobesScenarioTest.fired(f), sc);
     }
-    RunResult f = KprobesScenarioTest.run("kprobes-kp1-broken-wait", 1, "kprobes.optimizer=workqueue", "kprobes.wait-for-optimizer=flush");
-    assertEquals(1, KprobesScenarioTest.metric(f, "optimizerFlushQueued"), "the armed timer is deleted and the work queued now");
+    RunResult f =
+        KprobesScenarioTest.run(
+            "kprobes-kp1-broken-wait",
+            1,
+            "kprobes.optimizer=workqueue",
+            "kprobes.wait-for-optimizer=flush");
+    assertEquals(
+        1,
+        KprobesScenarioTest.metric(f, "optimizerFlushQueued"),
+        "the armed timer is deleted and the work queued now");
     assertEquals(1, KprobesScenarioTest.metric(f, "flushBarriersInserted"));
   }
 
   @Test
   void theFlushWaitsForABarrierBehindTheItemOnItsPool() {
-    Traced t = traced("kprobes-kp1-broken-wait", 1, "kprobes.optimizer=workqueue", "kprobes.wait-for-optimizer=flush");
+    Traced t =
+        traced(
+            "kprobes-kp1-broken-wait",
+            1,
+            "kprobes.optimizer=workqueue",
+            "kprobes.wait-for-optimizer=flush");
     long item = optimizingWork(t);
     boolean inserted = false;
     boolean barrierRan = false;
@@ -166,7 +209,8 @@ class KprobesOnWorkqueueTest {
         assertEquals(item, b.target());
         inserted = true;
       }
-      if (inserted && n instanceof WqNote.WorkStarted s && (s.item() & 0x8000_0000L) != 0) barrierRan = true;
+      if (inserted && n instanceof WqNote.WorkStarted s && (s.item() & 0x8000_0000L) != 0)
+        barrierRan = true;
     }
     assertTrue(flushedQueue);
     assertTrue(inserted, "flush_work() inserts a barrier after optimizing_work");
@@ -188,21 +232,30 @@ class KprobesOnWorkqueueTest {
   /** traceSha256 pinned before optimizer=workqueue was composed with the workqueue model. */
   @Test
   void dedicatedAndWorkqueueModelHashesAreUnchanged() {
-    Map<String, String> pinned = Map.of(
-        "kprobes-bulk-unregister 1", "aca4bdb52993a7b98e427d83ceb9b94cf936190bc35a876195892f23b6e1092b",
-        "kprobes-bulk-unregister 2", "13d9334a90369a42da0aa3ce80983ad5fe278a326a07bb362b4e965e69fda6cc",
-        "kprobes-kp1-broken-wait 1", "ea967ae99ac252a3de5b4d2b3a519fb3a8621eea30cf703112dd775cee57a38a",
-        "kprobes-kp3-disarm-all 2", "1344a0497b2393a2214c8f4bd36e700d9588ffbabf968ab0ce6e6e8207516e11",
-        "workqueue-kick-cull 1", "27f7b4603691616679d4126ce3f6bdd59bee020dfd536541f51117a8b2a084c7",
-        "workqueue-kick-cull 2", "812acaa9dd19535e06eef4286d72b8260f48ffbff6c0bc3717d86b6bfa5dc947");
+    Map<String, String> pinned =
+        Map.of(
+            "kprobes-bulk-unregister 1",
+                "aca4bdb52993a7b98e427d83ceb9b94cf936190bc35a876195892f23b6e1092b",
+            "kprobes-bulk-unregister 2",
+                "13d9334a90369a42da0aa3ce80983ad5fe278a326a07bb362b4e965e69fda6cc",
+            "kprobes-kp1-broken-wait 1",
+                "ea967ae99ac252a3de5b4d2b3a519fb3a8621eea30cf703112dd775cee57a38a",
+            "kprobes-kp3-disarm-all 2",
+                "1344a0497b2393a2214c8f4bd36e700d9588ffbabf968ab0ce6e6e8207516e11",
+            "workqueue-kick-cull 1",
+                "27f7b4603691616679d4126ce3f6bdd59bee020dfd536541f51117a8b2a084c7",
+            "workqueue-kick-cull 2",
+                "812acaa9dd19535e06eef4286d72b8260f48ffbff6c0bc3717d86b6bfa5dc947");
     for (Map.Entry<String, String> e : pinned.entrySet()) {
       String[] k = e.getKey().split(" ");
       Scenario s = Scenarios.load(k[0], List.of());
       RunResult r = SequentialDriver.run(s.build(), RunOptions.of(Long.parseLong(k[1]), s.until()));
       assertEquals(e.getValue(), r.traceSha256(), e.getKey());
     }
-    RunResult flush = KprobesScenarioTest.run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush");
-    assertEquals("e265460a362520e2d3931aac09daed6bb496ab42cd16b7babf0a2bdc19134d84", flush.traceSha256());
+    RunResult flush =
+        KprobesScenarioTest.run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush");
+    assertEquals(
+        "e265460a362520e2d3931aac09daed6bb496ab42cd16b7babf0a2bdc19134d84", flush.traceSha256());
     assertFalse(KprobesScenarioTest.fired(flush).containsKey("K10_WaitReturnsOnEmptyQueues"));
   }
 }

@@ -41,14 +41,20 @@ class KprobesScenarioTest {
   void kp1_theCompletionBasedWaitReturnsWithQueuedProbes() {
     RunResult r = run("kprobes-kp1-broken-wait", 1);
     assertEquals(Map.of("K10_WaitReturnsOnEmptyQueues", 1L), fired(r));
-    assertTrue(r.violations().get(0).message().contains("8 on unoptimizing_list"), r.violations().get(0).message());
-    assertEquals(Map.of(), fired(run("kprobes-kp1-broken-wait", 1, "kprobes.wait-for-optimizer=flush")));
+    assertTrue(
+        r.violations().get(0).message().contains("8 on unoptimizing_list"),
+        r.violations().get(0).message());
+    assertEquals(
+        Map.of(), fired(run("kprobes-kp1-broken-wait", 1, "kprobes.wait-for-optimizer=flush")));
   }
 
   @Test
   void kp1_holdsOverSeeds() {
     for (long seed = 2; seed <= 6; seed++) {
-      assertEquals(List.of("K10_WaitReturnsOnEmptyQueues"), List.copyOf(fired(run("kprobes-kp1-broken-wait", seed)).keySet()), "seed " + seed);
+      assertEquals(
+          List.of("K10_WaitReturnsOnEmptyQueues"),
+          List.copyOf(fired(run("kprobes-kp1-broken-wait", seed)).keySet()),
+          "seed " + seed);
     }
   }
 
@@ -57,7 +63,9 @@ class KprobesScenarioTest {
     RunResult r = run("kprobes-kp2-sysctl-deadlock", 1);
     assertEquals(EndReason.LIMIT, r.endReason());
     assertEquals(Map.of("AdminScriptCompletes", 1L), fired(r));
-    assertTrue(r.violations().get(0).message().contains("unoptimize_all_kprobes"), r.violations().get(0).message());
+    assertTrue(
+        r.violations().get(0).message().contains("unoptimize_all_kprobes"),
+        r.violations().get(0).message());
     RunResult fixed = run("kprobes-kp2-sysctl-deadlock", 1, "kprobes.wait-for-optimizer=flush");
     assertEquals(Map.of(), fired(fixed));
     assertEquals(EndReason.QUIESCENT, fixed.endReason());
@@ -69,8 +77,10 @@ class KprobesScenarioTest {
     assertTrue(fired(r).containsKey("NoProbeFiresAfterDisarmAll"), fired(r).toString());
     assertTrue(metric(r, "probeHandlerRunsAfterDisarmAll") > 100, r.metrics().toString());
     // with the 2012 wait the KP-1 part is gone, KP-3 stays
-    assertEquals(List.of("NoProbeFiresAfterDisarmAll"),
-        List.copyOf(fired(run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush")).keySet()));
+    assertEquals(
+        List.of("NoProbeFiresAfterDisarmAll"),
+        List.copyOf(
+            fired(run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush")).keySet()));
     assertEquals(Map.of(), fired(run("kprobes-kp3-disarm-all", 1, "kprobes.disarm-all=force")));
     assertEquals(Map.of(), fired(run("kprobes-kp3-disarm-all", 1, "kprobes.unoptimize=immediate")));
   }
@@ -80,12 +90,22 @@ class KprobesScenarioTest {
     RunResult r = run("kprobes-kp13-lost-reoptimization", 1);
     assertEquals(Map.of(), fired(r));
     assertEquals(1, metric(r, "auditLostReoptimizations"));
-    RunResult fixed = run("kprobes-kp13-lost-reoptimization", 1, "kprobes.reoptimize-on-free=true", "kprobes.rekick=locked");
+    RunResult fixed =
+        run(
+            "kprobes-kp13-lost-reoptimization",
+            1,
+            "kprobes.reoptimize-on-free=true",
+            "kprobes.rekick=locked");
     assertEquals(Map.of(), fired(fixed));
     assertEquals(0, metric(fixed, "auditLostReoptimizations"));
     assertEquals(1, metric(fixed, "auditOptimizedProbes"));
-    // model finding: before the seed the re-optimisation fails too (P's aggregator is not DISABLED yet)
-    assertEquals(1, metric(run("kprobes-kp13-lost-reoptimization", 1, "kprobes.unoptimize=immediate"), "auditLostReoptimizations"));
+    // model finding: before the seed the re-optimisation fails too (P's aggregator is not DISABLED
+    // yet)
+    assertEquals(
+        1,
+        metric(
+            run("kprobes-kp13-lost-reoptimization", 1, "kprobes.unoptimize=immediate"),
+            "auditLostReoptimizations"));
   }
 
   @Test
@@ -109,28 +129,42 @@ class KprobesScenarioTest {
     assertEquals(Map.of(), fired(r));
     assertEquals(1, metric(r, "api.register.ebusy"));
     assertEquals(2, metric(r, "api.register.ok"));
-    assertEquals(0, metric(run("kprobes-kp18-ebusy-reregister", 1, "kprobes.unused-on-register=reuse"), "api.register.ebusy"));
-    assertEquals(0, metric(run("kprobes-kp18-ebusy-reregister", 1, "kprobes.unoptimize=immediate"), "api.register.ebusy"));
+    assertEquals(
+        0,
+        metric(
+            run("kprobes-kp18-ebusy-reregister", 1, "kprobes.unused-on-register=reuse"),
+            "api.register.ebusy"));
+    assertEquals(
+        0,
+        metric(
+            run("kprobes-kp18-ebusy-reregister", 1, "kprobes.unoptimize=immediate"),
+            "api.register.ebusy"));
   }
 
   @Test
   void kp15_enableDuringDelayedUnoptimizingLeavesAnInt3OverTheJump() {
     Map<String, Long> f = fired(run("kprobes-kp15-enable-during-unoptimizing", 1));
-    assertEquals(List.of("K4_CodeMatchesState", "NoHalfPatchedCodeObserved"), List.copyOf(f.keySet()));
+    assertEquals(
+        List.of("K4_CodeMatchesState", "NoHalfPatchedCodeObserved"), List.copyOf(f.keySet()));
   }
 
   @Test
   void rearmAllWithinOptimizeDelayExecutesInsideTheJumpDisplacement() {
     Map<String, Long> f = fired(run("kprobes-rearm-all-over-jump", 1));
-    assertTrue(f.containsKey("NoInvalidOpcode") && f.containsKey("K4_CodeMatchesState"), f.toString());
-    assertEquals(Map.of(), fired(run("kprobes-rearm-all-over-jump", 1, "kprobes.disarm-all=force")));
+    assertTrue(
+        f.containsKey("NoInvalidOpcode") && f.containsKey("K4_CodeMatchesState"), f.toString());
+    assertEquals(
+        Map.of(), fired(run("kprobes-rearm-all-over-jump", 1, "kprobes.disarm-all=force")));
   }
 
   @Test
   void kp4_theSeedEraRekickHappensWithoutKprobeMutex() {
     String[] big = {"kprobes.probes=300", "kprobes.script=register all; wait 60ms; audit"};
-    assertEquals(Map.of("K2_UpdatesUnderKprobeMutex", 1L), fired(run("kprobes-bulk-unregister", 1, big)));
-    assertEquals(Map.of(), fired(run("kprobes-bulk-unregister", 1, big[0], big[1], "kprobes.rekick=locked")));
+    assertEquals(
+        Map.of("K2_UpdatesUnderKprobeMutex", 1L), fired(run("kprobes-bulk-unregister", 1, big)));
+    assertEquals(
+        Map.of(),
+        fired(run("kprobes-bulk-unregister", 1, big[0], big[1], "kprobes.rekick=locked")));
   }
 
   @Test
@@ -140,18 +174,30 @@ class KprobesScenarioTest {
         RunResult r = run("kprobes-bulk-unregister", seed, "kprobes.unoptimize=" + variant);
         assertEquals(Map.of(), fired(r), variant + " seed " + seed);
         assertEquals(EndReason.QUIESCENT, r.endReason());
-        assertEquals(0, metric(r, "auditHashedProbes"), variant + " seed " + seed + ": every probe freed");
-        assertTrue(metric(r, "probeHitsJump") > 0 && metric(r, "probeHitsInt3") > 0, r.metrics().toString());
+        assertEquals(
+            0, metric(r, "auditHashedProbes"), variant + " seed " + seed + ": every probe freed");
+        assertTrue(
+            metric(r, "probeHitsJump") > 0 && metric(r, "probeHitsInt3") > 0,
+            r.metrics().toString());
       }
     }
   }
 
   @Test
   void checkersCanFireWhenAGuardIsRemoved() {
-    Map<String, Long> noGp = fired(run("kprobes-bulk-unregister", 1, "kprobes.ablation=no-grace-period"));
-    assertTrue(noGp.containsKey("K5_JumpOnlyAfterGracePeriod") && noGp.containsKey("K6_NoDetourFreedWhileInUse"), noGp.toString());
-    Map<String, Long> noCheck = fired(run("kprobes-bulk-unregister", 1, "kprobes.ablation=no-disabled-check",
-        "kprobes.script=register all; wait 30ms; disable p1; wait 5ms; audit"));
+    Map<String, Long> noGp =
+        fired(run("kprobes-bulk-unregister", 1, "kprobes.ablation=no-grace-period"));
+    assertTrue(
+        noGp.containsKey("K5_JumpOnlyAfterGracePeriod")
+            && noGp.containsKey("K6_NoDetourFreedWhileInUse"),
+        noGp.toString());
+    Map<String, Long> noCheck =
+        fired(
+            run(
+                "kprobes-bulk-unregister",
+                1,
+                "kprobes.ablation=no-disabled-check",
+                "kprobes.script=register all; wait 30ms; disable p1; wait 5ms; audit"));
     assertEquals(List.of("K9_NoHandlerOfDisabledProbe"), List.copyOf(noCheck.keySet()));
   }
 }

@@ -20,10 +20,18 @@ class KprobesVariantTest {
 
   @Test
   void delayedUnoptimizingBatchesTheStopMachines() {
-    String[] common = {"machine.cpus=16", "kprobes.probes=300", "kprobes.rekick=locked",
-        "kprobes.script=register all; wait 80ms; unregister all; wait 80ms; audit"};
-    RunResult immediate = KprobesScenarioTest.run("kprobes-bulk-unregister", 1, with(common, "kprobes.unoptimize=immediate"));
-    RunResult delayed = KprobesScenarioTest.run("kprobes-bulk-unregister", 1, with(common, "kprobes.unoptimize=delayed"));
+    String[] common = {
+      "machine.cpus=16",
+      "kprobes.probes=300",
+      "kprobes.rekick=locked",
+      "kprobes.script=register all; wait 80ms; unregister all; wait 80ms; audit"
+    };
+    RunResult immediate =
+        KprobesScenarioTest.run(
+            "kprobes-bulk-unregister", 1, with(common, "kprobes.unoptimize=immediate"));
+    RunResult delayed =
+        KprobesScenarioTest.run(
+            "kprobes-bulk-unregister", 1, with(common, "kprobes.unoptimize=delayed"));
     assertEquals(Map.of(), KprobesScenarioTest.fired(immediate));
     assertEquals(Map.of(), KprobesScenarioTest.fired(delayed));
     // unregistering 300 optimized probes: one stop_machine each, or ceil(300 / 256) batches
@@ -41,28 +49,47 @@ class KprobesVariantTest {
 
   @Test
   void theSeedCommitAloneStillPaysOneStopMachinePerProbeButOutsideTheCaller() {
-    RunResult r = KprobesScenarioTest.run("kprobes-bulk-unregister", 1, "kprobes.patching=per-probe");
+    RunResult r =
+        KprobesScenarioTest.run("kprobes-bulk-unregister", 1, "kprobes.patching=per-probe");
     assertEquals(Map.of(), KprobesScenarioTest.fired(r));
     assertEquals(16 + 16, KprobesScenarioTest.metric(r, "stopMachineCount"));
-    assertEquals(2, KprobesScenarioTest.metric(r, "optimizerPasses"), "all queued probes in one run each way");
-    RunResult before = KprobesScenarioTest.run("kprobes-bulk-unregister", 1, "kprobes.patching=per-probe", "kprobes.unoptimize=immediate");
+    assertEquals(
+        2,
+        KprobesScenarioTest.metric(r, "optimizerPasses"),
+        "all queued probes in one run each way");
+    RunResult before =
+        KprobesScenarioTest.run(
+            "kprobes-bulk-unregister",
+            1,
+            "kprobes.patching=per-probe",
+            "kprobes.unoptimize=immediate");
     assertEquals(16 + 16, KprobesScenarioTest.metric(before, "stopMachineCount"));
-    // the seed moves the stop_machines out of unregister_kprobes(): the call returns after one grace period
+    // the seed moves the stop_machines out of unregister_kprobes(): the call returns after one
+    // grace period
     assertTrue(KprobesScenarioTest.metric(r, "kprobeStopMachineCalls") == 32);
   }
 
   @Test
   void maxOptimizeProbesSplitsTheBatchesOverOptimizerRuns() {
-    RunResult r = KprobesScenarioTest.run("kprobes-bulk-unregister", 1, "kprobes.max-optimize-probes=8", "kprobes.rekick=locked",
-        "kprobes.script=register all; wait 60ms; unregister all; wait 60ms; audit");
+    RunResult r =
+        KprobesScenarioTest.run(
+            "kprobes-bulk-unregister",
+            1,
+            "kprobes.max-optimize-probes=8",
+            "kprobes.rekick=locked",
+            "kprobes.script=register all; wait 60ms; unregister all; wait 60ms; audit");
     assertEquals(Map.of(), KprobesScenarioTest.fired(r));
     assertEquals(2 + 2, KprobesScenarioTest.metric(r, "stopMachineCount"));
-    assertEquals(4, KprobesScenarioTest.metric(r, "optimizerPasses"), "Step 5 kicks again for the second batch, each way");
+    assertEquals(
+        4,
+        KprobesScenarioTest.metric(r, "optimizerPasses"),
+        "Step 5 kicks again for the second batch, each way");
   }
 
   @Test
   void theWorkqueueStandInRunsTheSameProtocol() {
-    RunResult r = KprobesScenarioTest.run("kprobes-bulk-unregister", 1, "kprobes.optimizer=workqueue");
+    RunResult r =
+        KprobesScenarioTest.run("kprobes-bulk-unregister", 1, "kprobes.optimizer=workqueue");
     assertEquals(Map.of(), KprobesScenarioTest.fired(r));
     assertEquals(2, KprobesScenarioTest.metric(r, "optimizerPasses"));
     assertEquals(0, KprobesScenarioTest.metric(r, "auditHashedProbes"));
@@ -71,7 +98,10 @@ class KprobesVariantTest {
   @Test
   void sameSeedSameHashOnTheSequentialAndActorDrivers() {
     for (String variant : List.of("immediate", "delayed")) {
-      Scenario s = Scenarios.load("kprobes-bulk-unregister", List.of("kprobes.unoptimize=" + variant, "machine.numa-nodes=2"));
+      Scenario s =
+          Scenarios.load(
+              "kprobes-bulk-unregister",
+              List.of("kprobes.unoptimize=" + variant, "machine.numa-nodes=2"));
       Simulation sim = s.build();
       RunOptions o = RunOptions.of(42, s.until());
       RunResult seq = SequentialDriver.run(sim, o);
@@ -79,7 +109,8 @@ class KprobesVariantTest {
       assertEquals(seq.traceSha256(), act.traceSha256(), variant);
       assertEquals(seq.events(), act.events(), variant);
       assertEquals(Map.copyOf(seq.metrics()), Map.copyOf(act.metrics()), variant);
-      assertNotEquals(seq.traceSha256(), SequentialDriver.run(sim, RunOptions.of(43, s.until())).traceSha256());
+      assertNotEquals(
+          seq.traceSha256(), SequentialDriver.run(sim, RunOptions.of(43, s.until())).traceSha256());
     }
   }
 

@@ -19,10 +19,19 @@ import org.kernsim.protocol.workqueue.WqNote.KickSite;
 
 /** The checkers on hand-written note sequences: each can fire, and stays quiet when it should. */
 class CheckersTest {
-  static final WqTopology TOPO = new WqTopology(
-      new Machine.Latencies(Latency.fixed(200), Latency.fixed(5_000), Latency.fixed(1_000), Latency.fixed(2_000),
-          Latency.fixed(100), Latency.fixed(200), Latency.fixed(1_000_000), 1_000_000),
-      2, 4);
+  static final WqTopology TOPO =
+      new WqTopology(
+          new Machine.Latencies(
+              Latency.fixed(200),
+              Latency.fixed(5_000),
+              Latency.fixed(1_000),
+              Latency.fixed(2_000),
+              Latency.fixed(100),
+              Latency.fixed(200),
+              Latency.fixed(1_000_000),
+              1_000_000),
+          2,
+          4);
   static final int POOL = TOPO.unboundPool();
   static final int W = TOPO.worker(2, 0);
   static final int X = TOPO.worker(2, 1);
@@ -51,11 +60,21 @@ class CheckersTest {
   void noKickedWorkerCulledFiresOnlyIfThePickedWorkerHasNotRun() {
     NoKickedWorkerCulled c = new NoKickedWorkerCulled(TOPO.entityCount());
     Collect k = new Collect();
-    c.observe(note(10, new WqNote.Kicked(POOL, 0, W, 1, KickSite.QUEUE_WORK, false, false, false, false, true)), k);
+    c.observe(
+        note(
+            10,
+            new WqNote.Kicked(
+                POOL, 0, W, 1, KickSite.QUEUE_WORK, false, false, false, false, true)),
+        k);
     c.observe(note(20, new WqNote.WokeUp(POOL, 0, W, 1, true, false)), k);
     c.observe(note(30, new WqNote.WorkerDying(POOL, 1, W, 1, 0, false)), k);
     assertTrue(k.fired.isEmpty(), "it ran between the pick and the cull");
-    c.observe(note(40, new WqNote.Kicked(POOL, 0, X, 1, KickSite.PROCESS_ONE_WORK, false, false, true, false, true)), k);
+    c.observe(
+        note(
+            40,
+            new WqNote.Kicked(
+                POOL, 0, X, 1, KickSite.PROCESS_ONE_WORK, false, false, true, false, true)),
+        k);
     c.observe(note(50, new WqNote.WorkerDying(POOL, 1, X, 1, 0, true)), k);
     assertEquals(1, k.fired.size());
     assertTrue(k.fired.get(0).contains("process_one_work, wake deferred"), k.fired.get(0));
@@ -134,7 +153,11 @@ class CheckersTest {
     c.observe(note(1, new WqNote.WokeUp(POOL, 0, W, 1, true, false)), k);
     c.observe(note(2, new CpuNote.TaskBlocked(W, 2)), k);
     poolState(c, k, 3, 0, 0);
-    c.observe(note(4, new WqNote.Kicked(POOL, 0, W, 1, KickSite.QUEUE_WORK, false, false, true, false, true)), k);
+    c.observe(
+        note(
+            4,
+            new WqNote.Kicked(POOL, 0, W, 1, KickSite.QUEUE_WORK, false, false, true, false, true)),
+        k);
     poolState(c, k, 4, 1, 0);
     assertTrue(k.fired.isEmpty(), "picked, wake deferred: owed a wake-up");
     c.observe(note(5, new WqNote.WorkerDying(POOL, 1, W, 1, 0, false)), k);

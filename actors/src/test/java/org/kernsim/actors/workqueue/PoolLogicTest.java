@@ -44,7 +44,9 @@ class PoolLogicTest {
   static void assertClean(PoolLogic p) {
     p.checkAccounting();
     List<String[]> w = p.drainWarnings();
-    assertTrue(w.isEmpty(), () -> "unexpected warning " + (w.isEmpty() ? "" : w.get(0)[0] + ": " + w.get(0)[1]));
+    assertTrue(
+        w.isEmpty(),
+        () -> "unexpected warning " + (w.isEmpty() ? "" : w.get(0)[0] + ": " + w.get(0)[1]));
   }
 
   // ------------------------------------------------------------------ C.3 predicates
@@ -250,7 +252,8 @@ class PoolLogicTest {
     assertTrue(p.maydayTimerPending());
     Worker fresh = p.createWorker(6, 0);
     assertEquals(1, fresh.slot);
-    assertEquals(WorkerFlag.PREP.bit | WorkerFlag.IDLE.bit, fresh.flags(), "created PREP, entered idle");
+    assertEquals(
+        WorkerFlag.PREP.bit | WorkerFlag.IDLE.bit, fresh.flags(), "created PREP, entered idle");
     Decision after = p.managerDone(p.worker(0), 7, 8);
     assertFalse(p.managerActive());
     assertFalse(p.maydayTimerPending(), "timer_delete_sync()");
@@ -483,7 +486,8 @@ class PoolLogicTest {
     assertEquals(1, a.scheduledCount(), "the barrier moved with item 2");
     assertEquals(1, p.worklistLength());
     Decision next = p.workDone(a, 2, 12, 99);
-    assertEquals(barrier.id(), next.item().id(), "the barrier runs right after the item it flushes");
+    assertEquals(
+        barrier.id(), next.item().id(), "the barrier runs right after the item it flushes");
     assertClean(p);
   }
 
@@ -496,7 +500,10 @@ class PoolLogicTest {
     assertEquals(a.slot, p.insertBarrier(1, barrier));
     assertEquals(0, p.worklistLength(), "not on the worklist: nothing kicks");
     assertEquals(barrier.id(), p.workDone(a, 1, 11, 99).item().id());
-    assertEquals(PoolLogic.NOT_FOUND, p.insertBarrier(5, WorkItem.barrier(7, 2, 200)), "neither queued nor executing");
+    assertEquals(
+        PoolLogic.NOT_FOUND,
+        p.insertBarrier(5, WorkItem.barrier(7, 2, 200)),
+        "neither queued nor executing");
     assertClean(p);
   }
 }

@@ -26,10 +26,10 @@ import org.kernsim.scenario.Scenarios;
 import org.kernsim.trace.Timeline;
 
 /**
- * The workqueue actors on Pekko, in an {@link ActorTestKit}'s system: the pools, kworkers, CPUs
- * and workload threads run as actors (two partitions), and the run is held to the sequential
- * reference; their messages are checked for the lock protocol: every critical-section request a
- * pool receives is answered exactly once, and a kworker never has two requests outstanding.
+ * The workqueue actors on Pekko, in an {@link ActorTestKit}'s system: the pools, kworkers, CPUs and
+ * workload threads run as actors (two partitions), and the run is held to the sequential reference;
+ * their messages are checked for the lock protocol: every critical-section request a pool receives
+ * is answered exactly once, and a kworker never has two requests outstanding.
  */
 class WorkqueueActorTest {
   static ActorTestKit kit;
@@ -55,8 +55,10 @@ class WorkqueueActorTest {
   }
 
   static boolean answered(PoolRequest r) {
-    return !(r instanceof PoolRequest.WorkerRunning || r instanceof PoolRequest.WorkerExited
-        || r instanceof PoolRequest.PendingCleared || r instanceof PoolRequest.IdleTimerFired
+    return !(r instanceof PoolRequest.WorkerRunning
+        || r instanceof PoolRequest.WorkerExited
+        || r instanceof PoolRequest.PendingCleared
+        || r instanceof PoolRequest.IdleTimerFired
         || r instanceof PoolRequest.MaydayTimerFired);
   }
 
@@ -68,7 +70,8 @@ class WorkqueueActorTest {
     RunResult actors = ActorDriver.run(kit.system(), s.build(), o, 2);
     assertEquals(seq.traceSha256(), actors.traceSha256());
     assertEquals(seq.violations(), actors.violations());
-    assertTrue(actors.violations().stream().anyMatch(v -> v.checker().equals("NoKickedWorkerCulled")));
+    assertTrue(
+        actors.violations().stream().anyMatch(v -> v.checker().equals("NoKickedWorkerCulled")));
   }
 
   @Test
@@ -76,7 +79,8 @@ class WorkqueueActorTest {
     Scenario s = Scenarios.load("workqueue-kick-cull", List.of("workqueue.kick=deferred-wake"));
     Simulation sim = s.build();
     Messages m = new Messages();
-    RunResult r = ActorDriver.run(kit.system(), sim, RunOptions.of(7, s.until()).withObserver(m), 2);
+    RunResult r =
+        ActorDriver.run(kit.system(), sim, RunOptions.of(7, s.until()).withObserver(m), 2);
     assertTrue(r.events() > 500);
     List<TraceRecord> sorted = new ArrayList<>(m.records);
     sorted.sort(TraceRecord::compare);
@@ -88,12 +92,14 @@ class WorkqueueActorTest {
       if (d.payload() instanceof PoolRequest q && answered(q) && d.src() != d.entity()) {
         requests++;
         int n = outstanding.merge(d.src(), 1, Integer::sum);
-        assertEquals(1, n, () -> sim.entityName(d.src()) + " has two critical sections open at " + d.time());
+        assertEquals(
+            1, n, () -> sim.entityName(d.src()) + " has two critical sections open at " + d.time());
       } else if (d.payload() instanceof PoolReply) {
         if (d.src() == d.entity()) continue; // a pool queueing its own idle_cull_work
         replies++;
         int n = outstanding.merge(d.entity(), -1, Integer::sum);
-        assertEquals(0, n, () -> sim.entityName(d.entity()) + " got an unrequested reply at " + d.time());
+        assertEquals(
+            0, n, () -> sim.entityName(d.entity()) + " got an unrequested reply at " + d.time());
       }
     }
     assertTrue(requests > 100);
@@ -105,7 +111,9 @@ class WorkqueueActorTest {
     Scenario s = Scenarios.load("workqueue-kick-cull", List.of());
     Simulation sim = s.build();
     Timeline.Collector c = new Timeline.Collector(200_000);
-    RunResult r = ActorDriver.run(kit.system(), sim, new RunOptions(518, s.until(), true, true, List.of(c)), 2);
+    RunResult r =
+        ActorDriver.run(
+            kit.system(), sim, new RunOptions(518, s.until(), true, true, List.of(c)), 2);
     Violation v = r.violations().get(0);
     String table = Timeline.render(c.records(), sim.timeline(), v, 30);
     assertTrue(table.contains("CPU "), table);

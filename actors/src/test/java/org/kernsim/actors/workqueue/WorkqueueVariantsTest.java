@@ -40,7 +40,10 @@ class WorkqueueVariantsTest {
   void originalCullsAKickedWorkerOnSeed518AndTheFixesDoNot() {
     RunResult original = run(518);
     assertTrue(fired(original, "NoKickedWorkerCulled"), () -> "seed 518: " + original.violations());
-    assertEquals(0L, ((Number) original.metrics().get("strandedWorkItems")).longValue(), "culled, but nothing stranded");
+    assertEquals(
+        0L,
+        ((Number) original.metrics().get("strandedWorkItems")).longValue(),
+        "culled, but nothing stranded");
     assertFalse(fired(original, "NoStrandedWork"));
     for (String fix : List.of("claim", "claim+deferred-wake", "kicked-list")) {
       RunResult r = run(518, "workqueue.kick=" + fix);
@@ -53,13 +56,17 @@ class WorkqueueVariantsTest {
     RunResult r = run(1836, "workqueue.kick=deferred-wake");
     assertTrue(fired(r, "NoKickedWorkerCulled"), () -> "seed 1836: " + r.violations());
     assertFalse(fired(r, "NoStrandedWork"));
-    assertTrue(((Number) r.metrics().get("deferredWakes")).longValue() > 0, "the wake-ups were deferred");
+    assertTrue(
+        ((Number) r.metrics().get("deferredWakes")).longValue() > 0, "the wake-ups were deferred");
   }
 
   @Test
   void overTheSameRangeOriginalFiresAndClaimNever() {
     assertTrue(seedsFiring(401, 1100, "NoKickedWorkerCulled") >= 1, "original, seeds 401..1100");
-    assertEquals(0, seedsFiring(401, 1100, "NoKickedWorkerCulled", "workqueue.kick=claim"), "claim, seeds 401..1100");
+    assertEquals(
+        0,
+        seedsFiring(401, 1100, "NoKickedWorkerCulled", "workqueue.kick=claim"),
+        "claim, seeds 401..1100");
   }
 
   @Test
@@ -87,7 +94,9 @@ class WorkqueueVariantsTest {
       RunResult r = run(seed, "workqueue.pick=tail");
       for (Violation v : r.violations()) {
         if (!v.checker().equals("NoStrandedWork")) continue;
-        assertTrue(v.message().contains("on the worklist of") && v.message().contains("nr_running=0"), v.message());
+        assertTrue(
+            v.message().contains("on the worklist of") && v.message().contains("nr_running=0"),
+            v.message());
         assertTrue(((Number) r.metrics().get("strandedWorkItems")).longValue() >= 1);
         assertTrue(fired(r, "W3"), "the progress invariant broke first");
         return;
@@ -99,11 +108,23 @@ class WorkqueueVariantsTest {
   @Test
   void runMetricsHoldTheRequiredKeys() {
     RunResult r = run(3);
-    for (String k : List.of("workItemsQueued", "workItemsCompleted", "strandedWorkItems", "kicks", "culls",
-        "kickedWorkersCulled", "workersCreated", "wakesOfReapedWorkersPinned", "kickToLockP99Nanos")) {
+    for (String k :
+        List.of(
+            "workItemsQueued",
+            "workItemsCompleted",
+            "strandedWorkItems",
+            "kicks",
+            "culls",
+            "kickedWorkersCulled",
+            "workersCreated",
+            "wakesOfReapedWorkersPinned",
+            "kickToLockP99Nanos")) {
       assertTrue(r.metrics().containsKey(k), k);
     }
-    assertEquals(r.metrics().get("workItemsQueued"), r.metrics().get("workItemsCompleted"), "every item ran");
+    assertEquals(
+        r.metrics().get("workItemsQueued"),
+        r.metrics().get("workItemsCompleted"),
+        "every item ran");
     assertTrue(((Number) r.metrics().get("culls")).longValue() > 0);
   }
 }

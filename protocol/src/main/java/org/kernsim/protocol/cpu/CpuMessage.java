@@ -30,7 +30,9 @@ public sealed interface CpuMessage extends WireMessage
   /** Release the CPU at your next preemption point (a wakeup preemption or the stopper). */
   record Preempt(int cpu, long dispatch) implements CpuMessage {}
 
-  /** The running task passes a quiescent state without leaving the CPU (cond_resched, user mode). */
+  /**
+   * The running task passes a quiescent state without leaving the CPU (cond_resched, user mode).
+   */
   record TaskQuiescent(int task, long dispatch) implements CpuMessage {}
 
   /** The CPU's own timer: has the current task had its wakeup-preemption granularity? */

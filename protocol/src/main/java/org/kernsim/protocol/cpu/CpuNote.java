@@ -4,8 +4,14 @@ import org.kernsim.protocol.WireMessage;
 
 /** Trace notes of the CPUs and tasks, for the timeline and the trace. */
 public sealed interface CpuNote extends WireMessage
-    permits CpuNote.Switch, CpuNote.StopperEntered, CpuNote.StopperLeft, CpuNote.TaskBlocked,
-        CpuNote.TaskWoken, CpuNote.WakeIgnored, CpuNote.TaskExited, CpuNote.TimeStolen {
+    permits CpuNote.Switch,
+        CpuNote.StopperEntered,
+        CpuNote.StopperLeft,
+        CpuNote.TaskBlocked,
+        CpuNote.TaskWoken,
+        CpuNote.WakeIgnored,
+        CpuNote.TaskExited,
+        CpuNote.TimeStolen {
 
   /** CPU {@code cpu} switches from {@code from} (-1: idle) to {@code to} (-1: idle). */
   record Switch(int cpu, int from, int to) implements CpuNote {}
@@ -25,6 +31,9 @@ public sealed interface CpuNote extends WireMessage
 
   record TaskExited(int task) implements CpuNote {}
 
-  /** The fault plan took the CPU for {@code nanos} (an interrupt storm, a real-time task), after preempting {@code from}. */
+  /**
+   * The fault plan took the CPU for {@code nanos} (an interrupt storm, a real-time task), after
+   * preempting {@code from}.
+   */
   record TimeStolen(int cpu, int from, long nanos) implements CpuNote {}
 }

@@ -10,12 +10,13 @@ import org.kernsim.protocol.WireMessage;
  * earlier sleep is a no-op, exactly as {@code try_to_wake_up()} on a running task.
  *
  * @param waker the entity that wakes
- * @param incarnation which life of the task this wake is for (a slot reused by a new kworker has
- *     a new incarnation); a wake for a past incarnation reached a freed task
+ * @param incarnation which life of the task this wake is for (a slot reused by a new kworker has a
+ *     new incarnation); a wake for a past incarnation reached a freed task
  * @param pinned whether the waker holds a reference on the task (as {@code wake_q} does), which
  *     makes a wake after the task exited harmless rather than a use-after-free
  */
-public record WakeUp(int waker, long epoch, long incarnation, boolean pinned) implements WireMessage {
+public record WakeUp(int waker, long epoch, long incarnation, boolean pinned)
+    implements WireMessage {
   public static WakeUp of(int waker, long epoch) {
     return new WakeUp(waker, epoch, 0, true);
   }

@@ -20,8 +20,8 @@ public sealed interface CoordinatorCommand extends WireMessage
    *
    * @param localMin earliest event it still holds ({@code Long.MAX_VALUE}: none)
    * @param sentMin earliest event among the batches it sent to other partitions
-   * @param batchesTo for each partition, how many batches it sent there (a window's events for
-   *     one partition are cut into batches of at most a configured number of events)
+   * @param batchesTo for each partition, how many batches it sent there (a window's events for one
+   *     partition are cut into batches of at most a configured number of events)
    * @param records the window's trace records of its entities, in canonical order
    * @param lastTime virtual time of the last event it delivered in the window (-1: none)
    * @param delivered events delivered in the window
@@ -38,8 +38,8 @@ public sealed interface CoordinatorCommand extends WireMessage
       implements CoordinatorCommand {}
 
   /**
-   * The final state of a partition's entities: per-entity event counts and history digests, and
-   * how many events (by payload type) it sent to partitions on other cluster nodes.
+   * The final state of a partition's entities: per-entity event counts and history digests, and how
+   * many events (by payload type) it sent to partitions on other cluster nodes.
    */
   record PartitionCollected(
       int partition,

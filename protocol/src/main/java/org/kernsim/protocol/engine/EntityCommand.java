@@ -4,11 +4,12 @@ import org.kernsim.protocol.WireMessage;
 
 /**
  * The protocol of an entity actor. In a cluster, entities are Cluster Sharding entities: their
- * partition starts each one once through sharding with {@link Attach}, the entity registers its
- * own ActorRef back with the partition, and from then on the partition talks to it directly with
- * {@link Local} messages that never leave their node.
+ * partition starts each one once through sharding with {@link Attach}, the entity registers its own
+ * ActorRef back with the partition, and from then on the partition talks to it directly with {@link
+ * Local} messages that never leave their node.
  */
-public sealed interface EntityCommand extends WireMessage permits EntityCommand.Attach, EntityCommand.Local {
+public sealed interface EntityCommand extends WireMessage
+    permits EntityCommand.Attach, EntityCommand.Local {
 
   /** Start (through sharding) and register with your partition. */
   enum Attach implements EntityCommand {

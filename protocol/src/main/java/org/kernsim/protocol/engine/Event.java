@@ -3,12 +3,13 @@ package org.kernsim.protocol.engine;
 /**
  * One scheduled delivery: {@code payload} reaches entity {@code dst} at virtual time {@code time}.
  *
- * <p>The canonical order at a destination is {@code (time, src, seq)}; {@code seq} is the
- * sender's own send counter, so the key is unique. A timer is an event an entity sends to itself
- * with {@code timerKey != null}; it is delivered only if {@code timerGen} is still the entity's
- * current generation for that key (a cancelled or restarted timer never fires).
+ * <p>The canonical order at a destination is {@code (time, src, seq)}; {@code seq} is the sender's
+ * own send counter, so the key is unique. A timer is an event an entity sends to itself with {@code
+ * timerKey != null}; it is delivered only if {@code timerGen} is still the entity's current
+ * generation for that key (a cancelled or restarted timer never fires).
  */
-public record Event(long time, int src, long seq, int dst, Object payload, Object timerKey, int timerGen) {
+public record Event(
+    long time, int src, long seq, int dst, Object payload, Object timerKey, int timerGen) {
 
   public static Event message(long time, int src, long seq, int dst, Object payload) {
     return new Event(time, src, seq, dst, payload, null, 0);

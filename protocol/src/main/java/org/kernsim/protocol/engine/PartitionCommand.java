@@ -5,9 +5,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.kernsim.protocol.WireMessage;
 
 /**
- * The protocol of a partition: the engine's unit of parallelism, which holds the pending events
- * of its entities and runs their windows. Partitions may live on different nodes, so these
- * messages cross the wire (Kryo); {@link Local} messages never leave their node.
+ * The protocol of a partition: the engine's unit of parallelism, which holds the pending events of
+ * its entities and runs their windows. Partitions may live on different nodes, so these messages
+ * cross the wire (Kryo); {@link Local} messages never leave their node.
  */
 public sealed interface PartitionCommand extends WireMessage
     permits PartitionCommand.Peers,
@@ -18,7 +18,8 @@ public sealed interface PartitionCommand extends WireMessage
         PartitionCommand.Local {
 
   /** All partitions of the run, in index order, and the coordinator to report to. */
-  record Peers(List<ActorRef<PartitionCommand>> partitions, ActorRef<CoordinatorCommand> coordinator)
+  record Peers(
+      List<ActorRef<PartitionCommand>> partitions, ActorRef<CoordinatorCommand> coordinator)
       implements PartitionCommand {}
 
   /**

@@ -20,7 +20,9 @@ public sealed interface TraceRecord extends WireMessage
   record Delivered(long time, int entity, long index, int src, long seq, Object payload)
       implements TraceRecord {}
 
-  /** A model annotation ({@code ctx.trace(note)}): a step worth seeing, such as a lock or a pick. */
+  /**
+   * A model annotation ({@code ctx.trace(note)}): a step worth seeing, such as a lock or a pick.
+   */
   record Note(long time, int entity, long index, Object note) implements TraceRecord {}
 
   /** An invariant checker fired. {@code entity} is where it was observed (-1: global). */

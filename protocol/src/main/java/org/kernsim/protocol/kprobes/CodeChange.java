@@ -4,14 +4,20 @@ import java.util.List;
 import org.kernsim.protocol.WireMessage;
 
 /**
- * One change to what a CPU reads when it executes a probed address: the kernel text (the first
- * byte and the 4 displacement bytes of a 5-byte jump window) and the RCU-published probe table
- * ({@code kprobe_table}, the aggregator's flags and child list) that the trap and jump handlers
- * read. Changes are published in order by {@code CodeMemory} to every CPU's view.
+ * One change to what a CPU reads when it executes a probed address: the kernel text (the first byte
+ * and the 4 displacement bytes of a 5-byte jump window) and the RCU-published probe table ({@code
+ * kprobe_table}, the aggregator's flags and child list) that the trap and jump handlers read.
+ * Changes are published in order by {@code CodeMemory} to every CPU's view.
  */
 public sealed interface CodeChange extends WireMessage
-    permits CodeChange.TextPoke, CodeChange.JumpWrite, CodeChange.JumpRestore, CodeChange.Hashed,
-        CodeChange.Unhashed, CodeChange.ProbeState, CodeChange.OpFreed, CodeChange.Gone,
+    permits CodeChange.TextPoke,
+        CodeChange.JumpWrite,
+        CodeChange.JumpRestore,
+        CodeChange.Hashed,
+        CodeChange.Unhashed,
+        CodeChange.ProbeState,
+        CodeChange.OpFreed,
+        CodeChange.Gone,
         CodeChange.Globals {
 
   /** What byte 0 of a probed instruction holds. */
@@ -24,29 +30,45 @@ public sealed interface CodeChange extends WireMessage
     JMP
   }
 
-  /** {@code text_poke()} of byte 0: {@code arch_arm_kprobe} (INT3) or {@code arch_disarm_kprobe} (ORIG). */
+  /**
+   * {@code text_poke()} of byte 0: {@code arch_arm_kprobe} (INT3) or {@code arch_disarm_kprobe}
+   * (ORIG).
+   */
   record TextPoke(int addr, FirstByte value) implements CodeChange {}
 
-  /** Optimise: byte 0 = E9, bytes 1..4 = rel32 to detour buffer {@code op} (only inside stop_machine). */
+  /**
+   * Optimise: byte 0 = E9, bytes 1..4 = rel32 to detour buffer {@code op} (only inside
+   * stop_machine).
+   */
   record JumpWrite(int addr, int size, int op) implements CodeChange {}
 
   /** Un-optimise: byte 0 = CC, bytes 1..4 = the saved original bytes (only inside stop_machine). */
   record JumpRestore(int addr, int op) implements CodeChange {}
 
-  /** {@code kprobe_table} now holds probe {@code probe} at {@code addr} (hlist_add / hlist_replace). */
+  /**
+   * {@code kprobe_table} now holds probe {@code probe} at {@code addr} (hlist_add / hlist_replace).
+   */
   record Hashed(int addr, int probe) implements CodeChange {}
 
   /** {@code hlist_del_rcu}: nothing is hashed at {@code addr} any more. */
   record Unhashed(int addr) implements CodeChange {}
 
   /**
-   * The published state of probe {@code probe}: its flags (GONE=1, DISABLED=2, OPTIMIZED=4), whether
-   * it is an aggregator, and for an aggregator its children (ids) with their flags.
+   * The published state of probe {@code probe}: its flags (GONE=1, DISABLED=2, OPTIMIZED=4),
+   * whether it is an aggregator, and for an aggregator its children (ids) with their flags.
    */
-  record ProbeState(int probe, int addr, boolean aggr, int flags, List<Integer> children, List<Integer> childFlags)
+  record ProbeState(
+      int probe,
+      int addr,
+      boolean aggr,
+      int flags,
+      List<Integer> children,
+      List<Integer> childFlags)
       implements CodeChange {}
 
-  /** {@code free_aggr_kprobe()}: the optimized_kprobe {@code op} (and its detour buffer) is freed. */
+  /**
+   * {@code free_aggr_kprobe()}: the optimized_kprobe {@code op} (and its detour buffer) is freed.
+   */
   record OpFreed(int op) implements CodeChange {}
 
   /** The code at {@code addr} belongs to a module going away: it is not executed any more. */
@@ -54,8 +76,8 @@ public sealed interface CodeChange extends WireMessage
 
   /**
    * Global switches: {@code kprobes_all_disarmed}; {@code disarmAllReturned} counts the calls of
-   * {@code disarm_all_kprobes()} that have returned to their caller (a CPU that sees it has observed
-   * that return).
+   * {@code disarm_all_kprobes()} that have returned to their caller (a CPU that sees it has
+   * observed that return).
    */
   record Globals(boolean allDisarmed, int disarmAllReturned) implements CodeChange {}
 }

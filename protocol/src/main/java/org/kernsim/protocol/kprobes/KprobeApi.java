@@ -20,8 +20,15 @@ public sealed interface KprobeApi extends WireMessage permits KprobeApi.Call, Kp
 
   /** The kernel functions a caller can enter. */
   sealed interface Op extends WireMessage
-      permits RegisterKprobe, RegisterKprobes, UnregisterKprobes, EnableKprobe, DisableKprobe, KillKprobe,
-          SysctlOptimization, DebugfsEnabled, Audit {}
+      permits RegisterKprobe,
+          RegisterKprobes,
+          UnregisterKprobes,
+          EnableKprobe,
+          DisableKprobe,
+          KillKprobe,
+          SysctlOptimization,
+          DebugfsEnabled,
+          Audit {}
 
   /** {@code register_kprobe(p)}. */
   record RegisterKprobe(int probe) implements Op {}
@@ -41,19 +48,28 @@ public sealed interface KprobeApi extends WireMessage permits KprobeApi.Call, Kp
   /** {@code disable_kprobe(p)}. */
   record DisableKprobe(int probe) implements Op {}
 
-  /** The module holding {@code probe}'s code goes away: {@code kprobes_module_callback()} -> {@code kill_kprobe()}. */
+  /**
+   * The module holding {@code probe}'s code goes away: {@code kprobes_module_callback()} -> {@code
+   * kill_kprobe()}.
+   */
   record KillKprobe(int probe) implements Op {}
 
   /** A write to sysctl {@code debug.kprobes-optimization}. */
   record SysctlOptimization(boolean on) implements Op {}
 
-  /** A write to debugfs {@code kprobes/enabled} ({@code arm_all_kprobes} / {@code disarm_all_kprobes}). */
+  /**
+   * A write to debugfs {@code kprobes/enabled} ({@code arm_all_kprobes} / {@code
+   * disarm_all_kprobes}).
+   */
   record DebugfsEnabled(boolean on) implements Op {}
 
-  /** Not a kernel function: the scenario's end-of-run audit of the probe table, under kprobe_mutex. */
+  /**
+   * Not a kernel function: the scenario's end-of-run audit of the probe table, under kprobe_mutex.
+   */
   record Audit() implements Op {}
 
   /** errno values returned by the API. */
   int EINVAL = -22;
+
   int EBUSY = -16;
 }

@@ -5,12 +5,25 @@ import org.kernsim.protocol.WireMessage;
 
 /** Trace notes of the kprobes model: what checkers and timelines need to see. */
 public sealed interface KprobeNote extends WireMessage
-    permits KprobeNote.ApiEntered, KprobeNote.ApiReturned, KprobeNote.MutexAcquired,
-        KprobeNote.MutexReleased, KprobeNote.Kicked, KprobeNote.OptimizerRunBegan,
-        KprobeNote.OptimizerRunEnded, KprobeNote.Transition, KprobeNote.OpUnreachable,
-        KprobeNote.AggrFreed, KprobeNote.WaitReturned, KprobeNote.StopMachineCalled,
-        KprobeNote.AuditResult, KprobeNote.CodeWritten, KprobeNote.ViewPatched, KprobeNote.ProbeHit,
-        KprobeNote.ScriptStep, KprobeNote.ScriptDone, KprobeNote.Printk {
+    permits KprobeNote.ApiEntered,
+        KprobeNote.ApiReturned,
+        KprobeNote.MutexAcquired,
+        KprobeNote.MutexReleased,
+        KprobeNote.Kicked,
+        KprobeNote.OptimizerRunBegan,
+        KprobeNote.OptimizerRunEnded,
+        KprobeNote.Transition,
+        KprobeNote.OpUnreachable,
+        KprobeNote.AggrFreed,
+        KprobeNote.WaitReturned,
+        KprobeNote.StopMachineCalled,
+        KprobeNote.AuditResult,
+        KprobeNote.CodeWritten,
+        KprobeNote.ViewPatched,
+        KprobeNote.ProbeHit,
+        KprobeNote.ScriptStep,
+        KprobeNote.ScriptDone,
+        KprobeNote.Printk {
 
   /** A caller entered an API function. */
   record ApiEntered(int requester, long token, String op) implements KprobeNote {}
@@ -31,17 +44,19 @@ public sealed interface KprobeNote extends WireMessage
 
   record OptimizerRunBegan(long run) implements KprobeNote {}
 
-  record OptimizerRunEnded(long run, int optimizing, int unoptimizing, boolean rekicked) implements KprobeNote {}
+  record OptimizerRunEnded(long run, int optimizing, int unoptimizing, boolean rekicked)
+      implements KprobeNote {}
 
   /**
    * Probe {@code probe} at {@code addr} moved between lifecycle states of spec A.5 (UNOPTIMIZED,
    * OPTIMIZING, OPTIMIZED, UNOPTIMIZING, FREEING, FREED), in {@code function}.
    */
-  record Transition(int probe, int addr, String from, String to, String function) implements KprobeNote {}
+  record Transition(int probe, int addr, String from, String to, String function)
+      implements KprobeNote {}
 
   /**
-   * The aggregator {@code op} is no longer reachable by a CPU that did not already hold it: its jump
-   * is removed, its breakpoint disarmed and it is out of the hash table (published).
+   * The aggregator {@code op} is no longer reachable by a CPU that did not already hold it: its
+   * jump is removed, its breakpoint disarmed and it is out of the hash table (published).
    */
   record OpUnreachable(int op, int addr) implements KprobeNote {}
 
@@ -55,11 +70,20 @@ public sealed interface KprobeNote extends WireMessage
   record StopMachineCalled(String function, int probes, long token) implements KprobeNote {}
 
   /** The end-of-script audit of the probe table. */
-  record AuditResult(int hashed, int optimized, int lostReoptimizations, int leakedUnused, List<Integer> lostAddrs,
-      List<Integer> leakedAddrs) implements KprobeNote {}
+  record AuditResult(
+      int hashed,
+      int optimized,
+      int lostReoptimizations,
+      int leakedUnused,
+      List<Integer> lostAddrs,
+      List<Integer> leakedAddrs)
+      implements KprobeNote {}
 
-  /** CodeMemory changed the code at {@code addr} ({@code stopOp} >= 0: inside that stop_machine). */
-  record CodeWritten(int addr, CodeChange.FirstByte firstByte, boolean rel32, int op, long stopOp) implements KprobeNote {}
+  /**
+   * CodeMemory changed the code at {@code addr} ({@code stopOp} >= 0: inside that stop_machine).
+   */
+  record CodeWritten(int addr, CodeChange.FirstByte firstByte, boolean rel32, int op, long stopOp)
+      implements KprobeNote {}
 
   /** CPU {@code cpu}'s view applied a jump patch of stop_machine {@code stopOp}. */
   record ViewPatched(int cpu, long stopOp, long seq) implements KprobeNote {}
@@ -69,7 +93,8 @@ public sealed interface KprobeNote extends WireMessage
    * {@code kind}, holding a reference to probe {@code probe} (an aggregator, or -1) and running
    * {@code handlers} handlers.
    */
-  record ProbeHit(int cpu, int addr, int probe, HitKind kind, long startNanos, int handlers) implements KprobeNote {}
+  record ProbeHit(int cpu, int addr, int probe, HitKind kind, long startNanos, int handlers)
+      implements KprobeNote {}
 
   /** The admin script started step {@code index}: {@code text}. */
   record ScriptStep(int index, String text) implements KprobeNote {}
@@ -84,7 +109,10 @@ public sealed interface KprobeNote extends WireMessage
   enum HitKind {
     /** The breakpoint trapped; handlers ran; the instruction was single-stepped (or boosted). */
     INT3,
-    /** The breakpoint trapped on an OPTIMIZED aggregator: handlers ran, then the detour's copied instructions. */
+    /**
+     * The breakpoint trapped on an OPTIMIZED aggregator: handlers ran, then the detour's copied
+     * instructions.
+     */
     INT3_DETOUR,
     /** The jump went to the detour buffer ({@code optimized_callback}). */
     JUMP,

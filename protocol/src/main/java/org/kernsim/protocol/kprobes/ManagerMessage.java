@@ -12,6 +12,9 @@ public sealed interface ManagerMessage extends WireMessage
   /** {@code mutex_unlock()} woke waiter {@code waiter}: it now runs with kprobe_mutex held. */
   record Handoff(long waiter) implements ManagerMessage {}
 
-  /** {@code cpu_relax()} in the flush loop of {@code wait_for_kprobe_optimizer()} of waiter {@code flow}. */
+  /**
+   * {@code cpu_relax()} in the flush loop of {@code wait_for_kprobe_optimizer()} of waiter {@code
+   * flow}.
+   */
   record Relax(long flow) implements ManagerMessage {}
 }

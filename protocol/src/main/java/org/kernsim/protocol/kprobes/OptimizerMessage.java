@@ -9,15 +9,23 @@ import org.kernsim.protocol.WireMessage;
  * everything else. Every message carries the optimizer run it belongs to.
  */
 public sealed interface OptimizerMessage extends WireMessage
-    permits OptimizerMessage.RunOptimizer, OptimizerMessage.Begin, OptimizerMessage.Granted,
-        OptimizerMessage.Step, OptimizerMessage.StepDone, OptimizerMessage.End, OptimizerMessage.Blocked {
+    permits OptimizerMessage.RunOptimizer,
+        OptimizerMessage.Begin,
+        OptimizerMessage.Granted,
+        OptimizerMessage.Step,
+        OptimizerMessage.StepDone,
+        OptimizerMessage.End,
+        OptimizerMessage.Blocked {
 
-  /** The delayed work item's timer fired (or a flush queued it): run {@code kprobe_optimizer()} once more. */
+  /**
+   * The delayed work item's timer fired (or a flush queued it): run {@code kprobe_optimizer()} once
+   * more.
+   */
   record RunOptimizer(long run) implements OptimizerMessage {}
 
   /**
-   * The work item starts executing (its PENDING bit is cleared), then {@code mutex_lock(&module_mutex);
-   * mutex_lock(&kprobe_mutex)}.
+   * The work item starts executing (its PENDING bit is cleared), then {@code
+   * mutex_lock(&module_mutex); mutex_lock(&kprobe_mutex)}.
    */
   record Begin(int host, long run) implements OptimizerMessage {}
 
@@ -34,8 +42,8 @@ public sealed interface OptimizerMessage extends WireMessage
   record End(long run) implements OptimizerMessage {}
 
   /**
-   * To a kworker running the optimizer as a work item: the request it made in {@code phase} (0:
-   * the mutexes of {@link Begin}; 1 + {@link OptimizerStep#ordinal()}: a step) blocks — the mutex is
+   * To a kworker running the optimizer as a work item: the request it made in {@code phase} (0: the
+   * mutexes of {@link Begin}; 1 + {@link OptimizerStep#ordinal()}: a step) blocks — the mutex is
    * contended, or the step calls stop_machine() — so the kworker sleeps ({@code schedule()}, with
    * {@code wq_worker_sleeping()}) instead of going on at once. {@code run} is 0 for phase 0.
    */

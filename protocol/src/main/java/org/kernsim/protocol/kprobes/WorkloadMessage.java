@@ -2,7 +2,9 @@ package org.kernsim.protocol.kprobes;
 
 import org.kernsim.protocol.WireMessage;
 
-/** Messages and timers of the scenario's tasks (the admin script and the probe-hitting workload). */
+/**
+ * Messages and timers of the scenario's tasks (the admin script and the probe-hitting workload).
+ */
 public sealed interface WorkloadMessage extends WireMessage
     permits WorkloadMessage.WorkloadStop, WorkloadMessage.AdminWake {
 

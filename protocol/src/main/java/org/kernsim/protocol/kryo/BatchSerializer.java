@@ -9,7 +9,9 @@ import java.util.List;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
 
-/** A window's events for one partition: the bulk of what crosses nodes, written without class tags. */
+/**
+ * A window's events for one partition: the bulk of what crosses nodes, written without class tags.
+ */
 final class BatchSerializer extends Serializer<PartitionCommand.Batch> {
   private final EventSerializer events = new EventSerializer();
 
@@ -27,7 +29,8 @@ final class BatchSerializer extends Serializer<PartitionCommand.Batch> {
   }
 
   @Override
-  public PartitionCommand.Batch read(Kryo kryo, Input in, Class<? extends PartitionCommand.Batch> type) {
+  public PartitionCommand.Batch read(
+      Kryo kryo, Input in, Class<? extends PartitionCommand.Batch> type) {
     long window = in.readVarLong(true);
     int from = in.readVarInt(true);
     int n = in.readVarInt(true);

@@ -24,9 +24,9 @@ import java.util.function.Function;
 
 /**
  * JDK collections without reflection into {@code java.base} (no {@code --add-opens} on JDK 17):
- * each is written as its size and elements (each with its class id) and read back as the same
- * kind of collection — mutable as mutable, unmodifiable as unmodifiable, in the same order.
- * Sorted collections must use natural ordering.
+ * each is written as its size and elements (each with its class id) and read back as the same kind
+ * of collection — mutable as mutable, unmodifiable as unmodifiable, in the same order. Sorted
+ * collections must use natural ordering.
  */
 final class CollectionSerializers {
   private CollectionSerializers() {}
@@ -37,7 +37,8 @@ final class CollectionSerializers {
     else if (type == LinkedList.class) make = a -> new LinkedList<>(Arrays.asList(a));
     else if (type == Arrays.asList().getClass()) make = Arrays::asList;
     else if (type == Collections.emptyList().getClass()) make = a -> Collections.emptyList();
-    else if (type == Collections.singletonList(1).getClass()) make = a -> Collections.singletonList(a[0]);
+    else if (type == Collections.singletonList(1).getClass())
+      make = a -> Collections.singletonList(a[0]);
     else if (type.getName().startsWith("java.util.ImmutableCollections")) make = List::of;
     else make = a -> Collections.unmodifiableList(new ArrayList<>(Arrays.asList(a)));
     return new CollectionSerializer<>(make);
@@ -60,7 +61,8 @@ final class CollectionSerializers {
     else if (type == LinkedHashMap.class) make = a -> fill(new LinkedHashMap<>(), a);
     else if (type == TreeMap.class) make = a -> fill(new TreeMap<>(), a);
     else if (type == Collections.emptyMap().getClass()) make = a -> Collections.emptyMap();
-    else if (type == Collections.singletonMap(1, 1).getClass()) make = a -> Collections.singletonMap(a[0], a[1]);
+    else if (type == Collections.singletonMap(1, 1).getClass())
+      make = a -> Collections.singletonMap(a[0], a[1]);
     else if (type == Collections.unmodifiableSortedMap(new TreeMap<>()).getClass()) {
       make = a -> Collections.unmodifiableSortedMap(fill(new TreeMap<>(), a));
     } else if (type.getName().startsWith("java.util.ImmutableCollections")) {
@@ -77,7 +79,8 @@ final class CollectionSerializers {
   private static void checkNatural(Object c) {
     if ((c instanceof SortedSet<?> s && s.comparator() != null)
         || (c instanceof SortedMap<?, ?> m && m.comparator() != null)) {
-      throw new IllegalArgumentException("kernsim messages: sorted collections must use natural ordering");
+      throw new IllegalArgumentException(
+          "kernsim messages: sorted collections must use natural ordering");
     }
   }
 
@@ -125,7 +128,8 @@ final class CollectionSerializers {
     }
 
     @Override
-    public Map<Object, Object> read(Kryo kryo, Input in, Class<? extends Map<Object, Object>> type) {
+    public Map<Object, Object> read(
+        Kryo kryo, Input in, Class<? extends Map<Object, Object>> type) {
       int n = in.readVarInt(true);
       Object[] kv = new Object[2 * n];
       for (int i = 0; i < kv.length; i++) kv[i] = kryo.readClassAndObject(in);

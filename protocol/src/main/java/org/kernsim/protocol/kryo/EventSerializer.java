@@ -7,8 +7,8 @@ import com.esotericsoftware.kryo.io.Output;
 import org.kernsim.protocol.engine.Event;
 
 /**
- * The hot path of cross-node traffic: one scheduled delivery. Written field by field (Kryo's
- * record serializer reflects on every component), payload and timer key with their class ids.
+ * The hot path of cross-node traffic: one scheduled delivery. Written field by field (Kryo's record
+ * serializer reflects on every component), payload and timer key with their class ids.
  */
 final class EventSerializer extends Serializer<Event> {
   EventSerializer() {

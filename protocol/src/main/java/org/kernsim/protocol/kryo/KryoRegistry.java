@@ -38,9 +38,9 @@ import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 
 /**
- * The table of Kryo class ids: every class that may cross nodes, with a fixed id (≥ 20, the same
- * on every node because it is this code), registration required. Records and enums use Kryo's
- * record and enum serializers; ActorRefs, events and JDK collections have their own.
+ * The table of Kryo class ids: every class that may cross nodes, with a fixed id (≥ 20, the same on
+ * every node because it is this code), registration required. Records and enums use Kryo's record
+ * and enum serializers; ActorRefs, events and JDK collections have their own.
  *
  * <p>Adding a message class is one line in its package's id range. {@code KryoCoverageTest} fails,
  * naming the class, when a {@code WireMessage} of the protocol module (or a record or enum it
@@ -285,8 +285,7 @@ public final class KryoRegistry {
           e(555, org.kernsim.protocol.kprobes.OptimizerMessage.StepDone.class),
           e(556, org.kernsim.protocol.kprobes.WorkloadMessage.AdminWake.class),
           e(557, org.kernsim.protocol.kprobes.WorkloadMessage.WorkloadStop.class),
-          e(558, org.kernsim.protocol.kprobes.OptimizerMessage.Blocked.class)
-          );
+          e(558, org.kernsim.protocol.kprobes.OptimizerMessage.Blocked.class));
 
   /** Whether {@code type} has a row (ActorRef implementations count as ActorRef). */
   public static boolean isRegistered(Class<?> type) {
@@ -305,8 +304,10 @@ public final class KryoRegistry {
     kryo.setReferences(false);
     Set<Integer> ids = new HashSet<>();
     for (Entry e : TABLE) {
-      if (e.id() < FIRST_ID) throw new IllegalStateException("Kryo id " + e.id() + " < " + FIRST_ID + ": " + e.type());
-      if (!ids.add(e.id())) throw new IllegalStateException("Kryo id " + e.id() + " used twice: " + e.type());
+      if (e.id() < FIRST_ID)
+        throw new IllegalStateException("Kryo id " + e.id() + " < " + FIRST_ID + ": " + e.type());
+      if (!ids.add(e.id()))
+        throw new IllegalStateException("Kryo id " + e.id() + " used twice: " + e.type());
       Serializer<?> s = serializerFor(e.type(), resolver);
       if (s == null) kryo.register(e.type(), e.id());
       else kryo.register(e.type(), s, e.id());

@@ -12,9 +12,9 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
 
 /**
  * kernsim's Pekko serializer: every {@code WireMessage} (the binding is in {@code reference.conf}
- * of the cluster-config module) through Kryo with the fixed class ids of {@link KryoRegistry}.
- * Kryo instances and output buffers are pooled: Pekko calls a serializer from many threads, and
- * a Kryo instance is not thread-safe.
+ * of the cluster-config module) through Kryo with the fixed class ids of {@link KryoRegistry}. Kryo
+ * instances and output buffers are pooled: Pekko calls a serializer from many threads, and a Kryo
+ * instance is not thread-safe.
  */
 public final class KryoSerializer extends SerializerWithStringManifest {
 

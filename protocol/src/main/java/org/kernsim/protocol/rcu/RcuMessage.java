@@ -2,12 +2,21 @@ package org.kernsim.protocol.rcu;
 
 import org.kernsim.protocol.WireMessage;
 
-/** RCU-sched grace periods: {@code synchronize_sched()} as a protocol between the RCU core and the CPUs. */
+/**
+ * RCU-sched grace periods: {@code synchronize_sched()} as a protocol between the RCU core and the
+ * CPUs.
+ */
 public sealed interface RcuMessage extends WireMessage
-    permits RcuMessage.SynchronizeSched, RcuMessage.QsRequest, RcuMessage.QsReport,
-        RcuMessage.GracePeriodDone, RcuMessage.StartGracePeriod {
+    permits RcuMessage.SynchronizeSched,
+        RcuMessage.QsRequest,
+        RcuMessage.QsReport,
+        RcuMessage.GracePeriodDone,
+        RcuMessage.StartGracePeriod {
 
-  /** {@code synchronize_sched()}: reply with {@link GracePeriodDone} once a full grace period that started after this request has ended. */
+  /**
+   * {@code synchronize_sched()}: reply with {@link GracePeriodDone} once a full grace period that
+   * started after this request has ended.
+   */
   record SynchronizeSched(int requester, long token) implements RcuMessage {}
 
   /** RCU core to a CPU: report your next quiescent state for grace period {@code gp}. */

@@ -31,7 +31,10 @@ public sealed interface StopMachineMessage extends WireMessage
   /** The barrier of {@code op} moved to {@code phase}. */
   record PhaseChanged(long op, StopPhase phase) implements StopMachineMessage {}
 
-  /** {@code cpus} CPUs acknowledged {@code phase} of {@code op} (1 from a CPU, combined from a node). */
+  /**
+   * {@code cpus} CPUs acknowledged {@code phase} of {@code op} (1 from a CPU, combined from a
+   * node).
+   */
   record PhaseAcked(long op, StopPhase phase, int cpus) implements StopMachineMessage {}
 
   /** The active CPU runs {@code fn} (for example {@code text_poke_smp_batch}). */

@@ -26,18 +26,30 @@ public sealed interface PoolReply extends WireMessage
    * between the unlock and the wake can be preempted (v1: yes; v2's {@code
    * raw_spin_unlock_irq_wake()}: no).
    */
-  record Execute(WorkItem item, boolean counted, Wake wake, boolean preemptible) implements PoolReply {}
+  record Execute(WorkItem item, boolean counted, Wake wake, boolean preemptible)
+      implements PoolReply {}
 
-  /** {@code worker_enter_idle()} + TASK_IDLE + unlock done: {@code schedule()} in sleep {@code epoch}. */
+  /**
+   * {@code worker_enter_idle()} + TASK_IDLE + unlock done: {@code schedule()} in sleep {@code
+   * epoch}.
+   */
   record GoIdle(long epoch) implements PoolReply {}
 
-  /** WORKER_DIE was set: return from {@code worker_thread()}; {@code stopper} waits in kthread_stop(). */
+  /**
+   * WORKER_DIE was set: return from {@code worker_thread()}; {@code stopper} waits in
+   * kthread_stop().
+   */
   record Die(int stopper) implements PoolReply {}
 
-  /** {@code manage_workers()}: POOL_MANAGER_ACTIVE is ours; {@code maybe_create_worker()} unlocked. */
+  /**
+   * {@code manage_workers()}: POOL_MANAGER_ACTIVE is ours; {@code maybe_create_worker()} unlocked.
+   */
   record BecomeManager() implements PoolReply {}
 
-  /** {@code create_worker()} done (or failed); {@code needToCreate}: {@code need_to_create_worker()}. */
+  /**
+   * {@code create_worker()} done (or failed); {@code needToCreate}: {@code
+   * need_to_create_worker()}.
+   */
   record CreateResult(boolean created, boolean needToCreate) implements PoolReply {}
 
   /** {@code wq_worker_sleeping()}'s unlock: the worker may now block. */
@@ -46,9 +58,15 @@ public sealed interface PoolReply extends WireMessage
   /** {@code idle_cull_fn()}'s locked loop done: the workers to reap, in cull order. */
   record CullList(List<DyingWorker> dying) implements PoolReply {}
 
-  /** {@link PoolRequest.QueueWorkIfExecuting} done: {@code pool} took the item; {@code wake} as in {@link Queued}. */
+  /**
+   * {@link PoolRequest.QueueWorkIfExecuting} done: {@code pool} took the item; {@code wake} as in
+   * {@link Queued}.
+   */
   record QueuedOn(long reqId, int pool, Wake wake) implements PoolReply {}
 
-  /** {@link PoolRequest.InsertBarrier} done: {@code inserted} is false when there was nothing to flush. */
+  /**
+   * {@link PoolRequest.InsertBarrier} done: {@code inserted} is false when there was nothing to
+   * flush.
+   */
   record BarrierInserted(long reqId, boolean inserted) implements PoolReply {}
 }

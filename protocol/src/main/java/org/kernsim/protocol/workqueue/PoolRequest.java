@@ -32,18 +32,25 @@ public sealed interface PoolRequest extends WireMessage
    * worker_leave_idle()}, {@code recheck:} and, if there is work, {@code process_one_work()} up to
    * its unlock. {@code nextEpoch} is the sleep the worker will be in if it is told to go idle.
    */
-  record WorkerWokeUp(int worker, long incarnation, int cpu, long nextEpoch) implements PoolRequest {}
+  record WorkerWokeUp(int worker, long incarnation, int cpu, long nextEpoch)
+      implements PoolRequest {}
 
   /**
-   * {@code process_one_work()} after the function returned: relock, release the item, then
-   * {@code keep_working()} (the next item up to its unlock) or {@code worker_enter_idle()} + unlock.
+   * {@code process_one_work()} after the function returned: relock, release the item, then {@code
+   * keep_working()} (the next item up to its unlock) or {@code worker_enter_idle()} + unlock.
    */
-  record WorkDone(int worker, long incarnation, int cpu, long item, long nextEpoch) implements PoolRequest {}
+  record WorkDone(int worker, long incarnation, int cpu, long item, long nextEpoch)
+      implements PoolRequest {}
 
-  /** {@code wq_worker_sleeping()}: a counted worker blocks: {@code nr_running--}, {@code kick_pool()}. */
+  /**
+   * {@code wq_worker_sleeping()}: a counted worker blocks: {@code nr_running--}, {@code
+   * kick_pool()}.
+   */
   record WorkerSleeping(int worker, long incarnation, int cpu) implements PoolRequest {}
 
-  /** {@code wq_worker_running()}: the worker runs again: {@code nr_running++} (no lock; no reply). */
+  /**
+   * {@code wq_worker_running()}: the worker runs again: {@code nr_running++} (no lock; no reply).
+   */
   record WorkerRunning(int worker, long incarnation) implements PoolRequest {}
 
   /**
@@ -51,13 +58,15 @@ public sealed interface PoolRequest extends WireMessage
    * {@code nr_workers++}, {@code worker_enter_idle()}, {@code wake_up_process()}). With {@code
    * afterCooldown} it first rereads {@code need_to_create_worker()} after CREATE_COOLDOWN.
    */
-  record CreateWorker(int manager, long incarnation, int cpu, boolean afterCooldown) implements PoolRequest {}
+  record CreateWorker(int manager, long incarnation, int cpu, boolean afterCooldown)
+      implements PoolRequest {}
 
   /**
    * The end of {@code maybe_create_worker()}: relock, restart if still {@code
    * need_to_create_worker()}, else clear POOL_MANAGER_ACTIVE and {@code goto recheck}.
    */
-  record ManagerDone(int manager, long incarnation, int cpu, long nextEpoch) implements PoolRequest {}
+  record ManagerDone(int manager, long incarnation, int cpu, long nextEpoch)
+      implements PoolRequest {}
 
   /**
    * {@code idle_cull_fn()}: with {@code wq_pool_attach_mutex} held, lock the pool and {@code
@@ -65,7 +74,9 @@ public sealed interface PoolRequest extends WireMessage
    */
   record IdleCullPass(int requester, int cpu) implements PoolRequest {}
 
-  /** The dying worker returned from {@code worker_thread()} ({@code ida_free()}): its slot is free. */
+  /**
+   * The dying worker returned from {@code worker_thread()} ({@code ida_free()}): its slot is free.
+   */
   record WorkerExited(int worker, long incarnation) implements PoolRequest {}
 
   /** The worker running {@code item} cleared its PENDING bit (the owner holds the bit). */
@@ -83,7 +94,8 @@ public sealed interface PoolRequest extends WireMessage
    * runs after that execution, on that worker); else unlock and {@code __queue_work()} on {@code
    * fallbackPool}. The answer is {@link PoolReply.QueuedOn} from whichever pool took the item.
    */
-  record QueueWorkIfExecuting(int requester, int cpu, long reqId, WorkItem item, QueueContext context, int fallbackPool)
+  record QueueWorkIfExecuting(
+      int requester, int cpu, long reqId, WorkItem item, QueueContext context, int fallbackPool)
       implements PoolRequest {}
 
   /**
@@ -93,11 +105,14 @@ public sealed interface PoolRequest extends WireMessage
    * worker is executing it, at the head of that worker's scheduled list; else nothing to flush.
    * Neither case kicks the pool. Answered by {@link PoolReply.BarrierInserted}.
    */
-  record InsertBarrier(int requester, int cpu, long reqId, long target, WorkItem barrier) implements PoolRequest {}
+  record InsertBarrier(int requester, int cpu, long reqId, long target, WorkItem barrier)
+      implements PoolRequest {}
 
   /** Where {@code __queue_work()} runs: both have IRQs disabled (no preemption before the wake). */
   enum QueueContext {
-    /** {@code queue_work_on()} from a task: {@code local_irq_save()} around {@code __queue_work()}. */
+    /**
+     * {@code queue_work_on()} from a task: {@code local_irq_save()} around {@code __queue_work()}.
+     */
     TASK,
     /** A timer callback in softirq ({@code delayed_work_timer_fn}, {@code idle_worker_timeout}). */
     SOFTIRQ

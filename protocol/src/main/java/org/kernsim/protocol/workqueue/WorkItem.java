@@ -25,7 +25,9 @@ public record WorkItem(
     LONG,
     /** A delayed workload item (queued by its timer). */
     DELAYED,
-    /** {@code pool->idle_cull_work}: runs {@code idle_cull_fn(pool)} on {@code system_unbound_wq}. */
+    /**
+     * {@code pool->idle_cull_work}: runs {@code idle_cull_fn(pool)} on {@code system_unbound_wq}.
+     */
     IDLE_CULL,
     /**
      * A work item whose function belongs to another model (its {@code owner}, e.g. the kprobe
@@ -45,10 +47,18 @@ public record WorkItem(
 
   /** A barrier of {@code owner}'s {@code flush_work()}, the {@code n}-th one it inserts. */
   public static WorkItem barrier(int owner, long n, long cpuNanos) {
-    return new WorkItem(((long) owner << 32) | BARRIER_BIT | (n & 0x7FFF_FFFFL), WorkKind.BARRIER, cpuNanos, 0, 0, -1, owner);
+    return new WorkItem(
+        ((long) owner << 32) | BARRIER_BIT | (n & 0x7FFF_FFFFL),
+        WorkKind.BARRIER,
+        cpuNanos,
+        0,
+        0,
+        -1,
+        owner);
   }
 
   public static WorkItem idleCull(int pool) {
-    return new WorkItem(((long) pool << 32) | 0xFFFF_FFFFL, WorkKind.IDLE_CULL, 1_000, 0, 0, pool, pool);
+    return new WorkItem(
+        ((long) pool << 32) | 0xFFFF_FFFFL, WorkKind.IDLE_CULL, 1_000, 0, 0, pool, pool);
   }
 }

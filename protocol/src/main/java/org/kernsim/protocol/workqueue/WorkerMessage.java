@@ -12,7 +12,10 @@ public sealed interface WorkerMessage extends WireMessage
    */
   record CreateKthread(int pool, long incarnation, int cpu) implements WorkerMessage {}
 
-  /** The kthread {@code worker} (life {@code incarnation}) returned: {@code kthread_stop()} may go on. */
+  /**
+   * The kthread {@code worker} (life {@code incarnation}) returned: {@code kthread_stop()} may go
+   * on.
+   */
   record KthreadExited(int worker, long incarnation) implements WorkerMessage {}
 
   /** The worker's own timer (an I/O completion, kthreadd's reply, CREATE_COOLDOWN). */

@@ -4,7 +4,9 @@ import org.kernsim.protocol.WireMessage;
 
 /** The workload's own messages: its timers, and the PENDING bits of its delayed work. */
 public sealed interface WorkloadMessage extends WireMessage
-    permits WorkloadMessage.Wakeup, WorkloadMessage.DelayedWorkTimer, WorkloadMessage.PendingCleared,
+    permits WorkloadMessage.Wakeup,
+        WorkloadMessage.DelayedWorkTimer,
+        WorkloadMessage.PendingCleared,
         WorkloadMessage.BarrierDone {
 
   /** The workload task's own timer (the next phase of its script). */
@@ -16,6 +18,9 @@ public sealed interface WorkloadMessage extends WireMessage
   /** A worker cleared the PENDING bit of {@code item} ({@code set_work_pool_and_clear_pending}). */
   record PendingCleared(long item) implements WorkloadMessage {}
 
-  /** The barrier's function ran ({@code wq_barrier_func()}: {@code complete(&barr->done)}): the flush is over. */
+  /**
+   * The barrier's function ran ({@code wq_barrier_func()}: {@code complete(&barr->done)}): the
+   * flush is over.
+   */
   record BarrierDone(long barrier) implements WorkloadMessage {}
 }

@@ -42,19 +42,35 @@ public sealed interface WqNote extends WireMessage
    * older than IDLE_WORKER_TIMEOUT (a cull candidate).
    */
   record Kicked(
-      int pool, int cpu, int worker, long incarnation, KickSite site, boolean claimed, boolean parked,
-      boolean deferred, boolean repeat, boolean expired)
+      int pool,
+      int cpu,
+      int worker,
+      long incarnation,
+      KickSite site,
+      boolean claimed,
+      boolean parked,
+      boolean deferred,
+      boolean repeat,
+      boolean expired)
       implements WqNote {}
 
-  /** A deferred {@code wake_up_process()} sent after the unlock; {@code pinned}: holds a task reference. */
+  /**
+   * A deferred {@code wake_up_process()} sent after the unlock; {@code pinned}: holds a task
+   * reference.
+   */
   record DeferredWake(int waker, int cpu, int pool, int worker, long incarnation, boolean pinned)
       implements WqNote {}
 
   /** {@code woke_up:}: {@code worker} holds {@code pool->lock}; {@code die}: it saw WORKER_DIE. */
-  record WokeUp(int pool, int cpu, int worker, long incarnation, boolean wasIdle, boolean die) implements WqNote {}
+  record WokeUp(int pool, int cpu, int worker, long incarnation, boolean wasIdle, boolean die)
+      implements WqNote {}
 
-  /** {@code worker_enter_idle()} + TASK_IDLE + unlock: {@code worker} sleeps at the idle-list head. */
-  record EnteredIdle(int pool, int cpu, int worker, long lastActiveJiffies, int worklist, int nrIdle) implements WqNote {}
+  /**
+   * {@code worker_enter_idle()} + TASK_IDLE + unlock: {@code worker} sleeps at the idle-list head.
+   */
+  record EnteredIdle(
+      int pool, int cpu, int worker, long lastActiveJiffies, int worklist, int nrIdle)
+      implements WqNote {}
 
   /** {@code process_one_work()}: {@code worker} took {@code item} off the worklist. */
   record WorkStarted(int pool, int cpu, int worker, long item, int worklist) implements WqNote {}
@@ -78,7 +94,8 @@ public sealed interface WqNote extends WireMessage
   record WorkerCreated(int pool, int cpu, int worker, long incarnation) implements WqNote {}
 
   /** {@code idle_worker_timeout()}: {@code cull}: queue {@code idle_cull_work}; else re-armed. */
-  record IdleTimeout(int pool, int cpu, boolean cull, boolean cullPending, long rearmJiffies) implements WqNote {}
+  record IdleTimeout(int pool, int cpu, boolean cull, boolean cullPending, long rearmJiffies)
+      implements WqNote {}
 
   /** One {@code idle_cull_fn()} locked loop: {@code culled} workers set dying. */
   record CullPass(int pool, int cpu, int culled, int nrIdle, int nrWorkers) implements WqNote {}
@@ -87,20 +104,24 @@ public sealed interface WqNote extends WireMessage
    * {@code set_worker_dying()}: {@code worker} gets WORKER_DIE and leaves the idle list. {@code
    * runnable}: the pool had already woken it (a kick) and it has not taken the lock since.
    */
-  record WorkerDying(int pool, int cpu, int worker, long incarnation, long lastActiveJiffies, boolean runnable)
+  record WorkerDying(
+      int pool, int cpu, int worker, long incarnation, long lastActiveJiffies, boolean runnable)
       implements WqNote {}
 
   /** {@code woke_up:} saw WORKER_DIE: the worker returns without looking at the worklist. */
   record DieSeen(int pool, int cpu, int worker, long incarnation, int worklist) implements WqNote {}
 
-  /** {@code reap_dying_workers()}: {@code kthread_stop_put()} returned; the task may now be freed. */
+  /**
+   * {@code reap_dying_workers()}: {@code kthread_stop_put()} returned; the task may now be freed.
+   */
   record WorkerReaped(int pool, int cpu, int worker, long incarnation) implements WqNote {}
 
   /** A wake-up reached a task that had exited (or a past life of its slot). */
   record WakeAfterExit(int worker, long incarnation, int waker, boolean pinned) implements WqNote {}
 
   /** {@code __queue_delayed_work()}: PENDING taken, timer armed. */
-  record DelayedWorkArmed(int owner, int cpu, long item, int pool, long delayNanos) implements WqNote {}
+  record DelayedWorkArmed(int owner, int cpu, long item, int pool, long delayNanos)
+      implements WqNote {}
 
   /** {@code delayed_work_timer_fn()}: the timer fired; {@code __queue_work()} follows. */
   record DelayedWorkFired(int owner, int cpu, long item, int pool) implements WqNote {}
@@ -109,14 +130,24 @@ public sealed interface WqNote extends WireMessage
    * {@code insert_wq_barrier()}: {@code barrier} follows {@code target} on the worklist ({@code
    * worker} -1) or on {@code worker}'s scheduled list.
    */
-  record BarrierInserted(int pool, int cpu, long barrier, long target, int worker) implements WqNote {}
+  record BarrierInserted(int pool, int cpu, long barrier, long target, int worker)
+      implements WqNote {}
 
-  /** {@code process_one_work()} calls an external function: {@code worker} runs {@code item}'s owner's code. */
+  /**
+   * {@code process_one_work()} calls an external function: {@code worker} runs {@code item}'s
+   * owner's code.
+   */
   record ExternalCalled(int pool, int cpu, int worker, long item, int owner) implements WqNote {}
 
   /** The pool's counters at the end of a critical section. */
   record PoolState(
-      int pool, int worklist, int nrWorkers, int nrIdle, int nrRunning, boolean managerActive, long oldestItem)
+      int pool,
+      int worklist,
+      int nrWorkers,
+      int nrIdle,
+      int nrRunning,
+      boolean managerActive,
+      long oldestItem)
       implements WqNote {}
 
   /** Who called {@code kick_pool()}. */
