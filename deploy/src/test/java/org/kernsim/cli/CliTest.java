@@ -296,4 +296,22 @@ class CliTest {
     assertBadInput(
         cli("run", "phold", "--report", dir.resolve("no/dir/r.html").toString()), "does not exist");
   }
+
+  @Test
+  void scenariosAndSettingsListWhatTheToolKnows() {
+    Out sc = cli("scenarios");
+    assertEquals(ExitCodes.OK, sc.code(), sc.err());
+    for (String name : org.kernsim.scenario.Scenarios.builtins())
+      assertTrue(sc.out().contains(name), name);
+    assertTrue(
+        sc.out().contains("workqueue-kick-cull") && sc.out().contains("kprobes-bulk-unregister"));
+    Out st = cli("settings", "workqueue");
+    assertEquals(ExitCodes.OK, st.code(), st.err());
+    assertTrue(
+        st.out().contains("workqueue.kick")
+            && st.out().contains("claim+deferred-wake")
+            && st.out().contains("machine.cpus"));
+    assertFalse(st.out().contains("kprobes.unoptimize"), "only the model asked for");
+    assertBadInput(cli("settings", "nosuchmodel"), "nosuchmodel");
+  }
 }
