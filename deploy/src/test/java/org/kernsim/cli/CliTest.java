@@ -314,4 +314,42 @@ class CliTest {
     assertFalse(st.out().contains("kprobes.unoptimize"), "only the model asked for");
     assertBadInput(cli("settings", "nosuchmodel"), "nosuchmodel");
   }
+
+  @Test
+  void aViolationIsShownAsAPerCpuTimelineWithItsReplayCommand() {
+    Out run = cli("run", "workqueue-kick-cull", "--seed", "518");
+    assertEquals(ExitCodes.VIOLATION, run.code(), run.err());
+    assertTrue(
+        run.out().contains("Timeline of the first violation (NoKickedWorkerCulled)"), run.out());
+    assertTrue(
+        run.out().contains("| CPU 0") && run.out().contains("set_worker_dying"),
+        "per-CPU columns and the cull");
+    assertTrue(run.out().contains("replay: kernsim run workqueue-kick-cull --seed 518"));
+
+    Out stranded =
+        cli(
+            "run",
+            "workqueue-kick-cull",
+            "--seed",
+            "19",
+            "--set",
+            "workqueue.pick=tail",
+            "--timeline-of",
+            "NoStrandedWork");
+    assertEquals(ExitCodes.VIOLATION, stranded.code());
+    assertTrue(
+        stranded.out().contains("Timeline of the first violation (NoStrandedWork)"),
+        stranded.out());
+    assertTrue(
+        stranded.out().contains("WORKER_DIE"),
+        "the kicked worker dies without looking at the worklist");
+
+    Out explore = cli("explore", "workqueue-kick-cull", "--seeds", "510..520");
+    assertEquals(ExitCodes.VIOLATION, explore.code());
+    assertTrue(
+        explore.out().contains("first violation: seed 518, NoKickedWorkerCulled"), explore.out());
+    assertTrue(
+        explore.out().contains("| CPU 0")
+            && explore.out().contains("replay: kernsim run workqueue-kick-cull --seed 518"));
+  }
 }
