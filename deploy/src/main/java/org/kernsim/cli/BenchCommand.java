@@ -3,7 +3,6 @@ package org.kernsim.cli;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kernsim.bench.PholdBench;
-import org.kernsim.run.RunSpec;
 import org.kernsim.scenario.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -98,8 +97,7 @@ final class BenchCommand implements Callable<Integer> {
     }
     if (repeat < 1 || warmup < 0)
       throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
-    int t = threads == null ? RunSpec.defaultThreads() : threads;
-    if (t < 1) throw new BadInputException("--threads " + t + ": must be >= 1");
+    int t = ScenarioOptions.threads(threads);
     if (clusterNodes != null) return clusterBench(t);
     Map<String, Object> r =
         PholdBench.run(

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kernsim.run.Comparison;
-import org.kernsim.run.RunSpec;
 import org.kernsim.scenario.BadInputException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -24,6 +24,8 @@ import picocli.CommandLine.Parameters;
     })
 final class CompareCommand implements Callable<Integer> {
 
+  @Mixin ScenarioOptions options = new ScenarioOptions();
+
   @Parameters(
       index = "0",
       paramLabel = "SCENARIO",
@@ -38,20 +40,11 @@ final class CompareCommand implements Callable<Integer> {
   String vary;
 
   @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "Override a setting in every variant (repeatable).")
-  List<String> sets = new ArrayList<>();
-
-  @Option(
       names = "--seeds",
       paramLabel = "A..B",
       defaultValue = "1",
       description = "Seeds, summed per variant (default: ${DEFAULT-VALUE}).")
   String seeds;
-
-  @Option(names = "--until", paramLabel = "DURATION", description = "Virtual-time limit per run.")
-  String until;
 
   @Option(
       names = "--metrics",
@@ -84,20 +77,11 @@ final class CompareCommand implements Callable<Integer> {
             .filter(s -> !s.isEmpty())
             .toList();
     long[] range = ExploreCommand.parseSeeds(seeds);
-    long untilNanos = RunCommand.parseUntil(until);
-    if (threads != null && threads < 1)
-      throw new BadInputException("--threads " + threads + ": must be >= 1");
+    long untilNanos = options.untilNanos();
+    int n = ScenarioOptions.threads(threads);
     if (report != null) RunCommand.checkOutputPath("--report", report);
     Comparison.Report r =
-        Comparison.compare(
-            scenario,
-            sets,
-            key,
-            values,
-            range[0],
-            range[1],
-            untilNanos,
-            threads == null ? RunSpec.defaultThreads() : threads);
+        Comparison.compare(scenario, options.sets, key, values, range[0], range[1], untilNanos, n);
     if (report != null) {
       org.kernsim.trace.HtmlReport.comparison(report, r, seeds);
       System.err.println("wrote " + report);

@@ -1,6 +1,5 @@
 package org.kernsim.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -14,6 +13,7 @@ import org.kernsim.run.Shrinker;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenarios;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -25,6 +25,8 @@ import picocli.CommandLine.Parameters;
       "Exit codes: 0 no violation, 2 bad input, 3 some seed violated an invariant."
     })
 final class ExploreCommand implements Callable<Integer> {
+
+  @Mixin ScenarioOptions options = new ScenarioOptions();
 
   @Parameters(
       index = "0",
@@ -38,18 +40,6 @@ final class ExploreCommand implements Callable<Integer> {
       required = true,
       description = "Seed range, inclusive (e.g. 1..10000), or one seed.")
   String seeds;
-
-  @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "Override a setting (repeatable).")
-  List<String> sets = new ArrayList<>();
-
-  @Option(
-      names = "--until",
-      paramLabel = "DURATION",
-      description = "Virtual-time limit per seed (default: scenario.until).")
-  String until;
 
   @Option(names = "--json", description = "Print one JSON object on stdout.")
   boolean json;
@@ -84,11 +74,9 @@ final class ExploreCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     long[] range = parseSeeds(seeds);
-    long untilNanos = RunCommand.parseUntil(until);
-    if (threads != null && threads < 1)
-      throw new BadInputException("--threads " + threads + ": must be >= 1");
-    Scenarios.load(scenario, sets); // bad input fails here, before any work
-    int n = threads == null ? RunSpec.defaultThreads() : threads;
+    long untilNanos = options.untilNanos();
+    int n = ScenarioOptions.threads(threads);
+    Scenarios.load(scenario, options.sets); // bad input fails here, before any work
     long total = range[1] - range[0] + 1;
     Explorer.Report report;
     boolean showProgress = System.console() != null && !json;
@@ -102,11 +90,12 @@ final class ExploreCommand implements Callable<Integer> {
               .build()) {
         report =
             Explorer.explore(
-                scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, pb::stepTo);
+                scenario, options.sets, range[0], range[1], untilNanos, n, stopAtFirst, pb::stepTo);
       }
     } else {
       report =
-          Explorer.explore(scenario, sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
+          Explorer.explore(
+              scenario, options.sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
     }
     if (json) {
       System.out.println(Json.write(report.json()));
@@ -132,14 +121,20 @@ final class ExploreCommand implements Callable<Integer> {
           report.firstViolationSeed(),
           report.firstViolation().checker(),
           report.firstViolation().message());
-      List<String> shownSets = sets;
+      List<String> shownSets = options.sets;
       long shownSeed = report.firstViolationSeed();
       var shownViolation = report.firstViolation();
       String replay = report.replay();
       if (shrink) {
         Shrinker.Result s =
             Shrinker.shrink(
-                scenario, sets, shownSeed, shownViolation.checker(), untilNanos, n, shrinkBudget);
+                scenario,
+                options.sets,
+                shownSeed,
+                shownViolation.checker(),
+                untilNanos,
+                n,
+                shrinkBudget);
         out.printf("shrunk in %d runs:%n", s.runs());
         for (Shrinker.Step st : s.steps())
           out.printf("  %s: %s -> %s (seed %d)%n", st.key(), st.from(), st.to(), st.seed());

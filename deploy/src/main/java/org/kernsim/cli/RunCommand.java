@@ -2,8 +2,6 @@ package org.kernsim.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kernsim.engine.RunResult;
@@ -14,6 +12,7 @@ import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
 import org.kernsim.trace.HtmlReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,6 +28,8 @@ import picocli.CommandLine.Parameters;
     })
 final class RunCommand implements Callable<Integer> {
 
+  @Mixin ScenarioOptions options = new ScenarioOptions();
+
   @Parameters(
       index = "0",
       paramLabel = "SCENARIO",
@@ -41,18 +42,6 @@ final class RunCommand implements Callable<Integer> {
       description = "Run seed (default: ${DEFAULT-VALUE}).",
       defaultValue = "1")
   long seed;
-
-  @Option(
-      names = "--set",
-      paramLabel = "KEY=VALUE",
-      description = "Override a setting (repeatable); same keys as the scenario file.")
-  List<String> sets = new ArrayList<>();
-
-  @Option(
-      names = "--until",
-      paramLabel = "DURATION",
-      description = "Virtual-time limit (e.g. 400s, 20ms); default: the scenario's scenario.until.")
-  String until;
 
   @Option(
       names = "--trace",
@@ -124,11 +113,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    long untilNanos = parseUntil(until);
+    long untilNanos = options.untilNanos();
     checkOutputPath("--trace", trace);
     if (report != null) checkOutputPath("--report", report);
-    if (threads != null && threads < 1)
-      throw new BadInputException("--threads " + threads + ": must be >= 1");
+    int defaultedThreads = ScenarioOptions.threads(threads);
     if (clusterNodes != null && join != null)
       throw new BadInputException("--cluster-nodes and --join: use one of them");
     if (clusterNodes != null && clusterNodes < 1)
@@ -138,21 +126,23 @@ final class RunCommand implements Callable<Integer> {
     RunSpec spec =
         new RunSpec(
             scenario,
-            sets,
+            options.sets,
             seed,
             untilNanos,
             trace,
             onCluster ? "cluster" : driver,
-            threads == null ? RunSpec.defaultThreads() : threads,
+            defaultedThreads,
             stopAtFirst);
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
     long progressUntil =
-        untilNanos >= 0 ? untilNanos : org.kernsim.scenario.Scenarios.load(scenario, sets).until();
+        untilNanos >= 0
+            ? untilNanos
+            : org.kernsim.scenario.Scenarios.load(scenario, options.sets).until();
     try (Progress progress = Progress.forRun(progressUntil)) {
       if (onCluster) {
         org.kernsim.scenario.Scenarios.load(
-            scenario, sets); // bad input fails before any node starts
+            scenario, options.sets); // bad input fails before any node starts
         try (Nodes nodes =
             clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
           ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
@@ -216,18 +206,6 @@ final class RunCommand implements Callable<Integer> {
       return ExitCodes.VIOLATION;
     }
     return ExitCodes.OK;
-  }
-
-  static long parseUntil(String until) {
-    if (until == null) return -1;
-    try {
-      long n = Durations.parse(until);
-      if (n < 1) throw new IllegalArgumentException();
-      return n;
-    } catch (IllegalArgumentException e) {
-      throw new BadInputException(
-          "--until " + until + ": expected a duration such as 400s, 20ms or 5us");
-    }
   }
 
   /** An output file's directory must exist and be writable, before any work starts. */

@@ -722,14 +722,8 @@ final class KprobeManager implements Entity {
     if (ctx.tracing()) ctx.trace(new KprobeNote.ApiEntered(call.requester(), call.token(), what));
     int owner = call.requester();
     KprobeApi.Op op = call.op();
-    int[] r = new int[1];
     if (op instanceof KprobeApi.RegisterKprobe reg) {
-      withMutex(
-          ctx,
-          owner,
-          what,
-          k -> r[0] = k.registerKprobe(reg.probe()),
-          c -> reply(c, call, what, r[0]));
+      returning(ctx, call, what, k -> k.registerKprobe(reg.probe()));
     } else if (op instanceof KprobeApi.RegisterKprobes regs) {
       registerKprobes(
           ctx,
@@ -741,26 +735,11 @@ final class KprobeManager implements Entity {
     } else if (op instanceof KprobeApi.UnregisterKprobes un) {
       unregisterKprobes(ctx, owner, un.probes(), c -> reply(c, call, what, 0));
     } else if (op instanceof KprobeApi.EnableKprobe en) {
-      withMutex(
-          ctx,
-          owner,
-          what,
-          k -> r[0] = k.enableKprobe(en.probe()),
-          c -> reply(c, call, what, r[0]));
+      returning(ctx, call, what, k -> k.enableKprobe(en.probe()));
     } else if (op instanceof KprobeApi.DisableKprobe dis) {
-      withMutex(
-          ctx,
-          owner,
-          what,
-          k -> r[0] = k.disableKprobe(dis.probe()),
-          c -> reply(c, call, what, r[0]));
+      returning(ctx, call, what, k -> k.disableKprobe(dis.probe()));
     } else if (op instanceof KprobeApi.KillKprobe kill) {
-      withMutex(
-          ctx,
-          owner,
-          what,
-          k -> r[0] = k.killKprobe(kill.probe()),
-          c -> reply(c, call, what, r[0]));
+      returning(ctx, call, what, k -> k.killKprobe(kill.probe()));
     } else if (op instanceof KprobeApi.SysctlOptimization s) {
       if (s.on()) {
         withMutex(ctx, owner, what, KprobeCore::optimizeAllKprobes, c -> reply(c, call, what, 0));
@@ -934,6 +913,17 @@ final class KprobeManager implements Entity {
             flushWaiters.add(new FlushWaiter(target, c2 -> flushWait(c2, owner, done)));
           }
         });
+  }
+
+  /** An API call that is one kprobe_mutex section and returns what the core returned. */
+  private void returning(
+      Context ctx,
+      KprobeApi.Call call,
+      String what,
+      java.util.function.ToIntFunction<KprobeCore> f) {
+    int[] r = new int[1];
+    withMutex(
+        ctx, call.requester(), what, k -> r[0] = f.applyAsInt(k), c -> reply(c, call, what, r[0]));
   }
 
   private void reply(Context ctx, KprobeApi.Call call, String what, int result) {
