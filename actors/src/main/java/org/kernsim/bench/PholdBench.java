@@ -130,7 +130,11 @@ public final class PholdBench {
       long t0 = System.nanoTime();
       org.kernsim.engine.cluster.ClusterDriver.Outcome o =
           org.kernsim.engine.cluster.ClusterDriver.run(
-              system, scenario, scenario.build(), RunOptions.of(c.seed(), Long.MAX_VALUE), target);
+              system,
+              org.kernsim.models.Models::simulation,
+              org.kernsim.models.Models.clusterJob(scenario, scenario.build()),
+              RunOptions.of(c.seed(), Long.MAX_VALUE),
+              target);
       if (i >= c.warmups()) eps.add(o.result().events() / ((System.nanoTime() - t0) / 1e9));
       last = o.result();
       crossNode = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();

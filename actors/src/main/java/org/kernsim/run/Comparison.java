@@ -11,9 +11,9 @@ import java.util.concurrent.Future;
 import org.kernsim.engine.Await;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * Runs the same scenario and seeds under several values of one setting (the variants of a
@@ -76,7 +76,7 @@ public final class Comparison {
     for (String v : values) {
       List<String> o = new ArrayList<>(overrides);
       o.add(key + "=" + v);
-      scenarios.add(Scenarios.load(scenarioName, o));
+      scenarios.add(Models.load(scenarioName, o));
     }
     long wallStart = System.nanoTime();
     ExecutorService pool =

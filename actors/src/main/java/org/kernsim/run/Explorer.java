@@ -16,8 +16,8 @@ import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.Violation;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * Runs one scenario over a range of seeds, in parallel on all cores, one seed per thread at a time
@@ -87,7 +87,7 @@ public final class Explorer {
       int threads,
       boolean stopAtFirst,
       LongConsumer progress) {
-    Scenario scenario = Scenarios.load(scenarioName, overrides);
+    Scenario scenario = Models.load(scenarioName, overrides);
     long until = untilOverride >= 0 ? untilOverride : scenario.until();
     long wallStart = System.nanoTime();
     int n = Math.max(1, threads);

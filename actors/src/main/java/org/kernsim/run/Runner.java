@@ -9,9 +9,9 @@ import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.Violation;
 import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 import org.kernsim.trace.Timeline;
 import org.kernsim.trace.TraceFileWriter;
 
@@ -46,7 +46,7 @@ public final class Runner {
    */
   public static Outcome run(
       RunSpec spec, Backend backend, org.kernsim.engine.TraceObserver progress) {
-    Scenario scenario = Scenarios.load(spec.scenario(), spec.overrides());
+    Scenario scenario = Models.load(spec.scenario(), spec.overrides());
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
     RunOptions options =

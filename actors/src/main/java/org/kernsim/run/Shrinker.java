@@ -10,9 +10,9 @@ import java.util.concurrent.Future;
 import org.kernsim.engine.Await;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Durations;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 import org.kernsim.scenario.Setting;
 import org.kernsim.scenario.Settings;
 
@@ -69,7 +69,7 @@ public final class Shrinker {
       boolean progress = true;
       while (progress && runs < budget) {
         progress = false;
-        Scenario base = Scenarios.load(scenarioName, asList(current));
+        Scenario base = Models.load(scenarioName, asList(current));
         List<String> keys = new ArrayList<>(base.model().shrinkable());
         for (String k : FAULT_KEYS) if (base.settings().has(k)) keys.add(k);
         outer:
@@ -80,7 +80,7 @@ public final class Shrinker {
             trial.put(key, candidate);
             Scenario s;
             try {
-              s = Scenarios.load(scenarioName, asList(trial));
+              s = Models.load(scenarioName, asList(trial));
               s.build();
             } catch (RuntimeException invalid) {
               continue; // the smaller value is not a valid scenario (e.g. fewer CPUs than NUMA
@@ -117,7 +117,7 @@ public final class Shrinker {
       pool.shutdownNow();
     }
     if (bestViolation == null) {
-      Scenario s = Scenarios.load(scenarioName, asList(current));
+      Scenario s = Models.load(scenarioName, asList(current));
       RunResult r = Explorer.runSeed(s, bestSeed, untilOverride >= 0 ? untilOverride : s.until());
       bestViolation =
           r.violations().stream().filter(x -> x.checker().equals(checker)).findFirst().orElse(null);

@@ -48,7 +48,7 @@ public final class Scenarios {
         Setting.text(
             "scenario.model",
             "",
-            "Which model the scenario runs: " + String.join(", ", Models.names()) + "."),
+            "Which model the scenario runs ('kernsim settings' lists the models)."),
         Setting.text("scenario.description", "", "What the scenario shows."),
         Setting.duration(
             "scenario.until",
@@ -86,7 +86,7 @@ public final class Scenarios {
    * Loads {@code nameOrPath} (a file path, or the name of a built-in), then applies {@code
    * overrides} ({@code key=value} strings, as given to {@code --set}).
    */
-  public static Scenario load(String nameOrPath, List<String> overrides) {
+  public static Scenario load(ModelCatalog models, String nameOrPath, List<String> overrides) {
     File file = new File(nameOrPath);
     Config config;
     String source;
@@ -106,7 +106,7 @@ public final class Scenarios {
               + String.join(", ", builtins())
               + ")");
     }
-    return fromConfig(config, source, overrides);
+    return fromConfig(models, config, source, overrides);
   }
 
   private static boolean isBuiltin(String name) {
@@ -151,7 +151,8 @@ public final class Scenarios {
     return msg;
   }
 
-  static Scenario fromConfig(Config config, String source, List<String> overrides) {
+  static Scenario fromConfig(
+      ModelCatalog models, Config config, String source, List<String> overrides) {
     String where =
         source.startsWith("builtin:")
             ? "built-in scenario " + source.substring(8)
@@ -160,7 +161,7 @@ public final class Scenarios {
       throw new BadInputException(
           where
               + ": missing key scenario.model (one of "
-              + String.join(", ", Models.names())
+              + String.join(", ", models.names())
               + ")");
     }
     String modelName;
@@ -170,10 +171,10 @@ public final class Scenarios {
       throw new BadInputException(
           where
               + ": scenario.model must be a string (one of "
-              + String.join(", ", Models.names())
+              + String.join(", ", models.names())
               + ")");
     }
-    ModelFactory model = Models.find(modelName);
+    ModelFactory model = models.find(modelName);
     if (model == null) {
       throw new BadInputException(
           where
@@ -182,7 +183,7 @@ public final class Scenarios {
               + ": unknown model '"
               + modelName
               + "' (one of "
-              + String.join(", ", Models.names())
+              + String.join(", ", models.names())
               + ")");
     }
     Map<String, Setting> schema = schema(model);

@@ -12,15 +12,15 @@ import java.nio.file.attribute.PosixFilePermissions;
  * complete, so a reader never sees half a file; this gives them the usual permissions first (a
  * temporary file is private to its owner).
  */
-final class OutputFiles {
+public final class OutputFiles {
   private OutputFiles() {}
 
-  static Path temporaryFor(Path target) throws IOException {
+  public static Path temporaryFor(Path target) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     return Files.createTempFile(dir, "." + target.getFileName() + ".", ".part");
   }
 
-  static void publish(Path temp, Path target) throws IOException {
+  public static void publish(Path temp, Path target) throws IOException {
     if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
     }

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kernsim.engine.RunResult;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 class ShrinkerTest {
 
@@ -30,7 +30,7 @@ class ShrinkerTest {
     assertEquals(checker, r.violation().checker());
 
     // the replay is a real repro: the shrunk scenario and seed fire the same checker
-    Scenario s = Scenarios.load("workqueue-kick-cull", r.overrides());
+    Scenario s = Models.load("workqueue-kick-cull", r.overrides());
     RunResult again = Explorer.runSeed(s, r.seed(), s.until());
     assertTrue(again.violations().stream().anyMatch(v -> v.checker().equals(checker)));
     assertTrue(r.replay().contains("--seed " + r.seed()));

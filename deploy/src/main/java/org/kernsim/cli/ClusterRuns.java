@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.cluster.ClusterDriver;
+import org.kernsim.models.Models;
 import org.kernsim.run.Runner;
 
 /**
@@ -34,7 +35,9 @@ final class ClusterRuns {
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ClusterDriver.Target target = ClusterDriver.Target.of(wanted, partitionsPerNode, s);
     return (scenario, sim, options) -> {
-      ClusterDriver.Outcome o = ClusterDriver.run(nodes.system, scenario, sim, options, target);
+      ClusterDriver.Outcome o =
+          ClusterDriver.run(
+              nodes.system, Models::simulation, Models.clusterJob(scenario, sim), options, target);
       rec.outcome = o;
       return o.result();
     };

@@ -83,7 +83,7 @@ final class CompareCommand implements Callable<Integer> {
     Comparison.Report r =
         Comparison.compare(scenario, options.sets, key, values, range[0], range[1], untilNanos, n);
     if (report != null) {
-      org.kernsim.trace.HtmlReport.comparison(report, r, seeds);
+      org.kernsim.report.HtmlReport.comparison(report, r, seeds);
       System.err.println("wrote " + report);
     }
     if (json) {

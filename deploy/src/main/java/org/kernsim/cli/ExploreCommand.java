@@ -6,12 +6,12 @@ import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.kernsim.models.Models;
 import org.kernsim.run.Explorer;
 import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
 import org.kernsim.run.Shrinker;
 import org.kernsim.scenario.BadInputException;
-import org.kernsim.scenario.Scenarios;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -76,7 +76,7 @@ final class ExploreCommand implements Callable<Integer> {
     long[] range = parseSeeds(seeds);
     long untilNanos = options.untilNanos();
     int n = ScenarioOptions.threads(threads);
-    Scenarios.load(scenario, options.sets); // bad input fails here, before any work
+    Models.load(scenario, options.sets); // bad input fails here, before any work
     long total = range[1] - range[0] + 1;
     Explorer.Report report;
     boolean showProgress = System.console() != null && !json;
@@ -150,7 +150,7 @@ final class ExploreCommand implements Callable<Integer> {
       if (!noTimeline) {
         RunSpec spec =
             new RunSpec(scenario, shownSets, shownSeed, untilNanos, null, "sequential", 1, false);
-        out.println(Runner.timeline(Scenarios.load(scenario, shownSets), spec, shownViolation));
+        out.println(Runner.timeline(Models.load(scenario, shownSets), spec, shownViolation));
       }
       out.println("replay: " + replay);
       return ExitCodes.VIOLATION;

@@ -8,6 +8,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.kernsim.config.ClusterConfig;
 import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.cluster.ClusterNode;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -87,7 +88,7 @@ final class NodeCommand implements Callable<Integer> {
               + s.joinTimeout().toSeconds()
               + " s (is a node running at that address?)");
     }
-    ClusterNode.start(system);
+    ClusterNode.start(system, Models::simulation);
     System.out.println(
         "kernsim node "
             + Cluster.get(system).selfMember().address()

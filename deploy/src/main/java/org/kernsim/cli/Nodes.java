@@ -17,6 +17,7 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.kernsim.config.ClusterConfig;
 import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.cluster.ClusterNode;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 
 /**
@@ -57,7 +58,7 @@ final class Nodes implements AutoCloseable {
       String seed = self.getHost().get() + ":" + self.getPort().get();
       for (int i = 1; i < n; i++) nodes.startChild(i, seed, bind, s);
       nodes.awaitMembers(n, s.localStartTimeout());
-      ClusterNode.start(system);
+      ClusterNode.start(system, Models::simulation);
       return nodes;
     } catch (RuntimeException e) {
       nodes.keepLogs = true;
@@ -81,7 +82,7 @@ final class Nodes implements AutoCloseable {
               + s.joinTimeout().toSeconds()
               + " s (is 'kernsim node' running at that address?)");
     }
-    ClusterNode.start(system);
+    ClusterNode.start(system, Models::simulation);
     return nodes;
   }
 

@@ -6,11 +6,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
+import org.kernsim.models.Models;
+import org.kernsim.report.HtmlReport;
 import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
-import org.kernsim.trace.HtmlReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -135,14 +136,10 @@ final class RunCommand implements Callable<Integer> {
             stopAtFirst);
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
-    long progressUntil =
-        untilNanos >= 0
-            ? untilNanos
-            : org.kernsim.scenario.Scenarios.load(scenario, options.sets).until();
+    long progressUntil = untilNanos >= 0 ? untilNanos : Models.load(scenario, options.sets).until();
     try (Progress progress = Progress.forRun(progressUntil)) {
       if (onCluster) {
-        org.kernsim.scenario.Scenarios.load(
-            scenario, options.sets); // bad input fails before any node starts
+        Models.load(scenario, options.sets); // bad input fails before any node starts
         try (Nodes nodes =
             clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
           ClusterRuns.Recorder rec = new ClusterRuns.Recorder();

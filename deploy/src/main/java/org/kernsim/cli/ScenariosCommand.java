@@ -1,6 +1,7 @@
 package org.kernsim.cli;
 
 import java.util.concurrent.Callable;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
 import org.kernsim.scenario.Scenarios;
 import picocli.CommandLine.Command;
@@ -14,7 +15,7 @@ final class ScenariosCommand implements Callable<Integer> {
   public Integer call() {
     int width = Scenarios.builtins().stream().mapToInt(String::length).max().orElse(10);
     for (String name : Scenarios.builtins()) {
-      Scenario s = Scenarios.load(name, java.util.List.of());
+      Scenario s = Models.load(name, java.util.List.of());
       String d = s.settings().text("scenario.description");
       System.out.printf(
           "%-" + width + "s  %-9s  %s%n", name, s.model().name(), d.replaceAll("\\s+", " "));

@@ -1,9 +1,9 @@
 package org.kernsim.cli;
 
 import java.util.concurrent.Callable;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.ModelFactory;
-import org.kernsim.scenario.Models;
 import org.kernsim.scenario.Setting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -15,8 +15,8 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.cluster.ClusterDriver;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * Three ActorSystems on 127.0.0.1 (Artery TCP, Kryo, serialize-messages on) give the same run —
@@ -81,7 +81,7 @@ class ClusterHashTest {
   /** The reusable check: the scenario on {@code nodes} cluster nodes vs the single-node driver. */
   static ClusterDriver.Outcome assertSameAsOneNode(
       LocalCluster cluster, String name, List<String> overrides, long seed, int nodes) {
-    Scenario scenario = Scenarios.load(name, overrides);
+    Scenario scenario = Models.load(name, overrides);
     RunResult one = SequentialDriver.run(scenario.build(), RunOptions.of(seed, scenario.until()));
     ClusterDriver.Outcome out = cluster.run(scenario, seed, nodes, 2);
     RunResult many = out.result();

@@ -14,6 +14,7 @@ import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.cluster.ClusterDriver;
 import org.kernsim.engine.cluster.ClusterNode;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
 
 /**
@@ -41,7 +42,7 @@ public final class LocalCluster implements AutoCloseable {
       for (ActorTestKit k : c.kits) {
         if (!ClusterNode.awaitUp(k.system(), Duration.ofSeconds(30)))
           throw new IllegalStateException("node not up");
-        ClusterNode.start(k.system());
+        ClusterNode.start(k.system(), Models::simulation);
       }
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (c.upMembers() < nodes) {
@@ -71,8 +72,8 @@ public final class LocalCluster implements AutoCloseable {
     KernsimSettings.Cluster s = KernsimSettings.from(system(0).settings().config()).cluster();
     return ClusterDriver.run(
         system(0),
-        scenario,
-        scenario.build(),
+        Models::simulation,
+        Models.clusterJob(scenario, scenario.build()),
         RunOptions.of(seed, scenario.until()),
         ClusterDriver.Target.of(nodes, partitionsPerNode, s));
   }

@@ -32,9 +32,9 @@ import org.kernsim.engine.TraceObserver;
 import org.kernsim.engine.actor.Coordinator;
 import org.kernsim.engine.cluster.ClusterDriver;
 import org.kernsim.engine.cluster.ClusterNode;
+import org.kernsim.models.Models;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * Real separate JVM processes on 127.0.0.1: the CLI's local cluster, and a node killed with
@@ -82,7 +82,7 @@ class MultiProcessClusterTest {
     }
     assertEquals(0, p.exitValue(), Files.readString(err));
     JsonNode json = new ObjectMapper().readTree(Files.readString(out, StandardCharsets.UTF_8));
-    Scenario s = Scenarios.load("phold", sets);
+    Scenario s = Models.load("phold", sets);
     RunResult one = SequentialDriver.run(s.build(), RunOptions.of(7, s.until()));
     assertEquals(one.traceSha256(), json.get("traceSha256").asText());
     assertEquals(one.events(), json.get("events").asLong());
@@ -98,7 +98,7 @@ class MultiProcessClusterTest {
     try {
       var self = Cluster.get(system).selfMember().address();
       ClusterNode.join(system, self);
-      ClusterNode.start(system);
+      ClusterNode.start(system, Models::simulation);
       String seed = "127.0.0.1:" + self.getPort().get();
       for (int i = 0; i < 2; i++) {
         nodes.add(
@@ -115,7 +115,7 @@ class MultiProcessClusterTest {
         Thread.sleep(100);
       }
       Scenario s =
-          Scenarios.load(
+          Models.load(
               "machine-stop",
               List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
       AtomicLong windows = new AtomicLong();
@@ -135,8 +135,8 @@ class MultiProcessClusterTest {
               () ->
                   ClusterDriver.run(
                       system,
-                      s,
-                      s.build(),
+                      Models::simulation,
+                      Models.clusterJob(s, s.build()),
                       RunOptions.of(3, s.until()).withObserver(progress),
                       ClusterDriver.Target.of(3, 1, cs)));
       deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -26,9 +26,9 @@ import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TraceObserver;
 import org.kernsim.engine.actor.Coordinator;
 import org.kernsim.engine.cluster.ClusterDriver;
+import org.kernsim.models.Models;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 import org.kernsim.trace.TraceFileWriter;
 
 /**
@@ -48,7 +48,7 @@ class NodeLossTest {
       throws Exception {
     cluster = LocalCluster.start(3);
     Scenario s =
-        Scenarios.load(
+        Models.load(
             "machine-stop",
             List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
     Simulation sim = s.build();
@@ -72,7 +72,12 @@ class NodeLossTest {
     CompletableFuture<ClusterDriver.Outcome> run =
         CompletableFuture.supplyAsync(
             () ->
-                ClusterDriver.run(cluster.system(0), s, sim, o, ClusterDriver.Target.of(3, 2, cs)));
+                ClusterDriver.run(
+                    cluster.system(0),
+                    Models::simulation,
+                    Models.clusterJob(s, sim),
+                    o,
+                    ClusterDriver.Target.of(3, 2, cs)));
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (windows.get() < 200) {
       if (run.isDone()) fail("the run ended before the node was stopped: " + run.get());

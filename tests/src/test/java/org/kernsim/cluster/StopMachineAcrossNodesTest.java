@@ -17,11 +17,11 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TraceObserver;
 import org.kernsim.engine.cluster.ClusterDriver;
+import org.kernsim.models.Models;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * stop_machine over CPUs on three cluster nodes: with {@code machine.numa-nodes} = 3 and the same
@@ -51,7 +51,7 @@ class StopMachineAcrossNodesTest {
 
   Count run(int cpus) {
     Scenario s =
-        Scenarios.load(
+        Models.load(
             "machine-stop",
             List.of(
                 "machine.cpus=" + cpus,
@@ -91,8 +91,8 @@ class StopMachineAcrossNodesTest {
     ClusterDriver.Outcome out =
         ClusterDriver.run(
             cluster.system(0),
-            s,
-            sim,
+            Models::simulation,
+            Models.clusterJob(s, sim),
             RunOptions.of(11, s.until()).withObserver(collect),
             ClusterDriver.Target.of(NODES, PER_NODE, cs));
     Map<String, Long> perPhase = new TreeMap<>();

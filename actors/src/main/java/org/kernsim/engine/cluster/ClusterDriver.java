@@ -16,7 +16,6 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Simulation;
 import org.kernsim.protocol.cluster.ClusterRunCommand;
-import org.kernsim.scenario.Scenario;
 
 /**
  * Runs a simulation on a Pekko cluster: the calling node coordinates (windows, checkers, trace),
@@ -73,20 +72,35 @@ public final class ClusterDriver {
     volatile Map<String, Long> crossNode = Map.of();
   }
 
+  /**
+   * What to run: the model's name and every effective setting (as text, so that every node builds
+   * the same simulation with its {@link SimulationSource}), and the simulation built from them
+   * here.
+   */
+  public record Job(String model, Map<String, String> settings, Simulation sim) {
+    public Job {
+      settings = new TreeMap<>(settings);
+    }
+  }
+
+  /**
+   * Runs {@code job} on the cluster {@code system} belongs to; if this node is a worker, its node
+   * engine builds its share with {@code source}.
+   */
   public static Outcome run(
-      ActorSystem<?> system, Scenario scenario, Simulation sim, RunOptions options, Target target) {
-    ClusterNode.start(system);
+      ActorSystem<?> system, SimulationSource source, Job job, RunOptions options, Target target) {
+    ClusterNode.start(system, source);
+    Simulation sim = job.sim();
     String runId =
         "r"
             + Long.toHexString(System.currentTimeMillis())
             + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 20));
     CompletableFuture<RunResult> result = new CompletableFuture<>();
     Holder holder = new Holder();
-    Map<String, String> settings = new TreeMap<>(scenario.settings().asOverrides());
     ActorRef<ClusterRunCommand> run =
         system.systemActorOf(
             ClusterRun.create(
-                runId, scenario.model().name(), settings, sim, options, target, result, holder),
+                runId, job.model(), job.settings(), sim, options, target, result, holder),
             "kernsim-run-" + runId,
             Props.empty());
     try {

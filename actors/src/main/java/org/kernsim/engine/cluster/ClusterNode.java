@@ -22,15 +22,28 @@ import org.kernsim.protocol.cluster.NodeCommand;
  */
 public final class ClusterNode implements Extension {
 
-  private final ActorRef<NodeCommand> engine;
+  private final ActorSystem<?> system;
+  private final ShardedEntities.Region region;
+  private final boolean worker;
+  private ActorRef<NodeCommand> engine;
 
-  private ClusterNode(ActorRef<NodeCommand> engine) {
-    this.engine = engine;
+  private ClusterNode(ActorSystem<?> system, ShardedEntities.Region region, boolean worker) {
+    this.system = system;
+    this.region = region;
+    this.worker = worker;
   }
 
   /** The node engine of this system (null on a driver). */
-  public ActorRef<NodeCommand> engine() {
+  public synchronized ActorRef<NodeCommand> engine() {
     return engine;
+  }
+
+  private synchronized ClusterNode startEngine(SimulationSource source) {
+    if (worker && engine == null) {
+      engine =
+          system.systemActorOf(NodeEngine.create(region, source), NodeEngine.NAME, Props.empty());
+    }
+    return this;
   }
 
   private static final ExtensionId<ClusterNode> ID =
@@ -40,16 +53,16 @@ public final class ClusterNode implements Extension {
           KernsimSettings.Cluster c = KernsimSettings.from(system.settings().config()).cluster();
           boolean worker = Cluster.get(system).selfMember().getRoles().contains(c.workerRole());
           ShardedEntities.Region region = ShardedEntities.init(system, c.workerRole());
-          if (!worker) return new ClusterNode(null);
-          ActorRef<NodeCommand> engine =
-              system.systemActorOf(NodeEngine.create(region), NodeEngine.NAME, Props.empty());
-          return new ClusterNode(engine);
+          return new ClusterNode(system, region, worker);
         }
       };
 
-  /** Starts kernsim on {@code system} (idempotent): sharding, and the node engine on a worker. */
-  public static ClusterNode start(ActorSystem<?> system) {
-    return ID.apply(system);
+  /**
+   * Starts kernsim on {@code system} (idempotent): sharding, and on a worker the node engine, which
+   * builds each run's simulation with {@code source}.
+   */
+  public static ClusterNode start(ActorSystem<?> system, SimulationSource source) {
+    return ID.apply(system).startEngine(source);
   }
 
   /** A new ActorSystem for a cluster node (it joins {@code seedNodes}, if any). */

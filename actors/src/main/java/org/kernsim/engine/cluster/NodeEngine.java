@@ -25,9 +25,6 @@ import org.kernsim.engine.actor.Partition;
 import org.kernsim.protocol.cluster.ClusterRunCommand;
 import org.kernsim.protocol.cluster.NodeCommand;
 import org.kernsim.protocol.engine.PartitionCommand;
-import org.kernsim.scenario.ModelFactory;
-import org.kernsim.scenario.Models;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * The engine of one cluster node ({@code /system/kernsim-node}, registered with the Receptionist):
@@ -49,19 +46,22 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
   private record Hosted(ActorRef<Void> run, ActorRef<ClusterRunCommand> driver) {}
 
   private final ShardedEntities.Region region;
+  private final SimulationSource source;
   private final Map<String, Hosted> runs = new HashMap<>();
 
-  static Behavior<NodeCommand> create(ShardedEntities.Region region) {
+  static Behavior<NodeCommand> create(ShardedEntities.Region region, SimulationSource source) {
     return Behaviors.setup(
         ctx -> {
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, ctx.getSelf()));
-          return new NodeEngine(ctx, region);
+          return new NodeEngine(ctx, region, source);
         });
   }
 
-  private NodeEngine(ActorContext<NodeCommand> ctx, ShardedEntities.Region region) {
+  private NodeEngine(
+      ActorContext<NodeCommand> ctx, ShardedEntities.Region region, SimulationSource source) {
     super(ctx);
     this.region = region;
+    this.source = source;
   }
 
   @Override
@@ -78,10 +78,7 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
     String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
     NodeRuns.RunContext rc;
     try {
-      ModelFactory model = Models.find(s.model());
-      if (model == null)
-        throw new IllegalArgumentException("unknown model '" + s.model() + "' on this node");
-      Simulation sim = Scenarios.fromMap(model, s.settings()).build();
+      Simulation sim = source.build(s.model(), s.settings());
       Placement placement = new Placement(sim, s.partitions());
       RunOptions o = new RunOptions(s.seed(), Long.MAX_VALUE, false, s.recordAll(), List.of());
       RecordFilter filter = Coordinator.filterFor(sim, o);

@@ -18,11 +18,11 @@ import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.models.Models;
 import org.kernsim.protocol.cpu.CpuNote;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 import org.kernsim.trace.Timeline;
 
 /**
@@ -49,7 +49,7 @@ class KprobesBarrierTest {
 
   static Simulation sim(int slowCpu) {
     Scenario s =
-        Scenarios.load(
+        Models.load(
             "kprobes-bulk-unregister",
             List.of(
                 "machine.cpus=8",

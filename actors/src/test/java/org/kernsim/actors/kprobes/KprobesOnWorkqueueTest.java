@@ -13,12 +13,12 @@ import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.models.Models;
 import org.kernsim.protocol.cpu.CpuNote;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.protocol.workqueue.WqNote;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * {@code kprobes.optimizer=workqueue}: {@code optimizing_work} as a delayed work item on the
@@ -37,7 +37,7 @@ class KprobesOnWorkqueueTest {
   }
 
   private static Traced traced(String scenario, long seed, String... sets) {
-    Scenario s = Scenarios.load(scenario, List.of(sets));
+    Scenario s = Models.load(scenario, List.of(sets));
     List<TraceRecord> records = new ArrayList<>();
     RunResult r =
         SequentialDriver.run(s.build(), RunOptions.of(seed, s.until()).withObserver(records::add));
@@ -219,7 +219,7 @@ class KprobesOnWorkqueueTest {
 
   @Test
   void sameHashOnTheSequentialAndActorDrivers() {
-    Scenario s = Scenarios.load(KX, List.of("kprobes.other-work.items=100"));
+    Scenario s = Models.load(KX, List.of("kprobes.other-work.items=100"));
     Simulation sim = s.build();
     RunOptions o = RunOptions.of(7, s.until());
     RunResult seq = SequentialDriver.run(sim, o);
@@ -248,7 +248,7 @@ class KprobesOnWorkqueueTest {
                 "812acaa9dd19535e06eef4286d72b8260f48ffbff6c0bc3717d86b6bfa5dc947");
     for (Map.Entry<String, String> e : pinned.entrySet()) {
       String[] k = e.getKey().split(" ");
-      Scenario s = Scenarios.load(k[0], List.of());
+      Scenario s = Models.load(k[0], List.of());
       RunResult r = SequentialDriver.run(s.build(), RunOptions.of(Long.parseLong(k[1]), s.until()));
       assertEquals(e.getValue(), r.traceSha256(), e.getKey());
     }

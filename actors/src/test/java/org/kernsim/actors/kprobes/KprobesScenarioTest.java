@@ -12,8 +12,8 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Violation;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * The built-in Part E scenarios reproduce their verdicts, and the fix or guard named in each
@@ -22,7 +22,7 @@ import org.kernsim.scenario.Scenarios;
 class KprobesScenarioTest {
 
   static RunResult run(String scenario, long seed, String... sets) {
-    Scenario s = Scenarios.load(scenario, List.of(sets));
+    Scenario s = Models.load(scenario, List.of(sets));
     return SequentialDriver.run(s.build(), RunOptions.of(seed, s.until()));
   }
 

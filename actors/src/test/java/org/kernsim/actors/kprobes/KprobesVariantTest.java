@@ -12,8 +12,8 @@ import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /** The seed's effect (immediate vs delayed un-optimisation) and determinism across drivers. */
 class KprobesVariantTest {
@@ -99,7 +99,7 @@ class KprobesVariantTest {
   void sameSeedSameHashOnTheSequentialAndActorDrivers() {
     for (String variant : List.of("immediate", "delayed")) {
       Scenario s =
-          Scenarios.load(
+          Models.load(
               "kprobes-bulk-unregister",
               List.of("kprobes.unoptimize=" + variant, "machine.numa-nodes=2"));
       Simulation sim = s.build();

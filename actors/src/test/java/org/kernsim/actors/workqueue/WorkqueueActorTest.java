@@ -18,11 +18,11 @@ import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TraceObserver;
 import org.kernsim.engine.Violation;
 import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.models.Models;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.workqueue.PoolReply;
 import org.kernsim.protocol.workqueue.PoolRequest;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 import org.kernsim.trace.Timeline;
 
 /**
@@ -64,7 +64,7 @@ class WorkqueueActorTest {
 
   @Test
   void theKickCullRaceRunsOnActorsAsOnOneThread() {
-    Scenario s = Scenarios.load("workqueue-kick-cull", List.of());
+    Scenario s = Models.load("workqueue-kick-cull", List.of());
     RunOptions o = RunOptions.of(518, s.until());
     RunResult seq = SequentialDriver.run(s.build(), o);
     RunResult actors = ActorDriver.run(kit.system(), s.build(), o, 2);
@@ -76,7 +76,7 @@ class WorkqueueActorTest {
 
   @Test
   void everyCriticalSectionIsAnsweredOnceAndWorkersSpinOnOneLockAtATime() {
-    Scenario s = Scenarios.load("workqueue-kick-cull", List.of("workqueue.kick=deferred-wake"));
+    Scenario s = Models.load("workqueue-kick-cull", List.of("workqueue.kick=deferred-wake"));
     Simulation sim = s.build();
     Messages m = new Messages();
     RunResult r =
@@ -108,7 +108,7 @@ class WorkqueueActorTest {
 
   @Test
   void aViolationRendersAsAPerCpuTimeline() {
-    Scenario s = Scenarios.load("workqueue-kick-cull", List.of());
+    Scenario s = Models.load("workqueue-kick-cull", List.of());
     Simulation sim = s.build();
     Timeline.Collector c = new Timeline.Collector(200_000);
     RunResult r =

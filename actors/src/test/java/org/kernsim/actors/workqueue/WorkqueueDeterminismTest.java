@@ -10,8 +10,8 @@ import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /** The workqueue scenario gives the same history on one thread and on Pekko actors. */
 class WorkqueueDeterminismTest {
@@ -19,7 +19,7 @@ class WorkqueueDeterminismTest {
   @Test
   void sequentialAndActorDriversAgreeOnTheKickCullScenario() {
     for (String variant : List.of("original", "deferred-wake", "kicked-list")) {
-      Scenario s = Scenarios.load("workqueue-kick-cull", List.of("workqueue.kick=" + variant));
+      Scenario s = Models.load("workqueue-kick-cull", List.of("workqueue.kick=" + variant));
       Simulation sim = s.build();
       RunOptions o = RunOptions.of(518, s.until());
       RunResult seq = SequentialDriver.run(sim, o);
@@ -35,10 +35,10 @@ class WorkqueueDeterminismTest {
 
   @Test
   void seedsAndVariantsChangeTheHistory() {
-    Scenario s = Scenarios.load("workqueue-kick-cull", List.of());
+    Scenario s = Models.load("workqueue-kick-cull", List.of());
     String a = SequentialDriver.run(s.build(), RunOptions.of(1, s.until())).traceSha256();
     String b = SequentialDriver.run(s.build(), RunOptions.of(2, s.until())).traceSha256();
-    Scenario claim = Scenarios.load("workqueue-kick-cull", List.of("workqueue.kick=claim"));
+    Scenario claim = Models.load("workqueue-kick-cull", List.of("workqueue.kick=claim"));
     String c = SequentialDriver.run(claim.build(), RunOptions.of(1, s.until())).traceSha256();
     assertNotEquals(a, b);
     assertNotEquals(a, c);

@@ -11,8 +11,8 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Violation;
+import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
-import org.kernsim.scenario.Scenarios;
 
 /**
  * The built-in scenario {@code workqueue-kick-cull} per variant, on the sequential driver (the
@@ -22,7 +22,7 @@ import org.kernsim.scenario.Scenarios;
 class WorkqueueVariantsTest {
 
   static RunResult run(long seed, String... sets) {
-    Scenario s = Scenarios.load("workqueue-kick-cull", List.of(sets));
+    Scenario s = Models.load("workqueue-kick-cull", List.of(sets));
     return SequentialDriver.run(s.build(), RunOptions.of(seed, s.until()));
   }
 

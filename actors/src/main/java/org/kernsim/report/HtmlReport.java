@@ -1,4 +1,4 @@
-package org.kernsim.trace;
+package org.kernsim.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +17,7 @@ import org.kernsim.engine.Violation;
 import org.kernsim.run.Comparison;
 import org.kernsim.scenario.Durations;
 import org.kernsim.scenario.Scenario;
+import org.kernsim.trace.OutputFiles;
 
 /**
  * Self-contained HTML reports (inline SVG, no script, no external resource): a run's summary,
