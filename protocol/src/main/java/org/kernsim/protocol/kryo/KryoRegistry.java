@@ -51,7 +51,8 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  100-149  engine (partitions, coordinator, entities, trace records)
  *  150-199  cluster (node engines, cluster runs)
  *  200-249  cpu          250-299  rcu          300-349  stopmachine    350-399  phold
- *  400-499  workqueue    500-599  kprobes      600-     free
+ *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
+ *  800-849  lockdep      (other ranges as the lead assigns them)
  * </pre>
  */
 public final class KryoRegistry {
@@ -285,7 +286,12 @@ public final class KryoRegistry {
           e(555, org.kernsim.protocol.kprobes.OptimizerMessage.StepDone.class),
           e(556, org.kernsim.protocol.kprobes.WorkloadMessage.AdminWake.class),
           e(557, org.kernsim.protocol.kprobes.WorkloadMessage.WorkloadStop.class),
-          e(558, org.kernsim.protocol.kprobes.OptimizerMessage.Blocked.class));
+          e(558, org.kernsim.protocol.kprobes.OptimizerMessage.Blocked.class),
+          // ---------------------------------------------------------------- 800-849: lockdep
+          e(800, org.kernsim.protocol.lockdep.LockNote.Acquire.class),
+          e(801, org.kernsim.protocol.lockdep.LockNote.Release.class),
+          e(802, org.kernsim.protocol.lockdep.LockNote.Wait.class),
+          e(803, org.kernsim.protocol.lockdep.LockNote.LockMode.class));
 
   /** Whether {@code type} has a row (ActorRef implementations count as ActorRef). */
   public static boolean isRegistered(Class<?> type) {
