@@ -3,7 +3,7 @@ package org.kernsim.models;
 import java.util.List;
 import java.util.Map;
 import org.kernsim.actors.kprobes.KprobesModel;
-import org.kernsim.actors.machine.MachineModel;
+import org.kernsim.actors.machineload.MachineModel;
 import org.kernsim.actors.phold.PholdModel;
 import org.kernsim.actors.workqueue.WorkqueueModel;
 import org.kernsim.engine.Simulation;

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The floors of the actors module point one way: the engine knows no scenario, model or run; the
  * scenario floor knows no model; models know no run, registry or bench; traces (the views of a
- * trace file) know no run; runs know no report. A violation names the file and the import.
+ * trace file) know no run; runs know no report; the machine's description ({@code actors/machine})
+ * knows none of the machine's entities. A violation names the file and the import.
  */
 class LayeringTest {
 
@@ -42,7 +43,22 @@ class LayeringTest {
           List.of(
               "org.kernsim.models", "org.kernsim.run", "org.kernsim.bench", "org.kernsim.report"),
           "run",
-          List.of("org.kernsim.bench", "org.kernsim.report"));
+          List.of("org.kernsim.bench", "org.kernsim.report"),
+          // the machine's description is read by the CPU, stop_machine, RCU and hotplug packages;
+          // it never names them (MachineEntities, one floor up, creates their entities)
+          "actors/machine",
+          List.of(
+              "org.kernsim.actors.cpu",
+              "org.kernsim.actors.rcu",
+              "org.kernsim.actors.stopmachine",
+              "org.kernsim.actors.hotplug",
+              "org.kernsim.actors.smp"),
+          "actors/cpu",
+          List.of("org.kernsim.actors.smp", "org.kernsim.actors.stopmachine"),
+          "actors/stopmachine",
+          List.of("org.kernsim.actors.smp"),
+          "actors/rcu",
+          List.of("org.kernsim.actors.smp"));
 
   private static final Pattern IMPORT =
       Pattern.compile("^import (?:static )?([\\w.]+)", Pattern.MULTILINE);

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.kernsim.actors.machine.LaidOut;
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.smp.MachineEntities;
 import org.kernsim.actors.workqueue.NoKickedWorkerCulled;
 import org.kernsim.actors.workqueue.NoStrandedWork;
 import org.kernsim.actors.workqueue.NoWakeOfReapedWorker;
@@ -124,7 +125,7 @@ final class KprobesSim implements LaidOut {
 
   @Override
   public Entity createEntity(int id) {
-    Entity e = machine.create(id);
+    Entity e = MachineEntities.create(machine, id);
     if (e != null) return e;
     if (id == manager) return new KprobeManager(this);
     if (id == codeMemory) return new CodeMemory(this);

@@ -2,11 +2,6 @@ package org.kernsim.actors.machine;
 
 import java.time.Duration;
 import java.util.List;
-import org.kernsim.actors.cpu.Cpu;
-import org.kernsim.actors.rcu.Rcu;
-import org.kernsim.actors.stopmachine.StopMachine;
-import org.kernsim.actors.stopmachine.StopMachineNode;
-import org.kernsim.engine.Entity;
 import org.kernsim.engine.Latency;
 import org.kernsim.scenario.Setting;
 import org.kernsim.scenario.Settings;
@@ -203,16 +198,14 @@ public final class Machine {
     return rcu;
   }
 
-  /**
-   * Creates the machine's entity for {@code id}, or null if {@code id} is not one of the machine's.
-   */
-  public Entity create(int id) {
-    if (isCpu(id)) return new Cpu(this, cpuIndex(id));
-    if (id >= nodeBase && id < nodeBase + numaNodes)
-      return new StopMachineNode(this, id - nodeBase);
-    if (id == stopMachine) return new StopMachine(this);
-    if (id == rcu) return new Rcu(this);
-    return null;
+  /** Whether {@code id} is one of the NUMA nodes' stop_machine combiners. */
+  public boolean isNumaNode(int id) {
+    return id >= nodeBase && id < nodeBase + numaNodes;
+  }
+
+  /** The NUMA node index of combiner entity {@code id}. */
+  public int numaNodeIndex(int id) {
+    return id - nodeBase;
   }
 
   /** The CPU ids of NUMA node {@code n}. */

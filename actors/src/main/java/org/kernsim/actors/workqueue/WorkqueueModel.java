@@ -8,6 +8,7 @@ import java.util.Map;
 import org.kernsim.actors.machine.LaidOut;
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.smp.MachineEntities;
 import org.kernsim.engine.Checker;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Latency;
@@ -343,7 +344,7 @@ public final class WorkqueueModel implements ModelFactory {
 
     @Override
     public Entity createEntity(int id) {
-      Entity e = topo.machine.create(id);
+      Entity e = MachineEntities.create(topo.machine, id);
       if (e != null) return e;
       if (topo.isPool(id)) return new WorkerPool(topo, topo.poolIndex(id), topo.slotsPerPool, cfg);
       if (topo.isWorker(id))

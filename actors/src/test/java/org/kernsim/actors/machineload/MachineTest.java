@@ -1,4 +1,4 @@
-package org.kernsim.actors.machine;
+package org.kernsim.actors.machineload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.kernsim.actors.machine;
+package org.kernsim.actors.machineload;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -6,6 +6,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.kernsim.actors.cpu.Task;
+import org.kernsim.actors.machine.LaidOut;
+import org.kernsim.actors.machine.Layout;
+import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.smp.MachineEntities;
 import org.kernsim.engine.Checker;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
@@ -132,7 +136,7 @@ public final class MachineModel implements ModelFactory {
 
     @Override
     public Entity createEntity(int id) {
-      Entity e = machine.create(id);
+      Entity e = MachineEntities.create(machine, id);
       if (e != null) return e;
       if (id == requester) return new Requester(this);
       return new Spinner(this, id - spinnerBase);
