@@ -1,13 +1,10 @@
 package org.kernsim.engine;
 
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import java.util.random.RandomGenerator;
 import org.kernsim.protocol.engine.Event;
@@ -35,13 +32,13 @@ public final class EntityRuntime implements Context {
 
   private final int id;
   private final Entity logic;
-  private final SplittableRandom random;
+  private SplitMix64 random;
   private final long lookahead;
   private final IntFunction<String> names;
   private final RecordFilter filter;
   private final LinkFaults faults;
   private final long runSeed;
-  private SplittableRandom faultRandom;
+  private SplitMix64 faultRandom;
   private Outbox outbox;
   private Recorder recorder;
 
@@ -56,7 +53,7 @@ public final class EntityRuntime implements Context {
   private final Map<Object, Integer> timers = new HashMap<>();
   private final Metrics metrics = new Metrics();
 
-  private MessageDigest digest;
+  private HistoryDigest digest;
   private final RecordCodec.Bytes bytes = new RecordCodec.Bytes();
 
   /** Window mode: own events before {@code windowEnd} are handled locally in this window. */
@@ -74,7 +71,7 @@ public final class EntityRuntime implements Context {
       LinkFaults faults) {
     this.id = id;
     this.logic = logic;
-    this.random = new SplittableRandom(streamSeed(runSeed, id));
+    this.random = new SplitMix64(streamSeed(runSeed, id));
     this.lookahead = lookahead;
     this.names = names;
     this.filter = filter;
@@ -191,7 +188,7 @@ public final class EntityRuntime implements Context {
   }
 
   private void hash(Event e) {
-    if (digest == null) digest = newDigest();
+    if (digest == null) digest = new HistoryDigest();
     bytes.reset();
     bytes.putLong(e.time()).putInt(e.src()).putLong(e.seq());
     if (e.timerKey() != null) bytes.put((byte) 1);
@@ -199,33 +196,9 @@ public final class EntityRuntime implements Context {
     digest.update(bytes.array(), 0, bytes.length());
   }
 
-  private static final MessageDigest SHA256;
-
-  static {
-    try {
-      SHA256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
-  /** A fresh SHA-256 (cloning a prototype: provider lookups are slow and contended). */
-  private static MessageDigest newDigest() {
-    try {
-      return (MessageDigest) SHA256.clone();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** The SHA-256 of this entity's history so far (null if it never processed an event). */
+  /** The digest of this entity's history so far (null if it never processed an event). */
   public byte[] historyDigest() {
-    if (digest == null) return null;
-    try {
-      return ((MessageDigest) digest.clone()).digest();
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException(e);
-    }
+    return digest == null ? null : digest.digest();
   }
 
   // ---------------------------------------------------------------- Context
@@ -256,7 +229,7 @@ public final class EntityRuntime implements Context {
     long delay = delayNanos;
     if (to != id) {
       if (faults != LinkFaults.NONE) {
-        if (faultRandom == null) faultRandom = new SplittableRandom(streamSeed(~runSeed, id));
+        if (faultRandom == null) faultRandom = new SplitMix64(streamSeed(~runSeed, id));
         long extra = faults.extraDelay(id, to, message, now, faultRandom);
         if (extra != 0) {
           String type = RecordCodec.typeName(message);

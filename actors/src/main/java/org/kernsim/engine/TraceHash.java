@@ -13,10 +13,11 @@ import java.util.TreeMap;
  * <p>The canonical trace is the set of per-entity histories: each entity's delivered events in
  * canonical order {@code (time, src, seq)}, each encoded as time, source, sequence number, a timer
  * marker and the payload's canonical binary form ({@link RecordCodec#encode}). Each entity hashes
- * its own history with SHA-256 as it goes (in parallel, wherever it runs); the run hash is the
- * SHA-256 of {@code (entity id, event count, history digest)} over the entities that processed at
- * least one event, in id order. It is therefore the same on one thread, on many, and on any number
- * of nodes, and it changes if any delivered message, time or field changes.
+ * its own history as it goes (in parallel, wherever it runs) with SHA-256 chained over fixed-size
+ * chunks of those bytes ({@link HistoryDigest}, so that a snapshot can carry it); the run hash is
+ * the SHA-256 of {@code (entity id, event count, history digest)} over the entities that processed
+ * at least one event, in id order. It is therefore the same on one thread, on many, and on any
+ * number of nodes, and it changes if any delivered message, time or field changes.
  */
 public final class TraceHash {
 

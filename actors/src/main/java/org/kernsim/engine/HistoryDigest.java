@@ -1,0 +1,104 @@
+package org.kernsim.engine;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * The digest of one entity's history: SHA-256 chained over fixed-size chunks of the encoded
+ * history. With {@code c0} = 32 zero bytes, each full chunk {@code k} of {@link #CHUNK} bytes gives
+ * {@code c(k+1) = SHA-256(c(k) || chunk k)}, and the digest is {@code SHA-256(c(n) || tail)} over
+ * the bytes after the last full chunk. Chunk boundaries are fixed offsets of the byte stream, so
+ * the digest does not depend on when (or whether) it was snapshotted.
+ *
+ * <p>Why chunks: the state of a streaming {@code MessageDigest} is private to {@code java.base}
+ * (JDK 17 module rules), so a snapshot could not write it; here the state is 32 bytes and at most
+ * one chunk of bytes, both ours ({@link #state()}, {@link #restore}), while the hashing itself is
+ * still the JDK's (intrinsified) SHA-256. See {@code docs/decisions/005-snapshot-state.md}.
+ */
+public final class HistoryDigest {
+
+  /** Bytes per chained chunk. */
+  public static final int CHUNK = 256;
+
+  private static final MessageDigest SHA256;
+
+  static {
+    try {
+      SHA256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /** One SHA-256 per thread (cloned from a prototype: provider lookups are slow and contended). */
+  private static final ThreadLocal<MessageDigest> DIGESTS =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return (MessageDigest) SHA256.clone();
+            } catch (CloneNotSupportedException e) {
+              throw new IllegalStateException(e);
+            }
+          });
+
+  private final byte[] chain = new byte[32];
+  private byte[] buf = new byte[64];
+  private int len;
+
+  public HistoryDigest() {}
+
+  /** Appends {@code b[off..off+n)} to the history. */
+  public void update(byte[] b, int off, int n) {
+    while (n > 0) {
+      int room = CHUNK - len;
+      if (len + n > buf.length && buf.length < CHUNK) {
+        buf = Arrays.copyOf(buf, Math.min(CHUNK, Math.max(buf.length * 2, len + n)));
+      }
+      int k = Math.min(room, n);
+      System.arraycopy(b, off, buf, len, k);
+      len += k;
+      off += k;
+      n -= k;
+      if (len == CHUNK) {
+        MessageDigest md = DIGESTS.get();
+        md.update(chain);
+        md.update(buf, 0, CHUNK);
+        try {
+          md.digest(chain, 0, 32);
+        } catch (java.security.DigestException e) {
+          throw new IllegalStateException(e);
+        }
+        len = 0;
+      }
+    }
+  }
+
+  /** The digest of the history so far (the history can go on). */
+  public byte[] digest() {
+    MessageDigest md = DIGESTS.get();
+    md.update(chain);
+    md.update(buf, 0, len);
+    return md.digest();
+  }
+
+  /** The state: the chaining value and the bytes after the last full chunk. */
+  public byte[] state() {
+    byte[] s = new byte[32 + len];
+    System.arraycopy(chain, 0, s, 0, 32);
+    System.arraycopy(buf, 0, s, 32, len);
+    return s;
+  }
+
+  /** A digest that goes on from {@code state} (as written by {@link #state()}). */
+  public static HistoryDigest restore(byte[] state) {
+    if (state.length < 32 || state.length >= 32 + CHUNK)
+      throw new IllegalArgumentException("history digest state of " + state.length + " bytes");
+    HistoryDigest d = new HistoryDigest();
+    System.arraycopy(state, 0, d.chain, 0, 32);
+    d.len = state.length - 32;
+    if (d.len > d.buf.length) d.buf = new byte[CHUNK];
+    System.arraycopy(state, 32, d.buf, 0, d.len);
+    return d;
+  }
+}
