@@ -11,6 +11,7 @@ import org.kernsim.protocol.engine.PartitionCommand;
 
 /**
  * A window's events for one partition: the bulk of what crosses nodes, written without class tags.
+ * The event count is checked against the bytes left of the frame before any event is read.
  */
 final class BatchSerializer extends Serializer<PartitionCommand.Batch> {
   private final EventSerializer events = new EventSerializer();
@@ -33,8 +34,8 @@ final class BatchSerializer extends Serializer<PartitionCommand.Batch> {
       Kryo kryo, Input in, Class<? extends PartitionCommand.Batch> type) {
     long window = in.readVarLong(true);
     int from = in.readVarInt(true);
-    int n = in.readVarInt(true);
-    List<Event> l = new ArrayList<>(n);
+    int n = WireInput.readCount(in, "batch", EventSerializer.MIN_BYTES);
+    List<Event> l = new ArrayList<>(Math.min(n, 256));
     for (int i = 0; i < n; i++) l.add(events.read(kryo, in, Event.class));
     return new PartitionCommand.Batch(window, from, l);
   }

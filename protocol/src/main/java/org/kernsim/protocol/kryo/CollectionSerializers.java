@@ -27,6 +27,10 @@ import java.util.function.Function;
  * each is written as its size and elements (each with its class id) and read back as the same kind
  * of collection — mutable as mutable, unmodifiable as unmodifiable, in the same order. Sorted
  * collections must use natural ordering.
+ *
+ * <p>A received size is never trusted: it must fit in the bytes left of the frame (every element
+ * takes at least a byte) and under {@code kernsim.kryo.max-elements}, and the elements are
+ * collected as they are read, so a claimed size allocates nothing by itself.
  */
 final class CollectionSerializers {
   private CollectionSerializers() {}
@@ -102,10 +106,10 @@ final class CollectionSerializers {
     @Override
     @SuppressWarnings("unchecked")
     public C read(Kryo kryo, Input in, Class<? extends C> type) {
-      int n = in.readVarInt(true);
-      Object[] a = new Object[n];
-      for (int i = 0; i < n; i++) a[i] = kryo.readClassAndObject(in);
-      return (C) make.apply(a);
+      int n = WireInput.readCount(in, "collection", 1);
+      List<Object> a = new ArrayList<>(Math.min(n, 64));
+      for (int i = 0; i < n; i++) a.add(kryo.readClassAndObject(in));
+      return (C) make.apply(a.toArray());
     }
   }
 
@@ -130,10 +134,10 @@ final class CollectionSerializers {
     @Override
     public Map<Object, Object> read(
         Kryo kryo, Input in, Class<? extends Map<Object, Object>> type) {
-      int n = in.readVarInt(true);
-      Object[] kv = new Object[2 * n];
-      for (int i = 0; i < kv.length; i++) kv[i] = kryo.readClassAndObject(in);
-      return make.apply(kv);
+      int n = WireInput.readCount(in, "map", 2);
+      List<Object> kv = new ArrayList<>(Math.min(2 * n, 64));
+      for (int i = 0; i < 2 * n; i++) kv.add(kryo.readClassAndObject(in));
+      return make.apply(kv.toArray());
     }
   }
 }

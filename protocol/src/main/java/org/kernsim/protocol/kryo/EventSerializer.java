@@ -11,6 +11,9 @@ import org.kernsim.protocol.engine.Event;
  * serializer reflects on every component), payload and timer key with their class ids.
  */
 final class EventSerializer extends Serializer<Event> {
+  /** The fewest bytes an event takes: four varints, two class ids and a varint. */
+  static final int MIN_BYTES = 7;
+
   EventSerializer() {
     super(false, true);
   }

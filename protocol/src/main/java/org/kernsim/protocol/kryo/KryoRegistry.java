@@ -3,6 +3,7 @@ package org.kernsim.protocol.kryo;
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.Registration;
 import com.esotericsoftware.kryo.Serializer;
+import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.util.DefaultClassResolver;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -40,7 +41,8 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
 /**
  * The table of Kryo class ids: every class that may cross nodes, with a fixed id (≥ 20, the same on
  * every node because it is this code), registration required. Records and enums use Kryo's record
- * and enum serializers; ActorRefs, events and JDK collections have their own.
+ * and enum serializers; ActorRefs, events, arrays and JDK collections have their own, which check
+ * every length they read against the bytes left of the frame (see {@link WireLimits}).
  *
  * <p>Adding a message class is one line in its package's id range. {@code KryoCoverageTest} fails,
  * naming the class, when a {@code WireMessage} of the protocol module (or a record or enum it
@@ -305,37 +307,58 @@ public final class KryoRegistry {
    * typed ActorRefs into strings and back (it is asked lazily, at the first ActorRef).
    */
   public static Kryo newKryo(Supplier<ActorRefResolver> resolver) {
+    return newKryo(resolver, null, WireLimits.DEFAULT);
+  }
+
+  /**
+   * A Kryo instance with every row registered and registration required, that reads received frames
+   * without trusting them (with a {@code WireInput}, see {@link KryoSerializer}): objects nest at
+   * most {@code limits.maxDepth()} deep, class names are refused (only registered ids), and every
+   * ActorRef must belong to the ActorSystem {@code systemName} (null: any).
+   */
+  public static Kryo newKryo(
+      Supplier<ActorRefResolver> resolver, String systemName, WireLimits limits) {
     Kryo kryo = new Kryo(new ActorRefAwareClassResolver(), null);
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
+    kryo.setMaxDepth(limits.maxDepth());
     Set<Integer> ids = new HashSet<>();
     for (Entry e : TABLE) {
       if (e.id() < FIRST_ID)
         throw new IllegalStateException("Kryo id " + e.id() + " < " + FIRST_ID + ": " + e.type());
       if (!ids.add(e.id()))
         throw new IllegalStateException("Kryo id " + e.id() + " used twice: " + e.type());
-      Serializer<?> s = serializerFor(e.type(), resolver);
+      Serializer<?> s = serializerFor(e.type(), resolver, systemName);
       if (s == null) kryo.register(e.type(), e.id());
       else kryo.register(e.type(), s, e.id());
     }
     return kryo;
   }
 
-  private static Serializer<?> serializerFor(Class<?> type, Supplier<ActorRefResolver> resolver) {
-    if (type == ActorRef.class) return new ActorRefSerializer(resolver);
+  private static Serializer<?> serializerFor(
+      Class<?> type, Supplier<ActorRefResolver> resolver, String systemName) {
+    if (type == ActorRef.class) return new ActorRefSerializer(resolver, systemName);
+    if (type.isArray()) return ArraySerializers.of(type);
     if (type == Event.class) return new EventSerializer();
     if (type == PartitionCommand.Batch.class) return new BatchSerializer();
     if (List.class.isAssignableFrom(type)) return CollectionSerializers.list(type);
     if (Set.class.isAssignableFrom(type)) return CollectionSerializers.set(type);
     if (Map.class.isAssignableFrom(type)) return CollectionSerializers.map(type);
-    return null; // records, enums and arrays: Kryo's defaults
+    return null; // records and enums: Kryo's defaults
   }
 
   /**
    * Keeps registration required but maps every implementation of {@link ActorRef} (the typed
    * adapters, remote refs...) to the {@code ActorRef} row, so refs need one id and one serializer.
+   * Refuses class names on the wire: kernsim writes only registered ids, and a name would make Kryo
+   * load whatever class the sender names.
    */
   static final class ActorRefAwareClassResolver extends DefaultClassResolver {
+    @Override
+    protected Registration readName(Input input) {
+      throw new MalformedFrameException("a class name instead of a registered class id");
+    }
+
     @Override
     public Registration getRegistration(Class type) {
       Registration r = super.getRegistration(type);

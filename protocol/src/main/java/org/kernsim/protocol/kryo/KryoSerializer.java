@@ -1,10 +1,11 @@
 package org.kernsim.protocol.kryo;
 
 import com.esotericsoftware.kryo.Kryo;
-import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
+import com.typesafe.config.Config;
 import java.io.NotSerializableException;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -15,6 +16,14 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * of the cluster-config module) through Kryo with the fixed class ids of {@link KryoRegistry}. Kryo
  * instances and output buffers are pooled: Pekko calls a serializer from many threads, and a Kryo
  * instance is not thread-safe.
+ *
+ * <p>It never trusts a received frame: anyone who can reach a node's port can send one, tagged with
+ * this serializer's id. A frame larger than {@code kernsim.kryo.max-message-size}, a length beyond
+ * the bytes left of the frame or {@code max-elements}, objects nested deeper than {@code
+ * max-depth}, a reference that is not an actor of this cluster, a class name, trailing bytes — any
+ * frame that does not decode to exactly one kernsim message — is refused with a {@link
+ * NotSerializableException} of one line, which Artery logs (one line, with the sender's address)
+ * before it drops the frame and keeps the connection.
  */
 public final class KryoSerializer extends SerializerWithStringManifest {
 
@@ -28,23 +37,23 @@ public final class KryoSerializer extends SerializerWithStringManifest {
   private static final int KEEP_BUFFER = 1 << 20;
 
   private final ExtendedActorSystem system;
+  private final WireLimits limits;
   private final int maxMessageBytes;
   private volatile ActorRefResolver resolver;
   private final Pool<Kryo> kryos;
   private final Pool<Output> outputs;
+  private final LongAdder decoded = new LongAdder();
+  private final LongAdder refused = new LongAdder();
 
   public KryoSerializer(ExtendedActorSystem system) {
     this.system = system;
-    String key = "kernsim.kryo.max-message-size";
-    this.maxMessageBytes =
-        system.settings().config().hasPath(key)
-            ? (int) Math.min(Integer.MAX_VALUE - 16, system.settings().config().getBytes(key))
-            : 16 << 20;
+    this.limits = limits(system.settings().config());
+    this.maxMessageBytes = limits.maxMessageBytes();
     this.kryos =
         new Pool<>(true, false, 64) {
           @Override
           protected Kryo create() {
-            return KryoRegistry.newKryo(KryoSerializer.this::resolver);
+            return KryoRegistry.newKryo(KryoSerializer.this::resolver, system.name(), limits);
           }
         };
     this.outputs =
@@ -54,6 +63,32 @@ public final class KryoSerializer extends SerializerWithStringManifest {
             return new Output(INITIAL_BUFFER, maxMessageBytes);
           }
         };
+  }
+
+  /** {@code kernsim.kryo.*} of {@code config} (the defaults where a key is missing). */
+  static WireLimits limits(Config config) {
+    WireLimits d = WireLimits.DEFAULT;
+    return new WireLimits(
+        config.hasPath("kernsim.kryo.max-message-size")
+            ? (int)
+                Math.min(Integer.MAX_VALUE - 16, config.getBytes("kernsim.kryo.max-message-size"))
+            : d.maxMessageBytes(),
+        config.hasPath("kernsim.kryo.max-elements")
+            ? config.getInt("kernsim.kryo.max-elements")
+            : d.maxElements(),
+        config.hasPath("kernsim.kryo.max-depth")
+            ? config.getInt("kernsim.kryo.max-depth")
+            : d.maxDepth());
+  }
+
+  /** Frames decoded to a message since this node started. */
+  public long decodedFrames() {
+    return decoded.sum();
+  }
+
+  /** Frames refused (malformed, too large, unknown manifest) since this node started. */
+  public long refusedFrames() {
+    return refused.sum();
   }
 
   private ActorRefResolver resolver() {
@@ -90,14 +125,61 @@ public final class KryoSerializer extends SerializerWithStringManifest {
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    if (!MANIFEST.equals(manifest)) {
-      throw new NotSerializableException("kernsim Kryo: unknown manifest '" + manifest + "'");
-    }
+    if (!MANIFEST.equals(manifest)) throw refuse(bytes, "unknown manifest");
+    if (bytes.length > maxMessageBytes)
+      throw refuse(bytes, "larger than kernsim.kryo.max-message-size (" + maxMessageBytes + ")");
     Kryo kryo = kryos.obtain();
     try {
-      return kryo.readClassAndObject(new Input(bytes));
+      WireInput in = new WireInput(bytes, 0, bytes.length, limits);
+      Object o = kryo.readClassAndObject(in);
+      if (o == null) throw new MalformedFrameException("null");
+      if (in.remaining() > 0)
+        throw new MalformedFrameException(in.remaining() + " bytes after the message");
+      decoded.increment();
+      return o;
+    } catch (RuntimeException e) {
+      kryo.reset();
+      throw refuse(bytes, firstLine(e));
     } finally {
       kryos.free(kryo);
+    }
+  }
+
+  private NotSerializableException refuse(byte[] bytes, String why) {
+    refused.increment();
+    return new StacklessNotSerializable(
+        "kernsim Kryo: refused a frame of " + bytes.length + " bytes: " + why);
+  }
+
+  /**
+   * The first line of an exception's message, at most 160 characters of printable ASCII (Kryo adds
+   * a serialization trace on further lines; a message may quote bytes of the frame).
+   */
+  static String firstLine(Throwable e) {
+    String m = e.getMessage();
+    if (m == null) return e.getClass().getSimpleName();
+    int nl = m.indexOf('\n');
+    if (nl >= 0) m = m.substring(0, nl);
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < m.length() && b.length() < 160; i++) {
+      char c = m.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    if (b.length() >= 160) b.append("...");
+    return b.toString();
+  }
+
+  /** One line in the log, no stack trace: a hostile sender may send many. */
+  private static final class StacklessNotSerializable extends NotSerializableException {
+    private static final long serialVersionUID = 1L;
+
+    StacklessNotSerializable(String message) {
+      super(message);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this;
     }
   }
 }
