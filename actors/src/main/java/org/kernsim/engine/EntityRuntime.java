@@ -182,7 +182,8 @@ public final class EntityRuntime implements Context {
     hash(e);
     Object payload = e.payload();
     if (filter.wants(payload.getClass())) {
-      recorder.record(new TraceRecord.Delivered(now, id, recordIndex++, e.src(), e.seq(), payload));
+      recorder.record(
+          new TraceRecord.Delivered(now, id, recordIndex++, e.src(), e.seq(), payload, seq));
     }
     logic.receive(this, payload);
   }

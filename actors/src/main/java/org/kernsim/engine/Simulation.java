@@ -57,6 +57,14 @@ public interface Simulation {
     return out;
   }
 
+  /**
+   * Which fields of this model's messages and notes name an entity, a CPU, a work item, a probe or
+   * an address, and how to name them (traces carry the names beside the numbers).
+   */
+  default TraceNaming naming() {
+    return TraceNaming.NONE;
+  }
+
   /** How a violation of this model is shown as a timeline. */
   default TimelineSpec timeline() {
     return TimelineSpec.notes(this, 40);

@@ -53,7 +53,9 @@ public final class Runner {
         new RunOptions(spec.seed(), until, spec.stopAtFirstViolation(), false, List.of());
     TraceFileWriter writer = null;
     if (spec.trace() != null) {
-      writer = new TraceFileWriter(spec.trace(), sim::entityName, header(scenario, spec, sim));
+      writer =
+          new TraceFileWriter(
+              spec.trace(), sim::entityName, sim.naming(), header(scenario, spec, sim));
       options = options.withObserver(writer);
     }
     if (progress != null) options = options.withProgress(progress);
@@ -67,6 +69,7 @@ public final class Runner {
       if (writer != null) writer.abandon();
       throw e;
     }
+    if (writer != null) writer.complete(result.traceSha256(), result.events());
     return new Outcome(scenario, spec, result);
   }
 

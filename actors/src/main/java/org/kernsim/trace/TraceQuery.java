@@ -1,14 +1,15 @@
 package org.kernsim.trace;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
  * A filter over trace records: by entity, type (glob), kind, time range and field values at any
- * depth ({@code item=42} follows one work item through every message and note that names it);
- * {@code follow} keeps the records at or from one entity and those whose fields hold its id.
+ * depth, by number or by name ({@code worker=kworker/u:3}, {@code item=workload/3#10} follows one
+ * work item through every message and note that names it); {@code follow} keeps the records at or
+ * from one entity and those whose fields name it (an entity, a work item or a probe). Traces
+ * written before records carried names ({@code named} false) follow an entity by its number.
  */
 public record TraceQuery(
     List<String> at,
@@ -19,11 +20,12 @@ public record TraceQuery(
     long to,
     List<String[]> where,
     String follow,
-    int followId) {
+    int followId,
+    boolean named) {
 
   public static TraceQuery all() {
     return new TraceQuery(
-        List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of(), null, -1);
+        List.of(), List.of(), List.of(), List.of(), 0, Long.MAX_VALUE, List.of(), null, -1, true);
   }
 
   public static Pattern glob(String g) {
@@ -52,7 +54,9 @@ public record TraceQuery(
     if (follow != null
         && !l.at().equals(follow)
         && !follow.equals(l.src())
-        && !(followId >= 0 && TraceFile.hasNumber(l.json().get("f"), followId))) {
+        && !(named
+            ? TraceFile.hasName(l.json().get("n"), null, follow)
+            : followId >= 0 && TraceFile.hasNumber(l.json().get("f"), followId))) {
       return false;
     }
     if (!kinds.isEmpty() && !kinds.contains(l.kind())) return false;
@@ -63,8 +67,8 @@ public record TraceQuery(
     if (!types.isEmpty() && types.stream().noneMatch(p -> p.matcher(l.type()).matches()))
       return false;
     for (String[] w : where) {
-      JsonNode f = l.json().get("f");
-      if (!TraceFile.hasField(f, w[0], w[1])) return false;
+      if (!TraceFile.hasField(l.json().get("f"), w[0], w[1])
+          && !TraceFile.hasName(l.json().get("n"), w[0], w[1])) return false;
     }
     return true;
   }

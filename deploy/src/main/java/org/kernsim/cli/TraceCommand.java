@@ -124,9 +124,12 @@ final class TraceCommand implements Callable<Integer> {
     List<Pattern> typePatterns = types.stream().map(TraceQuery::glob).toList();
     if (!Files.isRegularFile(file)) throw new BadInputException("trace " + file + ": no such file");
     int followId = -1;
+    JsonNode head = TraceFile.header(file);
+    boolean named = head != null && head.has("naming");
     if (follow != null) {
-      followId = TraceFile.entityId(TraceFile.header(file), follow);
-      if (followId < 0)
+      followId = TraceFile.entityId(head, follow);
+      // a work item or a probe is known only by the records that name it (checked at the end)
+      if (followId < 0 && !named)
         throw new BadInputException("--follow " + follow + ": no such entity in " + file);
     }
     TraceQuery q =
@@ -139,7 +142,8 @@ final class TraceCommand implements Callable<Integer> {
             toNanos,
             TraceQuery.parseWhere(where),
             follow,
-            followId);
+            followId,
+            named);
     if (chrome != null) RunCommand.checkOutputPath("--chrome", chrome);
     if (html != null) RunCommand.checkOutputPath("--html", html);
     SequenceDiagram diagram =
@@ -158,8 +162,8 @@ final class TraceCommand implements Callable<Integer> {
     try {
       ct = chrome == null ? null : new ChromeTrace(chrome);
       ChromeTrace out = ct;
-      JsonNode header =
-          TraceFile.read(
+      TraceFile.Scan scan =
+          TraceFile.scan(
               file,
               l -> {
                 seen[0]++;
@@ -174,8 +178,14 @@ final class TraceCommand implements Callable<Integer> {
                 } else if (out == null && diagram == null && (limit == 0 || matched[0] <= limit)) {
                   System.out.println(json ? l.json().toString() : human(l));
                 }
-              });
+              },
+              null);
+      JsonNode header = scan.header();
+      if (follow != null && followId < 0 && matched[0] == 0)
+        throw new BadInputException(
+            "--follow " + follow + ": no entity, work item or probe of that name in " + file);
       ok = true;
+      if (scan.truncated() != null) System.err.println("warning: " + scan.warning(file));
       if (summary) {
         System.out.println(
             "scenario "
@@ -235,7 +245,7 @@ final class TraceCommand implements Callable<Integer> {
     String rest =
         l.kind().equals("violation")
             ? l.json().path("message").asText()
-            : (l.json().has("f") ? l.json().get("f").toString() : "");
+            : TraceFile.fieldsText(l.json());
     return String.format(
         "%18s  %-28s %-9s %-24s %s", Durations.pretty(l.time()), where, l.kind(), l.type(), rest);
   }

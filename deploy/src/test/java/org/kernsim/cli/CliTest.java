@@ -149,8 +149,13 @@ class CliTest {
     assertEquals(16 * 16 * 5, j.get("events").asLong());
     assertEquals(16, j.get("settings").get("phold.entities").asInt());
     List<String> lines = Files.readAllLines(trace);
-    assertEquals(j.get("events").asLong() + 1, lines.size()); // header + one line per delivery
+    // header + one line per delivery + the end record
+    assertEquals(j.get("events").asLong() + 2, lines.size());
     assertTrue(lines.get(0).contains("\"kind\":\"header\""));
+    JsonNode end = new ObjectMapper().readTree(lines.get(lines.size() - 1));
+    assertEquals("end", end.get("kind").asText());
+    assertEquals(j.get("events").asLong(), end.get("records").asLong());
+    assertEquals(j.get("traceSha256").asText(), end.get("traceSha256").asText());
     try (var s = Files.list(dir)) {
       assertEquals(1, s.count(), "temporary file left behind");
     }

@@ -20,6 +20,7 @@ import org.kernsim.engine.Checker;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.TimelineSpec;
+import org.kernsim.engine.TraceNaming;
 
 /**
  * A built kprobes simulation: the machine (CPUs, stop_machine, RCU), then the kprobe manager,
@@ -199,5 +200,43 @@ final class KprobesSim implements LaidOut {
   @Override
   public TimelineSpec timeline() {
     return KprobesTimeline.spec(this);
+  }
+
+  /**
+   * The names in the kprobes model's messages and notes, on top of the machine's (and the system
+   * workqueue's): {@code probe}, {@code probes}, {@code children} and an aggregator's {@code op}
+   * are probes ({@code p3@0x1040} for the scenario's probe 3; an aggregator {@code aggr1@0x1040}),
+   * {@code addr} is a text address; owners, hosts and requesters are entities.
+   */
+  @Override
+  public TraceNaming naming() {
+    TraceNaming base = wq != null ? wq.naming() : machine.naming(layout);
+    TraceNaming.Builder b =
+        TraceNaming.builder()
+            .field(TraceNaming.Kind.ENTITY, "owner", "host")
+            .field(TraceNaming.Kind.PROBE, "probe", "probes", "children")
+            .field(TraceNaming.Kind.ADDRESS, "addr")
+            .in("KprobeNote.StopMachineCalled", "probes", null)
+            .probes(this::probeName)
+            .addresses(a -> "0x" + Integer.toHexString(a));
+    for (String t :
+        List.of(
+            "CodeChange.JumpWrite",
+            "CodeChange.JumpRestore",
+            "CodeChange.OpFreed",
+            "KprobeNote.OpUnreachable",
+            "KprobeNote.AggrFreed",
+            "KprobeNote.CodeWritten")) {
+      b.in(t, "op", TraceNaming.Kind.PROBE);
+    }
+    return base.and(b.build());
+  }
+
+  /** The scenario's probe {@code id} ({@code p3@0x1040}), or an aggregator ({@code aggr1}). */
+  String probeName(int id) {
+    if (id >= 1_000_000) return "aggr" + (id - 1_000_000);
+    if (id >= cfg.probes().size()) return null;
+    ProbeDef d = cfg.probes().get(id);
+    return d.name() + "@0x" + Integer.toHexString(d.addr());
   }
 }

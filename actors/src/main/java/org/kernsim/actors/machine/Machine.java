@@ -3,6 +3,7 @@ package org.kernsim.actors.machine;
 import java.time.Duration;
 import java.util.List;
 import org.kernsim.engine.Latency;
+import org.kernsim.engine.TraceNaming;
 import org.kernsim.scenario.Setting;
 import org.kernsim.scenario.Settings;
 
@@ -154,6 +155,23 @@ public final class Machine {
 
   public int cpus() {
     return cpus;
+  }
+
+  /**
+   * The names in the machine's messages and notes ({@code CpuMessage}, {@code CpuNote}, {@code
+   * StopMachineMessage}, {@code RcuMessage}, {@code FaultInjected}): tasks, wakers and requesters
+   * are entities, {@code cpu} is a CPU index; the {@code from}/{@code to} of a context switch are
+   * tasks. Models add their own fields with {@link TraceNaming#and}.
+   */
+  public TraceNaming naming(Layout layout) {
+    return TraceNaming.builder()
+        .field(TraceNaming.Kind.ENTITY, "task", "waker", "requester", "src", "dst", "fnTarget")
+        .field(TraceNaming.Kind.CPU, "cpu", "activeCpu")
+        .in("CpuNote.Switch", "from", TraceNaming.Kind.ENTITY)
+        .in("CpuNote.Switch", "to", TraceNaming.Kind.ENTITY)
+        .in("CpuNote.TimeStolen", "from", TraceNaming.Kind.ENTITY)
+        .cpus(i -> i < cpus ? layout.name(cpu(i)) : null)
+        .build();
   }
 
   public int numaNodes() {

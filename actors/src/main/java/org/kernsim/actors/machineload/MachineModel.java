@@ -130,6 +130,11 @@ public final class MachineModel implements ModelFactory {
     }
 
     @Override
+    public org.kernsim.engine.TraceNaming naming() {
+      return machine.naming(layout);
+    }
+
+    @Override
     public Layout layout() {
       return layout;
     }

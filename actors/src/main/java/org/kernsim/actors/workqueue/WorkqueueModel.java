@@ -411,5 +411,10 @@ public final class WorkqueueModel implements ModelFactory {
     public TimelineSpec timeline() {
       return new WqTimeline(topo, strandingBound);
     }
+
+    @Override
+    public org.kernsim.engine.TraceNaming naming() {
+      return topo.naming();
+    }
   }
 }

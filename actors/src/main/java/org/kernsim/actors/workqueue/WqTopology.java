@@ -2,6 +2,7 @@ package org.kernsim.actors.workqueue;
 
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
+import org.kernsim.engine.TraceNaming;
 
 /**
  * Which entity is what in a workqueue run: the machine's entities, then one worker pool per CPU
@@ -64,6 +65,32 @@ public final class WqTopology {
 
   public int entityCount() {
     return layout.size();
+  }
+
+  /**
+   * The names in the machine's and the workqueue's messages and notes: pools, workers, managers and
+   * owners are entities; {@code item}, {@code target}, {@code barrier} and a {@code WorkItem}'s
+   * {@code id} are work items, named after the entity that queued them ({@code workload/3#10},
+   * {@code idle_cull_work(pool-u)}).
+   */
+  public TraceNaming naming() {
+    return machine
+        .naming(layout)
+        .and(
+            TraceNaming.builder()
+                .field(
+                    TraceNaming.Kind.ENTITY,
+                    "pool",
+                    "worker",
+                    "manager",
+                    "owner",
+                    "stopper",
+                    "cullPool",
+                    "fallbackPool")
+                .field(TraceNaming.Kind.WORK_ITEM, "item", "target", "barrier")
+                .in("WorkItem", "id", TraceNaming.Kind.WORK_ITEM)
+                .workItems(id -> NoStrandedWork.item(id, layout::name))
+                .build());
   }
 
   /** The entity id of pool {@code p} ({@code p == cpus} is the unbound pool). */

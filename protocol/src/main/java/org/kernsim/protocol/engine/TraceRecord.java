@@ -16,8 +16,15 @@ public sealed interface TraceRecord extends WireMessage
 
   long index();
 
-  /** A message (or a timer) delivered to {@code entity}, sent by {@code src}. */
-  record Delivered(long time, int entity, long index, int src, long seq, Object payload)
+  /**
+   * A message (or a timer) delivered to {@code entity}, sent by {@code src} as its {@code seq}-th
+   * send. {@code sendsFrom} is {@code entity}'s own send counter as it takes the message: whatever
+   * it sends while handling it is numbered from there (up to the {@code sendsFrom} of its next
+   * delivery), so a reader can tie every message to the delivery during which it was sent (the flow
+   * arrows of the trace exports).
+   */
+  record Delivered(
+      long time, int entity, long index, int src, long seq, Object payload, long sendsFrom)
       implements TraceRecord {}
 
   /**
