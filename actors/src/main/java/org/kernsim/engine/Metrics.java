@@ -10,7 +10,7 @@ import org.kernsim.protocol.engine.MetricsSnapshot;
  * are sums, so the merged result does not depend on how entities were spread over threads or nodes.
  */
 public final class Metrics {
-  private final Map<String, long[]> counters = new TreeMap<>();
+  private final Map<String, long[]> counters = new java.util.HashMap<>(); // sorted on the way out
   private final Map<String, Histogram> histograms = new TreeMap<>();
 
   public void count(String name, long delta) {

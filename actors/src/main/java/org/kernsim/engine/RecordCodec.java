@@ -8,6 +8,11 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToIntFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * Canonical encodings of a message or note: a compact binary form for the trace hash, and a
@@ -79,8 +84,278 @@ public final class RecordCodec {
     return type;
   }
 
-  /** Appends the canonical binary form of {@code value} to {@code out}. */
+  /**
+   * Appends the canonical binary form of {@code value} to {@code out}: a tag byte, then the value
+   * (big-endian); a record is its type code followed by each component in declaration order. The
+   * encoder of each class is built once ({@link Encoder}): record components are read through
+   * lambdas made by {@code LambdaMetafactory} from the accessors, primitive components without
+   * boxing. {@link #encodeReflectively} is the same encoding written plainly; a test holds the two
+   * to the same bytes.
+   */
   public static void encode(Object value, Bytes out) {
+    if (value == null) {
+      out.put((byte) 0);
+      return;
+    }
+    ENCODERS.get(value.getClass()).write(value, out);
+  }
+
+  /** How the values of one class are encoded. */
+  private abstract static class Encoder {
+    abstract void write(Object value, Bytes out);
+  }
+
+  private static final ClassValue<Encoder> ENCODERS =
+      new ClassValue<>() {
+        @Override
+        protected Encoder computeValue(Class<?> type) {
+          return encoderFor(type);
+        }
+      };
+
+  private static Encoder encoderFor(Class<?> type) {
+    if (type == Integer.class || type == Short.class || type == Byte.class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          out.put((byte) 1).putInt(((Number) v).intValue());
+        }
+      };
+    }
+    if (type == Long.class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          out.put((byte) 2).putLong((Long) v);
+        }
+      };
+    }
+    if (type == Boolean.class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          out.put((byte) 3).put((byte) ((Boolean) v ? 1 : 0));
+        }
+      };
+    }
+    if (type == String.class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          putString((String) v, out);
+        }
+      };
+    }
+    if (Enum.class.isAssignableFrom(type)) {
+      Class<?> declaring = type.isEnum() ? type : type.getSuperclass(); // a constant with a body
+      int code = declaring.getName().hashCode();
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          out.put((byte) 5).putInt(code).putInt(((Enum<?>) v).ordinal());
+        }
+      };
+    }
+    if (type == Double.class || type == Float.class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          out.put((byte) 6).putLong(Double.doubleToLongBits(((Number) v).doubleValue()));
+        }
+      };
+    }
+    if (type.isRecord()) return new RecordEncoder(type);
+    if (Collection.class.isAssignableFrom(type)) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          Collection<?> c = (Collection<?>) v;
+          out.put((byte) 8).putInt(c.size());
+          if (c instanceof List<?> l && c instanceof java.util.RandomAccess) {
+            for (int i = 0, n = l.size(); i < n; i++) encode(l.get(i), out);
+          } else {
+            for (Object o : c) encode(o, out);
+          }
+        }
+      };
+    }
+    if (type == int[].class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          int[] a = (int[]) v;
+          out.put((byte) 9).putInt(a.length);
+          for (int x : a) out.putInt(x);
+        }
+      };
+    }
+    if (type == long[].class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          long[] a = (long[]) v;
+          out.put((byte) 10).putInt(a.length);
+          for (long x : a) out.putLong(x);
+        }
+      };
+    }
+    if (type == Character.class) {
+      return new Encoder() {
+        @Override
+        void write(Object v, Bytes out) {
+          out.put((byte) 1).putInt((Character) v);
+        }
+      };
+    }
+    return new Encoder() {
+      @Override
+      void write(Object v, Bytes out) {
+        throw new IllegalArgumentException(
+            "kernsim messages must be records, enums, primitives, strings or lists: " + type);
+      }
+    };
+  }
+
+  /** UTF-8 with a length prefix; ASCII (nearly every string here) without a temporary array. */
+  private static void putString(String s, Bytes out) {
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      if (s.charAt(i) >= 0x80) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.put((byte) 4).putInt(bytes.length).put(bytes);
+        return;
+      }
+    }
+    out.put((byte) 4).putInt(n);
+    out.ensure(n);
+    byte[] buf = out.buf;
+    int at = out.len;
+    for (int i = 0; i < n; i++) buf[at + i] = (byte) s.charAt(i);
+    out.len = at + n;
+  }
+
+  /** A record: its type code, then each component. */
+  private static final class RecordEncoder extends Encoder {
+    private final int typeCode;
+    private final Component[] components;
+
+    RecordEncoder(Class<?> type) {
+      this.typeCode = type.getName().hashCode();
+      RecordComponent[] rc = type.getRecordComponents();
+      components = new Component[rc.length];
+      for (int i = 0; i < rc.length; i++) components[i] = Component.of(type, rc[i]);
+    }
+
+    @Override
+    void write(Object v, Bytes out) {
+      out.put((byte) 7).putInt(typeCode);
+      for (Component c : components) c.write(v, out);
+    }
+  }
+
+  /** One record component, read without boxing when it is primitive. */
+  private abstract static class Component {
+    abstract void write(Object record, Bytes out);
+
+    static Component of(Class<?> type, RecordComponent rc) {
+      Class<?> t = rc.getType();
+      try {
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(type, MethodHandles.lookup());
+        MethodHandle getter = lookup.unreflect(rc.getAccessor());
+        if (t == int.class || t == short.class || t == byte.class || t == char.class) {
+          ToIntFunction<Object> f =
+              lambda(lookup, getter, ToIntFunction.class, "applyAsInt", int.class);
+          return new Component() {
+            @Override
+            void write(Object r, Bytes out) {
+              out.put((byte) 1).putInt(f.applyAsInt(r));
+            }
+          };
+        }
+        if (t == long.class) {
+          ToLongFunction<Object> f =
+              lambda(lookup, getter, ToLongFunction.class, "applyAsLong", long.class);
+          return new Component() {
+            @Override
+            void write(Object r, Bytes out) {
+              out.put((byte) 2).putLong(f.applyAsLong(r));
+            }
+          };
+        }
+        if (t == boolean.class) {
+          Predicate<Object> f = lambda(lookup, getter, Predicate.class, "test", boolean.class);
+          return new Component() {
+            @Override
+            void write(Object r, Bytes out) {
+              out.put((byte) 3).put((byte) (f.test(r) ? 1 : 0));
+            }
+          };
+        }
+        if (t == double.class || t == float.class) {
+          ToDoubleFunction<Object> f =
+              lambda(lookup, getter, ToDoubleFunction.class, "applyAsDouble", double.class);
+          return new Component() {
+            @Override
+            void write(Object r, Bytes out) {
+              out.put((byte) 6).putLong(Double.doubleToLongBits(f.applyAsDouble(r)));
+            }
+          };
+        }
+        Function<Object, Object> f = lambda(lookup, getter, Function.class, "apply", Object.class);
+        return new Component() {
+          @Override
+          void write(Object r, Bytes out) {
+            encode(f.apply(r), out);
+          }
+        };
+      } catch (Throwable e) {
+        // no lambda for this accessor (an unusual class loader, say): the plain, boxing read
+        RecordCodec codec = RecordCodec.of(type);
+        MethodHandle accessor = codec.accessors[indexOf(type, rc)];
+        return new Component() {
+          @Override
+          void write(Object r, Bytes out) {
+            encode(codec.get(accessor, r), out);
+          }
+        };
+      }
+    }
+
+    private static int indexOf(Class<?> type, RecordComponent rc) {
+      RecordComponent[] all = type.getRecordComponents();
+      for (int i = 0; i < all.length; i++) if (all[i].getName().equals(rc.getName())) return i;
+      throw new IllegalStateException(rc.toString());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T lambda(
+        MethodHandles.Lookup lookup,
+        MethodHandle getter,
+        Class<?> iface,
+        String method,
+        Class<?> returns)
+        throws Throwable {
+      java.lang.invoke.MethodType erased =
+          java.lang.invoke.MethodType.methodType(returns, Object.class);
+      java.lang.invoke.MethodType exact =
+          java.lang.invoke.MethodType.methodType(
+              returns == Object.class ? getter.type().returnType() : returns,
+              getter.type().parameterType(0));
+      if (returns == Object.class && exact.returnType().isPrimitive()) {
+        throw new IllegalArgumentException("primitive component read as an object");
+      }
+      java.lang.invoke.CallSite site =
+          java.lang.invoke.LambdaMetafactory.metafactory(
+              lookup, method, java.lang.invoke.MethodType.methodType(iface), erased, getter, exact);
+      return (T) site.getTarget().invoke();
+    }
+  }
+
+  /**
+   * The canonical binary form written plainly (every value through {@code instanceof} and every
+   * record component through its boxed accessor): the reference {@link #encode} is held to.
+   */
+  public static void encodeReflectively(Object value, Bytes out) {
     if (value == null) {
       out.put((byte) 0);
     } else if (value instanceof Integer i) {
@@ -99,10 +374,11 @@ public final class RecordCodec {
     } else if (value instanceof Record) {
       RecordCodec codec = of(value.getClass());
       out.put((byte) 7).putInt(codec.typeCode);
-      for (MethodHandle accessor : codec.accessors) encode(codec.get(accessor, value), out);
+      for (MethodHandle accessor : codec.accessors)
+        encodeReflectively(codec.get(accessor, value), out);
     } else if (value instanceof Collection<?> c) {
       out.put((byte) 8).putInt(c.size());
-      for (Object o : c) encode(o, out);
+      for (Object o : c) encodeReflectively(o, out);
     } else if (value instanceof int[] a) {
       out.put((byte) 9).putInt(a.length);
       for (int x : a) out.putInt(x);
@@ -219,7 +495,7 @@ public final class RecordCodec {
       return len;
     }
 
-    private void ensure(int n) {
+    void ensure(int n) {
       if (len + n > buf.length)
         buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + n));
     }

@@ -110,7 +110,9 @@ final class BenchCommand implements Callable<Integer> {
           r.get("entities"), r.get("population"), r.get("events"), r.get("threads"));
       System.out.printf("  engine (actors)   %,d events/s%n", (Long) r.get("eventsPerSecond"));
       System.out.printf("  raw Pekko tell    %,d messages/s%n", (Long) r.get("pekkoTellPerSecond"));
-      System.out.printf("  ratio             %s%n", r.get("ratio"));
+      System.out.printf(
+          "  ratio             %s (min %s, max %s; engine / tell, pair by pair)%n",
+          r.get("ratio"), r.get("ratioMin"), r.get("ratioMax"));
       System.out.printf(
           "  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
     }
