@@ -48,6 +48,11 @@ public final class Models {
     return Scenarios.load(CATALOG, nameOrPath, overrides);
   }
 
+  /** As {@link #load}, with overrides that name their flag ({@code --vary}) in messages. */
+  public static Scenario loadWith(String nameOrPath, List<Scenarios.Override> overrides) {
+    return Scenarios.loadWith(CATALOG, nameOrPath, overrides);
+  }
+
   /**
    * Builds the simulation a cluster node is asked to host: model {@code model} with every effective
    * setting as text (what the driver sent).

@@ -83,10 +83,31 @@ public final class Scenarios {
   }
 
   /**
+   * A {@code key=value} override and the flag that gave it ({@code --set}, {@code --vary}), so that
+   * a message names the flag the user typed.
+   */
+  public record Override(String flag, String text) {
+    /** {@code --set} overrides. */
+    public static List<Override> sets(List<String> texts) {
+      return texts.stream().map(t -> new Override("--set", t)).toList();
+    }
+
+    String quoted() {
+      return flag + " " + Quote.value(text);
+    }
+  }
+
+  /**
    * Loads {@code nameOrPath} (a file path, or the name of a built-in), then applies {@code
    * overrides} ({@code key=value} strings, as given to {@code --set}).
    */
   public static Scenario load(ModelCatalog models, String nameOrPath, List<String> overrides) {
+    return loadWith(models, nameOrPath, Override.sets(overrides));
+  }
+
+  /** As {@link #load}, with overrides that name their flag. */
+  public static Scenario loadWith(
+      ModelCatalog models, String nameOrPath, List<Override> overrides) {
     File file = new File(nameOrPath);
     Config config;
     String source;
@@ -94,17 +115,15 @@ public final class Scenarios {
       source = file.getPath();
       config = parse(file);
     } else if (file.exists()) {
-      throw new BadInputException("scenario " + nameOrPath + ": not a regular file");
+      throw new BadInputException("scenario " + Quote.value(nameOrPath) + ": not a regular file");
     } else if (isBuiltin(nameOrPath)) {
       source = "builtin:" + nameOrPath;
       config = parseBuiltin(nameOrPath);
     } else {
       throw new BadInputException(
           "scenario '"
-              + nameOrPath
-              + "' not found: no such file, and not a built-in (built-ins: "
-              + String.join(", ", builtins())
-              + ")");
+              + Quote.value(nameOrPath)
+              + "' not found: no such file, and not a built-in ('kernsim scenarios' lists them)");
     }
     return fromConfig(models, config, source, overrides);
   }
@@ -120,9 +139,52 @@ public final class Scenarios {
               file,
               ConfigParseOptions.defaults().setAllowMissing(false).setSyntax(ConfigSyntax.CONF))
           .resolve();
+    } catch (ConfigException.IO e) {
+      throw new BadInputException("scenario " + Quote.value(file.getPath()) + included(file, e));
     } catch (ConfigException e) {
-      throw new BadInputException("scenario " + file.getPath() + ": " + clean(e, file.getName()));
+      throw new BadInputException(
+          "scenario " + Quote.value(file.getPath()) + ": " + clean(e, file.getName()));
     }
+  }
+
+  /**
+   * An {@code include} that could not be read: the line of the include and the file it named
+   * (Typesafe Config reports only the name, and for a relative include "resource not found on
+   * classpath").
+   */
+  private static String included(File file, ConfigException.IO e) {
+    String name = e.origin() == null ? null : e.origin().description();
+    if (name != null) name = name.replaceFirst(":\\s*\\d+$", "");
+    String line = "";
+    if (name != null) {
+      try {
+        List<String> lines = java.nio.file.Files.readAllLines(file.toPath());
+        for (int i = 0; i < lines.size(); i++) {
+          String l = lines.get(i);
+          if (l.contains("include") && l.contains(name)) {
+            line = ", line " + (i + 1);
+            break;
+          }
+        }
+      } catch (IOException | RuntimeException ignored) {
+        // no line, then
+      }
+    }
+    if (name == null) return ": cannot read an included file (" + Quote.text(e.getMessage()) + ")";
+    File named = new File(name);
+    File looked =
+        named.isAbsolute() ? named : new File(file.getAbsoluteFile().getParentFile(), name);
+    String why = looked.exists() ? "cannot be read" : "no such file";
+    if (e.getMessage() != null && e.getMessage().contains("classpath") && !looked.exists())
+      why = "no such file (and no such resource in kernsim)";
+    return line
+        + ": include "
+        + Quote.value(name)
+        + ": "
+        + why
+        + " ("
+        + Quote.path(looked.toPath())
+        + ")";
   }
 
   private static Config parseBuiltin(String name) {
@@ -143,6 +205,9 @@ public final class Scenarios {
     int cut = msg.indexOf(fileName + ": ");
     if (cut >= 0) msg = msg.substring(cut + fileName.length() + 2);
     msg = msg.replaceAll("\\s+", " ").trim();
+    // Typesafe Config's advice on quoting repeats the token and talks of .properties files
+    int advice = msg.indexOf(" (if you intended");
+    if (advice > 0) msg = msg.substring(0, advice);
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+): (.*)$").matcher(msg);
     if (m.matches()) return "line " + m.group(1) + ": " + m.group(2);
     if (e.origin() != null && e.origin().lineNumber() > 0 && !msg.startsWith("line ")) {
@@ -152,11 +217,11 @@ public final class Scenarios {
   }
 
   static Scenario fromConfig(
-      ModelCatalog models, Config config, String source, List<String> overrides) {
+      ModelCatalog models, Config config, String source, List<Override> overrides) {
     String where =
         source.startsWith("builtin:")
             ? "built-in scenario " + source.substring(8)
-            : "scenario " + source;
+            : "scenario " + Quote.value(source);
     if (!config.hasPath("scenario.model")) {
       throw new BadInputException(
           where
@@ -181,21 +246,24 @@ public final class Scenarios {
               + ", line "
               + config.getValue("scenario.model").origin().lineNumber()
               + ": unknown model '"
-              + modelName
+              + Quote.value(modelName)
               + "' (one of "
               + String.join(", ", models.names())
               + ")");
     }
     Map<String, Setting> schema = schema(model);
     Map<String, Object> values = defaults(schema);
+    Map<String, String> origins = new LinkedHashMap<>();
     for (Map.Entry<String, ConfigValue> e : config.entrySet()) {
       String key = e.getKey();
       ConfigValue v = e.getValue();
       String at = where + ", line " + v.origin().lineNumber();
       Setting s = schema.get(key);
       if (s == null)
-        throw new BadInputException(at + ": unknown key '" + key + "'" + suggest(key, schema));
+        throw new BadInputException(
+            at + ": unknown key '" + Quote.value(key) + "'" + suggest(key, schema));
       values.put(key, parseValue(s, v, at));
+      origins.put(key, at);
     }
     if (!values.containsKey("scenario.name") || "unnamed".equals(values.get("scenario.name"))) {
       String n =
@@ -204,7 +272,8 @@ public final class Scenarios {
               : new File(source).getName().replaceFirst("\\.conf$", "");
       values.put("scenario.name", n);
     }
-    applyOverrides(schema, values, overrides);
+    applyOverrides(schema, values, origins, overrides);
+    checkConstraints(schema, values, origins);
     Settings settings = new Settings(schema, values);
     return new Scenario((String) values.get("scenario.name"), source, model, settings);
   }
@@ -214,32 +283,74 @@ public final class Scenarios {
     Map<String, Setting> schema = schema(model);
     Map<String, Object> values = defaults(schema);
     values.put("scenario.model", model.name());
-    List<String> sets = new ArrayList<>();
-    overrides.forEach((k, v) -> sets.add(k + "=" + v));
-    applyOverrides(schema, values, sets);
+    List<Override> sets = new ArrayList<>();
+    overrides.forEach((k, v) -> sets.add(new Override("--set", k + "=" + v)));
+    Map<String, String> origins = new LinkedHashMap<>();
+    applyOverrides(schema, values, origins, sets);
+    checkConstraints(schema, values, origins);
     if ("unnamed".equals(values.get("scenario.name"))) values.put("scenario.name", model.name());
     return new Scenario(
         (String) values.get("scenario.name"), "settings", model, new Settings(schema, values));
   }
 
   private static void applyOverrides(
-      Map<String, Setting> schema, Map<String, Object> values, List<String> overrides) {
-    for (String o : overrides) {
-      int eq = o.indexOf('=');
-      if (eq <= 0) throw new BadInputException("--set " + o + ": expected key=value");
-      String key = o.substring(0, eq).trim();
-      String text = o.substring(eq + 1).trim();
+      Map<String, Setting> schema,
+      Map<String, Object> values,
+      Map<String, String> origins,
+      List<Override> overrides) {
+    for (Override o : overrides) {
+      String t = o.text();
+      int eq = t.indexOf('=');
+      if (eq <= 0) throw new BadInputException(o.quoted() + ": expected key=value");
+      String key = t.substring(0, eq).trim();
+      String text = t.substring(eq + 1).trim();
       Setting s = schema.get(key);
       if (s == null)
-        throw new BadInputException("--set " + key + ": unknown key" + suggest(key, schema));
+        throw new BadInputException(
+            o.flag() + " " + Quote.value(key) + ": unknown key" + suggest(key, schema));
       if (key.equals("scenario.model")) {
         if (!text.equals(values.get(key))) {
           throw new BadInputException(
-              "--set scenario.model: the model is fixed by the scenario (" + values.get(key) + ")");
+              o.flag()
+                  + " scenario.model: the model is fixed by the scenario ("
+                  + values.get(key)
+                  + ")");
         }
         continue;
       }
-      values.put(key, parseValue(s, overrideValue(text), "--set " + key + "=" + text));
+      String at = o.flag() + " " + key + "=" + Quote.value(text);
+      values.put(key, parseValue(s, overrideValue(text), at));
+      origins.put(key, at);
+    }
+  }
+
+  /**
+   * The constraints between settings, as the settings table declares them ({@link
+   * Setting.IntSetting#atMost}): checked on the effective values, naming where each came from.
+   */
+  private static void checkConstraints(
+      Map<String, Setting> schema, Map<String, Object> values, Map<String, String> origins) {
+    for (Setting s : schema.values()) {
+      if (!(s instanceof Setting.IntSetting i) || i.atMost() == null) continue;
+      if (!(values.get(i.atMost()) instanceof Long limit)) continue;
+      long v = (Long) values.get(s.key());
+      if (v <= limit) continue;
+      String here = origins.getOrDefault(s.key(), "settings");
+      String there = origins.getOrDefault(i.atMost(), "the default");
+      throw new BadInputException(
+          here
+              + ": "
+              + s.key()
+              + " = "
+              + v
+              + " is more than "
+              + i.atMost()
+              + " = "
+              + limit
+              + " ("
+              + there
+              + "); it must be at most "
+              + i.atMost());
     }
   }
 
@@ -257,9 +368,9 @@ public final class Scenarios {
     try {
       return s.parse(v);
     } catch (IllegalArgumentException ex) {
-      Object shown = v.unwrapped();
+      String shown = Quote.value(String.valueOf(v.unwrapped()));
       throw new BadInputException(
-          at + ": bad value '" + shown + "' for " + s.key() + ": " + ex.getMessage());
+          at + ": bad value '" + shown + "' for " + s.key() + ": " + Quote.text(ex.getMessage()));
     }
   }
 

@@ -36,8 +36,24 @@ public sealed interface Setting
   /** A short form of the type and range, for messages and {@code kernsim settings}. */
   String expected();
 
-  record IntSetting(String key, long min, long max, Long defaultValue, String description)
+  /**
+   * An integer in {@code [min, max]}; with {@code atMost} (the key of another integer setting, or
+   * null) it may not exceed that setting's effective value ({@code machine.numa-nodes} at most
+   * {@code machine.cpus}), checked once the file and every override are applied.
+   */
+  record IntSetting(
+      String key, long min, long max, Long defaultValue, String description, String atMost)
       implements Setting {
+
+    public IntSetting(String key, long min, long max, Long defaultValue, String description) {
+      this(key, min, max, defaultValue, description, null);
+    }
+
+    /** This setting, which may not exceed the integer setting {@code other}. */
+    public IntSetting atMost(String other) {
+      return new IntSetting(key, min, max, defaultValue, description, other);
+    }
+
     @Override
     public Object parse(ConfigValue v) {
       Object raw = v.unwrapped();
@@ -45,6 +61,9 @@ public sealed interface Setting
       if (v.valueType() == ConfigValueType.NUMBER && raw instanceof Number num) {
         if (num instanceof Double d && d != Math.rint(d))
           throw new IllegalArgumentException("expected an integer");
+        // a double beyond the long range would saturate silently
+        if (num instanceof Double d && (d >= 0x1p63 || d < -0x1p63))
+          throw new IllegalArgumentException("out of range " + expected());
         n = num.longValue();
       } else if (v.valueType() == ConfigValueType.STRING) {
         try {
@@ -61,7 +80,12 @@ public sealed interface Setting
 
     @Override
     public String expected() {
-      return "integer in [" + min + ", " + (max == Long.MAX_VALUE ? "inf" : max) + "]";
+      return "integer in ["
+          + min
+          + ", "
+          + (max == Long.MAX_VALUE ? "inf" : max)
+          + "]"
+          + (atMost == null ? "" : ", at most " + atMost);
     }
   }
 
@@ -200,7 +224,7 @@ public sealed interface Setting
     }
   }
 
-  public static Setting integer(String key, long min, long max, long def, String description) {
+  public static IntSetting integer(String key, long min, long max, long def, String description) {
     return new IntSetting(key, min, max, def, description);
   }
 

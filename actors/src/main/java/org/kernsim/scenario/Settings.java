@@ -26,8 +26,13 @@ public final class Settings {
     return values.get(key);
   }
 
+  /** An integer setting the model uses as an {@code int}; a larger value is bad input. */
   public int intValue(String key) {
-    return Math.toIntExact((Long) get(key));
+    long v = (Long) get(key);
+    if (v > Integer.MAX_VALUE || v < Integer.MIN_VALUE)
+      throw new BadInputException(
+          key + " = " + v + ": too large for this model (at most " + Integer.MAX_VALUE + ")");
+    return (int) v;
   }
 
   public long longValue(String key) {

@@ -43,7 +43,8 @@ public record TraceQuery(
     for (String c : clauses) {
       int eq = c.indexOf('=');
       if (eq <= 0)
-        throw new org.kernsim.scenario.BadInputException("--where " + c + ": expected field=value");
+        throw new org.kernsim.scenario.BadInputException(
+            "--where " + org.kernsim.scenario.Quote.value(c) + ": expected field=value");
       out.add(new String[] {c.substring(0, eq), c.substring(eq + 1)});
     }
     return out;

@@ -63,11 +63,12 @@ public final class Machine {
     return List.of(
         Setting.integer("machine.cpus", 1, 65_536, 4, "Number of CPUs."),
         Setting.integer(
-            "machine.numa-nodes",
-            1,
-            4096,
-            1,
-            "NUMA nodes; CPUs are split evenly, and stop_machine combines acknowledgements per node."),
+                "machine.numa-nodes",
+                1,
+                4096,
+                1,
+                "NUMA nodes; CPUs are split evenly, and stop_machine combines acknowledgements per node.")
+            .atMost("machine.cpus"),
         Setting.latency(
             "latency.lock",
             "uniform(100ns, 400ns)",
