@@ -7,7 +7,12 @@ public enum EndReason {
   /** The virtual-time limit was reached. */
   LIMIT,
   /** An invariant was violated and the run was asked to stop at the first one. */
-  VIOLATION;
+  VIOLATION,
+  /**
+   * A stop was requested ({@link StopRequest}: SIGINT or SIGTERM); the run ended after its last
+   * completed window. Checkers give no end-of-run verdicts and a trace file is not published.
+   */
+  INTERRUPTED;
 
   public String json() {
     return name().toLowerCase(java.util.Locale.ROOT);

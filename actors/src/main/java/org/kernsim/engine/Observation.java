@@ -64,7 +64,8 @@ public final class Observation implements Checker.Checks {
   }
 
   public void finish(long endNanos, EndReason reason) {
-    for (Checker c : checkers) {
+    // an interrupted run was cut short by the user: no end-of-run verdicts
+    for (Checker c : reason == EndReason.INTERRUPTED ? List.<Checker>of() : checkers) {
       current = c;
       c.finish(endNanos, reason, this);
     }

@@ -44,6 +44,10 @@ public final class SequentialDriver {
           reason = EndReason.VIOLATION;
           break;
         }
+        if (StopRequest.requested()) {
+          reason = EndReason.INTERRUPTED;
+          break;
+        }
         if (e == null) {
           reason = EndReason.QUIESCENT;
           break;

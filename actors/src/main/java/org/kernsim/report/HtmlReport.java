@@ -1,7 +1,6 @@
 package org.kernsim.report;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -144,7 +143,7 @@ public final class HtmlReport {
       }
       OutputFiles.publish(temp, target);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw OutputFiles.failed(target, e);
     }
   }
 

@@ -11,10 +11,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 import org.kernsim.engine.Await;
+import org.kernsim.engine.EndReason;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
+import org.kernsim.engine.StopRequest;
 import org.kernsim.engine.Violation;
 import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenario;
@@ -107,7 +109,7 @@ public final class Explorer {
     try {
       long next = first;
       int batch = n * 8;
-      while (next <= last) {
+      while (next <= last && !StopRequest.requested()) {
         List<Long> seeds = new ArrayList<>();
         List<Future<RunResult>> futures = new ArrayList<>();
         for (int i = 0; i < batch && next <= last; i++, next++) {
@@ -117,6 +119,8 @@ public final class Explorer {
         }
         for (int i = 0; i < futures.size(); i++) {
           RunResult r = Await.result(futures.get(i));
+          // a seed cut short by a signal is not a seed run, unless it violated before the cut
+          if (r.endReason() == EndReason.INTERRUPTED && r.violations().isEmpty()) continue;
           seedsRun++;
           events.addAndGet(r.events());
           for (Map.Entry<String, Object> e : r.metrics().entrySet()) {

@@ -65,8 +65,17 @@ public final class Runner {
           backend != null
               ? backend.run(scenario, sim, options)
               : drive(sim, options, spec.driver(), spec.threads());
-    } catch (RuntimeException e) {
-      if (writer != null) writer.abandon();
+    } catch (org.kernsim.engine.actor.Coordinator.RunFailed e) {
+      // a lost node or a model failure: the trace is kept up to the last completed window,
+      // unless the run was being stopped by a signal (then its end is not the failure's)
+      if (writer != null) {
+        if (org.kernsim.engine.StopRequest.requested()) writer.discard();
+        else writer.abandon();
+      }
+      throw e;
+    } catch (RuntimeException | Error e) {
+      // a write error, a signal, the heap exhausted: no part of the trace is left
+      if (writer != null) writer.discard();
       throw e;
     }
     if (writer != null) writer.complete(result.traceSha256(), result.events());

@@ -67,7 +67,7 @@ public final class Shrinker {
     Violation bestViolation = null;
     try {
       boolean progress = true;
-      while (progress && runs < budget) {
+      while (progress && runs < budget && !org.kernsim.engine.StopRequest.requested()) {
         progress = false;
         Scenario base = Models.load(scenarioName, asList(current));
         List<String> keys = new ArrayList<>(base.model().shrinkable());

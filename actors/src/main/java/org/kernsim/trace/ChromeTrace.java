@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -36,7 +35,7 @@ public final class ChromeTrace implements AutoCloseable {
       json.writeStringField("displayTimeUnit", "ns");
       json.writeArrayFieldStart("traceEvents");
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw OutputFiles.failed(target, e);
     }
   }
 
@@ -69,7 +68,7 @@ public final class ChromeTrace implements AutoCloseable {
       json.writeEndObject();
       json.writeEndObject();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw OutputFiles.failed(target, e);
     }
   }
 
@@ -102,7 +101,7 @@ public final class ChromeTrace implements AutoCloseable {
       out.close();
       OutputFiles.publish(temp, target);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw OutputFiles.failed(target, e);
     }
   }
 
@@ -111,10 +110,10 @@ public final class ChromeTrace implements AutoCloseable {
     try {
       json.close();
       out.close();
-      Files.deleteIfExists(temp);
-    } catch (IOException e) {
-      // best effort
+    } catch (IOException | RuntimeException e) {
+      // discarding anyway
     }
+    OutputFiles.discard(temp);
   }
 
   /** CPUs first, in numeric order, then everything else in order of appearance. */

@@ -2,7 +2,6 @@ package org.kernsim.trace;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -190,7 +189,7 @@ public final class SequenceDiagram {
       }
       OutputFiles.publish(temp, target);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw OutputFiles.failed(target, e);
     }
   }
 

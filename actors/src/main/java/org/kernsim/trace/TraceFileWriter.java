@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +39,8 @@ import org.kernsim.protocol.engine.TraceRecord;
  * without it was cut short. The file is written to a temporary name next to the target and renamed
  * when the run ends; after each completed window it is flushed, so a run that is cut short (a lost
  * node) leaves a file valid up to its last completed window, which {@link #abandon} renames into
- * place (without an end record).
+ * place (without an end record). An interrupted run (SIGINT, SIGTERM) and a write error (a full
+ * disk, a removed directory) leave no file at all.
  */
 public final class TraceFileWriter implements TraceObserver, AutoCloseable {
   private final Path target;
@@ -89,7 +89,7 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
       json.writeEndObject();
       json.writeRaw('\n');
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write trace " + target + ": " + e.getMessage(), e);
+      throw OutputFiles.failed(target, e);
     }
   }
 
@@ -119,8 +119,14 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
       json.writeEndObject();
       json.writeRaw('\n');
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw broken(e);
     }
+  }
+
+  /** Writing failed (a full disk): the run ends, and no part of the file is left. */
+  private OutputFiles.OutputFailed broken(IOException e) {
+    discard();
+    return OutputFiles.failed(target, e);
   }
 
   private void writeBody(Object payload) throws IOException {
@@ -204,16 +210,24 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
 
   @Override
   public void windowCompleted(long windowEnd) {
+    if (closed) return;
     try {
       json.flush();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw broken(e);
     }
   }
 
-  /** The run ended: the end record waits for the run's hash ({@link #complete}). */
+  /**
+   * The run ended: the end record waits for the run's hash ({@link #complete}); an interrupted run
+   * leaves no file.
+   */
   @Override
   public void finish(long endNanos, EndReason reason) {
+    if (reason == EndReason.INTERRUPTED) {
+      discard();
+      return;
+    }
     this.endNanos = endNanos;
     this.endReason = reason;
     windowCompleted(endNanos);
@@ -236,7 +250,7 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
       json.writeEndObject();
       json.writeRaw('\n');
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write trace " + target + ": " + e.getMessage(), e);
+      throw broken(e);
     }
     close();
   }
@@ -251,29 +265,33 @@ public final class TraceFileWriter implements TraceObserver, AutoCloseable {
       out.close();
       OutputFiles.publish(temp, target);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write trace " + target + ": " + e.getMessage(), e);
+      OutputFiles.discard(temp);
+      throw OutputFiles.failed(target, e);
     }
   }
 
-  /** The run failed: keep what was written up to the last completed window. */
+  /**
+   * The run failed: keep what was written up to the last completed window (nothing, if even that
+   * cannot be written; the run's own failure is what is reported).
+   */
   public void abandon() {
-    close();
+    try {
+      close();
+    } catch (RuntimeException e) {
+      OutputFiles.discard(temp);
+    }
   }
 
-  /** The run never started (bad input): leave no file behind. */
+  /** The run failed or was interrupted: leave no file behind. */
   public void discard() {
     if (closed) return;
     closed = true;
     try {
       json.close();
       out.close();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       // discarding anyway
     }
-    try {
-      Files.deleteIfExists(temp);
-    } catch (IOException e) {
-      // best effort
-    }
+    OutputFiles.discard(temp);
   }
 }

@@ -5,8 +5,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.kernsim.models.Models;
 import org.kernsim.run.Comparison;
 import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Quote;
+import org.kernsim.scenario.Scenarios;
+import org.kernsim.trace.OutputFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -67,21 +71,50 @@ final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Signals.graceful();
     int eq = vary.indexOf('=');
     if (eq <= 0 || eq == vary.length() - 1)
-      throw new BadInputException("--vary " + vary + ": expected KEY=V1,V2,...");
+      throw new BadInputException("--vary " + Quote.value(vary) + ": expected KEY=V1,V2,...");
     String key = vary.substring(0, eq).trim();
     List<String> values =
         Arrays.stream(vary.substring(eq + 1).split(","))
             .map(String::trim)
             .filter(s -> !s.isEmpty())
             .toList();
+    for (String v : values) {
+      if (values.indexOf(v) != values.lastIndexOf(v))
+        throw new BadInputException("--vary " + key + ": value " + Quote.value(v) + " given twice");
+      // every variant is a valid scenario, and a bad value is reported as --vary's
+      List<Scenarios.Override> o = new ArrayList<>(Scenarios.Override.sets(options.sets));
+      o.add(new Scenarios.Override("--vary", key + "=" + v));
+      Models.loadWith(scenario, o);
+    }
     long[] range = ExploreCommand.parseSeeds(seeds);
     long untilNanos = options.untilNanos();
     int n = ScenarioOptions.threads(threads);
-    if (report != null) RunCommand.checkOutputPath("--report", report);
+    OutputFiles.check("--report", report);
     Comparison.Report r =
         Comparison.compare(scenario, options.sets, key, values, range[0], range[1], untilNanos, n);
+    if (org.kernsim.engine.StopRequest.requested()) {
+      System.err.println(
+          "kernsim: interrupted by "
+              + org.kernsim.engine.StopRequest.signal()
+              + ": the runs were cut short, so no comparison is printed");
+      return Signals.exitCode();
+    }
+    if (!only.isEmpty()) {
+      java.util.Set<String> known = new java.util.TreeSet<>();
+      for (Comparison.Variant v : r.variants()) known.addAll(v.metrics().keySet());
+      for (String m : only) {
+        if (!known.contains(m))
+          throw new BadInputException(
+              "--metrics "
+                  + Quote.value(m)
+                  + ": no such metric in this comparison (its metrics: "
+                  + String.join(", ", known)
+                  + ")");
+      }
+    }
     if (report != null) {
       org.kernsim.report.HtmlReport.comparison(report, r, seeds);
       System.err.println("wrote " + report);

@@ -73,6 +73,9 @@ final class ExploreCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Signals.graceful();
+    if (shrinkBudget < 0)
+      throw new BadInputException("--shrink-budget " + shrinkBudget + ": must be >= 0");
     long[] range = parseSeeds(seeds);
     long untilNanos = options.untilNanos();
     int n = ScenarioOptions.threads(threads);
@@ -96,6 +99,12 @@ final class ExploreCommand implements Callable<Integer> {
       report =
           Explorer.explore(
               scenario, options.sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
+    }
+    if (org.kernsim.engine.StopRequest.requested()) {
+      // what was found so far; the signal's exit code follows (Main)
+      System.err.printf(
+          "kernsim: interrupted by %s after %d seeds%n",
+          org.kernsim.engine.StopRequest.signal(), report.seedsRun());
     }
     if (json) {
       System.out.println(Json.write(report.json()));
@@ -125,7 +134,7 @@ final class ExploreCommand implements Callable<Integer> {
       long shownSeed = report.firstViolationSeed();
       var shownViolation = report.firstViolation();
       String replay = report.replay();
-      if (shrink) {
+      if (shrink && !org.kernsim.engine.StopRequest.requested()) {
         Shrinker.Result s =
             Shrinker.shrink(
                 scenario,
@@ -147,7 +156,7 @@ final class ExploreCommand implements Callable<Integer> {
           replay = s.replay();
         }
       }
-      if (!noTimeline) {
+      if (!noTimeline && !org.kernsim.engine.StopRequest.requested()) {
         RunSpec spec =
             new RunSpec(scenario, shownSets, shownSeed, untilNanos, null, "sequential", 1, false);
         out.println(Runner.timeline(Models.load(scenario, shownSets), spec, shownViolation));

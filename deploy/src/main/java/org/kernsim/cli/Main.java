@@ -2,7 +2,9 @@ package org.kernsim.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import org.kernsim.engine.StopRequest;
 import org.kernsim.scenario.BadInputException;
+import org.kernsim.trace.OutputFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,13 +43,37 @@ public final class Main implements Callable<Integer> {
   public static void main(String[] args) {
     // initialise logging before any ActorSystem starts threads that log concurrently
     org.slf4j.LoggerFactory.getLogger(Main.class);
-    System.exit(execute(args));
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(OutputFiles::deleteTemporaries, "kernsim-temporaries"));
+    Signals.install();
+    int code = execute(args);
+    // a command that finished while a stop was requested still reports the signal
+    if (StopRequest.requested()) code = Signals.exitCode();
+    System.exit(code);
   }
 
-  /** Runs the CLI and returns its exit code (tests call this). */
+  /** Runs the CLI and returns its exit code; the heap exhausted is one line and exit code 5. */
   public static int execute(String... args) {
-    CommandLine cl = commandLine();
-    return cl.execute(args);
+    try {
+      return commandLine().execute(args);
+    } catch (OutOfMemoryError e) {
+      return outOfMemory();
+    }
+  }
+
+  private static int outOfMemory() {
+    try {
+      OutputFiles.deleteTemporaries();
+      System.err.println(
+          "kernsim: out of memory: the run needs more than this JVM's "
+              + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+              + " MiB heap; give it more (KERNSIM_JAVA_OPTS=-Xmx8g ./kernsim ...) or make the"
+              + " scenario smaller");
+      return ExitCodes.OUT_OF_MEMORY;
+    } catch (OutOfMemoryError again) {
+      Runtime.getRuntime().halt(ExitCodes.OUT_OF_MEMORY);
+      return ExitCodes.OUT_OF_MEMORY;
+    }
   }
 
   static CommandLine commandLine() {
@@ -62,9 +88,15 @@ public final class Main implements Callable<Integer> {
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
-          if (ex instanceof BadInputException) {
+          if (ex instanceof BadInputException || ex instanceof OutputFiles.OutputFailed) {
             err.println("kernsim: " + ex.getMessage());
             return ExitCodes.BAD_INPUT;
+          }
+          if (ex instanceof StopRequest.Stopped || StopRequest.requested()) {
+            // whatever failed, it failed because a signal stopped it (a child node that left)
+            err.println("kernsim: interrupted by " + StopRequest.signal());
+            if (parseResult.hasMatchedOption("--verbose")) ex.printStackTrace(err);
+            return Signals.exitCode();
           }
           if (ex instanceof org.kernsim.engine.actor.Coordinator.RunFailed rf
               && rf.failure() == org.kernsim.engine.actor.Coordinator.Cause.CLUSTER) {

@@ -64,6 +64,17 @@ final class NodeCommand implements Callable<Integer> {
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
         Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, "--port " + p);
+    // SIGTERM (and Ctrl-C, except in a child of --cluster-nodes): leave the cluster, exit 0
+    java.util.concurrent.atomic.AtomicBoolean stopped =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Signals.forNode(
+        () -> {
+          stopped.set(true);
+          ClusterNode.shutdown(system, Duration.ofSeconds(20));
+          if (!system.getWhenTerminated().toCompletableFuture().isDone())
+            Runtime.getRuntime().halt(ExitCodes.OK);
+        },
+        exitOnStdinEof);
     if (exitOnStdinEof) {
       // the parent is gone: leave if we can, but do not linger trying to reach it
       Nodes.exitOnStdinEof(
@@ -81,6 +92,7 @@ final class NodeCommand implements Callable<Integer> {
     }
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
       ClusterNode.shutdown(system, Duration.ofSeconds(10));
+      if (stopped.get()) return ExitCodes.OK;
       throw new BadInputException(
           "--seed-node "
               + String.join(",", seeds)

@@ -16,6 +16,7 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.kernsim.config.ClusterConfig;
 import org.kernsim.config.KernsimSettings;
+import org.kernsim.engine.StopRequest;
 import org.kernsim.engine.cluster.ClusterNode;
 import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
@@ -35,13 +36,39 @@ final class Nodes implements AutoCloseable {
   private Nodes(ActorSystem<Void> system, Path logs) {
     this.system = system;
     this.logs = logs;
-    this.hook = new Thread(this::killChildren, "kernsim-nodes-shutdown");
+    this.hook =
+        new Thread(
+            () -> {
+              killChildren();
+              deleteLogs();
+            },
+            "kernsim-nodes-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
+  }
+
+  /**
+   * Most nodes of a local cluster: each is a JVM on this machine (with its own heap and threads),
+   * so more would only exhaust the machine; larger clusters are 'kernsim node' on several machines.
+   */
+  static final int MAX_LOCAL_NODES = 32;
+
+  /** A {@code --cluster-nodes} count, checked: 1..{@value #MAX_LOCAL_NODES}. */
+  static void checkLocalCount(String flag, int n) {
+    if (n < 1) throw new BadInputException(flag + " " + n + ": must be >= 1");
+    if (n > MAX_LOCAL_NODES)
+      throw new BadInputException(
+          flag
+              + " "
+              + n
+              + ": at most "
+              + MAX_LOCAL_NODES
+              + " (each local node is a JVM on this machine; for a larger cluster start"
+              + " 'kernsim node' on several machines and run with --join)");
   }
 
   /** A local cluster of {@code n} nodes: this JVM and n-1 children started with 'kernsim node'. */
   static Nodes local(int n, String bind) {
-    if (n < 1) throw new BadInputException("--cluster-nodes " + n + ": must be >= 1");
+    checkLocalCount("--cluster-nodes", n);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
         createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), "--cluster-nodes");
@@ -56,7 +83,10 @@ final class Nodes implements AutoCloseable {
       var self = Cluster.get(system).selfMember().address();
       ClusterNode.join(system, self);
       String seed = self.getHost().get() + ":" + self.getPort().get();
-      for (int i = 1; i < n; i++) nodes.startChild(i, seed, bind, s);
+      for (int i = 1; i < n; i++) {
+        StopRequest.check();
+        nodes.startChild(i, seed, bind, s);
+      }
       nodes.awaitMembers(n, s.localStartTimeout());
       ClusterNode.start(system, Models::simulation);
       return nodes;
@@ -75,6 +105,7 @@ final class Nodes implements AutoCloseable {
     Nodes nodes = new Nodes(system, null);
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
       nodes.close();
+      StopRequest.check();
       throw new BadInputException(
           "--join "
               + seed
@@ -150,6 +181,7 @@ final class Nodes implements AutoCloseable {
       for (Member m : Cluster.get(system).state().getMembers())
         if (m.status() == MemberStatus.up() && m.hasRole(role)) up++;
       if (up >= n) return;
+      StopRequest.check();
       for (int i = 0; i < children.size(); i++) {
         Process p = children.get(i);
         if (!p.isAlive()) {
@@ -214,12 +246,16 @@ final class Nodes implements AutoCloseable {
     } catch (IllegalStateException e) {
       // already shutting down
     }
-    if (logs != null && !keepLogs) {
-      try (Stream<Path> files = Files.walk(logs)) {
-        files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      } catch (IOException e) {
-        // best effort
-      }
+    deleteLogs();
+  }
+
+  /** The children's logs are kept (and named) only when the cluster did not form. */
+  private void deleteLogs() {
+    if (logs == null || keepLogs || !Files.exists(logs)) return;
+    try (Stream<Path> files = Files.walk(logs)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | java.io.UncheckedIOException e) {
+      // best effort
     }
   }
 

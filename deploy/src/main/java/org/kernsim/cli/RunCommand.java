@@ -1,9 +1,9 @@
 package org.kernsim.cli;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.kernsim.engine.EndReason;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
 import org.kernsim.models.Models;
@@ -12,6 +12,8 @@ import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
+import org.kernsim.scenario.Quote;
+import org.kernsim.trace.OutputFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -114,15 +116,19 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Signals.graceful();
     long untilNanos = options.untilNanos();
-    checkOutputPath("--trace", trace);
-    if (report != null) checkOutputPath("--report", report);
+    OutputFiles.check("--trace", trace);
+    OutputFiles.check("--report", report);
     int defaultedThreads = ScenarioOptions.threads(threads);
     if (clusterNodes != null && join != null)
       throw new BadInputException("--cluster-nodes and --join: use one of them");
-    if (clusterNodes != null && clusterNodes < 1)
-      throw new BadInputException("--cluster-nodes " + clusterNodes + ": must be >= 1");
+    if (clusterNodes != null) Nodes.checkLocalCount("--cluster-nodes", clusterNodes);
+    if (!driver.equals("actors") && !driver.equals("sequential"))
+      throw new BadInputException(
+          "--driver " + Quote.value(driver) + ": expected actors or sequential");
     HostPort seedNode = join == null ? null : HostPort.parse("--join", join);
+    if (timelineOf != null) checkChecker(timelineOf);
     boolean onCluster = clusterNodes != null || seedNode != null;
     RunSpec spec =
         new RunSpec(
@@ -159,6 +165,8 @@ final class RunCommand implements Callable<Integer> {
       }
     }
     RunResult r = outcome.result();
+    if (r.endReason() == EndReason.INTERRUPTED || org.kernsim.engine.StopRequest.requested())
+      return interrupted(outcome, clusterJson);
     if (json) {
       java.util.Map<String, Object> out = outcome.json();
       if (clusterJson != null) out.put("cluster", clusterJson);
@@ -205,16 +213,50 @@ final class RunCommand implements Callable<Integer> {
     return ExitCodes.OK;
   }
 
-  /** An output file's directory must exist and be writable, before any work starts. */
-  static void checkOutputPath(String flag, Path file) {
-    if (file == null) return;
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    if (dir == null || !Files.isDirectory(dir))
-      throw new BadInputException(flag + " " + file + ": directory " + dir + " does not exist");
-    if (!Files.isWritable(dir))
-      throw new BadInputException(flag + " " + file + ": directory " + dir + " is not writable");
-    if (Files.isDirectory(abs)) throw new BadInputException(flag + " " + file + ": is a directory");
+  /**
+   * {@code --timeline-of}: a checker this run has (the model's checkers depend on its settings).
+   */
+  private void checkChecker(String name) {
+    java.util.List<String> names =
+        Models.load(scenario, options.sets).build().checkers().stream()
+            .map(org.kernsim.engine.Checker::name)
+            .toList();
+    if (!names.contains(name)) {
+      throw new BadInputException(
+          "--timeline-of "
+              + Quote.value(name)
+              + ": no such checker in this run ("
+              + (names.isEmpty() ? "it has none" : "its checkers: " + String.join(", ", names))
+              + ")");
+    }
+  }
+
+  /** A run stopped by SIGINT or SIGTERM: the summary so far, and no file. */
+  private int interrupted(Runner.Outcome outcome, java.util.Map<String, Object> clusterJson) {
+    if (json) {
+      java.util.Map<String, Object> out = outcome.json();
+      if (clusterJson != null) out.put("cluster", clusterJson);
+      System.out.println(Json.write(out));
+    } else {
+      printSummary(outcome);
+    }
+    RunResult r = outcome.result();
+    StringBuilder what =
+        new StringBuilder("kernsim: interrupted by ")
+            .append(org.kernsim.engine.StopRequest.signal());
+    if (r.endReason() == EndReason.INTERRUPTED) {
+      what.append(" after window ")
+          .append(r.windows())
+          .append(" (virtual time ")
+          .append(Durations.pretty(r.simulatedNanos()))
+          .append("): the summary above is of the run so far");
+      if (trace != null) what.append("; no --trace file was written");
+    } else {
+      what.append(" as the run ended");
+    }
+    if (report != null) what.append("; no --report file was written");
+    System.err.println(what);
+    return Signals.exitCode();
   }
 
   private static void printSummary(Runner.Outcome o) {

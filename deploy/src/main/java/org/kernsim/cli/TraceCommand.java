@@ -9,9 +9,12 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import org.kernsim.engine.StopRequest;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
+import org.kernsim.scenario.Quote;
 import org.kernsim.trace.ChromeTrace;
+import org.kernsim.trace.OutputFiles;
 import org.kernsim.trace.SequenceDiagram;
 import org.kernsim.trace.TraceFile;
 import org.kernsim.trace.TraceQuery;
@@ -115,14 +118,28 @@ final class TraceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Signals.graceful();
     for (String k : kinds) {
       if (!List.of("msg", "note", "violation").contains(k))
-        throw new BadInputException("--kind " + k + ": expected msg, note or violation");
+        throw new BadInputException(
+            "--kind " + Quote.value(k) + ": expected msg, note or violation");
     }
+    if (limit < 0) throw new BadInputException("--limit " + limit + ": must be >= 0 (0: no limit)");
     long fromNanos = time("--from", from, 0);
     long toNanos = time("--to", to, Long.MAX_VALUE);
+    if (fromNanos > toNanos)
+      throw new BadInputException(
+          "--from "
+              + Quote.value(from)
+              + " is after --to "
+              + Quote.value(to)
+              + ": nothing to show");
     List<Pattern> typePatterns = types.stream().map(TraceQuery::glob).toList();
-    if (!Files.isRegularFile(file)) throw new BadInputException("trace " + file + ": no such file");
+    if (!Files.isRegularFile(file))
+      throw new BadInputException(
+          "trace "
+              + Quote.path(file)
+              + (Files.exists(file) ? ": not a regular file" : ": no such file"));
     int followId = -1;
     JsonNode head = TraceFile.header(file);
     boolean named = head != null && head.has("naming");
@@ -130,7 +147,8 @@ final class TraceCommand implements Callable<Integer> {
       followId = TraceFile.entityId(head, follow);
       // a work item or a probe is known only by the records that name it (checked at the end)
       if (followId < 0 && !named)
-        throw new BadInputException("--follow " + follow + ": no such entity in " + file);
+        throw new BadInputException(
+            "--follow " + Quote.value(follow) + ": no such entity in " + Quote.path(file));
     }
     TraceQuery q =
         new TraceQuery(
@@ -144,8 +162,8 @@ final class TraceCommand implements Callable<Integer> {
             follow,
             followId,
             named);
-    if (chrome != null) RunCommand.checkOutputPath("--chrome", chrome);
-    if (html != null) RunCommand.checkOutputPath("--html", html);
+    OutputFiles.check("--chrome", chrome);
+    OutputFiles.check("--html", html);
     SequenceDiagram diagram =
         html == null
             ? null
@@ -166,6 +184,7 @@ final class TraceCommand implements Callable<Integer> {
           TraceFile.scan(
               file,
               l -> {
+                StopRequest.check(); // SIGINT: stop reading; an export is not written
                 seen[0]++;
                 if (!q.matches(l)) return;
                 matched[0]++;
@@ -183,7 +202,10 @@ final class TraceCommand implements Callable<Integer> {
       JsonNode header = scan.header();
       if (follow != null && followId < 0 && matched[0] == 0)
         throw new BadInputException(
-            "--follow " + follow + ": no entity, work item or probe of that name in " + file);
+            "--follow "
+                + Quote.value(follow)
+                + ": no entity, work item or probe of that name in "
+                + Quote.path(file));
       ok = true;
       if (scan.truncated() != null) System.err.println("warning: " + scan.warning(file));
       if (summary) {
@@ -256,7 +278,7 @@ final class TraceCommand implements Callable<Integer> {
       return Durations.parse(v);
     } catch (IllegalArgumentException e) {
       throw new BadInputException(
-          flag + " " + v + ": expected a virtual time such as 300s or 12.5ms");
+          flag + " " + Quote.value(v) + ": expected a virtual time such as 300s or 12.5ms");
     }
   }
 }

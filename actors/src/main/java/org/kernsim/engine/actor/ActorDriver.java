@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.kernsim.engine.Await;
 import org.kernsim.engine.EntityRuntime;
@@ -58,23 +59,59 @@ public final class ActorDriver {
         Behaviors.setup(
             ctx -> {
               ActorRef<CoordinatorCommand> coordinator =
-                  ctx.spawn(Coordinator.create(sim, options, result), "coordinator");
+                  ctx.spawn(
+                      FatalErrors.guard(Coordinator.create(sim, options, result), result),
+                      "coordinator");
+              ctx.watch(coordinator);
               List<ActorRef<PartitionCommand>> parts = new ArrayList<>();
               for (int p = 0; p < partitions; p++) {
-                parts.add(
+                ActorRef<PartitionCommand> part =
                     ctx.spawn(
-                        Partition.create(
-                            p, placement, sim::entityName, localSpawner(sim, options, filter)),
-                        "partition-" + p));
+                        FatalErrors.guard(
+                            Partition.create(
+                                p,
+                                placement,
+                                sim::entityName,
+                                localSpawner(sim, options, filter, result)),
+                            result),
+                        "partition-" + p);
+                ctx.watch(part);
+                parts.add(part);
               }
               coordinator.tell(new Coordinator.Begin(parts));
-              return Behaviors.empty();
+              // every way the run's actors can end without a result ends the wait
+              return Behaviors.receive(Void.class)
+                  .onSignal(
+                      Terminated.class,
+                      t -> {
+                        if (!result.isDone()) {
+                          result.completeExceptionally(
+                              new IllegalStateException(
+                                  "the run's actor "
+                                      + t.getRef().path().name()
+                                      + " stopped before the run ended"));
+                        }
+                        return Behaviors.same();
+                      })
+                  .build();
             });
     ActorRef<Void> run =
         system.systemActorOf(
             root,
             "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result),
             org.apache.pekko.actor.typed.Props.empty());
+    // weakly: a long-lived system (a test kit's) must not keep every finished run's result
+    java.lang.ref.WeakReference<CompletableFuture<RunResult>> weak =
+        new java.lang.ref.WeakReference<>(result);
+    system
+        .getWhenTerminated()
+        .thenRun(
+            () -> {
+              CompletableFuture<RunResult> r = weak.get();
+              if (r != null)
+                r.completeExceptionally(
+                    new IllegalStateException("the actor system stopped before the run ended"));
+            });
     try {
       return Await.result(result);
     } finally {
@@ -90,7 +127,7 @@ public final class ActorDriver {
 
   /** Spawns each member of a partition as a child actor running its entity's logic. */
   static Partition.EntitySpawner localSpawner(
-      Simulation sim, RunOptions options, RecordFilter filter) {
+      Simulation sim, RunOptions options, RecordFilter filter, CompletableFuture<?> result) {
     return (ctx, partition, members) -> {
       List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs =
           new ArrayList<>(members.length);
@@ -105,7 +142,9 @@ public final class ActorDriver {
                 sim::entityName,
                 filter,
                 sim.faults());
-        refs.add(ctx.spawn(EntityActor.create(rt, slot, ctx.getSelf()), "e" + id));
+        refs.add(
+            ctx.spawn(
+                FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result), "e" + id));
       }
       return refs;
     };
@@ -125,6 +164,9 @@ public final class ActorDriver {
                 + "pekko.loglevel = WARNING\n"
                 + "pekko.log-dead-letters = off\n"
                 + "pekko.log-dead-letters-during-shutdown = off\n"
+                // a fatal error the run's actors did not catch (FatalErrors) stops this system,
+                // which ends the run's wait, instead of exiting the JVM
+                + "pekko.jvm-exit-on-fatal-error = off\n"
                 + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
                 + "pekko.jvm-shutdown-hooks = off\n")
         .withFallback(ConfigFactory.load());

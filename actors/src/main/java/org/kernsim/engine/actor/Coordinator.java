@@ -178,10 +178,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   @Override
   public Receive<CoordinatorCommand> createReceive() {
     return newReceiveBuilder()
-        .onMessage(CoordinatorCommand.WindowDone.class, this::onWindowDone)
+        .onMessage(CoordinatorCommand.WindowDone.class, d -> guarded(() -> onWindowDone(d)))
         .onMessage(Begin.class, this::onBegin)
         .onMessage(CoordinatorCommand.PartitionReady.class, this::onReady)
-        .onMessage(CoordinatorCommand.PartitionCollected.class, this::onCollected)
+        .onMessage(CoordinatorCommand.PartitionCollected.class, c -> guarded(() -> onCollected(c)))
         .onMessage(
             CoordinatorCommand.PartitionFailed.class,
             f -> fail("partition " + f.partition() + ": " + f.reason(), Cause.MODEL))
@@ -259,6 +259,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     completedWindows = window;
     completedEnd = windowEnd;
     if (options.stopAtFirstViolation() && obs.violated()) return end(EndReason.VIOLATION);
+    if (org.kernsim.engine.StopRequest.requested()) return end(EndReason.INTERRUPTED);
     if (next == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
     if (next >= options.until()) return end(EndReason.LIMIT);
     long end = Math.min(saturatedAdd(next, lookahead), options.until());
@@ -319,11 +320,31 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     return Behaviors.stopped();
   }
 
+  /**
+   * Runs a step that calls checkers, trace observers or the model's metrics. If one of them throws
+   * — a trace file on a full disk, a checker's bug, the heap exhausted — the run ends with that
+   * failure: the partitions are told to stop and the caller gets the error as it was, instead of
+   * waiting for a coordinator that is gone.
+   */
+  private Behavior<CoordinatorCommand> guarded(
+      java.util.function.Supplier<Behavior<CoordinatorCommand>> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException | VirtualMachineError e) {
+      result.completeExceptionally(e); // first: the partitions' ends must not be taken for it
+      if (partitions != null) {
+        String detail = "the coordinator failed: " + e;
+        for (ActorRef<PartitionCommand> p : partitions) p.tell(new PartitionCommand.Abort(detail));
+      }
+      return Behaviors.stopped();
+    }
+  }
+
   private Behavior<CoordinatorCommand> fail(String detail, Cause cause) {
+    result.completeExceptionally(new RunFailed(detail, completedWindows, completedEnd, cause));
     if (partitions != null) {
       for (ActorRef<PartitionCommand> p : partitions) p.tell(new PartitionCommand.Abort(detail));
     }
-    result.completeExceptionally(new RunFailed(detail, completedWindows, completedEnd, cause));
     return Behaviors.stopped();
   }
 

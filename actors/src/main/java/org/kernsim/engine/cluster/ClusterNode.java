@@ -78,11 +78,11 @@ public final class ClusterNode implements Extension {
     Cluster.get(system).manager().tell(Join.create(address));
   }
 
-  /** Waits until this node is Up; false on timeout. */
+  /** Waits until this node is Up; false on timeout, or at once when a stop is requested. */
   public static boolean awaitUp(ActorSystem<?> system, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Cluster cluster = Cluster.get(system);
-    while (System.nanoTime() < deadline) {
+    while (System.nanoTime() < deadline && !org.kernsim.engine.StopRequest.requested()) {
       if (cluster.selfMember().status() == MemberStatus.up()) return true;
       try {
         Thread.sleep(50);
