@@ -37,7 +37,7 @@ public final class EntityRuntime implements Context {
   private final IntFunction<String> names;
   private final RecordFilter filter;
   private final LinkFaults faults;
-  private final long runSeed;
+  private long faultSeed;
   private SplitMix64 faultRandom;
   private Outbox outbox;
   private Recorder recorder;
@@ -76,7 +76,89 @@ public final class EntityRuntime implements Context {
     this.names = names;
     this.filter = filter;
     this.faults = faults == null ? LinkFaults.NONE : faults;
-    this.runSeed = runSeed;
+    this.faultSeed = streamSeed(~runSeed, id);
+  }
+
+  /**
+   * What a snapshot keeps of a runtime besides its entity's logic: where its random streams are,
+   * its send sequence, the key of the last event it processed, its counts, timers and digest.
+   *
+   * @param faultRandom the fault stream's position (when {@code faultStarted}), else its seed
+   * @param digest the history digest's state (null: no event processed yet)
+   */
+  public record Saved(
+      long random,
+      boolean faultStarted,
+      long faultRandom,
+      long now,
+      long seq,
+      long lastTime,
+      int lastSrc,
+      long lastSeq,
+      long delivered,
+      long recordIndex,
+      int timerGen,
+      Map<Object, Integer> timers,
+      byte[] digest) {}
+
+  /** This runtime's state at a window boundary (nothing of the window is pending locally). */
+  public Saved saved() {
+    if (local != null && !local.isEmpty())
+      throw new IllegalStateException(names.apply(id) + ": snapshot inside a window");
+    return new Saved(
+        random.state(),
+        faultRandom != null,
+        faultRandom != null ? faultRandom.state() : faultSeed,
+        now,
+        seq,
+        lastTime,
+        lastSrc,
+        lastSeq,
+        delivered,
+        recordIndex,
+        timerGen,
+        new HashMap<>(timers),
+        digest == null ? null : digest.state());
+  }
+
+  /**
+   * A runtime that goes on from {@code saved} with {@code logic} (the entity's restored state). Its
+   * metrics start empty: they count what happens after the snapshot, and the run adds them to the
+   * snapshot's merged metrics.
+   */
+  public static EntityRuntime restore(
+      int id,
+      Entity logic,
+      Saved saved,
+      long lookahead,
+      IntFunction<String> names,
+      RecordFilter filter,
+      LinkFaults faults) {
+    EntityRuntime rt = new EntityRuntime(id, logic, 0, lookahead, names, filter, faults);
+    rt.random = new SplitMix64(saved.random());
+    if (saved.faultStarted()) rt.faultRandom = new SplitMix64(saved.faultRandom());
+    else rt.faultSeed = saved.faultRandom();
+    rt.now = saved.now();
+    rt.seq = saved.seq();
+    rt.lastTime = saved.lastTime();
+    rt.lastSrc = saved.lastSrc();
+    rt.lastSeq = saved.lastSeq();
+    rt.delivered = saved.delivered();
+    rt.recordIndex = saved.recordIndex();
+    rt.timerGen = saved.timerGen();
+    rt.timers.putAll(saved.timers());
+    if (saved.digest() != null) rt.digest = HistoryDigest.restore(saved.digest());
+    return rt;
+  }
+
+  /**
+   * Replaces the entity's random streams (a forked schedule: the same state, different draws from
+   * here on). {@code modelSeed} seeds the model's stream, {@code faultSeed} the fault plan's.
+   */
+  public void reseed(long modelSeed, long faultSeed) {
+    this.random = new SplitMix64(modelSeed);
+    this.faultRandom = null;
+    this.faultSeed = faultSeed;
   }
 
   /** The seed of entity {@code id}'s stream: a mix of the run seed and the id. */
@@ -230,7 +312,7 @@ public final class EntityRuntime implements Context {
     long delay = delayNanos;
     if (to != id) {
       if (faults != LinkFaults.NONE) {
-        if (faultRandom == null) faultRandom = new SplitMix64(streamSeed(~runSeed, id));
+        if (faultRandom == null) faultRandom = new SplitMix64(faultSeed);
         long extra = faults.extraDelay(id, to, message, now, faultRandom);
         if (extra != 0) {
           String type = RecordCodec.typeName(message);

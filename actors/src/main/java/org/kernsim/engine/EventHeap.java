@@ -33,6 +33,13 @@ public final class EventHeap {
     return size == 0;
   }
 
+  /** The pending events in canonical global order (the heap is left as it is). */
+  public java.util.List<Event> sorted() {
+    Event[] a = Arrays.copyOf(events, size);
+    Arrays.sort(a, Event::compareGlobal);
+    return Arrays.asList(a);
+  }
+
   /** The earliest event's time; {@code Long.MAX_VALUE} if empty. */
   public long minTime() {
     return size == 0 ? Long.MAX_VALUE : time[0];

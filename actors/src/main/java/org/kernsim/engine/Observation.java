@@ -59,13 +59,22 @@ public final class Observation implements Checker.Checks {
     current = null;
   }
 
+  /** Goes on from a snapshot: the violations and the record count observed before it. */
+  public void restore(List<Violation> before, long recordsBefore) {
+    violations.addAll(before);
+    records = recordsBefore;
+  }
+
   public void windowCompleted(long windowEnd) {
     for (TraceObserver o : observers) o.windowCompleted(windowEnd);
   }
 
   public void finish(long endNanos, EndReason reason) {
     // an interrupted run was cut short by the user: no end-of-run verdicts
-    for (Checker c : reason == EndReason.INTERRUPTED ? List.<Checker>of() : checkers) {
+    for (Checker c :
+        reason == EndReason.INTERRUPTED || reason == EndReason.SNAPSHOT
+            ? List.<Checker>of()
+            : checkers) {
       current = c;
       c.finish(endNanos, reason, this);
     }

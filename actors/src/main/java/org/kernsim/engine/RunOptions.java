@@ -1,6 +1,9 @@
 package org.kernsim.engine;
 
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * How to run a simulation.
@@ -11,20 +14,42 @@ import java.util.List;
  * @param recordAll turn every delivered message and note into a trace record (for a trace file or a
  *     timeline); otherwise only what checkers observe is recorded
  * @param observers extra consumers of the canonical record stream (trace writer, timeline)
+ * @param snapshot take a snapshot on the way (null: none)
+ * @param resume go on from this snapshot instead of starting at time 0 (null: start fresh); the
+ *     seed is the snapshot's
  */
 public record RunOptions(
     long seed,
     long until,
     boolean stopAtFirstViolation,
     boolean recordAll,
-    List<TraceObserver> observers) {
+    List<TraceObserver> observers,
+    Snapshots snapshot,
+    SimSnapshot resume) {
+
+  /**
+   * A snapshot to take: at the first window boundary at or after {@code atNanos} (every event
+   * before the boundary delivered, none after), handed to {@code sink} (on the driver's thread),
+   * with the scenario's {@code settings} recorded in it; the run goes on unless {@code stopAfter}.
+   */
+  public record Snapshots(
+      long atNanos, Map<String, String> settings, boolean stopAfter, Consumer<SimSnapshot> sink) {}
+
+  public RunOptions(
+      long seed,
+      long until,
+      boolean stopAtFirstViolation,
+      boolean recordAll,
+      List<TraceObserver> observers) {
+    this(seed, until, stopAtFirstViolation, recordAll, observers, null, null);
+  }
 
   public static RunOptions of(long seed, long until) {
     return new RunOptions(seed, until, false, false, List.of());
   }
 
   public RunOptions withStopAtFirstViolation(boolean stop) {
-    return new RunOptions(seed, until, stop, recordAll, observers);
+    return new RunOptions(seed, until, stop, recordAll, observers, snapshot, resume);
   }
 
   /**
@@ -33,13 +58,24 @@ public record RunOptions(
   public RunOptions withProgress(TraceObserver o) {
     List<TraceObserver> l = new java.util.ArrayList<>(observers);
     l.add(o);
-    return new RunOptions(seed, until, stopAtFirstViolation, recordAll, List.copyOf(l));
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, recordAll, List.copyOf(l), snapshot, resume);
   }
 
   /** Adds an observer of every record (a trace file, a timeline): turns recording on. */
   public RunOptions withObserver(TraceObserver o) {
     List<TraceObserver> l = new java.util.ArrayList<>(observers);
     l.add(o);
-    return new RunOptions(seed, until, stopAtFirstViolation, true, List.copyOf(l));
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, true, List.copyOf(l), snapshot, resume);
+  }
+
+  public RunOptions withSnapshot(Snapshots s) {
+    return new RunOptions(seed, until, stopAtFirstViolation, recordAll, observers, s, resume);
+  }
+
+  /** Goes on from {@code s} (its seed becomes the run's). */
+  public RunOptions resumingFrom(SimSnapshot s) {
+    return new RunOptions(s.seed(), until, stopAtFirstViolation, recordAll, observers, snapshot, s);
   }
 }

@@ -1,45 +1,162 @@
 package org.kernsim.engine;
 
+import java.util.ArrayList;
+import java.util.List;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.Event;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * Runs a simulation on the calling thread: one global queue in canonical order {@code (time, dst,
  * src, seq)}. It is the explorer's driver (thousands of seeds, one per core) and the reference the
  * actor drivers are held to: it emulates the same windows, so a run that stops at a violation stops
  * at the same place and produces the same {@code traceSha256}.
+ *
+ * <p>It can take a snapshot at a window boundary ({@link RunOptions#snapshot()}) and go on from one
+ * ({@link RunOptions#resume()}). A resumed run restores an entity only when its first event after
+ * the snapshot arrives: entities that stay idle are never deserialized (their digest and count come
+ * from the snapshot), which is what makes forking many schedules from one snapshot cheap.
  */
 public final class SequentialDriver {
 
-  private SequentialDriver() {}
+  private final Simulation sim;
+  private final RunOptions options;
+  private final long lookahead;
+  private final Observation obs;
+  private final RecordFilter filter;
+  private final EventHeap queue;
+  private final EntityRuntime[] runtimes;
+  private final EntityRuntime.Outbox outbox;
+  private final EntityRuntime.Recorder recorder;
+  private final LinkFaults faults;
+  private final Fork fork;
+
+  private StateCodec codec;
+  private final SimSnapshot base; // resumed from (null: a fresh run)
+  private final Metrics baseMetrics;
+  private boolean snapshotPending;
+
+  private long windowEnd = Long.MIN_VALUE;
+  private long windows;
+  private long lastTime;
+  private boolean resumedBoundary;
+
+  /**
+   * What happens to an entity restored from the snapshot in a forked schedule (its random streams
+   * are replaced, for example) before it handles its first event.
+   */
+  public interface Fork {
+    void restored(EntityRuntime rt);
+  }
+
+  private SequentialDriver(Simulation sim, RunOptions options, StateCodec codec, Fork fork) {
+    this.sim = sim;
+    this.options = options;
+    this.codec = codec;
+    this.fork = fork;
+    this.lookahead = sim.lookahead();
+    int n = sim.entityCount();
+    this.base = options.resume();
+    this.faults = sim.faults();
+    this.queue = new EventHeap(Math.max(16, n));
+    this.runtimes = new EntityRuntime[n];
+    this.outbox = queue::add;
+    if (base == null) {
+      this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
+      this.baseMetrics = null;
+    } else {
+      check(sim, base);
+      StateCodec.Observed o = codec().readObservation(base.observation());
+      this.obs = new Observation(o.checkers(), options.observers(), sim::entityName);
+      obs.restore(o.violations(), o.records());
+      this.baseMetrics = Metrics.fromSnapshot(base.metrics());
+      for (Event e : base.pending()) queue.add(e);
+      this.windows = base.windows();
+      this.lastTime = Math.max(0, base.lastTime());
+      this.resumedBoundary = true;
+    }
+    this.filter = obs.filter(options.recordAll());
+    this.recorder = obs::accept;
+    this.snapshotPending = options.snapshot() != null;
+  }
+
+  /** A snapshot fits this simulation: same model, same entities, same configuration graph. */
+  private void check(Simulation sim, SimSnapshot s) {
+    if (s.format() != SimSnapshot.FORMAT)
+      throw new IllegalArgumentException("snapshot format " + s.format() + ", expected 1");
+    if (!s.model().equals(sim.model()) || s.entities().size() != sim.entityCount())
+      throw new IllegalArgumentException(
+          "snapshot of model "
+              + s.model()
+              + " with "
+              + s.entities().size()
+              + " entities does not fit "
+              + sim.model()
+              + " with "
+              + sim.entityCount());
+    if (s.environment() != codec().fingerprint())
+      throw new IllegalArgumentException(
+          "snapshot of a differently configured "
+              + s.model()
+              + " (its configuration graph differs from this build's)");
+  }
+
+  private StateCodec codec() {
+    if (codec == null) codec = new StateCodec(sim);
+    return codec;
+  }
 
   public static RunResult run(Simulation sim, RunOptions options) {
+    return run(sim, options, null, null);
+  }
+
+  /**
+   * Runs with {@code codec} for snapshots (null: made when needed) and {@code fork} applied to each
+   * entity restored from {@code options.resume()} (null: none).
+   */
+  public static RunResult run(Simulation sim, RunOptions options, StateCodec codec, Fork fork) {
     long wallStart = System.nanoTime(); // wall time is reported, never read by the model
-    int n = sim.entityCount();
-    long lookahead = sim.lookahead();
-    Observation obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
-    RecordFilter filter = obs.filter(options.recordAll());
-    EventHeap queue = new EventHeap(Math.max(16, n));
-    EntityRuntime[] runtimes = new EntityRuntime[n];
-    EntityRuntime.Outbox outbox = queue::add;
-    EntityRuntime.Recorder recorder = obs::accept;
-    LinkFaults faults = sim.faults();
-    for (int id = 0; id < n; id++) {
-      runtimes[id] =
-          new EntityRuntime(
-              id, sim.createEntity(id), options.seed(), lookahead, sim::entityName, filter, faults);
-      runtimes[id].bind(outbox, recorder);
+    SequentialDriver d = new SequentialDriver(sim, options, codec, fork);
+    return d.go(wallStart);
+  }
+
+  private EntityRuntime runtime(int id) {
+    EntityRuntime rt = runtimes[id];
+    if (rt != null) return rt;
+    SimSnapshot.EntityState s = base.entities().get(id);
+    StateCodec.EntityParts p = codec().readEntity(s.state());
+    rt =
+        EntityRuntime.restore(id, p.logic(), p.saved(), lookahead, sim::entityName, filter, faults);
+    rt.bind(outbox, recorder);
+    if (fork != null) fork.restored(rt);
+    return runtimes[id] = rt;
+  }
+
+  private RunResult go(long wallStart) {
+    int n = runtimes.length;
+    if (base == null) {
+      for (int id = 0; id < n; id++) {
+        runtimes[id] =
+            new EntityRuntime(
+                id,
+                sim.createEntity(id),
+                options.seed(),
+                lookahead,
+                sim::entityName,
+                filter,
+                faults);
+        runtimes[id].bind(outbox, recorder);
+      }
+      for (EntityRuntime rt : runtimes) rt.start();
     }
-    for (EntityRuntime rt : runtimes) rt.start();
 
     long until = options.until();
-    long windowEnd = Long.MIN_VALUE;
-    long windows = 0;
-    long lastTime = 0;
     EndReason reason;
     while (true) {
       Event e = queue.peek();
       if (e == null || e.time() >= windowEnd) {
-        if (windows > 0) obs.windowCompleted(windowEnd);
+        if (windows > 0 && !resumedBoundary) obs.windowCompleted(windowEnd);
+        resumedBoundary = false;
         if (options.stopAtFirstViolation() && obs.violated()) {
           reason = EndReason.VIOLATION;
           break;
@@ -56,11 +173,20 @@ public final class SequentialDriver {
           reason = EndReason.LIMIT;
           break;
         }
+        if (snapshotPending && e.time() >= options.snapshot().atNanos()) {
+          snapshotPending = false;
+          options.snapshot().sink().accept(snapshot(e.time()));
+          if (options.snapshot().stopAfter()) {
+            reason = EndReason.SNAPSHOT;
+            break;
+          }
+        }
         windowEnd = Math.min(saturatedAdd(e.time(), lookahead), until);
         windows++;
       }
       queue.poll();
       EntityRuntime rt = runtimes[e.dst()];
+      if (rt == null) rt = runtime(e.dst());
       long before = rt.delivered();
       rt.deliver(e);
       if (rt.delivered() != before) lastTime = e.time();
@@ -70,11 +196,19 @@ public final class SequentialDriver {
 
     TraceHash hash = new TraceHash();
     Metrics merged = new Metrics();
+    if (baseMetrics != null) merged.merge(baseMetrics);
     long events = 0;
-    for (EntityRuntime rt : runtimes) {
-      hash.add(rt.id(), rt.delivered(), rt.historyDigest());
-      merged.merge(rt.metrics());
-      events += rt.delivered();
+    for (int id = 0; id < n; id++) {
+      EntityRuntime rt = runtimes[id];
+      if (rt != null) {
+        hash.add(id, rt.delivered(), rt.historyDigest());
+        merged.merge(rt.metrics());
+        events += rt.delivered();
+      } else {
+        SimSnapshot.EntityState s = base.entities().get(id);
+        hash.add(id, s.delivered(), s.digest());
+        events += s.delivered();
+      }
     }
     return new RunResult(
         events,
@@ -86,6 +220,43 @@ public final class SequentialDriver {
         windows,
         (System.nanoTime() - wallStart) / 1_000_000,
         merged.histograms());
+  }
+
+  /** The whole simulation at this window boundary (the next window starts at {@code resume}). */
+  private SimSnapshot snapshot(long resume) {
+    StateCodec c = codec();
+    int n = runtimes.length;
+    List<SimSnapshot.EntityState> states = new ArrayList<>(n);
+    Metrics merged = new Metrics();
+    if (baseMetrics != null) merged.merge(baseMetrics);
+    for (int id = 0; id < n; id++) {
+      EntityRuntime rt = runtimes[id];
+      if (rt == null) {
+        states.add(base.entities().get(id)); // never touched since the last snapshot
+        continue;
+      }
+      states.add(
+          new SimSnapshot.EntityState(id, rt.delivered(), rt.historyDigest(), c.writeEntity(rt)));
+      merged.merge(rt.metrics());
+    }
+    byte[] observed =
+        c.writeObservation(
+            new StateCodec.Observed(obs.checkers(), obs.violations(), obs.records()));
+    RunOptions.Snapshots req = options.snapshot();
+    return new SimSnapshot(
+        SimSnapshot.FORMAT,
+        sim.model(),
+        req.settings() == null ? java.util.Map.of() : req.settings(),
+        options.seed(),
+        req.atNanos(),
+        resume,
+        windows,
+        lastTime,
+        c.fingerprint(),
+        states,
+        queue.sorted(),
+        merged.snapshot(),
+        observed);
   }
 
   static long saturatedAdd(long a, long b) {

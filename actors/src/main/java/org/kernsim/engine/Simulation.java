@@ -65,6 +65,16 @@ public interface Simulation {
     return TraceNaming.NONE;
   }
 
+  /**
+   * The classes of this model's state (its entities, what they hold, its checkers, and the
+   * configuration objects they point into), each with its fixed Kryo id in 2000-2999, for snapshots
+   * ({@code org.kernsim.engine.snapshot.StateCodec}). Registration is required: a class missing
+   * here fails the snapshot naming it.
+   */
+  default List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+    return List.of();
+  }
+
   /** How a violation of this model is shown as a timeline. */
   default TimelineSpec timeline() {
     return TimelineSpec.notes(this, 40);

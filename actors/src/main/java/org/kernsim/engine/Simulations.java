@@ -92,6 +92,11 @@ public final class Simulations {
       public TimelineSpec timeline() {
         return sim.timeline();
       }
+
+      @Override
+      public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+        return sim.stateClasses();
+      }
     };
   }
 }

@@ -93,11 +93,12 @@ final class KprobeManager implements Entity {
   private long tokens;
   private final Map<Long, Activity> blocked = new HashMap<>();
 
-  private interface Cont {
+  // continuations wait in the manager's state; Serializable so that a snapshot can write them
+  private interface Cont extends java.io.Serializable {
     void run(Context ctx);
   }
 
-  private interface Body {
+  private interface Body extends java.io.Serializable {
     void run(KprobeCore core);
   }
 
@@ -807,7 +808,7 @@ final class KprobeManager implements Entity {
     }
   }
 
-  private interface Failed {
+  private interface Failed extends java.io.Serializable {
     void run(Context ctx, int errno);
   }
 

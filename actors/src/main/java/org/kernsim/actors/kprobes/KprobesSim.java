@@ -239,4 +239,20 @@ final class KprobesSim implements LaidOut {
     ProbeDef d = cfg.probes().get(id);
     return d.name() + "@0x" + Integer.toHexString(d.addr());
   }
+
+  /** The machine's, the workqueue's (optimizer=workqueue) and the kprobes model's. */
+  private static final List<org.kernsim.protocol.kryo.KryoRegistry.Entry> STATE_CLASSES;
+
+  static {
+    List<org.kernsim.protocol.kryo.KryoRegistry.Entry> all =
+        new ArrayList<>(org.kernsim.actors.smp.MachineState.ROWS);
+    all.addAll(org.kernsim.actors.workqueue.WorkqueueState.ROWS);
+    all.addAll(KprobesState.ROWS);
+    STATE_CLASSES = List.copyOf(all);
+  }
+
+  @Override
+  public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+    return STATE_CLASSES;
+  }
 }

@@ -156,6 +156,23 @@ public final class MachineModel implements ModelFactory {
     public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
       return new LinkedHashMap<>(merged.counters());
     }
+
+    @Override
+    public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+      return STATE_CLASSES;
+    }
+  }
+
+  /** The machine's state classes and the load's own (ids 2600-2649). */
+  static final List<org.kernsim.protocol.kryo.KryoRegistry.Entry> STATE_CLASSES;
+
+  static {
+    List<org.kernsim.protocol.kryo.KryoRegistry.Entry> all =
+        new ArrayList<>(org.kernsim.actors.smp.MachineState.ROWS);
+    all.add(org.kernsim.engine.snapshot.StateRows.row(2600, Load.class));
+    all.add(org.kernsim.engine.snapshot.StateRows.row(2601, Spinner.class));
+    all.add(org.kernsim.engine.snapshot.StateRows.row(2602, Requester.class));
+    STATE_CLASSES = List.copyOf(all);
   }
 
   /** Alternates preemptible work with a non-preemptible section. */

@@ -103,7 +103,18 @@ public final class PholdModel implements ModelFactory {
     public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
       return Map.of("expectedEvents", (long) entities * population * (ttl + 1L));
     }
+
+    @Override
+    public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+      return STATE_CLASSES;
+    }
   }
+
+  /** PHOLD's state classes for snapshots (ids 2650-2699). */
+  static final List<org.kernsim.protocol.kryo.KryoRegistry.Entry> STATE_CLASSES =
+      List.of(
+          org.kernsim.engine.snapshot.StateRows.row(2650, Phold.class),
+          org.kernsim.engine.snapshot.StateRows.row(2651, Lp.class));
 
   /** One logical process. */
   static final class Lp implements Entity {

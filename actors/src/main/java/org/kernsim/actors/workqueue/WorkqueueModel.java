@@ -416,5 +416,21 @@ public final class WorkqueueModel implements ModelFactory {
     public org.kernsim.engine.TraceNaming naming() {
       return topo.naming();
     }
+
+    @Override
+    public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+      return STATE_CLASSES;
+    }
+  }
+
+  /** The workqueue simulation's state classes: the machine's and the workqueue's. */
+  static final List<org.kernsim.protocol.kryo.KryoRegistry.Entry> STATE_CLASSES =
+      concat(org.kernsim.actors.smp.MachineState.ROWS, WorkqueueState.ROWS);
+
+  @SafeVarargs
+  static <T> List<T> concat(List<T>... lists) {
+    List<T> out = new ArrayList<>();
+    for (List<T> l : lists) out.addAll(l);
+    return List.copyOf(out);
   }
 }

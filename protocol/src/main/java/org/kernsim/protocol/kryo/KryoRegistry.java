@@ -54,7 +54,9 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  150-199  cluster (node engines, cluster runs)
  *  200-249  cpu          250-299  rcu          300-349  stopmachine    350-399  phold
  *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
- *  800-849  lockdep      (other ranges as the lead assigns them)
+ *  800-849  lockdep      850-899  snapshots (the records; an entity's state inside is an
+ *           engine state stream with its own table, 2000-2999: Simulation.stateClasses())
+ *  (other ranges as the lead assigns them)
  * </pre>
  */
 public final class KryoRegistry {
@@ -293,7 +295,10 @@ public final class KryoRegistry {
           e(800, org.kernsim.protocol.lockdep.LockNote.Acquire.class),
           e(801, org.kernsim.protocol.lockdep.LockNote.Release.class),
           e(802, org.kernsim.protocol.lockdep.LockNote.Wait.class),
-          e(803, org.kernsim.protocol.lockdep.LockNote.LockMode.class));
+          e(803, org.kernsim.protocol.lockdep.LockNote.LockMode.class),
+          // ---------------------------------------------------------------- 850-899: snapshots
+          e(850, org.kernsim.protocol.snapshot.SimSnapshot.class),
+          e(851, org.kernsim.protocol.snapshot.SimSnapshot.EntityState.class));
 
   /** Whether {@code type} has a row (ActorRef implementations count as ActorRef). */
   public static boolean isRegistered(Class<?> type) {
@@ -322,6 +327,17 @@ public final class KryoRegistry {
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
     kryo.setMaxDepth(limits.maxDepth());
+    registerTable(kryo, resolver, systemName);
+    return kryo;
+  }
+
+  /**
+   * Registers every row of the table on {@code kryo}, a Kryo configured otherwise (the snapshot
+   * codec's, which adds its own rows and serializers). {@code systemName}: as for {@link
+   * #newKryo(Supplier, String, WireLimits)}.
+   */
+  public static void registerTable(
+      Kryo kryo, Supplier<ActorRefResolver> resolver, String systemName) {
     Set<Integer> ids = new HashSet<>();
     for (Entry e : TABLE) {
       if (e.id() < FIRST_ID)
@@ -332,7 +348,6 @@ public final class KryoRegistry {
       if (s == null) kryo.register(e.type(), e.id());
       else kryo.register(e.type(), s, e.id());
     }
-    return kryo;
   }
 
   private static Serializer<?> serializerFor(

@@ -1,0 +1,67 @@
+package org.kernsim.actors.kprobes;
+
+import static org.kernsim.engine.snapshot.StateRows.row;
+
+import java.util.List;
+import org.kernsim.protocol.kryo.KryoRegistry;
+
+/**
+ * The kprobes model's state classes for snapshots (ids 2300-2599): the manager and its waiters and
+ * continuations, the probe table, code memory and the CPUs' views of it, the optimizer, the admin
+ * and workload tasks, the checkers, and the configuration objects they point into.
+ */
+public final class KprobesState {
+  private KprobesState() {}
+
+  public static final List<KryoRegistry.Entry> ROWS =
+      List.of(
+          row(2300, KprobesSim.class),
+          row(2301, KprobesConfig.class),
+          row(2302, KprobesConfig.Wq.class),
+          row(2303, KprobesConfig.OtherWork.class),
+          row(2304, KprobeManager.class),
+          row(2305, "org.kernsim.actors.kprobes.KprobeManager$Waiter"),
+          row(2306, "org.kernsim.actors.kprobes.KprobeManager$FlushWaiter"),
+          row(2307, "org.kernsim.actors.kprobes.KprobeManager$Activity"),
+          row(2308, KprobeCore.class),
+          row(2309, KprobeCore.Config.class),
+          row(2310, KprobeCore.Lock.class),
+          row(2311, KprobeCore.Code.class),
+          row(2312, ProbeDef.class),
+          row(2313, Kprobe.class),
+          row(2314, Kprobe.OpList.class),
+          row(2315, Kprobe.State.class),
+          row(2316, CodeMemory.class),
+          row(2317, CpuCodeView.class),
+          row(2318, CpuCodeView.Cell.class),
+          row(2319, CpuCodeView.Cell[].class),
+          row(2320, CpuCodeView.Hit.class),
+          row(2321, OptimizerWorker.class),
+          row(2322, "org.kernsim.actors.kprobes.OptimizerWorker$Pc"),
+          row(2323, AdminTask.class),
+          row(2324, Script.Kind.class),
+          row(2325, Script.Step.class),
+          row(2326, ProbeWorkload.class),
+          row(2327, "org.kernsim.actors.kprobes.ProbeWorkload$Pc"),
+          row(2328, OtherWork.class),
+          row(2329, OptimizerFunction.class),
+          row(2330, "org.kernsim.actors.kprobes.OptimizerFunction$Pc"),
+          row(2331, "org.kernsim.actors.kprobes.OptimizerFunction$1"),
+          row(2332, GracePeriods.class),
+          row(2333, Effects.class),
+          row(2334, Effects.Publish.class),
+          row(2335, Effects.StopMachine.class),
+          row(2336, Effects.Kick.class),
+          row(2337, Effects.CompleteAll.class),
+          row(2338, Effects.WaitForOptimizer.class),
+          row(2339, Effects.SynchronizeSched.class),
+          row(2340, Effects.Note.class),
+          row(2341, Effects.Violation.class),
+          row(2342, Effects.Count.class),
+          row(2343, Checkers.K5JumpOnlyAfterGracePeriod.class),
+          row(2344, Checkers.K6NoDetourFreedWhileInUse.class),
+          row(2345, Checkers.NoHalfPatchedCodeObserved.class),
+          row(2346, Checkers.AdminScriptCompletes.class),
+          row(2347, Checkers.UnregisterCost.class),
+          row(2348, OtherWorkLatency.class));
+}

@@ -1,0 +1,32 @@
+package org.kernsim.actors.smp;
+
+import static org.kernsim.engine.snapshot.StateRows.row;
+
+import java.util.List;
+import org.kernsim.actors.cpu.Cpu;
+import org.kernsim.actors.machine.Layout;
+import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.rcu.Rcu;
+import org.kernsim.actors.stopmachine.StopMachine;
+import org.kernsim.actors.stopmachine.StopMachineNode;
+import org.kernsim.protocol.kryo.KryoRegistry;
+
+/**
+ * The machine's state classes for snapshots (ids 2000-2099): the CPUs, stop_machine, RCU, the task
+ * base class's state, and the configuration objects entities point into. Every model that runs on
+ * the machine includes these rows in its {@code stateClasses()}.
+ */
+public final class MachineState {
+  private MachineState() {}
+
+  public static final List<KryoRegistry.Entry> ROWS =
+      List.of(
+          row(2000, Machine.class),
+          row(2001, Machine.Latencies.class),
+          row(2002, Layout.class),
+          row(2003, Cpu.class),
+          row(2004, "org.kernsim.actors.cpu.Task$Run"),
+          row(2005, StopMachine.class),
+          row(2006, StopMachineNode.class),
+          row(2007, Rcu.class));
+}

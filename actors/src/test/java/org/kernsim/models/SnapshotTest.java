@@ -1,0 +1,182 @@
+package org.kernsim.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.kernsim.engine.EndReason;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.protocol.kryo.KryoRegistry;
+import org.kernsim.protocol.snapshot.SimSnapshot;
+import org.kernsim.scenario.Durations;
+import org.kernsim.scenario.Scenario;
+
+/**
+ * A snapshot taken at a window boundary and resumed — in a freshly built simulation, after a trip
+ * through the cluster's Kryo — gives the same run as the run that was never interrupted: the same
+ * traceSha256, events, windows, violations and metrics. For every model, at times where entities
+ * are mid-protocol (tasks sleeping, timers armed, stop_machine or an optimizer pass under way).
+ */
+class SnapshotTest {
+
+  /** The snapshot as a file would hold it: through the cluster's class table and back. */
+  static SimSnapshot roundTrip(SimSnapshot s) {
+    Kryo kryo = KryoRegistry.newKryo(() -> null);
+    Output out = new Output(1 << 16, -1);
+    kryo.writeClassAndObject(out, s);
+    return (SimSnapshot) kryo.readClassAndObject(new Input(out.toBytes()));
+  }
+
+  static SimSnapshot take(Scenario s, long seed, long at) {
+    AtomicReference<SimSnapshot> got = new AtomicReference<>();
+    RunOptions o =
+        RunOptions.of(seed, s.until())
+            .withSnapshot(new RunOptions.Snapshots(at, s.settings().asOverrides(), true, got::set));
+    RunResult r = SequentialDriver.run(s.build(), o);
+    assertEquals(EndReason.SNAPSHOT, r.endReason(), "the run reached the snapshot time");
+    assertNotNull(got.get());
+    return got.get();
+  }
+
+  /** Runs {@code scenario} whole and resumed from snapshots at each of {@code times}. */
+  static void sameRun(String scenario, List<String> sets, long seed, String... times) {
+    Scenario s = Models.load(scenario, sets);
+    RunResult whole = SequentialDriver.run(s.build(), RunOptions.of(seed, s.until()));
+    for (String t : times) {
+      long at = Durations.parse(t);
+      SimSnapshot snap = roundTrip(take(s, seed, at));
+      assertTrue(snap.resumeNanos() >= at);
+      assertFalse(snap.pending().isEmpty(), scenario + " at " + t + ": something is pending");
+      // the restoring side builds its own simulation from the snapshot's model and settings
+      Scenario again = fromSnapshot(snap);
+      RunResult resumed =
+          SequentialDriver.run(again.build(), RunOptions.of(0, again.until()).resumingFrom(snap));
+      String what = scenario + " seed " + seed + " resumed at " + t;
+      assertEquals(whole.traceSha256(), resumed.traceSha256(), what);
+      assertEquals(whole.events(), resumed.events(), what);
+      assertEquals(whole.windows(), resumed.windows(), what);
+      assertEquals(whole.simulatedNanos(), resumed.simulatedNanos(), what);
+      assertEquals(whole.endReason(), resumed.endReason(), what);
+      assertEquals(whole.violations(), resumed.violations(), what);
+      assertEquals(Map.copyOf(whole.metrics()), Map.copyOf(resumed.metrics()), what);
+      assertEquals(whole.histograms().keySet(), resumed.histograms().keySet(), what);
+      whole
+          .histograms()
+          .forEach((k, h) -> assertEquals(h, resumed.histograms().get(k), what + " " + k));
+    }
+  }
+
+  static Scenario fromSnapshot(SimSnapshot snap) {
+    return org.kernsim.scenario.Scenarios.fromMap(Models.find(snap.model()), snap.settings());
+  }
+
+  @Test
+  void workqueue() {
+    sameRun("workqueue-kick-cull", List.of(), 3, "299s", "300000500us", "300002ms");
+  }
+
+  @Test
+  void workqueueWithFaults() {
+    sameRun(
+        "workqueue-kick-cull",
+        List.of("faults.preempt.rate=2000", "faults.delay.probability=0.1"),
+        5,
+        "300001ms");
+  }
+
+  @Test
+  void kprobes() {
+    sameRun(
+        "kprobes-bulk-unregister",
+        List.of("machine.cpus=4", "kprobes.probes=20"),
+        2,
+        "1ms",
+        "5ms",
+        "20ms");
+  }
+
+  @Test
+  void kprobesOnTheWorkqueue() {
+    sameRun("kprobes-optimizer-on-workqueue", List.of(), 1, "2ms", "11ms");
+  }
+
+  @Test
+  void machine() {
+    sameRun("machine-stop", List.of(), 4, "1500us", "5ms");
+  }
+
+  /**
+   * Every entity of every built-in scenario, and its checkers, mid-run: written, read back and
+   * written again gives the same bytes (so every class reachable from an entity has a row and a
+   * serializer that keeps it whole), and the classes of every model's entities are covered.
+   */
+  @Test
+  void everyEntityOfEveryScenarioRoundTrips() throws Exception {
+    java.util.Set<String> entityClasses = new java.util.TreeSet<>();
+    for (String name : org.kernsim.scenario.Scenarios.builtins()) {
+      Scenario s = Models.load(name, List.of());
+      RunResult whole = SequentialDriver.run(s.build(), RunOptions.of(1, s.until()));
+      long at = Math.max(1, whole.simulatedNanos() / 2);
+      SimSnapshot snap = take(s, 1, at);
+      org.kernsim.engine.snapshot.StateCodec codec =
+          new org.kernsim.engine.snapshot.StateCodec(s.build());
+      var sim = s.build();
+      for (SimSnapshot.EntityState e : snap.entities()) {
+        var parts = codec.readEntity(e.state());
+        entityClasses.add(parts.logic().getClass().getName());
+        var rt =
+            org.kernsim.engine.EntityRuntime.restore(
+                e.id(),
+                parts.logic(),
+                parts.saved(),
+                sim.lookahead(),
+                sim::entityName,
+                org.kernsim.engine.RecordFilter.NONE,
+                sim.faults());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(
+            e.state(), codec.writeEntity(rt), name + ": entity " + sim.entityName(e.id()));
+      }
+      var observed = codec.readObservation(snap.observation());
+      org.junit.jupiter.api.Assertions.assertArrayEquals(
+          snap.observation(), codec.writeObservation(observed), name + ": checkers");
+    }
+    for (String expected :
+        List.of(
+            "WorkerPool",
+            "PoolWorker",
+            "Kicker",
+            "Hog",
+            "Cpu",
+            "StopMachine",
+            "StopMachineNode",
+            "Rcu",
+            "KprobeManager",
+            "CodeMemory",
+            "OptimizerWorker",
+            "AdminTask",
+            "ProbeWorkload",
+            "OtherWork",
+            "MachineModel$Spinner",
+            "MachineModel$Requester",
+            "PholdModel$Lp")) {
+      assertTrue(
+          entityClasses.stream().anyMatch(c -> c.endsWith("." + expected)),
+          expected + " among the round-tripped entities " + entityClasses);
+    }
+  }
+
+  @Test
+  void phold() {
+    sameRun("phold", List.of("phold.entities=64", "phold.ttl=20"), 9, "5us", "15us");
+  }
+}
