@@ -9,8 +9,9 @@ import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
 
 /** Traces of small real runs, written once per test JVM and shared by the trace tests. */
-final class TraceFixtures {
+public final class TraceFixtures {
   private static Path seed518;
+  private static Path machineStop;
   private static Runner.Outcome seed518Outcome;
 
   private TraceFixtures() {}
@@ -19,7 +20,7 @@ final class TraceFixtures {
    * The seed-518 run of {@code workqueue-kick-cull} (the kick/cull window of seed 001: kworker/u:3
    * is kicked, left on the idle list, culled, and its work runs on u:0 and u:2).
    */
-  static synchronized Path seed518() {
+  public static synchronized Path seed518() {
     if (seed518 == null) {
       try {
         Path dir = Files.createTempDirectory("kernsim-trace-test");
@@ -37,8 +38,25 @@ final class TraceFixtures {
     return seed518;
   }
 
-  static synchronized Runner.Outcome seed518Outcome() {
+  public static synchronized Runner.Outcome seed518Outcome() {
     seed518();
     return seed518Outcome;
+  }
+
+  /** {@code machine-stop} seed 2: three stop_machine() calls on 8 CPUs. */
+  public static synchronized Path machineStop() {
+    if (machineStop == null) {
+      try {
+        Path dir = Files.createTempDirectory("kernsim-trace-test");
+        dir.toFile().deleteOnExit();
+        machineStop = dir.resolve("machine-stop.jsonl");
+        Runner.run(
+            new RunSpec("machine-stop", List.of(), 2, -1, machineStop, "sequential", 1, false));
+        machineStop.toFile().deleteOnExit();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return machineStop;
   }
 }

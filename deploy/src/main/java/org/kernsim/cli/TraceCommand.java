@@ -13,7 +13,6 @@ import org.kernsim.engine.StopRequest;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
 import org.kernsim.scenario.Quote;
-import org.kernsim.trace.ChromeTrace;
 import org.kernsim.trace.OutputFiles;
 import org.kernsim.trace.SequenceDiagram;
 import org.kernsim.trace.TraceFile;
@@ -106,8 +105,19 @@ final class TraceCommand implements Callable<Integer> {
   @Option(
       names = "--chrome",
       paramLabel = "OUT",
-      description = "Write matching records as Chrome Trace Event JSON.")
+      description =
+          "Write matching records as Chrome Trace Event JSON for ui.perfetto.dev: CPU, kworker and"
+              + " pool tracks, slices, flow arrows for messages, counters.")
   Path chrome;
+
+  @Option(
+      names = "--ftrace",
+      paramLabel = "OUT.dat",
+      description =
+          "Write matching records as a trace-cmd trace.dat (one buffer per CPU; sched_switch,"
+              + " sched_waking/wakeup, workqueue_* and kprobe events) for 'trace-cmd report' and"
+              + " KernelShark.")
+  Path ftrace;
 
   @Option(
       names = "--html",
@@ -163,6 +173,7 @@ final class TraceCommand implements Callable<Integer> {
             followId,
             named);
     OutputFiles.check("--chrome", chrome);
+    OutputFiles.check("--ftrace", ftrace);
     OutputFiles.check("--html", html);
     SequenceDiagram diagram =
         html == null
@@ -175,20 +186,22 @@ final class TraceCommand implements Callable<Integer> {
     Map<String, Long> byKind = new TreeMap<>();
     Map<String, Long> byType = new TreeMap<>();
     Map<String, Long> byEntity = new TreeMap<>();
-    ChromeTrace ct = null;
-    boolean ok = false;
-    try {
-      ct = chrome == null ? null : new ChromeTrace(chrome);
-      ChromeTrace out = ct;
+    try (TraceExports exports = new TraceExports(head, chrome, ftrace);
+        TraceExports.Progress progress =
+            chrome != null || ftrace != null || html != null
+                ? TraceExports.progress("reading " + file.getFileName())
+                : null) {
+      TraceExports out = exports.any() ? exports : null;
       TraceFile.Scan scan =
           TraceFile.scan(
               file,
               l -> {
                 StopRequest.check(); // SIGINT: stop reading; an export is not written
                 seen[0]++;
-                if (!q.matches(l)) return;
+                boolean shown = q.matches(l);
+                if (out != null) out.add(l, shown);
+                if (!shown) return;
                 matched[0]++;
-                if (out != null) out.add(l);
                 if (diagram != null) diagram.add(l);
                 if (summary) {
                   byKind.merge(l.kind(), 1L, Long::sum);
@@ -198,7 +211,7 @@ final class TraceCommand implements Callable<Integer> {
                   System.out.println(json ? l.json().toString() : human(l));
                 }
               },
-              null);
+              progress);
       JsonNode header = scan.header();
       if (follow != null && followId < 0 && matched[0] == 0)
         throw new BadInputException(
@@ -206,7 +219,6 @@ final class TraceCommand implements Callable<Integer> {
                 + Quote.value(follow)
                 + ": no entity, work item or probe of that name in "
                 + Quote.path(file));
-      ok = true;
       if (scan.truncated() != null) System.err.println("warning: " + scan.warning(file));
       if (summary) {
         System.out.println(
@@ -224,11 +236,11 @@ final class TraceCommand implements Callable<Integer> {
             "%d of %d records matched%s%n",
             matched[0],
             seen[0],
-            !summary && ct == null && limit > 0 && matched[0] > limit
+            !summary && out == null && diagram == null && limit > 0 && matched[0] > limit
                 ? " (" + limit + " shown; --limit 0 for all)"
                 : "");
       }
-      if (ct != null) System.err.println("wrote " + chrome + " (open it in ui.perfetto.dev)");
+      for (String w : exports.finish()) System.err.println(w);
       if (diagram != null) {
         diagram.write(
             html,
@@ -244,11 +256,6 @@ final class TraceCommand implements Callable<Integer> {
                 + (diagram.dropped() > 0
                     ? " (" + diagram.dropped() + " records left out: --limit)"
                     : ""));
-      }
-    } finally {
-      if (ct != null) {
-        if (ok) ct.close();
-        else ct.discard();
       }
     }
     return ExitCodes.OK;
