@@ -46,6 +46,9 @@ public final class Main implements Callable<Integer> {
     Runtime.getRuntime()
         .addShutdownHook(new Thread(OutputFiles::deleteTemporaries, "kernsim-temporaries"));
     Signals.install();
+    // the heap exhausted or a fatal error on Pekko's threads: one line (the stack trace with
+    // --verbose)
+    Fatal.install(java.util.Arrays.asList(args).contains("--verbose"));
     int code = execute(args);
     // a command that finished while a stop was requested still reports the signal
     if (StopRequest.requested()) code = Signals.exitCode();
@@ -64,11 +67,7 @@ public final class Main implements Callable<Integer> {
   private static int outOfMemory() {
     try {
       OutputFiles.deleteTemporaries();
-      System.err.println(
-          "kernsim: out of memory: the run needs more than this JVM's "
-              + Runtime.getRuntime().maxMemory() / (1024 * 1024)
-              + " MiB heap; give it more (KERNSIM_JAVA_OPTS=-Xmx8g ./kernsim ...) or make the"
-              + " scenario smaller");
+      System.err.println(Fatal.outOfMemoryLine());
       return ExitCodes.OUT_OF_MEMORY;
     } catch (OutOfMemoryError again) {
       Runtime.getRuntime().halt(ExitCodes.OUT_OF_MEMORY);

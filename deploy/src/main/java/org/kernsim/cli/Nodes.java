@@ -120,7 +120,14 @@ final class Nodes implements AutoCloseable {
   static ActorSystem<Void> createSystem(
       ClusterConfig.Role role, String bind, int port, List<String> seeds, String option) {
     try {
-      return ClusterNode.createSystem(role, bind, port, seeds, null);
+      // a fatal error (the heap exhausted) stops the system instead of exiting the JVM with a
+      // stack trace: the CLI reports it in one line (Fatal)
+      return ClusterNode.createSystem(
+          role,
+          bind,
+          port,
+          seeds,
+          com.typesafe.config.ConfigFactory.parseString("pekko.jvm-exit-on-fatal-error = off"));
     } catch (RuntimeException e) {
       Throwable t = e;
       while (t.getCause() != null) t = t.getCause();

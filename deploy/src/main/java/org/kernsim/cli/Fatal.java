@@ -1,0 +1,198 @@
+package org.kernsim.cli;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryNotificationInfo;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.nio.charset.StandardCharsets;
+import javax.management.NotificationEmitter;
+import org.kernsim.trace.OutputFiles;
+
+/**
+ * The CLI's last line of defence against a dying JVM: the heap running out, or a fatal error on a
+ * thread kernsim does not own (Pekko's dispatchers). Either ends the process with one line and a
+ * documented exit code (5 out of memory, 1 internal error) after removing temporary files and
+ * stopping child nodes (the shutdown hooks), never with Pekko's "Uncaught error ... shutting down"
+ * and a stack trace (shown too with {@code --verbose}), and never by hanging in a JVM that can no
+ * longer allocate.
+ *
+ * <ul>
+ *   <li>The heap: the old generation's usage after a collection is watched (a JMX threshold at
+ *       {@value #OLD_GEN_LIMIT_PERCENT} % of its maximum); crossing it means the live data no
+ *       longer fits, and the process stops before the collector thrashes.
+ *   <li>Fatal errors: Pekko prints "Uncaught error from thread" on standard error before it shuts
+ *       down; standard error is watched for that line, which is replaced by kernsim's own.
+ * </ul>
+ *
+ * Errors thrown where kernsim can catch them (the CLI's thread, a run's actors: {@code
+ * FatalErrors}) are reported by {@link Main} the same way.
+ */
+final class Fatal {
+  private Fatal() {}
+
+  /** Old-generation use after a collection, in percent of its maximum, that counts as exhausted. */
+  static final int OLD_GEN_LIMIT_PERCENT = 97;
+
+  private static PrintStream stderr = System.err;
+  private static volatile boolean exiting;
+
+  /**
+   * Installs both watches (only {@link Main#main}: tests run commands in-process); with {@code
+   * verbose}, Pekko's report and its stack trace are shown too.
+   */
+  static void install(boolean verbose) {
+    stderr = System.err;
+    System.setErr(
+        new PrintStream(new Sentinel(stderr, verbose, Fatal::exit), true, StandardCharsets.UTF_8));
+    watchHeap();
+  }
+
+  /** The one line for the heap exhausted. */
+  static String outOfMemoryLine() {
+    return "kernsim: out of memory: the run needs more than this JVM's "
+        + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+        + " MiB heap; give it more (KERNSIM_JAVA_OPTS=-Xmx8g ./kernsim ...) or make the scenario"
+        + " smaller";
+  }
+
+  /**
+   * Ends the process with {@code line} and {@code code}: the shutdown hooks run (temporary files,
+   * child nodes) on a thread of their own, and a JVM too short of memory to finish them is halted.
+   */
+  static void exit(String line, int code) {
+    synchronized (Fatal.class) {
+      if (exiting) return;
+      exiting = true;
+    }
+    try {
+      stderr.println(line);
+      stderr.flush();
+      OutputFiles.deleteTemporaries();
+    } catch (Throwable t) {
+      // printing or deleting failed: exit anyway
+    }
+    Thread halt =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(10_000);
+              } catch (InterruptedException e) {
+                // exit now
+              }
+              Runtime.getRuntime().halt(code);
+            },
+            "kernsim-halt");
+    halt.setDaemon(true);
+    halt.start();
+    Thread exit = new Thread(() -> System.exit(code), "kernsim-exit");
+    exit.start();
+  }
+
+  private static void watchHeap() {
+    boolean watched = false;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      // the old generation is the heap pool with both thresholds (eden and survivor have one)
+      if (pool.getType() != MemoryType.HEAP
+          || !pool.isUsageThresholdSupported()
+          || !pool.isCollectionUsageThresholdSupported()) continue;
+      long max = pool.getUsage().getMax();
+      if (max <= 0) continue;
+      pool.setCollectionUsageThreshold(max / 100 * OLD_GEN_LIMIT_PERCENT);
+      watched = true;
+    }
+    if (!watched) return;
+    ((NotificationEmitter) ManagementFactory.getMemoryMXBean())
+        .addNotificationListener(
+            (n, handback) -> {
+              if (MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED.equals(n.getType()))
+                exit(outOfMemoryLine(), ExitCodes.OUT_OF_MEMORY);
+            },
+            null,
+            null);
+  }
+
+  /**
+   * Standard error, watched for Pekko's fatal-error report ("Uncaught error from thread [...]:
+   * MESSAGE, shutting down ..."): the report and everything after it is dropped, and the process
+   * ends with kernsim's one line.
+   */
+  static final class Sentinel extends FilterOutputStream {
+    private static final byte[] MARK =
+        "Uncaught error from thread [".getBytes(StandardCharsets.US_ASCII);
+    private final StringBuilder line = new StringBuilder();
+    private final boolean verbose;
+    private final java.util.function.ObjIntConsumer<String> onFatal;
+    private int matched;
+    private boolean dropping;
+    private boolean reported;
+
+    /**
+     * @param onFatal ends the process with (line, exit code)
+     */
+    Sentinel(OutputStream out, boolean verbose, java.util.function.ObjIntConsumer<String> onFatal) {
+      super(out);
+      this.verbose = verbose;
+      this.onFatal = onFatal;
+    }
+
+    @Override
+    public synchronized void write(int b) throws IOException {
+      if (dropping) {
+        if (verbose) out.write(b);
+        collect(b);
+        return;
+      }
+      if (b == MARK[matched]) {
+        if (++matched == MARK.length) {
+          dropping = true;
+          line.setLength(0);
+          if (verbose) out.write(MARK);
+        }
+        return;
+      }
+      if (matched > 0) {
+        out.write(MARK, 0, matched); // a prefix that did not complete the mark
+        matched = 0;
+        if (b == MARK[0]) {
+          matched = 1;
+          return;
+        }
+      }
+      out.write(b);
+    }
+
+    @Override
+    public synchronized void write(byte[] b, int off, int len) throws IOException {
+      for (int i = 0; i < len; i++) write(b[off + i]);
+    }
+
+    /** The rest of Pekko's first line says what failed; then the process ends. */
+    private void collect(int b) {
+      if (reported) return;
+      if (b != '\n' && line.length() < 400) {
+        line.append((char) b);
+        return;
+      }
+      String what = line.toString();
+      line.setLength(0);
+      reported = true;
+      boolean memory =
+          what.contains("heap space")
+              || what.contains("GC overhead")
+              || what.contains("OutOfMemoryError")
+              || what.contains("Metaspace")
+              || what.contains("unable to create native thread");
+      if (memory) onFatal.accept(outOfMemoryLine(), ExitCodes.OUT_OF_MEMORY);
+      else
+        onFatal.accept(
+            "kernsim: internal error: a fatal error on thread ["
+                + what.replaceFirst(", shutting down.*$", "")
+                + (verbose ? "" : " (run again with --verbose for the stack trace)"),
+            ExitCodes.INTERNAL);
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package org.kernsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The heap exhausted at run time ends the process with one line and exit code 5, leaving no
+ * temporary file — never Pekko's "Uncaught error ... shutting down JVM" with a stack trace, never a
+ * JVM that hangs collecting garbage.
+ */
+class OutOfMemoryTest {
+
+  @Test
+  void aRunThatOutgrowsTheHeapEndsWithOneLineAndExit5(@TempDir Path dir) throws Exception {
+    // 100,000 PHOLD entities with 64 events each in flight: about 6.4 million live events,
+    // far beyond a 64 MiB heap, reached only while the run goes on
+    Process p =
+        Child.start(
+            dir,
+            List.of("-Xmx64m"),
+            "run",
+            "phold",
+            "--set",
+            "phold.entities=100000",
+            "--set",
+            "phold.population=64",
+            "--trace",
+            "t.jsonl");
+    int code = Child.exit(p);
+    String err = Child.read(dir.resolve("stderr.txt"));
+    assertEquals(ExitCodes.OUT_OF_MEMORY, code, err);
+    List<String> lines = err.lines().filter(l -> !l.isBlank()).toList();
+    assertEquals(1, lines.size(), err);
+    assertTrue(
+        lines.get(0).startsWith("kernsim: out of memory: ") && lines.get(0).contains("-Xmx"));
+    Child.onlyTheLogsAreLeft(dir);
+  }
+
+  record Fatal(String line, int code) {}
+
+  static List<Fatal> feed(boolean verbose, String text, StringBuilder shown) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    List<Fatal> fatal = new ArrayList<>();
+    try (PrintStream err =
+        new PrintStream(
+            new org.kernsim.cli.Fatal.Sentinel(
+                out, verbose, (line, code) -> fatal.add(new Fatal(line, code))),
+            true,
+            StandardCharsets.UTF_8)) {
+      err.print(text);
+    }
+    shown.append(out.toString(StandardCharsets.UTF_8));
+    return fatal;
+  }
+
+  @Test
+  void pekkosFatalErrorReportIsReplacedByOneLine() {
+    String pekko =
+        "Uncaught error from thread [kernsim-pekko.actor.default-dispatcher-6]: Java heap space,"
+            + " shutting down ActorSystem[kernsim]\n"
+            + "java.lang.OutOfMemoryError: Java heap space\n\tat org.apache.pekko.Foo.bar(Foo.java:1)\n";
+    StringBuilder shown = new StringBuilder();
+    List<Fatal> f = feed(false, "progress 12%\rUncaught e-mail\n" + pekko + "more\n", shown);
+    assertEquals("progress 12%\rUncaught e-mail\n", shown.toString(), "the rest is dropped");
+    assertEquals(1, f.size());
+    assertEquals(ExitCodes.OUT_OF_MEMORY, f.get(0).code());
+    assertTrue(f.get(0).line().startsWith("kernsim: out of memory"));
+
+    StringBuilder verbose = new StringBuilder();
+    String other =
+        "Uncaught error from thread [x]: boom, shutting down JVM since 'pekko.jvm-exit-on-fatal-error'"
+            + " is enabled for ActorSystem[kernsim]\njava.lang.LinkageError: boom\n";
+    List<Fatal> g = feed(true, other, verbose);
+    assertEquals(other, verbose.toString(), "--verbose shows Pekko's report");
+    assertEquals(
+        List.of(new Fatal("kernsim: internal error: a fatal error on thread [x]: boom", 1)), g);
+  }
+}
