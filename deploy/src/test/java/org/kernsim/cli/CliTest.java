@@ -318,6 +318,31 @@ class CliTest {
             && st.out().contains("machine.cpus"));
     assertFalse(st.out().contains("kprobes.unoptimize"), "only the model asked for");
     assertBadInput(cli("settings", "nosuchmodel"), "nosuchmodel");
+    Out ma = cli("settings", "machine");
+    assertEquals(ExitCodes.OK, ma.code(), ma.err());
+    for (String key :
+        List.of(
+            "hotplug.kernel",
+            "hotplug.bringup",
+            "hotplug.die",
+            "faults.hotplug.plan",
+            "faults.hotplug.rate",
+            "faults.hotplug.downtime",
+            "load.stop-machine-call",
+            "load.hold")) {
+      assertTrue(ma.out().contains(key), key);
+    }
+  }
+
+  @Test
+  void aBadHotplugPlanIsOneLineNamingTheEntry() {
+    assertBadInput(
+        cli("run", "machine-hotplug", "--set", "faults.hotplug.plan=5ms down 9"),
+        "faults.hotplug.plan",
+        "5ms down 9",
+        "does not exist");
+    assertBadInput(
+        cli("run", "machine-hotplug", "--set", "hotplug.kernel=v3.9"), "v3.9", "cpu_down() only");
   }
 
   @Test

@@ -64,7 +64,9 @@ class ClusterHashTest {
                 List.of("workqueue.kick=deferred-wake", "workqueue.pick=tail"),
                 19),
             scenario("kprobes-bulk-unregister", List.of(), 1, 2),
-            scenario("kprobes-kp3-disarm-all", List.of(), 3))
+            scenario("kprobes-kp3-disarm-all", List.of(), 3),
+            // CPU hotplug: cpu_down()/cpu_up() at random, cpuhp threads, stop_machine's view
+            scenario("machine-hotplug", List.of("faults.hotplug.rate=300"), 9))
         .flatMap(s -> s);
   }
 

@@ -1,11 +1,18 @@
 package org.kernsim.actors.cpu;
 
 import java.util.ArrayDeque;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.Map;
+import org.kernsim.actors.machine.HotplugConfig;
 import org.kernsim.actors.machine.Machine;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.protocol.cpu.CpuMessage;
 import org.kernsim.protocol.cpu.CpuNote;
+import org.kernsim.protocol.hotplug.CpuhpState;
+import org.kernsim.protocol.hotplug.HotplugMessage;
+import org.kernsim.protocol.hotplug.HotplugNote;
 import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
@@ -18,6 +25,16 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
  * once it has run {@code sched.wakeup-granularity}. The stopper ({@code stop_machine}) preempts at
  * once, at the running task's next preemption point; while the CPU is in the stopper no task runs.
  * A context switch, and idle, are RCU-sched quiescent states.
+ *
+ * <p>CPU hotplug (only when the fault plan hotplugs CPUs): {@code sched_cpu_deactivate()} clears
+ * the CPU from {@code cpu_active_mask} and (2026 kernel) sets {@code balance_push}: from then on a
+ * task that is not a per-CPU kthread is pushed to another CPU instead of running here ({@link
+ * CpuMessage.DispatchPush}); {@code sched_cpu_wait_empty()} waits until only the hotplug thread is
+ * left; {@code take_cpu_down()}, run by this CPU's stopper in {@code stop_machine}, takes it out of
+ * {@code cpu_online_mask}, parks its stopper and (v3.9, {@code CPU_DYING}) migrates its tasks
+ * ({@code migrate_tasks()}). An offline CPU runs nothing: a task woken for it goes to another CPU
+ * ({@code select_fallback_rq()}, which breaks a user task's affinity); it is in an extended RCU
+ * quiescent state. {@code bringup_cpu()} brings it back: online, stopper unparked, then active.
  */
 public final class Cpu implements Entity {
   static final int IDLE = -1;
@@ -46,10 +63,22 @@ public final class Cpu implements Entity {
   // RCU-sched: the grace period waiting for this CPU's next quiescent state (-1: none)
   private long qsWanted = -1;
 
+  // CPU hotplug: cpu_online_mask, cpu_active_mask (this CPU's and, as seen here, the others')
+  private boolean online = true;
+  private boolean active = true;
+  private boolean stopperParked;
+  private BitSet activeView;
+  private final HotplugConfig.Kernel kernel;
+  private HotplugMessage.TakeCpuDown dying;
+  private HotplugMessage.WaitEmpty waitEmpty;
+  private HotplugMessage.BringupCpu booting;
+  private final Map<Integer, Integer> migrateOnRelease = new HashMap<>();
+
   public Cpu(Machine m, int index) {
     this.m = m;
     this.index = index;
     this.self = m.cpu(index);
+    this.kernel = m.hotplug().kernel();
   }
 
   @Override
@@ -75,6 +104,10 @@ public final class Cpu implements Entity {
     } else if (msg instanceof CpuMessage.StolenTimeEnd) {
       stolen = false;
       next(ctx, IDLE);
+    } else if (msg instanceof CpuMessage.MigrateTask t) {
+      onMigrateTask(ctx, t);
+    } else if (msg instanceof HotplugMessage h) {
+      onHotplug(ctx, h);
     } else {
       throw new IllegalStateException("cpu" + index + ": unexpected " + msg);
     }
@@ -83,6 +116,10 @@ public final class Cpu implements Entity {
   // ------------------------------------------------------------------ scheduling
 
   private void onEnqueue(Context ctx, int task) {
+    if (!online) { // select_task_rq(): !is_cpu_allowed() -> select_fallback_rq()
+      push(ctx, task, "select_fallback_rq");
+      return;
+    }
     if (current == IDLE && !inStopper && stopWork == null && !stolen) {
       dispatch(ctx, task, m.latencies().wakeup().sample(ctx.random()));
     } else {
@@ -97,7 +134,8 @@ public final class Cpu implements Entity {
     dispatch++;
     preemptRequested = false;
     currentSince = ctx.now() + delay;
-    ctx.sendAfter(task, new CpuMessage.Dispatch(self, dispatch), delay);
+    if (balancePush()) ctx.sendAfter(task, new CpuMessage.DispatchPush(self, dispatch), delay);
+    else ctx.sendAfter(task, new CpuMessage.Dispatch(self, dispatch), delay);
     armInjectedPreemption(ctx);
     if (ctx.tracing()) ctx.trace(new CpuNote.Switch(index, from, task));
     ctx.count("contextSwitches", 1);
@@ -134,8 +172,13 @@ public final class Cpu implements Entity {
               + ")");
     }
     ctx.cancelTimer(PREEMPT_CHECK);
-    if (r.kind() == CpuMessage.ReleaseKind.PREEMPTED || r.kind() == CpuMessage.ReleaseKind.YIELD) {
-      runqueue.addLast(r.task());
+    Integer to = migrateOnRelease.remove(r.task());
+    if (r.kind() == CpuMessage.ReleaseKind.MIGRATE) {
+      push(ctx, r.task(), "balance_push");
+    } else if (r.kind() == CpuMessage.ReleaseKind.PREEMPTED
+        || r.kind() == CpuMessage.ReleaseKind.YIELD) {
+      if (to != null) moveTo(ctx, r.task(), to, "migration_cpu_stop");
+      else runqueue.addLast(r.task());
     }
     int from = current;
     current = IDLE;
@@ -144,6 +187,11 @@ public final class Cpu implements Entity {
   }
 
   private void next(Context ctx, int from) {
+    checkWaitEmpty(ctx);
+    if (!online) { // the dying CPU: only its stopper runs, then nothing
+      if (ctx.tracing() && from != IDLE) ctx.trace(new CpuNote.Switch(index, from, IDLE));
+      return;
+    }
     if (stolen) return; // the CPU comes back at StolenTimeEnd
     if (stealPending && !inStopper) {
       stealPending = false;
@@ -191,6 +239,12 @@ public final class Cpu implements Entity {
   // ------------------------------------------------------------------ stopper
 
   private void onStopWork(Context ctx, StopMachineMessage.StopWork w) {
+    if (!online || stopperParked) {
+      // cpu_stop_queue_work(): the stopper is parked (the CPU is offline, or not yet unparked):
+      // the work is not queued and the CPU never takes part in the barrier
+      ctx.count("stopWorkOnParkedStopper", 1);
+      return;
+    }
     if (stopWork != null)
       throw new IllegalStateException(
           "cpu" + index + ": stop work " + w.op() + " while " + stopWork.op() + " is active");
@@ -219,7 +273,10 @@ public final class Cpu implements Entity {
       }
       case RUN -> {
         int active = stopWork.activeCpu() < 0 ? 0 : stopWork.activeCpu();
-        if (active == index && stopWork.fnTarget() >= 0) {
+        if (active == index && stopWork.fn() instanceof HotplugMessage.TakeCpuDown t) {
+          takeCpuDown(ctx, t);
+          ack(ctx, StopPhase.RUN);
+        } else if (active == index && stopWork.fnTarget() >= 0) {
           ctx.send(
               stopWork.fnTarget(),
               new StopMachineMessage.StopFnCall(stopWork.op(), index, stopWork.fn()),
@@ -237,6 +294,14 @@ public final class Cpu implements Entity {
         irqsOff = false;
         stopWork = null;
         reportQs(ctx);
+        if (dying != null) {
+          // the stopper parks, the idle task reports the CPU dead: cpuhp_report_idle_dead()
+          ctx.sendAfter(
+              dying.replyTo(),
+              new HotplugMessage.CpuDead(dying.op(), index),
+              Math.max(m.latencies().min(), m.hotplug().die().sample(ctx.random())));
+          dying = null;
+        }
         next(ctx, IDLE);
       }
       default -> throw new IllegalStateException("cpu" + index + ": unexpected phase " + p.phase());
@@ -254,7 +319,7 @@ public final class Cpu implements Entity {
 
   private void onQsRequest(Context ctx, long gp) {
     qsWanted = Math.max(qsWanted, gp);
-    if (current == IDLE && !inStopper && !stolen) reportQs(ctx);
+    if ((current == IDLE && !inStopper && !stolen) || (!online && !inStopper)) reportQs(ctx);
   }
 
   private void reportQs(Context ctx) {
@@ -262,6 +327,171 @@ public final class Cpu implements Entity {
     if (inStopper && irqsOff) return; // spinning with interrupts off: reported when it leaves
     ctx.send(m.rcu(), new RcuMessage.QsReport(qsWanted, index), m.latencies().lock());
     qsWanted = -1;
+  }
+
+  // ------------------------------------------------------------------ CPU hotplug
+
+  /**
+   * {@code balance_push} (2026): set by {@code sched_cpu_deactivate()} and cleared by {@code
+   * sched_cpu_activate()}; v3.9 has none (tasks leave in {@code CPU_DYING}).
+   */
+  private boolean balancePush() {
+    return !active && !kernel.notifiers();
+  }
+
+  private void onHotplug(Context ctx, HotplugMessage h) {
+    if (h instanceof HotplugMessage.SetCpuActive a) {
+      setActive(ctx, a.active());
+      ctx.send(
+          a.replyTo(),
+          new HotplugMessage.CpuhpCallbackDone(a.op(), CpuhpState.AP_ACTIVE, index),
+          m.latencies().local());
+    } else if (h instanceof HotplugMessage.CpuActiveChanged c) {
+      activeView().set(c.cpu(), c.active());
+    } else if (h instanceof HotplugMessage.WaitEmpty w) {
+      waitEmpty = w;
+      checkWaitEmpty(ctx);
+    } else if (h instanceof HotplugMessage.BringupCpu b) {
+      if (online) throw new IllegalStateException("cpu" + index + ": bringup while online");
+      booting = b;
+      // __cpu_up(): the AP boots and runs its STARTING states with IRQs off ...
+      ctx.startTimer(
+          "bringup",
+          Math.max(1, m.hotplug().bringup().sample(ctx.random())),
+          new HotplugMessage.ApIdle(b.op()));
+    } else if (h instanceof HotplugMessage.ApIdle a) {
+      onApBooted(ctx, a);
+    } else {
+      throw new IllegalStateException("cpu" + index + ": unexpected " + h);
+    }
+  }
+
+  private BitSet activeView() {
+    if (activeView == null) {
+      activeView = new BitSet(m.cpus());
+      activeView.set(0, m.cpus());
+    }
+    return activeView;
+  }
+
+  /** {@code set_cpu_active()}: this CPU, and every other CPU's view of {@code cpu_active_mask}. */
+  private void setActive(Context ctx, boolean on) {
+    active = on;
+    activeView().set(index, on);
+    for (int c = 0; c < m.cpus(); c++) {
+      if (c != index)
+        ctx.send(m.cpu(c), new HotplugMessage.CpuActiveChanged(index, on), m.latencies().lock());
+    }
+    if (!on && current != IDLE && !runqueue.isEmpty()) considerPreempt(ctx);
+  }
+
+  /**
+   * {@code take_cpu_down()} on this (the dying) CPU, in stop_machine's RUN with IRQs off: {@code
+   * __cpu_disable()} ({@code set_cpu_online(false)}), the DYING callbacks — v3.9 {@code CPU_DYING}:
+   * {@code migrate_tasks()}; 2026 {@code sched_cpu_dying()}: the run queue must already be empty —
+   * and {@code stop_machine_park()}.
+   */
+  private void takeCpuDown(Context ctx, HotplugMessage.TakeCpuDown t) {
+    online = false;
+    active = false;
+    activeView().clear(index);
+    stopperParked = true;
+    dying = t;
+    if (ctx.tracing()) ctx.trace(new HotplugNote.CpuOnlineChanged(index, false));
+    if (!t.migrate() && !runqueue.isEmpty()) {
+      ctx.violation(
+          "SchedCpuDying",
+          "cpu"
+              + index
+              + ": Dying CPU not properly vacated! "
+              + runqueue.size()
+              + " task(s) queued (first "
+              + ctx.name(runqueue.peekFirst())
+              + ")");
+    }
+    while (!runqueue.isEmpty()) push(ctx, runqueue.pollFirst(), "migrate_tasks");
+  }
+
+  private void onApBooted(Context ctx, HotplugMessage.ApIdle a) {
+    if (booting == null || booting.op() != a.op()) return;
+    if (!online) {
+      // start_secondary(): set_cpu_online(true); the stopper is unparked once the AP is idle
+      online = true;
+      if (ctx.tracing()) ctx.trace(new HotplugNote.CpuOnlineChanged(index, true));
+      ctx.send(
+          m.stopMachine(),
+          new HotplugMessage.StopperState(index, true, false),
+          m.latencies().lock());
+      ctx.startTimer(
+          "bringup",
+          Math.max(1, m.latencies().wakeup().sample(ctx.random())),
+          new HotplugMessage.ApIdle(a.op()));
+      return;
+    }
+    // cpuhp_online_idle(): stop_machine_unpark(); complete the control CPU's wait
+    stopperParked = false;
+    ctx.send(
+        m.stopMachine(), new HotplugMessage.StopperState(index, true, true), m.latencies().lock());
+    ctx.send(booting.replyTo(), new HotplugMessage.CpuBooted(a.op(), index), m.latencies().ipi());
+    booting = null;
+  }
+
+  /** {@code sched_cpu_wait_empty()}: nothing but the hotplug thread left on this CPU. */
+  private void checkWaitEmpty(Context ctx) {
+    if (waitEmpty == null) return;
+    int t = waitEmpty.task();
+    if (current != IDLE && current != t) return;
+    for (int q : runqueue) if (q != t) return;
+    ctx.send(
+        waitEmpty.replyTo(), new HotplugMessage.RqEmpty(waitEmpty.op()), m.latencies().local());
+    waitEmpty = null;
+  }
+
+  /**
+   * {@code set_cpus_allowed_ptr()} moved {@code task} to CPU {@code toCpu}: now if it is queued
+   * here, at its next preemption point if it runs here.
+   */
+  private void onMigrateTask(Context ctx, CpuMessage.MigrateTask t) {
+    if (runqueue.remove((Integer) t.task())) {
+      moveTo(ctx, t.task(), t.toCpu(), "migration_cpu_stop");
+      checkWaitEmpty(ctx);
+    } else if (current == t.task()) {
+      migrateOnRelease.put(t.task(), t.toCpu());
+      requestPreempt(ctx);
+    }
+  }
+
+  /**
+   * {@code select_fallback_rq()}: the first active CPU after this one on this NUMA node, else on
+   * any node; a user task's affinity is broken ({@code do_set_cpus_allowed(p, cpu_possible_mask)}).
+   */
+  private void push(Context ctx, int task, String why) {
+    BitSet act = activeView();
+    int node = m.nodeOfCpu(index);
+    int to = -1;
+    int[] local = m.cpusOfNode(node);
+    for (int i = 1; i <= local.length && to < 0; i++) {
+      int c = local[(indexIn(local) + i) % local.length];
+      if (c != index && act.get(c)) to = c;
+    }
+    for (int i = 1; i <= m.cpus() && to < 0; i++) {
+      int c = (index + i) % m.cpus();
+      if (c != index && act.get(c)) to = c;
+    }
+    if (to < 0) throw new IllegalStateException("cpu" + index + ": no active CPU to push to");
+    ctx.send(task, new CpuMessage.SetCpusAllowed(-1, false), m.latencies().local());
+    moveTo(ctx, task, to, why);
+  }
+
+  private int indexIn(int[] cpus) {
+    for (int i = 0; i < cpus.length; i++) if (cpus[i] == index) return i;
+    return 0;
+  }
+
+  private void moveTo(Context ctx, int task, int to, String why) {
+    ctx.count("tasksMigratedByHotplug", 1);
+    if (ctx.tracing()) ctx.trace(new HotplugNote.TaskPushed(task, index, to, why));
+    ctx.send(m.cpu(to), new CpuMessage.Enqueue(task), m.latencies().ipi());
   }
 
   // ------------------------------------------------------------------ for tests and checkers

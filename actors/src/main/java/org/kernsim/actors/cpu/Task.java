@@ -41,6 +41,18 @@ public abstract class Task implements Entity {
 
   protected final Machine machine;
   private int cpu;
+
+  /**
+   * {@code p->cpus_ptr}: the only CPU the task may run on, or -1 for any. A task starts affine to
+   * the CPU it is created on (a workload thread pinned with {@code sched_setaffinity()}, a kthread
+   * bound with {@code kthread_bind()}); CPU hotplug breaks a user task's affinity when its CPU goes
+   * away ({@code select_fallback_rq()}).
+   */
+  private int allowedCpu;
+
+  /** {@code kthread_is_per_cpu()}: may stay on a CPU that is going down ({@code balance_push}). */
+  private boolean perCpuKthread;
+
   private Run run = Run.SLEEPING;
   private long dispatch = -1;
   private long preemptFor = -1;
@@ -60,6 +72,7 @@ public abstract class Task implements Entity {
   protected Task(Machine machine, int cpu) {
     this.machine = machine;
     this.cpu = cpu;
+    this.allowedCpu = cpu;
     this.epochs = 1;
     this.sleepEpoch = 1;
   }
@@ -87,6 +100,29 @@ public abstract class Task implements Entity {
     if (run == Run.RUNNING || run == Run.RUNNABLE)
       throw new IllegalStateException("cannot migrate a runnable task");
     this.cpu = cpu;
+    if (allowedCpu >= 0) this.allowedCpu = cpu;
+  }
+
+  /**
+   * {@code kthread_bind()} + {@code kthread_set_per_cpu()} at creation: a per-CPU kthread bound to
+   * its CPU (a kworker of a per-CPU pool, {@code cpuhp/N}); or, with false, an ordinary task.
+   */
+  protected final void setPerCpuKthread(boolean perCpu) {
+    this.perCpuKthread = perCpu;
+  }
+
+  /** {@code set_cpus_allowed_ptr()} at creation: {@code cpu}, or -1 for any CPU. */
+  protected final void setAllowedCpu(int cpu) {
+    this.allowedCpu = cpu;
+  }
+
+  /** The CPU the task is affine to, or -1 (any). */
+  public final int allowedCpu() {
+    return allowedCpu;
+  }
+
+  public final boolean isPerCpuKthread() {
+    return perCpuKthread;
   }
 
   public final boolean isRunning() {
@@ -128,6 +164,7 @@ public abstract class Task implements Entity {
       throw new IllegalStateException("rebirth of a live task");
     this.incarnation = incarnation;
     this.cpu = cpu;
+    if (allowedCpu >= 0) this.allowedCpu = cpu;
     this.run = Run.SLEEPING;
     this.epochs = 1;
     this.sleepEpoch = 1;
@@ -205,18 +242,59 @@ public abstract class Task implements Entity {
 
   @Override
   public final void receive(Context ctx, Object msg) {
-    if (msg instanceof CpuMessage.Dispatch d) onDispatch(ctx, d);
+    if (msg instanceof CpuMessage.Dispatch d) onDispatch(ctx, d.cpu(), d.dispatch());
+    else if (msg instanceof CpuMessage.DispatchPush d) onDispatchPush(ctx, d);
+    else if (msg instanceof CpuMessage.SetCpusAllowed a) onSetCpusAllowed(ctx, a);
     else if (msg instanceof CpuMessage.Preempt p) onPreempt(ctx, p);
     else if (msg instanceof SegmentDone s) onSegmentDone(ctx, s);
     else if (msg instanceof WakeUp w) onWake(ctx, w);
     else onMessage(ctx, msg);
   }
 
-  private void onDispatch(Context ctx, CpuMessage.Dispatch d) {
+  /**
+   * {@code balance_push()}: the CPU is going down; only a per-CPU kthread runs here, any other task
+   * is pushed to another CPU without running.
+   */
+  private void onDispatchPush(Context ctx, CpuMessage.DispatchPush d) {
+    if (perCpuKthread) {
+      onDispatch(ctx, d.cpu(), d.dispatch());
+      return;
+    }
+    if (run != Run.RUNNABLE)
+      throw new IllegalStateException(ctx.name(ctx.self()) + ": pushed while " + run);
+    cpu = machine.cpuIndex(d.cpu());
+    dispatch = d.dispatch();
+    ctx.send(
+        machine.cpu(cpu),
+        new CpuMessage.Release(ctx.self(), dispatch, CpuMessage.ReleaseKind.MIGRATE),
+        machine.latencies().local());
+  }
+
+  /**
+   * {@code set_cpus_allowed_ptr()} / {@code kthread_set_per_cpu()}: a sleeping task wakes on an
+   * allowed CPU next time; a queued or running one is moved off a CPU it may no longer use ({@code
+   * affine_move_task()}: {@code migration_cpu_stop()} preempts it).
+   */
+  private void onSetCpusAllowed(Context ctx, CpuMessage.SetCpusAllowed a) {
+    allowedCpu = a.cpu();
+    perCpuKthread = a.perCpuKthread();
+    if (allowedCpu < 0 || allowedCpu == cpu || run == Run.EXITED) return;
+    if (run == Run.SLEEPING) {
+      cpu = allowedCpu;
+    } else {
+      ctx.send(
+          machine.cpu(cpu),
+          new CpuMessage.MigrateTask(ctx.self(), allowedCpu),
+          machine.latencies().local());
+    }
+  }
+
+  private void onDispatch(Context ctx, int cpuEntity, long d) {
     if (run != Run.RUNNABLE)
       throw new IllegalStateException(ctx.name(ctx.self()) + ": dispatched while " + run);
     run = Run.RUNNING;
-    dispatch = d.dispatch();
+    cpu = machine.cpuIndex(cpuEntity); // a migrated task learns its CPU when it runs there
+    dispatch = d;
     preemptPending = preemptFor == dispatch;
     if (segmentRemaining >= 0) {
       long rest = segmentRemaining;
@@ -265,6 +343,7 @@ public abstract class Task implements Entity {
     if (w.epoch() > wokenUpTo) wokenUpTo = w.epoch();
     if (run == Run.SLEEPING && w.epoch() >= sleepEpoch) {
       run = Run.RUNNABLE;
+      if (allowedCpu >= 0) cpu = allowedCpu; // select_task_rq(): an allowed CPU
       ctx.send(machine.cpu(cpu), new CpuMessage.Enqueue(ctx.self()), machine.latencies().local());
       if (ctx.tracing()) ctx.trace(new CpuNote.TaskWoken(ctx.self(), w.waker(), w.epoch()));
     } else if (ctx.tracing()) {
@@ -287,7 +366,7 @@ public abstract class Task implements Entity {
         switch (kind) {
           case BLOCK -> Run.SLEEPING;
           case EXIT -> Run.EXITED;
-          case PREEMPTED, YIELD -> Run.RUNNABLE;
+          case PREEMPTED, YIELD, MIGRATE -> Run.RUNNABLE;
         };
   }
 

@@ -1,17 +1,22 @@
 package org.kernsim.actors.machine;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 import org.kernsim.engine.Latency;
 import org.kernsim.engine.TraceNaming;
+import org.kernsim.protocol.hotplug.CpuhpState;
 import org.kernsim.scenario.Setting;
 import org.kernsim.scenario.Settings;
 
 /**
  * The simulated machine every kernel model runs on: {@code machine.cpus} CPUs in {@code
  * machine.numa-nodes} NUMA nodes, one stop_machine barrier (with one acknowledgement combiner per
- * NUMA node) and the RCU-sched core; with the latency model of spec D.3. A model adds its own
- * entities to the same {@link Layout} after the machine's.
+ * NUMA node) and the RCU-sched core; with the latency model of spec D.3; and, when the fault plan
+ * hotplugs CPUs ({@link HotplugConfig}), the hotplug controller {@code cpuhp} and (2026 kernel) one
+ * hotplug thread {@code cpuhp/N} per CPU. A model adds its own entities to the same {@link Layout}
+ * after the machine's, and registers its hotplug callbacks ({@link #cpuhpSetupState}).
  */
 public final class Machine {
 
@@ -111,7 +116,65 @@ public final class Machine {
         Setting.latency(
             "faults.preempt.duration",
             "uniform(10us, 500us)",
-            "Fault plan: how long the CPU is taken away."));
+            "Fault plan: how long the CPU is taken away."),
+        Setting.choice(
+            "hotplug.kernel",
+            HotplugConfig.Kernel.keys(),
+            "mainline-2026",
+            "Version of the CPU-hotplug code (kernel/cpu.c and the models' hotplug callbacks), each one kernel version"
+                + " whole: mainline-2026 = the cpuhp state machine, percpu-rwsem cpu_hotplug_lock, balance_push (the kernel seed"
+                + " 001 applies to); v3.9 = CPU notifiers, get_online_cpus() refcount, wq_unbind_fn() before eb2834285cf1;"
+                + " v3.10 = the same with that fix."),
+        Setting.latency(
+            "hotplug.bringup",
+            "lognormal(1ms, 0.5, 200us, 20ms)",
+            "__cpu_up(): from kicking the AP (INIT/SIPI) to the AP online and idle."),
+        Setting.latency(
+            "hotplug.die",
+            "uniform(5us, 50us)",
+            "From the dying CPU leaving stop_machine to __cpu_die() returning (cpuhp_report_idle_dead)."),
+        Setting.text(
+            "faults.hotplug.plan",
+            "",
+            "Fault plan: CPU hotplug at given times, comma-separated 'TIME down CPU' / 'TIME up CPU' (e.g."
+                + " '300ms down 1, 350ms up 1'); remove_cpu()/add_cpu() as from sysfs."),
+        Setting.number(
+            "faults.hotplug.rate",
+            0,
+            1e6,
+            0.0,
+            "Fault plan: random cpu_down() per second of virtual time (machine-wide), of a random online CPU other"
+                + " than CPU 0, brought back up after faults.hotplug.downtime; drawn from the hotplug entity's own"
+                + " stream."),
+        Setting.latency(
+            "faults.hotplug.downtime",
+            "uniform(1ms, 20ms)",
+            "Fault plan: how long a randomly offlined CPU stays offline."));
+  }
+
+  /** The hotplug configuration of {@code s} (for a machine of {@code cpus} CPUs). */
+  public static HotplugConfig hotplug(Settings s, int cpus) {
+    HotplugConfig h =
+        new HotplugConfig(
+            HotplugConfig.Kernel.of(s.text("hotplug.kernel")),
+            HotplugConfig.parsePlan(s.text("faults.hotplug.plan"), cpus),
+            s.number("faults.hotplug.rate"),
+            s.latency("faults.hotplug.downtime"),
+            s.latency("hotplug.bringup"),
+            s.latency("hotplug.die"));
+    if (h.kernel().notifiers()) {
+      boolean up = s.number("faults.hotplug.rate") > 0;
+      for (HotplugConfig.PlanEntry e : h.plan()) up |= e.up();
+      if (up) {
+        throw new org.kernsim.scenario.BadInputException(
+            "hotplug.kernel = "
+                + h.kernel().key()
+                + " models cpu_down() only (its CPU_ONLINE path, workqueue's rebind_workers() with"
+                + " idle_worker_rebind() and busy_worker_rebind_fn(), is not modelled): remove the"
+                + " 'up' entries of faults.hotplug.plan and faults.hotplug.rate");
+      }
+    }
+    return h;
   }
 
   public static Latencies latencies(Settings s) {
@@ -135,23 +198,104 @@ public final class Machine {
   private final int nodeBase;
   private final int stopMachine;
   private final int rcu;
+  private final HotplugConfig hotplug;
+  private final int cpuhp;
+  private final int cpuhpThreadBase;
+  private final List<CpuhpCallback> callbacks = new ArrayList<>();
 
-  /** Adds the machine's entities to {@code layout}: CPUs, NUMA combiners, stop_machine, RCU. */
+  /**
+   * A model's callback for a hotplug state ({@code cpuhp_setup_state()}, or a CPU notifier in the
+   * v3.9 era): for CPU {@code cpu} the entity {@code handler.applyAsInt(cpu)} gets {@code
+   * HotplugMessage.CpuhpCallback} and answers {@code CpuhpCallbackDone}.
+   */
+  public record CpuhpCallback(
+      CpuhpState state, String name, IntUnaryOperator handler, boolean startup, boolean teardown) {}
+
+  /**
+   * Adds the machine's entities to {@code layout}: CPUs, NUMA combiners, stop_machine, RCU, and the
+   * hotplug entities if the fault plan hotplugs CPUs.
+   */
   public Machine(Settings s, Layout layout) {
-    this(s.intValue("machine.cpus"), s.intValue("machine.numa-nodes"), latencies(s), layout);
+    this(
+        s.intValue("machine.cpus"),
+        s.intValue("machine.numa-nodes"),
+        latencies(s),
+        hotplug(s, s.intValue("machine.cpus")),
+        layout);
   }
 
   public Machine(int cpus, int numaNodes, Latencies latencies, Layout layout) {
+    this(cpus, numaNodes, latencies, HotplugConfig.NONE, layout);
+  }
+
+  public Machine(
+      int cpus, int numaNodes, Latencies latencies, HotplugConfig hotplug, Layout layout) {
     if (numaNodes > cpus)
       throw new org.kernsim.scenario.BadInputException(
           "machine.numa-nodes (" + numaNodes + ") cannot exceed machine.cpus (" + cpus + ")");
     this.cpus = cpus;
     this.numaNodes = numaNodes;
     this.latencies = latencies;
+    this.hotplug = hotplug;
     this.cpuBase = layout.add(cpus, i -> "cpu" + i, i -> i);
     this.nodeBase = layout.add(numaNodes, n -> "numa" + n, n -> firstCpuOfNode(n));
     this.stopMachine = layout.add(1, i -> "stop_machine", i -> 0);
     this.rcu = layout.add(1, i -> "rcu", i -> 0);
+    if (hotplug.enabled()) {
+      this.cpuhp = layout.add(1, i -> "cpuhp", i -> 0);
+      this.cpuhpThreadBase =
+          hotplug.kernel().notifiers() ? -1 : layout.add(cpus, i -> "cpuhp/" + i, i -> i);
+    } else {
+      this.cpuhp = -1;
+      this.cpuhpThreadBase = -1;
+    }
+  }
+
+  // ------------------------------------------------------------------ hotplug
+
+  public HotplugConfig hotplug() {
+    return hotplug;
+  }
+
+  /**
+   * Whether CPUs come and go in this run. Without hotplug nothing takes {@code cpu_hotplug_lock}
+   * for real: its read side is a per-CPU count that costs no cross-CPU traffic, so callers treat it
+   * as taken at once.
+   */
+  public boolean hotplugEnabled() {
+    return hotplug.enabled();
+  }
+
+  /** The hotplug controller entity ({@code cpu_down()}/{@code cpu_up()}, the lock), or -1. */
+  public int cpuhp() {
+    return cpuhp;
+  }
+
+  /** The entity of {@code cpuhp/i}, the hotplug thread of CPU {@code i} (2026 kernel), or -1. */
+  public int cpuhpThread(int i) {
+    return cpuhpThreadBase < 0 ? -1 : cpuhpThreadBase + i;
+  }
+
+  public boolean isCpuhpThread(int entity) {
+    return cpuhpThreadBase >= 0 && entity >= cpuhpThreadBase && entity < cpuhpThreadBase + cpus;
+  }
+
+  /**
+   * {@code cpuhp_setup_state(state, name, startup, teardown)} (v3.9: {@code cpu_notifier()} for a
+   * notifier event): the model's entity {@code handler(cpu)} runs {@code state}'s callbacks for CPU
+   * {@code cpu}; {@code startup} and {@code teardown} say which of the two exist. Call it while
+   * building the simulation; callbacks of one state run in registration order.
+   */
+  public void cpuhpSetupState(
+      CpuhpState state, String name, IntUnaryOperator handler, boolean startup, boolean teardown) {
+    callbacks.add(new CpuhpCallback(state, name, handler, startup, teardown));
+  }
+
+  /** The callbacks registered for {@code state}, in registration order. */
+  public List<CpuhpCallback> cpuhpCallbacks(CpuhpState state) {
+    List<CpuhpCallback> out = new ArrayList<>();
+    for (CpuhpCallback c : callbacks) if (c.state() == state) out.add(c);
+    return out;
   }
 
   public int cpus() {

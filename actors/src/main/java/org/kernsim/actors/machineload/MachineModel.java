@@ -15,6 +15,8 @@ import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Simulation;
+import org.kernsim.engine.lockdep.Lockdep;
+import org.kernsim.protocol.hotplug.HotplugMessage;
 import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 import org.kernsim.scenario.ModelFactory;
@@ -75,6 +77,22 @@ public final class MachineModel implements ModelFactory {
         Setting.bool(
             "load.synchronize", true, "Call synchronize_sched() after each stop_machine()."));
     s.add(
+        Setting.choice(
+            "load.stop-machine-call",
+            List.of("stop_machine", "cpuslocked", "cpuslocked-unlocked", "nested"),
+            "stop_machine",
+            "How the requester calls stop_machine: stop_machine() (takes cpus_read_lock() itself); cpuslocked ="
+                + " stop_machine_cpuslocked() inside its own cpus_read_lock() section; cpuslocked-unlocked = a caller"
+                + " bug: stop_machine_cpuslocked() without holding cpus_read_lock() (SM-1); nested = a caller bug:"
+                + " stop_machine() inside its own cpus_read_lock() section, the lock taken twice (SM-2)."));
+    s.add(
+        Setting.duration(
+            "load.hold",
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            "CPU time the requester spends in its own cpus_read_lock() section before calling stop_machine."));
+    s.add(
         Setting.integer(
             "load.slow-cpu",
             -1,
@@ -109,6 +127,8 @@ public final class MachineModel implements ModelFactory {
     final boolean synchronize;
     final int slowCpu;
     final long slowSection;
+    final String call;
+    final long hold;
 
     Load(Layout layout, Settings s) {
       this.layout = layout;
@@ -122,6 +142,13 @@ public final class MachineModel implements ModelFactory {
       this.synchronize = s.bool("load.synchronize");
       this.slowCpu = s.intValue("load.slow-cpu");
       this.slowSection = s.nanos("load.slow-section");
+      this.call = s.text("load.stop-machine-call");
+      this.hold = s.nanos("load.hold");
+    }
+
+    @Override
+    public List<Checker> checkers() {
+      return machine.hotplugEnabled() ? List.of(new Lockdep()) : List.of();
     }
 
     @Override
@@ -154,7 +181,9 @@ public final class MachineModel implements ModelFactory {
 
     @Override
     public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
-      return new LinkedHashMap<>(merged.counters());
+      Map<String, Object> out = new LinkedHashMap<>(merged.counters());
+      for (Checker c : checkers) c.contribute(out);
+      return out;
     }
 
     @Override
@@ -206,12 +235,30 @@ public final class MachineModel implements ModelFactory {
     }
   }
 
-  /** Sleeps, calls stop_machine(), then synchronize_sched(); {@code load.stop-machines} times. */
+  /**
+   * Sleeps, calls stop_machine(), then synchronize_sched(); {@code load.stop-machines} times. How
+   * it calls stop_machine is {@code load.stop-machine-call}: {@code stop_machine()} (which takes
+   * {@code cpus_read_lock()} itself), {@code stop_machine_cpuslocked()} inside its own {@code
+   * cpus_read_lock()} section (the correct way for a caller that already holds it), the same
+   * without the section (a caller bug: catalogue SM-1), or {@code stop_machine()} inside its own
+   * section (the lock taken twice: SM-2, the powerpc memory-unplug report). {@code load.hold} is
+   * the CPU time the caller spends in its section before the call.
+   */
   static final class Requester extends Task {
     private static final String TICK = "requester-tick";
+
+    private enum Pc {
+      LOCK,
+      HOLD,
+      CALL,
+      UNLOCK,
+      SYNC,
+      NEXT
+    }
+
     private final Load load;
     private int done;
-    private int pc;
+    private Pc pc = Pc.LOCK;
     private long waiting;
     private long since;
 
@@ -223,6 +270,11 @@ public final class MachineModel implements ModelFactory {
     @Override
     public void start(Context ctx) {
       if (load.stops > 0) ctx.startTimer(TICK, load.interval, TICK);
+    }
+
+    private boolean ownSection() {
+      return load.machine.hotplugEnabled()
+          && (load.call.equals("cpuslocked") || load.call.equals("nested"));
     }
 
     @Override
@@ -237,41 +289,73 @@ public final class MachineModel implements ModelFactory {
       } else if (msg instanceof RcuMessage.GracePeriodDone) {
         ctx.count("requester.synchronizeSchedNanos", ctx.now() - since);
         wake(ctx, waiting);
+      } else if (msg instanceof HotplugMessage.CpusReadLocked) {
+        wake(ctx, waiting);
       } else {
         super.onMessage(ctx, msg);
       }
     }
 
+    private void await(Context ctx) {
+      waiting = nextEpoch();
+      if (!sleep(ctx)) run(ctx);
+    }
+
     @Override
     protected void run(Context ctx) {
-      if (pc == 0) {
-        pc = load.synchronize ? 1 : 2;
-        since = ctx.now();
-        ctx.send(
-            load.machine.stopMachine(),
-            new StopMachineMessage.StopMachineRequest(ctx.self(), done, -1, -1, null),
-            load.machine.latencies().lock());
-        waiting = nextEpoch();
-        if (!sleep(ctx)) run(ctx);
-      } else if (pc == 1) {
-        pc = 2;
-        since = ctx.now();
-        ctx.send(
-            load.machine.rcu(),
-            new RcuMessage.SynchronizeSched(ctx.self(), done),
-            load.machine.latencies().lock());
-        waiting = nextEpoch();
-        if (!sleep(ctx)) run(ctx);
-      } else {
-        pc = 0;
-        done++;
-        if (done < load.stops) {
-          ctx.startTimer(TICK, load.interval, TICK);
-          waiting = nextEpoch();
-          if (!sleep(ctx)) run(ctx);
-        } else {
-          exit(ctx);
+      Machine m = load.machine;
+      switch (pc) {
+        case LOCK -> {
+          pc = Pc.HOLD;
+          if (ownSection()) { // cpus_read_lock()
+            ctx.send(
+                m.cpuhp(),
+                new HotplugMessage.CpusReadLock(ctx.self(), ctx.self(), done, "requester"),
+                m.latencies().local());
+            await(ctx);
+          } else {
+            run(ctx);
+          }
         }
+        case HOLD -> {
+          pc = Pc.CALL;
+          if (load.hold > 0) compute(ctx, load.hold, true);
+          else run(ctx);
+        }
+        case CALL -> {
+          pc = Pc.UNLOCK;
+          since = ctx.now();
+          Object req =
+              load.call.startsWith("cpuslocked")
+                  ? new StopMachineMessage.StopMachineCpuslocked(ctx.self(), done, -1, -1, null)
+                  : new StopMachineMessage.StopMachineRequest(ctx.self(), done, -1, -1, null);
+          ctx.send(m.stopMachine(), req, m.latencies().lock());
+          await(ctx);
+        }
+        case UNLOCK -> {
+          pc = load.synchronize ? Pc.SYNC : Pc.NEXT;
+          if (ownSection()) // cpus_read_unlock()
+          ctx.send(m.cpuhp(), new HotplugMessage.CpusReadUnlock(ctx.self()), m.latencies().local());
+          run(ctx);
+        }
+        case SYNC -> {
+          pc = Pc.NEXT;
+          since = ctx.now();
+          ctx.send(
+              m.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), done), m.latencies().lock());
+          await(ctx);
+        }
+        case NEXT -> {
+          pc = Pc.LOCK;
+          done++;
+          if (done < load.stops) {
+            ctx.startTimer(TICK, load.interval, TICK);
+            await(ctx);
+          } else {
+            exit(ctx);
+          }
+        }
+        default -> throw new IllegalStateException("requester: " + pc);
       }
     }
   }

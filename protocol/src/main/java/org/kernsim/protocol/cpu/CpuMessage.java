@@ -16,7 +16,10 @@ public sealed interface CpuMessage extends WireMessage
         CpuMessage.TaskQuiescent,
         CpuMessage.PreemptCheck,
         CpuMessage.InjectedPreemption,
-        CpuMessage.StolenTimeEnd {
+        CpuMessage.StolenTimeEnd,
+        CpuMessage.DispatchPush,
+        CpuMessage.MigrateTask,
+        CpuMessage.SetCpusAllowed {
 
   /** Task {@code task} is runnable and wants this CPU. */
   record Enqueue(int task) implements CpuMessage {}
@@ -44,6 +47,27 @@ public sealed interface CpuMessage extends WireMessage
   /** The CPU's own timer: the time the fault plan took from this CPU is over. */
   record StolenTimeEnd() implements CpuMessage {}
 
+  /**
+   * CPU {@code cpu} runs the task now, but the CPU is going down ({@code balance_push}, 2026): a
+   * task that is not a per-CPU kthread does not run here — it answers {@link Release} with {@link
+   * ReleaseKind#MIGRATE} and the CPU pushes it to another ({@code select_fallback_rq()}).
+   */
+  record DispatchPush(int cpu, long dispatch) implements CpuMessage {}
+
+  /**
+   * {@code set_cpus_allowed_ptr()} moved task {@code task} off this CPU: if it is queued here, or
+   * runs here (then at its next preemption point, as {@code migration_cpu_stop()}), it goes to CPU
+   * {@code toCpu}.
+   */
+  record MigrateTask(int task, int toCpu) implements CpuMessage {}
+
+  /**
+   * To a task: {@code set_cpus_allowed_ptr()} / {@code kthread_bind()}: it may run on CPU {@code
+   * cpu} only (-1: on any CPU), and {@code kthread_set_per_cpu()}: whether it is a per-CPU kthread
+   * (which may stay on a CPU that is going down).
+   */
+  record SetCpusAllowed(int cpu, boolean perCpuKthread) implements CpuMessage {}
+
   enum ReleaseKind {
     /** The task sleeps (schedule() in TASK_*INTERRUPTIBLE/IDLE). */
     BLOCK,
@@ -52,6 +76,8 @@ public sealed interface CpuMessage extends WireMessage
     /** The task yields voluntarily; it stays runnable. */
     YIELD,
     /** The task exited. */
-    EXIT
+    EXIT,
+    /** The task may not run on this CPU any more ({@code balance_push}): push it elsewhere. */
+    MIGRATE
   }
 }

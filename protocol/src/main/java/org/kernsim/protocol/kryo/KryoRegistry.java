@@ -54,6 +54,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  150-199  cluster (node engines, cluster runs)
  *  200-249  cpu          250-299  rcu          300-349  stopmachine    350-399  phold
  *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
+ *  600-699  hotplug
  *  800-849  lockdep      850-899  snapshots (the records; an entity's state inside is an
  *           engine state stream with its own table, 2000-2999: Simulation.stateClasses())
  *  (other ranges as the lead assigns them)
@@ -154,6 +155,9 @@ public final class KryoRegistry {
           e(216, CpuMessage.InjectedPreemption.class),
           e(217, CpuMessage.StolenTimeEnd.class),
           e(218, CpuNote.TimeStolen.class),
+          e(219, CpuMessage.DispatchPush.class),
+          e(220, CpuMessage.MigrateTask.class),
+          e(221, CpuMessage.SetCpusAllowed.class),
           // ---------------------------------------------------------------- 250-299: rcu
           e(250, RcuMessage.SynchronizeSched.class),
           e(251, RcuMessage.QsRequest.class),
@@ -169,6 +173,8 @@ public final class KryoRegistry {
           e(305, StopMachineMessage.StopFnDone.class),
           e(306, StopMachineMessage.StopMachineDone.class),
           e(307, StopMachineMessage.StopPhase.class),
+          e(308, StopMachineMessage.StopMachineCpuslocked.class),
+          e(309, StopMachineMessage.StopWorkOn.class),
           // ---------------------------------------------------------------- 350-399: phold
           e(350, Hop.class),
           // ---------------------------------------------------------------- 400-499: workqueue
@@ -291,6 +297,43 @@ public final class KryoRegistry {
           e(556, org.kernsim.protocol.kprobes.WorkloadMessage.AdminWake.class),
           e(557, org.kernsim.protocol.kprobes.WorkloadMessage.WorkloadStop.class),
           e(558, org.kernsim.protocol.kprobes.OptimizerMessage.Blocked.class),
+          // ---------------------------------------------------------------- 600-699: hotplug
+          e(600, org.kernsim.protocol.hotplug.HotplugMessage.CpusReadLock.class),
+          e(601, org.kernsim.protocol.hotplug.HotplugMessage.CpusReadLocked.class),
+          e(602, org.kernsim.protocol.hotplug.HotplugMessage.CpusReadUnlock.class),
+          e(603, org.kernsim.protocol.hotplug.HotplugMessage.CpuDown.class),
+          e(604, org.kernsim.protocol.hotplug.HotplugMessage.CpuUp.class),
+          e(605, org.kernsim.protocol.hotplug.HotplugMessage.HotplugDone.class),
+          e(606, org.kernsim.protocol.hotplug.HotplugMessage.PlanDue.class),
+          e(607, org.kernsim.protocol.hotplug.HotplugMessage.RandomDue.class),
+          e(608, org.kernsim.protocol.hotplug.HotplugMessage.CpuhpKickAp.class),
+          e(609, org.kernsim.protocol.hotplug.HotplugMessage.CpuhpApDone.class),
+          e(610, org.kernsim.protocol.hotplug.HotplugMessage.CpuhpCallback.class),
+          e(611, org.kernsim.protocol.hotplug.HotplugMessage.CpuhpCallbackDone.class),
+          e(612, org.kernsim.protocol.hotplug.HotplugMessage.SetCpuActive.class),
+          e(613, org.kernsim.protocol.hotplug.HotplugMessage.CpuActiveChanged.class),
+          e(614, org.kernsim.protocol.hotplug.HotplugMessage.WaitEmpty.class),
+          e(615, org.kernsim.protocol.hotplug.HotplugMessage.RqEmpty.class),
+          e(616, org.kernsim.protocol.hotplug.HotplugMessage.BringupCpu.class),
+          e(617, org.kernsim.protocol.hotplug.HotplugMessage.CpuBooted.class),
+          e(618, org.kernsim.protocol.hotplug.HotplugMessage.ApIdle.class),
+          e(619, org.kernsim.protocol.hotplug.HotplugMessage.TakeCpuDown.class),
+          e(620, org.kernsim.protocol.hotplug.HotplugMessage.CpuDead.class),
+          e(621, org.kernsim.protocol.hotplug.HotplugMessage.StopperState.class),
+          e(650, org.kernsim.protocol.hotplug.CpuhpState.class),
+          e(651, org.kernsim.protocol.hotplug.CpuhpState.Where.class),
+          e(652, org.kernsim.protocol.hotplug.HotplugNote.HotplugStarted.class),
+          e(653, org.kernsim.protocol.hotplug.HotplugNote.HotplugRefused.class),
+          e(654, org.kernsim.protocol.hotplug.HotplugNote.CpuhpStep.class),
+          e(655, org.kernsim.protocol.hotplug.HotplugNote.HotplugFinished.class),
+          e(656, org.kernsim.protocol.hotplug.HotplugNote.ReadLockWaits.class),
+          e(657, org.kernsim.protocol.hotplug.HotplugNote.ReadLockTaken.class),
+          e(658, org.kernsim.protocol.hotplug.HotplugNote.ReadLockReleased.class),
+          e(659, org.kernsim.protocol.hotplug.HotplugNote.WriteLockWaits.class),
+          e(660, org.kernsim.protocol.hotplug.HotplugNote.WriteLockTaken.class),
+          e(661, org.kernsim.protocol.hotplug.HotplugNote.WriteLockReleased.class),
+          e(662, org.kernsim.protocol.hotplug.HotplugNote.TaskPushed.class),
+          e(663, org.kernsim.protocol.hotplug.HotplugNote.CpuOnlineChanged.class),
           // ---------------------------------------------------------------- 800-849: lockdep
           e(800, org.kernsim.protocol.lockdep.LockNote.Acquire.class),
           e(801, org.kernsim.protocol.lockdep.LockNote.Release.class),

@@ -15,7 +15,9 @@ public sealed interface StopMachineMessage extends WireMessage
         StopMachineMessage.PhaseAcked,
         StopMachineMessage.StopFnCall,
         StopMachineMessage.StopFnDone,
-        StopMachineMessage.StopMachineDone {
+        StopMachineMessage.StopMachineDone,
+        StopMachineMessage.StopMachineCpuslocked,
+        StopMachineMessage.StopWorkOn {
 
   /**
    * {@code stop_machine(fn)}: run {@code fn} while every online CPU spins with interrupts off.
@@ -23,6 +25,22 @@ public sealed interface StopMachineMessage extends WireMessage
    * and waits for its {@link StopFnDone}.
    */
   record StopMachineRequest(int requester, long token, int activeCpu, int fnTarget, Object fn)
+      implements StopMachineMessage {}
+
+  /**
+   * {@code stop_machine_cpuslocked()} (seed era: {@code __stop_machine()}): as {@link
+   * StopMachineRequest}, but the caller holds {@code cpus_read_lock()} already (or, a caller bug,
+   * does not), so stop_machine does not take it.
+   */
+  record StopMachineCpuslocked(int requester, long token, int activeCpu, int fnTarget, Object fn)
+      implements StopMachineMessage {}
+
+  /**
+   * With CPU hotplug: queue the stopper work of {@code op} on the CPUs of this NUMA node that are
+   * in {@code cpus} (a bitmap of CPU indexes: {@code cpu_online_mask} when {@code stop_cpus()}
+   * ran).
+   */
+  record StopWorkOn(long op, int activeCpu, int fnTarget, Object fn, long[] cpus)
       implements StopMachineMessage {}
 
   /** Queue the stopper work of operation {@code op} (the barrier's state is PREPARE). */
