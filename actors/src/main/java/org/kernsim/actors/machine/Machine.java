@@ -315,6 +315,11 @@ public final class Machine {
         .in("CpuNote.Switch", "from", TraceNaming.Kind.ENTITY)
         .in("CpuNote.Switch", "to", TraceNaming.Kind.ENTITY)
         .in("CpuNote.TimeStolen", "from", TraceNaming.Kind.ENTITY)
+        // CPU hotplug: lock holders and waiters are tasks; a pushed task moves between CPUs
+        .field(TraceNaming.Kind.ENTITY, "holder", "writer", "replyTo")
+        .in("HotplugNote.TaskPushed", "from", TraceNaming.Kind.CPU)
+        .in("HotplugNote.TaskPushed", "to", TraceNaming.Kind.CPU)
+        .in("CpuMessage.MigrateTask", "toCpu", TraceNaming.Kind.CPU)
         .cpus(i -> i < cpus ? layout.name(cpu(i)) : null)
         .build();
   }
