@@ -201,6 +201,7 @@ public final class MachineModel implements ModelFactory {
     all.add(org.kernsim.engine.snapshot.StateRows.row(2600, Load.class));
     all.add(org.kernsim.engine.snapshot.StateRows.row(2601, Spinner.class));
     all.add(org.kernsim.engine.snapshot.StateRows.row(2602, Requester.class));
+    all.add(org.kernsim.engine.snapshot.StateRows.row(2603, Requester.Pc.class));
     STATE_CLASSES = List.copyOf(all);
   }
 
@@ -247,7 +248,7 @@ public final class MachineModel implements ModelFactory {
   static final class Requester extends Task {
     private static final String TICK = "requester-tick";
 
-    private enum Pc {
+    enum Pc {
       LOCK,
       HOLD,
       CALL,

@@ -4,6 +4,11 @@ import static org.kernsim.engine.snapshot.StateRows.row;
 
 import java.util.List;
 import org.kernsim.actors.cpu.Cpu;
+import org.kernsim.actors.hotplug.CpuHotplug;
+import org.kernsim.actors.hotplug.Cpuhp;
+import org.kernsim.actors.hotplug.CpuhpThread;
+import org.kernsim.actors.hotplug.HotplugLock;
+import org.kernsim.actors.machine.HotplugConfig;
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
 import org.kernsim.actors.rcu.Rcu;
@@ -28,5 +33,21 @@ public final class MachineState {
           row(2004, "org.kernsim.actors.cpu.Task$Run"),
           row(2005, StopMachine.class),
           row(2006, StopMachineNode.class),
-          row(2007, Rcu.class));
+          row(2007, Rcu.class),
+          // CPU hotplug
+          row(2008, HotplugConfig.class),
+          row(2009, HotplugConfig.Kernel.class),
+          row(2010, HotplugConfig.PlanEntry.class),
+          row(2011, Machine.CpuhpCallback.class),
+          row(2012, CpuHotplug.class),
+          row(2013, "org.kernsim.actors.hotplug.CpuHotplug$Request"),
+          row(2014, CpuhpThread.class),
+          row(2015, "org.kernsim.actors.hotplug.CpuhpThread$Call"),
+          row(2016, HotplugLock.class),
+          row(2017, HotplugLock.Kind.class),
+          row(2018, HotplugLock.WriterState.class),
+          row(2019, HotplugLock.Waiter.class),
+          row(2020, Cpuhp.Step.class),
+          row(2021, Cpuhp.Kind.class),
+          row(2022, "org.kernsim.actors.stopmachine.StopMachine$Pending"));
 }

@@ -57,7 +57,13 @@ public final class StateCodec {
           new KryoRegistry.Entry(2908, int[][].class),
           new KryoRegistry.Entry(2909, long[][].class),
           new KryoRegistry.Entry(2910, boolean[][].class),
-          new KryoRegistry.Entry(2911, Object.class));
+          new KryoRegistry.Entry(2911, Object.class),
+          // the lock-order checker, any model's (org.kernsim.engine.lockdep)
+          new KryoRegistry.Entry(2912, org.kernsim.engine.lockdep.Lockdep.class),
+          new KryoRegistry.Entry(2913, org.kernsim.engine.lockdep.LockGraph.class),
+          new KryoRegistry.Entry(2914, org.kernsim.engine.lockdep.LockGraph.Dependency.class),
+          new KryoRegistry.Entry(2915, org.kernsim.engine.lockdep.LockGraph.Dependency[].class),
+          StateRows.row(2916, "org.kernsim.engine.lockdep.LockGraph$Held"));
 
   private static final int MAX_STATE_BYTES = Integer.MAX_VALUE - 16;
 
