@@ -38,6 +38,7 @@ public final class Observation implements Checker.Checks {
   public RecordFilter filter(boolean recordAll) {
     if (recordAll) return RecordFilter.ALL;
     Set<Class<?>> classes = new HashSet<>(byClass.keySet());
+    for (TraceObserver o : observers) if (o.observes() != null) classes.addAll(o.observes());
     return classes.isEmpty() ? RecordFilter.NONE : new RecordFilter(false, Set.copyOf(classes));
   }
 

@@ -62,12 +62,22 @@ public record RunOptions(
         seed, until, stopAtFirstViolation, recordAll, List.copyOf(l), snapshot, resume);
   }
 
-  /** Adds an observer of every record (a trace file, a timeline): turns recording on. */
+  /**
+   * Adds an observer of records: one of every record (a trace file, a timeline) turns recording of
+   * everything on; one that names its classes ({@link TraceObserver#observes}) has only those
+   * recorded.
+   */
   public RunOptions withObserver(TraceObserver o) {
     List<TraceObserver> l = new java.util.ArrayList<>(observers);
     l.add(o);
     return new RunOptions(
-        seed, until, stopAtFirstViolation, true, List.copyOf(l), snapshot, resume);
+        seed,
+        until,
+        stopAtFirstViolation,
+        recordAll || o.observes() == null,
+        List.copyOf(l),
+        snapshot,
+        resume);
   }
 
   public RunOptions withSnapshot(Snapshots s) {

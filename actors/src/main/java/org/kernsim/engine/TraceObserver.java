@@ -1,11 +1,22 @@
 package org.kernsim.engine;
 
+import java.util.Set;
 import org.kernsim.protocol.engine.TraceRecord;
 
 /** A consumer of the canonical record stream of a run (a trace file, a timeline collector). */
 public interface TraceObserver {
 
   void observe(TraceRecord record);
+
+  /**
+   * The message and note classes this observer needs, or null for every record (a trace file). An
+   * observer that names its classes (a report's time series) does not turn on the recording of
+   * everything: the entities record those classes only (besides what checkers observe). It may
+   * still be handed other records, when something else records everything.
+   */
+  default Set<Class<?>> observes() {
+    return null;
+  }
 
   /** Called after each completed window; a file writer flushes here. */
   default void windowCompleted(long windowEnd) {}

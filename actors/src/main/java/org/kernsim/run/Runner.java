@@ -46,6 +46,18 @@ public final class Runner {
    */
   public static Outcome run(
       RunSpec spec, Backend backend, org.kernsim.engine.TraceObserver progress) {
+    return run(spec, backend, progress, List.of());
+  }
+
+  /**
+   * As {@link #run(RunSpec, Backend, org.kernsim.engine.TraceObserver)}, with {@code observers} of
+   * the record stream (a report's time series).
+   */
+  public static Outcome run(
+      RunSpec spec,
+      Backend backend,
+      org.kernsim.engine.TraceObserver progress,
+      List<org.kernsim.engine.TraceObserver> observers) {
     Scenario scenario = Models.load(spec.scenario(), spec.overrides());
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
@@ -59,6 +71,7 @@ public final class Runner {
       options = options.withObserver(writer);
     }
     if (progress != null) options = options.withProgress(progress);
+    for (org.kernsim.engine.TraceObserver o : observers) options = options.withObserver(o);
     RunResult result;
     try {
       result =
