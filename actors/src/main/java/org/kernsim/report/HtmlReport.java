@@ -5,12 +5,10 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.HdrHistogram.Histogram;
-import org.HdrHistogram.HistogramIterationValue;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
 import org.kernsim.run.Comparison;
@@ -19,9 +17,10 @@ import org.kernsim.scenario.Scenario;
 import org.kernsim.trace.OutputFiles;
 
 /**
- * Self-contained HTML reports (inline SVG, no script, no external resource): a run's summary,
- * violations and timeline, metrics and latency histograms; or a comparison of variants with a bar
- * per variant and metric.
+ * Self-contained HTML reports (inline SVG, no script, no external resource: they open offline): a
+ * run's summary, violations and timeline, time series (stop_machine calls and stall, CPUs held,
+ * pool sizes, queue lengths; {@link RunSeries}), metrics and latency distributions as CDFs; or a
+ * comparison of variants with a bar per variant and metric and their ratios as numbers.
  */
 public final class HtmlReport {
   private HtmlReport() {}
@@ -29,6 +28,18 @@ public final class HtmlReport {
   /** The report of one run; {@code timeline} may be null. */
   public static void run(
       Path target, Scenario scenario, long seed, String replay, RunResult r, String timeline) {
+    run(target, scenario, seed, replay, r, timeline, null);
+  }
+
+  /** The report of one run, with the time series {@code series} observed during it (or null). */
+  public static void run(
+      Path target,
+      Scenario scenario,
+      long seed,
+      String replay,
+      RunResult r,
+      String timeline,
+      RunSeries series) {
     write(
         target,
         w -> {
@@ -71,6 +82,13 @@ public final class HtmlReport {
             if (timeline != null)
               w.write("<h3>Timeline of the first violation</h3><pre>" + esc(timeline) + "</pre>");
           }
+          if (series != null) {
+            w.write("<h2>Over time</h2>");
+            var plots = series.plots();
+            if (plots.isEmpty())
+              w.write("<p>nothing to plot (no stop_machine, pool or optimizer activity)</p>");
+            for (var e : plots.entrySet()) w.write(Plots.steps(e.getKey(), e.getValue()));
+          }
           w.write("<h2>Metrics</h2><table class=\"grid\">");
           metrics(w, "", r.metrics());
           w.write("</table>\n<h2>Latencies</h2>");
@@ -109,7 +127,18 @@ public final class HtmlReport {
                       + "</td>");
             }
             Map<String, Double> ratio = r.ratios().get(metric);
-            w.write("<td>" + (ratio == null ? "" : esc(ratio.toString())) + "</td></tr>");
+            StringBuilder rs = new StringBuilder();
+            if (ratio != null) {
+              for (Map.Entry<String, Double> e : ratio.entrySet()) {
+                if (rs.length() > 0) rs.append("<br>");
+                rs.append("<span class=\"ratio\">")
+                    .append(esc(e.getKey()))
+                    .append(" = <b>")
+                    .append(esc(ratioText(e.getValue())))
+                    .append("</b></span>");
+              }
+            }
+            w.write("<td>" + rs + "</td></tr>");
           }
           w.write(
               "</table><h2>Violations</h2><table class=\"grid\"><tr><th>variant</th><th>violating seeds</th><th>by checker</th></tr>");
@@ -155,7 +184,9 @@ public final class HtmlReport {
             + "body{font:13px sans-serif;margin:16px;max-width:1200px} td,th{padding:2px 8px;text-align:left;vertical-align:top}"
             + " .grid{border-collapse:collapse} .grid td,.grid th{border-bottom:1px solid #ddd} .kv td:first-child{color:#555}"
             + " .bad{background:#fdd} pre{font:11px monospace;background:#f6f6f6;padding:8px;overflow:auto}"
-            + " svg text{font:10px sans-serif}</style></head><body><h1>"
+            + " svg text{font:10px sans-serif} .ratio{white-space:nowrap}"
+            + Plots.CSS
+            + "</style></head><body><h1>"
             + esc(title)
             + "</h1>\n");
   }
@@ -182,7 +213,7 @@ public final class HtmlReport {
     }
   }
 
-  /** Percentiles and a bar chart over power-of-two buckets of one histogram (values in ns). */
+  /** Percentiles and the CDF of one latency histogram (values in ns). */
   private static void histogram(Writer w, String name, Histogram h) throws IOException {
     w.write(
         "<h3>"
@@ -200,46 +231,15 @@ public final class HtmlReport {
             + ", max "
             + Durations.pretty(h.getMaxValue())
             + "</p>");
-    List<long[]> buckets = new ArrayList<>(); // {upper bound, count}
-    for (HistogramIterationValue v : h.logarithmicBucketValues(1, 2.0)) {
-      buckets.add(new long[] {v.getValueIteratedTo(), v.getCountAddedInThisIterationStep()});
-    }
-    while (buckets.size() > 1 && buckets.get(0)[1] == 0) buckets.remove(0);
-    if (buckets.isEmpty()) return;
-    long max = 1;
-    for (long[] b : buckets) max = Math.max(max, b[1]);
-    int bw = Math.max(8, Math.min(40, 800 / buckets.size()));
-    int height = 120;
-    w.write("<svg width=\"" + (buckets.size() * bw + 20) + "\" height=\"" + (height + 40) + "\">");
-    for (int i = 0; i < buckets.size(); i++) {
-      long[] b = buckets.get(i);
-      int bh = (int) Math.round((double) height * b[1] / max);
-      w.write(
-          "<g><title>up to "
-              + esc(Durations.pretty(b[0]))
-              + ": "
-              + b[1]
-              + "</title><rect x=\""
-              + (i * bw + 10)
-              + "\" y=\""
-              + (height - bh + 5)
-              + "\" width=\""
-              + (bw - 2)
-              + "\" height=\""
-              + bh
-              + "\" fill=\"#4a7ab7\"/></g>");
-      if (i % Math.max(1, buckets.size() / 8) == 0) {
-        w.write(
-            "<text x=\""
-                + (i * bw + 10)
-                + "\" y=\""
-                + (height + 20)
-                + "\">"
-                + esc(Durations.pretty(b[0]))
-                + "</text>");
-      }
-    }
-    w.write("</svg>");
+    if (h.getTotalCount() > 0) w.write(Plots.cdf(name, h));
+  }
+
+  /** A ratio as a number: {@code 125.5x}, {@code 0.017x}; no ratio (a zero) as a dash. */
+  static String ratioText(Double x) {
+    if (x == null || x.isNaN() || x.isInfinite()) return "-";
+    double a = Math.abs(x);
+    String f = a >= 100 ? "%.1f" : a >= 1 ? "%.3f" : "%.3g";
+    return String.format(Locale.ROOT, f, x) + "x";
   }
 
   private static String fmt(double x) {

@@ -143,6 +143,11 @@ final class RunCommand implements Callable<Integer> {
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
     long progressUntil = untilNanos >= 0 ? untilNanos : Models.load(scenario, options.sets).until();
+    // a report plots what the run's notes tell over time (only those notes are recorded for it)
+    org.kernsim.report.RunSeries series =
+        report != null ? new org.kernsim.report.RunSeries() : null;
+    java.util.List<org.kernsim.engine.TraceObserver> observers =
+        series != null ? java.util.List.of(series) : java.util.List.of();
     try (Progress progress = Progress.forRun(progressUntil)) {
       if (onCluster) {
         Models.load(scenario, options.sets); // bad input fails before any node starts
@@ -157,11 +162,12 @@ final class RunCommand implements Callable<Integer> {
               Runner.run(
                   spec,
                   ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec),
-                  progress);
+                  progress,
+                  observers);
           clusterJson = rec.json();
         }
       } else {
-        outcome = Runner.run(spec, null, progress);
+        outcome = Runner.run(spec, null, progress, observers);
       }
     }
     RunResult r = outcome.result();
@@ -203,7 +209,7 @@ final class RunCommand implements Callable<Integer> {
         (json ? System.err : System.out).println("\nTimeline of the first violation " + timeline);
     }
     if (report != null) {
-      HtmlReport.run(report, outcome.scenario(), seed, spec.replayCommand(), r, timeline);
+      HtmlReport.run(report, outcome.scenario(), seed, spec.replayCommand(), r, timeline, series);
       System.err.println("wrote " + report);
     }
     if (!r.violations().isEmpty()) {
