@@ -14,7 +14,6 @@ import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Durations;
 import org.kernsim.scenario.Quote;
 import org.kernsim.trace.OutputFiles;
-import org.kernsim.trace.SequenceDiagram;
 import org.kernsim.trace.TraceFile;
 import org.kernsim.trace.TraceQuery;
 import picocli.CommandLine.Command;
@@ -25,14 +24,16 @@ import picocli.CommandLine.Parameters;
     name = "trace",
     mixinStandardHelpOptions = true,
     description = {
-      "Inspect a trace written by 'kernsim run --trace FILE': filter, follow one item, summarise,",
-      "or export to Chrome Trace Event JSON (open it in ui.perfetto.dev or chrome://tracing).",
+      "Inspect a trace written by 'kernsim run --trace FILE': filter, follow one entity or work",
+      "item, summarise, or export it (in one streaming pass) to an HTML sequence diagram, Perfetto",
+      "(Chrome Trace Event JSON), trace-cmd/KernelShark (trace.dat) or ShiViz. docs/traces.md.",
       "Examples:",
       "  kernsim trace t.jsonl --involving cpu1 --from 300s --to 300.01s",
-      "  kernsim trace t.jsonl --where item=42            (every record naming work item 42)",
+      "  kernsim trace t.jsonl --where item=workload/3#10 (every record naming that work item)",
       "  kernsim trace t.jsonl --follow kworker/u:3       (one kworker's story)",
-      "  kernsim trace t.jsonl --type 'Wake*' --kind msg --chrome wakes.json",
-      "  kernsim trace t.jsonl --from 300s --to 300.002s --html window.html   (a sequence diagram)"
+      "  kernsim trace t.jsonl --html t.html              (opens at the first violation)",
+      "  kernsim trace t.jsonl --chrome t.json --ftrace t.dat --shiviz t.log",
+      "  kernsim trace t.jsonl --type 'Wake*' --kind msg --chrome wakes.json"
     })
 final class TraceCommand implements Callable<Integer> {
 
@@ -123,8 +124,22 @@ final class TraceCommand implements Callable<Integer> {
       names = "--html",
       paramLabel = "OUT",
       description =
-          "Write matching records as a self-contained HTML sequence diagram (at most --limit rows).")
+          "Write matching records as a self-contained HTML sequence diagram, opening at the first"
+              + " violation (at most --limit records; by default 100000 for --html).")
   Path html;
+
+  @Option(
+      names = "--shiviz",
+      paramLabel = "OUT.log",
+      description =
+          "Write matching records as a ShiViz log (vector clocks, with the parsing regex on its"
+              + " first line) to explore the happened-before graph.")
+  Path shiviz;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** How many records an HTML page holds unless --limit says otherwise (it stays interactive). */
+  static final long HTML_ROWS = 100_000;
 
   @Override
   public Integer call() {
@@ -175,20 +190,31 @@ final class TraceCommand implements Callable<Integer> {
     OutputFiles.check("--chrome", chrome);
     OutputFiles.check("--ftrace", ftrace);
     OutputFiles.check("--html", html);
-    SequenceDiagram diagram =
-        html == null
-            ? null
-            : new SequenceDiagram(
-                limit == 0 ? Integer.MAX_VALUE : (int) Math.min(Integer.MAX_VALUE, limit));
+    OutputFiles.check("--shiviz", shiviz);
+    TraceExports.HtmlWindow window = null;
+    if (html != null) {
+      boolean given =
+          spec != null && spec.commandLine().getParseResult().hasMatchedOption("--limit");
+      long max = !given ? HTML_ROWS : limit == 0 ? Long.MAX_VALUE : limit;
+      window = TraceExports.htmlWindow(file, q, max);
+    }
+    String title =
+        "kernsim trace "
+            + file.getFileName()
+            + ": scenario "
+            + head.path("scenario").asText()
+            + ", seed "
+            + head.path("seed").asText();
 
     long[] seen = {0};
     long[] matched = {0};
     Map<String, Long> byKind = new TreeMap<>();
     Map<String, Long> byType = new TreeMap<>();
     Map<String, Long> byEntity = new TreeMap<>();
-    try (TraceExports exports = new TraceExports(head, chrome, ftrace);
+    try (TraceExports exports =
+            new TraceExports(head, chrome, ftrace, shiviz, html, window, title);
         TraceExports.Progress progress =
-            chrome != null || ftrace != null || html != null
+            chrome != null || ftrace != null || html != null || shiviz != null
                 ? TraceExports.progress("reading " + file.getFileName())
                 : null) {
       TraceExports out = exports.any() ? exports : null;
@@ -202,12 +228,11 @@ final class TraceCommand implements Callable<Integer> {
                 if (out != null) out.add(l, shown);
                 if (!shown) return;
                 matched[0]++;
-                if (diagram != null) diagram.add(l);
                 if (summary) {
                   byKind.merge(l.kind(), 1L, Long::sum);
                   byType.merge(l.kind() + " " + l.type(), 1L, Long::sum);
                   byEntity.merge(l.at(), 1L, Long::sum);
-                } else if (out == null && diagram == null && (limit == 0 || matched[0] <= limit)) {
+                } else if (out == null && (limit == 0 || matched[0] <= limit)) {
                   System.out.println(json ? l.json().toString() : human(l));
                 }
               },
@@ -236,27 +261,11 @@ final class TraceCommand implements Callable<Integer> {
             "%d of %d records matched%s%n",
             matched[0],
             seen[0],
-            !summary && out == null && diagram == null && limit > 0 && matched[0] > limit
+            !summary && out == null && limit > 0 && matched[0] > limit
                 ? " (" + limit + " shown; --limit 0 for all)"
                 : "");
       }
       for (String w : exports.finish()) System.err.println(w);
-      if (diagram != null) {
-        diagram.write(
-            html,
-            "kernsim trace "
-                + file.getFileName()
-                + ": scenario "
-                + header.path("scenario").asText()
-                + ", seed "
-                + header.path("seed").asText());
-        System.err.println(
-            "wrote "
-                + html
-                + (diagram.dropped() > 0
-                    ? " (" + diagram.dropped() + " records left out: --limit)"
-                    : ""));
-      }
     }
     return ExitCodes.OK;
   }

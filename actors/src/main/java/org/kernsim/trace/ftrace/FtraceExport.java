@@ -43,12 +43,16 @@ import org.kernsim.trace.TraceFile;
  * Tasks are named by their entity name ({@code comm}, 15 characters at most) with pid {@code 1000 +
  * entity id}; an idle CPU runs {@code swapper/N} (pid 0). Events whose time is earlier than the
  * record that reveals them (a waking found at its {@code WakeUp}'s delivery) wait in a reorder
- * buffer of {@link #REORDER_NANOS} of virtual time, so each CPU buffer stays in time order while
- * the export streams.
+ * buffer of {@link #REORDER_NANOS} of virtual time (at most {@link #REORDER_EVENTS} events), so
+ * each CPU buffer stays in time order while the export streams; an event later than that would be
+ * is placed at its CPU's last time instead ({@link #moved}).
  */
 public final class FtraceExport implements AutoCloseable {
   /** How far back in virtual time an event may be revealed and still be placed in order. */
-  public static final long REORDER_NANOS = 50_000_000L;
+  public static final long REORDER_NANOS = 10_000_000L;
+
+  /** At most this many events wait in the reorder buffer (the oldest go out first). */
+  public static final int REORDER_EVENTS = 100_000;
 
   private static final long WORK_CPU_UNBOUND = 8192;
   private static final int MAX_STRING = 2000;
@@ -573,6 +577,7 @@ public final class FtraceExport implements AutoCloseable {
     int len = type.encode(buf, irqsOff[cpu] ? FtraceFormats.IRQS_OFF : 0, pid, v);
     byte[] data = Arrays.copyOf(buf.array(), len);
     pending.add(new Pending(ts, order++, cpu, data));
+    if (pending.size() > REORDER_EVENTS) release(pending.peek().ts());
   }
 
   private void release(long upTo) throws IOException {
