@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
     description = {
       "Run a scenario under several values of one setting, on the same seeds, and print every",
       "metric per variant with the ratio of each variant to the last one. For example:",
-      "  kernsim compare kprobes-bulk-unregister --vary kprobes.unoptimize=immediate,delayed \\",
+      "  kernsim compare kprobes-bulk-unregister --vary kprobes.kernel=2.6.37,2.6.38 \\",
       "      --set machine.cpus=64 --set kprobes.probes=500",
       "Exit codes: 0 (whatever the checkers found: see violatingSeeds), 2 bad input."
     })

@@ -314,7 +314,7 @@ class CliTest {
         st.out().contains("workqueue.kick")
             && st.out().contains("claim+deferred-wake")
             && st.out().contains("machine.cpus"));
-    assertFalse(st.out().contains("kprobes.unoptimize"), "only the model asked for");
+    assertFalse(st.out().contains("kprobes.kernel"), "only the model asked for");
     assertBadInput(cli("settings", "nosuchmodel"), "nosuchmodel");
     Out ma = cli("settings", "machine");
     assertEquals(ExitCodes.OK, ma.code(), ma.err());

@@ -17,7 +17,10 @@ import org.kernsim.protocol.cpu.WakeUp;
  * <p>What a subclass can do while it runs:
  *
  * <ul>
- *   <li>{@link #compute}: spend CPU time, preemptible or not; {@code run} is called again after;
+ *   <li>{@link #compute}: spend CPU time, preemptible or not; {@code run} is called again after
+ *       (the end of a non-preemptible segment is a preemption point: {@code preempt_enable()});
+ *   <li>{@link #computeStillNonPreemptible}: a piece of a longer non-preemptible region, whose end
+ *       is not a preemption point;
  *   <li>{@link #preemptionPoint}: give the CPU away here if a preemption is pending;
  *   <li>{@link #sleep}: block until woken ({@code schedule()} in a sleeping state); returns false,
  *       and the task goes on, if the wake for this sleep already arrived;
@@ -64,6 +67,7 @@ public abstract class Task implements Entity {
 
   private boolean inSegment;
   private boolean segmentPreemptible;
+  private boolean segmentKeepsCpu;
   private long segmentEnd;
   private long segmentRemaining = -1;
   private long segmentToken;
@@ -187,7 +191,19 @@ public abstract class Task implements Entity {
     requireRunning(ctx, "compute");
     inSegment = true;
     segmentPreemptible = preemptible;
+    segmentKeepsCpu = false;
     startSegment(ctx, Math.max(1, nanos));
+  }
+
+  /**
+   * Spends {@code nanos} of CPU time inside a non-preemptible region that goes on after it
+   * (preemption stays disabled): unlike {@code compute(ctx, nanos, false)}, its end is not a
+   * preemption point, so a pending preemption waits for the region's end ({@link #compute} of its
+   * last piece, or {@link #preemptionPoint}). {@link #run} is called when it is done.
+   */
+  protected final void computeStillNonPreemptible(Context ctx, long nanos) {
+    compute(ctx, nanos, false);
+    segmentKeepsCpu = true;
   }
 
   /**
@@ -328,7 +344,7 @@ public abstract class Task implements Entity {
   private void onSegmentDone(Context ctx, SegmentDone s) {
     if (!inSegment || s.token() != segmentToken) return;
     inSegment = false;
-    if (preemptPending) {
+    if (preemptPending && !segmentKeepsCpu) {
       release(ctx, CpuMessage.ReleaseKind.PREEMPTED);
       return;
     }

@@ -14,9 +14,11 @@ import org.kernsim.protocol.kprobes.KprobeNote.HitKind;
  * {@code CodeMemory}'s publications, in order, so a CPU sees exactly the sequence of states the
  * kernel's writers published (a stop_machine batch arrives while the CPU is in the stopper).
  *
- * <p>{@link #execute} is the x86 hit path of the seed era: the int3 handler ({@code kprobe_handler}
- * -> {@code aggr_pre_handler} -> {@code setup_detour_execution} or single-step) and the jump path
- * ({@code optimized_callback} with the seed's "disabled during delayed unoptimizing" check).
+ * <p>{@link #execute} is the x86 hit path of v2.6.36-v2.6.38: the int3 handler ({@code
+ * kprobe_handler} -> {@code aggr_pre_handler} -> {@code setup_detour_execution} or single-step) and
+ * the jump path ({@code optimized_callback}, which since the seed returns at once for a DISABLED
+ * aggregator, "possible if op is under delayed unoptimizing"; before it, only {@code
+ * aggr_pre_handler}'s per-child check applies).
  */
 final class CpuCodeView {
 
@@ -55,9 +57,14 @@ final class CpuCodeView {
   private boolean allDisarmed;
   private int disarmAllReturnedAtDisarm;
   private int disarmAllReturned;
+  private final boolean callbackChecksDisabled;
 
-  /** A view of the probed addresses {@code addresses} (each may appear once). */
-  CpuCodeView(int[] addresses) {
+  /**
+   * A view of the probed addresses {@code addresses} (each may appear once); {@code
+   * callbackChecksDisabled}: {@code optimized_callback()} has the seed's DISABLED check.
+   */
+  CpuCodeView(int[] addresses, boolean callbackChecksDisabled) {
+    this.callbackChecksDisabled = callbackChecksDisabled;
     addrs = addresses.clone();
     java.util.Arrays.sort(addrs);
     code = new Cell[addrs.length];
@@ -141,6 +148,7 @@ final class CpuCodeView {
           throw new IllegalStateException("jump to unknown detour " + op + " at " + addr);
         // optimized_callback(): "This is possible if op is under delayed unoptimizing"
         if (disabledChecks
+            && callbackChecksDisabled
             && (s.flags() & (Kprobe.KPROBE_FLAG_DISABLED | Kprobe.KPROBE_FLAG_GONE)) != 0) {
           return new Hit(HitKind.JUMP, op, 0, 0, null, false);
         }

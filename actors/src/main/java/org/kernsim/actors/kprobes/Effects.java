@@ -22,7 +22,9 @@ final class Effects {
           SynchronizeSched,
           Note,
           Violation,
-          Count {}
+          Count,
+          LockAcquire,
+          LockRelease {}
 
   /** Make these changes visible to every CPU (RCU publication and {@code text_poke}). */
   record Publish(List<CodeChange> changes) implements Effect {}
@@ -49,6 +51,13 @@ final class Effects {
   record Violation(String checker, String message) implements Effect {}
 
   record Count(String metric, long delta) implements Effect {}
+
+  /**
+   * The section's task takes {@code lock} (for the lock-order checker; K1 is checked in the core).
+   */
+  record LockAcquire(KprobeCore.Lock lock) implements Effect {}
+
+  record LockRelease(KprobeCore.Lock lock) implements Effect {}
 
   private final ArrayDeque<Effect> queue = new ArrayDeque<>();
 

@@ -15,118 +15,146 @@ import org.kernsim.protocol.kprobes.CodeChange;
 import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.KprobeApi;
 import org.kernsim.protocol.kprobes.KprobeNote;
+import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
 
 /**
- * {@code kernel/kprobes.c} and the x86 optprobe glue of the seed era, as plain logic over the state
- * that kprobe_mutex protects: the probe hash table, aggregators and their flags, {@code
+ * {@code kernel/kprobes.c} and the x86 optprobe glue, as plain logic over the state that
+ * kprobe_mutex protects: the probe hash table, aggregators and their flags, {@code
  * optimizing_list}, {@code unoptimizing_list} and the optimizer's free list.
  *
- * <p>Two eras of the un-optimisation path, selected by {@link Config#delayed}:
- *
- * <ul>
- *   <li>delayed (the seed, 6274de4984a6, with the batching follow-ups cd7ebe2298ff): {@code
- *       unoptimize_kprobe(p, force)} queues the probe on {@code unoptimizing_list}, clears
- *       OPTIMIZED at once, and the optimizer patches the queue in batches of {@code
- *       MAX_OPTIMIZE_PROBES} under one stop_machine; an unregistered probe whose jump is still
- *       installed stays as an "unused" aggregator that only the optimizer frees;
- *   <li>immediate (the kernel before the seed): {@code unoptimize_kprobe(p)} patches the jump back
- *       at once, one stop_machine per probe, from inside the caller's kprobe_mutex section.
- * </ul>
+ * <p>This class is the seed's kernel, v2.6.38 ({@link Kernel#V2_6_38}): 6274de4984a6 "kprobes:
+ * Support delayed unoptimizing" with the batching follow-ups (cd7ebe2298ff): {@code
+ * unoptimize_kprobe(p, force)} queues the probe on {@code unoptimizing_list}, clears OPTIMIZED at
+ * once, and the optimizer patches the queue in batches of {@code MAX_OPTIMIZE_PROBES} under one
+ * stop_machine; an unregistered probe whose jump is still installed stays as an "unused" aggregator
+ * that only the optimizer frees. The kernels before it are {@link PreSeedKprobes} (v2.6.36,
+ * v2.6.37), which overrides the functions that differ; {@link #create} picks the class of the
+ * configured kernel.
  *
  * <p>Every function runs with kprobe_mutex held by the caller (the {@code KprobeManager} calls it
  * inside a section), except {@link #unregisterKprobesBottom}, as in the kernel. What other CPUs see
  * (code writes, RCU publication, stop_machine, kicks, notes) is appended to an {@link Effects} in
  * program order. No engine, no Pekko: the same object is unit-tested on its own.
  */
-final class KprobeCore {
+class KprobeCore {
 
   /**
-   * The era-dependent choices (scenario settings).
+   * The kernel and, on v2.6.38 only, the labelled ablations of that kernel (scenario settings).
    *
-   * @param delayed the seed's delayed un-optimisation (false: the kernel before the seed)
-   * @param batchPatching text_poke_smp_batch of up to {@code maxOptimizeProbes} probes per
-   *     optimizer run (cd7ebe2298ff and its unoptimizing twin); false: one text_poke_smp
-   *     (stop_machine) per probe, every queued probe in one run (the seed commit alone)
+   * @param kernel the kernel whose code runs
+   * @param batchPatching v2.6.38: text_poke_smp_batch of up to {@code maxOptimizeProbes} probes per
+   *     optimizer run (cd7ebe2298ff and its unoptimizing twin); false (ablation: the seed commit
+   *     without its follow-ups): one text_poke_smp (stop_machine) per probe, every queued probe in
+   *     one run
+   * @param reuseUnused backport of {@code reuse_unused_kprobe()} (2011) onto v2.6.38 (ablation)
+   * @param disarmAllForce backport of the forced un-optimisation of {@code disarm_all_kprobes()}
+   *     (later kernels) onto v2.6.38 (ablation)
+   * @param reoptimizeOnFree backport of f76d1c41b609 (2026) onto v2.6.38 (ablation)
+   * @param noGracePeriod ablation: the optimizer skips its grace period (KP-19)
    */
   record Config(
-      boolean delayed,
+      Kernel kernel,
       boolean batchPatching,
       int maxOptimizeProbes,
       boolean reuseUnused,
       boolean disarmAllForce,
       boolean reoptimizeOnFree,
+      boolean noGracePeriod,
       int maxOptimizedLength) {
 
+    /** The kernel as released, no ablation. */
+    static Config of(Kernel k) {
+      return new Config(k, true, 256, false, false, false, false, 20);
+    }
+
     static Config seed() {
-      return new Config(true, true, 256, false, false, false, 20);
+      return of(Kernel.V2_6_38);
     }
 
-    static Config beforeSeed() {
-      return seed().withDelayed(false);
-    }
-
-    Config withDelayed(boolean d) {
-      return new Config(
-          d,
-          batchPatching,
-          maxOptimizeProbes,
-          reuseUnused,
-          disarmAllForce,
-          reoptimizeOnFree,
-          maxOptimizedLength);
+    /** 6274de4984a6: un-optimisation is delayed and batched by the optimizer. */
+    boolean delayed() {
+      return kernel.delayedUnoptimizing();
     }
 
     Config withBatchPatching(boolean b) {
       return new Config(
-          delayed,
+          kernel,
           b,
           maxOptimizeProbes,
           reuseUnused,
           disarmAllForce,
           reoptimizeOnFree,
+          noGracePeriod,
           maxOptimizedLength);
     }
 
     Config withReuseUnused(boolean r) {
       return new Config(
-          delayed,
+          kernel,
           batchPatching,
           maxOptimizeProbes,
           r,
           disarmAllForce,
           reoptimizeOnFree,
+          noGracePeriod,
           maxOptimizedLength);
     }
 
     Config withDisarmAllForce(boolean f) {
       return new Config(
-          delayed,
+          kernel,
           batchPatching,
           maxOptimizeProbes,
           reuseUnused,
           f,
           reoptimizeOnFree,
+          noGracePeriod,
           maxOptimizedLength);
     }
 
     Config withReoptimizeOnFree(boolean r) {
       return new Config(
-          delayed,
+          kernel,
           batchPatching,
           maxOptimizeProbes,
           reuseUnused,
           disarmAllForce,
           r,
+          noGracePeriod,
+          maxOptimizedLength);
+    }
+
+    Config withNoGracePeriod(boolean n) {
+      return new Config(
+          kernel,
+          batchPatching,
+          maxOptimizeProbes,
+          reuseUnused,
+          disarmAllForce,
+          reoptimizeOnFree,
+          n,
           maxOptimizedLength);
     }
   }
 
-  /** The locks of spec A.9 K1, in their documented order (seed: module_mutex first). */
+  /**
+   * The locks of spec A.9 K1, in their documented order (seed: module_mutex first), and {@code
+   * jump_label_mutex}, which K1 leaves out (its place in the order moved between kernels); the
+   * lock-order checker sees them all.
+   */
   enum Lock {
-    MODULE_MUTEX,
-    KPROBE_MUTEX,
-    CPU_HOTPLUG,
-    TEXT_MUTEX
+    MODULE_MUTEX("module_mutex"),
+    KPROBE_MUTEX("kprobe_mutex"),
+    JUMP_LABEL_MUTEX("jump_label_mutex"),
+    CPU_HOTPLUG("cpu_hotplug_lock"),
+    TEXT_MUTEX("text_mutex");
+
+    /** The lock class's name, as lockdep prints it. */
+    final String lockdepName;
+
+    Lock(String lockdepName) {
+      this.lockdepName = lockdepName;
+    }
   }
 
   /** What the core believes is written at an address (its own writes, in program order). */
@@ -135,10 +163,10 @@ final class KprobeCore {
   }
 
   final Config cfg;
-  private final Map<Integer, ProbeDef> defs = new HashMap<>();
+  final Map<Integer, ProbeDef> defs = new HashMap<>();
 
   /** The caller's probe objects, by id: the current registration (or the last one). */
-  private final Map<Integer, Kprobe> probes = new HashMap<>();
+  final Map<Integer, Kprobe> probes = new HashMap<>();
 
   /** {@code kprobe_table}: address -> the hashed probe (an aggregator, or a plain probe). */
   final TreeMap<Integer, Kprobe> table = new TreeMap<>();
@@ -155,12 +183,12 @@ final class KprobeCore {
   boolean kprobesAllowOptimization = true;
   private int disarmAllReturned;
   private int nextAggrId;
-  private final TreeMap<Integer, Code> code = new TreeMap<>();
+  final TreeMap<Integer, Code> code = new TreeMap<>();
 
   // the section in progress
-  private Effects fx;
-  private final List<Lock> held = new ArrayList<>();
-  private List<CodeChange> pending = new ArrayList<>();
+  Effects fx;
+  final List<Lock> held = new ArrayList<>();
+  List<CodeChange> pending = new ArrayList<>();
   private final LinkedHashSet<Kprobe> dirty = new LinkedHashSet<>();
   private final List<Kprobe> unreachable = new ArrayList<>();
   private boolean mutexHeld;
@@ -169,6 +197,12 @@ final class KprobeCore {
     this.cfg = cfg;
     for (ProbeDef d : probeDefs) defs.put(d.id(), d);
     this.nextAggrId = 1_000_000;
+  }
+
+  /** The core of {@code cfg}'s kernel. */
+  static KprobeCore create(Config cfg, List<ProbeDef> probeDefs) {
+    if (!cfg.kernel().delayedUnoptimizing()) return new PreSeedKprobes(cfg, probeDefs);
+    return new KprobeCore(cfg, probeDefs);
   }
 
   // ====================================================================== sections
@@ -197,7 +231,7 @@ final class KprobeCore {
 
   private List<Lock> baseHolds = List.of();
 
-  private void requireSection() {
+  void requireSection() {
     if (fx == null) throw new IllegalStateException("no section in progress");
   }
 
@@ -275,24 +309,26 @@ final class KprobeCore {
     return code.getOrDefault(addr, Code.ORIG);
   }
 
-  private void archArmKprobe(Kprobe p) {
+  void archArmKprobe(Kprobe p) {
     Code c = codeAt(p.addr);
     code.put(p.addr, new Code(FirstByte.INT3, c.rel32(), c.op()));
     pending.add(new CodeChange.TextPoke(p.addr, FirstByte.INT3));
   }
 
-  private void archDisarmKprobe(Kprobe p) {
+  void archDisarmKprobe(Kprobe p) {
     Code c = codeAt(p.addr);
     code.put(p.addr, new Code(FirstByte.ORIG, c.rel32(), c.op()));
     pending.add(new CodeChange.TextPoke(p.addr, FirstByte.ORIG));
   }
 
   /**
-   * {@code text_poke_smp(_batch)}: the caller must hold text_mutex; before the seed it called
-   * {@code stop_machine()}, which takes the hotplug lock itself when the caller does not hold it.
+   * {@code text_poke_smp(_batch)} ({@code arch/x86/kernel/alternative.c}): "Must be called under
+   * get_online_cpus() and text_mutex". v2.6.37 on, it calls {@code __stop_machine()}, which takes
+   * nothing (K11 fires if the caller lacks a lock); v2.6.36 calls {@code stop_machine()}, which
+   * takes {@code get_online_cpus()} itself, even when the caller holds it (a nested read).
    */
   void textPokeSmp(String function, List<CodeChange> patches) {
-    boolean own = !held.contains(Lock.CPU_HOTPLUG);
+    boolean own = cfg.kernel().stopMachineTakesHotplugLock();
     if (own) lock(Lock.CPU_HOTPLUG);
     if (!held.contains(Lock.TEXT_MUTEX) || !held.contains(Lock.CPU_HOTPLUG)) {
       violation(
@@ -334,19 +370,19 @@ final class KprobeCore {
     unreachable.clear();
   }
 
-  private void dirty(Kprobe p) {
+  void dirty(Kprobe p) {
     dirty.add(p);
     if (p.parent != null) dirty.add(p.parent);
   }
 
-  private void hashAdd(Kprobe p) {
+  void hashAdd(Kprobe p) {
     table.put(p.addr, p);
     p.hashed = true;
     pending.add(new CodeChange.Hashed(p.addr, p.id));
     dirty(p);
   }
 
-  private void hashDel(Kprobe p, String function) {
+  void hashDel(Kprobe p, String function) {
     requireMutex(function + ": hlist_del_rcu");
     if (table.get(p.addr) != p) throw new IllegalStateException(p + " is not hashed");
     table.remove(p.addr);
@@ -359,9 +395,9 @@ final class KprobeCore {
 
   void lock(Lock l) {
     boolean recursive = l == Lock.CPU_HOTPLUG && held.contains(Lock.CPU_HOTPLUG);
-    if (!recursive) {
+    if (!recursive && l != Lock.JUMP_LABEL_MUTEX) {
       for (Lock h : held) {
-        if (h.ordinal() > l.ordinal()) {
+        if (h != Lock.JUMP_LABEL_MUTEX && h.ordinal() > l.ordinal()) {
           violation(
               "K1_LockOrder",
               "acquires "
@@ -374,33 +410,35 @@ final class KprobeCore {
       }
     }
     held.add(l);
+    fx.add(new Effects.LockAcquire(l));
   }
 
   void unlock(Lock l) {
     int i = held.lastIndexOf(l);
     if (i < 0) throw new IllegalStateException("unlock of " + l + " not held: " + held);
     held.remove(i);
+    fx.add(new Effects.LockRelease(l));
   }
 
-  private void requireMutex(String what) {
+  void requireMutex(String what) {
     if (!mutexHeld) violation("K2_UpdatesUnderKprobeMutex", what + " without kprobe_mutex");
   }
 
-  private void violation(String checker, String message) {
+  void violation(String checker, String message) {
     fx.add(new Effects.Violation(checker, message));
   }
 
-  private void note(Object n) {
+  void note(Object n) {
     fx.add(new Effects.Note(n));
   }
 
-  private void printk(String line) {
+  void printk(String line) {
     note(new KprobeNote.Printk(line));
   }
 
   // ====================================================================== flags and lists
 
-  private void setFlag(Kprobe p, int flag, boolean on, String function) {
+  void setFlag(Kprobe p, int flag, boolean on, String function) {
     requireMutex(function + ": flags of " + p);
     int before = p.flags;
     p.flags = on ? p.flags | flag : p.flags & ~flag;
@@ -410,7 +448,7 @@ final class KprobeCore {
     }
   }
 
-  private void listAdd(Kprobe op, Kprobe.OpList which, String function) {
+  void listAdd(Kprobe op, Kprobe.OpList which, String function) {
     requireMutex(function + ": list_add");
     if (op.queue != Kprobe.OpList.NONE) {
       violation("K3_OneListAtMost", op + " added to " + which + " while on " + op.queue);
@@ -426,7 +464,7 @@ final class KprobeCore {
     transition(op, function);
   }
 
-  private void listDelInit(Kprobe op, String function) {
+  void listDelInit(Kprobe op, String function) {
     requireMutex(function + ": list_del_init");
     boolean removed =
         switch (op.queue) {
@@ -440,7 +478,7 @@ final class KprobeCore {
     transition(op, function);
   }
 
-  private void transition(Kprobe p, String function) {
+  void transition(Kprobe p, String function) {
     if (!p.aggr) return;
     Kprobe.State s = p.state();
     Kprobe.State before = p.reported == null ? Kprobe.State.UNOPTIMIZED : p.reported;
@@ -449,7 +487,7 @@ final class KprobeCore {
     p.reported = s;
   }
 
-  private void kickKprobeOptimizer(String function) {
+  void kickKprobeOptimizer(String function) {
     fx.add(new Effects.Kick(function));
   }
 
@@ -474,20 +512,15 @@ final class KprobeCore {
   }
 
   /** Seed {@code force_unoptimize_kprobe(op)}: patch at once; disarm too if disabled. */
-  private void forceUnoptimizeKprobe(Kprobe op) {
+  void forceUnoptimizeKprobe(Kprobe op) {
     lock(Lock.CPU_HOTPLUG); // get_online_cpus()
     textPokeSmp("force_unoptimize_kprobe", List.of(new CodeChange.JumpRestore(op.addr, op.id)));
     unlock(Lock.CPU_HOTPLUG);
     if (kprobeDisabled(op)) archDisarmKprobe(op);
   }
 
-  /** {@code unoptimize_kprobe(p, force)} of the configured era. */
+  /** {@code unoptimize_kprobe(p, force)} (v2.6.38). */
   void unoptimizeKprobe(Kprobe p, boolean force) {
-    if (cfg.delayed()) unoptimizeKprobeDelayed(p, force);
-    else unoptimizeKprobeImmediate(p);
-  }
-
-  private void unoptimizeKprobeDelayed(Kprobe p, boolean force) {
     final String fn = "unoptimize_kprobe";
     if (!kprobeAggrprobe(p) || kprobeDisarmed(p)) return; // not an optprobe, or not optimized
     if (!kprobeOptimized(p)) {
@@ -511,21 +544,8 @@ final class KprobeCore {
     }
   }
 
-  /** Before the seed: replace the jump with the breakpoint at once (one stop_machine per probe). */
-  private void unoptimizeKprobeImmediate(Kprobe p) {
-    final String fn = "unoptimize_kprobe";
-    if (kprobeOptimized(p) && kprobeAggrprobe(p)) {
-      if (kprobeQueued(p)) {
-        listDelInit(p, fn);
-      } else {
-        textPokeSmp("arch_unoptimize_kprobe", List.of(new CodeChange.JumpRestore(p.addr, p.id)));
-      }
-      setFlag(p, KPROBE_FLAG_OPTIMIZED, false, fn);
-    }
-  }
-
   /** {@code __arm_kprobe(p)}: must be called with text_mutex held. */
-  private void armKprobeLocked(Kprobe p) {
+  void armKprobeLocked(Kprobe p) {
     Kprobe other = getOptimizedKprobe(p.addr);
     if (other != null) unoptimizeKprobe(other, true); // fall back to unoptimized kprobe
     archArmKprobe(p);
@@ -533,54 +553,40 @@ final class KprobeCore {
   }
 
   /** {@code __disarm_kprobe(p, reopt)}: must be called with text_mutex held. */
-  private void disarmKprobeLocked(Kprobe p, boolean reopt) {
-    if (cfg.delayed()) {
-      boolean force = cfg.disarmAllForce() && kprobesAllDisarmed;
-      unoptimizeKprobe(p, force);
-      if (!kprobeQueued(p)) {
-        archDisarmKprobe(p);
-        Kprobe other = getOptimizedKprobe(p.addr);
-        if (other != null && reopt) optimizeKprobe(other);
-      }
-      // the seed's own comment here: "TODO: reoptimize others after unoptimized this probe" (KP-13)
-    } else {
-      unoptimizeKprobe(p, false);
+  void disarmKprobeLocked(Kprobe p, boolean reopt) {
+    boolean force = cfg.disarmAllForce() && kprobesAllDisarmed;
+    unoptimizeKprobe(p, force);
+    if (!kprobeQueued(p)) {
       archDisarmKprobe(p);
       Kprobe other = getOptimizedKprobe(p.addr);
-      if (other != null) optimizeKprobe(other);
+      if (other != null && reopt) optimizeKprobe(other);
     }
+    // the seed's own comment here: "TODO: reoptimize others after unoptimized this probe" (KP-13)
   }
 
-  private void armKprobe(Kprobe p) {
+  void armKprobe(Kprobe p) {
     lock(Lock.TEXT_MUTEX);
     armKprobeLocked(p);
     unlock(Lock.TEXT_MUTEX);
   }
 
-  private void disarmKprobe(Kprobe p) {
-    if (cfg.delayed()) {
-      lock(Lock.TEXT_MUTEX);
-      disarmKprobeLocked(p, true);
-      unlock(Lock.TEXT_MUTEX);
-    } else {
-      lock(Lock.CPU_HOTPLUG);
-      lock(Lock.TEXT_MUTEX);
-      disarmKprobeLocked(p, true);
-      unlock(Lock.TEXT_MUTEX);
-      unlock(Lock.CPU_HOTPLUG);
-    }
+  /** {@code disarm_kprobe(p)} (v2.6.38): text_mutex only ("doesn't use stop_machine()"). */
+  void disarmKprobe(Kprobe p) {
+    lock(Lock.TEXT_MUTEX);
+    disarmKprobeLocked(p, true);
+    unlock(Lock.TEXT_MUTEX);
   }
 
   // ====================================================================== aggregators
 
-  private Kprobe allocAggrKprobe(Kprobe p) {
+  Kprobe allocAggrKprobe(Kprobe p) {
     Kprobe ap = new Kprobe(nextAggrId++, p.addr, true);
     ProbeDef d = defs.get(p.id);
     ap.optSize = d != null && d.optimizable() ? d.size() : 0; // arch_prepare_optimized_kprobe
     return ap;
   }
 
-  private void initAggrKprobe(Kprobe ap, Kprobe p) {
+  void initAggrKprobe(Kprobe ap, Kprobe p) {
     ap.flags = p.flags & ~KPROBE_FLAG_OPTIMIZED;
     ap.postHandler = p.postHandler && !p.gone();
     ap.list.add(p);
@@ -594,7 +600,7 @@ final class KprobeCore {
     ap.reported = ap.state();
   }
 
-  private void tryToOptimizeKprobe(Kprobe p) {
+  void tryToOptimizeKprobe(Kprobe p) {
     Kprobe ap = allocAggrKprobe(p);
     if (!kprobeOptready(ap))
       return; // fall back to a plain kprobe (the aggregator is freed, never published)
@@ -602,14 +608,14 @@ final class KprobeCore {
     optimizeKprobe(ap);
   }
 
-  private void freeAggrKprobe(Kprobe op, String function) {
+  void freeAggrKprobe(Kprobe op, String function) {
     op.freed = true;
     pending.add(new CodeChange.OpFreed(op.id));
     note(new KprobeNote.AggrFreed(op.id, op.addr, function));
     transition(op, function);
   }
 
-  private int addNewKprobe(Kprobe ap, Kprobe p) {
+  int addNewKprobe(Kprobe ap, Kprobe p) {
     if (p.postHandler) unoptimizeKprobe(ap, true); // fall back to normal kprobe
     ap.list.add(0, p); // list_add_rcu
     p.parent = ap;
@@ -623,7 +629,7 @@ final class KprobeCore {
   }
 
   /** Seed+1 ({@code reuse_unused_kprobe}): rescue a busy-to-die aggregator instead of -EBUSY. */
-  private void reuseUnusedKprobe(Kprobe ap) {
+  void reuseUnusedKprobe(Kprobe ap) {
     if (!kprobeUnused(ap)) throw new IllegalStateException("reuse of a used " + ap);
     if (ap.queue == Kprobe.OpList.NONE)
       printk("Warning: found a stray unused aggrprobe@" + ap.addr);
@@ -631,7 +637,7 @@ final class KprobeCore {
     optimizeKprobe(ap);
   }
 
-  private int registerAggrKprobe(Kprobe orig, Kprobe p) {
+  int registerAggrKprobe(Kprobe orig, Kprobe p) {
     Kprobe ap = orig;
     if (!kprobeAggrprobe(orig)) {
       ap = allocAggrKprobe(orig);
@@ -661,7 +667,9 @@ final class KprobeCore {
     if (old != null && getValidKprobe(old) != null) return KprobeApi.EINVAL; // check_kprobe_rereg
     Kprobe p = new Kprobe(id, d.addr(), false);
     probes.put(id, p);
-    lock(Lock.CPU_HOTPLUG);
+    boolean jumpLabel = cfg.kernel().registerTakesJumpLabelLock();
+    if (jumpLabel) lock(Lock.JUMP_LABEL_MUTEX); // "needed to call jump_label_text_reserved()"
+    lock(Lock.CPU_HOTPLUG); // "For avoiding text_mutex deadlock."
     lock(Lock.TEXT_MUTEX);
     int ret;
     Kprobe oldP = getKprobe(p.addr);
@@ -675,16 +683,17 @@ final class KprobeCore {
     }
     unlock(Lock.TEXT_MUTEX);
     unlock(Lock.CPU_HOTPLUG);
+    if (jumpLabel) unlock(Lock.JUMP_LABEL_MUTEX);
     return ret;
   }
 
-  private static boolean aggrKprobeDisabled(Kprobe ap) {
+  static boolean aggrKprobeDisabled(Kprobe ap) {
     for (Kprobe kp : ap.list) if (!kprobeDisabled(kp)) return false;
     return true;
   }
 
   /** {@code __disable_kprobe(p)}: returns the hashed probe, or null if p is not registered. */
-  private Kprobe disableKprobeLocked(Kprobe p) {
+  Kprobe disableKprobeLocked(Kprobe p) {
     Kprobe orig = getValidKprobe(p);
     if (orig == null) return null;
     if (!kprobeDisabled(p)) {
@@ -698,12 +707,12 @@ final class KprobeCore {
   }
 
   /** {@code __unregister_kprobe_top(p)}: 0 or -EINVAL. */
-  private int unregisterKprobeTop(Kprobe p) {
+  int unregisterKprobeTop(Kprobe p) {
     Kprobe ap = disableKprobeLocked(p);
     if (ap == null) return KprobeApi.EINVAL;
     if (ap != p) {
       boolean lastChild = ap.list.size() == 1;
-      if (lastChild && (!cfg.delayed() || kprobeDisarmed(ap))) {
+      if (lastChild && kprobeDisarmed(ap)) {
         // fall through to "disarmed": the bottom half frees ap
       } else {
         // remove from the aggrprobe: the bottom half does nothing for p
@@ -715,7 +724,7 @@ final class KprobeCore {
         return 0;
       }
     }
-    if (cfg.delayed() && !kprobeDisarmed(ap))
+    if (!kprobeDisarmed(ap))
       violation("KernelBug", "BUG_ON(!kprobe_disarmed(ap)) in __unregister_kprobe_top: " + ap);
     hashDel(ap, "__unregister_kprobe_top");
     return 0;
@@ -792,16 +801,11 @@ final class KprobeCore {
    * {@code kill_optimized_kprobe(p)}: dequeue, clear OPTIMIZED, drop the detour; the code is not
    * touched.
    */
-  private void killOptimizedKprobe(Kprobe op) {
+  void killOptimizedKprobe(Kprobe op) {
     final String fn = "kill_optimized_kprobe";
     op.optSize = 0; // arch_remove_optimized_kprobe: the detour buffer is released
-    if (cfg.delayed()) {
-      if (kprobeQueued(op)) listDelInit(op, fn);
-      setFlag(op, KPROBE_FLAG_OPTIMIZED, false, fn);
-    } else if (kprobeQueued(op)) {
-      listDelInit(op, fn);
-      setFlag(op, KPROBE_FLAG_OPTIMIZED, false, fn);
-    }
+    if (kprobeQueued(op)) listDelInit(op, fn);
+    setFlag(op, KPROBE_FLAG_OPTIMIZED, false, fn);
   }
 
   /** sysctl debug.kprobes-optimization = 1. */
@@ -814,33 +818,19 @@ final class KprobeCore {
   }
 
   /**
-   * sysctl debug.kprobes-optimization = 0. Seed: {@code unoptimize_kprobe(p, false)} on every
+   * sysctl debug.kprobes-optimization = 0 (v2.6.38): {@code unoptimize_kprobe(p, false)} on every
    * enabled probe, then (with {@code waitInside}) the completion-based wait while still holding
-   * kprobe_mutex. Before the seed: un-optimise at once and synchronize_sched, all under
    * kprobe_mutex.
    */
   void unoptimizeAllKprobes(boolean waitInside) {
     requireSection();
     if (!kprobesAllowOptimization) return;
     kprobesAllowOptimization = false;
-    if (cfg.delayed()) {
-      for (Kprobe p : List.copyOf(table.values()))
-        if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
-      if (waitInside) {
-        flush();
-        fx.add(new Effects.WaitForOptimizer());
-        printk("Kprobes globally unoptimized");
-      }
-    } else {
-      printk("Kprobes globally unoptimized");
-      lock(Lock.CPU_HOTPLUG);
-      lock(Lock.TEXT_MUTEX);
-      for (Kprobe p : List.copyOf(table.values()))
-        if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
-      unlock(Lock.TEXT_MUTEX);
-      unlock(Lock.CPU_HOTPLUG);
+    for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) unoptimizeKprobe(p, false);
+    if (waitInside) {
       flush();
-      fx.add(new Effects.SynchronizeSched());
+      fx.add(new Effects.WaitForOptimizer());
+      printk("Kprobes globally unoptimized");
     }
   }
 
@@ -851,9 +841,8 @@ final class KprobeCore {
     kprobesAllDisarmed = true;
     pending.add(new CodeChange.Globals(true, disarmAllReturned));
     printk("Kprobes globally disabled");
-    // before the seed, and once un-optimisation is forced (later kernels), the hotplug lock comes
-    // first
-    boolean hotplug = !cfg.delayed() || cfg.disarmAllForce();
+    // once un-optimisation is forced (later kernels), the hotplug lock comes first
+    boolean hotplug = cfg.disarmAllForce();
     if (hotplug) lock(Lock.CPU_HOTPLUG);
     lock(Lock.TEXT_MUTEX);
     for (Kprobe p : List.copyOf(table.values())) {
@@ -862,6 +851,10 @@ final class KprobeCore {
     unlock(Lock.TEXT_MUTEX);
     if (hotplug) unlock(Lock.CPU_HOTPLUG);
     return true;
+  }
+
+  int disarmAllReturnedCount() {
+    return disarmAllReturned;
   }
 
   /** The caller of disarm_all_kprobes() got control back (published for the KP-3 check). */
@@ -889,7 +882,7 @@ final class KprobeCore {
   int doUnoptimizeKprobes() {
     requireSection();
     final String fn = "do_unoptimize_kprobes";
-    if (!cfg.delayed() || unoptimizingList.isEmpty()) return 0;
+    if (unoptimizingList.isEmpty()) return 0;
     lock(Lock.CPU_HOTPLUG);
     lock(Lock.TEXT_MUTEX);
     int n = 0;
@@ -994,6 +987,37 @@ final class KprobeCore {
     return again;
   }
 
+  /**
+   * The step of this kernel's {@code kprobe_optimizer()} that follows {@code done} ({@code null}:
+   * the run has just taken its mutexes). v2.6.38: Step 1 {@code do_unoptimize_kprobes}, Step 2
+   * {@code synchronize_sched()}, Step 3 {@code do_optimize_kprobes}, Step 4 {@code
+   * do_free_cleaned_kprobes}, then unlock and Step 5 ({@link OptimizerStep#END}).
+   */
+  OptimizerStep nextOptimizerStep(OptimizerStep done) {
+    requireSection();
+    if (done == null) return OptimizerStep.DO_UNOPTIMIZE;
+    return switch (done) {
+      case DO_UNOPTIMIZE ->
+          cfg.noGracePeriod() ? OptimizerStep.DO_OPTIMIZE : OptimizerStep.SYNCHRONIZE;
+      case SYNCHRONIZE -> OptimizerStep.DO_OPTIMIZE;
+      case DO_OPTIMIZE -> OptimizerStep.DO_FREE_CLEANED;
+      case DO_FREE_CLEANED, END -> OptimizerStep.END;
+    };
+  }
+
+  /**
+   * Runs optimizer step {@code s} under the optimizer's mutexes; returns the probes it did. Step 2
+   * (the grace period) and the unlock are the task's own, not steps of the core.
+   */
+  int optimizerStep(OptimizerStep s) {
+    return switch (s) {
+      case DO_UNOPTIMIZE -> doUnoptimizeKprobes();
+      case DO_OPTIMIZE -> doOptimizeKprobes();
+      case DO_FREE_CLEANED -> doFreeCleanedKprobes();
+      case SYNCHRONIZE, END -> throw new IllegalStateException(s + " is not a step of the core");
+    };
+  }
+
   boolean listsEmpty() {
     return optimizingList.isEmpty() && unoptimizingList.isEmpty();
   }
@@ -1045,7 +1069,7 @@ final class KprobeCore {
     }
   }
 
-  private void checkList(ArrayDeque<Kprobe> l, Kprobe.OpList which) {
+  void checkList(ArrayDeque<Kprobe> l, Kprobe.OpList which) {
     for (Kprobe p : l) {
       if (p.queue != which)
         violation("K3_OneListAtMost", p + " is on " + which + " but claims " + p.queue);

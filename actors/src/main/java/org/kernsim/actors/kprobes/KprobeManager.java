@@ -11,11 +11,13 @@ import org.kernsim.actors.workqueue.WorkerPool;
 import org.kernsim.actors.workqueue.WqTopology;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
+import org.kernsim.engine.lockdep.Lockdep;
 import org.kernsim.protocol.kprobes.CodeMessage;
 import org.kernsim.protocol.kprobes.KprobeApi;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.protocol.kprobes.ManagerMessage;
 import org.kernsim.protocol.kprobes.OptimizerMessage;
+import org.kernsim.protocol.lockdep.LockNote.LockMode;
 import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 import org.kernsim.protocol.workqueue.PoolReply;
@@ -133,7 +135,7 @@ final class KprobeManager implements Entity {
     this.sim = sim;
     this.m = sim.machine();
     this.cfg = sim.config();
-    this.core = new KprobeCore(cfg.core(), cfg.probes());
+    this.core = KprobeCore.create(cfg.core(), cfg.probes());
     this.wq = sim.workqueue();
     this.optWork =
         new WorkItem(
@@ -188,7 +190,18 @@ final class KprobeManager implements Entity {
 
   // ====================================================================== kprobe_mutex
 
-  private void acquire(Context ctx, int owner, String what, boolean handoffDelay, Cont granted) {
+  /**
+   * {@code mutex_lock()} of {@code holds} (kprobe_mutex, after module_mutex for the optimizer) by
+   * task {@code owner}: the lock-order checker sees the attempt at once, whether or not it waits.
+   */
+  private void acquire(
+      Context ctx,
+      int owner,
+      String what,
+      List<KprobeCore.Lock> holds,
+      boolean handoffDelay,
+      Cont granted) {
+    for (KprobeCore.Lock l : holds) Lockdep.acquire(ctx, owner, l.lockdepName, what);
     Waiter w = new Waiter(++waiterIds, owner, what, handoffDelay, granted);
     if (mutexOwner < 0 && waiters.isEmpty() && handoffs.isEmpty()) {
       mutexOwner = owner;
@@ -213,6 +226,8 @@ final class KprobeManager implements Entity {
     core.endSection();
     drain(ctx, check);
     if (ctx.tracing()) ctx.trace(new KprobeNote.MutexReleased(mutexOwner, mutexWhat));
+    for (int i = holds.size() - 1; i >= 0; i--)
+      Lockdep.release(ctx, mutexOwner, holds.get(i).lockdepName);
     mutexOwner = -1;
     mutexWhat = null;
     Waiter next = waiters.pollFirst();
@@ -239,6 +254,7 @@ final class KprobeManager implements Entity {
         ctx,
         owner,
         what,
+        API_HOLDS,
         true,
         c ->
             section(
@@ -294,6 +310,13 @@ final class KprobeManager implements Entity {
 
   // ====================================================================== effects
 
+  /** How the core's locks are taken: the hotplug lock is read, as this kernel's readers do. */
+  private LockMode lockMode(KprobeCore.Lock l) {
+    return l == KprobeCore.Lock.CPU_HOTPLUG
+        ? cfg.core().kernel().hotplugReadMode()
+        : LockMode.WRITE;
+  }
+
   private void drain(Context ctx, Activity a) {
     while (!a.isBlocked) {
       Effects.Effect e = a.fx.poll();
@@ -331,6 +354,7 @@ final class KprobeManager implements Entity {
         ctx.send(m.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), token), m.latencies().lock());
       } else if (e instanceof Effects.WaitForOptimizer) {
         // seed: if (delayed_work_pending(&optimizing_work)) wait_for_completion(&optimizer_comp);
+        if (pending) Lockdep.waitFor(ctx, a.owner, COMP_MAP, "wait_for_kprobe_optimizer");
         if (pending && !compDone) {
           a.isBlocked = true;
           compWaiters.add(a);
@@ -347,6 +371,10 @@ final class KprobeManager implements Entity {
         ctx.violation(v.checker(), v.message());
       } else if (e instanceof Effects.Count c) {
         ctx.count(c.metric(), c.delta());
+      } else if (e instanceof Effects.LockAcquire l) {
+        Lockdep.acquire(ctx, a.owner, l.lock().lockdepName, lockMode(l.lock()), false, a.what);
+      } else if (e instanceof Effects.LockRelease l) {
+        Lockdep.release(ctx, a.owner, l.lock().lockdepName);
       } else {
         throw new IllegalStateException("unknown effect " + e);
       }
@@ -587,12 +615,51 @@ final class KprobeManager implements Entity {
     running = b.run();
     ctx.count("optimizerPasses", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(b.run()));
+    optimizerRunStarts(ctx, b.host());
     acquire(
         ctx,
         b.host(),
         "kprobe_optimizer",
+        OPTIMIZER_HOLDS,
         false,
-        c -> c.send(b.host(), new OptimizerMessage.Granted(b.run()), m.latencies().lock()));
+        c -> granted(c, b.host(), b.run()));
+  }
+
+  /** The optimizing_work work item's lockdep map, held by the task running its function. */
+  static final String WORK_MAP = "(work_completion)optimizing_work";
+
+  /**
+   * v2.6.38's {@code optimizer_comp} as a pseudo-lock: the optimizer run is what its waiters wait
+   * for, so the run holds it from its start to its {@code complete_all()} (or re-kick).
+   */
+  static final String COMP_MAP = "(completion)optimizer_comp";
+
+  /**
+   * A run of {@code kprobe_optimizer()} starts in {@code host}: the work item's lockdep map is held
+   * while its function runs ({@code process_one_work()}), and so is {@code optimizer_comp}'s
+   * pseudo-lock in the kernels that have it.
+   */
+  private void optimizerRunStarts(Context ctx, int host) {
+    Lockdep.acquire(ctx, host, WORK_MAP, "process_one_work");
+    if (cfg.core().delayed()) Lockdep.acquire(ctx, host, COMP_MAP, "kprobe_optimizer");
+  }
+
+  private void optimizerRunEnds(Context ctx, int host) {
+    if (cfg.core().delayed()) Lockdep.release(ctx, host, COMP_MAP);
+    Lockdep.release(ctx, host, WORK_MAP);
+  }
+
+  /** The optimizer holds its mutexes: its first step, as this kernel's core says. */
+  private void granted(Context ctx, int host, long run) {
+    OptimizerMessage.OptimizerStep[] first = new OptimizerMessage.OptimizerStep[1];
+    section(
+        ctx,
+        host,
+        "kprobe_optimizer",
+        true,
+        OPTIMIZER_HOLDS,
+        k -> first[0] = k.nextOptimizerStep(null),
+        c -> c.send(host, new OptimizerMessage.Granted(run, first[0]), m.latencies().lock()));
   }
 
   /**
@@ -620,14 +687,16 @@ final class KprobeManager implements Entity {
     ctx.count("optimizerPasses", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(run));
     boolean[] granted = new boolean[1];
+    optimizerRunStarts(ctx, host);
     acquire(
         ctx,
         host,
         "kprobe_optimizer",
+        OPTIMIZER_HOLDS,
         false,
         c -> {
           granted[0] = true;
-          c.send(host, new OptimizerMessage.Granted(run), m.latencies().lock());
+          granted(c, host, run);
         });
     if (!granted[0]) ctx.send(host, new OptimizerMessage.Blocked(0, 0), m.latencies().lock());
   }
@@ -638,6 +707,7 @@ final class KprobeManager implements Entity {
           "optimizer step " + s + " without kprobe_mutex (owner " + mutexOwner + ")");
     }
     int[] n = new int[1];
+    OptimizerMessage.OptimizerStep[] next = new OptimizerMessage.OptimizerStep[1];
     int host = runHost;
     section(
         ctx,
@@ -646,17 +716,14 @@ final class KprobeManager implements Entity {
         s.step().name(),
         true,
         OPTIMIZER_HOLDS,
-        k ->
-            n[0] =
-                switch (s.step()) {
-                  case DO_UNOPTIMIZE -> k.doUnoptimizeKprobes();
-                  case DO_OPTIMIZE -> k.doOptimizeKprobes();
-                  case DO_FREE_CLEANED -> k.doFreeCleanedKprobes();
-                },
+        k -> {
+          n[0] = k.optimizerStep(s.step());
+          next[0] = k.nextOptimizerStep(s.step());
+        },
         c ->
             c.send(
                 host,
-                new OptimizerMessage.StepDone(s.run(), s.step(), n[0]),
+                new OptimizerMessage.StepDone(s.run(), s.step(), n[0], next[0]),
                 m.latencies().lock()));
   }
 
@@ -664,8 +731,10 @@ final class KprobeManager implements Entity {
     if (running != e.run())
       throw new IllegalStateException("optimizer end of run " + e.run() + " during " + running);
     boolean[] again = new boolean[1];
+    int host = runHost;
     Cont finish =
         c -> {
+          optimizerRunEnds(c, host);
           runsCompleted = e.run();
           running = 0;
           if (c.tracing()) {
@@ -795,6 +864,7 @@ final class KprobeManager implements Entity {
                 flushWait(c, owner, returned);
               } else {
                 Activity a = new Activity("wait_for_kprobe_optimizer", false);
+                a.owner = owner;
                 a.fx.add(new Effects.WaitForOptimizer());
                 a.then = returned;
                 drain(c, a);

@@ -20,7 +20,6 @@ record KprobesConfig(
     boolean waitFlush,
     boolean rekickLocked,
     boolean dedicatedOptimizer,
-    boolean noGracePeriod,
     boolean disabledChecks,
     List<ProbeDef> probes,
     List<Integer> bulk,
@@ -77,12 +76,13 @@ record KprobesConfig(
             "kernel.hz", 100, 10_000, 1000, "Timer ticks per second: a jiffy is 1/HZ s."));
     s.add(
         Setting.choice(
-            "kprobes.unoptimize",
-            List.of("immediate", "delayed"),
-            "delayed",
-            "immediate: before the seed, each un-optimisation is patched at once under its own stop_machine, inside the "
-                + "caller's kprobe_mutex section; delayed: the seed (6274de4984a6), queued on unoptimizing_list and patched "
-                + "in batches by the optimizer."));
+            "kprobes.kernel",
+            Kernel.labels(),
+            Kernel.V2_6_38.label(),
+            "The kernel whose kprobes code runs, whole: 2.6.36 and 2.6.37 = before the seed (each un-optimisation is "
+                + "its own text_poke_smp(), one stop_machine, in the caller; the optimizer optimises per probe; no "
+                + "batching, no re-kick, no optimizer_comp); 2.6.38 = the seed 6274de4984a6 with its batching "
+                + "follow-ups (delayed, batched un-optimisation). docs/kprobes.md has the table."));
     s.add(
         Setting.choice(
             "kprobes.optimizer",
@@ -97,9 +97,9 @@ record KprobesConfig(
             "kprobes.patching",
             List.of("batch", "per-probe"),
             "batch",
-            "batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one stop_machine each "
-                + "(the seed's follow-ups, cd7ebe2298ff, in 2.6.38); per-probe: one text_poke_smp (stop_machine) per probe, "
-                + "every queued probe in one run (the seed commit alone)."));
+            "2.6.38 only. batch: text_poke_smp_batch, up to kprobes.max-optimize-probes per optimizer run, one "
+                + "stop_machine each (the seed's follow-ups, cd7ebe2298ff, as released); per-probe (ABLATION: the seed "
+                + "commit without its follow-ups): one text_poke_smp (stop_machine) per probe, every queued probe in one run."));
     s.add(
         Setting.integer(
             "kprobes.max-optimize-probes",
@@ -112,32 +112,36 @@ record KprobesConfig(
             "kprobes.wait-for-optimizer",
             List.of("completion", "flush"),
             "completion",
-            "wait_for_kprobe_optimizer(): completion = the seed (wait for optimizer_comp only if the work is pending; "
-                + "never re-armed, KP-1); flush = 2012+ (drop kprobe_mutex, flush the work, until both lists are empty)."));
+            "2.6.38 only. wait_for_kprobe_optimizer(): completion = the seed (wait for optimizer_comp only if the work "
+                + "is pending; never re-armed, KP-1); flush = BACKPORT (ablation) of the 2012 fix (drop kprobe_mutex, "
+                + "flush the work, until both lists are empty)."));
     s.add(
         Setting.choice(
             "kprobes.unused-on-register",
             List.of("ebusy", "reuse"),
             "ebusy",
-            "Registering at the address of an unused (busy-to-die) aggregator: ebusy = the seed; reuse = reuse_unused_kprobe (2011+)."));
+            "2.6.38 only. Registering at the address of an unused (busy-to-die) aggregator: ebusy = the seed; "
+                + "reuse = BACKPORT (ablation) of reuse_unused_kprobe (2011)."));
     s.add(
         Setting.choice(
             "kprobes.disarm-all",
             List.of("queue", "force"),
             "queue",
-            "disarm_all_kprobes(): queue = the seed (unoptimize_kprobe(p, false): the jump waits for the optimizer, KP-3); "
-                + "force = later kernels (forced un-optimisation when all disarmed)."));
+            "2.6.38 only. disarm_all_kprobes(): queue = the seed (unoptimize_kprobe(p, false): the jump waits for the "
+                + "optimizer, KP-3); force = BACKPORT (ablation) of later kernels' forced un-optimisation when all disarmed."));
     s.add(
         Setting.choice(
             "kprobes.rekick",
             List.of("unlocked", "locked"),
             "unlocked",
-            "Step 5 of kprobe_optimizer() kicks again after dropping kprobe_mutex (cd7ebe2298ff, KP-4) or under it (1a0aa991a627)."));
+            "2.6.38 only. Step 5 of kprobe_optimizer() kicks again after dropping kprobe_mutex (cd7ebe2298ff, KP-4) or "
+                + "under it (BACKPORT, ablation, of 1a0aa991a627, 2020)."));
     s.add(
         Setting.bool(
             "kprobes.reoptimize-on-free",
             false,
-            "f76d1c41b609 (2026): do_free_cleaned_kprobes() retries the optimisation of a probe the freed one was blocking (KP-13)."));
+            "2.6.38 only. BACKPORT (ablation) of f76d1c41b609 (2026): do_free_cleaned_kprobes() retries the "
+                + "optimisation of a probe the freed one was blocking (KP-13)."));
     s.add(
         Setting.choice(
             "kprobes.ablation",
@@ -297,17 +301,39 @@ record KprobesConfig(
 
   static KprobesConfig from(Settings s) {
     int cpus = s.intValue("machine.cpus");
-    boolean delayed = s.text("kprobes.unoptimize").equals("delayed");
+    Kernel kernel = Kernel.parse(s.text("kprobes.kernel"));
     String ablation = s.text("kprobes.ablation");
     KprobeCore.Config core =
         new KprobeCore.Config(
-            delayed,
+            kernel,
             s.text("kprobes.patching").equals("batch"),
             s.intValue("kprobes.max-optimize-probes"),
             s.text("kprobes.unused-on-register").equals("reuse"),
             s.text("kprobes.disarm-all").equals("force"),
             s.bool("kprobes.reoptimize-on-free"),
+            ablation.equals("no-grace-period"),
             20);
+    if (kernel != Kernel.V2_6_38) {
+      // the seed's knobs and the backports of later fixes belong to v2.6.38's code only
+      for (String[] k :
+          new String[][] {
+            {"kprobes.patching", "batch"},
+            {"kprobes.wait-for-optimizer", "completion"},
+            {"kprobes.unused-on-register", "ebusy"},
+            {"kprobes.disarm-all", "queue"},
+            {"kprobes.rekick", "unlocked"},
+            {"kprobes.reoptimize-on-free", "false"}
+          }) {
+        if (!s.asText(k[0]).equals(k[1]))
+          throw new BadInputException(
+              k[0]
+                  + "="
+                  + s.asText(k[0])
+                  + " is an ablation of the 2.6.38 code; kprobes.kernel="
+                  + kernel.label()
+                  + " has no such choice");
+      }
+    }
     int n = s.intValue("kprobes.probes");
     int spacing = s.intValue("kprobes.probe-spacing");
     int size = s.intValue("kprobes.insn-size");
@@ -405,7 +431,6 @@ record KprobesConfig(
         s.text("kprobes.wait-for-optimizer").equals("flush"),
         s.text("kprobes.rekick").equals("locked"),
         dedicated,
-        ablation.equals("no-grace-period"),
         !ablation.equals("no-disabled-check"),
         List.copyOf(defs),
         List.copyOf(bulk),

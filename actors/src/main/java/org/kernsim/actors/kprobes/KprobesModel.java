@@ -8,9 +8,10 @@ import org.kernsim.scenario.Setting;
 import org.kernsim.scenario.Settings;
 
 /**
- * The kprobes jump-optimisation model of the seed "kprobes: Support delayed unoptimizing"
- * (6274de4984a6, Dec 2010) and its batching follow-ups, with the kernel before the seed as the
- * {@code kprobes.unoptimize=immediate} variant. See {@code docs/kprobes.md}.
+ * The kprobes jump-optimisation model: the kernel of the seed "kprobes: Support delayed
+ * unoptimizing" (6274de4984a6, Dec 2010, released with its batching follow-ups in v2.6.38) and the
+ * kernels before it (v2.6.36, v2.6.37), one {@code kprobes.kernel} value each. See {@code
+ * docs/kprobes.md}.
  */
 public final class KprobesModel implements ModelFactory {
 

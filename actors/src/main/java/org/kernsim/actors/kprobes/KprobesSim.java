@@ -21,6 +21,7 @@ import org.kernsim.engine.Entity;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.TimelineSpec;
 import org.kernsim.engine.TraceNaming;
+import org.kernsim.engine.lockdep.Lockdep;
 
 /**
  * A built kprobes simulation: the machine (CPUs, stop_machine, RCU), then the kprobe manager,
@@ -166,7 +167,8 @@ final class KprobesSim implements LaidOut {
                 new Checkers.K6NoDetourFreedWhileInUse(),
                 new Checkers.NoHalfPatchedCodeObserved(),
                 new Checkers.AdminScriptCompletes(),
-                new Checkers.UnregisterCost()));
+                new Checkers.UnregisterCost(),
+                new Lockdep()));
     if (wq != null) {
       int n = entityCount();
       out.add(new NoKickedWorkerCulled(n));

@@ -51,7 +51,7 @@ final class ProbeWorkload extends Task {
     this.sim = sim;
     this.cfg = sim.config();
     this.addrs = cfg.addresses();
-    this.view = new CpuCodeView(addrs);
+    this.view = new CpuCodeView(addrs, cfg.core().kernel().delayedUnoptimizing());
   }
 
   @Override
@@ -106,7 +106,7 @@ final class ProbeWorkload extends Task {
         endHit(ctx);
         gapIndex++;
         pc = Pc.SECTION;
-        compute(ctx, gaps[gapIndex], false);
+        gap(ctx);
       }
       default -> throw new IllegalStateException("workload at " + pc);
     }
@@ -130,7 +130,17 @@ final class ProbeWorkload extends Task {
     gaps[hits] = left;
     gapIndex = 0;
     pc = Pc.SECTION;
-    compute(ctx, gaps[0], false);
+    gap(ctx);
+  }
+
+  /**
+   * Runs gap {@code gapIndex} of the section: the section stays non-preemptible until its last gap
+   * ends ({@code preempt_enable()}, a preemption point); a hit between two gaps is no preemption
+   * point either.
+   */
+  private void gap(Context ctx) {
+    if (gapIndex == gaps.length - 1) compute(ctx, gaps[gapIndex], false);
+    else computeStillNonPreemptible(ctx, gaps[gapIndex]);
   }
 
   /**
@@ -147,7 +157,7 @@ final class ProbeWorkload extends Task {
     hit = view.gone(hitAddr) ? null : view.execute(hitAddr, cfg.disabledChecks());
     if (hit == null) {
       gapIndex++;
-      compute(ctx, gaps[gapIndex], false);
+      gap(ctx);
       return;
     }
     hitStart = ctx.now();
@@ -159,7 +169,7 @@ final class ProbeWorkload extends Task {
         };
     checkHit(ctx);
     pc = Pc.HIT_DONE;
-    compute(ctx, cost, false);
+    computeStillNonPreemptible(ctx, cost);
   }
 
   private void checkHit(Context ctx) {

@@ -101,7 +101,9 @@ public final class LockGraph {
   /** Per lock class: its successors, each with its dependencies by type (see {@link #type}). */
   private final List<LinkedHashMap<Integer, Dependency[]>> edges = new ArrayList<>();
 
-  private final java.util.Set<String> reportedCycles = new java.util.HashSet<>();
+  /** The lock classes of each cycle reported so far. */
+  private final List<java.util.Set<String>> reportedCycles = new ArrayList<>();
+
   private int dependencies;
 
   /** Task {@code task} tries to take {@code lock}; returns what that acquisition reveals. */
@@ -130,12 +132,23 @@ public final class LockGraph {
         List<Dependency> back = pathBack(from, to, t);
         if (back != null) {
           Circular c = new Circular(d, back);
-          if (reportedCycles.add(String.join("\u0000", new TreeSet<>(c.cycle())))) out.add(c);
+          if (newCycle(c)) out.add(c);
         }
       }
     }
     stack.add(new Held(lock, mode, time, site));
     return out;
+  }
+
+  /**
+   * Whether {@code c} is worth a report: not if the classes of a cycle already reported are all in
+   * it (the same cycle again, or a longer way around a reported one).
+   */
+  private boolean newCycle(Circular c) {
+    java.util.Set<String> classes = new TreeSet<>(c.cycle());
+    for (java.util.Set<String> r : reportedCycles) if (classes.containsAll(r)) return false;
+    reportedCycles.add(classes);
+    return true;
   }
 
   /** Task {@code task} releases {@code lock} (its most recent acquisition of that class). */

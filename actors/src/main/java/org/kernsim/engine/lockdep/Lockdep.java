@@ -18,8 +18,9 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  * with the task, time and function where it was first seen, the lock held and the lock taken),
  * "possible recursive locking detected", "bad unlock balance detected".
  *
- * <p>Each cycle (a set of lock classes) is reported once; unlike the kernel's lockdep, the checker
- * does not switch itself off after the first report.
+ * <p>Each cycle is reported once, and a cycle that only goes a longer way around one already
+ * reported (its lock classes include all of that one's) is not reported; unlike the kernel's
+ * lockdep, the checker does not switch itself off after the first report.
  *
  * <pre>
  *   Lockdep.acquire(ctx, task, "kprobe_mutex", "unregister_kprobes");   // mutex_lock()

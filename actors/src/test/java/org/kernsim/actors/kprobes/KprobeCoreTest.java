@@ -16,11 +16,12 @@ import org.kernsim.actors.kprobes.Kprobe.State;
 import org.kernsim.protocol.kprobes.CodeChange;
 import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.KprobeApi;
+import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
 
 /**
  * The probe state machine of {@link KprobeCore}, without any engine: every transition of spec A.5.1
- * in the seed era (and where the seed differs from the modern table), plus the kernel before the
- * seed ({@code immediate}).
+ * in the seed's kernel, v2.6.38 (and where the seed differs from the modern table), and the kernels
+ * before the seed, v2.6.36 and v2.6.37 ({@link PreSeed}).
  */
 class KprobeCoreTest {
 
@@ -31,7 +32,7 @@ class KprobeCoreTest {
     List<Effects.Effect> last = List.of();
 
     Harness(KprobeCore.Config cfg, List<ProbeDef> defs) {
-      core = new KprobeCore(cfg, defs);
+      core = KprobeCore.create(cfg, defs);
     }
 
     static Harness seed(ProbeDef... defs) {
@@ -39,7 +40,7 @@ class KprobeCoreTest {
     }
 
     static Harness beforeSeed(ProbeDef... defs) {
-      return new Harness(KprobeCore.Config.beforeSeed(), List.of(defs));
+      return new Harness(KprobeCore.Config.of(Kernel.V2_6_37), List.of(defs));
     }
 
     List<Effects.Effect> api(Consumer<KprobeCore> body) {
@@ -76,11 +77,21 @@ class KprobeCoreTest {
       section(List.of(), k -> k.unregisterKprobesBottom(ps));
     }
 
-    /** One full kprobe_optimizer() run: Step 1, (grace period), Step 3, Step 4, Step 5. */
+    /**
+     * One full kprobe_optimizer() run, the steps the kernel's core names (v2.6.38: Step 1, Step 2,
+     * Step 3, Step 4, then Step 5 after the unlock).
+     */
     void optimizerRun() {
-      optimizer(KprobeCore::doUnoptimizeKprobes);
-      optimizer(KprobeCore::doOptimizeKprobes);
-      optimizer(KprobeCore::doFreeCleanedKprobes);
+      OptimizerStep[] s = new OptimizerStep[1];
+      optimizer(k -> s[0] = k.nextOptimizerStep(null));
+      while (s[0] != OptimizerStep.END) {
+        OptimizerStep cur = s[0];
+        optimizer(
+            k -> {
+              if (cur != OptimizerStep.SYNCHRONIZE) k.optimizerStep(cur); // the task's own wait
+              s[0] = k.nextOptimizerStep(cur);
+            });
+      }
       section(List.of(), KprobeCore::optimizerStep5);
     }
 
@@ -625,6 +636,186 @@ class KprobeCoreTest {
           && p.changes().contains(new CodeChange.TextPoke(addr, b))) return i;
     }
     return -1;
+  }
+
+  /**
+   * The kernels before the seed (v2.6.36, v2.6.37, {@link PreSeedKprobes}): every transition is
+   * immediate, the optimizer has no un-optimisation or free step, and the locks are theirs.
+   */
+  @Nested
+  class PreSeed {
+    private Harness of(Kernel k, ProbeDef... defs) {
+      return new Harness(KprobeCore.Config.of(k), List.of(defs));
+    }
+
+    private static List<KprobeCore.Lock> locks(List<Effects.Effect> fx) {
+      List<KprobeCore.Lock> out = new ArrayList<>();
+      for (Effects.Effect e : fx) if (e instanceof Effects.LockAcquire l) out.add(l.lock());
+      return out;
+    }
+
+    @Test
+    void theOptimizerWaitsAGracePeriodThenPatchesEachProbeWithItsOwnStopMachine() {
+      Harness h = of(Kernel.V2_6_37, probe(0, 100), probe(1, 200), probe(2, 300));
+      for (int i = 0; i < 3; i++) h.register(i);
+      OptimizerStep[] s = new OptimizerStep[1];
+      h.optimizer(k -> s[0] = k.nextOptimizerStep(null));
+      assertEquals(OptimizerStep.SYNCHRONIZE, s[0], "synchronize_sched() first");
+      h.optimizer(k -> s[0] = k.nextOptimizerStep(OptimizerStep.SYNCHRONIZE));
+      assertEquals(OptimizerStep.DO_OPTIMIZE, s[0]);
+      h.optimizer(k -> k.optimizerStep(OptimizerStep.DO_OPTIMIZE));
+      assertEquals(3, Harness.stopMachines(h.last), "one text_poke_smp() per probe, no batch");
+      for (int a : new int[] {100, 200, 300}) {
+        assertEquals(State.OPTIMIZED, h.aggrAt(a).state());
+        assertEquals(FirstByte.JMP, h.code(a).firstByte());
+      }
+      h.optimizer(k -> s[0] = k.nextOptimizerStep(OptimizerStep.DO_OPTIMIZE));
+      assertEquals(OptimizerStep.END, s[0]);
+      boolean[] again = {true};
+      h.section(List.of(), k -> again[0] = k.optimizerStep5());
+      assertFalse(again[0]);
+      assertTrue(h.last.isEmpty(), "no Step 5: no re-kick, no complete_all(): " + h.last);
+      assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+    }
+
+    @Test
+    void theOptimizerDoesNothingNotEvenTheGracePeriodWhenNothingMayBeOptimised() {
+      Harness h = of(Kernel.V2_6_37, probe(0, 100));
+      h.register(0);
+      h.api(KprobeCore::disarmAllKprobes);
+      OptimizerStep[] s = new OptimizerStep[1];
+      h.optimizer(k -> s[0] = k.nextOptimizerStep(null));
+      assertEquals(OptimizerStep.END, s[0], "goto end: kprobes_all_disarmed");
+      Harness f = of(Kernel.V2_6_37, probe(0, 100));
+      f.register(0);
+      f.core.kprobesAllowOptimization = false;
+      f.optimizer(k -> s[0] = k.nextOptimizerStep(null));
+      assertEquals(OptimizerStep.END, s[0], "goto end: !kprobes_allow_optimization");
+      f.optimizer(
+          k -> {
+            try {
+              k.doUnoptimizeKprobes();
+              throw new AssertionError("2.6.37 has no do_unoptimize_kprobes()");
+            } catch (IllegalStateException expected) {
+              // the kernel has no such step
+            }
+          });
+    }
+
+    @Test
+    void unoptimizeAllPatchesEachProbeAtOnceThenWaitsAGracePeriodInsideTheMutex() {
+      Harness h = optimized(of(Kernel.V2_6_37, probe(0, 100), probe(1, 200)), 0, 1);
+      h.api(k -> k.unoptimizeAllKprobes(true));
+      assertEquals(2, Harness.stopMachines(h.last));
+      Effects.Effect lastFx = h.last.get(h.last.size() - 1);
+      assertTrue(lastFx instanceof Effects.SynchronizeSched, "then synchronize_sched(): " + lastFx);
+      assertTrue(h.last.stream().noneMatch(e -> e instanceof Effects.WaitForOptimizer));
+      assertTrue(h.core.unoptimizingList.isEmpty() && h.core.optimizingList.isEmpty());
+      assertEquals(State.UNOPTIMIZED, h.aggrAt(100).state());
+      assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(200));
+    }
+
+    @Test
+    void disarmAllUnpatchesAndDisarmsAtOnceUnderTheHotplugLock() {
+      Harness h = optimized(of(Kernel.V2_6_37, probe(0, 100), probe(1, 200)), 0, 1);
+      h.api(KprobeCore::disarmAllKprobes);
+      assertEquals(2, Harness.stopMachines(h.last));
+      assertEquals(List.of(KprobeCore.Lock.CPU_HOTPLUG, KprobeCore.Lock.TEXT_MUTEX), locks(h.last));
+      assertEquals(KprobeCore.Code.ORIG, h.code(100));
+      assertEquals(KprobeCore.Code.ORIG, h.code(200));
+      assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+    }
+
+    @Test
+    void disableUnpatchesAtOnceAndEnableArmsAgainForTheOptimizerToQueue() {
+      Harness h = optimized(of(Kernel.V2_6_37, probe(0, 100)), 0);
+      Kprobe a = h.aggrAt(100);
+      h.api(k -> k.disableKprobe(0));
+      assertEquals(1, Harness.stopMachines(h.last), "disarm_kprobe(): unoptimize at once");
+      assertTrue(a.disabled());
+      assertEquals(State.UNOPTIMIZED, a.state());
+      assertEquals(KprobeCore.Code.ORIG, h.code(100));
+      h.api(k -> k.enableKprobe(0));
+      assertEquals(State.OPTIMIZING, a.state());
+      assertEquals(new KprobeCore.Code(FirstByte.INT3, false, -1), h.code(100));
+      h.api(KprobeCore::checkConsistency);
+      assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+    }
+
+    @Test
+    void unregisteringOneOfTwoChildrenKeepsTheAggregatorOptimized() {
+      Harness h = optimized(of(Kernel.V2_6_37, probe(0, 100), probe(1, 100)), 0, 1);
+      Kprobe a = h.aggrAt(100);
+      assertEquals(2, a.list.size());
+      h.unregisterTop(0);
+      assertEquals(0, Harness.stopMachines(h.last));
+      assertEquals(State.OPTIMIZED, a.state(), "optimize_kprobe(old_p): already optimized");
+      List<Kprobe> bottom = h.unregisterTop(1);
+      assertEquals(1, Harness.stopMachines(h.last), "the last child: disarm_kprobe() unpatches");
+      assertNull(h.core.hashed(100));
+      h.unregisterBottom(bottom);
+      assertTrue(a.freed, "freed in __unregister_kprobe_bottom(), after the grace period");
+    }
+
+    @Test
+    void killKeepsTheFlagOfAnInstalledJumpAndTouchesNoCode() {
+      Harness h = optimized(of(Kernel.V2_6_37, probe(0, 100)), 0);
+      Kprobe a = h.aggrAt(100);
+      h.api(k -> k.killKprobe(0));
+      assertTrue(a.gone());
+      assertTrue(a.optimized(), "only a queued probe is dequeued and loses OPTIMIZED");
+      assertEquals(0, Harness.stopMachines(h.last));
+      assertFalse(KprobeCore.kprobeOptready(a));
+    }
+
+    @Test
+    void v2637RegisterTakesTheJumpLabelLockAndV2636DoesNot() {
+      Harness h37 = of(Kernel.V2_6_37, probe(0, 100));
+      h37.register(0);
+      assertEquals(
+          List.of(
+              KprobeCore.Lock.JUMP_LABEL_MUTEX,
+              KprobeCore.Lock.CPU_HOTPLUG,
+              KprobeCore.Lock.TEXT_MUTEX),
+          locks(h37.last));
+      Harness h36 = of(Kernel.V2_6_36, probe(0, 100));
+      h36.register(0);
+      assertEquals(
+          List.of(KprobeCore.Lock.CPU_HOTPLUG, KprobeCore.Lock.TEXT_MUTEX), locks(h36.last));
+    }
+
+    /**
+     * enable_kprobe() takes only text_mutex ("__arm_kprobe() doesn't use stop_machine()"), yet
+     * arming a probe inside an optimised neighbour's window un-optimises the neighbour with
+     * text_poke_smp(): in v2.6.36 its stop_machine() takes the hotplug lock inside text_mutex (K1,
+     * the order SM-3 warns about); in v2.6.37 __stop_machine() runs without the hotplug lock (K11).
+     */
+    @Test
+    void enablingAProbeInsideAnOptimizedWindowPatchesWithoutTheHotplugLockOrTakesItLate() {
+      for (Kernel k : new Kernel[] {Kernel.V2_6_36, Kernel.V2_6_37}) {
+        Harness h = of(k, probe(0, 100), probe(1, 102));
+        h.register(0);
+        h.register(1); // inside 100's window: 100 un-optimised
+        h.api(c -> c.disableKprobe(1)); // __disarm_kprobe(): "If another kprobe was blocked..."
+        h.optimizerRun();
+        Kprobe q = h.aggrAt(100);
+        assertEquals(State.OPTIMIZED, q.state(), k.label());
+        assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+        h.api(c -> c.enableKprobe(1));
+        assertEquals(State.UNOPTIMIZED, q.state());
+        assertEquals(1, Harness.stopMachines(h.last));
+        List<String> v = Harness.violations(h.last);
+        assertEquals(1, v.size(), k.label() + ": " + v);
+        if (k == Kernel.V2_6_36) {
+          assertTrue(v.get(0).startsWith("K1_LockOrder"), v.toString());
+          assertEquals(
+              List.of(KprobeCore.Lock.TEXT_MUTEX, KprobeCore.Lock.CPU_HOTPLUG), locks(h.last));
+        } else {
+          assertTrue(v.get(0).startsWith("K11_PatchUnderHotplugAndTextMutex"), v.toString());
+          assertEquals(List.of(KprobeCore.Lock.TEXT_MUTEX), locks(h.last));
+        }
+      }
+    }
   }
 
   @Nested

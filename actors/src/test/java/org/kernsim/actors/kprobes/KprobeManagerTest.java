@@ -65,7 +65,8 @@ class KprobeManagerTest {
         sent(OptimizerMessage.RunOptimizer.class, host));
     mgr.receive(ctx, new OptimizerMessage.Begin(host, 1)); // PENDING cleared, both mutexes taken
     assertEquals(
-        List.of(new OptimizerMessage.Granted(1)), sent(OptimizerMessage.Granted.class, host));
+        List.of(new OptimizerMessage.Granted(1, OptimizerStep.DO_UNOPTIMIZE)),
+        sent(OptimizerMessage.Granted.class, host));
 
     // an API call while the optimizer holds kprobe_mutex waits
     call(new KprobeApi.RegisterKprobe(2));

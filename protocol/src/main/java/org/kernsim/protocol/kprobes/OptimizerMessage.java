@@ -29,16 +29,23 @@ public sealed interface OptimizerMessage extends WireMessage
    */
   record Begin(int host, long run) implements OptimizerMessage {}
 
-  /** Both mutexes are held by the optimizer. */
-  record Granted(long run) implements OptimizerMessage {}
+  /** Both mutexes are held by the optimizer; {@code next} is its first step. */
+  record Granted(long run, OptimizerStep next) implements OptimizerMessage {}
 
   /** Run step {@code step} of the optimizer (under the mutexes it holds). */
   record Step(long run, OptimizerStep step) implements OptimizerMessage {}
 
-  /** Step {@code step} returned; {@code probes} probes were processed. */
-  record StepDone(long run, OptimizerStep step, int probes) implements OptimizerMessage {}
+  /**
+   * Step {@code step} returned; {@code probes} probes were processed; {@code next} is the step the
+   * kernel's {@code kprobe_optimizer()} takes next.
+   */
+  record StepDone(long run, OptimizerStep step, int probes, OptimizerStep next)
+      implements OptimizerMessage {}
 
-  /** Unlock both mutexes, then Step 5 (kick again if a list is not empty, else complete_all). */
+  /**
+   * Unlock both mutexes, then (v2.6.38) Step 5: kick again if a list is not empty, else
+   * complete_all.
+   */
   record End(long run) implements OptimizerMessage {}
 
   /**
@@ -49,13 +56,20 @@ public sealed interface OptimizerMessage extends WireMessage
    */
   record Blocked(long run, int phase) implements OptimizerMessage {}
 
-  /** The steps of the seed's {@code kprobe_optimizer()} that run under kprobe_mutex. */
+  /**
+   * The steps of {@code kprobe_optimizer()} that run under its mutexes, in the seed's numbering;
+   * which ones a run takes, and in what order, is the kernel's (the manager says, step by step).
+   */
   enum OptimizerStep {
-    /** Step 1: {@code do_unoptimize_kprobes(&free_list)}. */
+    /** Step 1: {@code do_unoptimize_kprobes(&free_list)} (v2.6.38 on). */
     DO_UNOPTIMIZE,
-    /** Step 3: {@code do_optimize_kprobes()}. */
+    /** Step 2: the grace period ({@code synchronize_sched()}), with the mutexes held. */
+    SYNCHRONIZE,
+    /** Step 3: {@code do_optimize_kprobes()} (before the seed: the optimisation loop). */
     DO_OPTIMIZE,
-    /** Step 4: {@code do_free_cleaned_kprobes(&free_list)}. */
-    DO_FREE_CLEANED
+    /** Step 4: {@code do_free_cleaned_kprobes(&free_list)} (v2.6.38 on). */
+    DO_FREE_CLEANED,
+    /** Not a step: unlock (and, v2.6.38, Step 5): the task sends {@link End}. */
+    END
   }
 }
