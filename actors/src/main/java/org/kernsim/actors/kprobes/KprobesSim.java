@@ -231,7 +231,7 @@ final class KprobesSim implements LaidOut {
             "KprobeNote.CodeWritten")) {
       b.in(t, "op", TraceNaming.Kind.PROBE);
     }
-    return base.and(b.build());
+    return base.and(b.build()).and(Lockdep.naming());
   }
 
   /** The scenario's probe {@code id} ({@code p3@0x1040}), or an aggregator ({@code aggr1}). */

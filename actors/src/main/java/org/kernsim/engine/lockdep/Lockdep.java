@@ -22,6 +22,9 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  * reported (its lock classes include all of that one's) is not reported; unlike the kernel's
  * lockdep, the checker does not switch itself off after the first report.
  *
+ * <p>A model that writes traces adds {@link #naming()} to its {@code Simulation.naming()}, so the
+ * tasks of the notes read as names.
+ *
  * <pre>
  *   Lockdep.acquire(ctx, task, "kprobe_mutex", "unregister_kprobes");   // mutex_lock()
  *   Lockdep.acquireRead(ctx, task, "cpu_hotplug_lock", "stop_machine"); // cpus_read_lock()
@@ -156,6 +159,17 @@ public final class Lockdep implements Checker {
 
   static String time(long nanos) {
     return String.format(java.util.Locale.ROOT, "%d.%06d ms", nanos / 1_000_000, nanos % 1_000_000);
+  }
+
+  /**
+   * The names in the lock notes (their {@code task} is an entity), for a model's {@code
+   * Simulation.naming()}: {@code base.and(Lockdep.naming())}.
+   */
+  public static org.kernsim.engine.TraceNaming naming() {
+    org.kernsim.engine.TraceNaming.Builder b = org.kernsim.engine.TraceNaming.builder();
+    for (String t : List.of("LockNote.Acquire", "LockNote.Release", "LockNote.Wait"))
+      b.in(t, "task", org.kernsim.engine.TraceNaming.Kind.ENTITY);
+    return b.build();
   }
 
   // ------------------------------------------------------------------ for entities

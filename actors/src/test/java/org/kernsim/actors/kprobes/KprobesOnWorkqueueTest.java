@@ -241,13 +241,13 @@ class KprobesOnWorkqueueTest {
     Map<String, String> pinned =
         Map.of(
             "kprobes-bulk-unregister 1",
-                "3d608bd12fc404117c23bbd32ae152a5e1a3bb40cb8af24e9ba565d4fba88851",
+                "1f2e5f24d9946805fa29cf08e3f4eaf34f228d86bbcc62a02a4d142eea61a7fa",
             "kprobes-bulk-unregister 2",
-                "20cf15f18e843ef85e7731c4fac9183963d6565ae18e3e9e65d57bfe3ff380f9",
+                "7d0b10d652f358c1d0e23ea114a8ef9ee13a8fd657554e10bf486f9e8240b234",
             "kprobes-kp1-broken-wait 1",
-                "8e5de08e94e34e5a2e0b51ec9a0d82064a0e27835ff0fc12ed94cd008be88375",
+                "e0b8b7f3b7f9053612564165c363a22b11e366c1d08c867f8734376390fc6212",
             "kprobes-kp3-disarm-all 2",
-                "05f8b477a68e7a80cb48f7019b7c5a0a86ab8788532788ca3e5d6d9b05a4f927",
+                "51c6f3b245b40b7621ef7d970c911f3306ee555a50e13b32fe3ff6e4868480d4",
             "workqueue-kick-cull 1",
                 "5637cb10ab460dcd49a12b7b23e4cbc8f045ff74808c6fdcb2a8e0781a17a242",
             "workqueue-kick-cull 2",
@@ -261,7 +261,7 @@ class KprobesOnWorkqueueTest {
     RunResult flush =
         KprobesScenarioTest.run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush");
     assertEquals(
-        "30b00320ec31af31ecfad2d4c242e981ba4b7a76213fbbf9f5317f72ebe320c7", flush.traceSha256());
+        "07558a0620bba388d20b3147833111e20da986ab305539999d742e3c65991606", flush.traceSha256());
     assertFalse(KprobesScenarioTest.fired(flush).containsKey("K10_WaitReturnsOnEmptyQueues"));
   }
 }
