@@ -37,7 +37,7 @@ public final class KprobesState {
           row(2319, CpuCodeView.Cell[].class),
           row(2320, CpuCodeView.Hit.class),
           row(2321, OptimizerWorker.class),
-          row(2322, "org.kernsim.actors.kprobes.OptimizerWorker$Pc"),
+          row(2322, OptimizerRun.class),
           row(2323, AdminTask.class),
           row(2324, Script.Kind.class),
           row(2325, Script.Step.class),
@@ -45,7 +45,7 @@ public final class KprobesState {
           row(2327, "org.kernsim.actors.kprobes.ProbeWorkload$Pc"),
           row(2328, OtherWork.class),
           row(2329, OptimizerFunction.class),
-          row(2330, "org.kernsim.actors.kprobes.OptimizerFunction$Pc"),
+          row(2330, Kernel.class),
           row(2331, "org.kernsim.actors.kprobes.OptimizerFunction$1"),
           row(2332, GracePeriods.class),
           row(2333, Effects.class),
@@ -63,5 +63,9 @@ public final class KprobesState {
           row(2345, Checkers.NoHalfPatchedCodeObserved.class),
           row(2346, Checkers.AdminScriptCompletes.class),
           row(2347, Checkers.UnregisterCost.class),
-          row(2348, OtherWorkLatency.class));
+          row(2348, OtherWorkLatency.class),
+          row(2350, PreSeedKprobes.class),
+          row(2351, OptimizerRun.Request.class),
+          row(2352, Effects.LockAcquire.class),
+          row(2353, Effects.LockRelease.class));
 }

@@ -63,7 +63,10 @@ public final class StateCodec {
           new KryoRegistry.Entry(2913, org.kernsim.engine.lockdep.LockGraph.class),
           new KryoRegistry.Entry(2914, org.kernsim.engine.lockdep.LockGraph.Dependency.class),
           new KryoRegistry.Entry(2915, org.kernsim.engine.lockdep.LockGraph.Dependency[].class),
-          StateRows.row(2916, "org.kernsim.engine.lockdep.LockGraph$Held"));
+          StateRows.row(2916, "org.kernsim.engine.lockdep.LockGraph$Held"),
+          new KryoRegistry.Entry(2917, org.kernsim.engine.lockdep.LockGraph.Circular.class),
+          new KryoRegistry.Entry(2918, org.kernsim.engine.lockdep.LockGraph.Recursive.class),
+          new KryoRegistry.Entry(2919, org.kernsim.engine.lockdep.LockGraph.Unbalanced.class));
 
   private static final int MAX_STATE_BYTES = Integer.MAX_VALUE - 16;
 
