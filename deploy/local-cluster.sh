@@ -5,15 +5,16 @@
 #   deploy/local-cluster.sh status                which nodes run, their ports and pids
 #   deploy/local-cluster.sh stop                  stop them all (SIGTERM: they leave the cluster)
 #
-# Then run on it:  ./kernsim run phold --seed 7 --join 127.0.0.1:25520 --json
-# Pid files and logs: $KERNSIM_CLUSTER_DIR (default deploy/target/local-cluster).
+# Then run on it:  ./kernsim run phold --seed 7 --join 127.0.0.1:25520 --token-file DIR/token --json
+# Pid files, logs and the cluster's token (DIR/token, a new one at every start):
+# DIR = $KERNSIM_CLUSTER_DIR (default deploy/target/local-cluster).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/.." && pwd)"
 dir="${KERNSIM_CLUSTER_DIR:-$here/target/local-cluster}"
 launcher="$root/kernsim"
 
-usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -27,10 +28,12 @@ start() {
   done
   rm -f "$dir"/node-*.pid "$dir"/node-*.log
   "$launcher" --version >/dev/null # builds the jar once, before the nodes start
+  # the cluster's token: a new one for every start, readable by this user only
+  (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '\n=' | tr '+/' '-_' >"$dir/token" && echo >>"$dir/token")
   local seed="127.0.0.1:$base"
   for ((i = 0; i < n; i++)); do
     local port=$((base + i))
-    nohup "$launcher" node --port "$port" --seed-node "$seed" >"$dir/node-$i.log" 2>&1 </dev/null &
+    nohup "$launcher" node --port "$port" --seed-node "$seed" --token-file "$dir/token" >"$dir/node-$i.log" 2>&1 </dev/null &
     echo $! >"$dir/node-$i.pid"
     echo "$port" >"$dir/node-$i.port"
   done
@@ -42,7 +45,7 @@ start() {
       sleep 0.5
     done
   done
-  echo "local-cluster: $n nodes up on 127.0.0.1:$base..$((base + n - 1)); run with: ./kernsim run SCENARIO --join $seed"
+  echo "local-cluster: $n nodes up on 127.0.0.1:$base..$((base + n - 1)); run with: ./kernsim run SCENARIO --join $seed --token-file $dir/token"
 }
 
 status() {

@@ -132,7 +132,13 @@ final class BenchCommand implements Callable<Integer> {
         new PholdBench.Config(entities, events, population, threads, repeat, warmup, seed);
     Map<String, Object> single = PholdBench.runSingleNode(c);
     Map<String, Object> cluster;
-    try (Nodes nodes = Nodes.local(clusterNodes, "127.0.0.1")) {
+    try (Nodes nodes =
+        Nodes.local(
+            clusterNodes,
+            "127.0.0.1",
+            new org.kernsim.config.ClusterConfig.Security(
+                org.kernsim.protocol.kryo.ClusterToken.generate(), null),
+            null)) {
       cluster = PholdBench.runCluster(c, nodes.system, clusterNodes, perNode);
     }
     Map<String, Object> r = new java.util.LinkedHashMap<>();

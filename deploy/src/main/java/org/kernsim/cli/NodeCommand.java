@@ -11,6 +11,7 @@ import org.kernsim.engine.cluster.ClusterNode;
 import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
@@ -19,7 +20,10 @@ import picocli.CommandLine.Option;
     description = {
       "Start a cluster node (role worker) that joins a kernsim cluster and runs its share of the",
       "runs started with 'kernsim run ... --join HOST:PORT'. Runs until stopped (Ctrl-C, SIGTERM).",
-      "Exit codes: 0 stopped, 2 bad input (a bad port, a port in use, an unreachable seed node)."
+      "Every node of a cluster needs the cluster's token (--token-file); a node with another",
+      "token is refused. --tls-config FILE encrypts and authenticates the connections.",
+      "Exit codes: 0 stopped, 2 bad input (a bad port, a port in use, an unreachable seed node,",
+      "no token, or the cluster refused this node's token)."
     })
 final class NodeCommand implements Callable<Integer> {
 
@@ -46,6 +50,8 @@ final class NodeCommand implements Callable<Integer> {
       defaultValue = "127.0.0.1")
   String bind;
 
+  @Mixin ClusterSecurityOptions security = new ClusterSecurityOptions();
+
   @Option(
       names = "--exit-on-stdin-eof",
       hidden = true,
@@ -61,9 +67,11 @@ final class NodeCommand implements Callable<Integer> {
       throw new BadInputException(
           "--port 0 needs --seed-node (a new cluster's first node needs a known port)");
     if (seeds.isEmpty()) seeds.add(bind + ":" + p);
+    ClusterConfig.Security sec = security.required("kernsim node");
+    ClusterSecurityOptions.warnIfExposed("--bind", bind, sec.tls() != null);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
-        Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, "--port " + p);
+        Nodes.createSystem(ClusterConfig.Role.WORKER, bind, p, seeds, sec, "--port " + p);
     // SIGTERM (and Ctrl-C, except in a child of --cluster-nodes): leave the cluster, exit 0
     java.util.concurrent.atomic.AtomicBoolean stopped =
         new java.util.concurrent.atomic.AtomicBoolean();
@@ -91,8 +99,11 @@ final class NodeCommand implements Callable<Integer> {
           });
     }
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
+      String refused = Nodes.refusal(system);
       ClusterNode.shutdown(system, Duration.ofSeconds(10));
       if (stopped.get()) return ExitCodes.OK;
+      if (refused != null)
+        throw new BadInputException("--seed-node " + String.join(",", seeds) + ": " + refused);
       throw new BadInputException(
           "--seed-node "
               + String.join(",", seeds)
@@ -109,6 +120,9 @@ final class NodeCommand implements Callable<Integer> {
             + ")");
     System.out.flush();
     system.getWhenTerminated().toCompletableFuture().join();
+    // this node found that the cluster does not hold its token (it joined, then left)
+    var refused = org.kernsim.engine.cluster.Admission.get(system).refused();
+    if (!stopped.get() && refused.isDone()) throw new BadInputException(refused.join());
     return ExitCodes.OK;
   }
 }

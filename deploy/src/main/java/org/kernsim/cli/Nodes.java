@@ -3,6 +3,7 @@ package org.kernsim.cli;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,12 +67,16 @@ final class Nodes implements AutoCloseable {
               + " 'kernsim node' on several machines and run with --join)");
   }
 
-  /** A local cluster of {@code n} nodes: this JVM and n-1 children started with 'kernsim node'. */
-  static Nodes local(int n, String bind) {
+  /**
+   * A local cluster of {@code n} nodes: this JVM and n-1 children started with 'kernsim node'. The
+   * children get the cluster's token on their standard input (not on their command line, where 'ps'
+   * would show it) and {@code tlsConfig}, if any.
+   */
+  static Nodes local(int n, String bind, ClusterConfig.Security security, Path tlsConfig) {
     checkLocalCount("--cluster-nodes", n);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
-        createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), "--cluster-nodes");
+        createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), security, "--cluster-nodes");
     Path logs;
     try {
       logs = Files.createTempDirectory("kernsim-cluster-");
@@ -85,7 +90,7 @@ final class Nodes implements AutoCloseable {
       String seed = self.getHost().get() + ":" + self.getPort().get();
       for (int i = 1; i < n; i++) {
         StopRequest.check();
-        nodes.startChild(i, seed, bind, s);
+        nodes.startChild(i, seed, bind, s, security.token(), tlsConfig);
       }
       nodes.awaitMembers(n, s.localStartTimeout());
       ClusterNode.start(system, Models::simulation);
@@ -98,14 +103,17 @@ final class Nodes implements AutoCloseable {
   }
 
   /** This JVM joins the cluster at {@code seed} as a driver (it hosts no partition). */
-  static Nodes join(HostPort seed, String bind) {
+  static Nodes join(HostPort seed, String bind, ClusterConfig.Security security) {
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
-        createSystem(ClusterConfig.Role.DRIVER, bind, 0, List.of(seed.toString()), "--join");
+        createSystem(
+            ClusterConfig.Role.DRIVER, bind, 0, List.of(seed.toString()), security, "--join");
     Nodes nodes = new Nodes(system, null);
     if (!ClusterNode.awaitUp(system, s.joinTimeout())) {
+      String refused = refusal(system);
       nodes.close();
       StopRequest.check();
+      if (refused != null) throw new BadInputException("--join " + seed + ": " + refused);
       throw new BadInputException(
           "--join "
               + seed
@@ -117,8 +125,36 @@ final class Nodes implements AutoCloseable {
     return nodes;
   }
 
+  /**
+   * Why the cluster refused this node, if it did: Pekko's join check found another join tag (a
+   * different token), this node's admission found that the cluster does not hold its token, or the
+   * cluster downed it (it did not prove the token in time). Null otherwise.
+   */
+  static String refusal(ActorSystem<?> system) {
+    var admission = org.kernsim.engine.cluster.Admission.get(system).refused();
+    if (admission.isDone()) return admission.join();
+    var reason =
+        org.apache.pekko.actor.CoordinatedShutdown.get(
+                org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+            .getShutdownReason();
+    if (reason.isEmpty()) return null;
+    if (reason.get()
+        == org.apache.pekko.actor.CoordinatedShutdown.incompatibleConfigurationDetectedReason())
+      return "the cluster refused this node: its cluster token (or its cluster settings) differ"
+          + " from the cluster's";
+    if (reason.get() == org.apache.pekko.actor.CoordinatedShutdown.clusterDowningReason())
+      return "the cluster removed this node (it did not prove the cluster's token, or it was"
+          + " unreachable)";
+    return null;
+  }
+
   static ActorSystem<Void> createSystem(
-      ClusterConfig.Role role, String bind, int port, List<String> seeds, String option) {
+      ClusterConfig.Role role,
+      String bind,
+      int port,
+      List<String> seeds,
+      ClusterConfig.Security security,
+      String option) {
     try {
       // a fatal error (the heap exhausted) stops the system instead of exiting the JVM with a
       // stack trace: the CLI reports it in one line (Fatal)
@@ -127,6 +163,7 @@ final class Nodes implements AutoCloseable {
           bind,
           port,
           seeds,
+          security,
           com.typesafe.config.ConfigFactory.parseString("pekko.jvm-exit-on-fatal-error = off"));
     } catch (RuntimeException e) {
       Throwable t = e;
@@ -143,7 +180,8 @@ final class Nodes implements AutoCloseable {
     }
   }
 
-  private void startChild(int i, String seed, String bind, KernsimSettings.Cluster s) {
+  private void startChild(
+      int i, String seed, String bind, KernsimSettings.Cluster s, String token, Path tlsConfig) {
     String java =
         ProcessHandle.current()
             .info()
@@ -169,12 +207,18 @@ final class Nodes implements AutoCloseable {
             seed,
             "--bind",
             bind,
+            "--token-stdin",
             "--exit-on-stdin-eof"));
+    if (tlsConfig != null)
+      cmd.addAll(List.of("--tls-config", tlsConfig.toAbsolutePath().toString()));
     Path log = logs.resolve("node-" + i + ".log");
     try {
       Process p =
           new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       children.add(p);
+      // the token on the child's stdin (which stays open: its end tells the child we are gone)
+      p.getOutputStream().write((token + "\n").getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
     } catch (IOException e) {
       throw new ClusterUnavailable("cannot start node " + i + " (" + java + "): " + e.getMessage());
     }

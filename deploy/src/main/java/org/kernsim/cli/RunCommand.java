@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
     description = {
       "Run one scenario for one seed and print a summary (or --json).",
       "On a cluster: --cluster-nodes N starts a local cluster of N JVMs on 127.0.0.1 and runs on it;",
-      "--join HOST:PORT runs on an existing cluster ('kernsim node'). Same JSON, same traceSha256.",
+      "--join HOST:PORT runs on an existing cluster ('kernsim node', with its --token-file).",
+      "Same JSON, same traceSha256.",
       "Exit codes: 0 ok, 1 internal error, 2 bad input, 3 an invariant was violated,",
       "4 the cluster did not converge or a node was lost during the run."
     })
@@ -107,6 +108,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Address this process's cluster node binds to (default: ${DEFAULT-VALUE}).")
   String bind;
 
+  @Mixin ClusterSecurityOptions security = new ClusterSecurityOptions();
+
   @Option(
       names = "--timeline-of",
       paramLabel = "CHECKER",
@@ -130,6 +133,21 @@ final class RunCommand implements Callable<Integer> {
     HostPort seedNode = join == null ? null : HostPort.parse("--join", join);
     if (timelineOf != null) checkChecker(timelineOf);
     boolean onCluster = clusterNodes != null || seedNode != null;
+    org.kernsim.config.ClusterConfig.Security clusterSecurity = null;
+    if (seedNode != null) clusterSecurity = security.required("--join");
+    else if (clusterNodes != null) {
+      if (security.token() != null)
+        throw new BadInputException(
+            "--cluster-nodes makes its own cluster token; --token and --token-file are for --join");
+      clusterSecurity =
+          new org.kernsim.config.ClusterConfig.Security(
+              org.kernsim.protocol.kryo.ClusterToken.generate(), security.tls());
+    } else if (security.token() != null || security.tlsConfig != null) {
+      throw new BadInputException(
+          "--token, --token-file, --tls-config: only for a cluster run (--cluster-nodes, --join)");
+    }
+    if (onCluster)
+      ClusterSecurityOptions.warnIfExposed("--bind", bind, clusterSecurity.tls() != null);
     RunSpec spec =
         new RunSpec(
             scenario,
@@ -152,7 +170,9 @@ final class RunCommand implements Callable<Integer> {
       if (onCluster) {
         Models.load(scenario, options.sets); // bad input fails before any node starts
         try (Nodes nodes =
-            clusterNodes != null ? Nodes.local(clusterNodes, bind) : Nodes.join(seedNode, bind)) {
+            clusterNodes != null
+                ? Nodes.local(clusterNodes, bind, clusterSecurity, security.tlsConfig)
+                : Nodes.join(seedNode, bind, clusterSecurity)) {
           ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
           int perNode =
               threads != null

@@ -51,6 +51,44 @@ class ClusterCliTest {
   }
 
   @Test
+  void aNodeWithoutTheClustersTokenIsRefusedInOneLine(@TempDir Path dir) throws Exception {
+    Result r = execute("node", "--port", "0", "--seed-node", "127.0.0.1:1");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals(
+        "kernsim: kernsim node needs the cluster's token: --token-file FILE (the file every node of"
+            + " the cluster was started with)",
+        r.err().strip());
+    r = execute("run", "phold", "--join", "127.0.0.1:1", "--token", "short");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --token: a cluster token has at least 16 characters", r.err().strip());
+    r = execute("run", "phold", "--token", LocalCluster.TOKEN);
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(r.err().contains("only for a cluster run"), r.err());
+    Path wrong = dir.resolve("token");
+    Files.writeString(wrong, "not-the-cluster-token-0123456789\n");
+    try (LocalCluster cluster = LocalCluster.start(1)) {
+      var seed = Cluster.get(cluster.system(0)).selfMember().address();
+      String at = seed.getHost().get() + ":" + seed.getPort().get();
+      for (Result refused :
+          List.of(
+              execute("node", "--port", "0", "--seed-node", at, "--token-file", wrong.toString()),
+              execute("run", "phold", "--join", at, "--token-file", wrong.toString()))) {
+        assertEquals(ExitCodes.BAD_INPUT, refused.code(), refused.err());
+        List<String> lines = refused.err().strip().lines().toList();
+        assertEquals(1, lines.size(), refused.err());
+        assertTrue(
+            lines
+                .get(0)
+                .matches(
+                    "kernsim: --(seed-node|join) "
+                        + at
+                        + ": the cluster refused this node: .*token.*"),
+            lines.get(0));
+      }
+    }
+  }
+
+  @Test
   void aLostNodeIsOneLineExit4AndATraceValidUpToTheLastWindow(@TempDir Path dir) throws Exception {
     try (LocalCluster cluster = LocalCluster.start(2)) {
       var seed = Cluster.get(cluster.system(0)).selfMember().address();
@@ -64,6 +102,8 @@ class ClusterCliTest {
                       "machine-stop",
                       "--join",
                       seed.getHost().get() + ":" + seed.getPort().get(),
+                      "--token",
+                      LocalCluster.TOKEN,
                       "--set",
                       "scenario.until=10s",
                       "--set",

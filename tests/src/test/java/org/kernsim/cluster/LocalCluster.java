@@ -27,6 +27,9 @@ public final class LocalCluster implements AutoCloseable {
   /** {@code application-test.conf}: serialize-messages = on, several systems per JVM. */
   static final Config TEST_CONFIG = ConfigFactory.parseResources("application-test.conf");
 
+  /** The cluster token of the test clusters (application-test.conf). */
+  public static final String TOKEN = TEST_CONFIG.getString("kernsim.cluster.auth.token");
+
   public final List<ActorTestKit> kits = new ArrayList<>();
 
   public static LocalCluster start(int nodes) {

@@ -92,8 +92,16 @@ class MultiProcessClusterTest {
 
   @Test
   void aKilledNodeStopsTheRunWithin30Seconds(@TempDir Path dir) throws Exception {
+    Path token = dir.resolve("token");
+    Files.writeString(token, LocalCluster.TOKEN + "\n");
     ActorSystem<Void> system =
-        ClusterNode.createSystem(ClusterConfig.Role.WORKER, "127.0.0.1", 0, List.of(), null);
+        ClusterNode.createSystem(
+            ClusterConfig.Role.WORKER,
+            "127.0.0.1",
+            0,
+            List.of(),
+            new ClusterConfig.Security(LocalCluster.TOKEN, null),
+            null);
     List<Process> nodes = new ArrayList<>();
     try {
       var self = Cluster.get(system).selfMember().address();
@@ -103,7 +111,15 @@ class MultiProcessClusterTest {
       for (int i = 0; i < 2; i++) {
         nodes.add(
             new ProcessBuilder(
-                    java("node", "--port", "0", "--seed-node", seed, "--exit-on-stdin-eof"))
+                    java(
+                        "node",
+                        "--port",
+                        "0",
+                        "--seed-node",
+                        seed,
+                        "--token-file",
+                        token.toString(),
+                        "--exit-on-stdin-eof"))
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("node" + i + ".log").toFile())
                 .start());

@@ -27,6 +27,7 @@ import org.kernsim.config.ClusterConfig;
 import org.kernsim.protocol.cluster.NodeCommand;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.kryo.ClusterToken;
 import org.kernsim.protocol.kryo.KryoRegistry;
 import org.kernsim.protocol.kryo.KryoSerializer;
 import org.kernsim.protocol.phold.Hop;
@@ -215,6 +216,65 @@ class HostileFrameTest {
     assertTrue(refused(new byte[0]).length() > 0);
     assertTrue(refused(frame(0)).contains("null"));
     assertTrue(refused(frame(7000)).length() > 0); // an unregistered id
+  }
+
+  /**
+   * With a cluster token, a frame must carry the token's MAC: an unauthenticated frame, a frame
+   * signed with another token and an altered frame are refused before Kryo reads them; a frame
+   * signed with the token is still read without trust.
+   */
+  @Test
+  void withATokenFramesMustCarryItsMac() throws Exception {
+    String token = "hostile-frame-test-token-0123456789";
+    Config c =
+        ClusterConfig.node(
+            ClusterConfig.Role.WORKER,
+            "127.0.0.1",
+            0,
+            List.of(),
+            new ClusterConfig.Security(token, null),
+            null);
+    ActorTestKit other = ActorTestKit.create("kernsim", c);
+    try {
+      KryoSerializer k =
+          (KryoSerializer)
+              SerializationExtension.get(Adapter.toClassic(other.system()))
+                  .serializerByIdentity()
+                  .get(KryoSerializer.IDENTIFIER)
+                  .get();
+      byte[] hop = kryo.toBinary(new Hop(3)); // no token: plain Kryo bytes
+      assertEquals("k1a", k.manifest(new Hop(3)));
+      assertEquals(new Hop(3), k.fromBinary(ClusterToken.sign(token, hop), "k1a"));
+      String m =
+          assertThrows(NotSerializableException.class, () -> k.fromBinary(hop, "k1")).getMessage();
+      assertTrue(m.contains("not authenticated"), m);
+      byte[] foreign = ClusterToken.sign("another-token-of-16-chars-or-more", hop);
+      m =
+          assertThrows(NotSerializableException.class, () -> k.fromBinary(foreign, "k1a"))
+              .getMessage();
+      assertTrue(m.contains("not authenticated"), m);
+      byte[] altered = ClusterToken.sign(token, hop);
+      altered[altered.length - 1] ^= 1;
+      m =
+          assertThrows(NotSerializableException.class, () -> k.fromBinary(altered, "k1a"))
+              .getMessage();
+      assertTrue(m.contains("not authenticated"), m);
+      byte[] nullRef = ClusterToken.sign(token, frame(22, 0x80));
+      m =
+          assertThrows(NotSerializableException.class, () -> k.fromBinary(nullRef, "k1a"))
+              .getMessage();
+      assertTrue(m.contains("ActorRef: null"), m);
+      // and a node without a token refuses authenticated frames
+      m =
+          assertThrows(
+                  NotSerializableException.class,
+                  () -> kryo.fromBinary(ClusterToken.sign(token, hop), "k1a"))
+              .getMessage();
+      assertTrue(m.contains("no cluster token"), m);
+      assertTrue(k.refusedFrames() >= 4 && k.decodedFrames() >= 1);
+    } finally {
+      other.shutdownTestKit();
+    }
   }
 
   /**

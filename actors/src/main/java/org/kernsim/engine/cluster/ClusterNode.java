@@ -50,6 +50,7 @@ public final class ClusterNode implements Extension {
       new ExtensionId<>() {
         @Override
         public ClusterNode createExtension(ActorSystem<?> system) {
+          Admission.get(system);
           KernsimSettings.Cluster c = KernsimSettings.from(system.settings().config()).cluster();
           boolean worker = Cluster.get(system).selfMember().getRoles().contains(c.workerRole());
           ShardedEntities.Region region = ShardedEntities.init(system, c.workerRole());
@@ -68,13 +69,30 @@ public final class ClusterNode implements Extension {
   /** A new ActorSystem for a cluster node (it joins {@code seedNodes}, if any). */
   public static ActorSystem<Void> createSystem(
       ClusterConfig.Role role, String host, int port, List<String> seedNodes, Config extra) {
-    Config config = ClusterConfig.node(role, host, port, seedNodes, extra);
+    return createSystem(role, host, port, seedNodes, ClusterConfig.Security.NONE, extra);
+  }
+
+  /**
+   * A new ActorSystem for a cluster node with the command line's token and TLS settings (it joins
+   * {@code seedNodes}, if any); its {@link Admission} starts at once, before it joins.
+   */
+  public static ActorSystem<Void> createSystem(
+      ClusterConfig.Role role,
+      String host,
+      int port,
+      List<String> seedNodes,
+      ClusterConfig.Security security,
+      Config extra) {
+    Config config = ClusterConfig.node(role, host, port, seedNodes, security, extra);
     String name = config.getString("kernsim.cluster.system-name");
-    return ActorSystem.create(Behaviors.empty(), name, config);
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
+    Admission.get(system);
+    return system;
   }
 
   /** Joins the cluster whose member is at {@code address} (a node joins itself to start one). */
   public static void join(ActorSystem<?> system, org.apache.pekko.actor.Address address) {
+    Admission.get(system);
     Cluster.get(system).manager().tell(Join.create(address));
   }
 
@@ -82,8 +100,10 @@ public final class ClusterNode implements Extension {
   public static boolean awaitUp(ActorSystem<?> system, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     Cluster cluster = Cluster.get(system);
+    var terminated = system.getWhenTerminated().toCompletableFuture();
     while (System.nanoTime() < deadline && !org.kernsim.engine.StopRequest.requested()) {
       if (cluster.selfMember().status() == MemberStatus.up()) return true;
+      if (terminated.isDone()) return false; // refused (see CoordinatedShutdown's reason)
       try {
         Thread.sleep(50);
       } catch (InterruptedException e) {

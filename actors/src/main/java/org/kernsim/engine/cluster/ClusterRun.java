@@ -55,6 +55,9 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   private record PartitionGone(int partition)
       implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
 
+  private record AdmissionChanged(Admission.Changed changed)
+      implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {}
+
   private enum Timeout implements ClusterRunCommand.Local, NoSerializationVerificationNeeded {
     FORM,
     SETUP
@@ -83,6 +86,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   private final TimerScheduler<ClusterRunCommand> timers;
   private final Address self;
   private final String workerRole;
+  private final Admission admission;
 
   private Phase phase = Phase.FORMING;
   private Set<ActorRef<NodeCommand>> listed = Set.of();
@@ -152,6 +156,8 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
         .tell(
             Receptionist.subscribe(
                 NodeEngine.KEY, ctx.messageAdapter(Receptionist.Listing.class, Listed::new)));
+    this.admission = Admission.get(ctx.getSystem());
+    admission.subscribe(ctx.messageAdapter(Admission.Changed.class, AdmissionChanged::new));
     timers.startSingleTimer(Timeout.FORM, target.formTimeout());
   }
 
@@ -159,6 +165,12 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   public Receive<ClusterRunCommand> createReceive() {
     return newReceiveBuilder()
         .onMessage(Listed.class, this::onListed)
+        .onMessage(
+            AdmissionChanged.class,
+            a -> {
+              if (phase == Phase.FORMING) tryStart();
+              return this;
+            })
         .onMessage(ClusterRunCommand.NodeReady.class, this::onNodeReady)
         .onMessage(
             ClusterRunCommand.SetupFailed.class,
@@ -207,13 +219,17 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     return a.hasLocalScope() ? self : a;
   }
 
-  /** Workers that are Up and have a node engine. */
+  /**
+   * Workers that are Up, proved the cluster token ({@link Admission}: a stranger that joined is
+   * never handed a share) and have a node engine.
+   */
   private List<ActorRef<NodeCommand>> usable() {
     Cluster cluster = Cluster.get(getContext().getSystem());
     String role = workerRole;
     Set<Address> up = new HashSet<>();
     for (Member m : cluster.state().getMembers()) {
-      if (m.status() == MemberStatus.up() && m.hasRole(role)) up.add(m.address());
+      if (m.status() == MemberStatus.up() && m.hasRole(role) && admission.isAdmitted(m.address()))
+        up.add(m.address());
     }
     up.removeAll(cluster.state().getUnreachable().stream().map(Member::address).toList());
     List<ActorRef<NodeCommand>> out = new ArrayList<>();
@@ -231,7 +247,8 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     String role = workerRole;
     int n = 0;
     for (Member m : cluster.state().getMembers())
-      if (m.status() == MemberStatus.up() && m.hasRole(role)) n++;
+      if (m.status() == MemberStatus.up() && m.hasRole(role) && admission.isAdmitted(m.address()))
+        n++;
     return Math.max(1, n);
   }
 

@@ -341,7 +341,10 @@ public final class KryoRegistry {
           e(803, org.kernsim.protocol.lockdep.LockNote.LockMode.class),
           // ---------------------------------------------------------------- 850-899: snapshots
           e(850, org.kernsim.protocol.snapshot.SimSnapshot.class),
-          e(851, org.kernsim.protocol.snapshot.SimSnapshot.EntityState.class));
+          e(851, org.kernsim.protocol.snapshot.SimSnapshot.EntityState.class),
+          // ---------------------------------------------------------------- 900-949: wire
+          e(900, org.kernsim.protocol.cluster.AdmissionCommand.Challenge.class),
+          e(901, org.kernsim.protocol.cluster.AdmissionCommand.Proof.class));
 
   /** Whether {@code type} has a row (ActorRef implementations count as ActorRef). */
   public static boolean isRegistered(Class<?> type) {

@@ -6,6 +6,7 @@ import com.esotericsoftware.kryo.util.Pool;
 import com.typesafe.config.Config;
 import java.io.NotSerializableException;
 import java.util.concurrent.atomic.LongAdder;
+import javax.crypto.Mac;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -24,6 +25,10 @@ import org.apache.pekko.serialization.SerializerWithStringManifest;
  * frame that does not decode to exactly one kernsim message — is refused with a {@link
  * NotSerializableException} of one line, which Artery logs (one line, with the sender's address)
  * before it drops the frame and keeps the connection.
+ *
+ * <p>With a cluster token ({@code kernsim.cluster.auth.token}), every frame starts with an
+ * HMAC-SHA256 tag keyed from it (manifest {@code k1a}), and a frame whose tag is wrong is refused
+ * before Kryo reads a byte: only holders of the token can have a kernsim message decoded.
  */
 public final class KryoSerializer extends SerializerWithStringManifest {
 
@@ -32,6 +37,12 @@ public final class KryoSerializer extends SerializerWithStringManifest {
 
   /** The manifest: the format version (class ids are inside the bytes). */
   static final String MANIFEST = "k1";
+
+  /**
+   * The manifest of an authenticated frame: {@link ClusterToken#TAG_BYTES} of HMAC-SHA256 keyed
+   * from the cluster token, then the Kryo bytes.
+   */
+  static final String AUTHENTICATED = "k1a";
 
   private static final int INITIAL_BUFFER = 4096;
   private static final int KEEP_BUFFER = 1 << 20;
@@ -44,6 +55,9 @@ public final class KryoSerializer extends SerializerWithStringManifest {
   private final Pool<Output> outputs;
   private final LongAdder decoded = new LongAdder();
   private final LongAdder refused = new LongAdder();
+
+  /** Null without a cluster token: frames are then not authenticated. */
+  private final Pool<Mac> macs;
 
   public KryoSerializer(ExtendedActorSystem system) {
     this.system = system;
@@ -63,6 +77,18 @@ public final class KryoSerializer extends SerializerWithStringManifest {
             return new Output(INITIAL_BUFFER, maxMessageBytes);
           }
         };
+    String key = "kernsim.cluster.auth.token";
+    String token =
+        system.settings().config().hasPath(key) ? system.settings().config().getString(key) : "";
+    this.macs =
+        token.isEmpty()
+            ? null
+            : new Pool<>(true, false, 64) {
+              @Override
+              protected Mac create() {
+                return ClusterToken.frameMac(token);
+              }
+            };
   }
 
   /** {@code kernsim.kryo.*} of {@code config} (the defaults where a key is missing). */
@@ -107,7 +133,7 @@ public final class KryoSerializer extends SerializerWithStringManifest {
 
   @Override
   public String manifest(Object o) {
-    return MANIFEST;
+    return macs == null ? MANIFEST : AUTHENTICATED;
   }
 
   @Override
@@ -116,7 +142,13 @@ public final class KryoSerializer extends SerializerWithStringManifest {
     Output out = outputs.obtain();
     try {
       kryo.writeClassAndObject(out, o);
-      return out.toBytes();
+      if (macs == null) return out.toBytes();
+      Mac mac = macs.obtain();
+      try {
+        return ClusterToken.sign(mac, out.getBuffer(), out.position());
+      } finally {
+        macs.free(mac);
+      }
     } finally {
       kryos.free(kryo);
       if (out.getBuffer().length <= KEEP_BUFFER) outputs.free(out);
@@ -125,12 +157,32 @@ public final class KryoSerializer extends SerializerWithStringManifest {
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    if (!MANIFEST.equals(manifest)) throw refuse(bytes, "unknown manifest");
-    if (bytes.length > maxMessageBytes)
+    int start = 0;
+    if (macs == null) {
+      if (AUTHENTICATED.equals(manifest))
+        throw refuse(bytes, "an authenticated frame, but this node has no cluster token");
+      if (!MANIFEST.equals(manifest)) throw refuse(bytes, "unknown manifest");
+    } else {
+      if (MANIFEST.equals(manifest))
+        throw refuse(bytes, "not authenticated (this node needs frames with the cluster token)");
+      if (!AUTHENTICATED.equals(manifest)) throw refuse(bytes, "unknown manifest");
+      start = ClusterToken.TAG_BYTES;
+    }
+    if (bytes.length > maxMessageBytes + start)
       throw refuse(bytes, "larger than kernsim.kryo.max-message-size (" + maxMessageBytes + ")");
+    if (macs != null) {
+      Mac mac = macs.obtain();
+      boolean ok;
+      try {
+        ok = ClusterToken.verify(mac, bytes);
+      } finally {
+        macs.free(mac);
+      }
+      if (!ok) throw refuse(bytes, "not authenticated (another cluster token, or altered)");
+    }
     Kryo kryo = kryos.obtain();
     try {
-      WireInput in = new WireInput(bytes, 0, bytes.length, limits);
+      WireInput in = new WireInput(bytes, start, bytes.length - start, limits);
       Object o = kryo.readClassAndObject(in);
       if (o == null) throw new MalformedFrameException("null");
       if (in.remaining() > 0)
