@@ -59,7 +59,14 @@ class SignalsTest {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Process p = Child.start(dir, "node", "--port", Integer.toString(port));
+    Process p =
+        Child.start(
+            dir,
+            "node",
+            "--port",
+            Integer.toString(port),
+            "--token",
+            "signals-test-token-0123456789");
     Child.await(
         p,
         x -> {
