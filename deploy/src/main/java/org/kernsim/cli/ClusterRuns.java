@@ -16,6 +16,7 @@ final class ClusterRuns {
   /** What a cluster run adds to the run JSON (the rest is exactly a single-node run's). */
   static final class Recorder {
     volatile ClusterDriver.Outcome outcome;
+    volatile String transport = "tcp";
 
     Map<String, Object> json() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -24,6 +25,7 @@ final class ClusterRuns {
       m.put("nodes", o.nodes().size());
       m.put("partitionsPerNode", o.partitionsPerNode());
       m.put("addresses", o.nodes());
+      m.put("transport", transport); // tcp, or tls-tcp (--tls-config)
       m.put(
           "crossNodeEvents",
           o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum());
@@ -34,6 +36,7 @@ final class ClusterRuns {
   static Runner.Backend backend(Nodes nodes, int wanted, int partitionsPerNode, Recorder rec) {
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ClusterDriver.Target target = ClusterDriver.Target.of(wanted, partitionsPerNode, s);
+    rec.transport = nodes.system.settings().config().getString("pekko.remote.artery.transport");
     return (scenario, sim, options) -> {
       ClusterDriver.Outcome o =
           ClusterDriver.run(

@@ -118,7 +118,7 @@ final class ClusterSecurityOptions {
   private static void warnIfShared(Path file) {
     try {
       Set<PosixFilePermission> p = Files.getPosixFilePermissions(file);
-      if (p.contains(PosixFilePermission.GROUP_READ) || p.contains(PosixFilePermission.OTHERS_READ))
+      if (p.contains(PosixFilePermission.OTHERS_READ))
         System.err.println(
             "kernsim: warning: --token-file "
                 + file

@@ -88,6 +88,91 @@ class ClusterCliTest {
     }
   }
 
+  /** Runs the CLI with System.out and System.err captured (warnings go to System.err). */
+  static Result executeCapturing(StringBuilder stdout, String... args) {
+    java.io.PrintStream out = System.out;
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
+    try {
+      System.setOut(new java.io.PrintStream(o, true));
+      System.setErr(new java.io.PrintStream(e, true));
+      Result r = execute(args);
+      stdout.append(o);
+      return new Result(r.code(), e + r.err());
+    } finally {
+      System.setOut(out);
+      System.setErr(err);
+    }
+  }
+
+  @Test
+  void tlsSettingsAreCheckedAndACliClusterRunsOverTls(@TempDir Path dir) throws Exception {
+    Path conf = org.kernsim.cluster.TestKeystores.make(dir.resolve("tls"), "kernsim-cli");
+    Result r = execute("run", "phold", "--cluster-nodes", "2", "--tls-config", "/nonexistent.conf");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --tls-config /nonexistent.conf: no such file", r.err().strip());
+    Path bad = dir.resolve("tls/bad.conf");
+    Files.writeString(
+        bad,
+        "key-store = \"node.p12\"\nkey-store-password = \"wrong\"\n"
+            + "trust-store = \"trust.p12\"\ntrust-store-password = \"trust-pass-kernsim-cli\"\n");
+    r = execute("run", "phold", "--cluster-nodes", "2", "--tls-config", bad.toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(
+        r.err().strip().matches("kernsim: --tls-config .*bad.conf: key-store .*node.p12: .*"),
+        r.err());
+    Files.writeString(bad, "key-store = \"node.p12\"\nkeystore-password = \"x\"\n");
+    r = execute("run", "phold", "--cluster-nodes", "2", "--tls-config", bad.toString());
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(r.err().contains("unknown key 'keystore-password'"), r.err());
+
+    // --bind to an address that is not loopback, without TLS: a warning (then it cannot bind here)
+    StringBuilder out = new StringBuilder();
+    r =
+        executeCapturing(
+            out,
+            "run",
+            "phold",
+            "--join",
+            "127.0.0.1:1",
+            "--bind",
+            "192.0.2.1",
+            "--token",
+            LocalCluster.TOKEN);
+    assertTrue(
+        r.err().contains("kernsim: warning: --bind 192.0.2.1 without --tls-config"), r.err());
+
+    // a local cluster over TLS: the children get the file too; the single-node hash
+    out = new StringBuilder();
+    r =
+        executeCapturing(
+            out,
+            "run",
+            "phold",
+            "--seed",
+            "3",
+            "--cluster-nodes",
+            "2",
+            "--tls-config",
+            conf.toString(),
+            "--set",
+            "phold.entities=32",
+            "--set",
+            "phold.ttl=8",
+            "--json");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    var json = new ObjectMapper().readTree(out.toString());
+    assertEquals("tls-tcp", json.get("cluster").get("transport").asText());
+    assertEquals(2, json.get("cluster").get("nodes").asInt());
+    var s = org.kernsim.models.Models.load("phold", List.of("phold.entities=32", "phold.ttl=8"));
+    assertEquals(
+        org.kernsim.engine.SequentialDriver.run(
+                s.build(), org.kernsim.engine.RunOptions.of(3, s.until()))
+            .traceSha256(),
+        json.get("traceSha256").asText());
+  }
+
   @Test
   void aLostNodeIsOneLineExit4AndATraceValidUpToTheLastWindow(@TempDir Path dir) throws Exception {
     try (LocalCluster cluster = LocalCluster.start(2)) {

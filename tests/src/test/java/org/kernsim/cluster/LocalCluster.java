@@ -33,11 +33,17 @@ public final class LocalCluster implements AutoCloseable {
   public final List<ActorTestKit> kits = new ArrayList<>();
 
   public static LocalCluster start(int nodes) {
+    return start(nodes, ClusterConfig.Security.NONE);
+  }
+
+  /** {@code nodes} nodes with {@code security} (TLS, another token) over the test config. */
+  public static LocalCluster start(int nodes, ClusterConfig.Security security) {
     LocalCluster c = new LocalCluster();
     try {
       for (int i = 0; i < nodes; i++) {
         Config config =
-            ClusterConfig.node(ClusterConfig.Role.WORKER, "127.0.0.1", 0, List.of(), TEST_CONFIG);
+            ClusterConfig.node(
+                ClusterConfig.Role.WORKER, "127.0.0.1", 0, List.of(), security, TEST_CONFIG);
         c.kits.add(ActorTestKit.create(config.getString("kernsim.cluster.system-name"), config));
       }
       var first = Cluster.get(c.system(0)).selfMember().address();
