@@ -302,8 +302,8 @@ public final class Scenarios {
       String t = o.text();
       int eq = t.indexOf('=');
       if (eq <= 0) throw new BadInputException(o.quoted() + ": expected key=value");
-      String key = t.substring(0, eq).trim();
-      String text = t.substring(eq + 1).trim();
+      String key = t.substring(0, eq).strip();
+      String text = t.substring(eq + 1).strip();
       Setting s = schema.get(key);
       if (s == null)
         throw new BadInputException(

@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.kernsim.bench.PholdBench;
 import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Quote;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -83,7 +84,8 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!benchmark.equals("phold"))
-      throw new BadInputException("unknown benchmark '" + benchmark + "' (available: phold)");
+      throw new BadInputException(
+          "unknown benchmark '" + Quote.value(benchmark) + "' (available: phold)");
     if (entities < 1) throw new BadInputException("--entities " + entities + ": must be >= 1");
     if (population < 1)
       throw new BadInputException("--population " + population + ": must be >= 1");
@@ -95,9 +97,18 @@ final class BenchCommand implements Callable<Integer> {
               + (long) entities * population
               + ")");
     }
-    if (repeat < 1 || warmup < 0)
-      throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
+    if (repeat < 1) throw new BadInputException("--repeat " + repeat + ": must be >= 1");
+    if (warmup < 0) throw new BadInputException("--warmup " + warmup + ": must be >= 0");
     int t = ScenarioOptions.threads(threads);
+    // before the single-node part runs: a bad cluster option must not cost its minutes
+    if (clusterNodes != null) Nodes.checkLocalCount("--cluster-nodes", clusterNodes);
+    if (partitionsPerNode != null
+        && (partitionsPerNode < 1 || partitionsPerNode > ScenarioOptions.MAX_THREADS))
+      throw new BadInputException(
+          "--partitions-per-node "
+              + partitionsPerNode
+              + ": expected 1.."
+              + ScenarioOptions.MAX_THREADS);
     if (clusterNodes != null) return clusterBench(t);
     Map<String, Object> r =
         PholdBench.run(

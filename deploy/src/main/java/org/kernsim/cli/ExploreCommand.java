@@ -183,7 +183,9 @@ final class ExploreCommand implements Callable<Integer> {
       return new long[] {a, b};
     } catch (NumberFormatException e) {
       throw new BadInputException(
-          "--seeds " + s + ": expected A..B with 0 <= A <= B (e.g. 1..10000)");
+          "--seeds "
+              + org.kernsim.scenario.Quote.value(s)
+              + ": expected A..B with 0 <= A <= B (e.g. 1..10000)");
     }
   }
 }

@@ -1,6 +1,7 @@
 package org.kernsim.cli;
 
 import org.kernsim.scenario.BadInputException;
+import org.kernsim.scenario.Quote;
 
 /** {@code HOST:PORT} as given to {@code --seed-node} and {@code --join}. */
 record HostPort(String host, int port) {
@@ -9,7 +10,7 @@ record HostPort(String host, int port) {
     int colon = text == null ? -1 : text.lastIndexOf(':');
     if (colon <= 0 || colon == text.length() - 1) {
       throw new BadInputException(
-          option + " " + text + ": expected HOST:PORT (e.g. 127.0.0.1:2552)");
+          option + " " + Quote.value(text) + ": expected HOST:PORT (e.g. 127.0.0.1:2552)");
     }
     return new HostPort(text.substring(0, colon), port(option, text.substring(colon + 1), false));
   }
@@ -23,7 +24,12 @@ record HostPort(String host, int port) {
     }
     if (p < (zeroAllowed ? 0 : 1) || p > 65535) {
       throw new BadInputException(
-          option + " " + text + ": expected a port in " + (zeroAllowed ? "0" : "1") + "..65535");
+          option
+              + " "
+              + Quote.value(text)
+              + ": expected a port in "
+              + (zeroAllowed ? "0" : "1")
+              + "..65535");
     }
     return p;
   }

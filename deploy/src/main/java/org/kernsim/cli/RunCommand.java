@@ -43,7 +43,8 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--seed",
       paramLabel = "N",
-      description = "Run seed (default: ${DEFAULT-VALUE}).",
+      description = "Run seed, 0..18446744073709551615 (default: ${DEFAULT-VALUE}).",
+      converter = ScenarioOptions.Seed.class,
       defaultValue = "1")
   long seed;
 

@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.ModelFactory;
+import org.kernsim.scenario.Quote;
 import org.kernsim.scenario.Setting;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,11 @@ final class SettingsCommand implements Callable<Integer> {
   public Integer call() {
     if (model != null && Models.find(model) == null) {
       throw new BadInputException(
-          "unknown model '" + model + "' (one of " + String.join(", ", Models.names()) + ")");
+          "unknown model '"
+              + Quote.value(model)
+              + "' (one of "
+              + String.join(", ", Models.names())
+              + ")");
     }
     for (ModelFactory m : Models.all()) {
       if (model != null && !m.name().equals(model)) continue;

@@ -175,6 +175,8 @@ final class TraceCommand implements Callable<Integer> {
         throw new BadInputException(
             "--follow " + Quote.value(follow) + ": no such entity in " + Quote.path(file));
     }
+    checkEntities("--at", at, head);
+    checkEntities("--involving", involving, head);
     TraceQuery q =
         new TraceQuery(
             at,
@@ -268,6 +270,24 @@ final class TraceCommand implements Callable<Integer> {
       for (String w : exports.finish()) System.err.println(w);
     }
     return ExitCodes.OK;
+  }
+
+  /** Entity names must be the trace's (its header lists them); a typo matches nothing silently. */
+  private void checkEntities(String flag, List<String> names, JsonNode head) {
+    JsonNode known = head == null ? null : head.get("entities");
+    if (known == null || !known.isArray()) return;
+    java.util.Set<String> all = new java.util.HashSet<>();
+    known.forEach(n -> all.add(n.asText()));
+    for (String n : names) {
+      if (!all.contains(n))
+        throw new BadInputException(
+            flag
+                + " "
+                + Quote.value(n)
+                + ": no such entity in "
+                + Quote.path(file)
+                + " ('kernsim trace FILE --summary' lists them by entity)");
+    }
   }
 
   private static void print(String title, Map<String, Long> counts) {
