@@ -38,6 +38,11 @@ public final class PholdBench {
    * and max.
    */
   public static Map<String, Object> run(Config c) {
+    return run(c, () -> {});
+  }
+
+  /** As {@link #run(Config)}; {@code step} runs after each repetition (a progress bar). */
+  public static Map<String, Object> run(Config c, Runnable step) {
     PholdModel.Phold sim =
         (PholdModel.Phold)
             new PholdModel()
@@ -73,6 +78,7 @@ public final class PholdBench {
           sequential.add(seqEps);
         }
         last = r;
+        step.run();
       }
     } finally {
       system.terminate();
@@ -116,6 +122,11 @@ public final class PholdBench {
 
   /** PHOLD on the single-node actor engine (its own ActorSystem, {@code threads} threads). */
   public static Map<String, Object> runSingleNode(Config c) {
+    return runSingleNode(c, () -> {});
+  }
+
+  /** As {@link #runSingleNode(Config)}; {@code step} runs after each repetition. */
+  public static Map<String, Object> runSingleNode(Config c, Runnable step) {
     PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
     ActorSystem<Void> system =
         ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
@@ -128,6 +139,7 @@ public final class PholdBench {
             ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
         if (i >= c.warmups()) eps.add(r.events() / ((System.nanoTime() - t0) / 1e9));
         last = r;
+        step.run();
       }
     } finally {
       system.terminate();
@@ -142,6 +154,12 @@ public final class PholdBench {
    */
   public static Map<String, Object> runCluster(
       Config c, ActorSystem<?> system, int nodes, int perNode) {
+    return runCluster(c, system, nodes, perNode, () -> {});
+  }
+
+  /** As {@link #runCluster(Config, ActorSystem, int, int)}; {@code step} after each repetition. */
+  public static Map<String, Object> runCluster(
+      Config c, ActorSystem<?> system, int nodes, int perNode, Runnable step) {
     org.kernsim.scenario.Scenario scenario = scenario(c);
     org.kernsim.engine.cluster.ClusterDriver.Target target =
         org.kernsim.engine.cluster.ClusterDriver.Target.of(
@@ -163,6 +181,7 @@ public final class PholdBench {
       if (i >= c.warmups()) eps.add(o.result().events() / ((System.nanoTime() - t0) / 1e9));
       last = o.result();
       crossNode = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
+      step.run();
     }
     return figures(
         eps,

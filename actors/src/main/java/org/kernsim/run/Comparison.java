@@ -69,6 +69,24 @@ public final class Comparison {
       long last,
       long untilOverride,
       int threads) {
+    return compare(scenarioName, overrides, key, values, first, last, untilOverride, threads, null);
+  }
+
+  /**
+   * As above; {@code progress} (null: none) is told how many runs are done, as they complete in
+   * order (variants times seeds in all).
+   */
+  public static Report compare(
+      String scenarioName,
+      List<String> overrides,
+      String key,
+      List<String> values,
+      long first,
+      long last,
+      long untilOverride,
+      int threads,
+      java.util.function.LongConsumer progress) {
+    long done = 0;
     if (values.size() < 2)
       throw new BadInputException(
           "--vary " + key + ": give at least two values, e.g. " + key + "=a,b");
@@ -106,6 +124,7 @@ public final class Comparison {
         long violating = 0;
         for (Future<RunResult> f : futures.get(i)) {
           RunResult r = Await.result(f);
+          if (progress != null) progress.accept(++done);
           hashes.add(r.traceSha256());
           flatten("", r.metrics(), sums);
           if (!r.violations().isEmpty()) {

@@ -2,6 +2,7 @@ package org.kernsim.cli;
 
 import java.util.Map;
 import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
 import org.kernsim.bench.PholdBench;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Quote;
@@ -13,9 +14,11 @@ import picocli.CommandLine.Parameters;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmarks. 'bench phold': PHOLD on the actor engine against raw Pekko typed tell",
-      "with the same traffic in the same process; prints both rates and their ratio.",
-      "With --cluster-nodes N: PHOLD on a local cluster of N JVMs against the single-node engine."
+      "Benchmark the engine: 'bench phold' runs PHOLD on the actor engine against raw Pekko typed"
+          + " tell with the same traffic in the same process, and prints both rates and their ratio.",
+      "With --cluster-nodes N: PHOLD on a local cluster of N JVMs against the single-node engine.",
+      "Exit codes: 0 ok, 1 internal error, 2 bad input, 4 the cluster failed, 5 out of memory,",
+      "130/143 interrupted by SIGINT/SIGTERM."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -110,9 +113,13 @@ final class BenchCommand implements Callable<Integer> {
               + ": expected 1.."
               + ScenarioOptions.MAX_THREADS);
     if (clusterNodes != null) return clusterBench(t);
-    Map<String, Object> r =
-        PholdBench.run(
-            new PholdBench.Config(entities, events, population, t, repeat, warmup, seed));
+    Map<String, Object> r;
+    try (ProgressBar bar = json ? null : Progress.counter("repetitions", (long) warmup + repeat)) {
+      r =
+          PholdBench.run(
+              new PholdBench.Config(entities, events, population, t, repeat, warmup, seed),
+              bar == null ? () -> {} : bar::step);
+    }
     if (json) {
       System.out.println(Json.write(r));
     } else {
@@ -141,16 +148,21 @@ final class BenchCommand implements Callable<Integer> {
       throw new BadInputException("--partitions-per-node " + perNode + ": must be >= 1");
     PholdBench.Config c =
         new PholdBench.Config(entities, events, population, threads, repeat, warmup, seed);
-    Map<String, Object> single = PholdBench.runSingleNode(c);
+    Map<String, Object> single;
     Map<String, Object> cluster;
-    try (Nodes nodes =
-        Nodes.local(
-            clusterNodes,
-            "127.0.0.1",
-            new org.kernsim.config.ClusterConfig.Security(
-                org.kernsim.protocol.kryo.ClusterToken.generate(), null),
-            null)) {
-      cluster = PholdBench.runCluster(c, nodes.system, clusterNodes, perNode);
+    try (ProgressBar bar =
+        json ? null : Progress.counter("repetitions", 2 * ((long) warmup + repeat))) {
+      Runnable step = bar == null ? () -> {} : bar::step;
+      single = PholdBench.runSingleNode(c, step);
+      try (Nodes nodes =
+          Nodes.local(
+              clusterNodes,
+              "127.0.0.1",
+              new org.kernsim.config.ClusterConfig.Security(
+                  org.kernsim.protocol.kryo.ClusterToken.generate(), null),
+              null)) {
+        cluster = PholdBench.runCluster(c, nodes.system, clusterNodes, perNode, step);
+      }
     }
     Map<String, Object> r = new java.util.LinkedHashMap<>();
     r.put("benchmark", "phold-cluster");

@@ -20,11 +20,14 @@ import picocli.CommandLine.Parameters;
     name = "compare",
     mixinStandardHelpOptions = true,
     description = {
-      "Run a scenario under several values of one setting, on the same seeds, and print every",
-      "metric per variant with the ratio of each variant to the last one. For example:",
+      "Run a scenario under several values of one setting, on the same seeds, and print every"
+          + " metric per variant with the ratio of each variant to the last one.",
+      "For example:",
       "  kernsim compare kprobes-bulk-unregister --vary kprobes.kernel=2.6.37,2.6.38 \\",
       "      --set machine.cpus=64 --set kprobes.probes=500",
-      "Exit codes: 0 (whatever the checkers found: see violatingSeeds), 2 bad input."
+      "Exit codes: 0 (whatever the checkers found: see violatingSeeds), 1 internal error,",
+      "2 bad input, 5 out of memory, 130/143 interrupted by SIGINT/SIGTERM (nothing is printed:",
+      "the runs were cut short)."
     })
 final class CompareCommand implements Callable<Integer> {
 
@@ -93,8 +96,25 @@ final class CompareCommand implements Callable<Integer> {
     long untilNanos = options.untilNanos();
     int n = ScenarioOptions.threads(threads);
     OutputFiles.check("--report", report);
-    Comparison.Report r =
-        Comparison.compare(scenario, options.sets, key, values, range[0], range[1], untilNanos, n);
+    long seedsPerVariant = range[1] - range[0] + 1;
+    long runs =
+        seedsPerVariant <= 0 || seedsPerVariant > Long.MAX_VALUE / values.size()
+            ? Long.MAX_VALUE
+            : seedsPerVariant * values.size();
+    Comparison.Report r;
+    try (me.tongfei.progressbar.ProgressBar bar = json ? null : Progress.counter("runs", runs)) {
+      r =
+          Comparison.compare(
+              scenario,
+              options.sets,
+              key,
+              values,
+              range[0],
+              range[1],
+              untilNanos,
+              n,
+              bar == null ? null : bar::stepTo);
+    }
     if (org.kernsim.engine.StopRequest.requested()) {
       System.err.println(
           "kernsim: interrupted by "

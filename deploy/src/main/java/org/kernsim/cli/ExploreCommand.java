@@ -22,7 +22,9 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Run a scenario over many seeds in parallel on all cores and report which invariants fired.",
-      "Exit codes: 0 no violation, 2 bad input, 3 some seed violated an invariant."
+      "Exit codes: 0 no seed violated an invariant, 1 internal error, 2 bad input, 3 some seed",
+      "violated an invariant, 5 out of memory, 130/143 interrupted by SIGINT/SIGTERM (what was",
+      "found so far is printed)."
     })
 final class ExploreCommand implements Callable<Integer> {
 

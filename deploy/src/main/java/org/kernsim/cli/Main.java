@@ -15,6 +15,15 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Deterministic, distributed simulator of Linux kernel concurrency mechanisms.",
+    footerHeading = "%nExit codes (every command; 'kernsim COMMAND --help' says which it uses):%n",
+    footer = {
+      "  0    ok                        1    internal error (--verbose: stack trace)",
+      "  2    bad input: one line naming what and where (a file, value, flag, output)",
+      "  3    an invariant was violated 4    the cluster failed (not formed, node lost)",
+      "  5    out of memory (give the JVM more: KERNSIM_JAVA_OPTS=-Xmx8g)",
+      "  130  interrupted by SIGINT (Ctrl-C): a run stops after its current window",
+      "  143  interrupted by SIGTERM: the same"
+    },
     subcommands = {
       RunCommand.class,
       NodeCommand.class,

@@ -18,12 +18,13 @@ import picocli.CommandLine.Option;
     name = "node",
     mixinStandardHelpOptions = true,
     description = {
-      "Start a cluster node (role worker) that joins a kernsim cluster and runs its share of the",
-      "runs started with 'kernsim run ... --join HOST:PORT'. Runs until stopped (Ctrl-C, SIGTERM).",
+      "Start a cluster node (role worker) that joins a kernsim cluster and runs its share of the"
+          + " runs started with 'kernsim run ... --join HOST:PORT'.",
+      "Runs until stopped (Ctrl-C, SIGTERM): it then leaves the cluster.",
       "Every node of a cluster needs the cluster's token (--token-file); a node with another",
       "token is refused. --tls-config FILE encrypts and authenticates the connections.",
-      "Exit codes: 0 stopped, 2 bad input (a bad port, a port in use, an unreachable seed node,",
-      "no token, or the cluster refused this node's token)."
+      "Exit codes: 0 stopped, 1 internal error, 2 bad input (a bad port, a port in use, an",
+      "unreachable seed node, no token, or the cluster refused this node's token), 5 out of memory."
     })
 final class NodeCommand implements Callable<Integer> {
 

@@ -29,6 +29,21 @@ final class Progress implements TraceObserver, AutoCloseable {
             .build();
   }
 
+  /**
+   * A progress bar counting {@code max} units of work (runs, repetitions) on stderr, or null when
+   * stderr is not a terminal.
+   */
+  static ProgressBar counter(String task, long max) {
+    if (System.console() == null || max <= 0) return null;
+    return new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(max)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(200)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .build();
+  }
+
   /** A progress bar for a run up to {@code until} ns, or null when stderr is not a terminal. */
   static Progress forRun(long until) {
     if (System.console() == null || until <= 0 || until == Long.MAX_VALUE) return null;

@@ -27,8 +27,10 @@ import picocli.CommandLine.Parameters;
       "On a cluster: --cluster-nodes N starts a local cluster of N JVMs on 127.0.0.1 and runs on it;",
       "--join HOST:PORT runs on an existing cluster ('kernsim node', with its --token-file).",
       "Same JSON, same traceSha256.",
-      "Exit codes: 0 ok, 1 internal error, 2 bad input, 3 an invariant was violated,",
-      "4 the cluster did not converge or a node was lost during the run."
+      "Exit codes: 0 ok, 1 internal error, 2 bad input (also an output that cannot be written),",
+      "3 an invariant was violated, 4 the cluster did not form or a node was lost during the run,",
+      "5 out of memory, 130/143 interrupted by SIGINT/SIGTERM (the summary so far is printed, no",
+      "file is written)."
     })
 final class RunCommand implements Callable<Integer> {
 

@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
 @Command(
     name = "scenarios",
     mixinStandardHelpOptions = true,
-    description = "List the built-in scenarios.")
+    description = {
+      "List the built-in scenarios.",
+      "Exit codes: 0 ok, 1 internal error, 2 bad input (an unknown option)."
+    })
 final class ScenariosCommand implements Callable<Integer> {
   @Override
   public Integer call() {

@@ -12,7 +12,10 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "settings",
     mixinStandardHelpOptions = true,
-    description = "List a model's settings: key, type and range, default, meaning.")
+    description = {
+      "List a model's settings: key, type and range, default, meaning.",
+      "Exit codes: 0 ok, 1 internal error, 2 bad input (an unknown model or option)."
+    })
 final class SettingsCommand implements Callable<Integer> {
   @Parameters(
       index = "0",

@@ -24,9 +24,12 @@ import picocli.CommandLine.Parameters;
     name = "trace",
     mixinStandardHelpOptions = true,
     description = {
-      "Inspect a trace written by 'kernsim run --trace FILE': filter, follow one entity or work",
-      "item, summarise, or export it (in one streaming pass) to an HTML sequence diagram, Perfetto",
-      "(Chrome Trace Event JSON), trace-cmd/KernelShark (trace.dat) or ShiViz. docs/traces.md.",
+      "Inspect a trace written by 'kernsim run --trace FILE': filter, follow one entity or work"
+          + " item, summarise, or export it (in one streaming pass) to an HTML sequence diagram,"
+          + " Perfetto (Chrome Trace Event JSON), trace-cmd/KernelShark (trace.dat) or ShiViz.",
+      "See docs/traces.md.",
+      "Exit codes: 0 ok, 1 internal error, 2 bad input (a file that is not a trace, an output",
+      "that cannot be written), 5 out of memory, 130/143 interrupted by SIGINT/SIGTERM.",
       "Examples:",
       "  kernsim trace t.jsonl --involving cpu1 --from 300s --to 300.01s",
       "  kernsim trace t.jsonl --where item=workload/3#10 (every record naming that work item)",
