@@ -6,6 +6,7 @@ import org.kernsim.actors.kprobes.KprobesModel;
 import org.kernsim.actors.machineload.MachineModel;
 import org.kernsim.actors.phold.PholdModel;
 import org.kernsim.actors.workqueue.WorkqueueModel;
+import org.kernsim.actors.wqlife.WqLifeModel;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.cluster.ClusterDriver;
 import org.kernsim.scenario.BadInputException;
@@ -24,7 +25,12 @@ public final class Models {
 
   public static final ModelCatalog CATALOG =
       new ModelCatalog(
-          List.of(new WorkqueueModel(), new KprobesModel(), new MachineModel(), new PholdModel()));
+          List.of(
+              new WorkqueueModel(),
+              new KprobesModel(),
+              new MachineModel(),
+              new PholdModel(),
+              new WqLifeModel()));
 
   public static List<ModelFactory> all() {
     return CATALOG.models();

@@ -111,6 +111,19 @@ class SnapshotTest {
   }
 
   @Test
+  void wqlife() {
+    // mid-burst, during a put_unbound_pool() / RCU grace period, and after the destroy
+    sameRun(
+        "workqueue-pool-destroy",
+        List.of("workqueue.kick=claim"),
+        24,
+        "2ms",
+        "11447us",
+        "20ms",
+        "41ms");
+  }
+
+  @Test
   void machine() {
     sameRun("machine-stop", List.of(), 4, "1500us", "5ms");
   }
@@ -168,7 +181,13 @@ class SnapshotTest {
             "OtherWork",
             "MachineModel$Spinner",
             "MachineModel$Requester",
-            "PholdModel$Lp")) {
+            "PholdModel$Lp",
+            "WqAdmin",
+            "PwqReleaseWorker",
+            "Workqueue",
+            "WqPoolMutex",
+            "KMutex",
+            "WqUser")) {
       assertTrue(
           entityClasses.stream().anyMatch(c -> c.endsWith("." + expected)),
           expected + " among the round-tripped entities " + entityClasses);

@@ -199,11 +199,44 @@ public final class PoolLogic {
 
   private final List<String[]> warnings = new ArrayList<>();
 
+  /**
+   * What a model layered on the pool (pool_workqueues, {@code max_active}, rescuers: package {@code
+   * wqlife}) is told under {@code pool->lock}. The pool alone has no pool_workqueues: without hooks
+   * every item is its own.
+   */
+  public interface Hooks {
+    /** {@code process_one_work()}: the item's workqueue has WQ_CPU_INTENSIVE. */
+    default boolean cpuIntensive(WorkItem item) {
+      return false;
+    }
+
+    /**
+     * {@code pwq_dec_nr_in_flight()}, the last step of {@code process_one_work()} under {@code
+     * pool->lock}: it may activate an inactive item ({@link #insertWork}) before {@code
+     * keep_working()} looks at the worklist.
+     */
+    default void workReleased(WorkItem item) {}
+  }
+
+  /** The hooks of a layered model, or null (the pool alone). */
+  private Hooks hooks;
+
+  /** Rescuers attached to the pool ({@code worker_attach_to_pool()} of a rescuer). */
+  private final List<Worker> rescuers = new ArrayList<>();
+
+  /** How often {@code maybe_create_worker()} returned early (3.18, WQ-6) since the last call. */
+  int managerEarlyExits;
+
   public PoolLogic(boolean unbound, int slots, WqConfig cfg) {
     this.unbound = unbound;
     this.cfg = cfg;
     this.slots = new Worker[slots];
     for (int i = 0; i < slots; i++) this.slots[i] = new Worker(i);
+  }
+
+  /** Installs the hooks of a model layered on the pool (see {@link Hooks}). */
+  public void setHooks(Hooks h) {
+    this.hooks = h;
   }
 
   // ------------------------------------------------------------------ policy predicates (C.3)
@@ -383,6 +416,25 @@ public final class PoolLogic {
     if (!mayStartWorking() && manageWorkers(w, nowJ)) {
       return new Decision(Next.MANAGE, null, false, null, 0, -1);
     }
+    return startWorking(w, nowJ, nextEpoch);
+  }
+
+  /**
+   * {@code worker_thread()} after {@code manage_workers()} returned false: "Finish PREP stage",
+   * then the first item and the {@code keep_working()} loop. The kernel's comment states the
+   * guarantee this relies on: "We're guaranteed to have at least one idle worker or that someone
+   * else has already assumed the manager role" (W9; WQ-6 breaks it).
+   */
+  private Decision startWorking(Worker w, long nowJ, long nextEpoch) {
+    if (!mayStartWorking() && !(managerActive && manager != w)) {
+      warn(
+          "W9",
+          w
+              + " starts on the worklist with nr_idle=0 and no manager: the pool has no worker left"
+              + " to create workers or call the rescuers (nr_running="
+              + nrRunning
+              + ")");
+    }
     if (!w.scheduled.isEmpty()) warn("W7", w + " has scheduled work while it was asleep");
     workerClrFlags(w, WorkerFlag.PREP.bit | WorkerFlag.REBOUND.bit);
     // do { assign_work(first); process_scheduled_works() } while (keep_working())
@@ -493,7 +545,73 @@ public final class PoolLogic {
     for (Worker o : slots) {
       if (o.state == SlotState.LIVE && o.current != null && o.current.id() == work.id()) return o;
     }
+    for (Worker r : rescuers) if (r.current != null && r.current.id() == work.id()) return r;
     return null;
+  }
+
+  // ------------------------------------------------------------------ rescuers, destruction
+
+  /**
+   * {@code worker_attach_to_pool()} of a rescuer (a worker that belongs to no pool: flags PREP,
+   * never cleared, so it never counts in {@code nr_running}); {@code id} names it.
+   */
+  public Worker attachRescuer(int id) {
+    Worker r = new Worker(-1 - id);
+    r.state = SlotState.LIVE;
+    r.flags = WorkerFlag.PREP.bit | (unbound ? WorkerFlag.UNBOUND.bit : 0);
+    rescuers.add(r);
+    return r;
+  }
+
+  /** {@code worker_detach_from_pool()} of a rescuer. */
+  public void detachRescuer(Worker r) {
+    if (r.current != null || !r.scheduled.isEmpty())
+      throw new IllegalStateException("rescuer detaches with work " + r.current);
+    rescuers.remove(r);
+  }
+
+  /** The first item on {@code w}'s scheduled list, or null. */
+  public WorkItem scheduledHead(Worker w) {
+    return w.scheduled.peekFirst();
+  }
+
+  /** The items on the worklist, head first (a copy). */
+  public List<WorkItem> worklistItems() {
+    return new ArrayList<>(worklist);
+  }
+
+  /** {@code list_del_init(&work->entry)} of a queued item ({@code try_to_grab_pending()}). */
+  public boolean removeFromWorklist(WorkItem item) {
+    return worklist.remove(item);
+  }
+
+  /**
+   * {@code put_unbound_pool()}: "Become the manager and destroy all workers" — takes
+   * POOL_MANAGER_ACTIVE for good if nobody holds it (false: wait on {@code manager_wait}).
+   */
+  public boolean becomeLastManager() {
+    if (managerActive) return false;
+    managerActive = true;
+    manager = null;
+    return true;
+  }
+
+  /** {@code timer_delete_sync(&pool->idle_timer)}. */
+  public void timerDeleteIdle() {
+    if (idleTimerPending) {
+      idleTimerPending = false;
+      idleTimerChanged = true;
+    }
+  }
+
+  /** {@code timer_delete_sync(&pool->mayday_timer)}. */
+  public void timerDeleteMayday() {
+    cancelMaydayTimer();
+  }
+
+  /** {@code work_pending(&pool->idle_cull_work)} was cleared by {@code cancel_work_sync()}. */
+  public void cullWorkCancelled() {
+    cullWorkPending = false;
   }
 
   /**
@@ -503,8 +621,56 @@ public final class PoolLogic {
     if (managerActive) return false;
     managerActive = true;
     manager = w;
-    modMaydayTimer(nowJ + Math.max(2, cfg.maydayInitialJiffies()));
+    managerTaken = true;
+    if (!cfg.era().managerWindow()) modMaydayTimer(nowJ + Math.max(2, cfg.maydayInitialJiffies()));
     return true;
+  }
+
+  /**
+   * 3.x eras ({@link WqEra#managerWindow()}): the rest of the critical section in which {@code
+   * manage_workers()} took the manager role, at its end. 3.18 ({@code
+   * mutex_trylock(&pool->manager_arb)}, then {@code maybe_create_worker()}): <code>
+   * if (!need_to_create_worker(pool)) return false;</code> — {@code nr_running} may have been
+   * raised since {@code recheck:} by another CPU's {@code wq_worker_waking_up()}, and then {@code
+   * manage_workers()} returns false and this worker, the last idle one, goes on to run work items
+   * (WQ-6). Otherwise (and always in 3.19) {@code maybe_create_worker()}: unlock, {@code
+   * mod_timer(&pool->mayday_timer, ...)}, create.
+   */
+  public Decision managerCheck(Worker w, long nowJ, long nextEpoch) {
+    if (manager != w) throw new IllegalStateException(w + " is not the manager");
+    if (cfg.era().managerEarlyExit() && !needToCreateWorker()) {
+      managerActive = false;
+      manager = null;
+      managerEarlyExits++;
+      earlyExitNrRunning = nrRunning;
+      return startWorking(w, nowJ, nextEpoch);
+    }
+    modMaydayTimer(nowJ + Math.max(2, cfg.maydayInitialJiffies()));
+    return new Decision(Next.MANAGE, null, false, null, 0, -1);
+  }
+
+  /** Set when {@code manage_workers()} takes the role afresh (not a restart of the loop). */
+  private boolean managerTaken;
+
+  /** Whether the last decision took the manager role afresh (then resets). */
+  public boolean drainManagerTaken() {
+    boolean t = managerTaken;
+    managerTaken = false;
+    return t;
+  }
+
+  private int earlyExitNrRunning;
+
+  /** {@code nr_running} when the last early exit tested {@code need_to_create_worker()}. */
+  public int earlyExitNrRunning() {
+    return earlyExitNrRunning;
+  }
+
+  /** How many early exits {@link #managerCheck} took since the last call (then resets). */
+  public int drainManagerEarlyExits() {
+    int n = managerEarlyExits;
+    managerEarlyExits = 0;
+    return n;
   }
 
   /**
@@ -518,6 +684,8 @@ public final class PoolLogic {
     if (w.has(WorkerFlag.DIE)) warn("W4", w + " with WORKER_DIE starts a work item");
     if (findWorkerExecutingWork(item) != null) warn("W7", item + " would run twice at once");
     w.current = item;
+    // CPU intensive works don't participate in concurrency management
+    if (hooks != null && hooks.cpuIntensive(item)) workerSetFlags(w, WorkerFlag.CPU_INTENSIVE.bit);
     Kick kick = kickPool(nowJ);
     boolean counted = !unbound && (w.flags & WorkerFlag.NOT_RUNNING) == 0;
     return new Decision(Next.EXECUTE, item, counted, kick, 0, -1);
@@ -534,14 +702,39 @@ public final class PoolLogic {
    * {@code worker_thread()}: the next item while {@code keep_working()}, else PREP and sleep.
    */
   public Decision workDone(Worker w, long item, long nowJ, long nextEpoch) {
-    if (w.current == null || w.current.id() != item) {
-      throw new IllegalStateException(w + " completes " + item + " but runs " + w.current);
-    }
-    workerClrFlags(w, WorkerFlag.CPU_INTENSIVE.bit);
-    w.current = null;
+    releaseWork(w, item);
     if (!w.scheduled.isEmpty())
       return processOneWork(w, w.scheduled.peekFirst(), nowJ); // process_scheduled_works()
     return keepWorkingLoop(w, nowJ, nextEpoch);
+  }
+
+  /**
+   * {@code process_one_work()} after the function, relocked: clear CPU_INTENSIVE ({@code
+   * WQ_CPU_INTENSIVE} or {@code wq_worker_tick()}), {@code hash_del()}, {@code current_work =
+   * NULL}, and, "the last step", {@code pwq_dec_nr_in_flight()} (the {@link Hooks}).
+   */
+  public WorkItem releaseWork(Worker w, long item) {
+    if (w.current == null || w.current.id() != item) {
+      throw new IllegalStateException(w + " completes " + item + " but runs " + w.current);
+    }
+    WorkItem done = w.current;
+    workerClrFlags(w, WorkerFlag.CPU_INTENSIVE.bit);
+    w.current = null;
+    if (hooks != null) hooks.workReleased(done);
+    return done;
+  }
+
+  /**
+   * {@code wq_worker_tick()} (6.5+), the scheduler tick while {@code w} runs an item and has hogged
+   * the CPU for {@code wq_cpu_intensive_thresh_us} without sleeping (the caller measured that): if
+   * it is concurrency managed and not going to sleep, set WORKER_CPU_INTENSIVE ({@code
+   * nr_running--}) and {@code kick_pool()}, so another worker runs the pool's other items.
+   */
+  public Kick wqWorkerTick(Worker w, long nowJ) {
+    if (w.current == null) return null; // if (!pwq) return;
+    if ((w.flags & WorkerFlag.NOT_RUNNING) != 0 || w.sleeping) return null;
+    workerSetFlags(w, WorkerFlag.CPU_INTENSIVE.bit);
+    return kickPool(nowJ);
   }
 
   /**

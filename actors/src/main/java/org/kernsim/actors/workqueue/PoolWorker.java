@@ -5,6 +5,7 @@ import java.util.List;
 import org.kernsim.actors.cpu.Task;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Latency;
+import org.kernsim.engine.lockdep.Lockdep;
 import org.kernsim.protocol.cpu.WakeUp;
 import org.kernsim.protocol.workqueue.DyingWorker;
 import org.kernsim.protocol.workqueue.PoolReply;
@@ -50,6 +51,14 @@ public final class PoolWorker extends Task {
     FN_RESUME,
     FN_COMPUTED,
     FN_RUNNING,
+    /** {@code wq_worker_tick()}: the tick at which the item's CPU time passed the threshold. */
+    ITEM_TICK,
+    /** WORKER_DIE seen: {@code set_pf_worker(false)} takes {@code wq_pool_attach_mutex}. */
+    DIE_ATTACH,
+    /** {@code idle_cull_fn()}: {@code mutex_lock(&wq_pool_attach_mutex)} before the pool. */
+    CULL_ATTACH,
+    /** {@code create_worker()}: {@code worker_attach_to_pool()} under the attach mutex. */
+    CREATE_ATTACH,
     DEAD
   }
 
@@ -65,6 +74,11 @@ public final class PoolWorker extends Task {
   }
 
   private static final String TIMER = "worker-timer";
+
+  /** Lock classes for the lock-order checker. */
+  static final String ATTACH = "wq_pool_attach_mutex";
+
+  static final String CULL_WORK = "(work_completion)(&pool->idle_cull_work)";
 
   private final WqTopology topo;
   private final int pool;
@@ -105,6 +119,33 @@ public final class PoolWorker extends Task {
   private long fnEpoch;
   private final FnHost host = new FnHost();
 
+  /** {@code wq_pool_attach_mutex}, when the layout has it as an entity (else null). */
+  private final org.kernsim.actors.mutex.MutexClient attach;
+
+  /** Which workqueue an item belongs to, for the lock-order checker (null: no annotation). */
+  private WorkqueueNames wqNames;
+
+  /** The workqueue map held while the current item's function runs, and the cull work's. */
+  private String heldWqMap;
+
+  private boolean heldCullWork;
+
+  /** Annotates the items' workqueues for the lock-order checker (see {@link WorkqueueNames}). */
+  public void setWorkqueueNames(WorkqueueNames names) {
+    this.wqNames = names;
+  }
+
+  /** The item's CPU time still to spend in the current segment, and where to go after it. */
+  private long segmentLeft;
+
+  private Pc segmentNext;
+
+  /** CPU time since {@code current_at} was last set (process_one_work, wq_worker_running). */
+  private long sinceCurrentAt;
+
+  private boolean tickDone;
+  private int stopperAfterDie = -1;
+
   public PoolWorker(
       WqTopology topo, int poolIndex, WqConfig cfg, Latency kthreadCreate, long createCooldown) {
     this(topo, poolIndex, cfg, kthreadCreate, createCooldown, null, false);
@@ -126,6 +167,59 @@ public final class PoolWorker extends Task {
     this.createCooldown = createCooldown;
     this.functions = functions;
     this.runToCompletion = runToCompletion;
+    this.attach =
+        topo.attachMutex() < 0
+            ? null
+            : new org.kernsim.actors.mutex.MutexClient(
+                new AttachHost(), topo.machine.latencies().lock());
+  }
+
+  /** The worker as the caller of {@code wq_pool_attach_mutex}. */
+  private final class AttachHost implements org.kernsim.actors.mutex.MutexClient.Host {
+    @Override
+    public int self(Context ctx) {
+      return ctx.self();
+    }
+
+    @Override
+    public int cpu() {
+      return PoolWorker.this.cpu();
+    }
+
+    @Override
+    public long nextEpoch() {
+      return PoolWorker.this.nextEpoch();
+    }
+
+    @Override
+    public boolean sleep(Context ctx) {
+      return PoolWorker.this.sleep(ctx);
+    }
+
+    @Override
+    public void wake(Context ctx, long epoch) {
+      PoolWorker.this.wake(ctx, epoch);
+    }
+
+    @Override
+    public void resume(Context ctx) {
+      PoolWorker.this.run(ctx);
+    }
+  }
+
+  /**
+   * 3.x eras: {@code wq_worker_waking_up()} increments {@code nr_running} when the blocked worker
+   * is woken (from {@code try_to_wake_up()} on the waker's CPU, without {@code pool->lock}), not
+   * when it runs again.
+   */
+  private void wakingUp(Context ctx) {
+    if (marked && cfg.era().nrRunningAtWakeUp()) {
+      marked = false;
+      ctx.sendAfter(
+          pool,
+          new PoolRequest.WorkerRunning(ctx.self(), incarnation()),
+          topo.machine.latencies().min());
+    }
   }
 
   // ------------------------------------------------------------------ messages
@@ -137,8 +231,13 @@ public final class PoolWorker extends Task {
         throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + r);
       awaiting = false;
       onReply(ctx, r);
+    } else if (attach != null && attach.onMessage(ctx, msg)) {
+      return;
     } else if (msg instanceof WorkerMessage.WorkerTimer t) {
-      if (t.token() == timerToken) wake(ctx, timerEpoch);
+      if (t.token() == timerToken) {
+        wakingUp(ctx);
+        wake(ctx, timerEpoch);
+      }
     } else if (msg instanceof WorkerMessage.CreateKthread c) {
       reborn(c.incarnation(), c.cpu());
       pc = Pc.WOKE_UP;
@@ -200,16 +299,40 @@ public final class PoolWorker extends Task {
               new PoolRequest.WorkerRunning(ctx.self(), incarnation()),
               topo.machine.latencies().min());
         }
-        pc = Pc.ITEM_END;
-        compute(ctx, item.cpuNanos2(), true);
+        sinceCurrentAt = 0; // wq_worker_running(): worker->current_at = sum_exec_runtime
+        computeItem(ctx, item.cpuNanos2(), Pc.ITEM_END);
       }
       case ITEM_END -> itemEnd(ctx);
-      case MANAGER_CREATE ->
-          request(
-              ctx, new PoolRequest.CreateWorker(ctx.self(), incarnation(), cpu(), afterCooldown));
+      case MANAGER_CREATE -> {
+        if (attach != null) { // worker_attach_to_pool(): mutex_lock(&wq_pool_attach_mutex)
+          pc = Pc.CREATE_ATTACH;
+          attach.lock(ctx, topo.attachMutex(), ATTACH, "worker_attach_to_pool");
+          return;
+        }
+        request(ctx, new PoolRequest.CreateWorker(ctx.self(), incarnation(), cpu(), afterCooldown));
+      }
+      case CREATE_ATTACH -> {
+        attach.unlock(ctx, topo.attachMutex(), ATTACH);
+        request(ctx, new PoolRequest.CreateWorker(ctx.self(), incarnation(), cpu(), afterCooldown));
+      }
+      case ITEM_TICK -> tick(ctx);
+      case DIE_ATTACH -> {
+        attach.unlock(ctx, topo.attachMutex(), ATTACH);
+        die(ctx);
+      }
+      case CULL_ATTACH -> {
+        Lockdep.acquire(ctx, ctx.self(), "&pool->lock", "idle_cull_fn");
+        request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
+      }
       case MANAGER_AFTER_COOLDOWN -> startKthreadCreate(ctx, true);
-      case CULL_LOCK ->
-          request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
+      case CULL_LOCK -> {
+        if (attach != null) { // idle_cull_fn(): mutex_lock(&wq_pool_attach_mutex) first
+          pc = Pc.CULL_ATTACH;
+          attach.lock(ctx, topo.attachMutex(), ATTACH, "idle_cull_fn");
+          return;
+        }
+        request(ctx, item.cullPool(), new PoolRequest.IdleCullPass(ctx.self(), cpu()));
+      }
       case REAP -> reapNext(ctx);
       case BARRIER_DONE -> { // wq_barrier_func(): complete(&barr->done)
         ctx.send(
@@ -254,18 +377,17 @@ public final class PoolWorker extends Task {
       pc = Pc.WOKE_UP;
       if (!sleep(ctx)) run(ctx);
     } else if (r instanceof PoolReply.Die d) {
-      pc = Pc.DEAD;
-      exit(ctx);
-      if (d.stopper() >= 0) {
-        ctx.send(
-            d.stopper(),
-            new WorkerMessage.KthreadExited(ctx.self(), incarnation()),
-            topo.machine.latencies().lock());
+      stopperAfterDie = d.stopper();
+      if (attach != null) { // set_pf_worker(false): mutex_lock(&wq_pool_attach_mutex)
+        pc = Pc.DIE_ATTACH;
+        attach.lock(ctx, topo.attachMutex(), ATTACH, "set_pf_worker");
+        return;
       }
-      ctx.send(
-          pool,
-          new PoolRequest.WorkerExited(ctx.self(), incarnation()),
-          topo.machine.latencies().lock());
+      die(ctx);
+    } else if (r instanceof PoolReply.TickDone t) {
+      tickDone = true;
+      pc = segmentNext;
+      computeItem(ctx, segmentLeft, segmentNext);
     } else if (r instanceof PoolReply.Execute e) {
       item = e.item();
       counted = e.counted();
@@ -289,6 +411,15 @@ public final class PoolWorker extends Task {
       if (fn != null && fnWait == FnWait.SLEEPING_LOCK) fnAsleep(ctx);
       else blockInItem(ctx);
     } else if (r instanceof PoolReply.CullList l) {
+      if (attach != null) { // detach_dying_workers(); mutex_unlock(&wq_pool_attach_mutex)
+        Lockdep.release(ctx, ctx.self(), "&pool->lock");
+        if (!l.dying().isEmpty() && ctx.tracing()) {
+          List<Integer> ws = new ArrayList<>();
+          for (DyingWorker d : l.dying()) ws.add(d.worker());
+          ctx.trace(new WqNote.WorkersDetached(item.cullPool(), cpu(), ws));
+        }
+        attach.unlock(ctx, topo.attachMutex(), ATTACH);
+      }
       reapList = l.dying();
       reapIndex = 0;
       stopSent = false;
@@ -297,6 +428,67 @@ public final class PoolWorker extends Task {
     } else {
       throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + r);
     }
+  }
+
+  /**
+   * The end of {@code worker_thread()} after WORKER_DIE: {@code worker->pool = NULL}, {@code
+   * ida_free(&pool->worker_ida, ...)} (the slot is free again: {@link PoolRequest.WorkerExited}),
+   * {@code return 0}: the kthread exits and {@code kthread_stop()} returns to the reaper.
+   */
+  private void die(Context ctx) {
+    pc = Pc.DEAD;
+    if (attach != null) { // in the kernel's order: ida_free() touches the pool before the exit
+      ctx.send(
+          pool,
+          new PoolRequest.WorkerExited(ctx.self(), incarnation()),
+          topo.machine.latencies().lock());
+    }
+    exit(ctx);
+    if (stopperAfterDie >= 0) {
+      ctx.send(
+          stopperAfterDie,
+          new WorkerMessage.KthreadExited(ctx.self(), incarnation()),
+          topo.machine.latencies().lock());
+    }
+    if (attach == null) {
+      ctx.send(
+          pool,
+          new PoolRequest.WorkerExited(ctx.self(), incarnation()),
+          topo.machine.latencies().lock());
+    }
+  }
+
+  /**
+   * Spends {@code nanos} of the item's CPU time, then continues at {@code next}. With {@code
+   * wq_worker_tick()} (6.5+), a concurrency-managed worker whose CPU time since {@code current_at}
+   * reaches {@code wq_cpu_intensive_thresh_us} is looked at by the next scheduler tick: the segment
+   * is cut there (the tick is taken at the first jiffy boundary after the threshold, counted in the
+   * worker's own CPU time, which is what {@code sum_exec_runtime} counts).
+   */
+  private void computeItem(Context ctx, long nanos, Pc next) {
+    long thresh = cfg.cpuIntensiveThreshNanos();
+    if (cfg.cpuIntensiveTick() && counted && !tickDone && sinceCurrentAt + nanos > thresh) {
+      long toThresh = Math.max(0, thresh - sinceCurrentAt);
+      long at = ctx.now() + toThresh;
+      long j = cfg.jiffyNanos();
+      long toTick = toThresh + (j - Math.floorMod(at, j));
+      if (toTick < nanos) {
+        sinceCurrentAt += toTick;
+        segmentLeft = nanos - toTick;
+        segmentNext = next;
+        pc = Pc.ITEM_TICK;
+        compute(ctx, toTick, true);
+        return;
+      }
+    }
+    sinceCurrentAt += nanos;
+    pc = next;
+    compute(ctx, nanos, true);
+  }
+
+  /** The scheduler tick: {@code wq_worker_tick()} takes {@code pool->lock} from IRQ context. */
+  private void tick(Context ctx) {
+    request(ctx, new PoolRequest.WorkerTick(ctx.self(), incarnation(), cpu()));
   }
 
   /** Sleeps for {@code nanos} on the worker's own timer; {@link #run} continues at {@code pc}. */
@@ -323,7 +515,15 @@ public final class PoolWorker extends Task {
 
   private void afterUnlock(Context ctx) {
     if (pendingWake.present()) sendPendingWake(ctx); // v1: wake_up_process() after the unlock
+    // lock_map_acquire(pwq->wq->lockdep_map); lock_map_acquire(&lockdep_map) of the work
+    heldWqMap = wqNames == null ? null : wqNames.of(item);
+    if (heldWqMap != null)
+      Lockdep.acquire(ctx, ctx.self(), "(wq_completion)" + heldWqMap, "process_one_work");
     if (item.kind() == WorkKind.IDLE_CULL) {
+      if (attach != null) {
+        heldCullWork = true;
+        Lockdep.acquire(ctx, ctx.self(), CULL_WORK, "process_one_work");
+      }
       pc = Pc.CULL_LOCK;
       compute(ctx, item.cpuNanos(), true);
       return;
@@ -345,8 +545,9 @@ public final class PoolWorker extends Task {
       fn.call(ctx, host);
       return;
     }
-    pc = Pc.ITEM_CPU1_DONE;
-    compute(ctx, item.cpuNanos(), true);
+    sinceCurrentAt = 0; // process_one_work(): worker->current_at = sum_exec_runtime
+    tickDone = false;
+    computeItem(ctx, item.cpuNanos(), Pc.ITEM_CPU1_DONE);
   }
 
   private void afterCpu1(Context ctx) {
@@ -373,6 +574,14 @@ public final class PoolWorker extends Task {
 
   /** The function returned: {@code cond_resched()}, then relock. */
   private void itemEnd(Context ctx) {
+    if (heldCullWork) { // lock_map_release(&lockdep_map)
+      heldCullWork = false;
+      Lockdep.release(ctx, ctx.self(), CULL_WORK);
+    }
+    if (heldWqMap != null) { // lock_map_release(pwq->wq->lockdep_map)
+      Lockdep.release(ctx, ctx.self(), "(wq_completion)" + heldWqMap);
+      heldWqMap = null;
+    }
     pc = Pc.ITEM_END;
     if (preemptionPoint(ctx)) return;
     request(
@@ -424,8 +633,10 @@ public final class PoolWorker extends Task {
           fnWait = FnWait.NONE;
           fn.resume(ctx, host);
         }
-        case SLEEPING_LOCK, ASLEEP ->
-            wake(ctx, fnEpoch); // try_to_wake_up(); before the sleep: it does not block
+        case SLEEPING_LOCK, ASLEEP -> {
+          wakingUp(ctx);
+          wake(ctx, fnEpoch); // try_to_wake_up(); before the sleep: it does not block
+        }
         default ->
             throw new IllegalStateException(
                 ctx.name(ctx.self()) + ": a reply for a function that does not wait");

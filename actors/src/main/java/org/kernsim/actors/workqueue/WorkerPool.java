@@ -28,6 +28,38 @@ public final class WorkerPool implements Entity {
   private static final String IDLE_TIMER = "idle_timer";
   private static final String MAYDAY_TIMER = "mayday_timer";
 
+  /**
+   * A model layered on the pool (pool_workqueues, pool life cycle, rescuers: package {@code
+   * wqlife}): it handles the messages that are not the pool's own, each as one critical section (or
+   * a lockless step) on this pool, and is told when a section ends.
+   */
+  public interface Extension {
+    /** A message that is not one of the pool's own; false if it is not the extension's either. */
+    boolean receive(Context ctx, Object msg);
+
+    /** Called at the end of every critical section of the pool, before the invariants. */
+    default void afterSection(Context ctx) {}
+
+    /**
+     * Whether the pool exists at time 0 ({@code workqueue_init()} gives it its first worker) or
+     * only once {@code get_unbound_pool()} creates it.
+     */
+    default boolean dormant() {
+      return false;
+    }
+
+    /** Whether {@code msg} is a lockless step that may land inside another critical section. */
+    default boolean lockless(Object msg) {
+      return false;
+    }
+
+    /**
+     * {@code pool_mayday_timeout()} found {@code need_to_create_worker()}: {@code send_mayday()}
+     * for the work on the worklist (inside the timer's critical section).
+     */
+    default void maydayTimeout(Context ctx) {}
+  }
+
   private final WqTopology topo;
   private final int index;
   private final int cpu;
@@ -42,10 +74,33 @@ public final class WorkerPool implements Entity {
 
   private long reqIds;
 
+  /** The requesting worker's next sleep, for a decision taken at the end of a manager window. */
+  private long pendingEpoch;
+
   /** When each slot was first picked by kick_pool() since it last took the lock (ns). */
   private final long[] pickedAt;
 
+  private final Extension ext;
+
+  /**
+   * 3.x eras: the manager's first critical section is still going on (until its {@link
+   * PoolRequest.ManagerWindowEnd}); lock requests wait in {@link #waiting}, spinning.
+   */
+  private boolean managerWindow;
+
+  private final java.util.ArrayDeque<Object> waiting = new java.util.ArrayDeque<>();
+
   public WorkerPool(WqTopology topo, int index, int slots, WqConfig cfg) {
+    this(topo, index, slots, cfg, null);
+  }
+
+  /** A pool with a layered model ({@link Extension}), made from the pool once it exists. */
+  public WorkerPool(
+      WqTopology topo,
+      int index,
+      int slots,
+      WqConfig cfg,
+      java.util.function.Function<WorkerPool, Extension> extension) {
     this.topo = topo;
     this.index = index;
     this.cpu = topo.poolCpu(index);
@@ -53,6 +108,7 @@ public final class WorkerPool implements Entity {
     this.pool = new PoolLogic(cpu < 0, slots, cfg);
     this.timerCpu = Math.max(0, cpu);
     this.pickedAt = new long[slots];
+    this.ext = extension == null ? null : extension.apply(this);
   }
 
   /** The pool's logic (tests). */
@@ -60,8 +116,54 @@ public final class WorkerPool implements Entity {
     return pool;
   }
 
+  // ------------------------------------------------------------------ for a layered model
+
+  /** The pool's state, for the {@link Extension} (one critical section per message). */
+  public PoolLogic state() {
+    return pool;
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public WqTopology topology() {
+    return topo;
+  }
+
+  public WqConfig config() {
+    return cfg;
+  }
+
+  /** The CPU of the critical section being handled (timelines, the idle timer's CPU). */
+  public void sectionCpu(int cpu) {
+    this.sectionCpu = cpu;
+  }
+
+  /**
+   * Wakes the worker {@code kick_pool()} picked under the lock, or (deferred variants, when {@code
+   * deferrable}) returns it for the requester to wake after the unlock.
+   */
+  public Wake kicked(Context ctx, PoolLogic.Kick k, int reqCpu, KickSite site, boolean deferrable) {
+    if (k == null) return Wake.NONE;
+    if (deferrable && cfg.variant().defers()) return deferredWake(ctx, k, reqCpu, site);
+    wakeNow(ctx, k, reqCpu, site);
+    return Wake.NONE;
+  }
+
+  /** {@code create_worker()}'s locked part for a pool {@code get_unbound_pool()} just made. */
+  public boolean createFirstWorker(Context ctx, int reqCpu) {
+    return createWorker(ctx, cpu < 0 ? Math.max(0, reqCpu) : cpu, reqCpu);
+  }
+
+  /** Ends a critical section of the extension: timers, the invariants, the pool's state note. */
+  public void endSection(Context ctx) {
+    afterSection(ctx);
+  }
+
   @Override
   public void start(Context ctx) {
+    if (ext != null && ext.dormant()) return;
     // workqueue_init(): one initial worker per pool
     createWorker(ctx, cpu < 0 ? 0 : cpu, -1);
     afterSection(ctx);
@@ -69,6 +171,10 @@ public final class WorkerPool implements Entity {
 
   @Override
   public void receive(Context ctx, Object msg) {
+    if (managerWindow && !(msg instanceof PoolRequest.ManagerWindowEnd) && !lockless(msg)) {
+      waiting.addLast(msg); // spins on pool->lock until the manager's section ends
+      return;
+    }
     if (msg instanceof PoolRequest.QueueWork q) onQueueWork(ctx, q);
     else if (msg instanceof PoolRequest.WorkerWokeUp w) onWokeUp(ctx, w);
     else if (msg instanceof PoolRequest.WorkDone d) onWorkDone(ctx, d);
@@ -84,7 +190,64 @@ public final class WorkerPool implements Entity {
     else if (msg instanceof PoolRequest.QueueWorkIfExecuting q) onQueueWorkIfExecuting(ctx, q);
     else if (msg instanceof PoolRequest.InsertBarrier b) onInsertBarrier(ctx, b);
     else if (msg instanceof PoolReply.Queued q) onOwnQueueReply(ctx, q);
-    else throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + msg);
+    else if (msg instanceof PoolRequest.ManagerWindowEnd m) onManagerWindowEnd(ctx, m);
+    else if (msg instanceof PoolRequest.WorkerTick t) onWorkerTick(ctx, t);
+    else if (ext == null || !ext.receive(ctx, msg))
+      throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + msg);
+  }
+
+  private boolean lockless(Object msg) {
+    // 3.x: wq_worker_sleeping() runs under the runqueue lock, not pool->lock
+    if (msg instanceof PoolRequest.WorkerSleeping) return cfg.era().nrRunningAtWakeUp();
+    return msg instanceof PoolRequest.WorkerRunning
+        || msg instanceof PoolReply.Queued
+        || (ext != null && ext.lockless(msg));
+  }
+
+  // ------------------------------------------------------------------ 3.x: the manager's section
+
+  /**
+   * The end of the critical section in which a worker took the manager role (3.x eras): 3.18's
+   * early exit or {@code maybe_create_worker()}'s unlock; then the lock requests that spun
+   * meanwhile.
+   */
+  private void onManagerWindowEnd(Context ctx, PoolRequest.ManagerWindowEnd m) {
+    managerWindow = false;
+    sectionCpu = m.cpu();
+    PoolLogic.Worker w = worker(ctx, m.manager(), m.incarnation());
+    PoolLogic.Decision d = pool.managerCheck(w, cfg.jiffies(ctx.now()), m.nextEpoch());
+    if (pool.drainManagerEarlyExits() > 0) {
+      ctx.count("managerEarlyExits", 1);
+      if (ctx.tracing()) {
+        ctx.trace(
+            new WqNote.ManagerEarlyExit(
+                ctx.self(), m.cpu(), m.manager(), pool.earlyExitNrRunning(), pool.nrIdle()));
+      }
+    }
+    answer(ctx, m.manager(), w, d, m.cpu());
+    afterSection(ctx);
+    while (!managerWindow && !waiting.isEmpty()) receive(ctx, waiting.pollFirst());
+  }
+
+  // ------------------------------------------------------------------ wq_worker_tick()
+
+  private void onWorkerTick(Context ctx, PoolRequest.WorkerTick t) {
+    sectionCpu = t.cpu();
+    PoolLogic.Worker w = worker(ctx, t.worker(), t.incarnation());
+    WorkItem item = w.current();
+    PoolLogic.Kick kick = pool.wqWorkerTick(w, cfg.jiffies(ctx.now()));
+    boolean marked = w.has(WorkerFlag.CPU_INTENSIVE);
+    if (marked) {
+      ctx.count("cpuIntensiveMarked", 1);
+      if (ctx.tracing() && item != null) {
+        ctx.trace(
+            new WqNote.CpuIntensiveSet(
+                ctx.self(), t.cpu(), t.worker(), item.id(), pool.nrRunning()));
+      }
+    }
+    if (kick != null) wakeNow(ctx, kick, t.cpu(), KickSite.WORKER_TICK);
+    ctx.send(t.worker(), new PoolReply.TickDone(marked), topo.machine.latencies().lock());
+    afterSection(ctx);
   }
 
   // ------------------------------------------------------------------ __queue_work()
@@ -217,6 +380,7 @@ public final class WorkerPool implements Entity {
       ctx.record("kickToLockNanos", ctx.now() - pickedAt[w.slot]); // the seed's window
     if (ctx.tracing())
       ctx.trace(new WqNote.WokeUp(ctx.self(), r.cpu(), r.worker(), r.incarnation(), wasIdle, die));
+    pendingEpoch = r.nextEpoch();
     PoolLogic.Decision d = pool.wokeUp(w, nowJ, r.nextEpoch());
     if (d.next() == PoolLogic.Next.IDLE && !die) ctx.count("wakeupsWithoutWork", 1);
     answer(ctx, r.worker(), w, d, r.cpu());
@@ -238,6 +402,7 @@ public final class WorkerPool implements Entity {
   private void onManagerDone(Context ctx, PoolRequest.ManagerDone r) {
     sectionCpu = r.cpu();
     PoolLogic.Worker w = worker(ctx, r.manager(), r.incarnation());
+    pendingEpoch = r.nextEpoch();
     PoolLogic.Decision d = pool.managerDone(w, cfg.jiffies(ctx.now()), r.nextEpoch());
     answer(ctx, r.manager(), w, d, r.cpu());
     afterSection(ctx);
@@ -270,6 +435,15 @@ public final class WorkerPool implements Entity {
         ctx.send(entity, new PoolReply.GoIdle(d.epoch()), lock);
       }
       case MANAGE -> {
+        if (pool.drainManagerTaken() && cfg.era().managerWindow()) {
+          // the section goes on: mutex_trylock(&pool->manager_arb), maybe_create_worker()'s test
+          managerWindow = true;
+          ctx.sendAfter(
+              ctx.self(),
+              new PoolRequest.ManagerWindowEnd(entity, w.incarnation(), reqCpu, pendingEpoch),
+              Math.max(1, cfg.manageWindow().sample(ctx.random())));
+          return;
+        }
         ctx.count("managerRuns", 1);
         if (ctx.tracing()) ctx.trace(new WqNote.ManagerStarted(ctx.self(), reqCpu, entity));
         ctx.send(entity, new PoolReply.BecomeManager(), lock);
@@ -336,6 +510,8 @@ public final class WorkerPool implements Entity {
 
   private void onWorkerRunning(Context ctx, PoolRequest.WorkerRunning r) {
     pool.wqWorkerRunning(worker(ctx, r.worker(), r.incarnation()));
+    if (cfg.era().nrRunningAtWakeUp() && ctx.tracing())
+      ctx.trace(new WqNote.WakingUp(ctx.self(), r.worker(), pool.nrRunning()));
     afterSection(ctx);
   }
 
@@ -418,7 +594,10 @@ public final class WorkerPool implements Entity {
   }
 
   private void onMaydayTimer(Context ctx) {
-    if (pool.maydayTimeout(cfg.jiffies(ctx.now()))) ctx.count("maydays", 1);
+    if (pool.maydayTimeout(cfg.jiffies(ctx.now()))) {
+      ctx.count("maydays", 1);
+      if (ext != null) ext.maydayTimeout(ctx);
+    }
     afterSection(ctx);
   }
 
@@ -427,6 +606,10 @@ public final class WorkerPool implements Entity {
   private void onIdleTimer(Context ctx) {
     sectionCpu = timerCpu;
     long nowJ = cfg.jiffies(ctx.now());
+    if (cfg.era().cullInTimer()) {
+      idleTimerDestroys(ctx, nowJ);
+      return;
+    }
     PoolLogic.Timeout t = pool.idleWorkerTimeout(nowJ);
     ctx.count("idleTimerFires", 1);
     if (ctx.tracing()) {
@@ -450,6 +633,38 @@ public final class WorkerPool implements Entity {
               WorkItem.idleCull(ctx.self()),
               PoolRequest.QueueContext.SOFTIRQ),
           topo.machine.latencies().lock());
+    }
+    afterSection(ctx);
+  }
+
+  /**
+   * {@code idle_worker_timeout()} of 3.17 .. 6.4: under {@code pool->lock}, while {@code
+   * too_many_workers()}, {@code destroy_worker()} the expired tail (WORKER_DIE, off the idle list,
+   * {@code wake_up_process()}), or re-arm the timer for its expiry. Nobody reaps: the woken worker
+   * sees WORKER_DIE and returns.
+   */
+  private void idleTimerDestroys(Context ctx, long nowJ) {
+    pool.idleTimerPending = false;
+    ctx.count("idleTimerFires", 1);
+    List<PoolLogic.Worker> destroyed = pool.idleCullFn(nowJ, -1);
+    for (PoolLogic.Worker w : destroyed) {
+      int entity = topo.worker(index, w.slot);
+      ctx.count("culls", 1);
+      if (w.picked()) ctx.count("kickedWorkersCulled", 1);
+      if (ctx.tracing()) {
+        ctx.trace(
+            new WqNote.WorkerDying(
+                ctx.self(), timerCpu, entity, w.incarnation(), w.lastActive(), w.picked()));
+      }
+      ctx.send(
+          entity,
+          new WakeUp(ctx.self(), w.sleepEpoch(), w.incarnation(), true),
+          topo.machine.latencies().lock());
+    }
+    if (ctx.tracing()) {
+      ctx.trace(
+          new WqNote.CullPass(
+              ctx.self(), timerCpu, destroyed.size(), pool.nrIdle(), pool.nrWorkers()));
     }
     afterSection(ctx);
   }
@@ -530,6 +745,7 @@ public final class WorkerPool implements Entity {
         ctx.cancelTimer(MAYDAY_TIMER);
       }
     }
+    if (ext != null) ext.afterSection(ctx);
     pool.checkAccounting();
     for (String[] w : pool.drainWarnings()) ctx.violation(w[0], ctx.name(ctx.self()) + ": " + w[1]);
     if (ctx.tracing()) {

@@ -79,6 +79,31 @@ public final class WorkqueueModel implements ModelFactory {
             "first_idle_worker(): head = the kernel (most recently idle). tail = ABLATION, NOT the kernel: "
                 + "kick_pool() picks the longest-idle worker, the one the cull takes first."));
     s.add(
+        Setting.choice(
+            "workqueue.era",
+            WqEra.keys(),
+            "v2026",
+            "Which kernel's pool code: v2026 (the version seed 001 applies to), v3.19 (Linux 3.19:"
+                + " the manager fix 29187a9eeaf3, nr_running raised at wake-up by"
+                + " wq_worker_waking_up(), idle workers destroyed by the idle timer) or v3.18 (the same"
+                + " before that fix: WQ-6). The workqueue.kick variants other than original need v2026."));
+    s.add(
+        Setting.duration(
+            "workqueue.cpu-intensive-thresh",
+            Duration.ZERO,
+            Duration.ofSeconds(10),
+            Duration.ofMillis(10),
+            "wq_cpu_intensive_thresh_us (6.5+): a concurrency-managed work item that runs this long"
+                + " without sleeping is marked WORKER_CPU_INTENSIVE by wq_worker_tick(); 0 disables it."
+                + " Eras v3.18 and v3.19 have no such tick (ignored)."));
+    s.add(
+        Setting.latency(
+            "workqueue.manage-window",
+            "uniform(10ns, 60ns)",
+            "Eras v3.18/v3.19: how long the critical section in which a worker takes the manager role"
+                + " lasts from need_more_worker() at recheck: to its end (mutex_trylock(manager_arb),"
+                + " maybe_create_worker()'s test); other CPUs' lockless nr_running increments land in it."));
+    s.add(
         Setting.duration(
             "workqueue.jiffy",
             Duration.ofNanos(100_000),
@@ -266,7 +291,25 @@ public final class WorkqueueModel implements ModelFactory {
         Math.max(1, s.nanos("workqueue.idle-worker-timeout") / jiffy),
         s.intValue("workqueue.max-idle-workers-ratio"),
         Math.max(1, s.nanos("workqueue.mayday-initial-timeout") / jiffy),
-        Math.max(1, s.nanos("workqueue.mayday-interval") / jiffy));
+        Math.max(1, s.nanos("workqueue.mayday-interval") / jiffy),
+        era(s),
+        s.nanos("workqueue.cpu-intensive-thresh"),
+        s.latency("workqueue.manage-window"));
+  }
+
+  /** {@code workqueue.era}, checked against {@code workqueue.kick}: the 2026 variants need 2026. */
+  static WqEra era(Settings s) {
+    WqEra era = WqEra.of(s.text("workqueue.era"));
+    KickVariant v = KickVariant.of(s.text("workqueue.kick"));
+    if (era != WqEra.V2026 && v != KickVariant.ORIGINAL) {
+      throw new org.kernsim.scenario.BadInputException(
+          "workqueue.kick="
+              + v.key
+              + " is a 2026 patch: it needs workqueue.era=v2026 (not "
+              + era.key
+              + ")");
+    }
+    return era;
   }
 
   @Override

@@ -37,5 +37,7 @@ public final class WorkqueueState {
           row(2120, NoWakeOfReapedWorker.class),
           row(2121, W3Progress.class),
           row(2122, W7Pending.class),
-          row(2123, WorkqueueModel.WqSimulation.class));
+          row(2123, WorkqueueModel.WqSimulation.class),
+          // a kworker's wq_pool_attach_mutex client (null unless the layout has the mutex)
+          row(2124, org.kernsim.actors.mutex.MutexClient.class));
 }

@@ -13,13 +13,13 @@ import org.kernsim.protocol.workqueue.WqNote;
  * CPU each step ran on), one row per step of the pool the violation is about (locks, picks,
  * wake-ups, idle entries, the cull, {@code set_worker_dying()}, WORKER_DIE seen...).
  */
-final class WqTimeline implements TimelineSpec {
+public final class WqTimeline implements TimelineSpec {
   private static final int ROWS = 60;
   private static final long WINDOW = 50_000_000L;
   private final WqTopology topo;
   private final long strandingBound;
 
-  WqTimeline(WqTopology topo, long strandingBound) {
+  public WqTimeline(WqTopology topo, long strandingBound) {
     this.topo = topo;
     this.strandingBound = strandingBound;
   }
@@ -85,6 +85,10 @@ final class WqTimeline implements TimelineSpec {
       return topo.isWorker(x.worker()) ? topo.pool(topo.poolOfWorker(x.worker())) : -1;
     if (n instanceof WqNote.DelayedWorkArmed x) return x.pool();
     if (n instanceof WqNote.DelayedWorkFired x) return x.pool();
+    if (n instanceof WqNote.ManagerEarlyExit x) return x.pool();
+    if (n instanceof WqNote.CpuIntensiveSet x) return x.pool();
+    if (n instanceof WqNote.WorkersDetached x) return x.pool();
+    if (n instanceof WqNote.WakingUp x) return x.pool();
     return -1;
   }
 
@@ -115,6 +119,9 @@ final class WqTimeline implements TimelineSpec {
     if (n instanceof WqNote.WorkerReaped x) return x.cpu();
     if (n instanceof WqNote.DelayedWorkArmed x) return x.cpu();
     if (n instanceof WqNote.DelayedWorkFired x) return x.cpu();
+    if (n instanceof WqNote.ManagerEarlyExit x) return x.cpu();
+    if (n instanceof WqNote.CpuIntensiveSet x) return x.cpu();
+    if (n instanceof WqNote.WorkersDetached x) return x.cpu();
     return -1;
   }
 
@@ -123,6 +130,21 @@ final class WqTimeline implements TimelineSpec {
     if (r instanceof TraceRecord.Violation v)
       return "VIOLATION " + v.checker() + ": " + v.message();
     return text(((TraceRecord.Note) r).note());
+  }
+
+  /** A workqueue note in the timeline's words (for timelines of models layered on the pools). */
+  public String describe(Object note) {
+    return text(note);
+  }
+
+  /** The CPU a workqueue note's step ran on, or -1. */
+  public static int cpuOfNote(Object note) {
+    return cpuOf(note);
+  }
+
+  /** The pool entity a workqueue note is about, or -1. */
+  public int poolOfNote(WqNote note) {
+    return poolOf(note);
   }
 
   private String n(int entity) {
@@ -253,6 +275,34 @@ final class WqTimeline implements TimelineSpec {
     }
     if (o instanceof WqNote.DelayedWorkFired x) {
       return "delayed_work_timer_fn " + NoStrandedWork.item(x.item(), topo::name);
+    }
+    if (o instanceof WqNote.ManagerEarlyExit x) {
+      return n(x.worker())
+          + ": manage_workers: maybe_create_worker: !need_to_create_worker() (nr_running "
+          + x.nrRunning()
+          + ", nr_idle "
+          + x.nrIdle()
+          + "): return false; goes on to run work";
+    }
+    if (o instanceof WqNote.CpuIntensiveSet x) {
+      return "wq_worker_tick: "
+          + n(x.worker())
+          + " hogs the CPU with "
+          + NoStrandedWork.item(x.item(), topo::name)
+          + ": WORKER_CPU_INTENSIVE (nr_running "
+          + x.nrRunning()
+          + "), kick_pool";
+    }
+    if (o instanceof WqNote.WakingUp x) {
+      return n(x.worker())
+          + " woken (I/O done, another CPU): wq_worker_waking_up: nr_running++ ("
+          + x.nrRunning()
+          + "), no pool->lock";
+    }
+    if (o instanceof WqNote.WorkersDetached x) {
+      StringBuilder sb = new StringBuilder("detach_dying_workers:");
+      for (int w : x.workers()) sb.append(' ').append(n(w));
+      return sb.append("; mutex_unlock(wq_pool_attach_mutex)").toString();
     }
     return o.toString();
   }

@@ -21,6 +21,11 @@ public final class WqTopology {
   public final int kickerBase;
   public final int hogBase;
 
+  /** Unbound pools beyond system_unbound_wq's ({@code pool-u1}...), made by get_unbound_pool(). */
+  public final int extraUnboundPools;
+
+  private int attachMutex = -1;
+
   public WqTopology(Machine.Latencies lat, int cpus, int slotsPerPool) {
     this(new Layout(cpus), null, lat, cpus, slotsPerPool, true);
   }
@@ -31,7 +36,19 @@ public final class WqTopology {
    * {@code workload/N}, no {@code hog/N}).
    */
   public static WqTopology within(Layout layout, Machine machine, int slotsPerPool) {
-    return new WqTopology(layout, machine, null, machine.cpus(), slotsPerPool, false);
+    return new WqTopology(layout, machine, null, machine.cpus(), slotsPerPool, false, 0);
+  }
+
+  /**
+   * As {@link #within(Layout, Machine, int)}, with {@code extraUnboundPools} more unbound pools
+   * ({@code pool-u1}..., kworkers {@code kworker/u1:M}...): the pools of unbound workqueues with
+   * their own attributes, which {@code get_unbound_pool()} creates and {@code put_unbound_pool()}
+   * destroys (package {@code wqlife}).
+   */
+  public static WqTopology within(
+      Layout layout, Machine machine, int slotsPerPool, int extraUnboundPools) {
+    return new WqTopology(
+        layout, machine, null, machine.cpus(), slotsPerPool, false, extraUnboundPools);
   }
 
   private WqTopology(
@@ -41,19 +58,36 @@ public final class WqTopology {
       int cpus,
       int slotsPerPool,
       boolean workload) {
+    this(layout, machine, lat, cpus, slotsPerPool, workload, 0);
+  }
+
+  private WqTopology(
+      Layout layout,
+      Machine machine,
+      Machine.Latencies lat,
+      int cpus,
+      int slotsPerPool,
+      boolean workload,
+      int extraUnboundPools) {
     this.cpus = cpus;
     this.slotsPerPool = slotsPerPool;
-    this.pools = cpus + 1;
+    this.extraUnboundPools = extraUnboundPools;
+    this.pools = cpus + 1 + extraUnboundPools;
     this.layout = layout;
     this.machine = machine != null ? machine : new Machine(cpus, 1, lat, layout);
-    this.poolBase = layout.add(pools, p -> p < cpus ? "pool" + p : "pool-u", p -> p < cpus ? p : 0);
+    this.poolBase =
+        layout.add(
+            pools,
+            p -> p < cpus ? "pool" + p : p == cpus ? "pool-u" : "pool-u" + (p - cpus),
+            p -> p < cpus ? p : 0);
     this.workerBase =
         layout.add(
             pools * slotsPerPool,
             i -> {
               int p = i / slotsPerPool;
               int s = i % slotsPerPool;
-              return p < cpus ? "kworker/" + p + ":" + s : "kworker/u:" + s;
+              if (p < cpus) return "kworker/" + p + ":" + s;
+              return p == cpus ? "kworker/u:" + s : "kworker/u" + (p - cpus) + ":" + s;
             },
             i -> {
               int p = i / slotsPerPool;
@@ -100,6 +134,24 @@ public final class WqTopology {
 
   public int unboundPool() {
     return pool(cpus);
+  }
+
+  /** The entity of extra unbound pool {@code k} (1-based: {@code pool-u1}). */
+  public int extraUnboundPool(int k) {
+    return pool(cpus + k);
+  }
+
+  /**
+   * The entity of {@code wq_pool_attach_mutex}, or -1 when the model folds it into the pools'
+   * critical sections (the seed-001 model: see docs/workqueue.md).
+   */
+  public int attachMutex() {
+    return attachMutex;
+  }
+
+  /** Makes {@code wq_pool_attach_mutex} an entity of the layout (set while building). */
+  public void setAttachMutex(int entity) {
+    this.attachMutex = entity;
   }
 
   public boolean isPool(int entity) {

@@ -14,7 +14,8 @@ public sealed interface PoolReply extends WireMessage
         PoolReply.SleepingDone,
         PoolReply.CullList,
         PoolReply.QueuedOn,
-        PoolReply.BarrierInserted {
+        PoolReply.BarrierInserted,
+        PoolReply.TickDone {
 
   /** {@code __queue_work()} done; in the deferred-wake variants, the worker to wake now. */
   record Queued(long reqId, Wake wake) implements PoolReply {}
@@ -69,4 +70,10 @@ public sealed interface PoolReply extends WireMessage
    * flush.
    */
   record BarrierInserted(long reqId, boolean inserted) implements PoolReply {}
+
+  /**
+   * {@code wq_worker_tick()}'s unlock; {@code cpuIntensive}: the worker is now
+   * WORKER_CPU_INTENSIVE.
+   */
+  record TickDone(boolean cpuIntensive) implements PoolReply {}
 }

@@ -21,7 +21,9 @@ public sealed interface PoolRequest extends WireMessage
         PoolRequest.IdleTimerFired,
         PoolRequest.MaydayTimerFired,
         PoolRequest.QueueWorkIfExecuting,
-        PoolRequest.InsertBarrier {
+        PoolRequest.InsertBarrier,
+        PoolRequest.ManagerWindowEnd,
+        PoolRequest.WorkerTick {
 
   /** {@code __queue_work()}: lock, {@code insert_work()}, {@code kick_pool()}, unlock. */
   record QueueWork(int requester, int cpu, long reqId, WorkItem item, QueueContext context)
@@ -107,6 +109,22 @@ public sealed interface PoolRequest extends WireMessage
    */
   record InsertBarrier(int requester, int cpu, long reqId, long target, WorkItem barrier)
       implements PoolRequest {}
+
+  /**
+   * The pool to itself (3.x eras): the end of the critical section in which {@code manager} took
+   * the manager role at {@code recheck:} (see {@code WqEra.managerWindow()}); until it, only
+   * lockless updates ({@code nr_running++} from {@code wq_worker_waking_up()}) reach the pool.
+   */
+  record ManagerWindowEnd(int manager, long incarnation, int cpu, long nextEpoch)
+      implements PoolRequest {}
+
+  /**
+   * {@code wq_worker_tick()}: the scheduler tick on {@code cpu} finds {@code worker} has run its
+   * item for {@code wq_cpu_intensive_thresh_us} without sleeping; {@code
+   * raw_spin_lock(&pool->lock)} from the tick (IRQ context). Answered by {@link
+   * PoolReply.TickDone}.
+   */
+  record WorkerTick(int worker, long incarnation, int cpu) implements PoolRequest {}
 
   /** Where {@code __queue_work()} runs: both have IRQs disabled (no preemption before the wake). */
   enum QueueContext {

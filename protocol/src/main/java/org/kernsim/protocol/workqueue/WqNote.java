@@ -29,7 +29,11 @@ public sealed interface WqNote extends WireMessage
         WqNote.DelayedWorkFired,
         WqNote.PoolState,
         WqNote.BarrierInserted,
-        WqNote.ExternalCalled {
+        WqNote.ExternalCalled,
+        WqNote.ManagerEarlyExit,
+        WqNote.CpuIntensiveSet,
+        WqNote.WorkersDetached,
+        WqNote.WakingUp {
 
   /** {@code insert_work()}: {@code item} appended to the worklist (now {@code worklist} long). */
   record WorkQueued(int pool, int cpu, long item, int requester, int worklist) implements WqNote {}
@@ -139,6 +143,35 @@ public sealed interface WqNote extends WireMessage
    */
   record ExternalCalled(int pool, int cpu, int worker, long item, int owner) implements WqNote {}
 
+  /**
+   * 3.18 ({@code workqueue.era}): {@code maybe_create_worker()} found {@code
+   * need_to_create_worker()} false ({@code nr_running} is {@code nrRunning}, raised since {@code
+   * recheck:} by another CPU) and returned early: {@code manage_workers()} returns false and {@code
+   * worker}, with no idle worker left ({@code nrIdle}), goes on to run work items (WQ-6).
+   */
+  record ManagerEarlyExit(int pool, int cpu, int worker, int nrRunning, int nrIdle)
+      implements WqNote {}
+
+  /**
+   * {@code wq_worker_tick()}: {@code worker} ran {@code item} for {@code
+   * wq_cpu_intensive_thresh_us} without sleeping: WORKER_CPU_INTENSIVE ({@code nr_running} now
+   * {@code nrRunning}).
+   */
+  record CpuIntensiveSet(int pool, int cpu, int worker, long item, int nrRunning)
+      implements WqNote {}
+
+  /**
+   * {@code detach_dying_workers()}: under {@code wq_pool_attach_mutex}, {@code workers} (dying) are
+   * unbound and leave {@code pool->workers}.
+   */
+  record WorkersDetached(int pool, int cpu, java.util.List<Integer> workers) implements WqNote {}
+
+  /**
+   * 3.x eras: {@code wq_worker_waking_up()}: {@code worker}, blocked in a work item, is woken (from
+   * another CPU) and raises {@code nr_running} to {@code nrRunning} without {@code pool->lock}.
+   */
+  record WakingUp(int pool, int worker, int nrRunning) implements WqNote {}
+
   /** The pool's counters at the end of a critical section. */
   record PoolState(
       int pool,
@@ -154,6 +187,10 @@ public sealed interface WqNote extends WireMessage
   enum KickSite {
     QUEUE_WORK,
     PROCESS_ONE_WORK,
-    WORKER_SLEEPING
+    WORKER_SLEEPING,
+    /** {@code wq_worker_tick()} (a CPU hog marked WORKER_CPU_INTENSIVE). */
+    WORKER_TICK,
+    /** Activation of an inactive item, or a rescuer leaving the pool (package wqlife). */
+    PWQ
   }
 }
