@@ -137,9 +137,26 @@ public sealed interface Setting
       implements Setting {
     @Override
     public Object parse(ConfigValue v) {
-      if (v.valueType() != ConfigValueType.STRING)
+      String s;
+      if (v.valueType() == ConfigValueType.STRING) {
+        s = ((String) v.unwrapped()).trim();
+      } else if (v.valueType() == ConfigValueType.NUMBER) {
+        // a choice that reads as a number (a kernel version, 6.13, 7.0): its text as written, or
+        // the one choice with its value
+        s = v.render(com.typesafe.config.ConfigRenderOptions.concise()).trim();
+        if (!choices.contains(s)) {
+          double n = ((Number) v.unwrapped()).doubleValue();
+          for (String c : choices) {
+            try {
+              if (Double.parseDouble(c) == n) s = c;
+            } catch (NumberFormatException notANumber) {
+              // a choice that is not a number cannot be meant
+            }
+          }
+        }
+      } else {
         throw new IllegalArgumentException("expected one of " + choices);
-      String s = ((String) v.unwrapped()).trim();
+      }
       if (!choices.contains(s))
         throw new IllegalArgumentException("expected one of " + String.join(", ", choices));
       return s;

@@ -207,6 +207,15 @@ public abstract class Task implements Entity {
   }
 
   /**
+   * An interrupt handler ran on this task's CPU for {@code nanos} while the task was computing: the
+   * piece of CPU time in progress ends that much later. No-op if the task is not computing.
+   */
+  protected final void interrupted(Context ctx, long nanos) {
+    if (!inSegment || nanos <= 0) return;
+    startSegment(ctx, Math.max(1, segmentEnd - ctx.now()) + nanos);
+  }
+
+  /**
    * A preemption point: if a preemption is pending the task gives the CPU away and returns true
    * (the caller returns; {@link #run} is called when the task runs again).
    */

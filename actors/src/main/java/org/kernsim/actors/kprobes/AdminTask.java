@@ -3,6 +3,7 @@ package org.kernsim.actors.kprobes;
 import java.util.List;
 import org.kernsim.actors.cpu.Task;
 import org.kernsim.engine.Context;
+import org.kernsim.engine.lockdep.Lockdep;
 import org.kernsim.protocol.kprobes.KprobeApi;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.protocol.kprobes.WorkloadMessage;
@@ -27,6 +28,8 @@ final class AdminTask extends Task {
 
   @Override
   public void start(Context ctx) {
+    // a task of the namespace whose init exits: its exit is what zap_pid_ns_processes() waits for
+    if (sim.nsInit() >= 0) Lockdep.acquire(ctx, ctx.self(), NsInitExit.CHILD_EXIT, "fork");
     startRunnable(ctx);
   }
 
@@ -64,6 +67,11 @@ final class AdminTask extends Task {
       for (int i = 0; i < machine.cpus(); i++)
         ctx.send(sim.workload(i), new WorkloadMessage.WorkloadStop(), machine.latencies().lock());
       if (ctx.tracing()) ctx.trace(new KprobeNote.ScriptDone());
+      if (sim.nsInit() >= 0) {
+        Lockdep.release(ctx, ctx.self(), NsInitExit.CHILD_EXIT);
+        ctx.send(
+            sim.nsInit(), new WorkloadMessage.ChildExited(ctx.self()), machine.latencies().lock());
+      }
       exit(ctx);
       return;
     }

@@ -85,6 +85,7 @@ final class Checkers {
     private final GracePeriods gps = new GracePeriods();
     private final Map<Integer, Long> unreachableAt = new HashMap<>();
     private final Map<Integer, Long> freedAt = new HashMap<>();
+    private final java.util.Set<Integer> usedAfterFree = new java.util.HashSet<>();
 
     @Override
     public String name() {
@@ -137,7 +138,7 @@ final class Checkers {
         freedAt.put(f.op(), r.time());
       } else if (p instanceof KprobeNote.ProbeHit h) {
         Long f = freedAt.get(h.probe());
-        if (f != null && f <= r.time()) {
+        if (f != null && f <= r.time() && usedAfterFree.add(h.probe())) { // once per aggregator
           checks.violation(
               r.time(),
               r.entity(),

@@ -12,6 +12,7 @@ import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.CodeMessage;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
+import org.kernsim.protocol.textpoke.TextPokeMessage;
 
 /**
  * The kernel text at the probed addresses and the RCU-published probe table: the memory every CPU
@@ -23,6 +24,13 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  * ({@code kprobes.cost.text-poke} per probe), then every CPU flushes its icache ({@code
  * sync_core}): the batch is pushed to every view and the active CPU is answered only once every
  * view has acknowledged it, so no CPU leaves the stopper before it sees the new code.
+ *
+ * <p>It also carries out int3-based patching ({@link TextPokeMessage.Request}: {@code text_poke()}
+ * stores and {@code text_poke_sync()} rounds, built by {@code TextPokeBp}): every store costs
+ * {@code kprobes.cost.text-poke} and is forwarded to the views on its own, so a CPU can execute any
+ * intermediate state; a sync is an IPI to every CPU, answered once that CPU has applied every store
+ * made before it (and, to retire the patching descriptor, once no int3 handler of that CPU still
+ * uses it).
  *
  * <p>K8 (no jump window covers a breakpoint or a jump of another probe) is checked here, on the
  * text itself, after every write.
@@ -44,6 +52,13 @@ final class CodeMemory implements Entity {
   private long activeSeq = -1;
   private int acksMissing;
 
+  // the text_poke sequence in progress (int3-based patching)
+  private final java.util.ArrayDeque<TextPokeMessage.Request> pokes = new java.util.ArrayDeque<>();
+  private TextPokeMessage.Request poking;
+  private int pokeIndex;
+  private long syncs;
+  private int syncAcksMissing;
+
   CodeMemory(KprobesSim sim) {
     this.sim = sim;
     this.m = sim.machine();
@@ -61,6 +76,7 @@ final class CodeMemory implements Entity {
         apply(ctx, changes, -1);
         forward(ctx, changes, -1);
       }
+      nextPoke(ctx);
       if (parked != null && applied >= batch(parked).afterSeq()) {
         StopMachineMessage.StopFnCall c = parked;
         parked = null;
@@ -81,8 +97,79 @@ final class CodeMemory implements Entity {
       if (acksMissing == 0) finishPatch(ctx);
     } else if (msg instanceof CodeMessage.ViewAck a) {
       if (active != null && a.seq() == activeSeq && --acksMissing == 0) finishPatch(ctx);
+    } else if (msg instanceof TextPokeMessage.Request r) {
+      pokes.addLast(r);
+      nextPoke(ctx);
+    } else if (msg instanceof TextPokeMessage.Step st) {
+      if (poking == null || st.token() != poking.token() || st.index() != pokeIndex)
+        throw new IllegalStateException("code memory: stray " + st);
+      TextPokeMessage.Write w = (TextPokeMessage.Write) poking.ops().get(pokeIndex);
+      List<CodeChange> one = List.of(w.change());
+      apply(ctx, one, -1);
+      forward(ctx, one, -1);
+      ctx.count("textPokeStores", 1);
+      pokeIndex++;
+      pokeStep(ctx);
+    } else if (msg instanceof TextPokeMessage.SyncAck a) {
+      if (poking != null && a.sync() == syncs && --syncAcksMissing == 0) {
+        pokeIndex++;
+        pokeStep(ctx);
+      }
     } else {
       throw new IllegalStateException("code memory: unexpected " + msg);
+    }
+  }
+
+  /** Starts the next text_poke sequence once its caller's earlier publications are applied. */
+  private void nextPoke(Context ctx) {
+    if (poking != null || pokes.isEmpty() || applied < pokes.peekFirst().afterSeq()) return;
+    poking = pokes.pollFirst();
+    pokeIndex = 0;
+    pokeStep(ctx);
+  }
+
+  /** Carries out op {@code pokeIndex} of the sequence in progress, or answers its caller. */
+  private void pokeStep(Context ctx) {
+    if (pokeIndex == poking.ops().size()) {
+      ctx.send(poking.requester(), new TextPokeMessage.Done(poking.token()), m.latencies().lock());
+      poking = null;
+      nextPoke(ctx);
+      return;
+    }
+    TextPokeMessage.Op op = poking.ops().get(pokeIndex);
+    if (op instanceof TextPokeMessage.Write) {
+      // text_poke(): map the page, write, flush; visible to the other CPUs as it is written
+      ctx.startTimer(
+          "text_poke",
+          Math.max(1, sim.config().textPokeNanos()),
+          new TextPokeMessage.Step(poking.token(), pokeIndex));
+    } else if (op instanceof TextPokeMessage.Sync) {
+      sync(ctx, false);
+    } else if (op instanceof TextPokeMessage.Retire r) {
+      List<CodeChange> one = List.of(r.change());
+      forward(ctx, one, -1);
+      sync(ctx, true);
+    } else {
+      throw new IllegalStateException("code memory: unknown op " + op);
+    }
+  }
+
+  /**
+   * {@code text_poke_sync()}: {@code on_each_cpu(do_sync_core, NULL, 1)}, an IPI round; or ({@code
+   * drainHandlers}) v5.5's {@code atomic_cond_read_acquire(&bp_desc.refs, !VAL)}: no IPI, the
+   * patching CPU spins until every CPU in the poke handler has dropped its reference (each CPU is
+   * asked, a memory hop away, and answers when it is out of the handler).
+   */
+  private void sync(Context ctx, boolean drainHandlers) {
+    syncs++;
+    syncAcksMissing = views.length;
+    ctx.count(drainHandlers ? "textPokeRetires" : "textPokeSyncs", 1);
+    TextPokeMessage.SyncCore ipi = new TextPokeMessage.SyncCore(syncs, viewSeq, drainHandlers);
+    for (int v : views)
+      ctx.send(v, ipi, drainHandlers ? m.latencies().lock() : m.latencies().ipi());
+    if (syncAcksMissing == 0) {
+      pokeIndex++;
+      pokeStep(ctx);
     }
   }
 
@@ -131,6 +218,21 @@ final class CodeMemory implements Entity {
         old = cell(addr);
         now = new CpuCodeView.Cell(FirstByte.JMP, true, w.op());
         jumpSize.put(addr, w.size());
+      } else if (ch instanceof CodeChange.TailWrite t) {
+        addr = t.addr();
+        old = cell(addr);
+        now = new CpuCodeView.Cell(old.firstByte(), true, t.op());
+        jumpSize.put(addr, sim.config().probeSize(addr));
+      } else if (ch instanceof CodeChange.TailRestore t) {
+        addr = t.addr();
+        old = cell(addr);
+        now = new CpuCodeView.Cell(old.firstByte(), false, -1);
+        jumpSize.remove(addr);
+      } else if (ch instanceof CodeChange.Loaded l) {
+        addr = l.addr();
+        old = cell(addr);
+        now = CpuCodeView.Cell.ORIG;
+        jumpSize.remove(addr);
       } else if (ch instanceof CodeChange.JumpRestore r) {
         if (stopOp < 0)
           ctx.violation(

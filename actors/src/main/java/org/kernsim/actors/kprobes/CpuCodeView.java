@@ -59,6 +59,9 @@ final class CpuCodeView {
   private int disarmAllReturned;
   private final boolean callbackChecksDisabled;
 
+  /** The published patching descriptor: site -> detour op ({@code bp_desc}), empty if none. */
+  private final Map<Integer, Integer> pokeSites = new HashMap<>();
+
   /**
    * A view of the probed addresses {@code addresses} (each may appear once); {@code
    * callbackChecksDisabled}: {@code optimized_callback()} has the seed's DISABLED check.
@@ -72,6 +75,11 @@ final class CpuCodeView {
     table = new int[addrs.length];
     java.util.Arrays.fill(table, -1);
     gone = new boolean[addrs.length];
+  }
+
+  /** Whether a {@code text_poke_bp()} batch's descriptor is published (a batch is in progress). */
+  boolean patching() {
+    return !pokeSites.isEmpty();
   }
 
   private int slot(int addr) {
@@ -89,6 +97,15 @@ final class CpuCodeView {
       code[slot(w.addr())] = new Cell(FirstByte.JMP, true, w.op());
     } else if (c instanceof CodeChange.JumpRestore r) {
       code[slot(r.addr())] = new Cell(FirstByte.INT3, false, -1);
+    } else if (c instanceof CodeChange.TailWrite t) {
+      int i = slot(t.addr());
+      code[i] = new Cell(code[i].firstByte(), true, t.op());
+    } else if (c instanceof CodeChange.TailRestore t) {
+      int i = slot(t.addr());
+      code[i] = new Cell(code[i].firstByte(), false, -1);
+    } else if (c instanceof CodeChange.PokeDescriptor d) {
+      pokeSites.clear();
+      for (int k = 0; k < d.addrs().size(); k++) pokeSites.put(d.addrs().get(k), d.ops().get(k));
     } else if (c instanceof CodeChange.Hashed h) {
       table[slot(h.addr())] = h.probe();
     } else if (c instanceof CodeChange.Unhashed u) {
@@ -100,6 +117,9 @@ final class CpuCodeView {
       states.remove(f.op());
     } else if (c instanceof CodeChange.Gone g) {
       gone[slot(g.addr())] = true;
+    } else if (c instanceof CodeChange.Loaded l) {
+      gone[slot(l.addr())] = false;
+      code[slot(l.addr())] = Cell.ORIG;
     } else if (c instanceof CodeChange.Globals g) {
       if (g.allDisarmed() && !allDisarmed) disarmAllReturnedAtDisarm = g.disarmAllReturned();
       allDisarmed = g.allDisarmed();
@@ -141,27 +161,29 @@ final class CpuCodeView {
       case JMP -> {
         if (!c.rel32())
           return new Hit(HitKind.INVALID, -1, 0, 0, "jump opcode without its displacement", false);
-        int op = c.op();
-        if (freedOps.contains(op)) return new Hit(HitKind.JUMP, op, 0, 0, null, true);
-        CodeChange.ProbeState s = states.get(op);
-        if (s == null)
-          throw new IllegalStateException("jump to unknown detour " + op + " at " + addr);
-        // optimized_callback(): "This is possible if op is under delayed unoptimizing"
-        if (disabledChecks
-            && callbackChecksDisabled
-            && (s.flags() & (Kprobe.KPROBE_FLAG_DISABLED | Kprobe.KPROBE_FLAG_GONE)) != 0) {
-          return new Hit(HitKind.JUMP, op, 0, 0, null, false);
-        }
-        int[] h = children(s, disabledChecks);
-        return new Hit(HitKind.JUMP, op, h[0], h[1], null, false);
+        return jumpTo(c.op(), addr, disabledChecks);
       }
       case INT3 -> {
+        Integer emulated = pokeSites.get(addr);
+        if (emulated != null) {
+          // poke_int3_handler() runs first: the site is being patched, the new instruction (a
+          // jump into the detour) is emulated
+          Hit j = jumpTo(emulated, addr, disabledChecks);
+          return new Hit(
+              HitKind.POKE_EMULATED,
+              j.probe(),
+              j.handlers(),
+              j.disabledHandlers(),
+              j.problem(),
+              j.usesFreed());
+        }
         int id = table[slot(addr)];
         if (id < 0)
           return new Hit(
               HitKind.INVALID, -1, 0, 0, "int3 that is not a kprobe (stray breakpoint)", false);
         boolean freed = freedOps.contains(id);
         CodeChange.ProbeState s = states.get(id);
+        if (s == null && freed) return new Hit(HitKind.INT3, id, 0, 0, null, true); // freed, hashed
         if (s == null)
           throw new IllegalStateException("hashed probe " + id + " at " + addr + " has no state");
         int[] h;
@@ -171,6 +193,7 @@ final class CpuCodeView {
           boolean dis = (s.flags() & (Kprobe.KPROBE_FLAG_DISABLED | Kprobe.KPROBE_FLAG_GONE)) != 0;
           h = new int[] {1, dis ? 1 : 0};
         }
+        if (s.corruptInsn()) return new Hit(HitKind.INVALID, id, h[0], h[1], CORRUPT, freed);
         if (s.aggr() && (s.flags() & Kprobe.KPROBE_FLAG_OPTIMIZED) != 0) {
           // setup_detour_execution(): continue in the detour buffer's copied instructions
           return new Hit(HitKind.INT3_DETOUR, id, h[0], h[1], null, freed);
@@ -189,6 +212,25 @@ final class CpuCodeView {
       default -> throw new IllegalStateException("unreachable");
     }
   }
+
+  /** The jump into detour {@code op}: {@code optimized_callback()}, the handlers, the copy. */
+  private Hit jumpTo(int op, int addr, boolean disabledChecks) {
+    if (freedOps.contains(op)) return new Hit(HitKind.JUMP, op, 0, 0, null, true);
+    CodeChange.ProbeState s = states.get(op);
+    if (s == null) throw new IllegalStateException("jump to unknown detour " + op + " at " + addr);
+    // optimized_callback(): "This is possible if op is under delayed unoptimizing"
+    if (disabledChecks
+        && callbackChecksDisabled
+        && (s.flags() & (Kprobe.KPROBE_FLAG_DISABLED | Kprobe.KPROBE_FLAG_GONE)) != 0) {
+      return new Hit(HitKind.JUMP, op, 0, 0, null, false);
+    }
+    int[] h = children(s, disabledChecks);
+    if (s.corruptInsn()) return new Hit(HitKind.INVALID, op, h[0], h[1], CORRUPT, false);
+    return new Hit(HitKind.JUMP, op, h[0], h[1], null, false);
+  }
+
+  private static final String CORRUPT =
+      "executed an instruction copy made from another probe's jump bytes (KP-9)";
 
   private static int[] children(CodeChange.ProbeState s, boolean disabledChecks) {
     int ran = 0;

@@ -24,13 +24,21 @@ final class Effects {
           Violation,
           Count,
           LockAcquire,
-          LockRelease {}
+          LockRelease,
+          TextPoke {}
 
   /** Make these changes visible to every CPU (RCU publication and {@code text_poke}). */
   record Publish(List<CodeChange> changes) implements Effect {}
 
   /** {@code text_poke_smp(_batch)}: patch under stop_machine; blocks until it returns. */
   record StopMachine(String function, List<CodeChange> patches) implements Effect {}
+
+  /**
+   * {@code text_poke()} stores and {@code text_poke_sync()}s, carried out by the text memory one by
+   * one; blocks until the sequence returned.
+   */
+  record TextPoke(String function, List<org.kernsim.protocol.textpoke.TextPokeMessage.Op> ops)
+      implements Effect {}
 
   /** {@code kick_kprobe_optimizer()}. */
   record Kick(String function) implements Effect {}

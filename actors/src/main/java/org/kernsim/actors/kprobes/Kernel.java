@@ -23,11 +23,51 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  *       batching follow-ups (cd7ebe2298ff and its unoptimizing twin, {@code MAX_OPTIMIZE_PROBES} =
  *       256) as released in v2.6.38.
  * </ul>
+ *
+ * The modern kernels ({@link ModernKprobes}) patch with int3s instead of stop_machine ({@code
+ * text_poke_bp}, {@code org.kernsim.actors.textpoke}), wait with {@code synchronize_rcu_tasks()},
+ * flush the optimizer instead of waiting on a completion, and rescue unused aggregators:
+ *
+ * <ul>
+ *   <li>{@link #V5_2}: v5.2 (kernel/kprobes.c and arch/x86 read at v5.2.1): the optimizer takes
+ *       module_mutex before text_mutex, ftrace-based kprobes take text_mutex before module_mutex
+ *       (KP-10, fixed by f1c6ece23729); the seed's flag encoding; {@code text_poke_bp()} with a
+ *       handler both ways.
+ *   <li>{@link #V5_4}: v5.4 (read): text_mutex before module_mutex; otherwise as 5.2.
+ *   <li>{@link #V5_5_TIP}: the -tip tree f66c0447cca1 was posted against ("5.4.0-rc8+" in its oops,
+ *       Nov 2019): v5.4's kernel/kprobes.c (blob 53534aa258a6) under the 5.5 text-patching rework,
+ *       where {@code arch_unoptimize_kprobe()} is two {@code text_poke()}s and two {@code
+ *       text_poke_sync()}s without a patching descriptor (as read in v6.1): KP-5.
+ *   <li>{@link #V5_5}: kernel/kprobes.c as e4add247789e found it (blob 34e28b236d68 = v5.4 +
+ *       f66c0447cca1): OPTIMIZED cleared only after the code is restored, but the cancellation
+ *       logic still expects the seed's encoding: KP-6.
+ *   <li>{@link #V6_1}: v6.1 (read at v6.1-rc7): optprobe_queued_unopt, freeing_list, the re-kick
+ *       under kprobe_mutex, no module_mutex; KP-7, KP-8, KP-9 not yet fixed; RCU Tasks waits for
+ *       exiting tasks through an SRCU (KP-11).
+ *   <li>{@link #V6_13}: v6.13 (read at v6.13.7): the 2023 fixes of KP-7 (4fbd2f83fda0), KP-8
+ *       (f1c97a1b4ef7) and KP-9; {@code kill_optimized_kprobe()} now asks optprobe_queued_unopt()
+ *       after dequeuing (KP-16); RCU Tasks tracks exiting tasks on lists (no SRCU).
+ *   <li>{@link #V7_0}: v7.0 (the tree was not available here): v6.13 with the optimizer in a
+ *       dedicated kthread (73c12f209462, {@link OptimizerThread}: IDLE/KICKED/FLUSHING per spec
+ *       A.6.4) whose flush waits on a completion that Step 5 completes only "if
+ *       (completion_done())" (the lines the v7.3-rc4 fix removed, read from its diff): KP-14; and
+ *       f76d1c41b609, which re-optimises a probe the freed one was blocking (KP-13 fixed).
+ *   <li>{@link #V7_3}: v7.3-rc4 (merge efb27d47677, its diff read): the flush waits for the pass
+ *       counter {@code optimizer_passes} instead.
+ * </ul>
  */
 enum Kernel {
   V2_6_36("2.6.36"),
   V2_6_37("2.6.37"),
-  V2_6_38("2.6.38");
+  V2_6_38("2.6.38"),
+  V5_2("5.2"),
+  V5_4("5.4"),
+  V5_5_TIP("5.5-tip"),
+  V5_5("5.5"),
+  V6_1("6.1"),
+  V6_13("6.13"),
+  V7_0("7.0"),
+  V7_3("7.3");
 
   private final String label;
 
@@ -68,11 +108,122 @@ enum Kernel {
   }
 
   /**
-   * How {@code get_online_cpus()} takes the hotplug lock, for the lock-order checker. Up to 4.12 it
-   * is a reference count under {@code cpu_hotplug.lock}: a writer waits (without the lock) until no
-   * reader is left, and readers never wait for a pending writer, so readers nest: a recursive read.
+   * How {@code get_online_cpus()} / {@code cpus_read_lock()} takes the hotplug lock, for the
+   * lock-order checker. Up to 4.12 it is a reference count under {@code cpu_hotplug.lock}: a writer
+   * waits (without the lock) until no reader is left, and readers never wait for a pending writer,
+   * so readers nest: a recursive read. Since 4.13 it is a percpu rwsem ({@code
+   * percpu_down_read()}): a pending writer blocks new readers, a non-recursive read (SM-2).
    */
   LockMode hotplugReadMode() {
-    return LockMode.RECURSIVE_READ;
+    return modern() ? LockMode.READ : LockMode.RECURSIVE_READ;
+  }
+
+  /** v2.6.38 only: {@code optimizer_comp} and the completion-based wait (KP-1, KP-2). */
+  boolean hasOptimizerComp() {
+    return this == V2_6_38;
+  }
+
+  /** The int3-patching kernels ({@link ModernKprobes}). */
+  boolean modern() {
+    return compareTo(V5_2) >= 0;
+  }
+
+  /** Code is patched with int3s ({@code text_poke_bp}), not stop_machine. */
+  boolean int3Patching() {
+    return modern();
+  }
+
+  /**
+   * v5.2-v5.4: {@code arch_unoptimize_kprobe()} is {@code text_poke_bp()} with the detour as
+   * handler; v5.5 on (the 2019 x86 text-poke rework): {@code text_poke(int3)}, sync, {@code
+   * text_poke(tail)}, sync, no descriptor.
+   */
+  boolean unoptimizeThroughPokeHandler() {
+    return this == V5_2 || this == V5_4;
+  }
+
+  /**
+   * The seed's encoding: OPTIMIZED is cleared when a probe is queued for un-optimisation (until
+   * f66c0447cca1, "kprobes: Set unoptimized flag after unoptimizing code").
+   */
+  boolean flagClearedWhenQueued() {
+    return compareTo(V5_5_TIP) <= 0;
+  }
+
+  /** e4add247789e: optprobe_queued_unopt() tells OPTIMIZING from UNOPTIMIZING. */
+  boolean queuedUnoptCheck() {
+    return compareTo(V6_1) >= 0;
+  }
+
+  /** 2020 (as read in v6.1): force_unoptimize_kprobe() no longer disarms a disabled probe. */
+  boolean forceUnoptimizeDisarms() {
+    return compareTo(V5_5) <= 0;
+  }
+
+  /** 1a0aa991a627: Step 5 kicks under kprobe_mutex. */
+  boolean rekickUnderMutex() {
+    return compareTo(V6_1) >= 0;
+  }
+
+  /** v5.2 only: the optimizer's module_mutex is taken before text_mutex (KP-10). */
+  boolean moduleMutexBeforeTextMutex() {
+    return this == V5_2;
+  }
+
+  /** The optimizer takes module_mutex at all (dropped after v5.5). */
+  boolean optimizerTakesModuleMutex() {
+    return compareTo(V2_6_38) <= 0 || compareTo(V5_5) <= 0;
+  }
+
+  /**
+   * x86 {@code ftrace_arch_code_modify_prepare()} takes text_mutex, then (v5.2, v5.4) {@code
+   * set_all_modules_text_rw()} takes module_mutex; the 5.5 x86 text-poke rework dropped that call.
+   */
+  boolean ftraceTakesModuleMutex() {
+    return this == V5_2 || this == V5_4;
+  }
+
+  /**
+   * 4fbd2f83fda0: do_unoptimize_kprobes() walks freeing_list even if unoptimizing_list is empty.
+   */
+  boolean unoptimizeWalksFreeingList() {
+    return compareTo(V6_13) >= 0;
+  }
+
+  /** f1c97a1b4ef7: arch_check_optimized_kprobe() asks kprobe_disarmed(), not kprobe_disabled(). */
+  boolean windowCheckAsksDisarmed() {
+    return compareTo(V6_13) >= 0;
+  }
+
+  /** 2023 "Fix __recover_optprobed_insn check optimizing logic": UNOPTIMIZING is recovered too. */
+  boolean recoverHandlesUnoptimizing() {
+    return compareTo(V6_13) >= 0;
+  }
+
+  /** 2023 (read in v6.13): kill_optimized_kprobe() dequeues, then asks optprobe_queued_unopt(). */
+  boolean killAsksQueuedAfterDequeue() {
+    return compareTo(V6_13) >= 0;
+  }
+
+  /** RCU Tasks' rcu_tasks_postscan() waits for exiting tasks with synchronize_srcu() (KP-11). */
+  boolean rcuTasksExitSrcu() {
+    return modern() && compareTo(V6_1) <= 0;
+  }
+
+  /** 73c12f209462 (v7.0): the optimizer is a dedicated kthread, not a work item. */
+  boolean optimizerKthread() {
+    return compareTo(V7_0) >= 0;
+  }
+
+  /** merge efb27d47677 (v7.3-rc4): the flush waits for a pass counter, not a completion. */
+  boolean flushPassCounter() {
+    return this == V7_3;
+  }
+
+  /**
+   * f76d1c41b609 (v7.0): do_free_cleaned_kprobes() re-optimises the probe the freed one blocked.
+   */
+  boolean reoptimizeOnFree() {
+    return compareTo(V7_0) >= 0;
   }
 }

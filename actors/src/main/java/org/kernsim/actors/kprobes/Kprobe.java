@@ -54,6 +54,10 @@ final class Kprobe {
   int optSize;
 
   OpList queue = OpList.NONE;
+
+  /** Its instruction copy (and detour) was made from bytes that were not the original (KP-9). */
+  boolean corruptInsn;
+
   boolean hashed;
   boolean freed;
 

@@ -11,11 +11,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.kernsim.actors.textpoke.TextPokeBp;
 import org.kernsim.protocol.kprobes.CodeChange;
 import org.kernsim.protocol.kprobes.CodeChange.FirstByte;
 import org.kernsim.protocol.kprobes.KprobeApi;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
+import org.kernsim.protocol.textpoke.TextPokeMessage;
 
 /**
  * {@code kernel/kprobes.c} and the x86 optprobe glue, as plain logic over the state that
@@ -147,7 +149,8 @@ class KprobeCore {
     KPROBE_MUTEX("kprobe_mutex"),
     JUMP_LABEL_MUTEX("jump_label_mutex"),
     CPU_HOTPLUG("cpu_hotplug_lock"),
-    TEXT_MUTEX("text_mutex");
+    TEXT_MUTEX("text_mutex"),
+    FTRACE_LOCK("ftrace_lock");
 
     /** The lock class's name, as lockdep prints it. */
     final String lockdepName;
@@ -201,6 +204,7 @@ class KprobeCore {
 
   /** The core of {@code cfg}'s kernel. */
   static KprobeCore create(Config cfg, List<ProbeDef> probeDefs) {
+    if (cfg.kernel().modern()) return new ModernKprobes(cfg, probeDefs);
     if (!cfg.kernel().delayedUnoptimizing()) return new PreSeedKprobes(cfg, probeDefs);
     return new KprobeCore(cfg, probeDefs);
   }
@@ -309,16 +313,39 @@ class KprobeCore {
     return code.getOrDefault(addr, Code.ORIG);
   }
 
+  /**
+   * {@code arch_arm_kprobe(p)}: {@code text_poke()} of the int3 (v5.5 on, then {@code
+   * text_poke_sync()}): a store of its own, visible to the other CPUs as it is made, while the
+   * section's later stores (the flags {@code optimize_kprobe()} sets) come after it (KP-15's
+   * window).
+   */
   void archArmKprobe(Kprobe p) {
     Code c = codeAt(p.addr);
     code.put(p.addr, new Code(FirstByte.INT3, c.rel32(), c.op()));
-    pending.add(new CodeChange.TextPoke(p.addr, FirstByte.INT3));
+    textPoke("arch_arm_kprobe", pokeOps(new CodeChange.TextPoke(p.addr, FirstByte.INT3)));
   }
 
+  /** {@code arch_disarm_kprobe(p)}: {@code text_poke()} of the original first byte. */
   void archDisarmKprobe(Kprobe p) {
     Code c = codeAt(p.addr);
     code.put(p.addr, new Code(FirstByte.ORIG, c.rel32(), c.op()));
-    pending.add(new CodeChange.TextPoke(p.addr, FirstByte.ORIG));
+    textPoke("arch_disarm_kprobe", pokeOps(new CodeChange.TextPoke(p.addr, FirstByte.ORIG)));
+  }
+
+  /**
+   * The ops of one first-byte {@code text_poke()} in this kernel's {@code arch_[dis]arm_kprobe}.
+   */
+  List<TextPokeMessage.Op> pokeOps(CodeChange store) {
+    return TextPokeBp.textPoke(store);
+  }
+
+  /**
+   * A sequence of {@code text_poke()} stores (and syncs): what the section changed before is
+   * published first, then each store on its own; the section goes on when the sequence returned.
+   */
+  void textPoke(String why, List<TextPokeMessage.Op> ops) {
+    flush();
+    fx.add(new Effects.TextPoke(why, List.copyOf(ops)));
   }
 
   /**
@@ -358,7 +385,8 @@ class KprobeCore {
         ids.add(c.id);
         flags.add(c.flags);
       }
-      pending.add(new CodeChange.ProbeState(p.id, p.addr, p.aggr, p.flags, ids, flags));
+      pending.add(
+          new CodeChange.ProbeState(p.id, p.addr, p.aggr, p.flags, ids, flags, p.corruptInsn));
     }
     dirty.clear();
     if (!pending.isEmpty()) {
@@ -393,21 +421,18 @@ class KprobeCore {
 
   // ====================================================================== locks, K1/K2
 
+  /**
+   * Takes lock {@code l} for the section's task. K1 (spec A.9): the hotplug lock is never taken
+   * inside text_mutex (the comment in {@code do_optimize_kprobes()}: CPU hotplug takes text_mutex
+   * while stop_machine needs the online CPUs fixed), unless it is already held; the full order of
+   * every lock, in every kernel, is the lock-order checker's (Lockdep).
+   */
   void lock(Lock l) {
     boolean recursive = l == Lock.CPU_HOTPLUG && held.contains(Lock.CPU_HOTPLUG);
-    if (!recursive && l != Lock.JUMP_LABEL_MUTEX) {
-      for (Lock h : held) {
-        if (h != Lock.JUMP_LABEL_MUTEX && h.ordinal() > l.ordinal()) {
-          violation(
-              "K1_LockOrder",
-              "acquires "
-                  + l
-                  + " while holding "
-                  + h
-                  + " (order: module_mutex -> kprobe_mutex -> cpu_hotplug -> text_mutex)");
-          break;
-        }
-      }
+    if (!recursive && l == Lock.CPU_HOTPLUG && held.contains(Lock.TEXT_MUTEX)) {
+      violation(
+          "K1_LockOrder",
+          "acquires CPU_HOTPLUG while holding TEXT_MUTEX (order: cpu_hotplug -> text_mutex)");
     }
     held.add(l);
     fx.add(new Effects.LockAcquire(l));
@@ -667,6 +692,7 @@ class KprobeCore {
     if (old != null && getValidKprobe(old) != null) return KprobeApi.EINVAL; // check_kprobe_rereg
     Kprobe p = new Kprobe(id, d.addr(), false);
     probes.put(id, p);
+    moduleLoaded(p.addr);
     boolean jumpLabel = cfg.kernel().registerTakesJumpLabelLock();
     if (jumpLabel) lock(Lock.JUMP_LABEL_MUTEX); // "needed to call jump_label_text_reserved()"
     lock(Lock.CPU_HOTPLUG); // "For avoiding text_mutex deadlock."
@@ -794,7 +820,21 @@ class KprobeCore {
       killOptimizedKprobe(p);
     }
     pending.add(new CodeChange.Gone(p.addr));
+    goneText.add(p.addr);
     return 0;
+  }
+
+  /** Addresses whose module went away ({@code kill}); registering there loads it again. */
+  final java.util.Set<Integer> goneText = new java.util.TreeSet<>();
+
+  /**
+   * A registration at an address whose module went away: the module was loaded again, its text
+   * there is the original instruction (the scenario's way of saying "insmod").
+   */
+  void moduleLoaded(int addr) {
+    if (!goneText.remove(addr)) return;
+    code.put(addr, Code.ORIG);
+    pending.add(new CodeChange.Loaded(addr));
   }
 
   /**
@@ -868,6 +908,8 @@ class KprobeCore {
   void armAllKprobes() {
     requireSection();
     if (!kprobesAllDisarmed) return;
+    // for NoProbeFiresAfterDisarmAll: the user re-enabled the probes; the first int3 may fire
+    pending.add(new CodeChange.Globals(false, disarmAllReturned));
     lock(Lock.TEXT_MUTEX);
     for (Kprobe p : List.copyOf(table.values())) if (!kprobeDisabled(p)) armKprobeLocked(p);
     unlock(Lock.TEXT_MUTEX);
@@ -1018,6 +1060,16 @@ class KprobeCore {
     };
   }
 
+  /** The locks {@code kprobe_optimizer()} holds for its whole run (v2.6.36-v2.6.38). */
+  List<Lock> optimizerHolds() {
+    return List.of(Lock.MODULE_MUTEX, Lock.KPROBE_MUTEX);
+  }
+
+  /** The seed's free list is local to one optimizer run (K3 checks it is empty outside). */
+  boolean freeListEmptyOutsideRuns() {
+    return true;
+  }
+
   boolean listsEmpty() {
     return optimizingList.isEmpty() && unoptimizingList.isEmpty();
   }
@@ -1029,13 +1081,17 @@ class KprobeCore {
     requireSection();
     checkList(optimizingList, Kprobe.OpList.OPTIMIZING);
     checkList(unoptimizingList, Kprobe.OpList.UNOPTIMIZING);
-    if (!freeList.isEmpty())
+    if (freeListEmptyOutsideRuns() && !freeList.isEmpty())
       violation("K3_OneListAtMost", "free_list not empty outside the optimizer: " + freeList);
     for (Kprobe p : table.values()) {
       if (!p.aggr || p.gone()) continue;
-      if (p.queue != Kprobe.OpList.NONE
-          && !(p.queue == Kprobe.OpList.OPTIMIZING ? optimizingList : unoptimizingList)
-              .contains(p)) {
+      ArrayDeque<Kprobe> on =
+          switch (p.queue) {
+            case OPTIMIZING -> optimizingList;
+            case UNOPTIMIZING -> unoptimizingList;
+            default -> freeList;
+          };
+      if (p.queue != Kprobe.OpList.NONE && !on.contains(p)) {
         violation("K3_OneListAtMost", p + " claims " + p.queue + " but is not on it");
       }
       Code c = codeAt(p.addr);
@@ -1092,8 +1148,10 @@ class KprobeCore {
     int unarmed = 0;
     for (Kprobe p : table.values()) {
       hashed++;
-      if (!kprobeDisabled(p) && !kprobesAllDisarmed && codeAt(p.addr).firstByte() == FirstByte.ORIG)
-        unarmed++;
+      if (!kprobeDisabled(p)
+          && !kprobesAllDisarmed
+          && !ftraceLocation(p.addr)
+          && codeAt(p.addr).firstByte() == FirstByte.ORIG) unarmed++;
       if (!p.aggr) continue;
       if (p.state() == Kprobe.State.OPTIMIZED) optimized++;
       if (!kprobeDisabled(p)
@@ -1114,6 +1172,15 @@ class KprobeCore {
     fx.add(new Effects.Count("auditLostReoptimizations", lost.size()));
     fx.add(new Effects.Count("auditLeakedUnusedProbes", leaked.size()));
     fx.add(new Effects.Count("auditEnabledButNotArmed", unarmed));
+  }
+
+  /**
+   * Whether {@code addr} is an ftrace location ({@code kprobe_ftrace()}: a probe there is armed
+   * through ftrace, never with an int3, and never optimised).
+   */
+  boolean ftraceLocation(int addr) {
+    for (ProbeDef d : defs.values()) if (d.addr() == addr && d.ftrace()) return true;
+    return false;
   }
 
   // ====================================================================== for tests

@@ -20,6 +20,7 @@ import org.kernsim.protocol.kprobes.OptimizerMessage;
 import org.kernsim.protocol.lockdep.LockNote.LockMode;
 import org.kernsim.protocol.rcu.RcuMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
+import org.kernsim.protocol.textpoke.TextPokeMessage;
 import org.kernsim.protocol.workqueue.PoolReply;
 import org.kernsim.protocol.workqueue.PoolRequest;
 import org.kernsim.protocol.workqueue.WorkItem;
@@ -66,6 +67,12 @@ final class KprobeManager implements Entity {
   private final List<FlushWaiter> flushWaiters = new ArrayList<>();
   private final Map<Long, Cont> relaxing = new HashMap<>();
 
+  /** v7.0 on: the optimizer kthread's state, and its flushers (by waiter id). */
+  private final OptimizerThread kthread;
+
+  private final Map<Long, Cont> completionWaiters = new java.util.LinkedHashMap<>();
+  private final Map<Long, PassWaiter> passWaiters = new java.util.LinkedHashMap<>();
+
   // optimizer=workqueue: optimizing_work is a real delayed work item on system_wq
   private final WqTopology wq;
   private final WorkItem optWork;
@@ -104,9 +111,17 @@ final class KprobeManager implements Entity {
     void run(KprobeCore core);
   }
 
+  /** An API call's body that returns the kernel function's result. */
+  private interface CoreCall extends java.io.Serializable {
+    int apply(KprobeCore core);
+  }
+
   private record Waiter(long id, int owner, String what, boolean handoffDelay, Cont granted) {}
 
   private record FlushWaiter(long target, Cont then) {}
+
+  /** v7.3: a flusher asleep until {@code optimizer_passes} differs from {@code seen}. */
+  private record PassWaiter(long seen, Cont then) {}
 
   /** A section's effects being carried out, and what comes after them. */
   private static final class Activity {
@@ -136,6 +151,8 @@ final class KprobeManager implements Entity {
     this.m = sim.machine();
     this.cfg = sim.config();
     this.core = KprobeCore.create(cfg.core(), cfg.probes());
+    this.optimizerHolds = core.optimizerHolds();
+    this.kthread = cfg.core().kernel().optimizerKthread() ? new OptimizerThread() : null;
     this.wq = sim.workqueue();
     this.optWork =
         new WorkItem(
@@ -150,6 +167,8 @@ final class KprobeManager implements Entity {
       unblock(ctx, d.token());
     } else if (msg instanceof RcuMessage.GracePeriodDone g) {
       unblock(ctx, g.token());
+    } else if (msg instanceof TextPokeMessage.Done d) {
+      unblock(ctx, d.token());
     } else if (msg instanceof OptimizerMessage.Begin b) {
       onBegin(ctx, b);
     } else if (msg instanceof OptimizerMessage.Step s) {
@@ -157,7 +176,9 @@ final class KprobeManager implements Entity {
     } else if (msg instanceof OptimizerMessage.End e) {
       onEnd(ctx, e);
     } else if (msg instanceof ManagerMessage.DelayedWorkTimer t) {
-      if (wq != null) {
+      if (kthread != null) {
+        if (t.gen() == timerGen) applyThread(ctx, kthread.delayExpired());
+      } else if (wq != null) {
         if (t.gen() == timerGen && timerArmed) delayedWorkTimerFn(ctx);
       } else if (t.gen() == timerGen && pending && !queued) {
         queueWork(ctx);
@@ -245,8 +266,9 @@ final class KprobeManager implements Entity {
   }
 
   private static final List<KprobeCore.Lock> API_HOLDS = List.of(KprobeCore.Lock.KPROBE_MUTEX);
-  private static final List<KprobeCore.Lock> OPTIMIZER_HOLDS =
-      List.of(KprobeCore.Lock.MODULE_MUTEX, KprobeCore.Lock.KPROBE_MUTEX);
+
+  /** The locks the optimizer holds for its whole run, in this kernel. */
+  private final List<KprobeCore.Lock> optimizerHolds;
 
   /** Runs {@code body} as one section holding kprobe_mutex for {@code owner}, then {@code then}. */
   private void withMutex(Context ctx, int owner, String what, Body body, Cont then) {
@@ -346,6 +368,15 @@ final class KprobeManager implements Entity {
                 sim.codeMemory(),
                 new CodeMessage.TextPokeBatch(pubSeq, s.function(), s.patches())),
             m.latencies().lock());
+      } else if (e instanceof Effects.TextPoke t) {
+        // text_poke() and text_poke_sync() spin: a kworker does not sleep in them
+        long token = ++tokens;
+        a.isBlocked = true;
+        blocked.put(token, a);
+        ctx.send(
+            sim.codeMemory(),
+            new TextPokeMessage.Request(ctx.self(), token, pubSeq, t.function(), t.ops()),
+            m.latencies().lock());
       } else if (e instanceof Effects.SynchronizeSched) {
         long token = ++tokens;
         a.isBlocked = true;
@@ -432,6 +463,15 @@ final class KprobeManager implements Entity {
           "K2_UpdatesUnderKprobeMutex",
           "kick_kprobe_optimizer() in " + function + " without kprobe_mutex");
     }
+    if (kthread != null) {
+      // v7.0: atomic_cmpxchg(&optimizer_state, IDLE, KICKED) == IDLE -> wake_up()
+      boolean took = kthread.kick();
+      if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(took, underMutex, -1));
+      if (!took) return;
+      ctx.count("optimizerKicks", 1);
+      applyThread(ctx, kthread.wakeUp());
+      return;
+    }
     if (pending) {
       if (ctx.tracing()) ctx.trace(new KprobeNote.Kicked(false, underMutex, -1));
       return;
@@ -454,6 +494,104 @@ final class KprobeManager implements Entity {
             new WqNote.DelayedWorkArmed(
                 ctx.self(), timerCpu, optWork.id(), wq.pool(timerCpu), fireAt - ctx.now()));
       }
+    }
+  }
+
+  /**
+   * What the optimizer kthread (v7.0 on) does next: start its OPTIMIZE_DELAY timed wait (a timer on
+   * a jiffy boundary, as the delayed work's), or run ({@code kprobe_optimizer()} on its task).
+   */
+  private void applyThread(Context ctx, OptimizerThread.Action a) {
+    switch (a) {
+      case START_DELAY -> {
+        long tick = cfg.jiffyNanos();
+        long fireAt = (ctx.now() / tick + cfg.optimizeDelayJiffies()) * tick;
+        ctx.startTimer(
+            WORK_TIMER,
+            Math.max(1, fireAt - ctx.now()),
+            new ManagerMessage.DelayedWorkTimer(++timerGen));
+      }
+      case RUN -> {
+        timerGen++; // a timed wait in progress is over
+        pending = true;
+        queueWork(ctx);
+      }
+      case NONE -> {}
+    }
+  }
+
+  /**
+   * {@code wait_for_kprobe_optimizer_locked()} of v7.0 and v7.3: under kprobe_mutex, while a list
+   * is not empty: v7.0 {@code init_completion()}, v7.3 note {@code optimizer_passes}; set FLUSHING
+   * and wake the thread unless it was FLUSHING; drop the mutex; v7.0 {@code wait_for_completion()},
+   * v7.3 sleep until the count changes; take the mutex again and look again.
+   */
+  private void flushKthread(Context ctx, int owner, Cont done) {
+    boolean passCounter = cfg.core().kernel().flushPassCounter();
+    boolean[] empty = new boolean[1];
+    long[] seen = new long[1];
+    String what = "wait_for_kprobe_optimizer";
+    acquire(
+        ctx,
+        owner,
+        what,
+        API_HOLDS,
+        true,
+        c ->
+            section(
+                c,
+                owner,
+                what,
+                true,
+                API_HOLDS,
+                k -> empty[0] = k.listsEmpty(),
+                c2 -> {
+                  if (!empty[0]) {
+                    if (passCounter) {
+                      seen[0] = kthread.passes();
+                    } else {
+                      int orphaned = kthread.initCompletion();
+                      if (orphaned > 0) c2.count("optimizerFlushersOrphaned", orphaned);
+                    }
+                    if (kthread.flush()) applyThread(c2, kthread.wakeUp());
+                  }
+                  release(c2, API_HOLDS);
+                  if (empty[0]) {
+                    waitReturned(c2, "flush");
+                    done.run(c2);
+                    return;
+                  }
+                  c2.count("optimizerFlushWaits", 1);
+                  long id = ++waiterIds;
+                  Cont again = c3 -> flushKthread(c3, owner, done);
+                  if (passCounter) {
+                    passWaiters.put(id, new PassWaiter(seen[0], again));
+                  } else if (kthread.waitForCompletion(id)) {
+                    again.run(c2);
+                  } else {
+                    completionWaiters.put(id, again);
+                  }
+                }));
+  }
+
+  /**
+   * Step 5's wake-up of the flushers (v7.0 on, under kprobe_mutex): v7.0 {@code if
+   * (completion_done()) complete()}; v7.3 {@code optimizer_passes++; wake_up_var_locked()}. A woken
+   * flusher takes kprobe_mutex again (after the optimizer drops it).
+   */
+  private void step5Flushers(Context ctx) {
+    if (cfg.core().kernel().flushPassCounter()) {
+      long p = kthread.step5Pass();
+      for (Long id : List.copyOf(passWaiters.keySet())) {
+        PassWaiter w = passWaiters.get(id);
+        if (w.seen() != p) {
+          passWaiters.remove(id);
+          w.then().run(ctx);
+        }
+      }
+    } else {
+      long w = kthread.step5Complete();
+      if (w >= 0) completionWaiters.remove(w).run(ctx);
     }
   }
 
@@ -612,6 +750,7 @@ final class KprobeManager implements Entity {
           "kprobe_optimizer run " + b.run() + " began but the work was not queued");
     pending = false; // the work item's PENDING bit is cleared as it starts executing
     queued = false;
+    if (kthread != null) kthread.runStarts(); // atomic_set(&optimizer_state, IDLE)
     running = b.run();
     ctx.count("optimizerPasses", 1);
     if (ctx.tracing()) ctx.trace(new KprobeNote.OptimizerRunBegan(b.run()));
@@ -620,7 +759,7 @@ final class KprobeManager implements Entity {
         ctx,
         b.host(),
         "kprobe_optimizer",
-        OPTIMIZER_HOLDS,
+        optimizerHolds,
         false,
         c -> granted(c, b.host(), b.run()));
   }
@@ -640,13 +779,14 @@ final class KprobeManager implements Entity {
    * pseudo-lock in the kernels that have it.
    */
   private void optimizerRunStarts(Context ctx, int host) {
-    Lockdep.acquire(ctx, host, WORK_MAP, "process_one_work");
-    if (cfg.core().delayed()) Lockdep.acquire(ctx, host, COMP_MAP, "kprobe_optimizer");
+    if (kthread == null) Lockdep.acquire(ctx, host, WORK_MAP, "process_one_work");
+    if (cfg.core().kernel().hasOptimizerComp())
+      Lockdep.acquire(ctx, host, COMP_MAP, "kprobe_optimizer");
   }
 
   private void optimizerRunEnds(Context ctx, int host) {
-    if (cfg.core().delayed()) Lockdep.release(ctx, host, COMP_MAP);
-    Lockdep.release(ctx, host, WORK_MAP);
+    if (cfg.core().kernel().hasOptimizerComp()) Lockdep.release(ctx, host, COMP_MAP);
+    if (kthread == null) Lockdep.release(ctx, host, WORK_MAP);
   }
 
   /** The optimizer holds its mutexes: its first step, as this kernel's core says. */
@@ -657,7 +797,7 @@ final class KprobeManager implements Entity {
         host,
         "kprobe_optimizer",
         true,
-        OPTIMIZER_HOLDS,
+        optimizerHolds,
         k -> first[0] = k.nextOptimizerStep(null),
         c -> c.send(host, new OptimizerMessage.Granted(run, first[0]), m.latencies().lock()));
   }
@@ -692,7 +832,7 @@ final class KprobeManager implements Entity {
         ctx,
         host,
         "kprobe_optimizer",
-        OPTIMIZER_HOLDS,
+        optimizerHolds,
         false,
         c -> {
           granted[0] = true;
@@ -715,7 +855,7 @@ final class KprobeManager implements Entity {
         wq != null ? s : null,
         s.step().name(),
         true,
-        OPTIMIZER_HOLDS,
+        optimizerHolds,
         k -> {
           n[0] = k.optimizerStep(s.step());
           next[0] = k.nextOptimizerStep(s.step());
@@ -757,7 +897,9 @@ final class KprobeManager implements Entity {
             deferredBegin = -1;
             onKworkerBegin(c, h);
           }
+          if (kthread != null) applyThread(c, kthread.runEnded());
         };
+    if (kthread != null) step5Flushers(ctx);
     if (cfg.rekickLocked()) {
       // 1a0aa991a627: Step 5 under kprobe_mutex
       section(
@@ -765,15 +907,15 @@ final class KprobeManager implements Entity {
           runHost,
           "kprobe_optimizer(step 5)",
           true,
-          OPTIMIZER_HOLDS,
+          optimizerHolds,
           k -> again[0] = k.optimizerStep5(),
           c -> {
-            release(c, OPTIMIZER_HOLDS);
+            release(c, optimizerHolds);
             finish.run(c);
           });
     } else {
       // cd7ebe2298ff: unlock both mutexes, then Step 5
-      release(ctx, OPTIMIZER_HOLDS);
+      release(ctx, optimizerHolds);
       section(
           ctx,
           runHost,
@@ -811,6 +953,11 @@ final class KprobeManager implements Entity {
     } else if (op instanceof KprobeApi.KillKprobe kill) {
       returning(ctx, call, what, k -> k.killKprobe(kill.probe()));
     } else if (op instanceof KprobeApi.SysctlOptimization s) {
+      if (cfg.core().kernel().modern()) {
+        // proc_kprobes_optimization_handler(): mutex_lock(&kprobe_sysctl_mutex), released in
+        // reply()
+        Lockdep.acquire(ctx, owner, "kprobe_sysctl_mutex", "proc_kprobes_optimization_handler");
+      }
       if (s.on()) {
         withMutex(ctx, owner, what, KprobeCore::optimizeAllKprobes, c -> reply(c, call, what, 0));
       } else if (cfg.core().delayed() && cfg.waitFlush()) {
@@ -951,6 +1098,10 @@ final class KprobeManager implements Entity {
    * {@code flush_delayed_work()} (queue the work now if its timer is armed, wait for it to finish).
    */
   private void flushWait(Context ctx, int owner, Cont done) {
+    if (kthread != null) {
+      flushKthread(ctx, owner, done);
+      return;
+    }
     boolean[] empty = new boolean[1];
     withMutex(
         ctx,
@@ -987,17 +1138,14 @@ final class KprobeManager implements Entity {
   }
 
   /** An API call that is one kprobe_mutex section and returns what the core returned. */
-  private void returning(
-      Context ctx,
-      KprobeApi.Call call,
-      String what,
-      java.util.function.ToIntFunction<KprobeCore> f) {
+  private void returning(Context ctx, KprobeApi.Call call, String what, CoreCall f) {
     int[] r = new int[1];
-    withMutex(
-        ctx, call.requester(), what, k -> r[0] = f.applyAsInt(k), c -> reply(c, call, what, r[0]));
+    withMutex(ctx, call.requester(), what, k -> r[0] = f.apply(k), c -> reply(c, call, what, r[0]));
   }
 
   private void reply(Context ctx, KprobeApi.Call call, String what, int result) {
+    if (call.op() instanceof KprobeApi.SysctlOptimization && cfg.core().kernel().modern())
+      Lockdep.release(ctx, call.requester(), "kprobe_sysctl_mutex");
     if (ctx.tracing())
       ctx.trace(new KprobeNote.ApiReturned(call.requester(), call.token(), what, result));
     ctx.send(call.requester(), new KprobeApi.Returned(call.token(), result), m.latencies().lock());

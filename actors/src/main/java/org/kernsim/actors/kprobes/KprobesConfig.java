@@ -36,6 +36,9 @@ record KprobesConfig(
     long int3DetourHitNanos,
     long jumpHitNanos,
     long textPokeNanos,
+    long ipiSyncNanos,
+    long rcuTasksHoldoutWait,
+    long nsInitExitAt,
     Wq wq,
     OtherWork otherWork) {
 
@@ -82,7 +85,9 @@ record KprobesConfig(
             "The kernel whose kprobes code runs, whole: 2.6.36 and 2.6.37 = before the seed (each un-optimisation is "
                 + "its own text_poke_smp(), one stop_machine, in the caller; the optimizer optimises per probe; no "
                 + "batching, no re-kick, no optimizer_comp); 2.6.38 = the seed 6274de4984a6 with its batching "
-                + "follow-ups (delayed, batched un-optimisation). docs/kprobes.md has the table."));
+                + "follow-ups (delayed, batched un-optimisation); 5.2 to 7.3 = the int3-patching kernels (text_poke_bp, "
+                + "synchronize_rcu_tasks; 5.5-tip = v5.4's kprobes under the 5.5 text-poke rework; 7.0 = the optimizer "
+                + "kthread with the completion flush, 7.3 = its pass counter). docs/kprobes.md has the tables."));
     s.add(
         Setting.choice(
             "kprobes.optimizer",
@@ -244,7 +249,32 @@ record KprobesConfig(
             Duration.ZERO,
             Duration.ofMillis(1),
             Duration.ofNanos(1000),
-            "Writing one probe's 5 bytes (and the icache flush) inside stop_machine's RUN phase."));
+            "One text_poke(): writing a probe's bytes (and the icache flush), inside stop_machine's RUN phase per "
+                + "probe, or on its own (arming, disarming, int3-based patching)."));
+    s.add(
+        Setting.duration(
+            "kprobes.cost.ipi-sync",
+            Duration.ZERO,
+            Duration.ofMillis(1),
+            Duration.ofNanos(1000),
+            "int3-based patching: what one text_poke_sync() IPI costs each CPU (interrupt entry, sync_core, exit)."));
+    s.add(
+        Setting.duration(
+            "rcu.tasks-holdout-wait",
+            Duration.ofNanos(1),
+            Duration.ofSeconds(10),
+            Duration.ofMillis(100),
+            "synchronize_rcu_tasks() (the int3 kernels): the holdout scan's wait (first HZ/10 in kernel/rcu/tasks.h); "
+                + "a grace period is synchronize_rcu(), the exit path's readers (until 6.9), this wait, synchronize_rcu()."));
+    s.add(
+        Setting.duration(
+            "kprobes.ns-init-exit",
+            Duration.ZERO,
+            Duration.ofSeconds(3600),
+            Duration.ZERO,
+            "The int3 kernels: when the init task of the admin task's PID namespace exits (do_exit(): "
+                + "exit_tasks_rcu_start(), then zap_pid_ns_processes() waits for its children, the admin "
+                + "among them, then exit_tasks_rcu_finish()); 0 = never (KP-11)."));
     s.add(
         Setting.integer(
             "kprobes.other-work.items",
@@ -368,7 +398,14 @@ record KprobesConfig(
                 + " is in the bulk probes' range (>= "
                 + base
                 + ")");
-      defs.add(new ProbeDef(id, e.getKey(), addr, e.getValue()[1], e.getValue()[2] == 1));
+      boolean ftrace = e.getValue()[3] == 1;
+      if (ftrace && !kernel.modern())
+        throw new BadInputException(
+            "kprobes.extra-probes: "
+                + e.getKey()
+                + " is on an ftrace location (^): kprobes on ftrace (3.5 on) do not exist in kprobes.kernel="
+                + kernel.label());
+      defs.add(new ProbeDef(id, e.getKey(), addr, e.getValue()[1], e.getValue()[2] == 1, ftrace));
       names.put(e.getKey(), id);
     }
     List<Script.Step> script = Script.parse(s.text("kprobes.script"), names, bulk);
@@ -389,6 +426,12 @@ record KprobesConfig(
     }
     boolean dedicated = s.text("kprobes.optimizer").equals("dedicated");
     long jiffy = 1_000_000_000L / s.intValue("kernel.hz");
+    if (!dedicated && kernel.optimizerKthread()) {
+      throw new BadInputException(
+          "kprobes.optimizer=workqueue: kprobes.kernel="
+              + kernel.label()
+              + " runs the optimizer in its own kthread (73c12f209462), not on system_wq");
+    }
     if (ablation.equals("kworker-run-to-completion") && dedicated) {
       throw new BadInputException(
           "kprobes.ablation=kworker-run-to-completion needs kprobes.optimizer=workqueue");
@@ -403,6 +446,12 @@ record KprobesConfig(
                 s.nanos("workqueue.create-cooldown"),
                 s.nanos("workqueue.stranding-bound"),
                 ablation.equals("kworker-run-to-completion"));
+    long nsInitExit = s.nanos("kprobes.ns-init-exit");
+    if (nsInitExit > 0 && !kernel.modern())
+      throw new BadInputException(
+          "kprobes.ns-init-exit needs a kernel with RCU Tasks (5.2 on); kprobes.kernel="
+              + kernel.label());
+    if (nsInitExit == 0) nsInitExit = -1;
     int otherItems = s.intValue("kprobes.other-work.items");
     if (otherItems > 0 && dedicated) {
       throw new BadInputException(
@@ -428,8 +477,8 @@ record KprobesConfig(
         1_000_000_000L / s.intValue("kernel.hz"),
         s.intValue("kprobes.optimize-delay"),
         core,
-        s.text("kprobes.wait-for-optimizer").equals("flush"),
-        s.text("kprobes.rekick").equals("locked"),
+        kernel.modern() || s.text("kprobes.wait-for-optimizer").equals("flush"),
+        kernel.rekickUnderMutex() || s.text("kprobes.rekick").equals("locked"),
         dedicated,
         !ablation.equals("no-disabled-check"),
         List.copyOf(defs),
@@ -447,12 +496,34 @@ record KprobesConfig(
         s.nanos("kprobes.cost.int3-detour-hit"),
         s.nanos("kprobes.cost.jump-hit"),
         s.nanos("kprobes.cost.text-poke"),
+        s.nanos("kprobes.cost.ipi-sync"),
+        s.nanos("rcu.tasks-holdout-wait"),
+        nsInitExit,
         wq,
         other);
   }
 
-  /** The distinct probed addresses, in ascending order: what the workload executes. */
+  /** optinsn.size of the probe at {@code addr} (the bytes its jump replaces). */
+  int probeSize(int addr) {
+    for (ProbeDef d : probes) if (d.addr() == addr) return d.size();
+    return 5;
+  }
+
+  /** The distinct probed addresses, in ascending order: what a CPU's view of the text holds. */
   int[] addresses() {
     return probes.stream().mapToInt(ProbeDef::addr).distinct().sorted().toArray();
+  }
+
+  /**
+   * The addresses the workload executes: every probed one but the ftrace locations, whose hit path
+   * (the ftrace trampoline) is not modelled.
+   */
+  int[] executedAddresses() {
+    return probes.stream()
+        .filter(d -> !d.ftrace())
+        .mapToInt(ProbeDef::addr)
+        .distinct()
+        .sorted()
+        .toArray();
   }
 }

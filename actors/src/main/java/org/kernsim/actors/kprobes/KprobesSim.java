@@ -45,6 +45,12 @@ final class KprobesSim implements LaidOut {
 
   private final int otherWork;
 
+  /** The RCU-tasks grace-period kthread (the int3 kernels), or -1. */
+  private final int rcuTasks;
+
+  /** The exiting init task of the admin's PID namespace ({@code kprobes.ns-init-exit}), or -1. */
+  private final int nsInit;
+
   KprobesSim(KprobesConfig cfg, Machine.Latencies latencies, int numaNodes) {
     this.cfg = cfg;
     this.layout = new Layout(cfg.cpus());
@@ -57,6 +63,9 @@ final class KprobesSim implements LaidOut {
     int adminCpu = cfg.adminCpu();
     this.admin = layout.add(1, i -> "admin", i -> adminCpu);
     this.workloadBase = layout.add(cfg.cpus(), i -> "workload/" + i, i -> i);
+    this.rcuTasks =
+        cfg.core().kernel().modern() ? layout.add(1, i -> "rcu_tasks_kthread", i -> 0) : -1;
+    this.nsInit = cfg.nsInitExitAt() > 0 ? layout.add(1, i -> "ns_init", i -> adminCpu) : -1;
     if (cfg.dedicatedOptimizer()) {
       this.wq = null;
       this.otherWork = -1;
@@ -107,6 +116,22 @@ final class KprobesSim implements LaidOut {
     return optimizer;
   }
 
+  /** The sequencing of one optimizer run, with this kernel's grace period for Step 2. */
+  OptimizerRun optimizerRun() {
+    return rcuTasks >= 0
+        ? new OptimizerRun(manager, rcuTasks, true)
+        : new OptimizerRun(manager, machine.rcu(), false);
+  }
+
+  int rcuTasks() {
+    return rcuTasks;
+  }
+
+  /** The admin's exiting PID-namespace init task, or -1. */
+  int nsInit() {
+    return nsInit;
+  }
+
   int admin() {
     return admin;
   }
@@ -136,6 +161,14 @@ final class KprobesSim implements LaidOut {
     if (id >= workloadBase && id < workloadBase + cfg.cpus())
       return new ProbeWorkload(this, id - workloadBase);
     if (id == otherWork) return new OtherWork(this);
+    if (id == nsInit) return new NsInitExit(this);
+    if (id == rcuTasks) {
+      return new org.kernsim.actors.rcutasks.RcuTasks(
+          machine.rcu(),
+          machine.latencies().lock(),
+          cfg.rcuTasksHoldoutWait(),
+          cfg.core().kernel().rcuTasksExitSrcu());
+    }
     if (wq != null) {
       KprobesConfig.Wq w = cfg.wq();
       if (wq.isPool(id)) return new WorkerPool(wq, wq.poolIndex(id), wq.slotsPerPool, w.pools());
@@ -195,6 +228,14 @@ final class KprobesSim implements LaidOut {
       out.put(k, c.getOrDefault(k, 0L));
     }
     out.putAll(c);
+    for (String h : List.of("probeHitNanos", "probeHitNanos.duringPatch")) {
+      org.HdrHistogram.Histogram hist = merged.histograms().get(h);
+      if (hist == null || hist.getTotalCount() == 0) continue;
+      out.put(h + ".count", hist.getTotalCount());
+      out.put(h + ".p50", hist.getValueAtPercentile(50));
+      out.put(h + ".p99", hist.getValueAtPercentile(99));
+      out.put(h + ".max", hist.getMaxValue());
+    }
     for (Checker ch : checkers) ch.contribute(out);
     return out;
   }

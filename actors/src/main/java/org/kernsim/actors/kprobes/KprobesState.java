@@ -8,7 +8,8 @@ import org.kernsim.protocol.kryo.KryoRegistry;
 /**
  * The kprobes model's state classes for snapshots (ids 2300-2599): the manager and its waiters and
  * continuations, the probe table, code memory and the CPUs' views of it, the optimizer, the admin
- * and workload tasks, the checkers, and the configuration objects they point into.
+ * and workload tasks, the checkers, the rcu_tasks kthread and text_poke_bp's records, and the
+ * configuration objects they point into.
  */
 public final class KprobesState {
   private KprobesState() {}
@@ -67,5 +68,18 @@ public final class KprobesState {
           row(2350, PreSeedKprobes.class),
           row(2351, OptimizerRun.Request.class),
           row(2352, Effects.LockAcquire.class),
-          row(2353, Effects.LockRelease.class));
+          row(2353, Effects.LockRelease.class),
+          row(2354, ModernKprobes.class),
+          row(2355, Effects.TextPoke.class),
+          row(2356, org.kernsim.actors.rcutasks.RcuTasks.class),
+          row(2357, org.kernsim.actors.rcutasks.RcuTasksLogic.class),
+          row(2358, "org.kernsim.actors.rcutasks.RcuTasksLogic$Phase"),
+          row(2359, "org.kernsim.actors.rcutasks.RcuTasksLogic$Waiter"),
+          row(2360, "org.kernsim.actors.textpoke.TextPokeBp$Site"),
+          row(2361, "org.kernsim.actors.textpoke.TextPokeBp$Version"),
+          row(2362, OptimizerThread.class),
+          row(2363, OptimizerThread.State.class),
+          row(2364, OptimizerThread.Where.class),
+          row(2365, "org.kernsim.actors.kprobes.KprobeManager$PassWaiter"),
+          row(2366, NsInitExit.class));
 }

@@ -24,7 +24,7 @@ final class OptimizerFunction implements WorkFunction {
 
   OptimizerFunction(KprobesSim sim) {
     this.sim = sim;
-    this.steps = new OptimizerRun(sim.manager(), sim.machine().rcu());
+    this.steps = sim.optimizerRun();
   }
 
   @Override
@@ -33,6 +33,8 @@ final class OptimizerFunction implements WorkFunction {
   }
 
   private void request(Context ctx, Kworker k, OptimizerRun.Request m) {
+    if (m.waitsFor() != null)
+      org.kernsim.engine.lockdep.Lockdep.waitFor(ctx, ctx.self(), m.waitsFor(), "kprobe_optimizer");
     ctx.send(m.to(), m.message(), sim.machine().latencies().lock());
     waiting = true;
     k.await(ctx, steps.awaitingSleep());
@@ -46,7 +48,9 @@ final class OptimizerFunction implements WorkFunction {
       if (d.probes() > 0) ctx.count("optimizerStepProbes." + d.step().name(), d.probes());
       reply(ctx, k, steps.stepDone(d));
     } else if (msg instanceof RcuMessage.GracePeriodDone g) {
-      reply(ctx, k, steps.gracePeriodDone(g));
+      reply(ctx, k, steps.gracePeriodDone(g.token()));
+    } else if (msg instanceof org.kernsim.protocol.rcutasks.RcuTasksMessage.GracePeriodDone g) {
+      reply(ctx, k, steps.gracePeriodDone(g.token()));
     } else if (msg instanceof OptimizerMessage.Blocked b) {
       // the request sleeps in the kernel; a late notice of an earlier wait is ignored
       if (waiting && b.phase() == steps.phase() && (b.phase() == 0 || b.run() == steps.run()))

@@ -3,6 +3,7 @@ package org.kernsim.actors.kprobes;
 import org.kernsim.protocol.kprobes.OptimizerMessage;
 import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
 import org.kernsim.protocol.rcu.RcuMessage;
+import org.kernsim.protocol.rcutasks.RcuTasksMessage;
 
 /**
  * The step sequencing of one {@code kprobe_optimizer()} run, shared by its two hosts (the dedicated
@@ -16,11 +17,19 @@ import org.kernsim.protocol.rcu.RcuMessage;
  */
 final class OptimizerRun {
 
-  /** A request of the run: {@code message} to entity {@code to}. */
-  record Request(int to, Object message) {}
+  /**
+   * A request of the run: {@code message} to entity {@code to}; {@code waitsFor}: the pseudo-lock
+   * the task waits for in it (the lock-order checker's), or null.
+   */
+  record Request(int to, Object message, String waitsFor) {
+    Request(int to, Object message) {
+      this(to, message, null);
+    }
+  }
 
   private final int manager;
   private final int rcu;
+  private final boolean rcuTasks;
   private int self = -1;
   private long run;
 
@@ -29,9 +38,15 @@ final class OptimizerRun {
 
   private boolean active;
 
-  OptimizerRun(int manager, int rcu) {
+  /**
+   * @param rcu the entity that ends the grace period of Step 2: the RCU-sched core ({@code
+   *     synchronize_sched()}), or with {@code rcuTasks} the RCU-tasks kthread ({@code
+   *     synchronize_rcu_tasks()}, since a30b85df7d59)
+   */
+  OptimizerRun(int manager, int rcu, boolean rcuTasks) {
     this.manager = manager;
     this.rcu = rcu;
+    this.rcuTasks = rcuTasks;
   }
 
   /**
@@ -63,11 +78,11 @@ final class OptimizerRun {
     return request(d.next());
   }
 
-  /** The grace period of Step 2 ended: Step 3. */
-  Request gracePeriodDone(RcuMessage.GracePeriodDone g) {
-    if (!active || awaiting != OptimizerStep.SYNCHRONIZE || g.token() != gpToken())
+  /** The grace period of Step 2 ({@code token}) ended: Step 3. */
+  Request gracePeriodDone(long token) {
+    if (!active || awaiting != OptimizerStep.SYNCHRONIZE || token != gpToken())
       throw new IllegalStateException(
-          "optimizer: stray grace period " + g.token() + " (awaiting " + awaiting + ")");
+          "optimizer: stray grace period " + token + " (awaiting " + awaiting + ")");
     return request(OptimizerStep.DO_OPTIMIZE);
   }
 
@@ -82,8 +97,15 @@ final class OptimizerRun {
       return new Request(manager, new OptimizerMessage.End(run));
     }
     awaiting = next;
-    if (next == OptimizerStep.SYNCHRONIZE)
+    if (next == OptimizerStep.SYNCHRONIZE) {
+      if (rcuTasks) {
+        return new Request(
+            rcu,
+            new RcuTasksMessage.SynchronizeRcuTasks(self, gpToken()),
+            org.kernsim.actors.rcutasks.RcuTasks.GP_MAP);
+      }
       return new Request(rcu, new RcuMessage.SynchronizeSched(self, gpToken()));
+    }
     return new Request(manager, new OptimizerMessage.Step(run, next));
   }
 

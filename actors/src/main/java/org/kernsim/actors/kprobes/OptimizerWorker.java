@@ -29,7 +29,7 @@ final class OptimizerWorker extends Task {
   OptimizerWorker(KprobesSim sim, int cpu) {
     super(sim.machine(), cpu);
     this.sim = sim;
-    this.steps = new OptimizerRun(sim.manager(), sim.machine().rcu());
+    this.steps = sim.optimizerRun();
   }
 
   @Override
@@ -46,7 +46,9 @@ final class OptimizerWorker extends Task {
       if (d.probes() > 0) ctx.count("optimizerStepProbes." + d.step().name(), d.probes());
       reply(ctx, steps.stepDone(d));
     } else if (msg instanceof RcuMessage.GracePeriodDone g) {
-      reply(ctx, steps.gracePeriodDone(g));
+      reply(ctx, steps.gracePeriodDone(g.token()));
+    } else if (msg instanceof org.kernsim.protocol.rcutasks.RcuTasksMessage.GracePeriodDone g) {
+      reply(ctx, steps.gracePeriodDone(g.token()));
     } else {
       super.onMessage(ctx, msg);
     }
@@ -64,6 +66,8 @@ final class OptimizerWorker extends Task {
 
   /** Sends the request, then sleeps until the reply wakes this task. */
   private void request(Context ctx, OptimizerRun.Request m) {
+    if (m.waitsFor() != null)
+      org.kernsim.engine.lockdep.Lockdep.waitFor(ctx, ctx.self(), m.waitsFor(), "kprobe_optimizer");
     ctx.send(m.to(), m.message(), machine.latencies().lock());
     waiting = nextEpoch();
     if (!sleep(ctx)) run(ctx);

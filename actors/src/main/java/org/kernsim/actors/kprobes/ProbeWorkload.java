@@ -8,6 +8,7 @@ import org.kernsim.protocol.kprobes.CodeMessage;
 import org.kernsim.protocol.kprobes.KprobeNote;
 import org.kernsim.protocol.kprobes.KprobeNote.HitKind;
 import org.kernsim.protocol.kprobes.WorkloadMessage;
+import org.kernsim.protocol.textpoke.TextPokeMessage;
 
 /**
  * The workload of one CPU: user-mode time (preemptible, an RCU-sched quiescent state) alternating
@@ -37,6 +38,13 @@ final class ProbeWorkload extends Task {
   private long appliedSeq;
   private final TreeMap<Long, CodeMessage.ViewUpdate> early = new TreeMap<>();
   private boolean stopRequested;
+
+  /** IPIs of text_poke_sync() waiting for this CPU to see the stores they follow. */
+  private final java.util.ArrayDeque<TextPokeMessage.SyncCore> syncs = new java.util.ArrayDeque<>();
+
+  /** A retirement sync waiting for this CPU's poke-handler hit to end, or null. */
+  private TextPokeMessage.SyncCore drainAfterHit;
+
   private final java.util.Set<String> reported = new java.util.HashSet<>();
 
   private Pc pc = Pc.USER;
@@ -46,12 +54,15 @@ final class ProbeWorkload extends Task {
   private CpuCodeView.Hit hit;
   private long hitStart;
 
+  /** The hit in progress began while a text_poke_bp() batch was in progress on this CPU's view. */
+  private boolean hitDuringPatch;
+
   ProbeWorkload(KprobesSim sim, int cpu) {
     super(sim.machine(), cpu);
     this.sim = sim;
     this.cfg = sim.config();
-    this.addrs = cfg.addresses();
-    this.view = new CpuCodeView(addrs, cfg.core().kernel().delayedUnoptimizing());
+    this.addrs = cfg.executedAddresses();
+    this.view = new CpuCodeView(cfg.addresses(), cfg.core().kernel().delayedUnoptimizing());
   }
 
   @Override
@@ -67,6 +78,7 @@ final class ProbeWorkload extends Task {
         CodeMessage.ViewUpdate next = early.remove(appliedSeq + 1);
         appliedSeq++;
         for (CodeChange c : next.changes()) view.apply(c);
+        answerSyncs(ctx);
         if (next.stopOp() >= 0) {
           if (ctx.tracing())
             ctx.trace(new KprobeNote.ViewPatched(cpu(), next.stopOp(), next.seq()));
@@ -76,11 +88,45 @@ final class ProbeWorkload extends Task {
               machine.latencies().lock());
         }
       }
+    } else if (msg instanceof TextPokeMessage.SyncCore ipi) {
+      syncs.addLast(ipi);
+      answerSyncs(ctx);
     } else if (msg instanceof WorkloadMessage.WorkloadStop) {
       stopRequested = true;
     } else {
       super.onMessage(ctx, msg);
     }
+  }
+
+  /**
+   * {@code do_sync_core()} in the IPI handler: once this CPU has seen every store the sync follows,
+   * it spends {@code kprobes.cost.ipi-sync} in the handler (the task it interrupted runs that much
+   * later) and answers. The retirement of a patching descriptor (v5.5 on) is no IPI: this CPU
+   * answers at once, or when its poke-handler hit in progress ends (its reference dropped).
+   */
+  private void answerSyncs(Context ctx) {
+    while (!syncs.isEmpty() && syncs.peekFirst().viewSeq() <= appliedSeq) {
+      TextPokeMessage.SyncCore ipi = syncs.pollFirst();
+      if (ipi.drainHandlers()) {
+        // not an IPI: the patcher reads bp_desc.refs; this CPU holds a reference while in the
+        // poke handler
+        if (hit != null && hit.kind() == HitKind.POKE_EMULATED) drainAfterHit = ipi;
+        else ack(ctx, ipi, 1);
+        continue;
+      }
+      long cost = cfg.ipiSyncNanos();
+      interrupted(ctx, cost);
+      ctx.count("ipiSyncStallNanos", cost);
+      ctx.count("ipiSyncs", 1);
+      ack(ctx, ipi, cost);
+    }
+  }
+
+  private void ack(Context ctx, TextPokeMessage.SyncCore ipi, long after) {
+    ctx.sendAfter(
+        sim.codeMemory(),
+        new TextPokeMessage.SyncAck(cpu(), ipi.sync()),
+        Math.max(machine.latencies().min(), after));
   }
 
   @Override
@@ -161,10 +207,11 @@ final class ProbeWorkload extends Task {
       return;
     }
     hitStart = ctx.now();
+    hitDuringPatch = view.patching();
     long cost =
         switch (hit.kind()) {
           case INT3, INVALID -> cfg.int3HitNanos();
-          case INT3_DETOUR -> cfg.int3DetourHitNanos();
+          case INT3_DETOUR, POKE_EMULATED -> cfg.int3DetourHitNanos();
           case JUMP -> cfg.jumpHitNanos();
         };
     checkHit(ctx);
@@ -177,6 +224,7 @@ final class ProbeWorkload extends Task {
     switch (h.kind()) {
       case INT3, INT3_DETOUR -> ctx.count("probeHitsInt3", 1);
       case JUMP -> ctx.count("probeHitsJump", 1);
+      case POKE_EMULATED -> ctx.count("probeHitsPokeEmulated", 1);
       case INVALID -> ctx.count("probeHitsInvalid", 1);
     }
     if (h.kind() == HitKind.INT3_DETOUR) ctx.count("probeHitsInt3Detour", 1);
@@ -185,7 +233,9 @@ final class ProbeWorkload extends Task {
     if (h.kind() == HitKind.INVALID) {
       violation(ctx, "NoInvalidOpcode", "cpu" + cpu() + " at " + hitAddr + ": " + h.problem());
     }
-    if (c.rel32() && c.firstByte() != CodeChange.FirstByte.JMP) {
+    if (!cfg.core().kernel().int3Patching()
+        && c.rel32()
+        && c.firstByte() != CodeChange.FirstByte.JMP) {
       violation(
           ctx,
           "NoHalfPatchedCodeObserved",
@@ -237,6 +287,14 @@ final class ProbeWorkload extends Task {
   }
 
   private void endHit(Context ctx) {
+    // from reaching the probed address to leaving its handlers: the path's cost and any IPI that
+    // interrupted it
+    ctx.record("probeHitNanos", ctx.now() - hitStart);
+    if (hitDuringPatch) ctx.record("probeHitNanos.duringPatch", ctx.now() - hitStart);
+    if (drainAfterHit != null) {
+      ack(ctx, drainAfterHit, 1);
+      drainAfterHit = null;
+    }
     if (hit.probe() >= 0 && ctx.tracing()) {
       ctx.trace(
           new KprobeNote.ProbeHit(

@@ -138,12 +138,17 @@ final class Script {
     for (String raw : text.split(",")) {
       String s = raw.trim();
       if (s.isEmpty()) continue;
-      boolean noOpt = s.endsWith("!");
-      if (noOpt) s = s.substring(0, s.length() - 1);
+      boolean noOpt = false;
+      boolean ftrace = false;
+      while (s.endsWith("!") || s.endsWith("^")) {
+        if (s.endsWith("!")) noOpt = true;
+        else ftrace = true;
+        s = s.substring(0, s.length() - 1);
+      }
       int at = s.indexOf('@');
       if (at <= 0)
         throw new BadInputException(
-            "kprobes.extra-probes: '" + raw.trim() + "': expected NAME@ADDR[/SIZE][!]");
+            "kprobes.extra-probes: '" + raw.trim() + "': expected NAME@ADDR[/SIZE][!][^]");
       String name = s.substring(0, at);
       String rest = s.substring(at + 1);
       int size = defaultSize;
@@ -163,7 +168,8 @@ final class Script {
                   + name
                   + "' (letters, digits, _; not 'all' or pN)");
         }
-        if (out.put(name, new int[] {addr, size, noOpt ? 0 : 1}) != null) {
+        if (out.put(name, new int[] {addr, size, noOpt || ftrace ? 0 : 1, ftrace ? 1 : 0})
+            != null) {
           throw new BadInputException("kprobes.extra-probes: probe '" + name + "' defined twice");
         }
       } catch (NumberFormatException e) {

@@ -127,9 +127,17 @@ class KprobeCoreTest {
       return out;
     }
 
+    /** What the effects publish: RCU publications and text_poke() stores, in order. */
     static List<CodeChange> published(List<Effects.Effect> fx) {
       List<CodeChange> out = new ArrayList<>();
-      for (Effects.Effect e : fx) if (e instanceof Effects.Publish p) out.addAll(p.changes());
+      for (Effects.Effect e : fx) {
+        if (e instanceof Effects.Publish p) out.addAll(p.changes());
+        if (e instanceof Effects.TextPoke t) {
+          for (var op : t.ops())
+            if (op instanceof org.kernsim.protocol.textpoke.TextPokeMessage.Write w)
+              out.add(w.change());
+        }
+      }
       return out;
     }
   }
@@ -632,8 +640,8 @@ class KprobeCoreTest {
 
   private static int indexOfPoke(List<Effects.Effect> fx, int addr, FirstByte b) {
     for (int i = 0; i < fx.size(); i++) {
-      if (fx.get(i) instanceof Effects.Publish p
-          && p.changes().contains(new CodeChange.TextPoke(addr, b))) return i;
+      if (Harness.published(List.of(fx.get(i))).contains(new CodeChange.TextPoke(addr, b)))
+        return i;
     }
     return -1;
   }
@@ -814,6 +822,294 @@ class KprobeCoreTest {
           assertTrue(v.get(0).startsWith("K11_PatchUnderHotplugAndTextMutex"), v.toString());
           assertEquals(List.of(KprobeCore.Lock.TEXT_MUTEX), locks(h.last));
         }
+      }
+    }
+  }
+
+  /**
+   * The int3-patching kernels ({@link ModernKprobes}, 5.2 to 7.3): code is patched with {@code
+   * text_poke_bp()} and two-store un-optimisations, no stop_machine; the transitions each fix of
+   * spec A.10 changed, before and after it.
+   */
+  @Nested
+  class Modern {
+    private Harness of(Kernel k, ProbeDef... defs) {
+      return new Harness(KprobeCore.Config.of(k), List.of(defs));
+    }
+
+    /** One kprobe_optimizer() run holding the locks this kernel's optimizer holds. */
+    private void run(Harness h) {
+      List<KprobeCore.Lock> holds = h.core.optimizerHolds();
+      OptimizerStep[] s = new OptimizerStep[1];
+      h.section(holds, k -> s[0] = k.nextOptimizerStep(null));
+      while (s[0] != OptimizerStep.END) {
+        OptimizerStep cur = s[0];
+        h.section(
+            holds,
+            k -> {
+              if (cur != OptimizerStep.SYNCHRONIZE) k.optimizerStep(cur); // the task's own wait
+              s[0] = k.nextOptimizerStep(cur);
+            });
+      }
+      h.section(holds, KprobeCore::optimizerStep5); // under kprobe_mutex (1a0aa991a627)
+    }
+
+    private Harness optimizedAt(Kernel k, ProbeDef... defs) {
+      Harness h = of(k, defs);
+      assertEquals(0, h.register(0));
+      run(h);
+      assertEquals(State.OPTIMIZED, h.aggrAt(defs[0].addr()).state(), k.label());
+      return h;
+    }
+
+    /** The text_poke sequences of {@code fx}, one string each: see {@link #shape}. */
+    private List<String> pokes(List<Effects.Effect> fx) {
+      List<String> out = new ArrayList<>();
+      for (Effects.Effect e : fx)
+        if (e instanceof Effects.TextPoke t) out.add(t.function() + ":" + shape(t.ops()));
+      return out;
+    }
+
+    /** D descriptor, I int3, J jump opcode, O original byte, T tail, S sync, N/R retire. */
+    private String shape(List<org.kernsim.protocol.textpoke.TextPokeMessage.Op> ops) {
+      StringBuilder b = new StringBuilder();
+      for (var op : ops) {
+        if (op instanceof org.kernsim.protocol.textpoke.TextPokeMessage.Sync) b.append('S');
+        else if (op instanceof org.kernsim.protocol.textpoke.TextPokeMessage.Retire) b.append('R');
+        else {
+          CodeChange c = ((org.kernsim.protocol.textpoke.TextPokeMessage.Write) op).change();
+          if (c instanceof CodeChange.PokeDescriptor d) b.append(d.addrs().isEmpty() ? 'N' : 'D');
+          else if (c instanceof CodeChange.TextPoke t)
+            b.append(t.value() == FirstByte.INT3 ? 'I' : t.value() == FirstByte.JMP ? 'J' : 'O');
+          else b.append('T');
+        }
+      }
+      return b.toString();
+    }
+
+    @Test
+    void theOptimizerPatchesWithTextPokeBpAndWaitsWithRcuTasksNeverStopMachine() {
+      Harness h = of(Kernel.V6_1, probe(0, 100));
+      h.register(0);
+      assertEquals(List.of("arch_arm_kprobe:IS"), pokes(h.log), "text_poke() + text_poke_sync()");
+      run(h);
+      assertTrue(pokes(h.log).contains("text_poke_bp(optimize):DISTSJSR"), pokes(h.log).toString());
+      assertEquals(0, Harness.stopMachines(h.log));
+      assertEquals(FirstByte.JMP, h.code(100).firstByte());
+      assertEquals(
+          List.of(
+              KprobeCore.Lock.KPROBE_MUTEX,
+              KprobeCore.Lock.CPU_HOTPLUG,
+              KprobeCore.Lock.TEXT_MUTEX),
+          h.core.optimizerHolds());
+      assertTrue(Harness.violations(h.log).isEmpty(), Harness.violations(h.log).toString());
+    }
+
+    @Test
+    void optimizedIsClearedWhenQueuedUntilF66c0447cca1AndAfterTheCodeIsRestoredFrom55() {
+      for (Kernel k : new Kernel[] {Kernel.V5_4, Kernel.V5_5_TIP, Kernel.V5_5, Kernel.V6_1}) {
+        Harness h = optimizedAt(k, probe(0, 100));
+        Kprobe a = h.aggrAt(100);
+        h.api(c -> c.disableKprobe(0));
+        assertEquals(Kprobe.OpList.UNOPTIMIZING, a.queue, k.label());
+        assertEquals(FirstByte.JMP, h.code(100).firstByte(), "the jump stays until the optimizer");
+        assertEquals(k.compareTo(Kernel.V5_5) >= 0, a.optimized(), k.label() + ": OPTIMIZED");
+        h.log.clear();
+        run(h);
+        String unopt =
+            k == Kernel.V5_4
+                ? "text_poke_bp(unoptimize):DISTSISN" // v5.4: the detour as handler, int3 rewritten
+                : "arch_unoptimize_kprobe:ISTS"; // 5.5 rework: two stores, two syncs, no descriptor
+        assertTrue(pokes(h.log).contains(unopt), k.label() + " " + pokes(h.log));
+        assertEquals(FirstByte.ORIG, h.code(100).firstByte(), "a disabled probe is disarmed");
+        assertFalse(a.optimized());
+        assertEquals(0, Harness.stopMachines(h.log));
+      }
+    }
+
+    /** KP-6: e4add247789e's optprobe_queued_unopt() tells UNOPTIMIZING from OPTIMIZING. */
+    @Test
+    void kp6_aForcedUnoptimizationOfAnUnoptimizingProbeJustDequeuesItIn55() {
+      Harness h = optimizedAt(Kernel.V5_5, probe(0, 1000), probe(1, 1002));
+      Kprobe u = h.aggrAt(1000);
+      h.unregisterTop(0);
+      assertTrue(KprobeCore.kprobeUnused(u));
+      assertEquals(Kprobe.OpList.UNOPTIMIZING, u.queue);
+      h.register(1); // __arm_kprobe(B): unoptimize_kprobe(U, true)
+      assertEquals(Kprobe.OpList.NONE, u.queue, "dequeued as if it were OPTIMIZING");
+      assertEquals(FirstByte.JMP, h.code(1000).firstByte(), "U's jump stays");
+      assertEquals(FirstByte.INT3, h.code(1002).firstByte(), "B's int3 inside U's jump");
+      assertSame(u, h.core.hashed(1000), "U stays hashed, on no list: leaked");
+
+      Harness f = optimizedAt(Kernel.V6_13, probe(0, 1000), probe(1, 1002));
+      Kprobe fu = f.aggrAt(1000);
+      f.unregisterTop(0);
+      f.register(1);
+      assertEquals(Kprobe.OpList.FREE, fu.queue, "forcibly un-optimised, then freeing_list");
+      assertEquals(FirstByte.INT3, f.code(1000).firstByte());
+      assertFalse(f.code(1000).rel32(), "the displacement restored");
+    }
+
+    /** KP-7: 4fbd2f83fda0 makes Step 1 walk freeing_list when unoptimizing_list is empty. */
+    @Test
+    void kp7_step1IgnoresFreeingListIn61AndStep4FreesAProbeStillHashed() {
+      for (Kernel k : new Kernel[] {Kernel.V6_1, Kernel.V6_13}) {
+        Harness h = optimizedAt(k, probe(0, 1000), probe(1, 1002));
+        Kprobe u = h.aggrAt(1000);
+        h.unregisterTop(0);
+        h.register(1);
+        assertEquals(Kprobe.OpList.FREE, u.queue, k.label());
+        int[] n = new int[1];
+        h.section(h.core.optimizerHolds(), c -> n[0] = c.doUnoptimizeKprobes());
+        assertEquals(0, n[0]);
+        if (k == Kernel.V6_1) {
+          assertSame(u, h.core.hashed(1000), "6.1: returned at once, U still hashed");
+          h.section(h.core.optimizerHolds(), KprobeCore::doFreeCleanedKprobes);
+          assertTrue(u.freed && h.core.hashed(1000) == u, "freed while reachable");
+        } else {
+          assertNull(h.core.hashed(1000), "6.13: U out of the hash table before it is freed");
+          h.section(h.core.optimizerHolds(), KprobeCore::doFreeCleanedKprobes);
+          assertTrue(u.freed);
+        }
+      }
+    }
+
+    /** KP-8: f1c97a1b4ef7 makes arch_check_optimized_kprobe() ask "disarmed". */
+    @Test
+    void kp8_aDisabledNeighbourWithItsJumpStillThereBlocksOnlyFrom613() {
+      for (Kernel k : new Kernel[] {Kernel.V6_1, Kernel.V6_13}) {
+        Harness h = optimizedAt(k, probe(0, 1002), probe(1, 1000));
+        h.api(c -> c.disableKprobe(0)); // Q: UNOPTIMIZING, jump still there
+        h.register(1); // P at 1000: its window covers Q
+        Kprobe p = h.aggrAt(1000);
+        List<String> v = Harness.violations(h.log);
+        if (k == Kernel.V6_1) {
+          assertEquals(Kprobe.OpList.OPTIMIZING, p.queue, "6.1: Q is disabled, so P may go");
+          assertTrue(
+              v.size() == 1 && v.get(0).startsWith("K8_NoBreakpointInJumpWindow"), v.toString());
+        } else {
+          assertEquals(Kprobe.OpList.NONE, p.queue, "6.13: Q is not disarmed");
+          assertTrue(v.isEmpty(), v.toString());
+        }
+      }
+    }
+
+    /** KP-9: __recover_optprobed_insn() recovers an UNOPTIMIZING neighbour only from 2023. */
+    @Test
+    void kp9_anInstructionCopiedFromAnUnoptimizingNeighboursJumpIsCorrupt() {
+      for (Kernel k : new Kernel[] {Kernel.V6_1, Kernel.V6_13}) {
+        Harness h = optimizedAt(k, probe(0, 1002), probe(1, 1003));
+        h.api(c -> c.disableKprobe(0));
+        h.register(1);
+        assertEquals(k == Kernel.V6_1, h.core.probe(1).corruptInsn, k.label());
+      }
+    }
+
+    /** KP-16: kill_optimized_kprobe() of v6.13 dequeues, then asks optprobe_queued_unopt(). */
+    @Test
+    void kp16_killingAnUnusedQueuedProbeLeaksItFrom613() {
+      for (Kernel k : new Kernel[] {Kernel.V6_1, Kernel.V6_13}) {
+        Harness h = optimizedAt(k, probe(0, 1000), probe(1, 1000));
+        Kprobe u = h.aggrAt(1000);
+        h.unregisterTop(0);
+        h.api(c -> c.killKprobe(0));
+        assertTrue(u.gone());
+        if (k == Kernel.V6_1) {
+          assertEquals(Kprobe.OpList.FREE, u.queue);
+          assertNull(h.core.hashed(1000));
+          assertEquals(0, h.register(1));
+        } else {
+          assertEquals(Kprobe.OpList.NONE, u.queue, "never reaches freeing_list");
+          assertSame(u, h.core.hashed(1000), "hashed, GONE|DISABLED, unused: leaked");
+          assertEquals(KprobeApi.EINVAL, h.register(1), "reuse_unused_kprobe(): no detour");
+        }
+      }
+    }
+
+    @Test
+    void reuseUnusedKprobeRescuesAnUnusedProbeAndCancelsItsUnoptimization() {
+      Harness h = optimizedAt(Kernel.V6_1, probe(0, 1000), probe(1, 1000));
+      Kprobe u = h.aggrAt(1000);
+      h.unregisterTop(0);
+      assertEquals(Kprobe.OpList.UNOPTIMIZING, u.queue);
+      assertEquals(0, h.register(1));
+      assertSame(u, h.aggrAt(1000));
+      assertEquals(State.OPTIMIZED, u.state(), "optimize_kprobe(): under unoptimizing, dequeue");
+      assertEquals(FirstByte.JMP, h.code(1000).firstByte());
+    }
+
+    @Test
+    void disarmAllForcesTheUnoptimizationAndRemovesTheBreakpointAtOnce() {
+      Harness h = optimizedAt(Kernel.V6_1, probe(0, 100));
+      Kprobe a = h.aggrAt(100);
+      h.api(KprobeCore::disarmAllKprobes);
+      assertEquals(Kprobe.OpList.NONE, a.queue, "unoptimize_kprobe(p, kprobes_all_disarmed)");
+      assertEquals(FirstByte.ORIG, h.code(100).firstByte());
+      assertFalse(h.code(100).rel32());
+      assertTrue(
+          pokes(h.last)
+              .containsAll(List.of("arch_unoptimize_kprobe:ISTS", "arch_disarm_kprobe:OS")),
+          pokes(h.last).toString());
+    }
+
+    /**
+     * f76d1c41b609 (v7.0): do_free_cleaned_kprobes() re-optimises the probe the freed one blocked.
+     */
+    @Test
+    void kp13_theFreeStepReoptimizesTheBlockedNeighbourFrom70() {
+      for (Kernel k : new Kernel[] {Kernel.V6_13, Kernel.V7_0}) {
+        Harness h = optimizedAt(k, probe(0, 1002), probe(1, 1000));
+        h.register(1); // Q at 1000: blocked by P's probe in its window
+        run(h);
+        Kprobe q = h.aggrAt(1000);
+        assertEquals(State.UNOPTIMIZED, q.state(), k.label());
+        h.unregisterTop(0);
+        run(h);
+        if (k == Kernel.V7_0) run(h); // Step 5 kicked again for Q
+        assertEquals(k == Kernel.V7_0 ? State.OPTIMIZED : State.UNOPTIMIZED, q.state(), k.label());
+      }
+    }
+
+    /** KP-10: v5.2's optimizer takes module_mutex before text_mutex, ftrace arming after. */
+    @Test
+    void kp10_ftraceArmingTakesTextMutexThenModuleMutexIn52And54() {
+      for (Kernel k : new Kernel[] {Kernel.V5_2, Kernel.V5_4, Kernel.V6_1}) {
+        Harness h = of(k, new ProbeDef(0, "f", 3000, 5, false, true));
+        h.register(0);
+        List<KprobeCore.Lock> order = new ArrayList<>();
+        for (Effects.Effect e : h.last) if (e instanceof Effects.LockAcquire l) order.add(l.lock());
+        int text = order.lastIndexOf(KprobeCore.Lock.TEXT_MUTEX);
+        boolean moduleInside =
+            order.subList(text, order.size()).contains(KprobeCore.Lock.MODULE_MUTEX);
+        assertEquals(k != Kernel.V6_1, moduleInside, k.label() + " " + order);
+        assertTrue(order.contains(KprobeCore.Lock.FTRACE_LOCK));
+        assertTrue(pokes(h.last).isEmpty(), "no int3: ftrace patches its call site");
+        assertEquals(FirstByte.ORIG, h.code(3000).firstByte());
+        assertNull(h.core.probe(0).parent, "never an optprobe");
+      }
+      assertEquals(
+          List.of(
+              KprobeCore.Lock.KPROBE_MUTEX,
+              KprobeCore.Lock.CPU_HOTPLUG,
+              KprobeCore.Lock.MODULE_MUTEX),
+          of(Kernel.V5_2).core.optimizerHolds());
+      assertEquals(
+          List.of(
+              KprobeCore.Lock.KPROBE_MUTEX,
+              KprobeCore.Lock.CPU_HOTPLUG,
+              KprobeCore.Lock.TEXT_MUTEX,
+              KprobeCore.Lock.MODULE_MUTEX),
+          of(Kernel.V5_4).core.optimizerHolds());
+    }
+
+    @Test
+    void theInt3KernelsHaveNoStopMachinePatching() {
+      Harness h = of(Kernel.V6_13, probe(0, 100));
+      try {
+        h.api(c -> c.textPokeSmp("test", List.of()));
+        throw new AssertionError("6.13 has no text_poke_smp()");
+      } catch (IllegalStateException expected) {
+        // the kernel has no such function
       }
     }
   }

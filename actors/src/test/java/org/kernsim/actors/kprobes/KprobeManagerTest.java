@@ -10,6 +10,7 @@ import org.kernsim.protocol.kprobes.KprobeApi;
 import org.kernsim.protocol.kprobes.ManagerMessage;
 import org.kernsim.protocol.kprobes.OptimizerMessage;
 import org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep;
+import org.kernsim.protocol.textpoke.TextPokeMessage;
 import org.kernsim.scenario.Settings;
 
 /**
@@ -32,7 +33,32 @@ class KprobeManagerTest {
   }
 
   private void call(KprobeApi.Op op) {
-    mgr.receive(ctx, new KprobeApi.Call(admin, ++token, op));
+    receive(new KprobeApi.Call(admin, ++token, op));
+  }
+
+  private int pokesAnswered;
+
+  /**
+   * Delivers {@code msg}, then plays code_memory: every text_poke() sequence the manager asked for
+   * is answered (text_poke() returns), until none is left.
+   */
+  private void receive(Object msg) {
+    mgr.receive(ctx, msg);
+    List<TextPokeMessage.Request> asked = sent(TextPokeMessage.Request.class, sim.codeMemory());
+    while (pokesAnswered < asked.size()) {
+      mgr.receive(ctx, new TextPokeMessage.Done(asked.get(pokesAnswered++).token()));
+      asked = sent(TextPokeMessage.Request.class, sim.codeMemory());
+    }
+  }
+
+  /** stop_machine() returns: the answer to the last request the manager made. */
+  private Object stopDone() {
+    List<org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineRequest> r =
+        sent(
+            org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineRequest.class,
+            sim.machine().stopMachine());
+    return new org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone(
+        r.get(r.size() - 1).token(), r.size());
   }
 
   private <T> List<T> sent(Class<T> type, int to) {
@@ -59,11 +85,11 @@ class KprobeManagerTest {
     assertEquals(2, sent(KprobeApi.Returned.class, admin).size());
 
     ctx.now = 6_000_000; // OPTIMIZE_DELAY = 5 jiffies after jiffy 1
-    mgr.receive(ctx, timers().get(0));
+    receive(timers().get(0));
     assertEquals(
         List.of(new OptimizerMessage.RunOptimizer(1)),
         sent(OptimizerMessage.RunOptimizer.class, host));
-    mgr.receive(ctx, new OptimizerMessage.Begin(host, 1)); // PENDING cleared, both mutexes taken
+    receive(new OptimizerMessage.Begin(host, 1)); // PENDING cleared, both mutexes taken
     assertEquals(
         List.of(new OptimizerMessage.Granted(1, OptimizerStep.DO_UNOPTIMIZE)),
         sent(OptimizerMessage.Granted.class, host));
@@ -72,23 +98,23 @@ class KprobeManagerTest {
     call(new KprobeApi.RegisterKprobe(2));
     assertEquals(
         2, sent(KprobeApi.Returned.class, admin).size(), "register_kprobe blocks on kprobe_mutex");
-    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
-    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
+    receive(new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
+    receive(new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
     assertEquals(
         1, sent(OptimizerMessage.StepDone.class, host).size(), "Step 3 blocks in its stop_machine");
-    mgr.receive(ctx, new org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone(1, 1));
-    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
+    receive(stopDone());
+    receive(new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
     assertEquals(3, sent(OptimizerMessage.StepDone.class, host).size());
-    mgr.receive(ctx, new OptimizerMessage.End(1));
+    receive(new OptimizerMessage.End(1));
 
     // the unlock hands kprobe_mutex to the waiting register_kprobe, which kicks: PENDING was
     // cleared
     // when the run started, so this queues a second run
     ManagerMessage.Handoff h = sent(ManagerMessage.Handoff.class, sim.manager()).get(0);
-    mgr.receive(ctx, h);
+    receive(h);
     assertEquals(3, sent(KprobeApi.Returned.class, admin).size());
     assertEquals(2, timers().size(), "a kick after the run started arms the work again");
-    mgr.receive(ctx, timers().get(1));
+    receive(timers().get(1));
     assertEquals(
         List.of(new OptimizerMessage.RunOptimizer(1), new OptimizerMessage.RunOptimizer(2)),
         sent(OptimizerMessage.RunOptimizer.class, host));
@@ -98,13 +124,13 @@ class KprobeManagerTest {
   @Test
   void theSeedWaitReturnsAtOnceOnceOptimizerCompHasCompleted() {
     call(new KprobeApi.RegisterKprobe(0));
-    mgr.receive(ctx, timers().get(0));
-    mgr.receive(ctx, new OptimizerMessage.Begin(host, 1));
-    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
-    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
-    mgr.receive(ctx, new org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone(1, 1));
-    mgr.receive(ctx, new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
-    mgr.receive(ctx, new OptimizerMessage.End(1)); // lists empty: complete_all(&optimizer_comp)
+    receive(timers().get(0));
+    receive(new OptimizerMessage.Begin(host, 1));
+    receive(new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
+    receive(new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
+    receive(stopDone());
+    receive(new OptimizerMessage.Step(1, OptimizerStep.DO_FREE_CLEANED));
+    receive(new OptimizerMessage.End(1)); // lists empty: complete_all(&optimizer_comp)
     call(new KprobeApi.SysctlOptimization(false)); // queues the un-optimisation, kicks, "waits"
     assertEquals(2, sent(KprobeApi.Returned.class, admin).size(), "returned at once");
     assertEquals(1, ctx.violations.size());

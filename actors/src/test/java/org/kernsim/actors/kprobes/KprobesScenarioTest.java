@@ -178,12 +178,22 @@ class KprobesScenarioTest {
 
   @Test
   void kp4_theSeedEraRekickHappensWithoutKprobeMutex() {
-    String[] big = {"kprobes.probes=300", "kprobes.script=register all; wait 60ms; audit"};
+    RunResult r = run("kprobes-kp4-unlocked-rekick", 1);
+    assertEquals(Map.of("K2_UpdatesUnderKprobeMutex", 1L), fired(r));
+    assertTrue(
+        first(r, "K2_UpdatesUnderKprobeMutex").message().contains("step 5"),
+        first(r, "K2_UpdatesUnderKprobeMutex").message());
+    assertEquals(Map.of(), fired(run("kprobes-kp4-unlocked-rekick", 1, "kprobes.rekick=locked")));
+    assertEquals(Map.of(), fired(run("kprobes-kp4-unlocked-rekick", 1, "kprobes.kernel=2.6.37")));
+  }
+
+  @Test
+  void kp19_withoutTheGracePeriodJumpsAndFreesRaceTheCpus() {
+    Map<String, Long> f = fired(run("kprobes-kp19-no-grace-period", 1));
     assertEquals(
-        Map.of("K2_UpdatesUnderKprobeMutex", 1L), fired(run("kprobes-bulk-unregister", 1, big)));
-    assertEquals(
-        Map.of(),
-        fired(run("kprobes-bulk-unregister", 1, big[0], big[1], "kprobes.rekick=locked")));
+        List.of("K5_JumpOnlyAfterGracePeriod", "K6_NoDetourFreedWhileInUse"),
+        List.copyOf(f.keySet()));
+    assertEquals(Map.of(), fired(run("kprobes-kp19-no-grace-period", 1, "kprobes.ablation=none")));
   }
 
   @Test

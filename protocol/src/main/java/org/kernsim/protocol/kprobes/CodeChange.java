@@ -18,7 +18,11 @@ public sealed interface CodeChange extends WireMessage
         CodeChange.ProbeState,
         CodeChange.OpFreed,
         CodeChange.Gone,
-        CodeChange.Globals {
+        CodeChange.Globals,
+        CodeChange.TailWrite,
+        CodeChange.TailRestore,
+        CodeChange.PokeDescriptor,
+        CodeChange.Loaded {
 
   /** What byte 0 of a probed instruction holds. */
   enum FirstByte {
@@ -55,7 +59,9 @@ public sealed interface CodeChange extends WireMessage
 
   /**
    * The published state of probe {@code probe}: its flags (GONE=1, DISABLED=2, OPTIMIZED=4),
-   * whether it is an aggregator, and for an aggregator its children (ids) with their flags.
+   * whether it is an aggregator, and for an aggregator its children (ids) with their flags. {@code
+   * corruptInsn}: the out-of-line copy of its instruction (and its detour) was made from bytes that
+   * were not the original instruction (KP-9).
    */
   record ProbeState(
       int probe,
@@ -63,7 +69,8 @@ public sealed interface CodeChange extends WireMessage
       boolean aggr,
       int flags,
       List<Integer> children,
-      List<Integer> childFlags)
+      List<Integer> childFlags,
+      boolean corruptInsn)
       implements CodeChange {}
 
   /**
@@ -71,13 +78,37 @@ public sealed interface CodeChange extends WireMessage
    */
   record OpFreed(int op) implements CodeChange {}
 
+  /**
+   * int3-based patching: bytes 1..4 at {@code addr} become the rel32 of a jump to detour {@code op}
+   * (byte 0 unchanged): a store of its own, observable with whatever byte 0 holds.
+   */
+  record TailWrite(int addr, int op) implements CodeChange {}
+
+  /** int3-based patching: bytes 1..4 at {@code addr} get the original bytes back. */
+  record TailRestore(int addr) implements CodeChange {}
+
+  /**
+   * The patching descriptor of {@code text_poke_bp_batch()} ({@code bp_desc}): while published, an
+   * int3 at {@code addrs[i]} is emulated by {@code poke_int3_handler()} as the new instruction, a
+   * jump to detour {@code ops[i]}. Empty: retired.
+   */
+  record PokeDescriptor(List<Integer> addrs, List<Integer> ops) implements CodeChange {}
+
   /** The code at {@code addr} belongs to a module going away: it is not executed any more. */
   record Gone(int addr) implements CodeChange {}
 
   /**
-   * Global switches: {@code kprobes_all_disarmed}; {@code disarmAllReturned} counts the calls of
-   * {@code disarm_all_kprobes()} that have returned to their caller (a CPU that sees it has
-   * observed that return).
+   * The module holding {@code addr} was loaded again: its text there is the original instruction
+   * and it is executed again.
+   */
+  record Loaded(int addr) implements CodeChange {}
+
+  /**
+   * Global switches, as the NoProbeFiresAfterDisarmAll check needs them: {@code allDisarmed} is
+   * {@code kprobes_all_disarmed} from {@code disarm_all_kprobes()} until {@code arm_all_kprobes()}
+   * starts (CPUs never read it; the first re-armed int3 may fire); {@code disarmAllReturned} counts
+   * the calls of {@code disarm_all_kprobes()} that have returned to their caller (a CPU that sees
+   * it has observed that return).
    */
   record Globals(boolean allDisarmed, int disarmAllReturned) implements CodeChange {}
 }

@@ -117,6 +117,11 @@ public sealed interface KprobeNote extends WireMessage
     /** The jump went to the detour buffer ({@code optimized_callback}). */
     JUMP,
     /** The CPU executed bytes that are not an instruction boundary (invalid opcode). */
-    INVALID
+    INVALID,
+    /**
+     * The int3 of a site being patched by {@code text_poke_bp_batch()} trapped and {@code
+     * poke_int3_handler()} emulated the new instruction (a jump into the detour).
+     */
+    POKE_EMULATED
   }
 }
