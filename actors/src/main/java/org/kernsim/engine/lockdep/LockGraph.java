@@ -18,9 +18,17 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  *
  * <ul>
  *   <li>Every acquisition (not a trylock) while holding locks adds a <em>dependency</em> {@code
- *       held -> acquired} for each lock class held. lockdep adds only the edge from the most
- *       recently held lock and relies on transitivity; adding all of them finds the same cycles and
- *       reports shorter chains. Each dependency keeps where it was first seen.
+ *       held -> acquired} as v6.13.7's {@code check_prevs_add()} does: from the newest held entry
+ *       and, walking down the task's held stack, from each trylock entry until the first
+ *       non-trylock entry, which gets its dependency too and ends the walk ("Stop after the first
+ *       non-trylock entry, as non-trylock entries have added their own direct dependencies
+ *       already"). Older locks reach the new one only through the chain of newer ones. This is not
+ *       the same as an edge from every held lock: with a recursive read in the middle of a stack,
+ *       {@code A} (exclusive) then {@code B} (recursive read) then {@code C} gives {@code A -> B ->
+ *       C}, which is not a strong path (see below), where a direct {@code A -> C} would be, so a
+ *       later {@code C -> A} is no report, as in the kernel. Each dependency keeps where it was
+ *       first seen. (Not modelled: irq contexts, which also end the walk, and lockdep's chain
+ *       cache, which only skips re-validating a chain already seen.)
  *   <li>A new dependency that closes a cycle is a <em>possible circular locking dependency</em>,
  *       whether or not the run deadlocked: two tasks that took the locks in opposite orders at
  *       different times are enough (lockdep's strength).
@@ -92,7 +100,7 @@ public final class LockGraph {
   /** Task {@code task} releases a lock class it does not hold. */
   public record Unbalanced(int task, String lock, long time) implements Report {}
 
-  private record Held(String lock, LockMode mode, long time, String site) {}
+  private record Held(String lock, LockMode mode, boolean trylock, long time, String site) {}
 
   private final Map<Integer, List<Held>> stacks = new HashMap<>();
   private final Map<String, Integer> ids = new HashMap<>();
@@ -111,7 +119,7 @@ public final class LockGraph {
       int task, String lock, LockMode mode, boolean trylock, String site, long time) {
     List<Held> stack = stacks.computeIfAbsent(task, t -> new ArrayList<>());
     List<Report> out = new ArrayList<>(0);
-    int to = id(lock);
+    id(lock);
     if (!trylock) {
       for (Held h : stack) {
         if (h.lock().equals(lock)
@@ -120,24 +128,35 @@ public final class LockGraph {
           break;
         }
       }
-      for (Held h : stack) {
-        if (h.lock().equals(lock)) continue;
-        int from = id(h.lock());
-        int t = type(h.mode(), mode);
-        Dependency[] byType = edges.get(from).computeIfAbsent(to, k -> new Dependency[4]);
-        if (byType[t] != null) continue;
-        Dependency d = new Dependency(h.lock(), h.mode(), lock, mode, task, time, site);
-        byType[t] = d;
-        dependencies++;
-        List<Dependency> back = pathBack(from, to, t);
-        if (back != null) {
-          Circular c = new Circular(d, back);
-          if (newCycle(c)) out.add(c);
-        }
+      // check_prevs_add(): from the newest held entry down, a dependency from each trylock entry
+      // and from the first non-trylock entry, then stop; that entry's own acquisition connected
+      // it to the locks below, so they reach the new lock through it (transitively)
+      for (int i = stack.size() - 1; i >= 0; i--) {
+        Held h = stack.get(i);
+        if (!h.lock().equals(lock)) addDependency(h, task, lock, mode, site, time, out);
+        if (!h.trylock()) break;
       }
     }
-    stack.add(new Held(lock, mode, time, site));
+    stack.add(new Held(lock, mode, trylock, time, site));
     return out;
+  }
+
+  /** {@code check_prev_add()}: the dependency {@code h -> lock}, and the cycle it closes if any. */
+  private void addDependency(
+      Held h, int task, String lock, LockMode mode, String site, long time, List<Report> out) {
+    int from = id(h.lock());
+    int to = id(lock);
+    int t = type(h.mode(), mode);
+    Dependency[] byType = edges.get(from).computeIfAbsent(to, k -> new Dependency[4]);
+    if (byType[t] != null) return;
+    Dependency d = new Dependency(h.lock(), h.mode(), lock, mode, task, time, site);
+    byType[t] = d;
+    dependencies++;
+    List<Dependency> back = pathBack(from, to, t);
+    if (back != null) {
+      Circular c = new Circular(d, back);
+      if (newCycle(c)) out.add(c);
+    }
   }
 
   /**

@@ -56,7 +56,49 @@ class LockGraphTest {
       drop(g, task, "text_mutex", "kprobe_mutex");
     }
     assertEquals(4, g.classes());
-    assertEquals(6, g.dependencies());
+    // check_prevs_add(): module_mutex -> kprobe_mutex -> cpu_hotplug_lock -> text_mutex and
+    // kprobe_mutex -> text_mutex; no direct dependency from a lock below the newest held one
+    assertEquals(4, g.dependencies());
+  }
+
+  @Test
+  void aRecursiveReadInTheMiddleOfAStackBreaksThePathAsInCheckPrevsAdd() {
+    // A (exclusive) -> B (recursive read) -> C: lockdep records A -(ER)-> B and B -(SN)-> C only;
+    // A reaches C through B, and "R then S" is not a strong path, so C -> A closes no deadlock
+    LockGraph g = new LockGraph();
+    take(g, 1, 1, W, "A");
+    take(g, 1, 2, RR, "B");
+    take(g, 1, 3, W, "C");
+    drop(g, 1, "C", "B", "A");
+    assertEquals(2, g.dependencies(), "no direct A -> C");
+    assertEquals(List.of(), take(g, 2, 4, W, "C", "A"), "no strong cycle through the reader");
+    // the same stack with B taken exclusively is a cycle, found through B (transitively)
+    LockGraph h = new LockGraph();
+    take(h, 1, 1, W, "A", "B", "C");
+    drop(h, 1, "C", "B", "A");
+    LockGraph.Circular c =
+        assertInstanceOf(LockGraph.Circular.class, take(h, 2, 4, W, "C", "A").get(0));
+    assertEquals(List.of("C", "A", "B", "C"), c.cycle());
+    assertEquals(2, c.existing().size());
+  }
+
+  @Test
+  void theWalkGoesDownPastTrylocksToTheFirstNonTrylockEntry() {
+    // holds A, then trylocks T, then takes C: dependencies T -> C and A -> C (check_prevs_add()
+    // walks on below a trylock entry), but not from below A
+    LockGraph g = new LockGraph();
+    take(g, 1, 1, W, "Z", "A");
+    assertEquals(List.of(), g.acquire(1, "T", W, true, "spin_trylock", 2));
+    take(g, 1, 3, W, "C");
+    drop(g, 1, "C", "T", "A", "Z");
+    assertEquals(3, g.dependencies(), "Z -> A, T -> C, A -> C");
+    LockGraph.Circular c =
+        assertInstanceOf(LockGraph.Circular.class, take(g, 2, 4, W, "C", "A").get(0));
+    assertEquals(List.of("C", "A", "C"), c.cycle(), "the direct A -> C past the trylock");
+    drop(g, 2, "A", "C");
+    LockGraph.Circular t =
+        assertInstanceOf(LockGraph.Circular.class, take(g, 3, 5, W, "C", "T").get(0));
+    assertEquals(List.of("C", "T", "C"), t.cycle());
   }
 
   @Test
