@@ -67,6 +67,15 @@ public final class WindowQueue {
     inRing++;
   }
 
+  /** Every pending event, in no particular order (for a snapshot; nothing is removed). */
+  public void forEach(Consumer<Event> sink) {
+    for (Bucket k : ring) {
+      if (k == null) continue;
+      for (int i = 0; i < k.size; i++) sink.accept(k.events[i]);
+    }
+    for (Event e : overflow.sorted()) sink.accept(e);
+  }
+
   /** The earliest pending event's time ({@code Long.MAX_VALUE}: none). */
   public long minTime() {
     if (inRing == 0) return overflow.minTime();

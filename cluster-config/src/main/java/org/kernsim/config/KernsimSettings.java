@@ -24,7 +24,9 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
       String workerRole,
       String driverRole,
       Duration localStartTimeout,
-      List<String> localNodeJvmOptions) {}
+      List<String> localNodeJvmOptions,
+      long snapshotEvery,
+      boolean recover) {}
 
   private static volatile KernsimSettings loaded;
 
@@ -50,8 +52,17 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
             c.getString("worker-role"),
             c.getString("driver-role"),
             c.getDuration("local-start-timeout"),
-            List.copyOf(c.getStringList("local-node-jvm-options")));
+            List.copyOf(c.getStringList("local-node-jvm-options")),
+            nonNegative(c, "snapshot-every"),
+            c.getBoolean("recover"));
     return new KernsimSettings(cluster, root.getBytes("kernsim.kryo.max-message-size"));
+  }
+
+  private static long nonNegative(Config c, String key) {
+    long v = c.getLong(key);
+    if (v < 0)
+      throw new IllegalArgumentException("kernsim.cluster." + key + " must be >= 0, got " + v);
+    return v;
   }
 
   private static int positive(Config c, String key) {

@@ -1,6 +1,7 @@
 package org.kernsim.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.cluster.ClusterDriver;
@@ -29,13 +30,43 @@ final class ClusterRuns {
       m.put(
           "crossNodeEvents",
           o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum());
+      // nodes lost during the run, each followed by the run going on from a snapshot
+      List<Map<String, Object>> recoveries = new java.util.ArrayList<>();
+      for (ClusterDriver.Recovery r : o.recoveries()) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("lost", r.lost());
+        x.put("fromSnapshotOfWindow", r.snapshotWindow());
+        x.put("nodes", r.nodes());
+        x.put(
+            "resumedAfterMs",
+            r.resumedNanos() < 0 ? -1 : (r.resumedNanos() - r.noticedNanos()) / 1_000_000);
+        recoveries.add(x);
+      }
+      m.put("recoveries", recoveries);
       return m;
     }
   }
 
   static Runner.Backend backend(Nodes nodes, int wanted, int partitionsPerNode, Recorder rec) {
+    return backend(nodes, wanted, partitionsPerNode, null, true, rec);
+  }
+
+  /**
+   * @param snapshotEvery windows between snapshots (null: kernsim.cluster.snapshot-every)
+   * @param recover go on from the last snapshot when a node is lost (and kernsim.cluster.recover)
+   */
+  static Runner.Backend backend(
+      Nodes nodes,
+      int wanted,
+      int partitionsPerNode,
+      Long snapshotEvery,
+      boolean recover,
+      Recorder rec) {
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
-    ClusterDriver.Target target = ClusterDriver.Target.of(wanted, partitionsPerNode, s);
+    ClusterDriver.Target target =
+        ClusterDriver.Target.of(wanted, partitionsPerNode, s)
+            .withRecovery(
+                snapshotEvery != null ? snapshotEvery : s.snapshotEvery(), recover && s.recover());
     rec.transport = nodes.system.settings().config().getString("pekko.remote.artery.transport");
     return (scenario, sim, options) -> {
       ClusterDriver.Outcome o =

@@ -114,6 +114,22 @@ final class RunCommand implements Callable<Integer> {
   @Mixin ClusterSecurityOptions security = new ClusterSecurityOptions();
 
   @Option(
+      names = "--snapshot-every",
+      paramLabel = "N",
+      description = {
+        "On a cluster: take a snapshot of the whole run every N windows (0: never; default:",
+        "kernsim.cluster.snapshot-every, 1000). If a node is lost, the others go on from the last",
+        "one and the run ends with the same traceSha256."
+      })
+  Long snapshotEvery;
+
+  @Option(
+      names = "--no-recover",
+      description =
+          "On a cluster: a lost node ends the run (exit 4) even when there is a snapshot.")
+  boolean noRecover;
+
+  @Option(
       names = "--timeline-of",
       paramLabel = "CHECKER",
       description =
@@ -149,6 +165,11 @@ final class RunCommand implements Callable<Integer> {
       throw new BadInputException(
           "--token, --token-file, --tls-config: only for a cluster run (--cluster-nodes, --join)");
     }
+    if (snapshotEvery != null && snapshotEvery < 0)
+      throw new BadInputException("--snapshot-every " + snapshotEvery + ": must be >= 0");
+    if (!onCluster && (snapshotEvery != null || noRecover))
+      throw new BadInputException(
+          "--snapshot-every, --no-recover: only for a cluster run (--cluster-nodes, --join)");
     if (onCluster)
       ClusterSecurityOptions.warnIfExposed("--bind", bind, clusterSecurity.tls() != null);
     RunSpec spec =
@@ -184,7 +205,13 @@ final class RunCommand implements Callable<Integer> {
           outcome =
               Runner.run(
                   spec,
-                  ClusterRuns.backend(nodes, clusterNodes == null ? 0 : clusterNodes, perNode, rec),
+                  ClusterRuns.backend(
+                      nodes,
+                      clusterNodes == null ? 0 : clusterNodes,
+                      perNode,
+                      snapshotEvery,
+                      !noRecover,
+                      rec),
                   progress,
                   observers);
           clusterJson = rec.json();

@@ -64,6 +64,12 @@ class ClusterCliTest {
     r = execute("run", "phold", "--token", LocalCluster.TOKEN);
     assertEquals(ExitCodes.BAD_INPUT, r.code());
     assertTrue(r.err().contains("only for a cluster run"), r.err());
+    r = execute("run", "phold", "--no-recover");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(r.err().contains("only for a cluster run"), r.err());
+    r = execute("run", "phold", "--cluster-nodes", "2", "--snapshot-every", "-1");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --snapshot-every -1: must be >= 0", r.err().strip());
     Path wrong = dir.resolve("token");
     Files.writeString(wrong, "not-the-cluster-token-0123456789\n");
     try (LocalCluster cluster = LocalCluster.start(1)) {
@@ -195,6 +201,7 @@ class ClusterCliTest {
                       "machine.numa-nodes=2",
                       "--trace",
                       trace.toString(),
+                      "--no-recover",
                       "--json"));
       // wait until windows are being written, then stop a worker
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

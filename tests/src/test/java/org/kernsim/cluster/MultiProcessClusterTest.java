@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,8 +89,22 @@ class MultiProcessClusterTest {
     assertEquals("cluster", json.get("driver").asText());
   }
 
-  @Test
-  void aKilledNodeStopsTheRunWithin30Seconds(@TempDir Path dir) throws Exception {
+  /** What a run on 3 nodes (this JVM and two children) did when a child was killed. */
+  record Killed(
+      ClusterDriver.Outcome outcome,
+      Throwable failure,
+      long killedAt,
+      long windowsAtKill,
+      AtomicLong windows,
+      AtomicLong pastKillAt,
+      Scenario scenario,
+      long seed) {}
+
+  /**
+   * Runs machine-stop on this JVM and two child JVMs ({@code kernsim node}), kills one child with
+   * SIGKILL after 300 windows, and waits up to {@code waitSeconds} for the run to end.
+   */
+  static Killed killAChildMidRun(Path dir, long snapshotEvery, int waitSeconds) throws Exception {
     Path token = dir.resolve("token");
     Files.writeString(token, LocalCluster.TOKEN + "\n");
     ActorSystem<Void> system =
@@ -133,8 +146,10 @@ class MultiProcessClusterTest {
       Scenario s =
           Models.load(
               "machine-stop",
-              List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=10s"));
+              List.of("machine.cpus=12", "machine.numa-nodes=3", "scenario.until=5ms"));
       AtomicLong windows = new AtomicLong();
+      AtomicLong pastKillAt = new AtomicLong(-1);
+      AtomicLong killWindows = new AtomicLong(Long.MAX_VALUE);
       TraceObserver progress =
           new TraceObserver() {
             @Override
@@ -142,7 +157,9 @@ class MultiProcessClusterTest {
 
             @Override
             public void windowCompleted(long end) {
-              windows.incrementAndGet();
+              // a window the run had not reached when the node was killed: the run goes on
+              if (windows.incrementAndGet() > killWindows.get())
+                pastKillAt.compareAndSet(-1, System.nanoTime());
             }
           };
       KernsimSettings.Cluster cs = KernsimSettings.from(system.settings().config()).cluster();
@@ -153,40 +170,83 @@ class MultiProcessClusterTest {
                       system,
                       Models::simulation,
                       Models.clusterJob(s, s.build()),
-                      RunOptions.of(3, s.until()).withObserver(progress),
-                      ClusterDriver.Target.of(3, 1, cs)));
+                      RunOptions.of(3, s.until()).withProgress(progress),
+                      ClusterDriver.Target.of(3, 1, cs).withRecovery(snapshotEvery, true)));
       deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (windows.get() < 300) {
         if (run.isDone()) fail("the run ended early: " + run.get().result().endReason());
         if (System.nanoTime() > deadline) fail("no progress");
-        Thread.sleep(20);
+        Thread.sleep(5);
       }
       Process victim = nodes.get(1);
       long t0 = System.nanoTime();
       victim.destroyForcibly(); // SIGKILL: no goodbye, the node just stops answering
+      victim.waitFor(10, TimeUnit.SECONDS);
+      // windows already under way when it died may still complete; "past the kill" is beyond them
+      long atKill = windows.get();
+      killWindows.set(atKill + 2);
+      ClusterDriver.Outcome out = null;
       Throwable failure = null;
       try {
-        run.get(30, TimeUnit.SECONDS);
-        fail("the run completed");
+        out = run.get(waitSeconds, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
         failure = e.getCause();
       }
-      long millis = (System.nanoTime() - t0) / 1_000_000;
-      Coordinator.RunFailed f = assertInstanceOf(Coordinator.RunFailed.class, failure);
-      System.out.println("killed node detected in " + millis + " ms: " + f.describe());
-      assertEquals(Coordinator.Cause.CLUSTER, f.failure());
-      assertTrue(millis < 30_000);
-      assertTrue(
-          f.describe()
-              .matches(
-                  "node pekko://kernsim@127\\.0\\.0\\.1:\\d+ (became unreachable|.*); last completed window \\d+ .*"),
-          f.describe());
-      assertTrue(f.lastCompletedWindow() >= 299, f.describe());
+      return new Killed(out, failure, t0, atKill, windows, pastKillAt, s, 3);
     } finally {
       for (Process p : nodes) p.destroyForcibly();
       ClusterNode.shutdown(system, Duration.ofSeconds(10));
       for (Process p : nodes) p.waitFor(10, TimeUnit.SECONDS);
     }
-    assertTrue(new File(".").exists());
+  }
+
+  /** Without a snapshot (none taken yet, or --no-recover) a lost node ends the run: exit 4. */
+  @Test
+  void aKilledNodeStopsARunWithoutASnapshotWithin30Seconds(@TempDir Path dir) throws Exception {
+    Killed k = killAChildMidRun(dir, 0, 30);
+    long millis = (System.nanoTime() - k.killedAt()) / 1_000_000;
+    Coordinator.RunFailed f = assertInstanceOf(Coordinator.RunFailed.class, k.failure());
+    System.out.println("killed node detected in " + millis + " ms: " + f.describe());
+    assertEquals(Coordinator.Cause.CLUSTER, f.failure());
+    assertTrue(millis < 30_000);
+    assertTrue(
+        f.describe()
+            .matches(
+                "node pekko://kernsim@127\\.0\\.0\\.1:\\d+ (became unreachable|.*); last completed window \\d+ .*"),
+        f.describe());
+    assertTrue(f.lastCompletedWindow() >= 299, f.describe());
+  }
+
+  /**
+   * With snapshots, the two survivors of a SIGKILL go on from the last one — they take over the
+   * lost node's partitions — and the run ends with the uninterrupted run's traceSha256.
+   */
+  @Test
+  void aKilledNodesShareGoesOnElsewhereToTheSameHash(@TempDir Path dir) throws Exception {
+    Killed k = killAChildMidRun(dir, 50, 120);
+    if (k.failure() != null) throw new AssertionError("the run failed", k.failure());
+    ClusterDriver.Outcome out = k.outcome();
+    RunResult one =
+        SequentialDriver.run(k.scenario().build(), RunOptions.of(k.seed(), k.scenario().until()));
+    assertEquals(one.traceSha256(), out.result().traceSha256());
+    assertEquals(one.events(), out.result().events());
+    assertEquals(one.windows(), out.result().windows());
+    assertEquals(one.windows(), k.windows().get(), "the observers saw every window once");
+    assertEquals(1, out.recoveries().size());
+    assertEquals(2, out.nodes().size());
+    ClusterDriver.Recovery r = out.recoveries().get(0);
+    assertTrue(r.resumedNanos() > r.noticedNanos());
+    assertTrue(k.pastKillAt().get() > 0);
+    System.out.printf(
+        "kill -9 at window %d: noticed after %d ms, the run went on (its first window from the"
+            + " snapshot of window %d on %d nodes) after %d ms, past the point of the kill after"
+            + " %d ms; %d windows in all%n",
+        k.windowsAtKill(),
+        (r.noticedNanos() - k.killedAt()) / 1_000_000,
+        r.snapshotWindow(),
+        r.nodes(),
+        (r.resumedNanos() - k.killedAt()) / 1_000_000,
+        (k.pastKillAt().get() - k.killedAt()) / 1_000_000,
+        one.windows());
   }
 }

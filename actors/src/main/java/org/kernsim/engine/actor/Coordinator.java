@@ -1,11 +1,14 @@
 package org.kernsim.engine.actor;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -21,9 +24,12 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TraceHash;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * Agrees the windows of a run: after every partition reported window {@code k}, the next window
@@ -44,6 +50,32 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       this(detail, Cause.CLUSTER);
     }
   }
+
+  /**
+   * Stop the run without a result (the partitions are told to stop): a cluster run that goes on
+   * elsewhere, from a snapshot, after a node was lost.
+   */
+  public enum Abandon implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {
+    INSTANCE
+  }
+
+  /**
+   * Snapshots of a run, and going on from one.
+   *
+   * @param every take a snapshot at the barrier after every {@code every}-th window (0: never)
+   * @param codec writes and reads the checkers' state (the partitions write their entities')
+   * @param model the model's name, and {@code settings} every effective setting (kept in the
+   *     snapshot)
+   * @param sink receives each snapshot (on the coordinator's thread)
+   * @param resume go on from this snapshot instead of starting the entities (null: a fresh run)
+   */
+  public record Recovery(
+      long every,
+      Supplier<StateCodec> codec,
+      String model,
+      Map<String, String> settings,
+      Consumer<SimSnapshot> sink,
+      SimSnapshot resume) {}
 
   /** The watchdog's tick: has a window completed since the last one? */
   private enum StallCheck implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {
@@ -137,6 +169,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private final TraceHash hash = new TraceHash();
   private final Metrics metrics = new Metrics();
 
+  // snapshots
+  private final Recovery recovery;
+  private Metrics baseMetrics; // the metrics of the snapshot this run went on from
+  private long snapshotStart;
+  private long snapshotEnd;
+  private int[] snapshotExpected;
+  private int snapshotsIn;
+  private List<SimSnapshot.EntityState> snapshotEntities;
+  private List<Event> snapshotPending;
+  private Metrics snapshotMetrics;
+
   public static Behavior<CoordinatorCommand> create(
       Simulation sim, RunOptions options, CompletableFuture<RunResult> result) {
     return create(sim, options, result, Extras.NONE);
@@ -144,10 +187,20 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   public static Behavior<CoordinatorCommand> create(
       Simulation sim, RunOptions options, CompletableFuture<RunResult> result, Extras extras) {
+    return create(sim, options, result, extras, null);
+  }
+
+  /** A coordinator that takes snapshots and may go on from one ({@code recovery}, or null). */
+  public static Behavior<CoordinatorCommand> create(
+      Simulation sim,
+      RunOptions options,
+      CompletableFuture<RunResult> result,
+      Extras extras,
+      Recovery recovery) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new Coordinator(ctx, timers, sim, options, result, extras)));
+                timers -> new Coordinator(ctx, timers, sim, options, result, extras, recovery)));
   }
 
   private Coordinator(
@@ -156,17 +209,32 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       Simulation sim,
       RunOptions options,
       CompletableFuture<RunResult> result,
-      Extras extras) {
+      Extras extras,
+      Recovery recovery) {
     super(ctx);
     this.sim = sim;
     this.options = options;
     this.extras = extras;
+    this.recovery = recovery;
     if (extras.stallTimeout() != null) {
       timers.startTimerWithFixedDelay(StallCheck.INSTANCE, extras.stallTimeout());
     }
     this.result = result;
-    this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
     this.lookahead = sim.lookahead();
+    SimSnapshot base = recovery == null ? null : recovery.resume();
+    if (base == null) {
+      this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
+    } else {
+      // the checkers as they were at the snapshot; the windows since are run again
+      StateCodec.Observed o = recovery.codec().get().readObservation(base.observation());
+      this.obs = new Observation(o.checkers(), options.observers(), sim::entityName);
+      obs.restore(o.violations(), o.records());
+      this.baseMetrics = Metrics.fromSnapshot(base.metrics());
+      for (SimSnapshot.EntityState e : base.entities()) events += e.delivered();
+      this.lastTime = base.lastTime();
+      this.completedWindows = base.windows();
+      this.completedEnd = base.resumeNanos();
+    }
   }
 
   /** The record filter the entities must apply for this run's checkers and observers. */
@@ -186,6 +254,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             CoordinatorCommand.PartitionFailed.class,
             f -> fail("partition " + f.partition() + ": " + f.reason(), Cause.MODEL))
         .onMessage(Fail.class, f -> fail(f.detail(), f.cause()))
+        .onMessage(
+            CoordinatorCommand.PartitionSnapshot.class, p -> guarded(() -> onPartitionSnapshot(p)))
+        .onMessageEquals(Abandon.INSTANCE, this::abandon)
         .onMessageEquals(StallCheck.INSTANCE, this::onStallCheck)
         .build();
   }
@@ -220,6 +291,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   private Behavior<CoordinatorCommand> onReady(CoordinatorCommand.PartitionReady r) {
     if (++ready == partitions.size()) {
+      SimSnapshot base = recovery == null ? null : recovery.resume();
+      if (base != null) {
+        // every pending event is in its partition already: no batch to wait for
+        long start = base.resumeNanos();
+        startWindow(
+            base.windows() + 1,
+            start,
+            Math.min(saturatedAdd(start, lookahead), options.until()),
+            new int[partitions.size()]);
+        return this;
+      }
       window = 0;
       windowEnd = 0;
       startWindow(0, 0, 0, new int[partitions.size()]);
@@ -263,8 +345,79 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     if (next == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
     if (next >= options.until()) return end(EndReason.LIMIT);
     long end = Math.min(saturatedAdd(next, lookahead), options.until());
+    if (recovery != null && recovery.every() > 0 && window > 0 && window % recovery.every() == 0) {
+      takeSnapshot(next, end, expected);
+      return this;
+    }
     startWindow(window + 1, next, end, expected);
     return this;
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /**
+   * At this barrier, before the next window: every partition reports its entities' states and its
+   * pending events (once the batches of this window have reached it); then the next window starts.
+   */
+  private void takeSnapshot(long next, long end, int[] expected) {
+    snapshotStart = next;
+    snapshotEnd = end;
+    snapshotExpected = expected;
+    snapshotsIn = 0;
+    snapshotEntities = new ArrayList<>(sim.entityCount());
+    snapshotPending = new ArrayList<>();
+    snapshotMetrics = new Metrics();
+    if (baseMetrics != null) snapshotMetrics.merge(baseMetrics);
+    for (int p = 0; p < partitions.size(); p++)
+      partitions.get(p).tell(new PartitionCommand.TakeSnapshot(window, expected[p]));
+  }
+
+  private Behavior<CoordinatorCommand> onPartitionSnapshot(CoordinatorCommand.PartitionSnapshot p) {
+    if (snapshotEntities == null || p.window() != window) return this;
+    snapshotEntities.addAll(p.entities());
+    snapshotPending.addAll(p.pending());
+    if (!p.last()) return this;
+    snapshotMetrics.merge(Metrics.fromSnapshot(p.metrics()));
+    if (++snapshotsIn < partitions.size()) return this;
+    snapshotEntities.sort(Comparator.comparingInt(SimSnapshot.EntityState::id));
+    snapshotPending.sort(
+        Comparator.comparingLong(Event::time)
+            .thenComparingInt(Event::dst)
+            .thenComparingInt(Event::src)
+            .thenComparingLong(Event::seq));
+    StateCodec codec = recovery.codec().get();
+    byte[] observed =
+        codec.writeObservation(
+            new StateCodec.Observed(obs.checkers(), obs.violations(), obs.records()));
+    SimSnapshot s =
+        new SimSnapshot(
+            SimSnapshot.FORMAT,
+            recovery.model(),
+            recovery.settings(),
+            options.seed(),
+            snapshotStart,
+            snapshotStart,
+            window,
+            lastTime,
+            codec.fingerprint(),
+            List.copyOf(snapshotEntities),
+            List.copyOf(snapshotPending),
+            snapshotMetrics.snapshot(),
+            observed);
+    snapshotEntities = null;
+    snapshotPending = null;
+    snapshotMetrics = null;
+    recovery.sink().accept(s);
+    startWindow(window + 1, snapshotStart, snapshotEnd, snapshotExpected);
+    return this;
+  }
+
+  private Behavior<CoordinatorCommand> abandon() {
+    if (partitions != null) {
+      for (ActorRef<PartitionCommand> p : partitions)
+        p.tell(new PartitionCommand.Abort("the run goes on from a snapshot"));
+    }
+    return Behaviors.stopped();
   }
 
   private void mergeRecords() {
@@ -303,6 +456,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private Behavior<CoordinatorCommand> onCollected(CoordinatorCommand.PartitionCollected c) {
     hash.addAll(c.counts(), c.digests());
     metrics.merge(Metrics.fromSnapshot(c.metrics()));
+    if (baseMetrics != null && collected == 0) metrics.merge(baseMetrics);
     c.crossNode().forEach((k, v) -> crossNode.merge(k, v, Long::sum));
     if (++collected < partitions.size()) return this;
     if (extras.crossNodeSink() != null) extras.crossNodeSink().accept(Map.copyOf(crossNode));

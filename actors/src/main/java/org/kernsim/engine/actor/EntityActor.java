@@ -11,10 +11,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.kernsim.engine.EntityRuntime;
 import org.kernsim.engine.Metrics;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * One simulated entity as a Pekko actor: a thin adapter that runs the entity's pure logic (its
@@ -25,7 +27,7 @@ import org.kernsim.protocol.engine.TraceRecord;
 public final class EntityActor extends AbstractBehavior<EntityCommand> {
 
   public sealed interface Command extends EntityCommand.Local, NoSerializationVerificationNeeded
-      permits StartEntity, RunWindow, CollectEntity, StopEntity {}
+      permits StartEntity, RunWindow, CollectEntity, StopEntity, SnapshotEntity {}
 
   /** Run the entity's {@code start()} at time 0. */
   public record StartEntity() implements Command {}
@@ -35,6 +37,13 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
 
   /** Report the final history digest and metrics. */
   public record CollectEntity() implements Command {}
+
+  /** Report the entity's state at this window boundary, written with {@code codec}. */
+  public record SnapshotEntity(StateCodec codec) implements Command {}
+
+  /** Reply: the entity's state and its metrics so far (a snapshot). */
+  public record EntitySnapshotted(int slot, SimSnapshot.EntityState state, Metrics metrics)
+      implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /** The run is over: stop (a sharded entity is not a child of its partition). */
   public enum StopEntity implements Command {
@@ -94,6 +103,7 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
         .onMessage(RunWindow.class, this::onRunWindow)
         .onMessage(StartEntity.class, this::onStart)
         .onMessage(CollectEntity.class, this::onCollect)
+        .onMessage(SnapshotEntity.class, this::onSnapshot)
         .onMessageEquals(EntityCommand.Attach.INSTANCE, () -> this) // sharding's start: done
         .onMessageEquals(StopEntity.INSTANCE, Behaviors::stopped)
         .build();
@@ -122,6 +132,23 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
     long delivered = runtime.delivered() - before;
     partition.tell(
         new EntityDone(slot, out, records, delivered > 0 ? runtime.now() : -1, delivered));
+    return this;
+  }
+
+  private Behavior<EntityCommand> onSnapshot(SnapshotEntity m) {
+    SimSnapshot.EntityState state;
+    try {
+      state =
+          new SimSnapshot.EntityState(
+              runtime.id(),
+              runtime.delivered(),
+              runtime.historyDigest(),
+              m.codec().writeEntity(runtime));
+    } catch (RuntimeException e) {
+      partition.tell(new EntityFailed(slot, runtime.name(runtime.id()) + ": " + e.getMessage()));
+      return this;
+    }
+    partition.tell(new EntitySnapshotted(slot, state, runtime.metrics()));
     return this;
   }
 

@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -17,11 +18,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Placement;
 import org.kernsim.engine.WindowQueue;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.CoordinatorCommand;
 import org.kernsim.protocol.engine.EntityCommand;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.engine.TraceRecord;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * A partition: holds the pending events of its entities and runs them one conservative window at a
@@ -46,6 +49,17 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     List<ActorRef<EntityCommand>> spawn(
         ActorContext<PartitionCommand> ctx, int partition, int[] members);
   }
+
+  /**
+   * What a partition needs for snapshots of the run (a codec for its entities' state) and to go on
+   * from one (its pending events at the snapshot; its entities are restored by the spawner).
+   */
+  public record Snapshots(Supplier<StateCodec> codec, List<Event> pending) {
+    public static final Snapshots NONE = new Snapshots(null, List.of());
+  }
+
+  /** The most bytes of entity state in one {@code PartitionSnapshot} message. */
+  static final int SNAPSHOT_CHUNK_BYTES = 4 << 20;
 
   /**
    * How a partition talks to the others.
@@ -88,6 +102,14 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private final EventList[] perSlot;
   private final int[] touched;
 
+  // a snapshot
+  private final Supplier<StateCodec> codec;
+  private PartitionCommand.TakeSnapshot pendingSnapshot;
+  private long snapshotWindow;
+  private int snapshotOutstanding;
+  private SimSnapshot.EntityState[] snapshotStates;
+  private Metrics snapshotMetrics;
+
   // collection
   private int collectOutstanding;
   private Map<Integer, Long> counts;
@@ -105,7 +127,18 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       IntFunction<String> names,
       EntitySpawner spawner,
       Wiring wiring) {
-    return Behaviors.setup(ctx -> new Partition(ctx, index, placement, names, spawner, wiring));
+    return create(index, placement, names, spawner, wiring, Snapshots.NONE);
+  }
+
+  public static Behavior<PartitionCommand> create(
+      int index,
+      Placement placement,
+      IntFunction<String> names,
+      EntitySpawner spawner,
+      Wiring wiring,
+      Snapshots snapshots) {
+    return Behaviors.setup(
+        ctx -> new Partition(ctx, index, placement, names, spawner, wiring, snapshots));
   }
 
   @SuppressWarnings("unchecked")
@@ -115,8 +148,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       Placement placement,
       IntFunction<String> names,
       EntitySpawner spawner,
-      Wiring wiring) {
+      Wiring wiring,
+      Snapshots snapshots) {
     super(ctx);
+    this.codec = snapshots.codec();
     this.index = index;
     this.placement = placement;
     this.names = names;
@@ -132,6 +167,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     }
     this.perSlot = new EventList[members.length];
     this.queue = new WindowQueue(placement.lookahead());
+    for (Event e : snapshots.pending()) queue.add(e); // going on from a snapshot
     this.touched = new int[members.length];
     this.outboxes = new List[placement.partitions()];
     this.lastOutbox = new int[placement.partitions()];
@@ -148,6 +184,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         .onMessage(EntityActor.EntityFailed.class, this::onEntityFailed)
         .onMessageEquals(PartitionCommand.Collect.INSTANCE, this::onCollect)
         .onMessage(EntityActor.EntityAttached.class, this::onAttached)
+        .onMessage(PartitionCommand.TakeSnapshot.class, this::onTakeSnapshot)
+        .onMessage(EntityActor.EntitySnapshotted.class, this::onEntitySnapshotted)
         .onMessage(PartitionCommand.Abort.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
@@ -187,8 +225,88 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
     for (Event e : b.events()) queue.add(e);
     batchesReceived.merge(b.window(), 1, Integer::sum);
+    maybeSnapshot();
     maybeBegin();
     return this;
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  private Behavior<PartitionCommand> onTakeSnapshot(PartitionCommand.TakeSnapshot m) {
+    if (codec == null) {
+      coordinator.tell(
+          new CoordinatorCommand.PartitionFailed(index, "this run cannot take snapshots"));
+      return this;
+    }
+    pendingSnapshot = m;
+    maybeSnapshot();
+    return this;
+  }
+
+  /**
+   * Once the batches sent to this partition in the snapshot's window have arrived (they are pending
+   * events too), asks every entity for its state. The batch count stays for the next window's
+   * start.
+   */
+  private void maybeSnapshot() {
+    PartitionCommand.TakeSnapshot m = pendingSnapshot;
+    if (m == null || batchesReceived.getOrDefault(m.window(), 0) < m.expectedBatches()) return;
+    pendingSnapshot = null;
+    snapshotWindow = m.window();
+    snapshotStates = new SimSnapshot.EntityState[entities.length];
+    snapshotMetrics = new Metrics();
+    snapshotOutstanding = entities.length;
+    EntityActor.SnapshotEntity ask = new EntityActor.SnapshotEntity(codec.get());
+    for (ActorRef<EntityCommand> e : entities) e.tell(ask);
+    if (snapshotOutstanding == 0) sendSnapshot();
+  }
+
+  private Behavior<PartitionCommand> onEntitySnapshotted(EntityActor.EntitySnapshotted s) {
+    snapshotStates[s.slot()] = s.state();
+    snapshotMetrics.merge(s.metrics());
+    if (--snapshotOutstanding == 0) sendSnapshot();
+    return this;
+  }
+
+  /** This partition's part of the snapshot, in pieces that fit Artery's large frames. */
+  private void sendSnapshot() {
+    List<Event> pending = new ArrayList<>(queue.size());
+    queue.forEach(pending::add);
+    List<SimSnapshot.EntityState> chunk = new ArrayList<>();
+    long bytes = 0;
+    for (SimSnapshot.EntityState st : snapshotStates) {
+      int size = st.state().length + 64;
+      if (!chunk.isEmpty() && bytes + size > SNAPSHOT_CHUNK_BYTES) {
+        coordinator.tell(
+            new CoordinatorCommand.PartitionSnapshot(
+                index, snapshotWindow, chunk, List.of(), null, false));
+        chunk = new ArrayList<>();
+        bytes = 0;
+      }
+      chunk.add(st);
+      bytes += size;
+    }
+    int perMessage = Math.max(1, Math.min(batchMaxEvents, 1 << 16));
+    for (int from = 0; from < pending.size(); from += perMessage) {
+      List<Event> events =
+          new ArrayList<>(pending.subList(from, Math.min(pending.size(), from + perMessage)));
+      boolean lastEvents = from + perMessage >= pending.size();
+      if (lastEvents) break; // goes with the last piece
+      coordinator.tell(
+          new CoordinatorCommand.PartitionSnapshot(
+              index, snapshotWindow, List.of(), events, null, false));
+    }
+    int tail = pending.isEmpty() ? 0 : ((pending.size() - 1) / perMessage) * perMessage;
+    coordinator.tell(
+        new CoordinatorCommand.PartitionSnapshot(
+            index,
+            snapshotWindow,
+            chunk,
+            new ArrayList<>(pending.subList(tail, pending.size())),
+            snapshotMetrics.snapshot(),
+            true));
+    snapshotStates = null;
+    snapshotMetrics = null;
   }
 
   private Behavior<PartitionCommand> onStartWindow(PartitionCommand.StartWindow m) {

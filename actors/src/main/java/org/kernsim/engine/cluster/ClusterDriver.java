@@ -37,7 +37,27 @@ public final class ClusterDriver {
       Duration formTimeout,
       Duration setupTimeout,
       Duration stallTimeout,
-      int batchMaxEvents) {
+      int batchMaxEvents,
+      long snapshotEvery,
+      boolean recover) {
+
+    public Target(
+        int nodes,
+        int partitionsPerNode,
+        Duration formTimeout,
+        Duration setupTimeout,
+        Duration stallTimeout,
+        int batchMaxEvents) {
+      this(
+          nodes,
+          partitionsPerNode,
+          formTimeout,
+          setupTimeout,
+          stallTimeout,
+          batchMaxEvents,
+          0,
+          false);
+    }
 
     public static Target of(int nodes, int partitionsPerNode, KernsimSettings.Cluster c) {
       return new Target(
@@ -46,7 +66,25 @@ public final class ClusterDriver {
           c.formTimeout(),
           c.setupTimeout(),
           c.stallTimeout(),
-          c.batchMaxEvents());
+          c.batchMaxEvents(),
+          c.snapshotEvery(),
+          c.recover());
+    }
+
+    /**
+     * Takes a snapshot every {@code every} windows (0: never) and, if {@code recover}, goes on from
+     * the last one when a node is lost (otherwise the run fails, exit code 4).
+     */
+    public Target withRecovery(long every, boolean recover) {
+      return new Target(
+          nodes,
+          partitionsPerNode,
+          formTimeout,
+          setupTimeout,
+          stallTimeout,
+          batchMaxEvents,
+          every,
+          recover);
     }
 
     public static Target of(int nodes, KernsimSettings.Cluster c) {
@@ -64,12 +102,72 @@ public final class ClusterDriver {
       RunResult result,
       List<String> nodes,
       int partitionsPerNode,
-      Map<String, Long> crossNodeEvents) {}
+      Map<String, Long> crossNodeEvents,
+      List<Recovery> recoveries) {
+
+    public Outcome(
+        RunResult result,
+        List<String> nodes,
+        int partitionsPerNode,
+        Map<String, Long> crossNodeEvents) {
+      this(result, nodes, partitionsPerNode, crossNodeEvents, List.of());
+    }
+  }
+
+  /**
+   * A node lost during the run, and the run going on without it from the last snapshot.
+   *
+   * @param lost the lost node's address
+   * @param snapshotWindow the window after which the snapshot was taken
+   * @param nodes the nodes the run went on with
+   * @param noticedNanos when the loss was noticed ({@link System#nanoTime()})
+   */
+  public static final class Recovery {
+    private final String lost;
+    private final long snapshotWindow;
+    private final int nodes;
+    private final long noticedNanos;
+    private volatile long resumedNanos = -1;
+
+    Recovery(String lost, long snapshotWindow, int nodes, long noticedNanos) {
+      this.lost = lost;
+      this.snapshotWindow = snapshotWindow;
+      this.nodes = nodes;
+      this.noticedNanos = noticedNanos;
+    }
+
+    void resumed(long nanos) {
+      resumedNanos = nanos;
+    }
+
+    public String lost() {
+      return lost;
+    }
+
+    public long snapshotWindow() {
+      return snapshotWindow;
+    }
+
+    public int nodes() {
+      return nodes;
+    }
+
+    /** When the loss was noticed ({@link System#nanoTime()}). */
+    public long noticedNanos() {
+      return noticedNanos;
+    }
+
+    /** When the run, restored on the survivors, completed its first window (-1: not yet). */
+    public long resumedNanos() {
+      return resumedNanos;
+    }
+  }
 
   /** Progress a run reports to whoever waits for it. */
   static final class Holder {
     volatile List<String> nodes = List.of();
     volatile Map<String, Long> crossNode = Map.of();
+    final List<Recovery> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
   }
 
   /**
@@ -105,7 +203,12 @@ public final class ClusterDriver {
             Props.empty());
     try {
       RunResult r = Await.result(result);
-      return new Outcome(r, holder.nodes, target.partitionsPerNode(), holder.crossNode);
+      return new Outcome(
+          r,
+          holder.nodes,
+          target.partitionsPerNode(),
+          holder.crossNode,
+          List.copyOf(holder.recoveries));
     } finally {
       Adapter.toClassic(system).stop(Adapter.toClassic(run));
     }

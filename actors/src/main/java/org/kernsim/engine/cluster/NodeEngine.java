@@ -22,9 +22,12 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.actor.Coordinator;
 import org.kernsim.engine.actor.Partition;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.cluster.ClusterRunCommand;
 import org.kernsim.protocol.cluster.NodeCommand;
+import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * The engine of one cluster node ({@code /system/kernsim-node}, registered with the Receptionist):
@@ -67,13 +70,40 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
   @Override
   public Receive<NodeCommand> createReceive() {
     return newReceiveBuilder()
-        .onMessage(NodeCommand.SetupRun.class, this::onSetup)
+        .onMessage(NodeCommand.SetupRun.class, s -> host(s, null))
+        .onMessage(NodeCommand.RestoreShare.class, this::onRestoreShare)
+        .onMessage(
+            NodeCommand.ResumeRun.class,
+            r -> {
+              Share share = shares.remove(r.setup().runId());
+              return host(r.setup(), share == null ? new Share() : share);
+            })
         .onMessage(NodeCommand.EndRun.class, m -> end(m.runId()))
         .onMessage(DriverGone.class, m -> end(m.runId()))
         .build();
   }
 
-  private Behavior<NodeCommand> onSetup(NodeCommand.SetupRun s) {
+  /** A run that goes on from a snapshot: the states and pending events sent for it so far. */
+  private static final class Share {
+    final Map<Integer, byte[]> states = new HashMap<>();
+    final List<Event> pending = new ArrayList<>();
+  }
+
+  private final Map<String, Share> shares = new HashMap<>();
+
+  private Behavior<NodeCommand> onRestoreShare(NodeCommand.RestoreShare r) {
+    if (runs.containsKey(r.runId())) return this;
+    Share share = shares.computeIfAbsent(r.runId(), k -> new Share());
+    for (SimSnapshot.EntityState e : r.entities()) share.states.put(e.id(), e.state());
+    share.pending.addAll(r.pending());
+    return this;
+  }
+
+  /**
+   * Builds run {@code s}'s simulation and hosts its partitions here; with {@code share}, its
+   * entities are restored and its pending events put in place (a run that goes on from a snapshot).
+   */
+  private Behavior<NodeCommand> host(NodeCommand.SetupRun s, Share share) {
     if (runs.containsKey(s.runId())) return this;
     String self = Cluster.get(getContext().getSystem()).selfMember().address().toString();
     NodeRuns.RunContext rc;
@@ -84,20 +114,29 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
       RecordFilter filter = Coordinator.filterFor(sim, o);
       rc =
           new NodeRuns.RunContext(
-              s.runId(), sim, placement, s.seed(), filter, new ConcurrentHashMap<>());
+              s.runId(),
+              sim,
+              placement,
+              s.seed(),
+              filter,
+              new ConcurrentHashMap<>(),
+              NodeRuns.once(() -> new StateCodec(sim)),
+              share == null ? null : share.states);
     } catch (RuntimeException e) {
       s.replyTo()
           .tell(new ClusterRunCommand.SetupFailed(s.runId(), self, String.valueOf(e.getMessage())));
       return this;
     }
     NodeRuns.get(getContext().getSystem()).runs.put(s.runId(), rc);
-    ActorRef<Void> run = getContext().spawn(hostRun(rc, s, region), s.runId());
+    ActorRef<Void> run =
+        getContext().spawn(hostRun(rc, s, region, share == null ? null : share.pending), s.runId());
     getContext().watchWith(s.replyTo(), new DriverGone(s.runId()));
     runs.put(s.runId(), new Hosted(run, s.replyTo()));
     return this;
   }
 
   private Behavior<NodeCommand> end(String runId) {
+    shares.remove(runId);
     Hosted h = runs.remove(runId);
     if (h != null) {
       getContext().unwatch(h.driver());
@@ -108,7 +147,10 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
 
   /** One run's share on this node: its partitions, as children. */
   private static Behavior<Void> hostRun(
-      NodeRuns.RunContext rc, NodeCommand.SetupRun s, ShardedEntities.Region region) {
+      NodeRuns.RunContext rc,
+      NodeCommand.SetupRun s,
+      ShardedEntities.Region region,
+      List<Event> pending) {
     return Behaviors.setup(
         ctx -> {
           int[] nodeOf = new int[s.partitions()];
@@ -121,11 +163,21 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
                 for (int id : members) region.attach(rc.runId(), partition, id);
                 return null; // they register themselves as sharding starts them
               };
+          // a resumed run's pending events, by the partition of their destination
+          Map<Integer, List<Event>> byPartition = new HashMap<>();
+          if (pending != null)
+            for (Event e : pending)
+              byPartition
+                  .computeIfAbsent(rc.placement().partitionOf(e.dst()), k -> new ArrayList<>())
+                  .add(e);
           List<ActorRef<PartitionCommand>> refs = new ArrayList<>();
           for (int p = s.firstPartition(); p < s.firstPartition() + s.count(); p++) {
+            Partition.Snapshots snapshots =
+                new Partition.Snapshots(rc.codec(), byPartition.getOrDefault(p, List.of()));
             refs.add(
                 ctx.spawn(
-                    Partition.create(p, rc.placement(), rc.sim()::entityName, spawner, wiring),
+                    Partition.create(
+                        p, rc.placement(), rc.sim()::entityName, spawner, wiring, snapshots),
                     "partition-" + p));
           }
           s.replyTo().tell(new ClusterRunCommand.NodeReady(s.runId(), s.node(), List.copyOf(refs)));

@@ -1,6 +1,8 @@
 package org.kernsim.engine.cluster;
 
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
@@ -9,6 +11,7 @@ import org.kernsim.engine.EntityRuntime;
 import org.kernsim.engine.Placement;
 import org.kernsim.engine.RecordFilter;
 import org.kernsim.engine.Simulation;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.PartitionCommand;
 
 /**
@@ -17,19 +20,46 @@ import org.kernsim.protocol.engine.PartitionCommand;
  */
 final class NodeRuns implements Extension {
 
-  /** One run on this node. */
+  /**
+   * One run on this node.
+   *
+   * @param codec the run's state codec, made on first use (snapshots, restores)
+   * @param restore the state of each entity this node hosts, by id, when the run goes on from a
+   *     snapshot (null: a fresh run)
+   */
   record RunContext(
       String runId,
       Simulation sim,
       Placement placement,
       long seed,
       RecordFilter filter,
-      ConcurrentHashMap<Integer, ActorRef<PartitionCommand>> partitions) {
+      ConcurrentHashMap<Integer, ActorRef<PartitionCommand>> partitions,
+      Supplier<StateCodec> codec,
+      Map<Integer, byte[]> restore) {
 
     EntityRuntime runtime(int id) {
+      byte[] state = restore == null ? null : restore.get(id);
+      if (state != null) {
+        StateCodec.EntityParts p = codec.get().readEntity(state);
+        return EntityRuntime.restore(
+            id, p.logic(), p.saved(), sim.lookahead(), sim::entityName, filter, sim.faults());
+      }
       return new EntityRuntime(
           id, sim.createEntity(id), seed, sim.lookahead(), sim::entityName, filter, sim.faults());
     }
+  }
+
+  /** {@code make}, called once, on first use. */
+  static <T> Supplier<T> once(Supplier<T> make) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) value = make.get();
+        return value;
+      }
+    };
   }
 
   final ConcurrentHashMap<String, RunContext> runs = new ConcurrentHashMap<>();

@@ -3,6 +3,7 @@ package org.kernsim.protocol.engine;
 import java.util.List;
 import java.util.Map;
 import org.kernsim.protocol.WireMessage;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /** The protocol of the run coordinator, which agrees the windows and feeds the checkers. */
 public sealed interface CoordinatorCommand extends WireMessage
@@ -10,6 +11,7 @@ public sealed interface CoordinatorCommand extends WireMessage
         CoordinatorCommand.WindowDone,
         CoordinatorCommand.PartitionCollected,
         CoordinatorCommand.PartitionFailed,
+        CoordinatorCommand.PartitionSnapshot,
         CoordinatorCommand.Local {
 
   /** Partition {@code partition} has its entities in place. */
@@ -51,6 +53,20 @@ public sealed interface CoordinatorCommand extends WireMessage
 
   /** A partition could not continue (an entity threw: a model bug). */
   record PartitionFailed(int partition, String reason) implements CoordinatorCommand {}
+
+  /**
+   * Part of partition {@code partition}'s state at the barrier after {@code window} (an answer to
+   * {@link PartitionCommand.TakeSnapshot}), cut into pieces that fit a frame: some of its entities'
+   * states and pending events; the {@code last} piece also carries the entities' metrics so far.
+   */
+  record PartitionSnapshot(
+      int partition,
+      long window,
+      List<SimSnapshot.EntityState> entities,
+      List<Event> pending,
+      MetricsSnapshot metrics,
+      boolean last)
+      implements CoordinatorCommand {}
 
   /** Messages that never leave the coordinator's node. */
   non-sealed interface Local extends CoordinatorCommand {}

@@ -15,6 +15,7 @@ public sealed interface PartitionCommand extends WireMessage
         PartitionCommand.Batch,
         PartitionCommand.Collect,
         PartitionCommand.Abort,
+        PartitionCommand.TakeSnapshot,
         PartitionCommand.Local {
 
   /** All partitions of the run, in index order, and the coordinator to report to. */
@@ -39,6 +40,14 @@ public sealed interface PartitionCommand extends WireMessage
 
   /** The run is being abandoned (a node was lost, or an entity failed). */
   record Abort(String reason) implements PartitionCommand {}
+
+  /**
+   * At the barrier after {@code window}, once the {@code expectedBatches} batches produced in it
+   * have arrived: report every entity's state and every pending event ({@link
+   * CoordinatorCommand.PartitionSnapshot}) for a snapshot of the whole run. The next window starts
+   * as usual afterwards.
+   */
+  record TakeSnapshot(long window, int expectedBatches) implements PartitionCommand {}
 
   /** Messages between a partition and the entity actors of its own node. */
   non-sealed interface Local extends PartitionCommand {}

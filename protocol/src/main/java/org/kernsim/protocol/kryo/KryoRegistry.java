@@ -57,6 +57,8 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  600-699  hotplug
  *  800-849  lockdep      850-899  snapshots (the records; an entity's state inside is an
  *           engine state stream with its own table, 2000-2999: Simulation.stateClasses())
+ *  900-949  the cluster's admission (token proofs) and node-loss recovery (snapshot pieces,
+ *           restore shares)
  *  (other ranges as the lead assigns them)
  * 1000-1009 mutex      1010-1099 wqlife (pool and pwq life cycle)
  * </pre>
@@ -373,6 +375,10 @@ public final class KryoRegistry {
           // ---------------------------------------------------------------- 900-949: wire
           e(900, org.kernsim.protocol.cluster.AdmissionCommand.Challenge.class),
           e(901, org.kernsim.protocol.cluster.AdmissionCommand.Proof.class),
+          e(902, PartitionCommand.TakeSnapshot.class),
+          e(903, CoordinatorCommand.PartitionSnapshot.class),
+          e(904, NodeCommand.RestoreShare.class),
+          e(905, NodeCommand.ResumeRun.class),
           // ---------------------------------------------------------------- 1000-1099: mutex,
           // wqlife
           e(1000, org.kernsim.protocol.mutex.MutexMessage.Lock.class),
