@@ -315,6 +315,14 @@ class CliTest {
             && st.out().contains("claim+deferred-wake")
             && st.out().contains("machine.cpus"));
     assertFalse(st.out().contains("kprobes.kernel"), "only the model asked for");
+    for (String key :
+        List.of(
+            "workqueue.highpri-pools",
+            "workload.item-cond-resched",
+            "hotplug.kernel",
+            "faults.hotplug.plan")) {
+      assertTrue(st.out().contains(key), key);
+    }
     assertBadInput(cli("settings", "nosuchmodel"), "nosuchmodel");
     Out ma = cli("settings", "machine");
     assertEquals(ExitCodes.OK, ma.code(), ma.err());

@@ -66,7 +66,9 @@ class ClusterHashTest {
             scenario("kprobes-bulk-unregister", List.of(), 1, 2),
             scenario("kprobes-kp3-disarm-all", List.of(), 3),
             // CPU hotplug: cpu_down()/cpu_up() at random, cpuhp threads, stop_machine's view
-            scenario("machine-hotplug", List.of("faults.hotplug.rate=300"), 9))
+            scenario("machine-hotplug", List.of("faults.hotplug.rate=300"), 9),
+            scenario("workqueue-hotplug", List.of("scenario.until=60ms"), 5),
+            scenario("workqueue-wq7-unbind-highpri", List.of(), 1))
         .flatMap(s -> s);
   }
 

@@ -45,6 +45,13 @@ public final class Cpu implements Entity {
   private final int index;
   private final int self;
   private final ArrayDeque<Integer> runqueue = new ArrayDeque<>();
+
+  /** Runnable tasks with a negative nice level (highpri kworkers): they run first. */
+  private final ArrayDeque<Integer> hiqueue = new ArrayDeque<>();
+
+  /** The nice level of the tasks that enqueued with one ({@link CpuMessage.EnqueueWith}). */
+  private final Map<Integer, Integer> niceOf = new HashMap<>();
+
   private int current = IDLE;
   private long dispatch;
   private long currentSince;
@@ -72,7 +79,7 @@ public final class Cpu implements Entity {
   private HotplugMessage.TakeCpuDown dying;
   private HotplugMessage.WaitEmpty waitEmpty;
   private HotplugMessage.BringupCpu booting;
-  private final Map<Integer, Integer> migrateOnRelease = new HashMap<>();
+  private final Map<Integer, CpuMessage.MigrateTask> migrateOnRelease = new HashMap<>();
 
   public Cpu(Machine m, int index) {
     this.m = m;
@@ -84,13 +91,16 @@ public final class Cpu implements Entity {
   @Override
   public void receive(Context ctx, Object msg) {
     if (msg instanceof CpuMessage.Enqueue e) {
-      onEnqueue(ctx, e.task());
+      onEnqueue(ctx, e.task(), false);
+    } else if (msg instanceof CpuMessage.EnqueueWith e) {
+      if (e.nice() != 0) niceOf.put(e.task(), e.nice());
+      onEnqueue(ctx, e.task(), e.perCpuKthread());
     } else if (msg instanceof CpuMessage.Release r) {
       onRelease(ctx, r);
     } else if (msg instanceof CpuMessage.TaskQuiescent q) {
       if (q.task() == current && q.dispatch() == dispatch) reportQs(ctx);
     } else if (msg instanceof CpuMessage.PreemptCheck p) {
-      if (p.dispatch() == dispatch && current != IDLE && !runqueue.isEmpty()) requestPreempt(ctx);
+      if (p.dispatch() == dispatch && current != IDLE && anyQueued()) requestPreempt(ctx);
     } else if (msg instanceof StopMachineMessage.StopWork w) {
       onStopWork(ctx, w);
     } else if (msg instanceof StopMachineMessage.PhaseChanged p) {
@@ -115,17 +125,52 @@ public final class Cpu implements Entity {
 
   // ------------------------------------------------------------------ scheduling
 
-  private void onEnqueue(Context ctx, int task) {
-    if (!online) { // select_task_rq(): !is_cpu_allowed() -> select_fallback_rq()
+  private void onEnqueue(Context ctx, int task, boolean perCpuKthread) {
+    // try_to_wake_up() -> select_task_rq(): an offline CPU, or (2026) one that is going down for
+    // a task that is not a per-CPU kthread, is not allowed: select_fallback_rq()
+    if (!online || (balancePush() && !perCpuKthread)) {
       push(ctx, task, "select_fallback_rq");
       return;
     }
     if (current == IDLE && !inStopper && stopWork == null && !stolen) {
       dispatch(ctx, task, m.latencies().wakeup().sample(ctx.random()));
     } else {
-      runqueue.addLast(task);
+      queueTail(task);
       considerPreempt(ctx);
     }
+  }
+
+  private boolean anyQueued() {
+    return !runqueue.isEmpty() || !hiqueue.isEmpty();
+  }
+
+  private void queueTail(int task) {
+    if (niceOf.getOrDefault(task, 0) < 0) hiqueue.addLast(task);
+    else runqueue.addLast(task);
+  }
+
+  private int pollQueued() {
+    return !hiqueue.isEmpty() ? hiqueue.pollFirst() : runqueue.pollFirst();
+  }
+
+  /**
+   * {@code wakeup_gran()}: the wakeup granularity scaled by the weight of the task that would
+   * preempt ({@code sched_prio_to_weight[]}: nice 0 = 1024, nice -20 = 88761).
+   */
+  private long wakeupGranularity() {
+    long g = m.latencies().wakeupGranularity();
+    if (hiqueue.isEmpty()) return g;
+    return g * 1024 / weight(niceOf.getOrDefault(hiqueue.peekFirst(), 0));
+  }
+
+  private static final int[] PRIO_TO_WEIGHT = {
+    88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904,
+    3906, 3121, 2501, 1991, 1586, 1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87,
+    70, 56, 45, 36, 29, 23, 18, 15
+  };
+
+  static int weight(int nice) {
+    return PRIO_TO_WEIGHT[Math.max(-20, Math.min(19, nice)) + 20];
   }
 
   private void dispatch(Context ctx, int task, long delay) {
@@ -143,8 +188,8 @@ public final class Cpu implements Entity {
   }
 
   private void considerPreempt(Context ctx) {
-    if (current == IDLE || preemptRequested || runqueue.isEmpty()) return;
-    long at = currentSince + m.latencies().wakeupGranularity();
+    if (current == IDLE || preemptRequested || !anyQueued()) return;
+    long at = currentSince + wakeupGranularity();
     if (at <= ctx.now()) requestPreempt(ctx);
     else ctx.startTimer(PREEMPT_CHECK, at - ctx.now(), new CpuMessage.PreemptCheck(dispatch));
   }
@@ -172,13 +217,13 @@ public final class Cpu implements Entity {
               + ")");
     }
     ctx.cancelTimer(PREEMPT_CHECK);
-    Integer to = migrateOnRelease.remove(r.task());
+    CpuMessage.MigrateTask to = migrateOnRelease.remove(r.task());
     if (r.kind() == CpuMessage.ReleaseKind.MIGRATE) {
       push(ctx, r.task(), "balance_push");
     } else if (r.kind() == CpuMessage.ReleaseKind.PREEMPTED
         || r.kind() == CpuMessage.ReleaseKind.YIELD) {
-      if (to != null) moveTo(ctx, r.task(), to, "migration_cpu_stop");
-      else runqueue.addLast(r.task());
+      if (to != null) moveTo(ctx, r.task(), to.toCpu(), to.perCpuKthread(), "migration_cpu_stop");
+      else queueTail(r.task());
     }
     int from = current;
     current = IDLE;
@@ -198,8 +243,8 @@ public final class Cpu implements Entity {
       steal(ctx, from);
     } else if (stopWork != null && !inStopper) {
       enterStopper(ctx);
-    } else if (!runqueue.isEmpty()) {
-      dispatch(ctx, runqueue.pollFirst(), m.latencies().ctxswitch().sample(ctx.random()));
+    } else if (anyQueued()) {
+      dispatch(ctx, pollQueued(), m.latencies().ctxswitch().sample(ctx.random()));
     } else {
       ctx.cancelTimer(INJECTED_PREEMPTION); // faults.preempt.* preempt running tasks only
       if (ctx.tracing() && from != IDLE) ctx.trace(new CpuNote.Switch(index, from, IDLE));
@@ -382,7 +427,7 @@ public final class Cpu implements Entity {
       if (c != index)
         ctx.send(m.cpu(c), new HotplugMessage.CpuActiveChanged(index, on), m.latencies().lock());
     }
-    if (!on && current != IDLE && !runqueue.isEmpty()) considerPreempt(ctx);
+    if (!on && current != IDLE && anyQueued()) considerPreempt(ctx);
   }
 
   /**
@@ -398,18 +443,16 @@ public final class Cpu implements Entity {
     stopperParked = true;
     dying = t;
     if (ctx.tracing()) ctx.trace(new HotplugNote.CpuOnlineChanged(index, false));
-    if (!t.migrate() && !runqueue.isEmpty()) {
+    if (!t.migrate() && anyQueued()) {
       ctx.violation(
           "SchedCpuDying",
           "cpu"
               + index
               + ": Dying CPU not properly vacated! "
-              + runqueue.size()
-              + " task(s) queued (first "
-              + ctx.name(runqueue.peekFirst())
-              + ")");
+              + (runqueue.size() + hiqueue.size())
+              + " task(s) queued");
     }
-    while (!runqueue.isEmpty()) push(ctx, runqueue.pollFirst(), "migrate_tasks");
+    while (anyQueued()) push(ctx, pollQueued(), "migrate_tasks");
   }
 
   private void onApBooted(Context ctx, HotplugMessage.ApIdle a) {
@@ -442,6 +485,7 @@ public final class Cpu implements Entity {
     int t = waitEmpty.task();
     if (current != IDLE && current != t) return;
     for (int q : runqueue) if (q != t) return;
+    for (int q : hiqueue) if (q != t) return;
     ctx.send(
         waitEmpty.replyTo(), new HotplugMessage.RqEmpty(waitEmpty.op()), m.latencies().local());
     waitEmpty = null;
@@ -452,11 +496,11 @@ public final class Cpu implements Entity {
    * here, at its next preemption point if it runs here.
    */
   private void onMigrateTask(Context ctx, CpuMessage.MigrateTask t) {
-    if (runqueue.remove((Integer) t.task())) {
-      moveTo(ctx, t.task(), t.toCpu(), "migration_cpu_stop");
+    if (runqueue.remove((Integer) t.task()) || hiqueue.remove((Integer) t.task())) {
+      moveTo(ctx, t.task(), t.toCpu(), t.perCpuKthread(), "migration_cpu_stop");
       checkWaitEmpty(ctx);
     } else if (current == t.task()) {
-      migrateOnRelease.put(t.task(), t.toCpu());
+      migrateOnRelease.put(t.task(), t);
       requestPreempt(ctx);
     }
   }
@@ -480,7 +524,7 @@ public final class Cpu implements Entity {
     }
     if (to < 0) throw new IllegalStateException("cpu" + index + ": no active CPU to push to");
     ctx.send(task, new CpuMessage.SetCpusAllowed(-1, false), m.latencies().local());
-    moveTo(ctx, task, to, why);
+    moveTo(ctx, task, to, false, why);
   }
 
   private int indexIn(int[] cpus) {
@@ -488,10 +532,15 @@ public final class Cpu implements Entity {
     return 0;
   }
 
-  private void moveTo(Context ctx, int task, int to, String why) {
+  private void moveTo(Context ctx, int task, int to, boolean perCpuKthread, String why) {
     ctx.count("tasksMigratedByHotplug", 1);
     if (ctx.tracing()) ctx.trace(new HotplugNote.TaskPushed(task, index, to, why));
-    ctx.send(m.cpu(to), new CpuMessage.Enqueue(task), m.latencies().ipi());
+    Integer nice = niceOf.remove(task);
+    Object enqueue =
+        nice == null && !perCpuKthread
+            ? new CpuMessage.Enqueue(task)
+            : new CpuMessage.EnqueueWith(task, nice == null ? 0 : nice, perCpuKthread);
+    ctx.send(m.cpu(to), enqueue, m.latencies().ipi());
   }
 
   // ------------------------------------------------------------------ for tests and checkers
@@ -505,6 +554,6 @@ public final class Cpu implements Entity {
   }
 
   int queued() {
-    return runqueue.size();
+    return runqueue.size() + hiqueue.size();
   }
 }

@@ -56,6 +56,9 @@ public abstract class Task implements Entity {
   /** {@code kthread_is_per_cpu()}: may stay on a CPU that is going down ({@code balance_push}). */
   private boolean perCpuKthread;
 
+  /** The nice level ({@code set_user_nice()}): 0, or -20 for a highpri kworker. */
+  private int nice;
+
   private Run run = Run.SLEEPING;
   private long dispatch = -1;
   private long preemptFor = -1;
@@ -113,6 +116,21 @@ public abstract class Task implements Entity {
    */
   protected final void setPerCpuKthread(boolean perCpu) {
     this.perCpuKthread = perCpu;
+  }
+
+  /** {@code set_user_nice()} at creation. */
+  protected final void setNice(int nice) {
+    this.nice = nice;
+  }
+
+  /**
+   * {@code schedule()} while TASK_RUNNING: the task stays runnable and gives the CPU to whatever is
+   * queued there first ({@code wq_unbind_fn()}'s "cross rq->lock"); {@link #run} continues when it
+   * runs again.
+   */
+  protected final void schedule(Context ctx) {
+    requireRunning(ctx, "schedule");
+    release(ctx, CpuMessage.ReleaseKind.YIELD);
   }
 
   /** {@code set_cpus_allowed_ptr()} at creation: {@code cpu}, or -1 for any CPU. */
@@ -309,7 +327,7 @@ public abstract class Task implements Entity {
     } else {
       ctx.send(
           machine.cpu(cpu),
-          new CpuMessage.MigrateTask(ctx.self(), allowedCpu),
+          new CpuMessage.MigrateTask(ctx.self(), allowedCpu, perCpuKthread),
           machine.latencies().local());
     }
   }
@@ -369,7 +387,12 @@ public abstract class Task implements Entity {
     if (run == Run.SLEEPING && w.epoch() >= sleepEpoch) {
       run = Run.RUNNABLE;
       if (allowedCpu >= 0) cpu = allowedCpu; // select_task_rq(): an allowed CPU
-      ctx.send(machine.cpu(cpu), new CpuMessage.Enqueue(ctx.self()), machine.latencies().local());
+      boolean kthread = perCpuKthread && machine.hotplugEnabled();
+      Object enqueue =
+          nice == 0 && !kthread
+              ? new CpuMessage.Enqueue(ctx.self())
+              : new CpuMessage.EnqueueWith(ctx.self(), nice, perCpuKthread);
+      ctx.send(machine.cpu(cpu), enqueue, machine.latencies().local());
       if (ctx.tracing()) ctx.trace(new CpuNote.TaskWoken(ctx.self(), w.waker(), w.epoch()));
     } else if (ctx.tracing()) {
       ctx.trace(new CpuNote.WakeIgnored(ctx.self(), w.waker(), w.epoch()));

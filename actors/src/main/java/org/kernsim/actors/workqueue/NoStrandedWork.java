@@ -73,6 +73,7 @@ public final class NoStrandedWork extends PoolProgress {
     long n = id & 0xFFFF_FFFFL;
     if (n == 0xFFFF_FFFFL) return "idle_cull_work(" + names.apply(owner) + ")";
     if (n == 0) return "dwork(" + names.apply(owner) + ")";
+    if ((n & 0xF000_0000L) == 0x7000_0000L) return "unbind_work(" + names.apply(owner) + ")";
     if ((n & org.kernsim.protocol.workqueue.WorkItem.BARRIER_BIT) != 0) {
       return "barrier#" + (n & 0x7FFF_FFFFL) + "(" + names.apply(owner) + ")";
     }

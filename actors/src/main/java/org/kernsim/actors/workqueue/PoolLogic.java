@@ -197,6 +197,12 @@ public final class PoolLogic {
   /** {@code work_pending(&pool->idle_cull_work)}. */
   boolean cullWorkPending;
 
+  /**
+   * {@code POOL_DISASSOCIATED}: the pool's CPU is going or has gone offline; its workers carry
+   * WORKER_UNBOUND, concurrency management is off and the pool behaves as an unbound one.
+   */
+  boolean disassociated;
+
   private final List<String[]> warnings = new ArrayList<>();
 
   /**
@@ -322,7 +328,7 @@ public final class PoolLogic {
     idleList.addFirst(w);
     w.onIdleList = true;
     if (tooManyWorkers() && !idleTimerPending) modIdleTimer(nowJ + cfg.idleWorkerTimeoutJiffies());
-    if (nrWorkers == nrIdle && nrRunning != 0) {
+    if (!disassociated && nrWorkers == nrIdle && nrRunning != 0) {
       warn("W2", "all " + nrWorkers + " workers idle but nr_running=" + nrRunning);
     }
   }
@@ -773,7 +779,8 @@ public final class PoolLogic {
     if (w == null) return null;
     w.state = SlotState.LIVE;
     w.incarnation++;
-    w.flags = WorkerFlag.PREP.bit | (unbound ? WorkerFlag.UNBOUND.bit : 0);
+    // worker_attach_to_pool(): a worker of a disassociated pool is born WORKER_UNBOUND
+    w.flags = WorkerFlag.PREP.bit | (unbound || disassociated ? WorkerFlag.UNBOUND.bit : 0);
     w.current = null;
     w.sleeping = false;
     w.stopper = -1;
@@ -909,6 +916,77 @@ public final class PoolLogic {
     w.flags = 0;
   }
 
+  // ------------------------------------------------------------------ CPU hotplug
+
+  /**
+   * {@code unbind_workers(cpu)}'s locked part for this pool (mainline: {@code
+   * workqueue_offline_cpu()}, on the dying CPU at {@code CPUHP_AP_WORKQUEUE_ONLINE}): every
+   * attached worker gets WORKER_UNBOUND, the pool POOL_DISASSOCIATED, {@code nr_running} is zapped
+   * and — "with concurrency management just turned off, a busy worker blocking could lead to
+   * lengthy stalls" — {@code kick_pool()} starts unbound chain execution. Returns the kick, or
+   * null. The caller then {@code unbind_worker()}s every attached worker (its task may run
+   * anywhere).
+   */
+  public Kick unbindWorkers(long nowJ) {
+    wqUnbindFlags();
+    nrRunning = 0;
+    return kickPool(nowJ);
+  }
+
+  /**
+   * v3.9/v3.10 {@code wq_unbind_fn()}'s locked part for one pool: every worker (on the idle list or
+   * busy) WORKER_UNBOUND, the pool POOL_DISASSOCIATED. {@code nr_running} is left as it was: {@link
+   * #zapNrRunning} follows after a {@code schedule()}.
+   */
+  public void wqUnbindFlags() {
+    for (Worker w : slots) if (w.state == SlotState.LIVE) w.flags |= WorkerFlag.UNBOUND.bit;
+    disassociated = true;
+  }
+
+  /** {@code atomic_set(&pool->nr_running, 0)} (v3.9/v3.10 {@code wq_unbind_fn()}). */
+  public void zapNrRunning() {
+    nrRunning = 0;
+  }
+
+  /**
+   * v3.x {@code wake_up_worker(pool)}: wake the first idle worker ({@code first_worker()}), whether
+   * or not work is pending. Returns it, or null if the idle list is empty.
+   */
+  public Kick wakeUpWorker(long nowJ) {
+    Worker w = idleList.peekFirst();
+    if (w == null) return null;
+    boolean repeat = w.picked;
+    w.picked = true;
+    return new Kick(w, w.sleepEpoch, w.incarnation, false, false, repeat, expired(w, nowJ), 0);
+  }
+
+  /**
+   * {@code rebind_workers(pool)}'s locked part (mainline {@code workqueue_online_cpu()}): POOL_
+   * DISASSOCIATED cleared; each attached worker's WORKER_UNBOUND replaced by WORKER_REBOUND (also
+   * NOT_RUNNING, so {@code nr_running} is untouched; the worker clears REBOUND at its next {@code
+   * recheck:} and joins concurrency management then). The caller restores the workers' affinity
+   * first ({@code kthread_set_per_cpu()}, {@code set_cpus_allowed_ptr()}).
+   */
+  public void rebindWorkers() {
+    disassociated = false;
+    for (Worker w : slots) {
+      if (w.state != SlotState.LIVE) continue;
+      if (!w.has(WorkerFlag.UNBOUND)) warn("W2", "rebind_workers(): " + w + " is not UNBOUND");
+      w.flags = (w.flags | WorkerFlag.REBOUND.bit) & ~WorkerFlag.UNBOUND.bit;
+    }
+  }
+
+  /** The attached workers ({@code pool->workers}): the live slots, in slot order. */
+  public List<Worker> attachedWorkers() {
+    List<Worker> out = new ArrayList<>();
+    for (Worker w : slots) if (w.state == SlotState.LIVE) out.add(w);
+    return out;
+  }
+
+  public boolean disassociated() {
+    return disassociated;
+  }
+
   // ------------------------------------------------------------------ invariants W1, W2, W4, WQ-4
 
   /**
@@ -944,7 +1022,9 @@ public final class PoolLogic {
     }
     if (nrWorkers != live)
       warn("W1", "nr_workers=" + nrWorkers + " but " + live + " attached workers");
-    if (!unbound && nrRunning != counted) {
+    // a disassociated pool's nr_running is zapped, not counted (v3.9: between the flags and the zap
+    // the kernel's count is stale on purpose)
+    if (!unbound && !disassociated && nrRunning != counted) {
       warn("W2", "nr_running=" + nrRunning + " but " + counted + " workers are counted");
     }
     if (kickedList.size() > 1) warn("WQ4", "kicked_list holds " + kickedList.size() + " workers");

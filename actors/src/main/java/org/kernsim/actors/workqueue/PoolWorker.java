@@ -15,6 +15,7 @@ import org.kernsim.protocol.workqueue.WorkItem;
 import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
 import org.kernsim.protocol.workqueue.WorkerMessage;
 import org.kernsim.protocol.workqueue.WorkloadMessage;
+import org.kernsim.protocol.workqueue.WqHotplug;
 import org.kernsim.protocol.workqueue.WqNote;
 
 /**
@@ -59,6 +60,8 @@ public final class PoolWorker extends Task {
     CULL_ATTACH,
     /** {@code create_worker()}: {@code worker_attach_to_pool()} under the attach mutex. */
     CREATE_ATTACH,
+    UNBIND_FN,
+    ITEM_CHUNK,
     DEAD
   }
 
@@ -82,6 +85,7 @@ public final class PoolWorker extends Task {
 
   private final WqTopology topo;
   private final int pool;
+  private final int poolIndex;
   private final WqConfig cfg;
   private final Latency kthreadCreate;
   private final long createCooldown;
@@ -113,6 +117,20 @@ public final class PoolWorker extends Task {
    * if kworkers were run-to-completion actors (spec KX-2).
    */
   private final boolean runToCompletion;
+
+  /** v3.9/v3.10 {@code wq_unbind_fn()}: its steps (a pool entity and a step; null = schedule()). */
+  private List<Object[]> unbindSteps = List.of();
+
+  private int unbindStep;
+
+  /**
+   * {@code workload.item-cond-resched}: a workload item's CPU time runs in chunks of at most this
+   * long, each followed by {@code cond_resched()} (0: one piece).
+   */
+  private long condResched;
+
+  /** The item's CPU time since its last {@code cond_resched()} (or since the phase began). */
+  private long sinceResched;
 
   private WorkFunction fn;
   private FnWait fnWait = FnWait.NONE;
@@ -162,6 +180,7 @@ public final class PoolWorker extends Task {
     super(topo.machine, Math.max(0, topo.poolCpu(poolIndex)));
     this.topo = topo;
     this.pool = topo.pool(poolIndex);
+    this.poolIndex = poolIndex;
     this.cfg = cfg;
     this.kthreadCreate = kthreadCreate;
     this.createCooldown = createCooldown;
@@ -172,6 +191,12 @@ public final class PoolWorker extends Task {
             ? null
             : new org.kernsim.actors.mutex.MutexClient(
                 new AttachHost(), topo.machine.latencies().lock());
+    int p = poolIndex;
+    // create_worker(): kthread_bind_mask() to the pool's CPU and, attached to an associated per-CPU
+    // pool, kthread_set_per_cpu(); highpri pools' kworkers get set_user_nice(HIGHPRI_NICE_LEVEL)
+    if (topo.poolCpu(p) >= 0) setPerCpuKthread(true);
+    else setAllowedCpu(-1);
+    if (topo.isHighpri(p)) setNice(-20);
   }
 
   /** The worker as the caller of {@code wq_pool_attach_mutex}. */
@@ -240,6 +265,10 @@ public final class PoolWorker extends Task {
       }
     } else if (msg instanceof WorkerMessage.CreateKthread c) {
       reborn(c.incarnation(), c.cpu());
+      if (topo.poolCpu(poolIndex) >= 0) { // a new kthread: bound again (hotplug may follow)
+        setAllowedCpu(c.cpu());
+        setPerCpuKthread(true);
+      }
       pc = Pc.WOKE_UP;
       awaiting = false;
       item = null;
@@ -255,6 +284,11 @@ public final class PoolWorker extends Task {
         waitingExit = null;
         wake(ctx, waitEpoch);
       }
+    } else if (msg instanceof WqHotplug.UnbindStepDone) {
+      if (!awaiting)
+        throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected reply " + msg);
+      awaiting = false;
+      unbindNext(ctx);
     } else if (fn != null && fn.onMessage(ctx, msg, host)) {
       return;
     } else if (functions != null && functions.stray(msg)) {
@@ -357,6 +391,13 @@ public final class PoolWorker extends Task {
         pc = Pc.FN_RUNNING;
         fn.resume(ctx, host);
       }
+      case UNBIND_FN -> unbindNext(ctx); // back from schedule()
+      case ITEM_CHUNK -> { // a chunk of the item's CPU time is done: cond_resched()
+        quiescentState(ctx);
+        sinceResched = 0;
+        if (preemptionPoint(ctx)) return;
+        nextSegment(ctx);
+      }
       default -> throw new IllegalStateException(ctx.name(ctx.self()) + ": runs in state " + pc);
     }
   }
@@ -386,8 +427,7 @@ public final class PoolWorker extends Task {
       die(ctx);
     } else if (r instanceof PoolReply.TickDone t) {
       tickDone = true;
-      pc = segmentNext;
-      computeItem(ctx, segmentLeft, segmentNext);
+      nextSegment(ctx);
     } else if (r instanceof PoolReply.Execute e) {
       item = e.item();
       counted = e.counted();
@@ -459,31 +499,53 @@ public final class PoolWorker extends Task {
   }
 
   /**
-   * Spends {@code nanos} of the item's CPU time, then continues at {@code next}. With {@code
-   * wq_worker_tick()} (6.5+), a concurrency-managed worker whose CPU time since {@code current_at}
-   * reaches {@code wq_cpu_intensive_thresh_us} is looked at by the next scheduler tick: the segment
-   * is cut there (the tick is taken at the first jiffy boundary after the threshold, counted in the
-   * worker's own CPU time, which is what {@code sum_exec_runtime} counts).
+   * Spends {@code nanos} of the item's CPU time, then continues at {@code next}. The time is cut
+   * into segments at two kinds of points, whichever comes first:
+   *
+   * <ul>
+   *   <li>{@code wq_worker_tick()} (6.5+): a concurrency-managed worker whose CPU time since {@code
+   *       current_at} reaches {@code wq_cpu_intensive_thresh_us} is looked at by the next scheduler
+   *       tick (taken at the first jiffy boundary after the threshold, counted in the worker's own
+   *       CPU time, which is what {@code sum_exec_runtime} counts): {@link Pc#ITEM_TICK};
+   *   <li>{@code workload.item-cond-resched}: the item's loop calls {@code cond_resched()} after
+   *       every chunk of that much CPU time, except after its last: {@link Pc#ITEM_CHUNK}. The tick
+   *       is an interrupt: it does not move the loop's {@code cond_resched()} points.
+   * </ul>
+   *
+   * With both off, one piece, as before either existed.
    */
   private void computeItem(Context ctx, long nanos, Pc next) {
+    segmentLeft = nanos;
+    segmentNext = next;
+    sinceResched = 0;
+    nextSegment(ctx);
+  }
+
+  /** The next piece of {@link #segmentLeft}: up to a tick, a cond_resched() point or the end. */
+  private void nextSegment(Context ctx) {
+    long nanos = segmentLeft;
+    long piece = nanos;
+    Pc at = segmentNext;
+    if (condResched > 0 && nanos > condResched - sinceResched) {
+      piece = condResched - sinceResched;
+      at = Pc.ITEM_CHUNK;
+    }
     long thresh = cfg.cpuIntensiveThreshNanos();
-    if (cfg.cpuIntensiveTick() && counted && !tickDone && sinceCurrentAt + nanos > thresh) {
+    if (cfg.cpuIntensiveTick() && counted && !tickDone && sinceCurrentAt + piece > thresh) {
       long toThresh = Math.max(0, thresh - sinceCurrentAt);
-      long at = ctx.now() + toThresh;
+      long when = ctx.now() + toThresh;
       long j = cfg.jiffyNanos();
-      long toTick = toThresh + (j - Math.floorMod(at, j));
-      if (toTick < nanos) {
-        sinceCurrentAt += toTick;
-        segmentLeft = nanos - toTick;
-        segmentNext = next;
-        pc = Pc.ITEM_TICK;
-        compute(ctx, toTick, true);
-        return;
+      long toTick = toThresh + (j - Math.floorMod(when, j));
+      if (toTick < piece) {
+        piece = toTick;
+        at = Pc.ITEM_TICK;
       }
     }
-    sinceCurrentAt += nanos;
-    pc = next;
-    compute(ctx, nanos, true);
+    sinceCurrentAt += piece;
+    sinceResched += piece;
+    segmentLeft = nanos - piece;
+    pc = at;
+    compute(ctx, piece, true);
   }
 
   /** The scheduler tick: {@code wq_worker_tick()} takes {@code pool->lock} from IRQ context. */
@@ -531,6 +593,10 @@ public final class PoolWorker extends Task {
     if (item.kind() == WorkKind.BARRIER) {
       pc = Pc.BARRIER_DONE;
       compute(ctx, item.cpuNanos(), true);
+      return;
+    }
+    if (item.kind() == WorkKind.UNBIND) {
+      startUnbind(ctx);
       return;
     }
     if (item.kind() == WorkKind.EXTERNAL) {
@@ -657,6 +723,63 @@ public final class PoolWorker extends Task {
       fn = null;
       itemEnd(ctx);
     }
+  }
+
+  /** {@code workload.item-cond-resched}; 0 (the default) runs an item's CPU time in one piece. */
+  public void setCondResched(long nanos) {
+    this.condResched = nanos;
+  }
+
+  // ------------------------------------------------------------------ wq_unbind_fn()
+
+  /**
+   * v3.9/v3.10 {@code wq_unbind_fn()} ({@code kernel/workqueue.c}), run by a kworker of the dying
+   * CPU's highpri pool, over the CPU's standard pools ({@code for_each_std_worker_pool}: normal,
+   * then highpri). v3.9: both pools' flags under their locks, one {@code schedule()}, then both
+   * {@code nr_running} zapped — nothing kicks the normal pool. v3.10 (eb2834285cf1): per pool, the
+   * flags, {@code schedule()}, the zap and {@code wake_up_worker(pool)} under the lock.
+   */
+  private void startUnbind(Context ctx) {
+    int cpu = item.cullPool();
+    int[] pools = {topo.pool(cpu), topo.highpriPool(cpu)};
+    List<Object[]> steps = new ArrayList<>();
+    if (topo.machine.hotplug().kernel() == org.kernsim.actors.machine.HotplugConfig.Kernel.V3_9) {
+      for (int p : pools) steps.add(new Object[] {p, WqHotplug.Step.UNBIND});
+      steps.add(new Object[] {-1, null});
+      for (int p : pools) steps.add(new Object[] {p, WqHotplug.Step.ZAP_NR_RUNNING});
+    } else {
+      for (int p : pools) {
+        steps.add(new Object[] {p, WqHotplug.Step.UNBIND});
+        steps.add(new Object[] {-1, null});
+        steps.add(new Object[] {p, WqHotplug.Step.ZAP_NR_RUNNING});
+        steps.add(new Object[] {p, WqHotplug.Step.WAKE_UP_WORKER});
+      }
+    }
+    unbindSteps = steps;
+    unbindStep = 0;
+    pc = Pc.UNBIND_FN;
+    unbindNext(ctx);
+  }
+
+  private void unbindNext(Context ctx) {
+    while (unbindStep < unbindSteps.size()) {
+      Object[] st = unbindSteps.get(unbindStep++);
+      WqHotplug.Step step = (WqHotplug.Step) st[1];
+      if (step == null) { // schedule(): cross rq->lock so the scheduler hooks see WORKER_UNBOUND
+        schedule(ctx);
+        return;
+      }
+      var msg = new WqHotplug.UnbindStep(ctx.self(), incarnation(), cpu(), step);
+      if (step == WqHotplug.Step.ZAP_NR_RUNNING) { // atomic_set(): no lock, no wait
+        ctx.send((int) st[0], msg, topo.machine.latencies().lock());
+        continue;
+      }
+      awaiting = true;
+      ctx.send((int) st[0], msg, topo.machine.latencies().lock());
+      return;
+    }
+    unbindSteps = List.of();
+    itemEnd(ctx);
   }
 
   // ------------------------------------------------------------------ reap_dying_workers()

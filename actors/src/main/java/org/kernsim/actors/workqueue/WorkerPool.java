@@ -5,7 +5,10 @@ import java.util.List;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.Latency;
+import org.kernsim.protocol.cpu.CpuMessage;
 import org.kernsim.protocol.cpu.WakeUp;
+import org.kernsim.protocol.hotplug.CpuhpState;
+import org.kernsim.protocol.hotplug.HotplugMessage;
 import org.kernsim.protocol.workqueue.DyingWorker;
 import org.kernsim.protocol.workqueue.PoolReply;
 import org.kernsim.protocol.workqueue.PoolRequest;
@@ -14,6 +17,7 @@ import org.kernsim.protocol.workqueue.WorkItem;
 import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
 import org.kernsim.protocol.workqueue.WorkerMessage;
 import org.kernsim.protocol.workqueue.WorkloadMessage;
+import org.kernsim.protocol.workqueue.WqHotplug;
 import org.kernsim.protocol.workqueue.WqNote;
 import org.kernsim.protocol.workqueue.WqNote.KickSite;
 
@@ -89,6 +93,9 @@ public final class WorkerPool implements Entity {
   private boolean managerWindow;
 
   private final java.util.ArrayDeque<Object> waiting = new java.util.ArrayDeque<>();
+
+  /** v3.9/v3.10: the {@code CPU_DOWN_PREPARE} callback waiting in {@code flush_work()}. */
+  private HotplugMessage.CpuhpCallback unbindFlush;
 
   public WorkerPool(WqTopology topo, int index, int slots, WqConfig cfg) {
     this(topo, index, slots, cfg, null);
@@ -192,6 +199,8 @@ public final class WorkerPool implements Entity {
     else if (msg instanceof PoolReply.Queued q) onOwnQueueReply(ctx, q);
     else if (msg instanceof PoolRequest.ManagerWindowEnd m) onManagerWindowEnd(ctx, m);
     else if (msg instanceof PoolRequest.WorkerTick t) onWorkerTick(ctx, t);
+    else if (msg instanceof HotplugMessage.CpuhpCallback c) onCpuhpCallback(ctx, c);
+    else if (msg instanceof WqHotplug.UnbindStep u) onUnbindStep(ctx, u);
     else if (ext == null || !ext.receive(ctx, msg))
       throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + msg);
   }
@@ -199,6 +208,8 @@ public final class WorkerPool implements Entity {
   private boolean lockless(Object msg) {
     // 3.x: wq_worker_sleeping() runs under the runqueue lock, not pool->lock
     if (msg instanceof PoolRequest.WorkerSleeping) return cfg.era().nrRunningAtWakeUp();
+    // wq_unbind_fn(): atomic_set(&pool->nr_running, 0) takes no lock
+    if (msg instanceof WqHotplug.UnbindStep u) return u.step() == WqHotplug.Step.ZAP_NR_RUNNING;
     return msg instanceof PoolRequest.WorkerRunning
         || msg instanceof PoolReply.Queued
         || (ext != null && ext.lockless(msg));
@@ -313,6 +324,7 @@ public final class WorkerPool implements Entity {
     sectionCpu = reqCpu;
     long nowJ = cfg.jiffies(ctx.now());
     if (item.kind() == WorkKind.IDLE_CULL) ctx.count("cullWorkQueued", 1);
+    else if (item.kind() == WorkKind.UNBIND) ctx.count("unbindWorkQueued", 1);
     else ctx.count("workItemsQueued", 1);
     pool.insertWork(item);
     if (ctx.tracing()) {
@@ -391,7 +403,17 @@ public final class WorkerPool implements Entity {
     sectionCpu = r.cpu();
     PoolLogic.Worker w = worker(ctx, r.worker(), r.incarnation());
     WorkItem item = w.current();
-    if (item != null && item.kind() != WorkKind.IDLE_CULL) ctx.count("workItemsCompleted", 1);
+    if (item != null && item.kind() != WorkKind.IDLE_CULL && item.kind() != WorkKind.UNBIND)
+      ctx.count("workItemsCompleted", 1);
+    if (item != null && item.kind() == WorkKind.UNBIND && unbindFlush != null) {
+      // flush_work(&unbind_work) in workqueue_cpu_down_callback() returns: CPU_DOWN_PREPARE is done
+      ctx.send(
+          unbindFlush.replyTo(),
+          new HotplugMessage.CpuhpCallbackDone(
+              unbindFlush.op(), CpuhpState.CPU_DOWN_PREPARE, unbindFlush.cpu()),
+          topo.machine.latencies().lock());
+      unbindFlush = null;
+    }
     if (ctx.tracing())
       ctx.trace(new WqNote.WorkCompleted(ctx.self(), r.cpu(), r.worker(), r.item()));
     PoolLogic.Decision d = pool.workDone(w, r.item(), cfg.jiffies(ctx.now()), r.nextEpoch());
@@ -555,6 +577,84 @@ public final class WorkerPool implements Entity {
     return new Wake(topo.worker(index, k.worker().slot), k.epoch(), k.incarnation());
   }
 
+  // ------------------------------------------------------------------ CPU hotplug
+
+  /**
+   * A hotplug callback for this pool's CPU. Mainline ({@code kernel/workqueue.c}): {@code
+   * workqueue_prepare_cpu()} ({@code CPUHP_WORKQUEUE_PREP}: a first worker if the pool has none),
+   * {@code workqueue_offline_cpu()} → {@code unbind_workers()} and {@code workqueue_online_cpu()} →
+   * {@code rebind_workers()} ({@code CPUHP_AP_WORKQUEUE_ONLINE}), for the CPU's normal pool and
+   * then ({@code for_each_cpu_worker_pool}) its highpri pool. v3.9/v3.10 {@code
+   * workqueue_cpu_down_callback()} ({@code CPU_DOWN_PREPARE}, on the highpri pool): {@code
+   * queue_work_on(cpu, system_highpri_wq, &unbind_work); flush_work(&unbind_work)}.
+   */
+  private void onCpuhpCallback(Context ctx, HotplugMessage.CpuhpCallback c) {
+    long nowJ = cfg.jiffies(ctx.now());
+    if (c.state() == CpuhpState.CPU_DOWN_PREPARE) {
+      unbindFlush = c;
+      Wake deferred = queueWork(ctx, c.replyTo(), 0, WorkItem.unbind(ctx.self(), cpu, c.op()));
+      if (deferred.present())
+        sendDeferredWake(
+            ctx, ctx.self(), 0, ctx.self(), deferred, cfg, topo.machine.latencies().lock());
+      afterSection(ctx);
+      return;
+    }
+    sectionCpu = cpu;
+    if (c.state() == CpuhpState.WORKQUEUE_PREP) {
+      if (pool.nrWorkers() == 0) createWorker(ctx, cpu, cpu); // workqueue_prepare_cpu()
+    } else if (c.state() == CpuhpState.AP_WORKQUEUE_ONLINE && !c.bringup()) {
+      if (pool.worklistLength() > 0) ctx.count("poolsUnboundWithWorkPending", 1);
+      PoolLogic.Kick kick = pool.unbindWorkers(nowJ); // unbind_workers(), locked part
+      ctx.count("poolsUnbound", 1);
+      if (kick != null) wakeNow(ctx, kick, cpu, KickSite.HOTPLUG_UNBIND);
+      // unbind_worker(): kthread_set_per_cpu(task, -1); set_cpus_allowed_ptr(wq_unbound_cpumask)
+      for (PoolLogic.Worker w : pool.attachedWorkers())
+        ctx.send(
+            topo.worker(index, w.slot),
+            new CpuMessage.SetCpusAllowed(-1, false),
+            topo.machine.latencies().lock());
+    } else if (c.state() == CpuhpState.AP_WORKQUEUE_ONLINE) {
+      // rebind_workers(): affinity first (kthread_set_per_cpu, set_cpus_allowed_ptr), then the lock
+      for (PoolLogic.Worker w : pool.attachedWorkers())
+        ctx.send(
+            topo.worker(index, w.slot),
+            new CpuMessage.SetCpusAllowed(cpu, true),
+            topo.machine.latencies().lock());
+      pool.rebindWorkers();
+      ctx.count("poolsRebound", 1);
+    }
+    afterSection(ctx);
+    if (topo.highpri && !topo.isHighpri(index)) {
+      ctx.send(topo.highpriPool(cpu), c, topo.machine.latencies().lock()); // the next std pool
+    } else {
+      ctx.send(
+          c.replyTo(),
+          new HotplugMessage.CpuhpCallbackDone(c.op(), c.state(), c.cpu()),
+          topo.machine.latencies().lock());
+    }
+  }
+
+  /** A step of v3.9/v3.10 {@code wq_unbind_fn()} on this pool, by the kworker running it. */
+  private void onUnbindStep(Context ctx, WqHotplug.UnbindStep u) {
+    sectionCpu = u.cpu();
+    switch (u.step()) {
+      case UNBIND -> {
+        if (pool.worklistLength() > 0) ctx.count("poolsUnboundWithWorkPending", 1);
+        pool.wqUnbindFlags();
+        ctx.count("poolsUnbound", 1);
+      }
+      case ZAP_NR_RUNNING -> pool.zapNrRunning();
+      case WAKE_UP_WORKER -> {
+        PoolLogic.Kick kick = pool.wakeUpWorker(cfg.jiffies(ctx.now()));
+        if (kick != null) wakeNow(ctx, kick, u.cpu(), KickSite.HOTPLUG_UNBIND);
+      }
+      default -> throw new IllegalStateException("unbind step " + u);
+    }
+    if (u.step() != WqHotplug.Step.ZAP_NR_RUNNING)
+      ctx.send(u.worker(), new WqHotplug.UnbindStepDone(u.step()), topo.machine.latencies().lock());
+    afterSection(ctx);
+  }
+
   // ------------------------------------------------------------------ the manager
 
   private void onCreateWorker(Context ctx, PoolRequest.CreateWorker c) {
@@ -590,6 +690,12 @@ public final class WorkerPool implements Entity {
         entity,
         new WorkerMessage.CreateKthread(ctx.self(), w.incarnation(), newCpu),
         topo.machine.latencies().min());
+    if (cpu >= 0 && pool.disassociated()) {
+      // worker_attach_to_pool() of a disassociated pool: kthread_bind_mask() to the (offline) CPU,
+      // but no kthread_set_per_cpu(): the scheduler moves it (select_fallback_rq)
+      ctx.sendAfter(
+          entity, new CpuMessage.SetCpusAllowed(cpu, false), topo.machine.latencies().min() + 1);
+    }
     return true;
   }
 

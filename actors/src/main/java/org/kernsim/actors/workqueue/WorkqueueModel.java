@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kernsim.actors.machine.HotplugConfig;
 import org.kernsim.actors.machine.LaidOut;
 import org.kernsim.actors.machine.Layout;
 import org.kernsim.actors.machine.Machine;
@@ -15,6 +16,8 @@ import org.kernsim.engine.Latency;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.TimelineSpec;
+import org.kernsim.engine.lockdep.Lockdep;
+import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.ModelFactory;
 import org.kernsim.scenario.Setting;
 import org.kernsim.scenario.Settings;
@@ -103,6 +106,13 @@ public final class WorkqueueModel implements ModelFactory {
             "Eras v3.18/v3.19: how long the critical section in which a worker takes the manager role"
                 + " lasts from need_more_worker() at recheck: to its end (mutex_trylock(manager_arb),"
                 + " maybe_create_worker()'s test); other CPUs' lockless nr_running increments land in it."));
+    s.add(
+        Setting.bool(
+            "workqueue.highpri-pools",
+            false,
+            "Lay out the per-CPU highpri pools (cpu_worker_pools[1], kworker/N:MH, nice -20). The kernel always has them;"
+                + " the model leaves them out unless a scenario needs them (the workload does not use them). CPU hotplug"
+                + " with hotplug.kernel = v3.9 or v3.10 needs them: wq_unbind_fn() runs there."));
     s.add(
         Setting.duration(
             "workqueue.jiffy",
@@ -243,6 +253,14 @@ public final class WorkqueueModel implements ModelFactory {
         Setting.number(
             "workload.item-sleep-probability", 0, 1, 0.3, "Share of items that block once (I/O)."));
     s.add(
+        Setting.duration(
+            "workload.item-cond-resched",
+            Duration.ZERO,
+            Duration.ofSeconds(1),
+            Duration.ZERO,
+            "A work item's CPU time runs in chunks of at most this long, each followed by cond_resched() (an RCU"
+                + " quiescent state and a preemption point), as a long-running item's loop does; 0: one piece."));
+    s.add(
         Setting.latency(
             "workload.item-sleep",
             "lognormal(200us, 1.0, 10us, 20ms)",
@@ -339,15 +357,47 @@ public final class WorkqueueModel implements ModelFactory {
             s.latency("workload.hog-run"),
             s.latency("workload.hog-user"),
             s.latency("workload.hog-kernel"));
-    return new WqSimulation(
-        Machine.latencies(s),
-        s.intValue("machine.cpus"),
-        s.intValue("workqueue.worker-slots"),
-        cfg,
-        w,
-        s.latency("workqueue.kthread-create"),
-        s.nanos("workqueue.create-cooldown"),
-        s.nanos("workqueue.stranding-bound"));
+    HotplugConfig hotplug = Machine.hotplug(s, s.intValue("machine.cpus"));
+    boolean highpri = s.bool("workqueue.highpri-pools");
+    if (hotplug.enabled() && cfg.era() != WqEra.V2026) {
+      throw new BadInputException(
+          "workqueue.era = "
+              + cfg.era().key
+              + " with CPU hotplug: that kernel's own CPU_DOWN_PREPARE/CPU_ONLINE workqueue path is"
+              + " not modelled; CPU hotplug needs workqueue.era = v2026");
+    }
+    // v3.8/v3.9 have no wq_worker_tick() (6.5+): as in eras v3.18/v3.19, the threshold is ignored
+    if (hotplug.enabled() && hotplug.kernel().notifiers()) cfg = cfg.withCpuIntensiveThresh(0);
+    if (hotplug.enabled() && hotplug.kernel().notifiers() && !highpri) {
+      throw new BadInputException(
+          "hotplug.kernel = "
+              + hotplug.kernel().key()
+              + " runs wq_unbind_fn() on the dying CPU's highpri pool: set workqueue.highpri-pools = true");
+    }
+    if (hotplug.enabled()
+        && hotplug.kernel().notifiers()
+        && cfg.variant() != KickVariant.ORIGINAL) {
+      throw new BadInputException(
+          "hotplug.kernel = "
+              + hotplug.kernel().key()
+              + " is a "
+              + hotplug.kernel().key()
+              + " kernel: workqueue.kick must be original (the other variants are 2026 patches)");
+    }
+    WqSimulation sim =
+        new WqSimulation(
+            Machine.latencies(s),
+            hotplug,
+            highpri,
+            s.intValue("machine.cpus"),
+            s.intValue("workqueue.worker-slots"),
+            cfg,
+            w,
+            s.latency("workqueue.kthread-create"),
+            s.nanos("workqueue.create-cooldown"),
+            s.nanos("workqueue.stranding-bound"));
+    sim.condResched = s.nanos("workload.item-cond-resched");
+    return sim;
   }
 
   /** A built workqueue run. */
@@ -358,6 +408,7 @@ public final class WorkqueueModel implements ModelFactory {
     final Latency kthreadCreate;
     final long createCooldown;
     final long strandingBound;
+    long condResched;
 
     public WqSimulation(
         Machine.Latencies lat,
@@ -368,7 +419,31 @@ public final class WorkqueueModel implements ModelFactory {
         Latency kthreadCreate,
         long createCooldown,
         long strandingBound) {
-      this.topo = new WqTopology(lat, cpus, slots);
+      this(
+          lat,
+          HotplugConfig.NONE,
+          false,
+          cpus,
+          slots,
+          cfg,
+          w,
+          kthreadCreate,
+          createCooldown,
+          strandingBound);
+    }
+
+    public WqSimulation(
+        Machine.Latencies lat,
+        HotplugConfig hotplug,
+        boolean highpri,
+        int cpus,
+        int slots,
+        WqConfig cfg,
+        Workload w,
+        Latency kthreadCreate,
+        long createCooldown,
+        long strandingBound) {
+      this.topo = new WqTopology(lat, hotplug, cpus, slots, highpri);
       this.cfg = cfg;
       this.workload = w;
       this.kthreadCreate = kthreadCreate;
@@ -390,8 +465,12 @@ public final class WorkqueueModel implements ModelFactory {
       Entity e = MachineEntities.create(topo.machine, id);
       if (e != null) return e;
       if (topo.isPool(id)) return new WorkerPool(topo, topo.poolIndex(id), topo.slotsPerPool, cfg);
-      if (topo.isWorker(id))
-        return new PoolWorker(topo, topo.poolOfWorker(id), cfg, kthreadCreate, createCooldown);
+      if (topo.isWorker(id)) {
+        PoolWorker pw =
+            new PoolWorker(topo, topo.poolOfWorker(id), cfg, kthreadCreate, createCooldown);
+        pw.setCondResched(condResched);
+        return pw;
+      }
       if (id >= topo.kickerBase && id < topo.kickerBase + topo.cpus)
         return new Kicker(topo, id - topo.kickerBase, workload, cfg);
       if (id >= topo.hogBase && id < topo.hogBase + topo.cpus)
@@ -412,12 +491,16 @@ public final class WorkqueueModel implements ModelFactory {
     @Override
     public List<Checker> checkers() {
       int n = topo.entityCount();
-      return List.of(
-          new NoKickedWorkerCulled(n),
-          new NoStrandedWork(topo, strandingBound),
-          new NoWakeOfReapedWorker(n),
-          new W3Progress(topo),
-          new W7Pending());
+      List<Checker> out =
+          new ArrayList<>(
+              List.of(
+                  new NoKickedWorkerCulled(n),
+                  new NoStrandedWork(topo, strandingBound),
+                  new NoWakeOfReapedWorker(n),
+                  new W3Progress(topo),
+                  new W7Pending()));
+      if (topo.machine.hotplugEnabled()) out.add(new Lockdep());
+      return out;
     }
 
     @Override

@@ -19,7 +19,8 @@ public sealed interface CpuMessage extends WireMessage
         CpuMessage.StolenTimeEnd,
         CpuMessage.DispatchPush,
         CpuMessage.MigrateTask,
-        CpuMessage.SetCpusAllowed {
+        CpuMessage.SetCpusAllowed,
+        CpuMessage.EnqueueWith {
 
   /** Task {@code task} is runnable and wants this CPU. */
   record Enqueue(int task) implements CpuMessage {}
@@ -57,9 +58,10 @@ public sealed interface CpuMessage extends WireMessage
   /**
    * {@code set_cpus_allowed_ptr()} moved task {@code task} off this CPU: if it is queued here, or
    * runs here (then at its next preemption point, as {@code migration_cpu_stop()}), it goes to CPU
-   * {@code toCpu}.
+   * {@code toCpu} ({@code perCpuKthread}: as a per-CPU kthread, allowed there even while that CPU
+   * is not yet active, as {@code rebind_workers()} needs).
    */
-  record MigrateTask(int task, int toCpu) implements CpuMessage {}
+  record MigrateTask(int task, int toCpu, boolean perCpuKthread) implements CpuMessage {}
 
   /**
    * To a task: {@code set_cpus_allowed_ptr()} / {@code kthread_bind()}: it may run on CPU {@code
@@ -67,6 +69,16 @@ public sealed interface CpuMessage extends WireMessage
    * (which may stay on a CPU that is going down).
    */
   record SetCpusAllowed(int cpu, boolean perCpuKthread) implements CpuMessage {}
+
+  /**
+   * Task {@code task} is runnable, with what the scheduler must know of it beyond {@link Enqueue}:
+   * its nice level (a highpri kworker: -20 — it runs before the CPU's nice-0 tasks and preempts the
+   * running one after a wakeup granularity scaled by its weight, {@code wakeup_gran()}, {@code
+   * sched_prio_to_weight[]}), and (with CPU hotplug) whether it is a per-CPU kthread, which may run
+   * on a CPU that is going down ({@code is_cpu_allowed()}). A plain {@link Enqueue} is a nice-0
+   * task that is not a per-CPU kthread.
+   */
+  record EnqueueWith(int task, int nice, boolean perCpuKthread) implements CpuMessage {}
 
   enum ReleaseKind {
     /** The task sleeps (schedule() in TASK_*INTERRUPTIBLE/IDLE). */

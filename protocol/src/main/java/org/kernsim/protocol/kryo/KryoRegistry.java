@@ -161,6 +161,7 @@ public final class KryoRegistry {
           e(219, CpuMessage.DispatchPush.class),
           e(220, CpuMessage.MigrateTask.class),
           e(221, CpuMessage.SetCpusAllowed.class),
+          e(222, CpuMessage.EnqueueWith.class),
           // ---------------------------------------------------------------- 250-299: rcu
           e(250, RcuMessage.SynchronizeSched.class),
           e(251, RcuMessage.QsRequest.class),
@@ -364,6 +365,10 @@ public final class KryoRegistry {
           e(722, org.kernsim.protocol.rcutasks.RcuTasksMessage.ExitStart.class),
           e(723, org.kernsim.protocol.rcutasks.RcuTasksMessage.ExitFinish.class),
           e(724, org.kernsim.protocol.rcutasks.RcuTasksMessage.Phase.class),
+          // ---------------------------------------------------------------- 1150-1199: workqueue
+          e(1150, org.kernsim.protocol.workqueue.WqHotplug.UnbindStep.class),
+          e(1151, org.kernsim.protocol.workqueue.WqHotplug.UnbindStepDone.class),
+          e(1152, org.kernsim.protocol.workqueue.WqHotplug.Step.class),
           // ---------------------------------------------------------------- 800-849: lockdep
           e(800, org.kernsim.protocol.lockdep.LockNote.Acquire.class),
           e(801, org.kernsim.protocol.lockdep.LockNote.Release.class),

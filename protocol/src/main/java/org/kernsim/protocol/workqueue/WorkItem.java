@@ -10,7 +10,8 @@ import org.kernsim.protocol.WireMessage;
  * @param cpuNanos CPU time the function spends before it sleeps (or in total, if it does not)
  * @param sleepNanos how long the function blocks (I/O, a mutex...); 0 if it never sleeps
  * @param cpuNanos2 CPU time after the sleep
- * @param cullPool for {@link WorkKind#IDLE_CULL}: the pool whose {@code idle_cull_fn} this is
+ * @param cullPool for {@link WorkKind#IDLE_CULL}: the pool whose {@code idle_cull_fn} this is; for
+ *     {@link WorkKind#UNBIND}: the CPU it unbinds
  * @param owner the entity that holds the item's PENDING bit (told when a worker clears it), or -1
  */
 public record WorkItem(
@@ -39,7 +40,12 @@ public record WorkItem(
      * A {@code struct wq_barrier} inserted by {@code flush_work()} ({@code insert_wq_barrier()}):
      * its function {@code complete()}s the flusher ({@code owner}) once the flushed item is done.
      */
-    BARRIER
+    BARRIER,
+    /**
+     * v3.9/v3.10: {@code wq_unbind_fn()}, queued by the {@code CPU_DOWN_PREPARE} notifier on the
+     * dying CPU's highpri pool and flushed; {@code cullPool} holds that CPU.
+     */
+    UNBIND
   }
 
   /** The barrier bit of a {@link WorkKind#BARRIER} item's low word (see {@link #barrier}). */
@@ -55,6 +61,18 @@ public record WorkItem(
         0,
         -1,
         owner);
+  }
+
+  /** {@code wq_unbind_fn()} for CPU {@code cpu}, queued by hotplug operation {@code op}. */
+  public static WorkItem unbind(int pool, int cpu, long op) {
+    return new WorkItem(
+        ((long) pool << 32) | 0x7000_0000L | (op & 0x0FFF_FFFFL),
+        WorkKind.UNBIND,
+        1_000,
+        0,
+        0,
+        cpu,
+        -1);
   }
 
   public static WorkItem idleCull(int pool) {

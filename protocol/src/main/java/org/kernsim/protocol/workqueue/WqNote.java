@@ -191,6 +191,10 @@ public sealed interface WqNote extends WireMessage
     /** {@code wq_worker_tick()} (a CPU hog marked WORKER_CPU_INTENSIVE). */
     WORKER_TICK,
     /** Activation of an inactive item, or a rescuer leaving the pool (package wqlife). */
-    PWQ
+    PWQ,
+    /**
+     * CPU hotplug: {@code unbind_workers()}'s {@code kick_pool()}, v3.10 {@code wake_up_worker()}.
+     */
+    HOTPLUG_UNBIND
   }
 }
