@@ -348,7 +348,7 @@ class CliTest {
         "5ms down 9",
         "does not exist");
     assertBadInput(
-        cli("run", "machine-hotplug", "--set", "hotplug.kernel=v3.9"), "v3.9", "cpu_down() only");
+        cli("run", "machine-hotplug", "--set", "hotplug.kernel=v3.8"), "v3.8", "cpu_down() only");
   }
 
   @Test

@@ -31,7 +31,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
  * task that is not a per-CPU kthread is pushed to another CPU instead of running here ({@link
  * CpuMessage.DispatchPush}); {@code sched_cpu_wait_empty()} waits until only the hotplug thread is
  * left; {@code take_cpu_down()}, run by this CPU's stopper in {@code stop_machine}, takes it out of
- * {@code cpu_online_mask}, parks its stopper and (v3.9, {@code CPU_DYING}) migrates its tasks
+ * {@code cpu_online_mask}, parks its stopper and (v3.8, {@code CPU_DYING}) migrates its tasks
  * ({@code migrate_tasks()}). An offline CPU runs nothing: a task woken for it goes to another CPU
  * ({@code select_fallback_rq()}, which breaks a user task's affinity); it is in an extended RCU
  * quiescent state. {@code bringup_cpu()} brings it back: online, stopper unparked, then active.
@@ -378,7 +378,7 @@ public final class Cpu implements Entity {
 
   /**
    * {@code balance_push} (2026): set by {@code sched_cpu_deactivate()} and cleared by {@code
-   * sched_cpu_activate()}; v3.9 has none (tasks leave in {@code CPU_DYING}).
+   * sched_cpu_activate()}; v3.8 has none (tasks leave in {@code CPU_DYING}).
    */
   private boolean balancePush() {
     return !active && !kernel.notifiers();
@@ -432,9 +432,12 @@ public final class Cpu implements Entity {
 
   /**
    * {@code take_cpu_down()} on this (the dying) CPU, in stop_machine's RUN with IRQs off: {@code
-   * __cpu_disable()} ({@code set_cpu_online(false)}), the DYING callbacks — v3.9 {@code CPU_DYING}:
+   * __cpu_disable()} ({@code set_cpu_online(false)}), the DYING callbacks — v3.8 {@code CPU_DYING}:
    * {@code migrate_tasks()}; 2026 {@code sched_cpu_dying()}: the run queue must already be empty —
-   * and {@code stop_machine_park()}.
+   * and the stopper parks ({@code stop_machine_park()}; v3.9 {@code kthread_park(current)}). v3.8
+   * disables its stopper later, at {@code CPU_POST_DEAD} ({@code cpu_stop_cpu_callback()}); by then
+   * the CPU is out of {@code cpu_online_mask}, which is all {@code stop_machine()} queues to, so
+   * the two are the same to every caller.
    */
   private void takeCpuDown(Context ctx, HotplugMessage.TakeCpuDown t) {
     online = false;

@@ -323,7 +323,7 @@ public final class CpuHotplug implements Entity {
   // ------------------------------------------------------------------ cpu_hotplug_lock readers
 
   private LockMode readMode() {
-    // v3.9's get_online_cpus() never waits for a pending writer: a recursive read for lockdep
+    // v3.8's get_online_cpus() never waits for a pending writer: a recursive read for lockdep
     return lock.kind() == HotplugLock.Kind.REFCOUNT ? LockMode.RECURSIVE_READ : LockMode.READ;
   }
 

@@ -10,7 +10,9 @@ import org.kernsim.protocol.hotplug.CpuhpState;
  * _cpu_down()} and {@code _cpu_up()} take and in what order ({@code kernel/cpu.c}). The {@link
  * CpuHotplug} entity interprets it.
  *
- * <p>2026 (the cpuhp state machine, v4.10 and later; read from mainline {@code kernel/cpu.c}):
+ * <p>mainline-2026 (the cpuhp state machine, v4.10 and later; read from v6.13.7 {@code
+ * kernel/cpu.c}, {@code include/linux/cpuhotplug.h} — whose state order {@link CpuhpState} keeps —
+ * and {@code kernel/sched/core.c}, and checked against a 2026 mainline copy):
  *
  * <pre>
  * _cpu_down():  cpu_maps_update_begin(); cpus_write_lock();
@@ -29,7 +31,7 @@ import org.kernsim.protocol.hotplug.CpuhpState;
  *               cpus_write_unlock(); cpu_maps_update_done();
  * </pre>
  *
- * <p>v3.9 / v3.10 (CPU notifiers):
+ * <p>v3.8 / v3.9 (CPU notifiers; read from v3.8.3 and v3.9.6 {@code kernel/cpu.c}):
  *
  * <pre>
  * _cpu_down():  cpu_maps_update_begin(); cpu_hotplug_begin();
@@ -50,7 +52,7 @@ public final class Cpuhp {
     WRITE_LOCK,
     /** The registered callbacks of a BP state (or notifier event), one after the other. */
     BP_CALLBACKS,
-    /** {@code sched_cpu_inactive()} (v3.9's {@code CPU_DOWN_PREPARE} notifier): inactive. */
+    /** {@code sched_cpu_inactive()} (v3.8's {@code CPU_DOWN_PREPARE} notifier): inactive. */
     SCHED_INACTIVE,
     /** {@code cpuhp_kick_ap_work()}: the hotplug thread runs the thread states. */
     AP_THREAD,

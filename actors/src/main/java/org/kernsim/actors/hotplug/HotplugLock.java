@@ -13,14 +13,14 @@ import java.util.TreeMap;
  * <ul>
  *   <li>{@link Kind#PERCPU_RWSEM} (v4.13 and later, so the kernel seed 001 applies to: {@code
  *       DEFINE_STATIC_PERCPU_RWSEM(cpu_hotplug_lock)}, {@code kernel/locking/percpu-rwsem.c} as
- *       rewritten in v5.8): readers take a per-CPU count on the fast path while {@code rcu_sync} is
- *       idle; a writer ({@code percpu_down_write()}) first waits a grace period ({@code
- *       rcu_sync_enter()}), then sets {@code sem->block} — from then on every new reader, including
- *       one that already holds the read side, queues on {@code sem->waiters} — and waits until the
- *       readers are gone. A reader that takes the read side again while a writer waits therefore
- *       deadlocks (catalogue SM-2). {@code percpu_up_write()} clears {@code block} and wakes the
- *       waiters in FIFO order.
- *   <li>{@link Kind#REFCOUNT} (v3.9, v3.10: {@code get_online_cpus()}, {@code cpu_hotplug_begin()}
+ *       rewritten in v5.8; read from v6.13.7): readers take a per-CPU count on the fast path while
+ *       {@code rcu_sync} is idle; a writer ({@code percpu_down_write()}) first waits a grace period
+ *       ({@code rcu_sync_enter()}), then sets {@code sem->block} — from then on every new reader,
+ *       including one that already holds the read side, queues on {@code sem->waiters} — and waits
+ *       until the readers are gone. A reader that takes the read side again while a writer waits
+ *       therefore deadlocks (catalogue SM-2). {@code percpu_up_write()} clears {@code block} and
+ *       wakes the waiters in FIFO order.
+ *   <li>{@link Kind#REFCOUNT} (v3.8, v3.9: {@code get_online_cpus()}, {@code cpu_hotplug_begin()}
  *       in {@code kernel/cpu.c}): a reader takes {@code cpu_hotplug.lock} (a mutex) only to bump
  *       {@code cpu_hotplug.refcount}; the writer loops {@code mutex_lock; if (!refcount) break;
  *       mutex_unlock; schedule()} and holds the mutex from then on. Readers block only while the
@@ -32,7 +32,7 @@ public final class HotplugLock {
 
   /** Which implementation. */
   public enum Kind {
-    /** v3.9 / v3.10: {@code get_online_cpus()} refcount under {@code cpu_hotplug.lock}. */
+    /** v3.8 / v3.9: {@code get_online_cpus()} refcount under {@code cpu_hotplug.lock}. */
     REFCOUNT,
     /** v4.13+: {@code percpu_rw_semaphore}. */
     PERCPU_RWSEM
@@ -44,7 +44,7 @@ public final class HotplugLock {
     NONE,
     /** {@code rcu_sync_enter()}: waiting for a grace period; readers still take the fast path. */
     RCU_SYNC,
-    /** {@code sem->block} set (or, v3.9, the writer loops): waiting for the readers to leave. */
+    /** {@code sem->block} set (or, v3.8, the writer loops): waiting for the readers to leave. */
     WAIT_READERS,
     /** {@code cpus_write_lock()} returned. */
     HELD
@@ -61,7 +61,7 @@ public final class HotplugLock {
   /** Readers that hold the read side: holder -> nesting depth (ordered, for determinism). */
   private final TreeMap<Integer, Integer> readers = new TreeMap<>();
 
-  /** {@code sem->waiters} (v3.9: tasks blocked on {@code cpu_hotplug.lock}), FIFO. */
+  /** {@code sem->waiters} (v3.8: tasks blocked on {@code cpu_hotplug.lock}), FIFO. */
   private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
 
   private int writer = -1;

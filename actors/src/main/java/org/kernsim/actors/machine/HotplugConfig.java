@@ -31,16 +31,17 @@ public record HotplugConfig(
   /** The versions of the CPU-hotplug code a run can follow, each one kernel version whole. */
   public enum Kernel {
     /**
-     * Linux v3.9: CPU notifiers ({@code CPU_DOWN_PREPARE}, {@code CPU_DYING}, {@code CPU_DEAD}),
-     * {@code get_online_cpus()} refcount, tasks migrated in {@code CPU_DYING}; workqueue's {@code
-     * wq_unbind_fn()} before commit eb2834285cf1.
+     * Linux v3.8 (read from v3.8.3): CPU notifiers ({@code CPU_DOWN_PREPARE}, {@code CPU_DYING},
+     * {@code CPU_DEAD}), {@code get_online_cpus()} refcount, tasks migrated in {@code CPU_DYING};
+     * workqueue's {@code gcwq_unbind_fn()}, before commit eb2834285cf1.
+     */
+    V3_8("v3.8"),
+    /**
+     * Linux v3.9 (read from v3.9.6): as v3.8, the stopper parked in {@code take_cpu_down()}, and
+     * workqueue's {@code wq_unbind_fn()} with eb2834285cf1 ("workqueue: fix possible pool stall bug
+     * in wq_unbind_fn()", merged in the v3.9 merge window).
      */
     V3_9("v3.9"),
-    /**
-     * Linux v3.10: as v3.9, with eb2834285cf1 ("workqueue: fix possible pool stall bug in
-     * wq_unbind_fn()").
-     */
-    V3_10("v3.10"),
     /**
      * The mainline kernel seed 001 (May 2026) applies to: the cpuhp state machine with per-CPU
      * hotplug threads, the percpu-rwsem {@code cpu_hotplug_lock}, {@code balance_push}, workqueue's
@@ -58,7 +59,7 @@ public record HotplugConfig(
       return key;
     }
 
-    /** The notifier era (v3.9, v3.10), before the cpuhp state machine (v4.6-v4.10). */
+    /** The notifier era (v3.8, v3.9), before the cpuhp state machine (v4.6-v4.10). */
     public boolean notifiers() {
       return this != V2026;
     }

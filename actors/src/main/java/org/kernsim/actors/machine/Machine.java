@@ -123,8 +123,8 @@ public final class Machine {
             "mainline-2026",
             "Version of the CPU-hotplug code (kernel/cpu.c and the models' hotplug callbacks), each one kernel version"
                 + " whole: mainline-2026 = the cpuhp state machine, percpu-rwsem cpu_hotplug_lock, balance_push (the kernel seed"
-                + " 001 applies to); v3.9 = CPU notifiers, get_online_cpus() refcount, wq_unbind_fn() before eb2834285cf1;"
-                + " v3.10 = the same with that fix."),
+                + " 001 applies to); v3.8 = CPU notifiers, get_online_cpus() refcount, wq_unbind_fn() before eb2834285cf1;"
+                + " v3.9 = the same with that fix."),
         Setting.latency(
             "hotplug.bringup",
             "lognormal(1ms, 0.5, 200us, 20ms)",
@@ -205,7 +205,7 @@ public final class Machine {
 
   /**
    * A model's callback for a hotplug state ({@code cpuhp_setup_state()}, or a CPU notifier in the
-   * v3.9 era): for CPU {@code cpu} the entity {@code handler.applyAsInt(cpu)} gets {@code
+   * v3.8 era): for CPU {@code cpu} the entity {@code handler.applyAsInt(cpu)} gets {@code
    * HotplugMessage.CpuhpCallback} and answers {@code CpuhpCallbackDone}.
    */
   public record CpuhpCallback(
@@ -281,7 +281,7 @@ public final class Machine {
   }
 
   /**
-   * {@code cpuhp_setup_state(state, name, startup, teardown)} (v3.9: {@code cpu_notifier()} for a
+   * {@code cpuhp_setup_state(state, name, startup, teardown)} (v3.8: {@code cpu_notifier()} for a
    * notifier event): the model's entity {@code handler(cpu)} runs {@code state}'s callbacks for CPU
    * {@code cpu}; {@code startup} and {@code teardown} say which of the two exist. Call it while
    * building the simulation; callbacks of one state run in registration order.

@@ -934,7 +934,7 @@ public final class PoolLogic {
   }
 
   /**
-   * v3.9/v3.10 {@code wq_unbind_fn()}'s locked part for one pool: every worker (on the idle list or
+   * v3.8/v3.9 {@code wq_unbind_fn()}'s locked part for one pool: every worker (on the idle list or
    * busy) WORKER_UNBOUND, the pool POOL_DISASSOCIATED. {@code nr_running} is left as it was: {@link
    * #zapNrRunning} follows after a {@code schedule()}.
    */
@@ -943,7 +943,7 @@ public final class PoolLogic {
     disassociated = true;
   }
 
-  /** {@code atomic_set(&pool->nr_running, 0)} (v3.9/v3.10 {@code wq_unbind_fn()}). */
+  /** {@code atomic_set(&pool->nr_running, 0)} (v3.8/v3.9 {@code wq_unbind_fn()}). */
   public void zapNrRunning() {
     nrRunning = 0;
   }
@@ -1022,7 +1022,7 @@ public final class PoolLogic {
     }
     if (nrWorkers != live)
       warn("W1", "nr_workers=" + nrWorkers + " but " + live + " attached workers");
-    // a disassociated pool's nr_running is zapped, not counted (v3.9: between the flags and the zap
+    // a disassociated pool's nr_running is zapped, not counted (v3.8: between the flags and the zap
     // the kernel's count is stale on purpose)
     if (!unbound && !disassociated && nrRunning != counted) {
       warn("W2", "nr_running=" + nrRunning + " but " + counted + " workers are counted");

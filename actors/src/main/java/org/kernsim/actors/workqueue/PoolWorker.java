@@ -118,7 +118,7 @@ public final class PoolWorker extends Task {
    */
   private final boolean runToCompletion;
 
-  /** v3.9/v3.10 {@code wq_unbind_fn()}: its steps (a pool entity and a step; null = schedule()). */
+  /** v3.8/v3.9 {@code wq_unbind_fn()}: its steps (a pool entity and a step; null = schedule()). */
   private List<Object[]> unbindSteps = List.of();
 
   private int unbindStep;
@@ -733,17 +733,22 @@ public final class PoolWorker extends Task {
   // ------------------------------------------------------------------ wq_unbind_fn()
 
   /**
-   * v3.9/v3.10 {@code wq_unbind_fn()} ({@code kernel/workqueue.c}), run by a kworker of the dying
-   * CPU's highpri pool, over the CPU's standard pools ({@code for_each_std_worker_pool}: normal,
-   * then highpri). v3.9: both pools' flags under their locks, one {@code schedule()}, then both
-   * {@code nr_running} zapped — nothing kicks the normal pool. v3.10 (eb2834285cf1): per pool, the
-   * flags, {@code schedule()}, the zap and {@code wake_up_worker(pool)} under the lock.
+   * v3.8 {@code gcwq_unbind_fn()} / v3.9 {@code wq_unbind_fn()} ({@code kernel/workqueue.c}: v3.8.3
+   * lines 3562-3611, v3.9.6 lines 3420-3478), run by a kworker of the dying CPU's highpri pool,
+   * over the CPU's standard pools (normal, then highpri). v3.8: the flags of both pools ({@code
+   * WORKER_UNBOUND}, {@code GCWQ_DISASSOCIATED}), one {@code schedule()}, then both {@code
+   * nr_running} zapped — nothing kicks the normal pool. In v3.8 both pools sit under one {@code
+   * gcwq->lock} and the flags are set in one section; the model's pools are separate lock domains,
+   * so it sets them in two sections back to back (the highpri pool, where this worker runs, second:
+   * nothing of the normal pool's can run in between that would see a difference). v3.9
+   * (eb2834285cf1, merged in the v3.9 merge window): per pool, the flags, {@code schedule()}, the
+   * zap and {@code wake_up_worker(pool)} under the lock.
    */
   private void startUnbind(Context ctx) {
     int cpu = item.cullPool();
     int[] pools = {topo.pool(cpu), topo.highpriPool(cpu)};
     List<Object[]> steps = new ArrayList<>();
-    if (topo.machine.hotplug().kernel() == org.kernsim.actors.machine.HotplugConfig.Kernel.V3_9) {
+    if (topo.machine.hotplug().kernel() == org.kernsim.actors.machine.HotplugConfig.Kernel.V3_8) {
       for (int p : pools) steps.add(new Object[] {p, WqHotplug.Step.UNBIND});
       steps.add(new Object[] {-1, null});
       for (int p : pools) steps.add(new Object[] {p, WqHotplug.Step.ZAP_NR_RUNNING});

@@ -94,7 +94,7 @@ public final class WorkerPool implements Entity {
 
   private final java.util.ArrayDeque<Object> waiting = new java.util.ArrayDeque<>();
 
-  /** v3.9/v3.10: the {@code CPU_DOWN_PREPARE} callback waiting in {@code flush_work()}. */
+  /** v3.8/v3.9: the {@code CPU_DOWN_PREPARE} callback waiting in {@code flush_work()}. */
   private HotplugMessage.CpuhpCallback unbindFlush;
 
   public WorkerPool(WqTopology topo, int index, int slots, WqConfig cfg) {
@@ -584,7 +584,7 @@ public final class WorkerPool implements Entity {
    * workqueue_prepare_cpu()} ({@code CPUHP_WORKQUEUE_PREP}: a first worker if the pool has none),
    * {@code workqueue_offline_cpu()} → {@code unbind_workers()} and {@code workqueue_online_cpu()} →
    * {@code rebind_workers()} ({@code CPUHP_AP_WORKQUEUE_ONLINE}), for the CPU's normal pool and
-   * then ({@code for_each_cpu_worker_pool}) its highpri pool. v3.9/v3.10 {@code
+   * then ({@code for_each_cpu_worker_pool}) its highpri pool. v3.8/v3.9 {@code
    * workqueue_cpu_down_callback()} ({@code CPU_DOWN_PREPARE}, on the highpri pool): {@code
    * queue_work_on(cpu, system_highpri_wq, &unbind_work); flush_work(&unbind_work)}.
    */
@@ -634,7 +634,7 @@ public final class WorkerPool implements Entity {
     }
   }
 
-  /** A step of v3.9/v3.10 {@code wq_unbind_fn()} on this pool, by the kworker running it. */
+  /** A step of v3.8/v3.9 {@code wq_unbind_fn()} on this pool, by the kworker running it. */
   private void onUnbindStep(Context ctx, WqHotplug.UnbindStep u) {
     sectionCpu = u.cpu();
     switch (u.step()) {

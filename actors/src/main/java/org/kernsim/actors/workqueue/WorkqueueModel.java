@@ -112,7 +112,7 @@ public final class WorkqueueModel implements ModelFactory {
             false,
             "Lay out the per-CPU highpri pools (cpu_worker_pools[1], kworker/N:MH, nice -20). The kernel always has them;"
                 + " the model leaves them out unless a scenario needs them (the workload does not use them). CPU hotplug"
-                + " with hotplug.kernel = v3.9 or v3.10 needs them: wq_unbind_fn() runs there."));
+                + " with hotplug.kernel = v3.8 or v3.9 needs them: wq_unbind_fn() runs there."));
     s.add(
         Setting.duration(
             "workqueue.jiffy",

@@ -131,12 +131,12 @@ public final class WqTopology {
    * workqueue_cpu_up_callback}): mainline {@code cpuhp_setup_state(CPUHP_WORKQUEUE_PREP,
    * "workqueue:prepare", workqueue_prepare_cpu, NULL)} and {@code CPUHP_AP_WORKQUEUE_ONLINE,
    * "workqueue:online", workqueue_online_cpu, workqueue_offline_cpu}, run by the CPU's normal pool
-   * (which hands on to its highpri pool); v3.9/v3.10 the {@code CPU_DOWN_PREPARE} notifier ({@code
+   * (which hands on to its highpri pool); v3.8/v3.9 the {@code CPU_DOWN_PREPARE} notifier ({@code
    * workqueue_cpu_down_callback()}: {@code wq_unbind_fn()} queued on the CPU's highpri pool).
    */
   private void registerHotplugCallbacks() {
     if (machine.hotplug().kernel().notifiers()) {
-      if (!highpri) throw new IllegalStateException("v3.9/v3.10 hotplug needs the highpri pools");
+      if (!highpri) throw new IllegalStateException("v3.8/v3.9 hotplug needs the highpri pools");
       machine.cpuhpSetupState(
           CpuhpState.CPU_DOWN_PREPARE,
           "workqueue_cpu_down_callback",

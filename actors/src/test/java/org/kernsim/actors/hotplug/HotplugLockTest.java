@@ -71,10 +71,10 @@ class HotplugLockTest {
 
   @Test
   void refcountWriterDoesNotBlockReadersUntilItHoldsTheMutex() {
-    // v3.9 cpu_hotplug_begin(): the writer loops with the mutex dropped while refcount != 0
+    // v3.8 cpu_hotplug_begin(): the writer loops with the mutex dropped while refcount != 0
     HotplugLock l = new HotplugLock(Kind.REFCOUNT);
     l.readLock(READER, READER, 1, "get_online_cpus");
-    assertEquals(WriterState.WAIT_READERS, l.writeLock(WRITER), "no rcu_sync in v3.9");
+    assertEquals(WriterState.WAIT_READERS, l.writeLock(WRITER), "no rcu_sync in v3.8");
     assertEquals(2, l.readLock(READER, READER, 2, "nested"), "a nested read gets in: no deadlock");
     assertEquals(-1, l.deadlockedReader());
     assertFalse(l.readUnlock(READER));

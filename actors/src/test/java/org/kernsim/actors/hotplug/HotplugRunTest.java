@@ -88,10 +88,10 @@ class HotplugRunTest {
     assertEquals(plain + 1 + 8, hot, "cpuhp and cpuhp/0..7");
     int v39 =
         Models.load(
-                "machine-hotplug", List.of("hotplug.kernel=v3.9", "faults.hotplug.plan=5ms down 3"))
+                "machine-hotplug", List.of("hotplug.kernel=v3.8", "faults.hotplug.plan=5ms down 3"))
             .build()
             .entityCount();
-    assertEquals(plain + 1, v39, "v3.9 has no hotplug threads: notifiers run on the control CPU");
+    assertEquals(plain + 1, v39, "v3.8 has no hotplug threads: notifiers run on the control CPU");
   }
 
   @Test
@@ -99,8 +99,8 @@ class HotplugRunTest {
     BadInputException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             BadInputException.class,
-            () -> Models.load("machine-hotplug", List.of("hotplug.kernel=v3.9")).build());
-    assertTrue(e.getMessage().contains("v3.9"), e.getMessage());
+            () -> Models.load("machine-hotplug", List.of("hotplug.kernel=v3.8")).build());
+    assertTrue(e.getMessage().contains("v3.8"), e.getMessage());
   }
 
   // ------------------------------------------------------------------ SM-1
@@ -147,9 +147,9 @@ class HotplugRunTest {
 
   @Test
   void sm2IsNotReachableWithV39GetOnlineCpus() {
-    // v3.9: cpu_hotplug_begin() drops cpu_hotplug.lock while it waits for the refcount, so the
+    // v3.8: cpu_hotplug_begin() drops cpu_hotplug.lock while it waits for the refcount, so the
     // nested get_online_cpus() gets in; lockdep sees a recursive read and says nothing
-    RunResult r = run("machine-sm2-nested-read-lock", 1, "hotplug.kernel=v3.9");
+    RunResult r = run("machine-sm2-nested-read-lock", 1, "hotplug.kernel=v3.8");
     assertEquals(Map.of(), fired(r));
     assertEquals(1, m(r, "cpuDowns"));
     assertTrue(m(r, "stopMachineCount") >= 10, "the calls go on: " + m(r, "stopMachineCount"));

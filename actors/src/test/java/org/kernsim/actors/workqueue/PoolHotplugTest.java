@@ -15,7 +15,7 @@ import org.kernsim.protocol.workqueue.WorkItem;
 
 /**
  * The workqueue's CPU-hotplug functions of {@link PoolLogic}: mainline {@code unbind_workers()} and
- * {@code rebind_workers()}, and v3.9/v3.10 {@code wq_unbind_fn()}'s steps — on a per-CPU pool whose
+ * {@code rebind_workers()}, and v3.8/v3.9 {@code wq_unbind_fn()}'s steps — on a per-CPU pool whose
  * busy worker runs P (counted in {@code nr_running}) while X waits and a spare worker is idle: the
  * precondition of WQ-7.
  */

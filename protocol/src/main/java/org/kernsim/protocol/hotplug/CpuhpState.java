@@ -3,7 +3,7 @@ package org.kernsim.protocol.hotplug;
 /**
  * The CPU hotplug states the model implements, in the kernel's order ({@code enum cpuhp_state},
  * {@code include/linux/cpuhotplug.h}; the kernel has ~200, the model the ones whose callbacks it
- * runs), and the CPU notifier events of the era before the state machine (v3.9/v3.10, {@code
+ * runs), and the CPU notifier events of the era before the state machine (v3.8/v3.9, {@code
  * include/linux/cpu.h}). A CPU goes up through the states in this order and down in the reverse
  * one; {@link #where()} says who runs a state's callback.
  */
@@ -35,7 +35,7 @@ public enum CpuhpState {
   /** The CPU is fully online. */
   ONLINE(Where.AP_THREAD),
 
-  // ---------------------------------------------------------------- v3.9/v3.10 notifier events
+  // ---------------------------------------------------------------- v3.8/v3.9 notifier events
   /** {@code CPU_UP_PREPARE}: notifiers on the caller's CPU before the AP boots. */
   CPU_UP_PREPARE(Where.BP),
   /** {@code CPU_ONLINE}: notifiers on the caller's CPU once the AP is up. */

@@ -34,7 +34,7 @@ public sealed interface HotplugMessage extends WireMessage
   // ------------------------------------------------------------------ cpu_hotplug_lock
 
   /**
-   * {@code cpus_read_lock()} (v3.9: {@code get_online_cpus()}) by task {@code holder}; the grant
+   * {@code cpus_read_lock()} (v3.8: {@code get_online_cpus()}) by task {@code holder}; the grant
    * {@link CpusReadLocked} goes to {@code replyTo} (the holder itself, or {@code stop_machine()}
    * taking it on its caller's behalf). {@code site} is the kernel function, for lockdep.
    */
@@ -43,7 +43,7 @@ public sealed interface HotplugMessage extends WireMessage
   /** The read side was granted. */
   record CpusReadLocked(long token) implements HotplugMessage {}
 
-  /** {@code cpus_read_unlock()} (v3.9: {@code put_online_cpus()}) by task {@code holder}. */
+  /** {@code cpus_read_unlock()} (v3.8: {@code put_online_cpus()}) by task {@code holder}. */
   record CpusReadUnlock(int holder) implements HotplugMessage {}
 
   // ------------------------------------------------------------------ requests
@@ -130,7 +130,7 @@ public sealed interface HotplugMessage extends WireMessage
   /**
    * The function {@code takedown_cpu()} runs in {@code stop_machine_cpuslocked()} on the dying CPU
    * ({@code take_cpu_down()}): {@code __cpu_disable()} (offline), the DYING callbacks, {@code
-   * stop_machine_park()}. {@code migrate} = v3.9's {@code CPU_DYING} {@code migrate_tasks()}.
+   * stop_machine_park()}. {@code migrate} = v3.8's {@code CPU_DYING} {@code migrate_tasks()}.
    */
   record TakeCpuDown(long op, int cpu, int replyTo, boolean migrate) implements HotplugMessage {}
 

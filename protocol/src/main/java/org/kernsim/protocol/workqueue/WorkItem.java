@@ -42,7 +42,7 @@ public record WorkItem(
      */
     BARRIER,
     /**
-     * v3.9/v3.10: {@code wq_unbind_fn()}, queued by the {@code CPU_DOWN_PREPARE} notifier on the
+     * v3.8/v3.9: {@code wq_unbind_fn()}, queued by the {@code CPU_DOWN_PREPARE} notifier on the
      * dying CPU's highpri pool and flushed; {@code cullPool} holds that CPU.
      */
     UNBIND

@@ -3,9 +3,9 @@ package org.kernsim.protocol.workqueue;
 import org.kernsim.protocol.WireMessage;
 
 /**
- * The workqueue's side of CPU hotplug that the v3.9/v3.10 {@code wq_unbind_fn()} runs as a work
- * item on the dying CPU's highpri pool ({@code kernel/workqueue.c}): one message per step, to each
- * of the CPU's standard pools in turn. (The mainline {@code unbind_workers()} and {@code
+ * The workqueue's side of CPU hotplug that the v3.8/v3.9 {@code wq_unbind_fn()} runs as a work item
+ * on the dying CPU's highpri pool ({@code kernel/workqueue.c}): one message per step, to each of
+ * the CPU's standard pools in turn. (The mainline {@code unbind_workers()} and {@code
  * rebind_workers()} are the pools' answers to {@code HotplugMessage.CpuhpCallback}.)
  */
 public sealed interface WqHotplug extends WireMessage
@@ -20,7 +20,7 @@ public sealed interface WqHotplug extends WireMessage
     UNBIND,
     /** {@code atomic_set(&pool->nr_running, 0)}: no lock, no answer. */
     ZAP_NR_RUNNING,
-    /** v3.10 (eb2834285cf1): under {@code pool->lock}, {@code wake_up_worker(pool)}. */
+    /** v3.9 (eb2834285cf1): under {@code pool->lock}, {@code wake_up_worker(pool)}. */
     WAKE_UP_WORKER
   }
 

@@ -193,7 +193,7 @@ public sealed interface WqNote extends WireMessage
     /** Activation of an inactive item, or a rescuer leaving the pool (package wqlife). */
     PWQ,
     /**
-     * CPU hotplug: {@code unbind_workers()}'s {@code kick_pool()}, v3.10 {@code wake_up_worker()}.
+     * CPU hotplug: {@code unbind_workers()}'s {@code kick_pool()}, v3.9 {@code wake_up_worker()}.
      */
     HOTPLUG_UNBIND
   }
