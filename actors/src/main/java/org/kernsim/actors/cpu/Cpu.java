@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.kernsim.actors.machine.HotplugConfig;
 import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.placement.SelectTaskRq;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.protocol.cpu.CpuMessage;
@@ -14,6 +15,7 @@ import org.kernsim.protocol.hotplug.CpuhpState;
 import org.kernsim.protocol.hotplug.HotplugMessage;
 import org.kernsim.protocol.hotplug.HotplugNote;
 import org.kernsim.protocol.rcu.RcuMessage;
+import org.kernsim.protocol.sched.SchedMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
 import org.kernsim.protocol.stopmachine.StopMachineMessage.StopPhase;
 
@@ -81,6 +83,11 @@ public final class Cpu implements Entity {
   private HotplugMessage.BringupCpu booting;
   private final Map<Integer, CpuMessage.MigrateTask> migrateOnRelease = new HashMap<>();
 
+  // deferrable timers due while this CPU was idle (timer.wheel = v6.13): owner entity, arming token
+  private int[] deferredOwners = new int[0];
+  private long[] deferredTokens = new long[0];
+  private long deferredJiffy;
+
   public Cpu(Machine m, int index) {
     this.m = m;
     this.index = index;
@@ -118,6 +125,12 @@ public final class Cpu implements Entity {
       onMigrateTask(ctx, t);
     } else if (msg instanceof HotplugMessage h) {
       onHotplug(ctx, h);
+    } else if (msg instanceof SchedMessage.SelectIdle s) {
+      onSelectIdle(ctx, s);
+    } else if (msg instanceof SchedMessage.DeferrableTimer d) {
+      onDeferrableTimer(ctx, d);
+    } else if (msg instanceof SchedMessage.TimerSoftirq) {
+      onTick(ctx);
     } else {
       throw new IllegalStateException("cpu" + index + ": unexpected " + msg);
     }
@@ -175,6 +188,7 @@ public final class Cpu implements Entity {
 
   private void dispatch(Context ctx, int task, long delay) {
     int from = current;
+    if (from == IDLE) leftIdle(ctx);
     current = task;
     dispatch++;
     preemptRequested = false;
@@ -300,6 +314,7 @@ public final class Cpu implements Entity {
   }
 
   private void enterStopper(Context ctx) {
+    if (current == IDLE) leftIdle(ctx);
     inStopper = true;
     stopperSince = ctx.now();
     if (ctx.tracing()) ctx.trace(new CpuNote.StopperEntered(index, stopWork.op()));
@@ -372,6 +387,110 @@ public final class Cpu implements Entity {
     if (inStopper && irqsOff) return; // spinning with interrupts off: reported when it leaves
     ctx.send(m.rcu(), new RcuMessage.QsReport(qsWanted, index), m.latencies().lock());
     qsWanted = -1;
+  }
+
+  // ------------------------------------------------------------------ placement (select_task_rq)
+
+  /**
+   * One step of {@code select_idle_sibling()} (v6.13.7 {@code kernel/sched/fair.c:7800-7900}) for a
+   * waking task that may run on any CPU, asked of the {@code hop}-th candidate: {@code target}
+   * first, then the CPUs of the last-level cache (this model: the NUMA node) from {@code target +
+   * 1} on, wrapping ({@code select_idle_cpu()}'s {@code for_each_cpu_wrap(cpu, cpus, target + 1)}).
+   * The first idle candidate ({@code available_idle_cpu()}) takes the task; when none was idle,
+   * {@code target} does. Each hop is one remote run-queue read ({@code latency.lock}).
+   */
+  private void onSelectIdle(Context ctx, SchedMessage.SelectIdle s) {
+    int[] llc = m.cpusOfNode(m.nodeOfCpu(s.target()));
+    boolean last = s.hop() + 1 >= llc.length;
+    if (availableIdle() || (last && index == s.target())) {
+      if (s.nice() != 0) niceOf.put(s.task(), s.nice());
+      if (index != s.target()) ctx.count("wakeupsPlacedOnIdleSibling", 1);
+      onEnqueue(ctx, s.task(), s.perCpuKthread());
+      return;
+    }
+    int next = SelectTaskRq.scanCandidate(llc, s.target(), s.hop() + 1);
+    if (next < 0) {
+      // every CPU of the LLC was busy: select_idle_sibling() returns target
+      ctx.send(
+          m.cpu(s.target()),
+          s.nice() == 0 && !s.perCpuKthread()
+              ? new CpuMessage.Enqueue(s.task())
+              : new CpuMessage.EnqueueWith(s.task(), s.nice(), s.perCpuKthread()),
+          m.latencies().lock());
+      return;
+    }
+    ctx.send(
+        m.cpu(next),
+        new SchedMessage.SelectIdle(s.task(), s.target(), s.hop() + 1, s.nice(), s.perCpuKthread()),
+        m.latencies().lock());
+  }
+
+  /**
+   * {@code available_idle_cpu()}: nothing runs or is queued here, and the CPU is usable (online,
+   * active, not in its stopper nor taken by the fault plan).
+   */
+  private boolean availableIdle() {
+    return current == IDLE
+        && !anyQueued()
+        && !inStopper
+        && stopWork == null
+        && !stolen
+        && online
+        && active;
+  }
+
+  // ------------------------------------------------------------------ deferrable timers
+
+  /**
+   * A {@code TIMER_DEFERRABLE} timer queued on this CPU's {@code BASE_DEF} became due (v6.13.7
+   * {@code kernel/time/timer.c}): a busy CPU's tick runs every jiffy and {@code run_local_timers()}
+   * raises the timer softirq at this bucket's tick, so it runs now; an idle CPU's tick is stopped
+   * and deferrable timers neither count for its next event nor wake it ({@code
+   * trigger_dyntick_cpu()}), so it runs at the first tick after the CPU leaves idle. An offline CPU
+   * has handed its timers to a live CPU ({@code timers_dead_cpu()}), which runs it now.
+   */
+  private void onDeferrableTimer(Context ctx, SchedMessage.DeferrableTimer d) {
+    if (!online || !idleForTicks()) {
+      fireDeferrable(ctx, d.owner(), d.token());
+      return;
+    }
+    ctx.count("deferrableTimersDeferred", 1);
+    deferredJiffy = d.jiffyNanos();
+    int n = deferredOwners.length;
+    deferredOwners = java.util.Arrays.copyOf(deferredOwners, n + 1);
+    deferredTokens = java.util.Arrays.copyOf(deferredTokens, n + 1);
+    deferredOwners[n] = d.owner();
+    deferredTokens[n] = d.token();
+  }
+
+  /** The tick is stopped: the CPU is in its idle loop. */
+  private boolean idleForTicks() {
+    return current == IDLE && !inStopper && !stolen;
+  }
+
+  /**
+   * The CPU leaves idle: {@code tick_nohz_idle_exit()} restarts the tick, which next fires at the
+   * next jiffy boundary ({@code hrtimer_forward(&ts->sched_timer, now, TICK_NSEC)}).
+   */
+  private void leftIdle(Context ctx) {
+    if (deferredOwners.length == 0) return;
+    long j = Math.max(1, deferredJiffy);
+    long delay = j - Math.floorMod(ctx.now(), j);
+    ctx.startTimer("tick", delay, new SchedMessage.TimerSoftirq(0, index));
+  }
+
+  /** The restarted tick: the timer softirq runs the due deferrable timers, if the CPU is busy. */
+  private void onTick(Context ctx) {
+    if (deferredOwners.length == 0 || idleForTicks()) return; // idle again: the tick stopped
+    int[] owners = deferredOwners;
+    long[] tokens = deferredTokens;
+    deferredOwners = new int[0];
+    deferredTokens = new long[0];
+    for (int i = 0; i < owners.length; i++) fireDeferrable(ctx, owners[i], tokens[i]);
+  }
+
+  private void fireDeferrable(Context ctx, int owner, long token) {
+    ctx.send(owner, new SchedMessage.TimerSoftirq(token, index), m.latencies().lock());
   }
 
   // ------------------------------------------------------------------ CPU hotplug
@@ -509,30 +628,29 @@ public final class Cpu implements Entity {
   }
 
   /**
-   * {@code select_fallback_rq()}: the first active CPU after this one on this NUMA node, else on
-   * any node; a user task's affinity is broken ({@code do_set_cpus_allowed(p, cpu_possible_mask)}).
+   * {@code select_fallback_rq()} (v6.13.7 {@code kernel/sched/core.c:3493-3560}): the
+   * lowest-numbered allowed CPU of this CPU's NUMA node ({@code for_each_cpu(dest_cpu, nodemask)}
+   * with {@code is_cpu_allowed()}: active for a user task), else the lowest-numbered allowed CPU
+   * anywhere; a user task's affinity is broken ({@code cpuset_cpus_allowed_fallback()}, then {@code
+   * do_set_cpus_allowed(p, cpu_possible_mask)}). A task bound to this CPU alone finds no allowed
+   * CPU in either loop and, after the fallback, takes the lowest-numbered active CPU of the
+   * machine; the model takes the node's first (the same on a one-node machine).
    */
   private void push(Context ctx, int task, String why) {
     BitSet act = activeView();
-    int node = m.nodeOfCpu(index);
     int to = -1;
-    int[] local = m.cpusOfNode(node);
-    for (int i = 1; i <= local.length && to < 0; i++) {
-      int c = local[(indexIn(local) + i) % local.length];
-      if (c != index && act.get(c)) to = c;
+    for (int c : m.cpusOfNode(m.nodeOfCpu(index))) {
+      if (c != index && act.get(c)) {
+        to = c;
+        break;
+      }
     }
-    for (int i = 1; i <= m.cpus() && to < 0; i++) {
-      int c = (index + i) % m.cpus();
+    for (int c = 0; c < m.cpus() && to < 0; c++) {
       if (c != index && act.get(c)) to = c;
     }
     if (to < 0) throw new IllegalStateException("cpu" + index + ": no active CPU to push to");
     ctx.send(task, new CpuMessage.SetCpusAllowed(-1, false), m.latencies().local());
     moveTo(ctx, task, to, false, why);
-  }
-
-  private int indexIn(int[] cpus) {
-    for (int i = 0; i < cpus.length; i++) if (cpus[i] == index) return i;
-    return 0;
   }
 
   private void moveTo(Context ctx, int task, int to, boolean perCpuKthread, String why) {

@@ -1,12 +1,14 @@
 package org.kernsim.actors.cpu;
 
 import org.kernsim.actors.machine.Machine;
+import org.kernsim.actors.placement.Placement;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.protocol.cpu.CpuMessage;
 import org.kernsim.protocol.cpu.CpuNote;
 import org.kernsim.protocol.cpu.SegmentDone;
 import org.kernsim.protocol.cpu.WakeUp;
+import org.kernsim.protocol.sched.SchedMessage;
 
 /**
  * A task (a kthread or a thread of a workload) that runs on a {@link Cpu}: the base class of every
@@ -392,6 +394,12 @@ public abstract class Task implements Entity {
           nice == 0 && !kthread
               ? new CpuMessage.Enqueue(ctx.self())
               : new CpuMessage.EnqueueWith(ctx.self(), nice, perCpuKthread);
+      if (allowedCpu < 0
+          && machine.placement() == Placement.SELECT_IDLE_SIBLING
+          && machine.cpus() > 1) {
+        // select_task_rq() -> select_task_rq_fair(): prev_cpu, else an idle CPU of its LLC
+        enqueue = new SchedMessage.SelectIdle(ctx.self(), cpu, 0, nice, perCpuKthread);
+      }
       ctx.send(machine.cpu(cpu), enqueue, machine.latencies().local());
       if (ctx.tracing()) ctx.trace(new CpuNote.TaskWoken(ctx.self(), w.waker(), w.epoch()));
     } else if (ctx.tracing()) {

@@ -59,7 +59,9 @@ public final class KprobesModel implements ModelFactory {
               + "): the kprobes model publishes text writes to the CPUs in two "
               + "lock hops and assumes a grace period cannot end before every CPU has seen them");
     }
-    return new KprobesSim(cfg, lat, numa);
+    KprobesSim sim = new KprobesSim(cfg, lat, numa);
+    sim.machine().placeAndTime(Machine.placement(settings), Machine.timers(settings));
+    return sim;
   }
 
   static long max(org.kernsim.engine.Latency l) {

@@ -149,7 +149,44 @@ public final class Machine {
         Setting.latency(
             "faults.hotplug.downtime",
             "uniform(1ms, 20ms)",
-            "Fault plan: how long a randomly offlined CPU stays offline."));
+            "Fault plan: how long a randomly offlined CPU stays offline."),
+        Setting.choice(
+            "sched.wake-placement",
+            org.kernsim.actors.placement.Placement.keys(),
+            "prev-cpu",
+            "Where a woken task allowed on several CPUs (an unbound kworker) runs: prev-cpu = the CPU it"
+                + " last ran on (not a kernel: the model before placement; an unbound kworker stays where it"
+                + " was created); select-idle-sibling = v6.13.7 select_task_rq_fair(): prev_cpu if idle, else"
+                + " the first idle CPU of its LLC (NUMA node) after it, else prev_cpu (WA_WEIGHT and SIS_UTIL"
+                + " not modelled)."),
+        Setting.choice(
+            "timer.wheel",
+            org.kernsim.actors.timer.TimerConfig.Wheel.keys(),
+            "exact",
+            "When the models' timer_list timers run: exact = at their expiry (not a kernel: the model before"
+                + " the wheel); v6.13 = kernel/time/timer.c of v6.13.7: expiry rounded up to the wheel"
+                + " bucket (calc_wheel_index(); 300 s lands in level 5, 32.768 s buckets at HZ=1000), and a"
+                + " TIMER_DEFERRABLE timer (the workqueue idle timer) waits on its idle CPU until the first"
+                + " tick after that CPU leaves idle."),
+        Setting.integer(
+            "timer.jiffies-at-start",
+            -1,
+            Long.MAX_VALUE,
+            -1,
+            "timer.wheel = v6.13: the absolute jiffies at virtual time 0 (the wheel's buckets are aligned on"
+                + " it); -1 = INITIAL_JIFFIES, the run starts at boot (jiffies wrap 300 s later)."));
+  }
+
+  /** {@code sched.wake-placement}. */
+  public static org.kernsim.actors.placement.Placement placement(Settings s) {
+    return org.kernsim.actors.placement.Placement.of(s.text("sched.wake-placement"));
+  }
+
+  /** {@code timer.wheel}, {@code timer.jiffies-at-start}. */
+  public static org.kernsim.actors.timer.TimerConfig timers(Settings s) {
+    return new org.kernsim.actors.timer.TimerConfig(
+        org.kernsim.actors.timer.TimerConfig.Wheel.of(s.text("timer.wheel")),
+        s.longValue("timer.jiffies-at-start"));
   }
 
   /** The hotplug configuration of {@code s} (for a machine of {@code cpus} CPUs). */
@@ -202,6 +239,9 @@ public final class Machine {
   private final int cpuhp;
   private final int cpuhpThreadBase;
   private final List<CpuhpCallback> callbacks = new ArrayList<>();
+  private org.kernsim.actors.placement.Placement placement =
+      org.kernsim.actors.placement.Placement.PREV_CPU;
+  private org.kernsim.actors.timer.TimerConfig timers = org.kernsim.actors.timer.TimerConfig.EXACT;
 
   /**
    * A model's callback for a hotplug state ({@code cpuhp_setup_state()}, or a CPU notifier in the
@@ -222,6 +262,29 @@ public final class Machine {
         latencies(s),
         hotplug(s, s.intValue("machine.cpus")),
         layout);
+    placeAndTime(placement(s), timers(s));
+  }
+
+  /**
+   * Sets the wake-up placement and the timer wheel (while building; the {@code Settings}
+   * constructor does it from {@code sched.wake-placement} and {@code timer.*}).
+   */
+  public Machine placeAndTime(
+      org.kernsim.actors.placement.Placement placement,
+      org.kernsim.actors.timer.TimerConfig timers) {
+    this.placement = placement;
+    this.timers = timers;
+    return this;
+  }
+
+  /** {@code sched.wake-placement}. */
+  public org.kernsim.actors.placement.Placement placement() {
+    return placement;
+  }
+
+  /** {@code timer.wheel}. */
+  public org.kernsim.actors.timer.TimerConfig timers() {
+    return timers;
   }
 
   public Machine(int cpus, int numaNodes, Latencies latencies, Layout layout) {

@@ -49,5 +49,9 @@ public final class MachineState {
           row(2019, HotplugLock.Waiter.class),
           row(2020, Cpuhp.Step.class),
           row(2021, Cpuhp.Kind.class),
-          row(2022, "org.kernsim.actors.stopmachine.StopMachine$Pending"));
+          row(2022, "org.kernsim.actors.stopmachine.StopMachine$Pending"),
+          // placement and the timer wheel (2040-2049)
+          row(2040, org.kernsim.actors.placement.Placement.class),
+          row(2041, org.kernsim.actors.timer.TimerConfig.class),
+          row(2042, org.kernsim.actors.timer.TimerConfig.Wheel.class));
 }

@@ -9,6 +9,7 @@ import org.kernsim.protocol.cpu.CpuMessage;
 import org.kernsim.protocol.cpu.WakeUp;
 import org.kernsim.protocol.hotplug.CpuhpState;
 import org.kernsim.protocol.hotplug.HotplugMessage;
+import org.kernsim.protocol.sched.SchedMessage;
 import org.kernsim.protocol.workqueue.DyingWorker;
 import org.kernsim.protocol.workqueue.PoolReply;
 import org.kernsim.protocol.workqueue.PoolRequest;
@@ -72,6 +73,9 @@ public final class WorkerPool implements Entity {
 
   /** The CPU whose timer wheel holds the idle timer (the CPU that armed it). */
   private int timerCpu;
+
+  /** The arming of the idle timer the CPU's deferrable base holds (timer.wheel = v6.13). */
+  private long idleTimerToken;
 
   /** The CPU of the critical section being handled. */
   private int sectionCpu;
@@ -192,7 +196,8 @@ public final class WorkerPool implements Entity {
     else if (msg instanceof PoolRequest.IdleCullPass c) onIdleCullPass(ctx, c);
     else if (msg instanceof PoolRequest.WorkerExited e) onWorkerExited(ctx, e);
     else if (msg instanceof PoolRequest.PendingCleared p) onPendingCleared(ctx, p);
-    else if (msg instanceof PoolRequest.IdleTimerFired) onIdleTimer(ctx);
+    else if (msg instanceof PoolRequest.IdleTimerFired) onIdleTimerDue(ctx);
+    else if (msg instanceof SchedMessage.TimerSoftirq t) onIdleTimerSoftirq(ctx, t);
     else if (msg instanceof PoolRequest.MaydayTimerFired) onMaydayTimer(ctx);
     else if (msg instanceof PoolRequest.QueueWorkIfExecuting q) onQueueWorkIfExecuting(ctx, q);
     else if (msg instanceof PoolRequest.InsertBarrier b) onInsertBarrier(ctx, b);
@@ -709,6 +714,31 @@ public final class WorkerPool implements Entity {
 
   // ------------------------------------------------------------------ idle culling
 
+  /**
+   * The idle timer's wheel bucket expired. It is {@code TIMER_DEFERRABLE} ({@code
+   * init_worker_pool()}: {@code timer_setup(&pool->idle_timer, idle_worker_timeout,
+   * TIMER_DEFERRABLE)}, v6.13.7 {@code kernel/workqueue.c:4773}): with {@code timer.wheel = v6.13}
+   * the CPU whose {@code BASE_DEF} holds it runs it at its next tick ({@code
+   * SchedMessage.DeferrableTimer}); without the wheel it runs now.
+   */
+  private void onIdleTimerDue(Context ctx) {
+    if (topo.machine.timers().exact()) {
+      onIdleTimer(ctx);
+      return;
+    }
+    ctx.send(
+        topo.machine.cpu(timerCpu),
+        new SchedMessage.DeferrableTimer(ctx.self(), idleTimerToken, cfg.jiffyNanos()),
+        topo.machine.latencies().local());
+  }
+
+  /** The timer softirq of the CPU runs {@code idle_worker_timeout()} (if still armed so). */
+  private void onIdleTimerSoftirq(Context ctx, SchedMessage.TimerSoftirq t) {
+    if (t.token() != idleTimerToken || !pool.idleTimerPending()) return; // re-armed or deleted
+    ctx.count("idleTimerDelayNanos", ctx.now() - pool.idleTimerExpires() * cfg.jiffyNanos());
+    onIdleTimer(ctx);
+  }
+
   private void onIdleTimer(Context ctx) {
     sectionCpu = timerCpu;
     long nowJ = cfg.jiffies(ctx.now());
@@ -833,9 +863,12 @@ public final class WorkerPool implements Entity {
     }
     if (pool.idleTimerChanged) {
       pool.idleTimerChanged = false;
+      idleTimerToken++;
       if (pool.idleTimerPending) {
         timerCpu = cpu >= 0 ? cpu : sectionCpu;
-        long at = pool.idleTimerExpires * cfg.jiffyNanos();
+        // mod_timer(): due at the expiry, or (timer.wheel = v6.13) at its wheel bucket's expiry
+        long at =
+            topo.machine.timers().dueNanos(pool.idleTimerExpires, ctx.now(), cfg.jiffyNanos());
         ctx.startTimer(IDLE_TIMER, Math.max(1, at - ctx.now()), new PoolRequest.IdleTimerFired());
       } else {
         ctx.cancelTimer(IDLE_TIMER);
@@ -844,7 +877,8 @@ public final class WorkerPool implements Entity {
     if (pool.maydayTimerChanged) {
       pool.maydayTimerChanged = false;
       if (pool.maydayTimerPending) {
-        long at = pool.maydayTimerExpires * cfg.jiffyNanos();
+        long at =
+            topo.machine.timers().dueNanos(pool.maydayTimerExpires, ctx.now(), cfg.jiffyNanos());
         ctx.startTimer(
             MAYDAY_TIMER, Math.max(1, at - ctx.now()), new PoolRequest.MaydayTimerFired());
       } else {

@@ -384,6 +384,17 @@ public final class WorkqueueModel implements ModelFactory {
               + hotplug.kernel().key()
               + " kernel: workqueue.kick must be original (the other variants are 2026 patches)");
     }
+    if (hotplug.enabled()
+        && hotplug.kernel().notifiers()
+        && (Machine.placement(s) != org.kernsim.actors.placement.Placement.PREV_CPU
+            || !Machine.timers(s).exact())) {
+      throw new BadInputException(
+          "hotplug.kernel = "
+              + hotplug.kernel().key()
+              + " is a "
+              + hotplug.kernel().key()
+              + " kernel: sched.wake-placement and timer.wheel model v6.13.7 (keep prev-cpu and exact)");
+    }
     WqSimulation sim =
         new WqSimulation(
             Machine.latencies(s),
@@ -397,6 +408,7 @@ public final class WorkqueueModel implements ModelFactory {
             s.nanos("workqueue.create-cooldown"),
             s.nanos("workqueue.stranding-bound"));
     sim.condResched = s.nanos("workload.item-cond-resched");
+    sim.topo.machine.placeAndTime(Machine.placement(s), Machine.timers(s));
     return sim;
   }
 

@@ -107,7 +107,9 @@ class HotplugRunTest {
 
   @Test
   void sm1StopMachineCpuslockedWithoutTheLockHangsWhenACpuGoesAway() {
-    RunResult r = run("machine-sm1-stop-machine-unlocked", 3);
+    // seed 1 (seed 3 before select_fallback_rq() took the lowest-numbered CPU of the node: the
+    // pushed tasks land elsewhere, the timing moves; 3 of seeds 1..12 reproduce it either way)
+    RunResult r = run("machine-sm1-stop-machine-unlocked", 1);
     Violation v = first(r, "SM1_StopMachineVsHotplug");
     assertTrue(v.message().contains("without cpus_read_lock()"), v.message());
     assertTrue(v.message().contains("spin in multi_cpu_stop() forever"), v.message());

@@ -55,6 +55,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  200-249  cpu          250-299  rcu          300-349  stopmachine    350-399  phold
  *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
  *  600-699  hotplug
+ * 1200-1219  sched (placement, deferrable timers)
  *  800-849  lockdep      850-899  snapshots (the records; an entity's state inside is an
  *           engine state stream with its own table, 2000-2999: Simulation.stateClasses())
  *  900-949  the cluster's admission (token proofs) and node-loss recovery (snapshot pieces,
@@ -162,6 +163,10 @@ public final class KryoRegistry {
           e(220, CpuMessage.MigrateTask.class),
           e(221, CpuMessage.SetCpusAllowed.class),
           e(222, CpuMessage.EnqueueWith.class),
+          // placement and deferrable timers (org.kernsim.protocol.sched): 1200-1219
+          e(1200, org.kernsim.protocol.sched.SchedMessage.SelectIdle.class),
+          e(1201, org.kernsim.protocol.sched.SchedMessage.DeferrableTimer.class),
+          e(1202, org.kernsim.protocol.sched.SchedMessage.TimerSoftirq.class),
           // ---------------------------------------------------------------- 250-299: rcu
           e(250, RcuMessage.SynchronizeSched.class),
           e(251, RcuMessage.QsRequest.class),
