@@ -42,6 +42,7 @@ public final class Cpu implements Entity {
   static final int IDLE = -1;
   private static final String PREEMPT_CHECK = "preempt-check";
   private static final String INJECTED_PREEMPTION = "injected-preemption";
+  private static final String IRQ = "irq";
 
   private final Machine m;
   private final int index;
@@ -131,6 +132,8 @@ public final class Cpu implements Entity {
       onDeferrableTimer(ctx, d);
     } else if (msg instanceof SchedMessage.TimerSoftirq) {
       onTick(ctx);
+    } else if (msg instanceof SchedMessage.IrqArrival) {
+      onIrqArrival(ctx);
     } else {
       throw new IllegalStateException("cpu" + index + ": unexpected " + msg);
     }
@@ -196,6 +199,7 @@ public final class Cpu implements Entity {
     if (balancePush()) ctx.sendAfter(task, new CpuMessage.DispatchPush(self, dispatch), delay);
     else ctx.sendAfter(task, new CpuMessage.Dispatch(self, dispatch), delay);
     armInjectedPreemption(ctx);
+    armIrq(ctx);
     if (ctx.tracing()) ctx.trace(new CpuNote.Switch(index, from, task));
     ctx.count("contextSwitches", 1);
     considerPreempt(ctx);
@@ -261,6 +265,7 @@ public final class Cpu implements Entity {
       dispatch(ctx, pollQueued(), m.latencies().ctxswitch().sample(ctx.random()));
     } else {
       ctx.cancelTimer(INJECTED_PREEMPTION); // faults.preempt.* preempt running tasks only
+      ctx.cancelTimer(IRQ); // irq.rate: interrupts on an idle CPU take no task's time
       if (ctx.tracing() && from != IDLE) ctx.trace(new CpuNote.Switch(index, from, IDLE));
     }
   }
@@ -293,6 +298,37 @@ public final class Cpu implements Entity {
     ctx.count("faultsStolenNanos", d);
     if (ctx.tracing()) ctx.trace(new CpuNote.TimeStolen(index, from, d));
     ctx.startTimer("stolen", d, new CpuMessage.StolenTimeEnd());
+  }
+
+  // ------------------------------------------------------------------ interrupts (irq.rate)
+
+  /**
+   * The CPU's interrupt load: Poisson arrivals while a task runs (memoryless, so re-arming with a
+   * fresh draw at each dispatch from idle is the same process; an idle CPU's interrupts take no
+   * task's time and cost no events). Interrupts on an idle CPU do not restart its tick either
+   * ({@code tick_irq_exit()} keeps it stopped), so they do not run deferrable timers.
+   */
+  private void armIrq(Context ctx) {
+    Machine.IrqLoad irq = m.irqs();
+    if (!irq.on() || ctx.timerActive(IRQ)) return;
+    double mean = 1e9 / irq.perSecond();
+    long delay = Math.max(1, (long) (-mean * Math.log1p(-ctx.random().nextDouble())));
+    ctx.startTimer(IRQ, delay, new SchedMessage.IrqArrival());
+  }
+
+  /**
+   * An interrupt: its handler (and the softirq work at {@code irq_exit()}) takes the CPU from the
+   * running task, which the task accounts for ({@code SchedMessage.Irq}): now if it runs with
+   * interrupts enabled, else when it enables them.
+   */
+  private void onIrqArrival(Context ctx) {
+    if (current != IDLE && !inStopper && !stolen) {
+      long d = Math.max(1, m.irqs().duration().sample(ctx.random()));
+      ctx.count("irqs", 1);
+      ctx.count("irqNanos", d);
+      ctx.send(current, new SchedMessage.Irq(dispatch, d), m.latencies().local());
+    }
+    armIrq(ctx);
   }
 
   // ------------------------------------------------------------------ stopper

@@ -70,6 +70,9 @@ public abstract class Task implements Entity {
   private long wokenUpTo;
   private long incarnation;
 
+  /** Interrupt time that arrived while the task had interrupts off (irq.rate). */
+  private long irqPending;
+
   private boolean inSegment;
   private boolean segmentPreemptible;
   private boolean segmentKeepsCpu;
@@ -198,6 +201,7 @@ public abstract class Task implements Entity {
     this.preemptPending = false;
     this.inSegment = false;
     this.segmentRemaining = -1;
+    this.irqPending = 0;
   }
 
   /** Makes a task that has not run yet runnable (a workload thread at time 0). */
@@ -293,6 +297,7 @@ public abstract class Task implements Entity {
     else if (msg instanceof CpuMessage.Preempt p) onPreempt(ctx, p);
     else if (msg instanceof SegmentDone s) onSegmentDone(ctx, s);
     else if (msg instanceof WakeUp w) onWake(ctx, w);
+    else if (msg instanceof SchedMessage.Irq i) onIrq(ctx, i);
     else onMessage(ctx, msg);
   }
 
@@ -407,12 +412,52 @@ public abstract class Task implements Entity {
     }
   }
 
+  /**
+   * An interrupt took {@code nanos} of this task's CPU: a stretch of CPU time (interrupts on) ends
+   * that much later; between two stretches the task is inside a kernel step that runs with
+   * interrupts off (a lock round trip) and the interrupt stays pending ({@link #irqsOn}, or the
+   * next stretch, delivers it). A task that is not running (a stale dispatch) is not hit.
+   */
+  private void onIrq(Context ctx, SchedMessage.Irq i) {
+    if (run != Run.RUNNING || i.dispatch() != dispatch) return;
+    if (inSegment) {
+      long rest = Math.max(1, segmentEnd - ctx.now()) + i.nanos();
+      startSegment(ctx, rest);
+    } else {
+      irqPending += i.nanos();
+      ctx.count("irqsPendingWithIrqsOff", 1);
+    }
+  }
+
+  /**
+   * {@code raw_spin_unlock_irq()} / {@code local_irq_enable()}: interrupts that arrived while they
+   * were off are delivered now. Returns true if one was pending: the task spends its handler time
+   * (not preemptible; the return from the interrupt is a preemption point when {@code preemptible},
+   * as {@code irqentry_exit()} → {@code preempt_schedule_irq()}), and {@link #run} continues after
+   * it (the caller returns).
+   */
+  protected final boolean irqsOn(Context ctx, boolean preemptible) {
+    requireRunning(ctx, "irqsOn");
+    if (irqPending <= 0) return false;
+    long d = irqPending;
+    irqPending = 0;
+    ctx.count("irqsDeliveredAtIrqEnable", 1);
+    if (preemptible) compute(ctx, d, false);
+    else computeStillNonPreemptible(ctx, d);
+    return true;
+  }
+
   private void startSegment(Context ctx, long nanos) {
+    if (irqPending > 0) { // interrupts are on while the task computes: the pending ones run first
+      nanos += irqPending;
+      irqPending = 0;
+    }
     segmentEnd = ctx.now() + nanos;
     ctx.startTimer(SEGMENT, nanos, new SegmentDone(++segmentToken));
   }
 
   private void release(Context ctx, CpuMessage.ReleaseKind kind) {
+    irqPending = 0; // delivered as the task leaves (not charged to the next task)
     ctx.send(
         machine.cpu(cpu),
         new CpuMessage.Release(ctx.self(), dispatch, kind),

@@ -60,7 +60,9 @@ public final class KprobesModel implements ModelFactory {
               + "lock hops and assumes a grace period cannot end before every CPU has seen them");
     }
     KprobesSim sim = new KprobesSim(cfg, lat, numa);
-    sim.machine().placeAndTime(Machine.placement(settings), Machine.timers(settings));
+    sim.machine()
+        .placeAndTime(Machine.placement(settings), Machine.timers(settings))
+        .interrupts(Machine.irqLoad(settings));
     return sim;
   }
 

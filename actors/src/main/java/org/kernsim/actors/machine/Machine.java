@@ -168,6 +168,19 @@ public final class Machine {
                 + " bucket (calc_wheel_index(); 300 s lands in level 5, 32.768 s buckets at HZ=1000), and a"
                 + " TIMER_DEFERRABLE timer (the workqueue idle timer) waits on its idle CPU until the first"
                 + " tick after that CPU leaves idle."),
+        Setting.number(
+            "irq.rate",
+            0,
+            1e7,
+            0.0,
+            "Per CPU and second of running a task: device and timer interrupts (Poisson). Each takes"
+                + " irq.duration of the CPU from the running task; one that arrives while the task has"
+                + " interrupts off (spinning on a lock taken with raw_spin_lock_irq()) is delivered when"
+                + " raw_spin_unlock_irq() enables them. 0 = none (the model before interrupts)."),
+        Setting.latency(
+            "irq.duration",
+            "lognormal(4us, 0.7, 1us, 100us)",
+            "CPU time of one interrupt: the hardirq handler and the softirq work run at its exit."),
         Setting.integer(
             "timer.jiffies-at-start",
             -1,
@@ -180,6 +193,20 @@ public final class Machine {
   /** {@code sched.wake-placement}. */
   public static org.kernsim.actors.placement.Placement placement(Settings s) {
     return org.kernsim.actors.placement.Placement.of(s.text("sched.wake-placement"));
+  }
+
+  /** {@code irq.rate}, {@code irq.duration}. */
+  public static IrqLoad irqLoad(Settings s) {
+    return new IrqLoad(s.number("irq.rate"), s.latency("irq.duration"));
+  }
+
+  /** A per-CPU interrupt load: Poisson arrivals while a task runs, each taking {@code duration}. */
+  public record IrqLoad(double perSecond, org.kernsim.engine.Latency duration) {
+    public static final IrqLoad NONE = new IrqLoad(0, org.kernsim.engine.Latency.fixed(1));
+
+    public boolean on() {
+      return perSecond > 0;
+    }
   }
 
   /** {@code timer.wheel}, {@code timer.jiffies-at-start}. */
@@ -242,6 +269,7 @@ public final class Machine {
   private org.kernsim.actors.placement.Placement placement =
       org.kernsim.actors.placement.Placement.PREV_CPU;
   private org.kernsim.actors.timer.TimerConfig timers = org.kernsim.actors.timer.TimerConfig.EXACT;
+  private IrqLoad irqs = IrqLoad.NONE;
 
   /**
    * A model's callback for a hotplug state ({@code cpuhp_setup_state()}, or a CPU notifier in the
@@ -262,7 +290,18 @@ public final class Machine {
         latencies(s),
         hotplug(s, s.intValue("machine.cpus")),
         layout);
-    placeAndTime(placement(s), timers(s));
+    placeAndTime(placement(s), timers(s)).interrupts(irqLoad(s));
+  }
+
+  /** Sets the per-CPU interrupt load (while building). */
+  public Machine interrupts(IrqLoad irqs) {
+    this.irqs = irqs;
+    return this;
+  }
+
+  /** {@code irq.rate}, {@code irq.duration}. */
+  public IrqLoad irqs() {
+    return irqs;
   }
 
   /**

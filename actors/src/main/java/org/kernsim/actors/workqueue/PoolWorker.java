@@ -62,7 +62,9 @@ public final class PoolWorker extends Task {
     CREATE_ATTACH,
     UNBIND_FN,
     ITEM_CHUNK,
-    DEAD
+    DEAD,
+    /** v2: the wake_q's wake after an interrupt delivered by raw_spin_unlock_irq_wake(). */
+    WAKE_AFTER_IRQ
   }
 
   /** Where an external function's wait stands. */
@@ -324,6 +326,12 @@ public final class PoolWorker extends Task {
       case WOKE_UP ->
           request(ctx, new PoolRequest.WorkerWokeUp(ctx.self(), incarnation(), cpu(), nextEpoch()));
       case AFTER_UNLOCK -> afterUnlock(ctx);
+      case WAKE_AFTER_IRQ -> {
+        sendPendingWake(ctx);
+        pc = Pc.AFTER_UNLOCK;
+        if (preemptionPoint(ctx)) return;
+        afterUnlock(ctx);
+      }
       case ITEM_CPU1_DONE -> afterCpu1(ctx);
       case ITEM_RESUMED -> {
         if (marked) { // wq_worker_running(): lockless, on the local CPU, before anything else
@@ -433,9 +441,23 @@ public final class PoolWorker extends Task {
       counted = e.counted();
       pendingWake = e.wake();
       pendingWakeSince = ctx.now();
-      // v2 (raw_spin_unlock_irq_wake): preemption stays disabled until the wake_q is woken
-      if (pendingWake.present() && !e.preemptible()) sendPendingWake(ctx);
+      // v2 (raw_spin_unlock_irq_wake): preemption stays disabled until the wake_q is woken; an
+      // interrupt that came while pool->lock was held runs first (irq.rate), the wake after it
+      if (pendingWake.present() && !e.preemptible()) {
+        if (irqsOn(ctx, false)) {
+          ctx.count("deferredWakesAfterIrq", 1);
+          pc = Pc.WAKE_AFTER_IRQ;
+          return;
+        }
+        sendPendingWake(ctx);
+      }
       pc = Pc.AFTER_UNLOCK;
+      // raw_spin_unlock_irq(): a pending interrupt runs now; v1 sends its wake after it (and after
+      // a preemption at the interrupt's return, irqentry_exit())
+      if (pendingWake.present() && irqsOn(ctx, true)) {
+        ctx.count("deferredWakesAfterIrq", 1);
+        return;
+      }
       if (preemptionPoint(ctx)) return;
       afterUnlock(ctx);
     } else if (r instanceof PoolReply.BecomeManager) {

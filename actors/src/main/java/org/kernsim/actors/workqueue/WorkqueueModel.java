@@ -387,13 +387,14 @@ public final class WorkqueueModel implements ModelFactory {
     if (hotplug.enabled()
         && hotplug.kernel().notifiers()
         && (Machine.placement(s) != org.kernsim.actors.placement.Placement.PREV_CPU
-            || !Machine.timers(s).exact())) {
+            || !Machine.timers(s).exact()
+            || Machine.irqLoad(s).on())) {
       throw new BadInputException(
           "hotplug.kernel = "
               + hotplug.kernel().key()
               + " is a "
               + hotplug.kernel().key()
-              + " kernel: sched.wake-placement and timer.wheel model v6.13.7 (keep prev-cpu and exact)");
+              + " kernel: sched.wake-placement, timer.wheel and irq.rate model v6.13.7 (keep prev-cpu, exact and 0)");
     }
     WqSimulation sim =
         new WqSimulation(
@@ -408,7 +409,10 @@ public final class WorkqueueModel implements ModelFactory {
             s.nanos("workqueue.create-cooldown"),
             s.nanos("workqueue.stranding-bound"));
     sim.condResched = s.nanos("workload.item-cond-resched");
-    sim.topo.machine.placeAndTime(Machine.placement(s), Machine.timers(s));
+    sim.topo
+        .machine
+        .placeAndTime(Machine.placement(s), Machine.timers(s))
+        .interrupts(Machine.irqLoad(s));
     return sim;
   }
 

@@ -68,4 +68,25 @@ class DeferrableIdleTimerTest {
     assertEquals(metric(a, "workItemsQueued"), metric(a, "workItemsCompleted"));
     assertEquals(0, metric(run(5), "wakeupsPlacedOnIdleSibling"), "prev-cpu never moves a task");
   }
+
+  @Test
+  void interruptsTakeTimeAndThoseThatCameUnderTheLockDelayTheV1DeferredWake() {
+    String[] irq = {"irq.rate=50000", "irq.duration=uniform(2us, 20us)"};
+    RunResult a = run(7, "workqueue.kick=deferred-wake", irq[0], irq[1]);
+    RunResult b = run(7, "workqueue.kick=deferred-wake", irq[0], irq[1]);
+    assertEquals(a.traceSha256(), b.traceSha256());
+    assertTrue(metric(a, "irqs") > 0 && metric(a, "irqNanos") >= 2_000 * metric(a, "irqs"));
+    assertTrue(metric(a, "irqsPendingWithIrqsOff") > 0, a.metrics()::toString);
+    // an interrupt has to arrive inside the sub-microsecond pool->lock round trip: rare
+    long afterIrq = 0;
+    for (long seed = 1; seed <= 40 && afterIrq == 0; seed++)
+      afterIrq +=
+          metric(
+              run(seed, "workqueue.kick=deferred-wake", irq[0], irq[1]), "deferredWakesAfterIrq");
+    assertTrue(afterIrq > 0, "no v1 deferred wake came after an interrupt in seeds 1..40");
+    assertEquals(metric(a, "workItemsQueued"), metric(a, "workItemsCompleted"));
+    RunResult none = run(7, "workqueue.kick=deferred-wake");
+    assertEquals(0, metric(none, "irqs"));
+    assertEquals(0, metric(none, "deferredWakesAfterIrq"));
+  }
 }

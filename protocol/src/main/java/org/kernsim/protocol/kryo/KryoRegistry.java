@@ -167,6 +167,8 @@ public final class KryoRegistry {
           e(1200, org.kernsim.protocol.sched.SchedMessage.SelectIdle.class),
           e(1201, org.kernsim.protocol.sched.SchedMessage.DeferrableTimer.class),
           e(1202, org.kernsim.protocol.sched.SchedMessage.TimerSoftirq.class),
+          e(1203, org.kernsim.protocol.sched.SchedMessage.Irq.class),
+          e(1204, org.kernsim.protocol.sched.SchedMessage.IrqArrival.class),
           // ---------------------------------------------------------------- 250-299: rcu
           e(250, RcuMessage.SynchronizeSched.class),
           e(251, RcuMessage.QsRequest.class),

@@ -8,7 +8,11 @@ import org.kernsim.protocol.WireMessage;
  * and another CPU, or a CPU and the owner of a timer.
  */
 public sealed interface SchedMessage extends WireMessage
-    permits SchedMessage.SelectIdle, SchedMessage.DeferrableTimer, SchedMessage.TimerSoftirq {
+    permits SchedMessage.SelectIdle,
+        SchedMessage.DeferrableTimer,
+        SchedMessage.TimerSoftirq,
+        SchedMessage.Irq,
+        SchedMessage.IrqArrival {
 
   /**
    * {@code select_idle_sibling()} for a waking task {@code task} that may run on any CPU: the CPU
@@ -31,4 +35,15 @@ public sealed interface SchedMessage extends WireMessage
 
   /** The CPU's timer softirq runs {@code owner}'s deferrable timer {@code token} now. */
   record TimerSoftirq(long token, int cpu) implements SchedMessage {}
+
+  /**
+   * An interrupt (hardirq and the softirq work at its exit) on the CPU of dispatch {@code dispatch}
+   * of the task that receives it takes {@code nanos} of that CPU: the task's current stretch of CPU
+   * time ends that much later; if the task has interrupts disabled (it spins on a lock taken with
+   * {@code raw_spin_lock_irq()}) the interrupt stays pending until they are enabled again.
+   */
+  record Irq(long dispatch, long nanos) implements SchedMessage {}
+
+  /** The CPU's next interrupt of its {@code irq.rate} load arrives (a CPU's own timer). */
+  record IrqArrival() implements SchedMessage {}
 }
