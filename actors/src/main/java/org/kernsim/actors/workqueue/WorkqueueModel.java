@@ -384,17 +384,18 @@ public final class WorkqueueModel implements ModelFactory {
               + hotplug.kernel().key()
               + " kernel: workqueue.kick must be original (the other variants are 2026 patches)");
     }
-    if (hotplug.enabled()
-        && hotplug.kernel().notifiers()
+    boolean oldKernel =
+        (hotplug.enabled() && hotplug.kernel().notifiers()) || cfg.era() != WqEra.V2026;
+    if (oldKernel
         && (Machine.placement(s) != org.kernsim.actors.placement.Placement.PREV_CPU
             || !Machine.timers(s).exact()
             || Machine.irqLoad(s).on())) {
       throw new BadInputException(
-          "hotplug.kernel = "
-              + hotplug.kernel().key()
-              + " is a "
-              + hotplug.kernel().key()
-              + " kernel: sched.wake-placement, timer.wheel and irq.rate model v6.13.7 (keep prev-cpu, exact and 0)");
+          "sched.wake-placement, timer.wheel and irq.rate model v6.13.7, and this run is a "
+              + (cfg.era() != WqEra.V2026
+                  ? "workqueue.era = " + cfg.era().key
+                  : "hotplug.kernel = " + hotplug.kernel().key())
+              + " kernel: keep prev-cpu, exact and 0");
     }
     WqSimulation sim =
         new WqSimulation(

@@ -1,6 +1,7 @@
 package org.kernsim.actors.timer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -9,6 +10,7 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.models.Models;
+import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
 
 /**
@@ -88,5 +90,17 @@ class DeferrableIdleTimerTest {
     RunResult none = run(7, "workqueue.kick=deferred-wake");
     assertEquals(0, metric(none, "irqs"));
     assertEquals(0, metric(none, "deferredWakesAfterIrq"));
+  }
+
+  @Test
+  void theV613MechanismsRefuseAnOlderKernelsRun() {
+    for (String set : List.of(WHEEL, "sched.wake-placement=select-idle-sibling", "irq.rate=1000")) {
+      BadInputException e =
+          assertThrows(
+              BadInputException.class,
+              () ->
+                  Models.load("workqueue-kick-cull", List.of("workqueue.era=v3.19", set)).build());
+      assertTrue(e.getMessage().contains("v6.13.7"), e.getMessage());
+    }
   }
 }
