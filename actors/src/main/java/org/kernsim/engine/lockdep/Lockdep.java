@@ -18,6 +18,11 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  * with the task, time and function where it was first seen, the lock held and the lock taken),
  * "possible recursive locking detected", "bad unlock balance detected".
  *
+ * <p>Completion waits and the like are pseudo-locks of the model's own (kernel lockdep annotates
+ * only the workqueue's flushes: {@code (work_completion)} and {@code (wq_completion)} maps; see
+ * {@link #isModelPseudoLock}); a cycle through one is reported with the words "[The model's
+ * extension, not kernel lockdep: ...]", so nobody mistakes it for a splat the kernel would print.
+ *
  * <p>Each cycle is reported once, and a cycle that only goes a longer way around one already
  * reported (its lock classes include all of that one's) is not reported; unlike the kernel's
  * lockdep, the checker does not switch itself off after the first report.
@@ -94,6 +99,14 @@ public final class Lockdep implements Checker {
         if (i > 0) b.append("; then ");
         b.append(edge(c.existing().get(i), names));
       }
+      List<String> ext =
+          c.cycle().stream().distinct().filter(Lockdep::isModelPseudoLock).sorted().toList();
+      if (!ext.isEmpty())
+        b.append(". [The model's extension, not kernel lockdep: the cycle goes through ")
+            .append(String.join(", ", ext))
+            .append(", pseudo-lock")
+            .append(ext.size() > 1 ? "s" : "")
+            .append(" that kernel lockdep does not annotate]");
       return b.toString();
     }
     if (rep instanceof LockGraph.Recursive r) {
@@ -126,6 +139,20 @@ public final class Lockdep implements Checker {
         + " at "
         + time(u.time())
         + " but does not hold it";
+  }
+
+  /**
+   * Whether lock class {@code lock} is a pseudo-lock of the model's own, one the kernel's lockdep
+   * has no map for: a name {@code (kind)...} other than the workqueue's real maps {@code
+   * (work_completion)...} (a work item's {@code lockdep_map}, taken by {@code process_one_work()}
+   * and touched by {@code flush_work()}) and {@code (wq_completion)...} (a workqueue's). So {@code
+   * (completion)optimizer_comp} is the model's: no kernel modelled here annotates {@code
+   * wait_for_completion()} (cross-release existed only in v4.14, reverted for v4.15).
+   */
+  public static boolean isModelPseudoLock(String lock) {
+    return lock.startsWith("(")
+        && !lock.startsWith("(work_completion)")
+        && !lock.startsWith("(wq_completion)");
   }
 
   private static String edge(LockGraph.Dependency d, java.util.function.IntFunction<String> names) {
@@ -195,7 +222,11 @@ public final class Lockdep implements Checker {
     if (ctx.tracing()) ctx.trace(new LockNote.Release(task, lock));
   }
 
-  /** {@code task} waits for pseudo-lock {@code lock} (a flush, a completion). */
+  /**
+   * {@code task} waits for pseudo-lock {@code lock} (a flush, a completion). Name a kernel lockdep
+   * map as the kernel does ({@code (work_completion)...}, {@code (wq_completion)...}); any other
+   * {@code (kind)...} name is the model's own pseudo-lock (see {@link #isModelPseudoLock}).
+   */
   public static void waitFor(Context ctx, int task, String lock, String site) {
     if (ctx.tracing()) ctx.trace(new LockNote.Wait(task, lock, site));
   }

@@ -1,6 +1,7 @@
 package org.kernsim.engine.lockdep;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -126,6 +127,33 @@ class LockGraphTest {
     LockGraph.Circular c = assertInstanceOf(LockGraph.Circular.class, r.get(0));
     assertEquals(List.of("M", "(work_completion)w", "M"), c.cycle());
     assertEquals(List.of("M"), g.held(8), "the wait holds nothing afterwards");
+  }
+
+  @Test
+  void aCycleThroughACompletionIsMarkedAsTheModelsExtension() {
+    // wait_for_completion() has no lockdep annotation in any kernel modelled: a completion is the
+    // model's pseudo-lock, and its reports say so; a work item's map is the kernel's own
+    LockGraph g = new LockGraph();
+    take(g, 7, 1, W, "(completion)done", "M");
+    drop(g, 7, "M", "(completion)done");
+    take(g, 8, 3, W, "M");
+    LockGraph.Circular c =
+        assertInstanceOf(
+            LockGraph.Circular.class, g.waitFor(8, "(completion)done", "wait", 4).get(0));
+    String text = Lockdep.describe(c, i -> "t" + i);
+    assertTrue(
+        text.endsWith(
+            "[The model's extension, not kernel lockdep: the cycle goes through (completion)done,"
+                + " pseudo-lock that kernel lockdep does not annotate]"),
+        text);
+    LockGraph h = new LockGraph();
+    take(h, 7, 1, W, "(work_completion)w", "M");
+    drop(h, 7, "M", "(work_completion)w");
+    take(h, 8, 3, W, "M");
+    LockGraph.Circular k =
+        assertInstanceOf(
+            LockGraph.Circular.class, h.waitFor(8, "(work_completion)w", "flush_work", 4).get(0));
+    assertFalse(Lockdep.describe(k, i -> "t" + i).contains("extension"));
   }
 
   @Test
