@@ -47,10 +47,11 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  *   <li>{@link #V6_13}: v6.13 (read at v6.13.7): the 2023 fixes of KP-7 (4fbd2f83fda0), KP-8
  *       (f1c97a1b4ef7) and KP-9; {@code kill_optimized_kprobe()} now asks optprobe_queued_unopt()
  *       after dequeuing (KP-16); RCU Tasks tracks exiting tasks on lists (no SRCU).
- *   <li>{@link #V7_0}: v7.0 (the tree was not available here): v6.13 with the optimizer in a
- *       dedicated kthread (73c12f209462, {@link OptimizerThread}: IDLE/KICKED/FLUSHING per spec
- *       A.6.4) whose flush waits on a completion that Step 5 completes only "if
- *       (completion_done())" (the lines the v7.3-rc4 fix removed, read from its diff): KP-14; and
+ *   <li>{@link #V7_0}: v7.0 (not available here; its kthread code read in v7.1.3, which has it
+ *       unchanged): v6.13 with the optimizer in a dedicated kthread (73c12f209462, {@link
+ *       OptimizerThread}: IDLE/KICKED/FLUSHING) whose flush waits on a completion that Step 5
+ *       completes only "if (completion_done())" (v7.1.3 {@code kernel/kprobes.c:657-659}): KP-14;
+ *       and
  *       f76d1c41b609, which re-optimises a probe the freed one was blocking (KP-13 fixed).
  *   <li>{@link #V7_3}: v7.3-rc4 (merge efb27d47677, its diff read): the flush waits for the pass
  *       counter {@code optimizer_passes} instead.
@@ -100,6 +101,22 @@ enum Kernel {
    */
   boolean stopMachineTakesHotplugLock() {
     return this == V2_6_36;
+  }
+
+  /**
+   * Whether {@code flush_work()} of {@code optimizing_work} touches the work item's lockdep map
+   * ({@code __flush_work()}, {@code kernel/workqueue.c}), {@code busy} telling whether the work is
+   * pending or running: v5.2.1, v5.4 and v6.1 touch it on every call ({@code
+   * lock_map_acquire(&work->lockdep_map)} before {@code start_flush_work()} looks for the work);
+   * v6.13.7 only inside {@code start_flush_work()}, which returns false first when the work is
+   * neither pending nor running ({@code touch_work_lockdep_map()} after {@code
+   * insert_wq_barrier()}). v2.6.38's {@code start_flush_work()} (the flush backport) touches only
+   * the workqueue's map, as a recursive read for system_wq, which the worker holds shared: no
+   * strong cycle can pass through it, so the model records nothing.
+   */
+  boolean flushTouchesWorkMap(boolean busy) {
+    if (!modern()) return false;
+    return compareTo(V6_13) < 0 || busy;
   }
 
   /** v2.6.37 (jump labels): {@code register_kprobe()} takes {@code jump_label_lock()}. */

@@ -91,6 +91,10 @@ final class KprobeManager implements Entity {
   private final Map<Long, Cont> queueConts = new HashMap<>();
   private final Map<Long, Long> barrierReqs = new HashMap<>();
   private final Map<Long, Cont> barrierWaits = new HashMap<>();
+
+  /** v6.13: the flusher of each barrier asked for, who touches the work's map if it is inserted. */
+  private final Map<Long, Integer> barrierFlushers = new HashMap<>();
+
   private long barriers;
   private long begins;
   private long clearsSeen;
@@ -222,7 +226,9 @@ final class KprobeManager implements Entity {
       List<KprobeCore.Lock> holds,
       boolean handoffDelay,
       Cont granted) {
-    for (KprobeCore.Lock l : holds) Lockdep.acquire(ctx, owner, l.lockdepName, what);
+    // the hotplug lock among the holds is cpus_read_lock(): read, as this kernel's readers take it
+    for (KprobeCore.Lock l : holds)
+      Lockdep.acquire(ctx, owner, l.lockdepName, lockMode(l), false, what);
     Waiter w = new Waiter(++waiterIds, owner, what, handoffDelay, granted);
     if (mutexOwner < 0 && waiters.isEmpty() && handoffs.isEmpty()) {
       mutexOwner = owner;
@@ -677,18 +683,22 @@ final class KprobeManager implements Entity {
       ctx.count("optimizerFlushQueued", 1);
       if (ctx.tracing())
         ctx.trace(new WqNote.DelayedWorkFired(ctx.self(), cpu, optWork.id(), wq.pool(cpu)));
-      wqQueue(ctx, cpu, PoolRequest.QueueContext.TASK, c -> flushWork(c, cpu, after));
+      wqQueue(ctx, cpu, PoolRequest.QueueContext.TASK, c -> flushWork(c, cpu, owner, after));
     } else {
-      flushWork(ctx, cpu, after);
+      flushWork(ctx, cpu, owner, after);
     }
   }
 
   /**
    * {@code flush_work()}: a barrier after the item on the pool it was last queued on or ran on (no
    * kick), then wait for the barrier's completion; nothing to wait for if the item is neither
-   * queued nor executing there.
+   * queued nor executing there. The work's lockdep map is touched by {@code owner} as this kernel's
+   * {@code __flush_work()} does ({@link Kernel#flushTouchesWorkMap}): up to v6.1 at once, in v6.13
+   * only once the barrier went in (the work was pending or running).
    */
-  private void flushWork(Context ctx, int cpu, Cont after) {
+  private void flushWork(Context ctx, int cpu, int owner, Cont after) {
+    if (cfg.core().kernel().flushTouchesWorkMap(false))
+      Lockdep.waitFor(ctx, owner, WORK_MAP, "flush_work");
     if (lastPool < 0) {
       relax(ctx, after);
       return;
@@ -697,6 +707,9 @@ final class KprobeManager implements Entity {
     long req = ++wqReqs;
     barrierReqs.put(req, barrier.id());
     barrierWaits.put(barrier.id(), after);
+    Kernel kernel = cfg.core().kernel();
+    if (kernel.flushTouchesWorkMap(true) && !kernel.flushTouchesWorkMap(false))
+      barrierFlushers.put(barrier.id(), owner);
     ctx.send(
         lastPool,
         new PoolRequest.InsertBarrier(ctx.self(), cpu, req, optWork.id(), barrier),
@@ -707,7 +720,12 @@ final class KprobeManager implements Entity {
     Long barrier = barrierReqs.remove(b.reqId());
     if (barrier == null)
       throw new IllegalStateException("kprobe manager: unknown barrier request " + b.reqId());
-    if (b.inserted()) return; // wait_for_completion(&barr.done)
+    Integer flusher = barrierFlushers.remove(barrier);
+    if (b.inserted()) {
+      // v6.13 start_flush_work(): insert_wq_barrier(), then touch_work_lockdep_map()
+      if (flusher != null) Lockdep.waitFor(ctx, flusher, WORK_MAP, "flush_work");
+      return; // wait_for_completion(&barr.done)
+    }
     relax(ctx, barrierWaits.remove(barrier)); // already gone: flush_work() returns false
   }
 
@@ -1127,7 +1145,10 @@ final class KprobeManager implements Entity {
           } else {
             target = -1;
           }
-          if (target < 0 || target <= runsCompleted) {
+          boolean busy = target >= 0 && target > runsCompleted;
+          if (cfg.core().kernel().flushTouchesWorkMap(busy))
+            Lockdep.waitFor(c, owner, WORK_MAP, "flush_work");
+          if (!busy) {
             long id = ++waiterIds;
             relaxing.put(id, c2 -> flushWait(c2, owner, done));
             c.sendAfter(c.self(), new ManagerMessage.Relax(id), 1_000);

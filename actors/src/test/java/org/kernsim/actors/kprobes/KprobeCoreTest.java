@@ -1117,6 +1117,20 @@ class KprobeCoreTest {
   @Nested
   class Predicates {
     @Test
+    void flushWorkTouchesTheWorksLockdepMapAsEachErasFlushWorkDoes() {
+      // v5.2.1 .. v6.1 __flush_work(): lock_map_acquire(&work->lockdep_map) before looking
+      for (Kernel k : List.of(Kernel.V5_2, Kernel.V5_4, Kernel.V6_1)) {
+        assertTrue(k.flushTouchesWorkMap(false), k + ": idle work too");
+        assertTrue(k.flushTouchesWorkMap(true), k.label());
+      }
+      // v6.13.7: start_flush_work() returns false before touch_work_lockdep_map() when idle
+      assertFalse(Kernel.V6_13.flushTouchesWorkMap(false), "idle work: nothing recorded");
+      assertTrue(Kernel.V6_13.flushTouchesWorkMap(true), "pending or running work");
+      // v2.6.38 (the flush backport) touches only the workqueue's map: recorded as nothing
+      assertFalse(Kernel.V2_6_38.flushTouchesWorkMap(true));
+    }
+
+    @Test
     void disarmedAndUnusedFollowTheSeedDefinitions() {
       Harness h = optimized(Harness.seed(probe(0, 100)), 0);
       Kprobe a = h.aggrAt(100);

@@ -1,6 +1,7 @@
 package org.kernsim.actors.kprobes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kernsim.actors.kprobes.KprobesScenarioTest.fired;
 import static org.kernsim.actors.kprobes.KprobesScenarioTest.first;
@@ -112,6 +113,7 @@ class KprobesModernScenarioTest {
                 + " text_mutex"),
         ld);
     assertTrue(ld.contains("kprobe-optimizer") && ld.contains("admin in register_kprobe"), ld);
+    assertFalse(ld.contains("extension"), "real locks only: kernel lockdep prints this one: " + ld);
     assertEquals(Map.of(), fired(run("kprobes-kp10-ftrace-module-mutex", 1, "kprobes.kernel=5.4")));
   }
 
@@ -130,6 +132,17 @@ class KprobesModernScenarioTest {
             "(rcu_tasks)grace_period",
             "tasks_rcu_exit_srcu",
             NsInitExit.CHILD_EXIT)) assertTrue(ld.contains(lock), lock + ": " + ld);
+    // the optimizer's cpus_read_lock() is a read, as in kprobe_optimizer() (not exclusive): its
+    // cpu_hotplug_lock -> text_mutex is the same (shared) dependency as register_kprobe()'s
+    assertTrue(ld.contains("held cpu_hotplug_lock (read) and took text_mutex"), ld);
+    assertFalse(ld.contains("cpu_hotplug_lock (exclusive)"), ld);
+    // the grace-period wait, the exit wait (and 6.1's SRCU) are not annotated in the kernel
+    assertTrue(
+        ld.endsWith(
+            "[The model's extension, not kernel lockdep: the cycle goes through (exit)pid_ns"
+                + " child, (rcu_tasks)grace_period, pseudo-locks that kernel lockdep does not"
+                + " annotate]"),
+        ld);
     assertEquals(1, metric(r, "nsInitExitStarted"));
     assertEquals(0, metric(r, "nsInitExitFinished"), "B never leaves its read side");
     RunResult later = run("kprobes-kp11-rcu-tasks-exit", 1, "kprobes.kernel=6.13");
