@@ -47,12 +47,12 @@ import org.kernsim.protocol.lockdep.LockNote.LockMode;
  *   <li>{@link #V6_13}: v6.13 (read at v6.13.7): the 2023 fixes of KP-7 (4fbd2f83fda0), KP-8
  *       (f1c97a1b4ef7) and KP-9; {@code kill_optimized_kprobe()} now asks optprobe_queued_unopt()
  *       after dequeuing (KP-16); RCU Tasks tracks exiting tasks on lists (no SRCU).
- *   <li>{@link #V7_0}: v7.0 (not available here; its kthread code read in v7.1.3, which has it
- *       unchanged): v6.13 with the optimizer in a dedicated kthread (73c12f209462, {@link
- *       OptimizerThread}: IDLE/KICKED/FLUSHING) whose flush waits on a completion that Step 5
- *       completes only "if (completion_done())" (v7.1.3 {@code kernel/kprobes.c:657-659}): KP-14;
- *       and
- *       f76d1c41b609, which re-optimises a probe the freed one was blocking (KP-13 fixed).
+ *   <li>{@link #V7_0}: v7.0 (not available here; its kthread code read in v7.1.3, which still has
+ *       it: the flush was replaced only in v7.3-rc4): v6.13 with the optimizer in a dedicated
+ *       kthread (73c12f209462, {@link OptimizerThread}: IDLE/KICKED/FLUSHING) whose flush waits on
+ *       a completion that Step 5 completes only "if (completion_done())" (v7.1.3 {@code
+ *       kernel/kprobes.c:657-659}): KP-14; and f76d1c41b609, which re-optimises a probe the freed
+ *       one was blocking (KP-13 fixed).
  *   <li>{@link #V7_3}: v7.3-rc4 (merge efb27d47677, its diff read): the flush waits for the pass
  *       counter {@code optimizer_passes} instead.
  * </ul>

@@ -11,12 +11,13 @@ import java.util.List;
  * v7.3-rc4 (merge efb27d47677, "probes-fixes-v7.3-rc4") the pass counter {@code optimizer_passes}.
  *
  * <p>Sources: v7.0 itself was not available here; {@code kernel/kprobes.c} of v7.1.3 was read
- * (github.com/rikudousennin22/linux-7.1.3, commit 6cc9f1942), which has 73c12f209462's code
- * unchanged until the v7.3-rc4 fix: {@code kprobe_optimizer_thread()} (lines 665-695: wait while
- * IDLE; if KICKED, {@code wait_event_interruptible_timeout(..., state == FLUSHING,
- * OPTIMIZE_DELAY)}; set IDLE; run), {@code kick_kprobe_optimizer()} (698-703), Step 5 (657-659)
- * and {@code wait_for_kprobe_optimizer_locked()} (706-724). The v7.3 pass counter follows the
- * v7.3-rc4 diff (spec A.6.4, [V: diff]).
+ * (github.com/rikudousennin22/linux-7.1.3, commit 6cc9f1942), which still has 73c12f209462's
+ * completion-based flush (replaced only in v7.3-rc4; v7.0's own lines were not compared): {@code
+ * kprobe_optimizer_thread()} (lines 665-695: wait while IDLE; if KICKED, {@code
+ * wait_event_interruptible_timeout(..., state == FLUSHING, OPTIMIZE_DELAY)}; set IDLE; run), {@code
+ * kick_kprobe_optimizer()} (698-703), Step 5 (657-659) and {@code
+ * wait_for_kprobe_optimizer_locked()} (706-724). The v7.3 pass counter follows the v7.3-rc4 diff
+ * (spec A.6.4, [V: diff]).
  *
  * <p>The completion of v7.0: each flusher calls {@code init_completion()} ({@code done = 0}, and
  * the wait queue re-initialised, which drops the sleepers already on it), drops kprobe_mutex and
