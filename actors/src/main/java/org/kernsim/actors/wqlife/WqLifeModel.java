@@ -225,6 +225,15 @@ public final class WqLifeModel implements ModelFactory {
     if (s.intValue("wq.admin-cpu") >= cpus || s.intValue("wq.release-cpu") >= cpus)
       throw new BadInputException(
           "wq.admin-cpu and wq.release-cpu must be below machine.cpus (" + cpus + ")");
+    if (Machine.hotplug(s, cpus).enabled())
+      // the pools' cpuhp callbacks (workqueue_offline_cpu(): unbind_workers(), POOL_DISASSOCIATED;
+      // workqueue_online_cpu(): rebind_workers()) are not part of this model: the machine would
+      // migrate a per-CPU kworker off a dying CPU while its pool is still associated, which the
+      // kernel never does
+      throw new BadInputException(
+          "faults.hotplug: the wqlife model has no CPU hotplug callbacks for its pools"
+              + " (unbind_workers()/rebind_workers()); leave faults.hotplug.plan empty and"
+              + " faults.hotplug.rate at 0");
     WqLoad load =
         new WqLoad(
             s.intValue("load.bursts"),

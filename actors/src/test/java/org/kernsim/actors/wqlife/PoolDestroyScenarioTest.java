@@ -1,6 +1,7 @@
 package org.kernsim.actors.wqlife;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Violation;
 import org.kernsim.engine.actor.ActorDriver;
 import org.kernsim.models.Models;
+import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
 
 /**
@@ -42,6 +44,21 @@ class PoolDestroyScenarioTest {
   static long metric(RunResult r, String key) {
     Object v = r.metrics().get(key);
     return v == null ? 0 : ((Number) v).longValue();
+  }
+
+  @Test
+  void refusesWhatTheModelDoesNotHave() {
+    // no cpuhp callbacks for the life-cycle model's pools: a hotplug run would not be the kernel's
+    BadInputException e =
+        assertThrows(BadInputException.class, () -> run(1, "faults.hotplug.plan=5ms down 1"));
+    assertTrue(e.getMessage().startsWith("faults.hotplug:"), e.getMessage());
+    assertThrows(BadInputException.class, () -> run(1, "faults.hotplug.rate=10"));
+    // the 3.x eras have per-CPU pools only (3.18's put_unbound_pool() differs)
+    e =
+        assertThrows(
+            BadInputException.class,
+            () -> run("workqueue-wq6-manager-race", 1, "workqueue.era=v3.18", "wq.unbound=true"));
+    assertTrue(e.getMessage().startsWith("workqueue.era=v3.18"), e.getMessage());
   }
 
   @Test
