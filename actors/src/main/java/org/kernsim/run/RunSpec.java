@@ -14,6 +14,11 @@ import java.util.List;
  * @param driver {@code actors} (Pekko, the default) or {@code sequential}
  * @param threads dispatcher threads (and partitions) for the actor driver
  * @param stopAtFirstViolation end the run at the first violation
+ * @param snapshotAt take a snapshot at the first window boundary at or after this virtual time (-1:
+ *     none), written to {@code snapshot}
+ * @param snapshot where to write the snapshot, or null
+ * @param fromSnapshot go on from the snapshot in this file instead of starting at time 0 (then
+ *     {@code scenario}, {@code overrides} and {@code seed} are the snapshot's), or null
  */
 public record RunSpec(
     String scenario,
@@ -23,7 +28,33 @@ public record RunSpec(
     Path trace,
     String driver,
     int threads,
-    boolean stopAtFirstViolation) {
+    boolean stopAtFirstViolation,
+    long snapshotAt,
+    Path snapshot,
+    Path fromSnapshot) {
+
+  public RunSpec(
+      String scenario,
+      List<String> overrides,
+      long seed,
+      long until,
+      Path trace,
+      String driver,
+      int threads,
+      boolean stopAtFirstViolation) {
+    this(
+        scenario,
+        overrides,
+        seed,
+        until,
+        trace,
+        driver,
+        threads,
+        stopAtFirstViolation,
+        -1,
+        null,
+        null);
+  }
 
   public static RunSpec of(String scenario, long seed, List<String> overrides) {
     return new RunSpec(
@@ -34,8 +65,14 @@ public record RunSpec(
     return Math.max(1, Runtime.getRuntime().availableProcessors());
   }
 
-  /** The exact command that reruns this seed. */
+  /** The exact command that reruns this seed (or goes on from the same snapshot again). */
   public String replayCommand() {
+    if (fromSnapshot != null) {
+      StringBuilder sb =
+          new StringBuilder("kernsim run --from-snapshot ").append(quote(fromSnapshot.toString()));
+      if (until >= 0) sb.append(" --until ").append(org.kernsim.scenario.Durations.format(until));
+      return sb.toString();
+    }
     StringBuilder sb =
         new StringBuilder("kernsim run ")
             .append(quote(scenario))

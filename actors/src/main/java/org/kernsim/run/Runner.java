@@ -1,5 +1,6 @@
 package org.kernsim.run;
 
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -10,6 +11,7 @@ import org.kernsim.engine.Simulation;
 import org.kernsim.engine.Violation;
 import org.kernsim.engine.actor.ActorDriver;
 import org.kernsim.models.Models;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
 import org.kernsim.trace.Timeline;
@@ -58,11 +60,73 @@ public final class Runner {
       Backend backend,
       org.kernsim.engine.TraceObserver progress,
       List<org.kernsim.engine.TraceObserver> observers) {
-    Scenario scenario = Models.load(spec.scenario(), spec.overrides());
+    return run(spec, backend, progress, observers, null);
+  }
+
+  /**
+   * As {@link #run(RunSpec, Backend, org.kernsim.engine.TraceObserver, List)}, with the snapshot of
+   * {@code spec.fromSnapshot()} already read ({@code loaded}; null: read it here).
+   */
+  public static Outcome run(
+      RunSpec spec,
+      Backend backend,
+      org.kernsim.engine.TraceObserver progress,
+      List<org.kernsim.engine.TraceObserver> observers,
+      SimSnapshot loaded) {
+    SimSnapshot resume =
+        loaded != null
+            ? loaded
+            : spec.fromSnapshot() == null
+                ? null
+                : SnapshotFile.read("--from-snapshot", spec.fromSnapshot());
+    Scenario scenario =
+        resume == null
+            ? Models.load(spec.scenario(), spec.overrides())
+            : scenarioOf(resume, "--from-snapshot " + spec.fromSnapshot());
+    if (resume != null) {
+      // the run's scenario and seed are the snapshot's
+      spec =
+          new RunSpec(
+              scenario.name(),
+              List.of(),
+              resume.seed(),
+              spec.until(),
+              spec.trace(),
+              spec.driver(),
+              spec.threads(),
+              spec.stopAtFirstViolation(),
+              spec.snapshotAt(),
+              spec.snapshot(),
+              spec.fromSnapshot());
+    }
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
     RunOptions options =
         new RunOptions(spec.seed(), until, spec.stopAtFirstViolation(), false, List.of());
+    if (resume != null) {
+      if (resume.resumeNanos() >= until && !resume.pending().isEmpty())
+        throw new BadInputException(
+            "--until "
+                + org.kernsim.scenario.Durations.format(until)
+                + ": the snapshot resumes at "
+                + org.kernsim.scenario.Durations.pretty(resume.resumeNanos())
+                + ", past the limit");
+      options = options.resumingFrom(resume);
+    }
+    boolean[] taken = new boolean[1];
+    if (spec.snapshot() != null) {
+      Path file = spec.snapshot();
+      options =
+          options.withSnapshot(
+              new RunOptions.Snapshots(
+                  spec.snapshotAt(),
+                  scenario.settings().asOverrides(),
+                  false,
+                  s -> {
+                    SnapshotFile.write(file, s);
+                    taken[0] = true;
+                  }));
+    }
     TraceFileWriter writer = null;
     if (spec.trace() != null) {
       writer =
@@ -92,7 +156,31 @@ public final class Runner {
       throw e;
     }
     if (writer != null) writer.complete(result.traceSha256(), result.events());
+    if (spec.snapshot() != null
+        && !taken[0]
+        && result.endReason() != org.kernsim.engine.EndReason.INTERRUPTED) {
+      throw new BadInputException(
+          "--snapshot-at "
+              + org.kernsim.scenario.Durations.format(spec.snapshotAt())
+              + ": the run ended at "
+              + org.kernsim.scenario.Durations.pretty(result.simulatedNanos())
+              + " ("
+              + result.endReason().json()
+              + ") before it; no snapshot written");
+    }
     return new Outcome(scenario, spec, result);
+  }
+
+  /** The scenario a snapshot was taken of: its model with every effective setting. */
+  public static Scenario scenarioOf(SimSnapshot s, String what) {
+    org.kernsim.scenario.ModelFactory model = Models.find(s.model());
+    if (model == null)
+      throw new BadInputException(what + ": a snapshot of model '" + s.model() + "', unknown here");
+    try {
+      return org.kernsim.scenario.Scenarios.fromMap(model, s.settings());
+    } catch (BadInputException e) {
+      throw new BadInputException(what + ": its settings do not load here: " + e.getMessage());
+    }
   }
 
   static RunResult drive(Simulation sim, RunOptions options, String driver, int threads) {

@@ -16,6 +16,7 @@ import org.kernsim.engine.EndReason;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.actor.ActorDriver;
 import org.kernsim.protocol.kryo.KryoRegistry;
 import org.kernsim.protocol.snapshot.SimSnapshot;
 import org.kernsim.scenario.Durations;
@@ -191,6 +192,48 @@ class SnapshotTest {
       assertTrue(
           entityClasses.stream().anyMatch(c -> c.endsWith("." + expected)),
           expected + " among the round-tripped entities " + entityClasses);
+    }
+  }
+
+  /**
+   * The actor driver (2 partitions) takes the snapshot and resumes from it, and what one driver
+   * wrote the other resumes: the same run every way.
+   */
+  @Test
+  void actorDriverTakesAndResumes() {
+    for (String[] c :
+        new String[][] {
+          {"workqueue-kick-cull", "300000800us"},
+          {"kprobes-optimizer-on-workqueue", "11ms"},
+          {"machine-stop", "5ms"}
+        }) {
+      Scenario s = Models.load(c[0], List.of());
+      long at = Durations.parse(c[1]);
+      RunResult whole = SequentialDriver.run(s.build(), RunOptions.of(2, s.until()));
+      AtomicReference<SimSnapshot> got = new AtomicReference<>();
+      RunOptions taking =
+          RunOptions.of(2, s.until())
+              .withSnapshot(
+                  new RunOptions.Snapshots(at, s.settings().asOverrides(), false, got::set));
+      RunResult throughSnapshot = ActorDriver.run(s.build(), taking, 2);
+      assertEquals(whole.traceSha256(), throughSnapshot.traceSha256(), c[0] + ": taking one");
+      SimSnapshot byActors = roundTrip(got.get());
+      SimSnapshot bySequential = roundTrip(take(s, 2, at));
+      assertEquals(bySequential.resumeNanos(), byActors.resumeNanos(), c[0]);
+      assertEquals(bySequential.pending(), byActors.pending(), c[0] + ": pending events");
+      for (SimSnapshot snap : List.of(byActors, bySequential)) {
+        Scenario again = fromSnapshot(snap);
+        RunOptions o = RunOptions.of(0, again.until()).resumingFrom(snap);
+        RunResult onActors = ActorDriver.run(again.build(), o, 2);
+        RunResult onSequential = SequentialDriver.run(again.build(), o);
+        for (RunResult r : List.of(onActors, onSequential)) {
+          assertEquals(whole.traceSha256(), r.traceSha256(), c[0] + " resumed");
+          assertEquals(whole.events(), r.events(), c[0]);
+          assertEquals(whole.windows(), r.windows(), c[0]);
+          assertEquals(whole.violations(), r.violations(), c[0]);
+          assertEquals(Map.copyOf(whole.metrics()), Map.copyOf(r.metrics()), c[0]);
+        }
+      }
     }
   }
 

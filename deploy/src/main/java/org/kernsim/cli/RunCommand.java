@@ -38,9 +38,33 @@ final class RunCommand implements Callable<Integer> {
 
   @Parameters(
       index = "0",
+      arity = "0..1",
       paramLabel = "SCENARIO",
-      description = "A scenario file, or a built-in name (see 'kernsim scenarios').")
+      description =
+          "A scenario file, or a built-in name (see 'kernsim scenarios'); none with --from-snapshot.")
   String scenario;
+
+  @Option(
+      names = "--snapshot-at",
+      paramLabel = "DURATION",
+      description =
+          "Take a snapshot of the whole simulation at the first window boundary at or after this"
+              + " virtual time (e.g. 299s), written to --snapshot; the run goes on to its end.")
+  String snapshotAt;
+
+  @Option(
+      names = "--snapshot",
+      paramLabel = "FILE",
+      description = "Where --snapshot-at writes the snapshot.")
+  Path snapshot;
+
+  @Option(
+      names = "--from-snapshot",
+      paramLabel = "FILE",
+      description =
+          "Go on from a snapshot instead of starting at time 0 (its scenario, settings and seed);"
+              + " the run ends with the same traceSha256 as the run it was taken from.")
+  Path fromSnapshot;
 
   @Option(
       names = "--seed",
@@ -136,12 +160,39 @@ final class RunCommand implements Callable<Integer> {
           "Print the timeline of this checker's first violation instead of the run's first violation.")
   String timelineOf;
 
+  /** The scenario this run runs (from its file or name, or the snapshot's). */
+  private org.kernsim.scenario.Scenario loaded;
+
   @Override
   public Integer call() {
     Signals.graceful();
     long untilNanos = options.untilNanos();
     OutputFiles.check("--trace", trace);
     OutputFiles.check("--report", report);
+    long snapshotAtNanos = -1;
+    if ((snapshotAt == null) != (snapshot == null))
+      throw new BadInputException("--snapshot-at and --snapshot: give both, or neither");
+    if (snapshotAt != null) {
+      snapshotAtNanos = ScenarioOptions.duration("--snapshot-at", snapshotAt, 0);
+      OutputFiles.check("--snapshot", snapshot);
+    }
+    org.kernsim.protocol.snapshot.SimSnapshot resumed = null;
+    if (fromSnapshot != null) {
+      if (scenario != null)
+        throw new BadInputException(
+            "--from-snapshot: the scenario comes from the snapshot; drop " + Quote.value(scenario));
+      if (!options.sets.isEmpty())
+        throw new BadInputException(
+            "--from-snapshot: --set would change the resumed simulation; only --until may differ");
+      resumed = org.kernsim.run.SnapshotFile.read("--from-snapshot", fromSnapshot);
+      loaded = org.kernsim.run.Runner.scenarioOf(resumed, "--from-snapshot");
+      scenario = loaded.name();
+    } else if (scenario == null) {
+      throw new BadInputException(
+          "give a SCENARIO (a file or a built-in name), or --from-snapshot");
+    } else {
+      loaded = Models.load(scenario, options.sets); // bad input fails here, before any work
+    }
     int defaultedThreads = ScenarioOptions.threads(threads);
     if (clusterNodes != null && join != null)
       throw new BadInputException("--cluster-nodes and --join: use one of them");
@@ -181,10 +232,13 @@ final class RunCommand implements Callable<Integer> {
             trace,
             onCluster ? "cluster" : driver,
             defaultedThreads,
-            stopAtFirst);
+            stopAtFirst,
+            snapshotAtNanos,
+            snapshot,
+            fromSnapshot);
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
-    long progressUntil = untilNanos >= 0 ? untilNanos : Models.load(scenario, options.sets).until();
+    long progressUntil = untilNanos >= 0 ? untilNanos : loaded.until();
     // a report plots what the run's notes tell over time (only those notes are recorded for it)
     org.kernsim.report.RunSeries series =
         report != null ? new org.kernsim.report.RunSeries() : null;
@@ -192,7 +246,6 @@ final class RunCommand implements Callable<Integer> {
         series != null ? java.util.List.of(series) : java.util.List.of();
     try (Progress progress = Progress.forRun(progressUntil)) {
       if (onCluster) {
-        Models.load(scenario, options.sets); // bad input fails before any node starts
         try (Nodes nodes =
             clusterNodes != null
                 ? Nodes.local(clusterNodes, bind, clusterSecurity, security.tlsConfig)
@@ -213,11 +266,12 @@ final class RunCommand implements Callable<Integer> {
                       !noRecover,
                       rec),
                   progress,
-                  observers);
+                  observers,
+                  resumed);
           clusterJson = rec.json();
         }
       } else {
-        outcome = Runner.run(spec, null, progress, observers);
+        outcome = Runner.run(spec, null, progress, observers, resumed);
       }
     }
     RunResult r = outcome.result();
@@ -259,7 +313,14 @@ final class RunCommand implements Callable<Integer> {
         (json ? System.err : System.out).println("\nTimeline of the first violation " + timeline);
     }
     if (report != null) {
-      HtmlReport.run(report, outcome.scenario(), seed, spec.replayCommand(), r, timeline, series);
+      HtmlReport.run(
+          report,
+          outcome.scenario(),
+          outcome.spec().seed(),
+          spec.replayCommand(),
+          r,
+          timeline,
+          series);
       System.err.println("wrote " + report);
     }
     if (!r.violations().isEmpty()) {
@@ -274,9 +335,7 @@ final class RunCommand implements Callable<Integer> {
    */
   private void checkChecker(String name) {
     java.util.List<String> names =
-        Models.load(scenario, options.sets).build().checkers().stream()
-            .map(org.kernsim.engine.Checker::name)
-            .toList();
+        loaded.build().checkers().stream().map(org.kernsim.engine.Checker::name).toList();
     if (!names.contains(name)) {
       throw new BadInputException(
           "--timeline-of "

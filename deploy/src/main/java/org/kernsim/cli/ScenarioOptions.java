@@ -46,6 +46,21 @@ final class ScenarioOptions {
    */
   static final int MAX_THREADS = 1024;
 
+  /** A duration option ({@code 299s}, {@code 20ms}) of at least {@code min} ns, checked. */
+  static long duration(String flag, String value, long min) {
+    try {
+      long n = Durations.parse(value);
+      if (n < min) throw new IllegalArgumentException();
+      return n;
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(
+          flag
+              + " "
+              + org.kernsim.scenario.Quote.value(value)
+              + ": expected a duration such as 299s, 20ms or 5us");
+    }
+  }
+
   /** A {@code --threads} value, checked; the machine's cores when absent. */
   static int threads(Integer threads) {
     if (threads == null) return RunSpec.defaultThreads();

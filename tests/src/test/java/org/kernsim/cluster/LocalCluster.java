@@ -76,6 +76,20 @@ public final class LocalCluster implements AutoCloseable {
     return kits.get(i).system();
   }
 
+  /**
+   * Runs {@code scenario} with {@code options} coordinated from node 0 over {@code nodes} nodes.
+   */
+  ClusterDriver.Outcome run(
+      Scenario scenario, RunOptions options, int nodes, int partitionsPerNode) {
+    KernsimSettings.Cluster s = KernsimSettings.from(system(0).settings().config()).cluster();
+    return ClusterDriver.run(
+        system(0),
+        Models::simulation,
+        Models.clusterJob(scenario, scenario.build()),
+        options,
+        ClusterDriver.Target.of(nodes, partitionsPerNode, s));
+  }
+
   /** Runs {@code scenario} coordinated from node 0 over {@code nodes} nodes. */
   ClusterDriver.Outcome run(Scenario scenario, long seed, int nodes, int partitionsPerNode) {
     KernsimSettings.Cluster s = KernsimSettings.from(system(0).settings().config()).cluster();

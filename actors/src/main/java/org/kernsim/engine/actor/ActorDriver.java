@@ -5,8 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -19,8 +21,11 @@ import org.kernsim.engine.RecordFilter;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Simulation;
+import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.CoordinatorCommand;
+import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * Runs a simulation as Pekko actors in one ActorSystem: one actor per entity, one partition per
@@ -55,12 +60,34 @@ public final class ActorDriver {
     CompletableFuture<RunResult> result = new CompletableFuture<>();
     Placement placement = new Placement(sim, partitions);
     RecordFilter filter = Coordinator.filterFor(sim, options);
+    // a snapshot asked for (run --snapshot-at) or gone on from (run --from-snapshot): the same
+    // partition snapshot and restore as a cluster run's node-loss recovery, on one node
+    SimSnapshot resume = options.resume();
+    boolean snapshots = resume != null || options.snapshot() != null;
+    Supplier<StateCodec> codec = once(() -> new StateCodec(sim));
+    Coordinator.Recovery recovery =
+        snapshots
+            ? new Coordinator.Recovery(
+                0,
+                codec,
+                sim.model(),
+                resume != null ? resume.settings() : Map.of(),
+                s -> {},
+                resume)
+            : null;
+    List<List<Event>> pending = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) pending.add(new ArrayList<>());
+    if (resume != null)
+      for (Event e : resume.pending()) pending.get(placement.partitionOf(e.dst())).add(e);
     Behavior<Void> root =
         Behaviors.setup(
             ctx -> {
               ActorRef<CoordinatorCommand> coordinator =
                   ctx.spawn(
-                      FatalErrors.guard(Coordinator.create(sim, options, result), result),
+                      FatalErrors.guard(
+                          Coordinator.create(
+                              sim, options, result, Coordinator.Extras.NONE, recovery),
+                          result),
                       "coordinator");
               ctx.watch(coordinator);
               List<ActorRef<PartitionCommand>> parts = new ArrayList<>();
@@ -72,7 +99,11 @@ public final class ActorDriver {
                                 p,
                                 placement,
                                 sim::entityName,
-                                localSpawner(sim, options, filter, result)),
+                                localSpawner(sim, options, filter, result, codec),
+                                Partition.Wiring.LOCAL,
+                                snapshots
+                                    ? new Partition.Snapshots(codec, pending.get(p))
+                                    : Partition.Snapshots.NONE),
                             result),
                         "partition-" + p);
                 ctx.watch(part);
@@ -127,26 +158,53 @@ public final class ActorDriver {
 
   /** Spawns each member of a partition as a child actor running its entity's logic. */
   static Partition.EntitySpawner localSpawner(
-      Simulation sim, RunOptions options, RecordFilter filter, CompletableFuture<?> result) {
+      Simulation sim,
+      RunOptions options,
+      RecordFilter filter,
+      CompletableFuture<?> result,
+      Supplier<StateCodec> codec) {
+    SimSnapshot resume = options.resume();
     return (ctx, partition, members) -> {
       List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs =
           new ArrayList<>(members.length);
       for (int slot = 0; slot < members.length; slot++) {
         int id = members[slot];
-        EntityRuntime rt =
-            new EntityRuntime(
-                id,
-                sim.createEntity(id),
-                options.seed(),
-                sim.lookahead(),
-                sim::entityName,
-                filter,
-                sim.faults());
+        EntityRuntime rt;
+        if (resume != null) {
+          // restored from the snapshot the run goes on from
+          StateCodec.EntityParts p = codec.get().readEntity(resume.entities().get(id).state());
+          rt =
+              EntityRuntime.restore(
+                  id, p.logic(), p.saved(), sim.lookahead(), sim::entityName, filter, sim.faults());
+        } else {
+          rt =
+              new EntityRuntime(
+                  id,
+                  sim.createEntity(id),
+                  options.seed(),
+                  sim.lookahead(),
+                  sim::entityName,
+                  filter,
+                  sim.faults());
+        }
         refs.add(
             ctx.spawn(
                 FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result), "e" + id));
       }
       return refs;
+    };
+  }
+
+  /** {@code make}, called once, on first use (most runs never need a state codec). */
+  static <T> Supplier<T> once(Supplier<T> make) {
+    return new Supplier<>() {
+      private T value;
+
+      @Override
+      public synchronized T get() {
+        if (value == null) value = make.get();
+        return value;
+      }
     };
   }
 

@@ -171,6 +171,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   // snapshots
   private final Recovery recovery;
+  private StateCodec ownCodec; // without a recovery: for a snapshot asked for by the options
+  private boolean snapshotAsked; // options.snapshot(): not taken yet
+  private boolean snapshotForRequest; // the snapshot being taken is the one asked for
+
   private Metrics baseMetrics; // the metrics of the snapshot this run went on from
   private long snapshotStart;
   private long snapshotEnd;
@@ -216,6 +220,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     this.options = options;
     this.extras = extras;
     this.recovery = recovery;
+    this.snapshotAsked = options.snapshot() != null;
     if (extras.stallTimeout() != null) {
       timers.startTimerWithFixedDelay(StallCheck.INSTANCE, extras.stallTimeout());
     }
@@ -345,7 +350,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     if (next == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
     if (next >= options.until()) return end(EndReason.LIMIT);
     long end = Math.min(saturatedAdd(next, lookahead), options.until());
-    if (recovery != null && recovery.every() > 0 && window > 0 && window % recovery.every() == 0) {
+    boolean asked = snapshotAsked && next >= options.snapshot().atNanos();
+    if (asked
+        || (recovery != null
+            && recovery.every() > 0
+            && window > 0
+            && window % recovery.every() == 0)) {
+      if (asked) snapshotAsked = false;
+      snapshotForRequest = asked;
       takeSnapshot(next, end, expected);
       return this;
     }
@@ -385,15 +397,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             .thenComparingInt(Event::dst)
             .thenComparingInt(Event::src)
             .thenComparingLong(Event::seq));
-    StateCodec codec = recovery.codec().get();
+    StateCodec codec = codec();
     byte[] observed =
         codec.writeObservation(
             new StateCodec.Observed(obs.checkers(), obs.violations(), obs.records()));
     SimSnapshot s =
         new SimSnapshot(
             SimSnapshot.FORMAT,
-            recovery.model(),
-            recovery.settings(),
+            recovery == null ? sim.model() : recovery.model(),
+            recovery == null ? Map.of() : recovery.settings(),
             options.seed(),
             snapshotStart,
             snapshotStart,
@@ -407,9 +419,37 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     snapshotEntities = null;
     snapshotPending = null;
     snapshotMetrics = null;
-    recovery.sink().accept(s);
+    if (recovery != null && recovery.every() > 0) recovery.sink().accept(s);
+    if (snapshotForRequest) {
+      // run --snapshot-at: the snapshot as asked for (its time, the scenario's settings)
+      RunOptions.Snapshots req = options.snapshot();
+      req.sink()
+          .accept(
+              new SimSnapshot(
+                  s.format(),
+                  sim.model(),
+                  req.settings() == null ? Map.of() : req.settings(),
+                  s.seed(),
+                  req.atNanos(),
+                  s.resumeNanos(),
+                  s.windows(),
+                  s.lastTime(),
+                  s.environment(),
+                  s.entities(),
+                  s.pending(),
+                  s.metrics(),
+                  s.observation()));
+      if (req.stopAfter()) return end(EndReason.SNAPSHOT);
+    }
     startWindow(window + 1, snapshotStart, snapshotEnd, snapshotExpected);
     return this;
+  }
+
+  /** The run's state codec: the recovery's, or made here when first needed. */
+  private StateCodec codec() {
+    if (recovery != null) return recovery.codec().get();
+    if (ownCodec == null) ownCodec = new StateCodec(sim);
+    return ownCodec;
   }
 
   private Behavior<CoordinatorCommand> abandon() {

@@ -299,6 +299,13 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     timers.cancel(Timeout.FORM);
     timers.startSingleTimer(Timeout.SETUP, target.setupTimeout());
     partitions = n * target.partitionsPerNode();
+    if (options.resume() != null) {
+      // run --from-snapshot: the nodes restore their shares, as after a lost node
+      resuming = true;
+      resumeFrom = options.resume();
+      sendShares(resumeFrom);
+      return;
+    }
     for (int node = 0; node < n; node++) engines.get(node).tell(setupFor(node, n));
   }
 
@@ -378,6 +385,17 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
             s -> me.tell(new SnapshotTaken(gen, s)),
             resume);
     RunOptions o = options.withProgress(seen);
+    RunOptions.Snapshots asked = askedSnapshot();
+    if (asked != options.snapshot())
+      o =
+          new RunOptions(
+              o.seed(),
+              o.until(),
+              o.stopAtFirstViolation(),
+              o.recordAll(),
+              o.observers(),
+              asked,
+              o.resume());
     if (resume != null) {
       // the observers (trace file, progress) saw the windows up to the loss: not again
       long skip = seen.until.get();
@@ -391,7 +409,9 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
               options.until(),
               options.stopAtFirstViolation(),
               options.recordAll() || !options.observers().isEmpty(),
-              List.copyOf(replayed));
+              List.copyOf(replayed),
+              asked,
+              null);
     }
     coordinator =
         getContext().spawn(Coordinator.create(sim, o, result, extras, rec), "kernsim-coordinator");
@@ -533,6 +553,27 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
       engine.tell(new NodeCommand.ResumeRun(setupFor(node, n), s.windows()));
     }
   }
+
+  /**
+   * The snapshot the run's options ask for (run --snapshot-at), unless a coordinator given up after
+   * a lost node took it already (null then).
+   */
+  private RunOptions.Snapshots askedSnapshot() {
+    RunOptions.Snapshots a = options.snapshot();
+    if (a == null) return null;
+    if (askedTaken.get()) return null;
+    return new RunOptions.Snapshots(
+        a.atNanos(),
+        a.settings(),
+        a.stopAfter(),
+        s -> {
+          askedTaken.set(true);
+          a.sink().accept(s);
+        });
+  }
+
+  private final java.util.concurrent.atomic.AtomicBoolean askedTaken =
+      new java.util.concurrent.atomic.AtomicBoolean();
 
   /** The most bytes of entity state in one {@code RestoreShare} message. */
   static final int SHARE_CHUNK_BYTES = 4 << 20;
