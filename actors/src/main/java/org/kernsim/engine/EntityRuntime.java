@@ -33,6 +33,13 @@ public final class EntityRuntime implements Context {
   private final int id;
   private final Entity logic;
   private SplitMix64 random;
+
+  /** What the entity sees as its stream: {@link #random}, or a strategy's view of it. */
+  private RandomGenerator view;
+
+  /** A forked schedule's order of sources among same-time events (null: by entity id). */
+  private int[] ranks;
+
   private final long lookahead;
   private final IntFunction<String> names;
   private final RecordFilter filter;
@@ -72,6 +79,7 @@ public final class EntityRuntime implements Context {
     this.id = id;
     this.logic = logic;
     this.random = new SplitMix64(streamSeed(runSeed, id));
+    this.view = random;
     this.lookahead = lookahead;
     this.names = names;
     this.filter = filter;
@@ -136,6 +144,7 @@ public final class EntityRuntime implements Context {
       LinkFaults faults) {
     EntityRuntime rt = new EntityRuntime(id, logic, 0, lookahead, names, filter, faults);
     rt.random = new SplitMix64(saved.random());
+    rt.view = rt.random;
     if (saved.faultStarted()) rt.faultRandom = new SplitMix64(saved.faultRandom());
     else rt.faultSeed = saved.faultRandom();
     rt.now = saved.now();
@@ -157,8 +166,25 @@ public final class EntityRuntime implements Context {
    */
   public void reseed(long modelSeed, long faultSeed) {
     this.random = new SplitMix64(modelSeed);
+    this.view = random;
     this.faultRandom = null;
     this.faultSeed = faultSeed;
+  }
+
+  /**
+   * Lets an exploration strategy see the entity's draws: {@code wrap} gets the model's stream and
+   * returns what the entity draws from (a {@link Latency.Chooser} picks its delays).
+   */
+  public void perturb(java.util.function.Function<SplitMix64, RandomGenerator> wrap) {
+    this.view = wrap.apply(random);
+  }
+
+  /**
+   * Orders same-time events from different sources by {@code ranks[src]} instead of by source id (a
+   * forked schedule's permutation; events of one source keep their order).
+   */
+  public void ranks(int[] ranks) {
+    this.ranks = ranks;
   }
 
   /** The seed of entity {@code id}'s stream: a mix of the run seed and the id. */
@@ -236,9 +262,9 @@ public final class EntityRuntime implements Context {
       if (gen == null || gen != e.timerGen()) return; // cancelled or restarted: never fires
       timers.remove(e.timerKey());
     }
+    int src = ranks == null ? e.src() : ranks[e.src()];
     if (e.time() < lastTime
-        || (e.time() == lastTime
-            && (e.src() < lastSrc || (e.src() == lastSrc && e.seq() <= lastSeq)))) {
+        || (e.time() == lastTime && (src < lastSrc || (src == lastSrc && e.seq() <= lastSeq)))) {
       throw new IllegalStateException(
           "causality violated at "
               + names.apply(id)
@@ -257,7 +283,7 @@ public final class EntityRuntime implements Context {
               + ")");
     }
     lastTime = e.time();
-    lastSrc = e.src();
+    lastSrc = src;
     lastSeq = e.seq();
     now = e.time();
     delivered++;
@@ -298,12 +324,12 @@ public final class EntityRuntime implements Context {
 
   @Override
   public RandomGenerator random() {
-    return random;
+    return view;
   }
 
   @Override
   public void send(int to, Object message, Latency latency) {
-    sendAfter(to, message, latency.sample(random));
+    sendAfter(to, message, latency.sample(view));
   }
 
   @Override

@@ -50,11 +50,19 @@ public final class EventHeap {
   }
 
   public void add(Event e) {
+    add(e, e.src());
+  }
+
+  /**
+   * Adds {@code e} ordered among same-time events at its destination by {@code srcKey} instead of
+   * its source id (a forked schedule's order of sources).
+   */
+  public void add(Event e, int srcKey) {
     if (size == events.length) grow();
     int i = size++;
     long t = e.time();
     int d = e.dst();
-    int s = e.src();
+    int s = srcKey;
     long q = e.seq();
     while (i > 0) {
       int parent = (i - 1) >>> 1;

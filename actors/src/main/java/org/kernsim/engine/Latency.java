@@ -9,9 +9,34 @@ import java.util.random.RandomGenerator;
  */
 public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.LogNormal {
 
-  long sample(RandomGenerator random);
+  /**
+   * A delay of this class. Drawn from {@code random} — unless {@code random} is a {@link Chooser}
+   * (an exploration strategy's view of an entity's stream), which then picks the value, always
+   * within {@code [min(), max()]}: a strategy never makes a delay the class cannot have.
+   */
+  default long sample(RandomGenerator random) {
+    if (random instanceof Chooser c) {
+      long v = c.choose(this);
+      if (v < min() || v > max())
+        throw new IllegalStateException("a strategy chose " + v + " ns outside " + this);
+      return v;
+    }
+    return draw(random);
+  }
 
+  /** A delay drawn from this class's distribution. */
+  long draw(RandomGenerator random);
+
+  /** The smallest delay of this class (a hard floor). */
   long min();
+
+  /** The largest delay of this class (a hard ceiling). */
+  long max();
+
+  /** Picks the delays of an entity whose stream it is (see {@link #sample}). */
+  interface Chooser {
+    long choose(Latency latency);
+  }
 
   static Latency fixed(long nanos) {
     return new Fixed(nanos);
@@ -32,12 +57,17 @@ public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.
     }
 
     @Override
-    public long sample(RandomGenerator random) {
+    public long draw(RandomGenerator random) {
       return nanos;
     }
 
     @Override
     public long min() {
+      return nanos;
+    }
+
+    @Override
+    public long max() {
       return nanos;
     }
   }
@@ -49,13 +79,18 @@ public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.
     }
 
     @Override
-    public long sample(RandomGenerator random) {
+    public long draw(RandomGenerator random) {
       return lo == hi ? lo : lo + random.nextLong(hi - lo + 1);
     }
 
     @Override
     public long min() {
       return lo;
+    }
+
+    @Override
+    public long max() {
+      return hi;
     }
   }
 
@@ -66,7 +101,7 @@ public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.
     }
 
     @Override
-    public long sample(RandomGenerator random) {
+    public long draw(RandomGenerator random) {
       double x = median * Math.exp(sigma * random.nextGaussian());
       long v = (long) x;
       return v < lo ? lo : Math.min(v, hi);
@@ -75,6 +110,11 @@ public sealed interface Latency permits Latency.Fixed, Latency.Uniform, Latency.
     @Override
     public long min() {
       return lo;
+    }
+
+    @Override
+    public long max() {
+      return hi;
     }
   }
 }

@@ -71,6 +71,8 @@ public final class Observation implements Checker.Checks {
   }
 
   public void finish(long endNanos, EndReason reason) {
+    // a run stopped at its snapshot (a fork's prefix) goes on elsewhere: nothing ends here
+    if (reason == EndReason.SNAPSHOT) return;
     // an interrupted run was cut short by the user: no end-of-run verdicts
     for (Checker c :
         reason == EndReason.INTERRUPTED || reason == EndReason.SNAPSHOT

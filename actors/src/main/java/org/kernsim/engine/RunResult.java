@@ -12,6 +12,8 @@ import org.HdrHistogram.Histogram;
  * @param traceSha256 hash of the canonical trace (see {@link TraceHash})
  * @param windows number of conservative windows the run advanced through
  * @param histograms the latency histograms the entities recorded ({@code ctx.record}), merged
+ * @param counters the entities' counters ({@code ctx.count}), summed: the metrics that add up over
+ *     runs (the others in {@code metrics} are figures of one run: percentiles, maxima, times)
  */
 public record RunResult(
     long events,
@@ -22,4 +24,5 @@ public record RunResult(
     EndReason endReason,
     long windows,
     long wallMillis,
-    Map<String, Histogram> histograms) {}
+    Map<String, Histogram> histograms,
+    Map<String, Long> counters) {}

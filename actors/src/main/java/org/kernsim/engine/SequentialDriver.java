@@ -30,6 +30,7 @@ public final class SequentialDriver {
   private final EntityRuntime.Recorder recorder;
   private final LinkFaults faults;
   private final Fork fork;
+  private final int[] ranks;
 
   private StateCodec codec;
   private final SimSnapshot base; // resumed from (null: a fresh run)
@@ -47,6 +48,14 @@ public final class SequentialDriver {
    */
   public interface Fork {
     void restored(EntityRuntime rt);
+
+    /**
+     * The order of sources among same-time events at a destination, {@code ranks[src]} (null: by
+     * source id, the canonical order). Events of one source keep their order.
+     */
+    default int[] ranks() {
+      return null;
+    }
   }
 
   private SequentialDriver(Simulation sim, RunOptions options, StateCodec codec, Fork fork) {
@@ -60,7 +69,11 @@ public final class SequentialDriver {
     this.faults = sim.faults();
     this.queue = new EventHeap(Math.max(16, n));
     this.runtimes = new EntityRuntime[n];
-    this.outbox = queue::add;
+    int[] ranks = fork == null ? null : fork.ranks();
+    this.ranks = ranks;
+    this.outbox = ranks == null ? queue::add : e -> queue.add(e, ranks[e.src()]);
+    if (fork != null && options.snapshot() != null)
+      throw new IllegalArgumentException("a forked schedule takes no snapshot");
     if (base == null) {
       this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
       this.baseMetrics = null;
@@ -70,7 +83,7 @@ public final class SequentialDriver {
       this.obs = new Observation(o.checkers(), options.observers(), sim::entityName);
       obs.restore(o.violations(), o.records());
       this.baseMetrics = Metrics.fromSnapshot(base.metrics());
-      for (Event e : base.pending()) queue.add(e);
+      for (Event e : base.pending()) outbox.emit(e);
       this.windows = base.windows();
       this.lastTime = Math.max(0, base.lastTime());
       this.resumedBoundary = true;
@@ -128,6 +141,7 @@ public final class SequentialDriver {
     rt =
         EntityRuntime.restore(id, p.logic(), p.saved(), lookahead, sim::entityName, filter, faults);
     rt.bind(outbox, recorder);
+    if (ranks != null) rt.ranks(ranks);
     if (fork != null) fork.restored(rt);
     return runtimes[id] = rt;
   }
@@ -219,7 +233,8 @@ public final class SequentialDriver {
         reason,
         windows,
         (System.nanoTime() - wallStart) / 1_000_000,
-        merged.histograms());
+        merged.histograms(),
+        merged.counters());
   }
 
   /** The whole simulation at this window boundary (the next window starts at {@code resume}). */

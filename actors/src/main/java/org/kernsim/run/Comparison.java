@@ -8,6 +8,8 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.HdrHistogram.DoubleHistogram;
+import org.HdrHistogram.Histogram;
 import org.kernsim.engine.Await;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
@@ -18,19 +20,41 @@ import org.kernsim.scenario.Scenario;
 /**
  * Runs the same scenario and seeds under several values of one setting (the variants of a
  * mechanism: {@code kprobes.unoptimize=immediate,delayed}, {@code workqueue.kick=original,claim})
- * and reports every numeric metric per variant (summed over seeds), the ratio of each variant to
- * the last one, and which checkers fired where.
+ * and reports every numeric metric per variant, the ratio of each variant to the last one, and
+ * which checkers fired where.
+ *
+ * <p>Over several seeds a counter is summed, but a figure of one run (a percentile, a maximum, a
+ * duration) is never summed: it is shown as its median over the seeds (the JSON says which is
+ * which, and gives every figure's per-seed min, median and max), and each latency histogram is
+ * merged over the seeds, so its percentiles are those of all the events of all the seeds.
  */
 public final class Comparison {
   private Comparison() {}
 
+  /** What a figure of {@link Variant#metrics()} is. */
+  public static final String TOTAL = "total over the seeds (a counter)";
+
+  public static final String MEDIAN =
+      "median over the seeds (a figure of one run: a percentile, a maximum, a time)";
+
+  /**
+   * One variant.
+   *
+   * @param metrics each metric's figure: a counter's total, another figure's median over the seeds
+   * @param metricKinds what each figure is ({@link #TOTAL} or {@link #MEDIAN})
+   * @param perSeed each metric's min, median and max over the seeds
+   * @param latencies each latency histogram merged over the seeds: count and percentiles (ns)
+   */
   public record Variant(
       String value,
       long seeds,
       Map<String, Double> metrics,
       long violatingSeeds,
       Map<String, Long> violationsByChecker,
-      List<String> traceSha256) {}
+      List<String> traceSha256,
+      Map<String, String> metricKinds,
+      Map<String, Map<String, Double>> perSeed,
+      Map<String, Object> latencies) {}
 
   public record Report(
       String scenario,
@@ -48,6 +72,9 @@ public final class Comparison {
         Map<String, Object> one = new LinkedHashMap<>();
         one.put("seeds", v.seeds());
         one.put("metrics", v.metrics());
+        one.put("metricKinds", v.metricKinds());
+        if (v.seeds() > 1) one.put("metricsPerSeed", v.perSeed());
+        one.put("latencies", v.latencies());
         one.put("violatingSeeds", v.violatingSeeds());
         one.put("violationsByChecker", v.violationsByChecker());
         if (v.traceSha256().size() == 1) one.put("traceSha256", v.traceSha256().get(0));
@@ -55,9 +82,86 @@ public final class Comparison {
       }
       m.put("variants", vs);
       m.put("ratios", ratios);
+      m.put("ratiosOf", "each variant's figure over the last variant's (metricKinds says what)");
       m.put("wallMillis", wallMillis);
       return m;
     }
+  }
+
+  /** Results folded in seed by seed (nothing of a run is kept but what the report needs). */
+  private static final class Fold {
+    final Map<String, double[]> totals = new TreeMap<>();
+    final Map<String, DoubleHistogram> perSeed = new TreeMap<>();
+    final Map<String, Boolean> counter = new TreeMap<>();
+    final Map<String, Histogram> latencies = new TreeMap<>();
+    final Map<String, Long> byChecker = new TreeMap<>();
+    final List<String> hashes = new ArrayList<>();
+    long violating;
+    long seeds;
+
+    void add(RunResult r) {
+      seeds++;
+      if (hashes.size() < 2) hashes.add(r.traceSha256());
+      Map<String, Double> flat = new TreeMap<>();
+      flatten("", r.metrics(), flat);
+      flat.forEach(
+          (k, x) -> {
+            boolean isCounter = r.counters().containsKey(k);
+            counter.merge(k, isCounter, Boolean::logicalAnd);
+            totals.computeIfAbsent(k, z -> new double[1])[0] += x;
+            DoubleHistogram h = perSeed.computeIfAbsent(k, z -> new DoubleHistogram(3));
+            h.recordValue(Math.max(0, x));
+          });
+      r.histograms().forEach((k, h) -> latencies.computeIfAbsent(k, z -> new Histogram(3)).add(h));
+      if (!r.violations().isEmpty()) {
+        violating++;
+        r.violations().stream()
+            .map(Violation::checker)
+            .distinct()
+            .forEach(c -> byChecker.merge(c, 1L, Long::sum));
+      }
+    }
+
+    Variant variant(String value) {
+      Map<String, Double> shown = new TreeMap<>();
+      Map<String, String> kinds = new TreeMap<>();
+      Map<String, Map<String, Double>> dist = new TreeMap<>();
+      perSeed.forEach(
+          (k, h) -> {
+            boolean isCounter = counter.get(k);
+            kinds.put(k, isCounter ? TOTAL : MEDIAN);
+            shown.put(k, isCounter ? totals.get(k)[0] : round(h.getValueAtPercentile(50)));
+            Map<String, Double> d = new LinkedHashMap<>();
+            d.put("min", round(h.getMinValue()));
+            d.put("median", round(h.getValueAtPercentile(50)));
+            d.put("max", round(h.getMaxValue()));
+            dist.put(k, d);
+          });
+      Map<String, Object> lat = new LinkedHashMap<>();
+      latencies.forEach(
+          (k, h) -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("count", h.getTotalCount());
+            x.put("p50", h.getValueAtPercentile(50));
+            x.put("p99", h.getValueAtPercentile(99));
+            x.put("max", h.getMaxValue());
+            lat.put(k, x);
+          });
+      return new Variant(
+          value,
+          seeds,
+          shown,
+          violating,
+          byChecker,
+          seeds == 1 ? hashes : List.of(),
+          kinds,
+          dist,
+          lat);
+    }
+  }
+
+  private static double round(double x) {
+    return x == Math.rint(x) ? x : Math.round(x * 1000) / 1000.0;
   }
 
   public static Report compare(
@@ -90,6 +194,8 @@ public final class Comparison {
     if (values.size() < 2)
       throw new BadInputException(
           "--vary " + key + ": give at least two values, e.g. " + key + "=a,b");
+    if (first < 0 || last < first || last - first == Long.MAX_VALUE)
+      throw new BadInputException("--seeds " + first + ".." + last + ": not a usable seed range");
     List<Scenario> scenarios = new ArrayList<>();
     for (String v : values) {
       List<String> o = new ArrayList<>(overrides);
@@ -97,50 +203,44 @@ public final class Comparison {
       scenarios.add(Models.load(scenarioName, o));
     }
     long wallStart = System.nanoTime();
+    int n = Math.max(1, threads);
     ExecutorService pool =
         Executors.newFixedThreadPool(
-            Math.max(1, threads),
+            n,
             r -> {
               Thread t = new Thread(r, "compare");
               t.setDaemon(true);
               return t;
             });
-    List<Variant> variants = new ArrayList<>();
+    List<Fold> folds = new ArrayList<>();
+    for (int i = 0; i < scenarios.size(); i++) folds.add(new Fold());
     try {
-      List<List<Future<RunResult>>> futures = new ArrayList<>();
-      for (Scenario s : scenarios) {
-        long until = untilOverride >= 0 ? untilOverride : s.until();
-        List<Future<RunResult>> fs = new ArrayList<>();
-        for (long seed = first; seed <= last; seed++) {
-          long sd = seed;
-          fs.add(pool.submit(() -> Explorer.runSeed(s, sd, until)));
+      // seed by seed, every variant, a bounded number in flight: results are folded and dropped
+      long count = last - first + 1;
+      List<Future<RunResult>> inFlight = new ArrayList<>();
+      List<Integer> variantOf = new ArrayList<>();
+      for (long k = 0; k < count && !org.kernsim.engine.StopRequest.requested(); k++) {
+        long seed = first + k;
+        for (int i = 0; i < scenarios.size(); i++) {
+          Scenario s = scenarios.get(i);
+          long until = untilOverride >= 0 ? untilOverride : s.until();
+          inFlight.add(pool.submit(() -> Explorer.runSeed(s, seed, until)));
+          variantOf.add(i);
         }
-        futures.add(fs);
-      }
-      for (int i = 0; i < values.size(); i++) {
-        Map<String, Double> sums = new TreeMap<>();
-        Map<String, Long> byChecker = new TreeMap<>();
-        List<String> hashes = new ArrayList<>();
-        long violating = 0;
-        for (Future<RunResult> f : futures.get(i)) {
-          RunResult r = Await.result(f);
-          if (progress != null) progress.accept(++done);
-          hashes.add(r.traceSha256());
-          flatten("", r.metrics(), sums);
-          if (!r.violations().isEmpty()) {
-            violating++;
-            r.violations().stream()
-                .map(Violation::checker)
-                .distinct()
-                .forEach(c -> byChecker.merge(c, 1L, Long::sum));
+        if (inFlight.size() >= 4 * n || k == count - 1) {
+          for (int j = 0; j < inFlight.size(); j++) {
+            folds.get(variantOf.get(j)).add(Await.result(inFlight.get(j)));
+            if (progress != null) progress.accept(++done);
           }
+          inFlight.clear();
+          variantOf.clear();
         }
-        variants.add(
-            new Variant(values.get(i), last - first + 1, sums, violating, byChecker, hashes));
       }
     } finally {
       pool.shutdownNow();
     }
+    List<Variant> variants = new ArrayList<>();
+    for (int i = 0; i < values.size(); i++) variants.add(folds.get(i).variant(values.get(i)));
     Variant base = variants.get(variants.size() - 1);
     Map<String, Map<String, Double>> ratios = new TreeMap<>();
     for (String metric : base.metrics().keySet()) {

@@ -5,12 +5,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
-import org.kernsim.engine.Await;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
 import org.kernsim.engine.EndReason;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
@@ -18,67 +17,241 @@ import org.kernsim.engine.SequentialDriver;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.StopRequest;
 import org.kernsim.engine.Violation;
+import org.kernsim.engine.schedule.Forks;
+import org.kernsim.engine.schedule.Strategy;
 import org.kernsim.models.Models;
+import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
 
 /**
- * Runs one scenario over a range of seeds, in parallel on all cores, one seed per thread at a time
- * with the sequential driver (the same history, hash and verdicts as the actor driver, at a
- * fraction of the cost). Every seed runs to its end so that each checker's verdict is counted.
+ * Runs one scenario over many schedules, in parallel on all cores, one schedule per thread at a
+ * time with the sequential driver (the same history, hash and verdicts as the actor driver, at a
+ * fraction of the cost). Every schedule runs to its end so that each checker's verdict is counted.
+ *
+ * <p>A schedule is a scenario seed, or — forking ({@link Plan#forkAt} {@code >= 0}) — a scenario
+ * seed simulated once up to the fork time, then resumed from its in-memory snapshot under {@link
+ * Plan#forks} perturbations of the {@link Plan#strategy}. Schedules are numbered seed-major (seed
+ * {@code first} with perturbations {@code 1..forks}, then the next seed...), which fixes "schedules
+ * to the first counterexample" whatever the threads do.
+ *
+ * <p>Results stream: a schedule's result is folded into counts, merged histograms and per-schedule
+ * distributions as it arrives and then dropped; a violating schedule is handed to the listener and
+ * only its identity is kept (the first {@value #KEPT} of them). An exploration that violates often
+ * therefore needs no more memory than one that never does.
  */
 public final class Explorer {
 
+  /** Violating schedules kept in the report (the rest are counted, and streamed). */
+  public static final int KEPT = 1000;
+
+  /**
+   * What to explore.
+   *
+   * @param first the first scenario seed
+   * @param last the last scenario seed (inclusive)
+   * @param untilOverride virtual-time limit, or -1 for the scenario's
+   * @param stopAtFirst stop taking schedules once one violates (those running finish)
+   * @param forkAt fork each seed at this virtual time (-1: no forking, each seed is one schedule)
+   * @param forks perturbations per forked seed ({@code 1..forks})
+   * @param strategy how forked schedules are perturbed
+   */
+  public record Plan(
+      String scenario,
+      List<String> overrides,
+      long first,
+      long last,
+      long untilOverride,
+      int threads,
+      boolean stopAtFirst,
+      long forkAt,
+      long forks,
+      Strategy strategy) {
+
+    public Plan {
+      overrides = List.copyOf(overrides);
+      if (first < 0 || last < first)
+        throw new BadInputException(
+            "--seeds " + first + ".." + last + ": expected A..B with 0 <= A <= B");
+      if (forks < 1) throw new BadInputException("--forks " + forks + ": must be >= 1");
+      if (forkAt < 0 && (forks != 1 || strategy.kind() != Strategy.Kind.RANDOM))
+        throw new BadInputException(
+            "--forks and --strategy "
+                + strategy.kind().flag()
+                + " need --fork-at (0: from the start)");
+    }
+
+    /** A plain exploration of seeds {@code first..last}. */
+    public static Plan seeds(
+        String scenario, List<String> overrides, long first, long last, long until, int threads) {
+      return new Plan(
+          scenario, overrides, first, last, until, threads, false, -1, 1, Strategy.random());
+    }
+
+    public boolean forking() {
+      return forkAt >= 0;
+    }
+
+    /** How many schedules the plan has, or -1 if more than fit in a long. */
+    public long schedules() {
+      long seeds = last - first; // >= 0
+      if (seeds == Long.MAX_VALUE) return -1;
+      seeds++;
+      long hi = Math.multiplyHigh(seeds, forks);
+      long n = seeds * forks;
+      return hi != 0 || n < 0 ? -1 : n;
+    }
+
+    /** Schedule number {@code index} (0-based, seed-major). */
+    public Schedule schedule(long index) {
+      return new Schedule(first + index / forks, forking() ? 1 + index % forks : 0);
+    }
+
+    /** The exact command that reruns {@code s}. */
+    public String replay(Schedule s) {
+      RunSpec spec =
+          new RunSpec(
+              scenario,
+              overrides,
+              s.seed(),
+              untilOverride,
+              null,
+              forking() ? "sequential" : "actors",
+              1,
+              false);
+      String cmd = spec.replayCommand();
+      if (!forking()) return cmd;
+      StringBuilder sb = new StringBuilder(cmd);
+      sb.append(" --fork-at ").append(org.kernsim.scenario.Durations.format(forkAt));
+      sb.append(" --perturb ").append(s.perturbation());
+      if (strategy.kind() != Strategy.Kind.RANDOM)
+        for (String f : strategy.flags()) sb.append(' ').append(f);
+      return sb.toString();
+    }
+  }
+
+  /**
+   * One schedule's identity (with the plan's scenario, settings, fork time and strategy).
+   *
+   * @param seed the scenario seed
+   * @param perturbation the perturbation seed of a forked schedule (0: not forked)
+   */
+  public record Schedule(long seed, long perturbation) {}
+
+  /** A violating schedule: its number in the plan, its identity and what fired first. */
+  public record Found(long index, Schedule schedule, List<String> checkers, Violation first) {}
+
+  /** What the exploration tells as it goes. */
+  public interface Listener {
+    /** {@code done} schedules have run. */
+    default void progress(long done) {}
+
+    /** A schedule violated an invariant (called on the thread that ran it). */
+    default void violating(Found f) {}
+  }
+
   /** What an exploration found. */
   public record Report(
+      Plan plan,
       String scenario,
-      long firstSeed,
-      long lastSeed,
-      long seedsRun,
-      List<Long> violatingSeeds,
+      long schedulesRun,
+      long violating,
+      List<Found> violatingKept,
       Map<String, Long> violationsByChecker,
-      Long firstViolationSeed,
-      Violation firstViolation,
+      Found first,
       String replay,
       double schedulesPerSecond,
       long wallMillis,
+      long firstFoundMillis,
+      long prefixMillis,
       long events,
-      Map<String, Long> metricTotals) {
+      Map<String, Object> metrics,
+      Map<String, Object> latencies,
+      boolean interrupted) {
 
     public Map<String, Object> json() {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("scenario", scenario);
-      m.put("seeds", firstSeed + ".." + lastSeed);
-      m.put("seedsRun", seedsRun);
-      m.put("violatingSeeds", violatingSeeds.size());
-      m.put(
-          "violatingSeedList",
-          violatingSeeds.size() > 1000 ? violatingSeeds.subList(0, 1000) : violatingSeeds);
-      m.put("violationsByChecker", violationsByChecker);
-      if (firstViolation != null) {
+      m.put("seeds", plan.first() + ".." + plan.last());
+      if (plan.forking()) {
         Map<String, Object> f = new LinkedHashMap<>();
-        f.put("seed", firstViolationSeed);
-        f.put("checker", firstViolation.checker());
-        f.put("atNanos", firstViolation.atNanos());
-        f.put("entity", firstViolation.entity());
-        f.put("message", firstViolation.message());
+        f.put("forkAtNanos", plan.forkAt());
+        f.put("forksPerSeed", plan.forks());
+        f.put("strategy", plan.strategy().kind().flag());
+        if (plan.strategy().kind() == Strategy.Kind.PCT) f.put("pctDepth", plan.strategy().depth());
+        if (plan.strategy().kind() == Strategy.Kind.DELAY_BOUND)
+          f.put("delayBound", plan.strategy().bound());
+        f.put(
+            "scheduleIdentity",
+            "scenario and settings, scenario seed, forkAtNanos, strategy and its parameters,"
+                + " perturbation seed");
+        f.put("prefixMillis", prefixMillis);
+        m.put("fork", f);
+      }
+      m.put("schedulesRun", schedulesRun);
+      m.put("seedsRun", schedulesRun); // the name before forking existed
+      m.put("violatingSeeds", violating);
+      List<Object> kept = new ArrayList<>();
+      for (Found f : violatingKept) {
+        if (plan.forking()) {
+          Map<String, Object> one = new LinkedHashMap<>();
+          one.put("seed", f.schedule().seed());
+          one.put("perturbation", f.schedule().perturbation());
+          kept.add(one);
+        } else {
+          kept.add(f.schedule().seed());
+        }
+      }
+      m.put("violatingSeedList", kept);
+      m.put("violatingSeedListNote", "at most the first " + KEPT + " violating schedules found");
+      m.put("violationsByChecker", violationsByChecker);
+      if (first != null) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("seed", first.schedule().seed());
+        if (plan.forking()) f.put("perturbation", first.schedule().perturbation());
+        f.put("schedule", first.index() + 1);
+        f.put("checker", first.first().checker());
+        f.put("atNanos", first.first().atNanos());
+        f.put("entity", first.first().entity());
+        f.put("message", first.first().message());
         f.put("replay", replay);
         m.put("firstViolation", f);
+        m.put("schedulesToFirstViolation", first.index() + 1);
+        m.put("millisToFirstViolation", firstFoundMillis);
       } else {
         m.put("firstViolation", null);
       }
       m.put("schedulesPerSecond", Math.round(schedulesPerSecond * 10) / 10.0);
       m.put("wallMillis", wallMillis);
       m.put("events", events);
-      m.put("metricTotals", metricTotals);
+      m.put("metrics", metrics);
+      m.put("latencies", latencies);
+      if (interrupted) m.put("interrupted", true);
       return m;
+    }
+
+    /** The violating seeds kept (their scenario seeds), for the text summary. */
+    public List<Long> violatingSeeds() {
+      return violatingKept.stream().map(f -> f.schedule().seed()).toList();
+    }
+
+    public Long firstViolationSeed() {
+      return first == null ? null : first.schedule().seed();
+    }
+
+    public Violation firstViolation() {
+      return first == null ? null : first.first();
+    }
+
+    public long seedsRun() {
+      return schedulesRun;
     }
   }
 
   private Explorer() {}
 
   /**
-   * Explores seeds {@code first..last} (inclusive). With {@code stopAtFirst}, stops launching seeds
-   * once a violating seed is found (seeds already running finish).
+   * Explores seeds {@code first..last} (inclusive), each one schedule. With {@code stopAtFirst},
+   * stops taking seeds once a violating seed is found (seeds already running finish).
    */
   public static Report explore(
       String scenarioName,
@@ -88,82 +261,89 @@ public final class Explorer {
       long untilOverride,
       int threads,
       boolean stopAtFirst,
-      LongConsumer progress) {
-    Scenario scenario = Models.load(scenarioName, overrides);
-    long until = untilOverride >= 0 ? untilOverride : scenario.until();
-    long wallStart = System.nanoTime();
-    int n = Math.max(1, threads);
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            n,
-            r -> {
-              Thread t = new Thread(r, "explore");
-              t.setDaemon(true);
-              return t;
-            });
-    TreeMap<Long, RunResult> violating = new TreeMap<>();
-    Map<String, Long> byChecker = new TreeMap<>();
-    Map<String, Long> totals = new TreeMap<>();
-    AtomicLong events = new AtomicLong();
-    long seedsRun = 0;
-    try {
-      long next = first;
-      int batch = n * 8;
-      while (next <= last && !StopRequest.requested()) {
-        List<Long> seeds = new ArrayList<>();
-        List<Future<RunResult>> futures = new ArrayList<>();
-        for (int i = 0; i < batch && next <= last; i++, next++) {
-          long seed = next;
-          seeds.add(seed);
-          futures.add(pool.submit(() -> runSeed(scenario, seed, until)));
-        }
-        for (int i = 0; i < futures.size(); i++) {
-          RunResult r = Await.result(futures.get(i));
-          // a seed cut short by a signal is not a seed run, unless it violated before the cut
-          if (r.endReason() == EndReason.INTERRUPTED && r.violations().isEmpty()) continue;
-          seedsRun++;
-          events.addAndGet(r.events());
-          for (Map.Entry<String, Object> e : r.metrics().entrySet()) {
-            if (e.getValue() instanceof Number num && !(e.getValue() instanceof Double)) {
-              totals.merge(e.getKey(), num.longValue(), Long::sum);
-            }
+      java.util.function.LongConsumer progress) {
+    Plan plan =
+        new Plan(
+            scenarioName,
+            overrides,
+            first,
+            last,
+            untilOverride,
+            threads,
+            stopAtFirst,
+            -1,
+            1,
+            Strategy.random());
+    return explore(
+        plan,
+        new Listener() {
+          @Override
+          public void progress(long done) {
+            if (progress != null) progress.accept(done);
           }
-          if (!r.violations().isEmpty()) {
-            violating.put(seeds.get(i), r);
-            r.violations().stream()
-                .map(Violation::checker)
-                .distinct()
-                .forEach(c -> byChecker.merge(c, 1L, Long::sum));
-          }
-          if (progress != null) progress.accept(seedsRun);
-        }
-        if (stopAtFirst && !violating.isEmpty()) break;
-      }
-    } finally {
-      pool.shutdownNow();
-    }
-    long wall = (System.nanoTime() - wallStart) / 1_000_000;
-    Long firstSeed = violating.isEmpty() ? null : violating.firstKey();
-    Violation firstV = firstSeed == null ? null : violating.get(firstSeed).violations().get(0);
-    String replay =
-        firstSeed == null ? null : replay(scenarioName, overrides, firstSeed, untilOverride);
-    return new Report(
-        scenario.name(),
-        first,
-        last,
-        seedsRun,
-        new ArrayList<>(violating.keySet()),
-        byChecker,
-        firstSeed,
-        firstV,
-        replay,
-        seedsRun / Math.max(1e-9, wall / 1000.0),
-        wall,
-        events.get(),
-        totals);
+        });
   }
 
-  /** Runs one seed (the explorer's unit of work). */
+  /** Explores {@code plan}, telling {@code listener} as it goes. */
+  public static Report explore(Plan plan, Listener listener) {
+    Scenario scenario = Models.load(plan.scenario(), plan.overrides());
+    long until = plan.untilOverride() >= 0 ? plan.untilOverride() : scenario.until();
+    long total = plan.schedules();
+    if (total < 0)
+      throw new BadInputException(
+          "--seeds " + plan.first() + ".." + plan.last() + ": more schedules than can be counted");
+    long wallStart = System.nanoTime();
+    int n = (int) Math.max(1, Math.min(plan.threads(), total));
+    Aggregate agg = new Aggregate(plan, listener, wallStart);
+    AtomicLong next = new AtomicLong();
+    Prefixes prefixes = plan.forking() ? new Prefixes(scenario, plan.forkAt(), until) : null;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    CountDownLatch done = new CountDownLatch(n);
+    for (int t = 0; t < n; t++) {
+      Thread worker =
+          new Thread(
+              () -> {
+                try {
+                  Simulation sim = plan.forking() ? null : scenario.build();
+                  while (failure.get() == null && !StopRequest.requested()) {
+                    if (plan.stopAtFirst() && agg.found()) break;
+                    long i = next.getAndIncrement();
+                    if (i >= total || i < 0) break; // i < 0: never, total fits in a long
+                    Schedule s = plan.schedule(i);
+                    RunResult r =
+                        plan.forking()
+                            ? Forks.schedule(
+                                prefixes.of(s.seed()), plan.strategy(), s.perturbation())
+                            : SequentialDriver.run(sim, RunOptions.of(s.seed(), until));
+                    agg.add(i, s, r);
+                  }
+                } catch (Throwable e) {
+                  failure.compareAndSet(null, e);
+                } finally {
+                  done.countDown();
+                }
+              },
+              "explore-" + t);
+      worker.setDaemon(true);
+      worker.start();
+    }
+    try {
+      done.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      StopRequest.request("interrupt");
+    }
+    Throwable f = failure.get();
+    if (f instanceof IllegalArgumentException iae && plan.forking())
+      throw new BadInputException("--fork-at: " + iae.getMessage());
+    if (f instanceof RuntimeException re) throw re;
+    if (f instanceof Error er) throw er;
+    long wall = (System.nanoTime() - wallStart) / 1_000_000;
+    return agg.report(
+        scenario.name(), wall, prefixes == null ? 0 : prefixes.millis(), StopRequest.requested());
+  }
+
+  /** Runs one seed (the explorer's unit of work without forking). */
   public static RunResult runSeed(Scenario scenario, long seed, long until) {
     Simulation sim = scenario.build();
     return SequentialDriver.run(sim, RunOptions.of(seed, until));
@@ -171,5 +351,185 @@ public final class Explorer {
 
   public static String replay(String scenario, List<String> overrides, long seed, long until) {
     return new RunSpec(scenario, overrides, seed, until, null, "actors", 1, false).replayCommand();
+  }
+
+  /** The prefixes of forked seeds: each simulated once, by whichever thread needs it first. */
+  private static final class Prefixes {
+    private final Scenario scenario;
+    private final long forkAt;
+    private final long until;
+    private final Simulation sim;
+    private final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<Forks.Prefix>>
+        bySeed = new ConcurrentHashMap<>();
+    private final AtomicLong millis = new AtomicLong();
+
+    Prefixes(Scenario scenario, long forkAt, long until) {
+      this.scenario = scenario;
+      this.forkAt = forkAt;
+      this.until = until;
+      this.sim = scenario.build();
+    }
+
+    Forks.Prefix of(long seed) {
+      java.util.concurrent.CompletableFuture<Forks.Prefix> mine =
+          new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Forks.Prefix> f = bySeed.putIfAbsent(seed, mine);
+      if (f == null) {
+        try {
+          Forks.Prefix p = Forks.prefix(sim, seed, forkAt, until);
+          millis.addAndGet(p.prefixMillis());
+          mine.complete(p);
+          // seeds are taken in order: an older prefix is no longer needed
+          bySeed.keySet().removeIf(k -> k < seed - 64);
+        } catch (RuntimeException e) {
+          mine.completeExceptionally(e);
+          throw e;
+        }
+        return mine.join();
+      }
+      return org.kernsim.engine.Await.result(f);
+    }
+
+    long millis() {
+      return millis.get();
+    }
+  }
+
+  /**
+   * What the schedules produced, folded in as they arrive: counts, violating schedules (the first
+   * {@value #KEPT} kept), each latency histogram merged over every schedule (percentiles of all the
+   * events of all the schedules, never sums of per-schedule percentiles), and for each metric its
+   * distribution over the schedules (and, for counters, its total).
+   */
+  private static final class Aggregate {
+    private final Plan plan;
+    private final Listener listener;
+    private final long wallStart;
+    private long run;
+    private long events;
+    private long violating;
+    private final List<Found> kept = new ArrayList<>();
+    private final Map<String, Long> byChecker = new TreeMap<>();
+    private Found first;
+    private long firstMillis = -1;
+    private final Map<String, Histogram> latencies = new TreeMap<>();
+    private final Map<String, Histogram> perSchedule = new TreeMap<>();
+    private final Map<String, long[]> totals = new TreeMap<>();
+    private final Map<String, long[]> negatives = new TreeMap<>();
+    private volatile boolean found;
+
+    Aggregate(Plan plan, Listener listener, long wallStart) {
+      this.plan = plan;
+      this.listener = listener;
+      this.wallStart = wallStart;
+    }
+
+    boolean found() {
+      return found;
+    }
+
+    void add(long index, Schedule s, RunResult r) {
+      Found f = null;
+      if (!r.violations().isEmpty()) {
+        List<String> checkers = r.violations().stream().map(Violation::checker).distinct().toList();
+        f = new Found(index, s, checkers, r.violations().get(0));
+      }
+      long done;
+      synchronized (this) {
+        // a schedule cut short by a signal is not a schedule run, unless it violated before
+        if (r.endReason() == EndReason.INTERRUPTED && f == null) return;
+        done = ++run;
+        events += r.events();
+        r.histograms()
+            .forEach((k, h) -> latencies.computeIfAbsent(k, x -> new Histogram(3)).add(h));
+        Map<String, Long> counters = r.counters();
+        for (Map.Entry<String, Object> e : r.metrics().entrySet()) {
+          if (!(e.getValue() instanceof Number num)) continue;
+          long v = Math.round(num.doubleValue());
+          if (v < 0) negatives.computeIfAbsent(e.getKey(), k -> new long[1])[0]++;
+          perSchedule
+              .computeIfAbsent(e.getKey(), k -> new Histogram(3))
+              .recordValue(Math.max(0, v));
+          if (counters.containsKey(e.getKey()))
+            totals.computeIfAbsent(e.getKey(), k -> new long[1])[0] += v;
+        }
+        if (f != null) {
+          violating++;
+          for (String c : f.checkers()) byChecker.merge(c, 1L, Long::sum);
+          if (kept.size() < KEPT) kept.add(f);
+          if (first == null || f.index() < first.index()) {
+            first = f;
+            firstMillis = (System.nanoTime() - wallStart) / 1_000_000;
+          }
+          found = true;
+        }
+      }
+      if (f != null) listener.violating(f);
+      listener.progress(done);
+    }
+
+    synchronized Report report(String scenario, long wall, long prefixMillis, boolean stopped) {
+      kept.sort(java.util.Comparator.comparingLong(Found::index));
+      Map<String, Object> lat = new LinkedHashMap<>();
+      latencies.forEach(
+          (name, h) -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put(
+                "what",
+                "every value recorded in every schedule, one merged histogram (ns): its"
+                    + " percentiles are of all the events, not sums or means of per-schedule ones");
+            x.put("count", h.getTotalCount());
+            x.put("min", h.getMinValue());
+            x.put("p50", h.getValueAtPercentile(50));
+            x.put("p90", h.getValueAtPercentile(90));
+            x.put("p99", h.getValueAtPercentile(99));
+            x.put("p999", h.getValueAtPercentile(99.9));
+            x.put("max", h.getMaxValue());
+            x.put("mean", Math.round(h.getMean()));
+            lat.put(name, x);
+          });
+      Map<String, Object> met = new LinkedHashMap<>();
+      perSchedule.forEach(
+          (name, h) -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            long[] t = totals.get(name);
+            if (t != null) {
+              x.put(
+                  "what", "a counter: total over the schedules, and its per-schedule distribution");
+              x.put("total", t[0]);
+            } else {
+              x.put(
+                  "what",
+                  "a figure of one run (a percentile, a maximum, a time): its distribution over the"
+                      + " schedules; never summed");
+            }
+            x.put("schedules", h.getTotalCount());
+            x.put("min", h.getMinValue());
+            x.put("p50", h.getValueAtPercentile(50));
+            x.put("max", h.getMaxValue());
+            x.put("mean", Math.round(h.getMean() * 1000) / 1000.0);
+            long[] neg = negatives.get(name);
+            if (neg != null) x.put("negativeValuesCountedAsZero", neg[0]);
+            met.put(name, x);
+          });
+      String replay = first == null ? null : plan.replay(first.schedule());
+      return new Report(
+          plan,
+          scenario,
+          run,
+          violating,
+          List.copyOf(kept),
+          new TreeMap<>(byChecker),
+          first,
+          replay,
+          run / Math.max(1e-9, wall / 1000.0),
+          wall,
+          firstMillis,
+          prefixMillis,
+          events,
+          met,
+          lat,
+          stopped);
+    }
   }
 }

@@ -19,6 +19,7 @@ import java.util.List;
  * @param snapshot where to write the snapshot, or null
  * @param fromSnapshot go on from the snapshot in this file instead of starting at time 0 (then
  *     {@code scenario}, {@code overrides} and {@code seed} are the snapshot's), or null
+ * @param fork run one forked schedule of an exploration (on the sequential driver), or null
  */
 public record RunSpec(
     String scenario,
@@ -31,7 +32,42 @@ public record RunSpec(
     boolean stopAtFirstViolation,
     long snapshotAt,
     Path snapshot,
-    Path fromSnapshot) {
+    Path fromSnapshot,
+    Fork fork) {
+
+  /**
+   * A forked schedule: the seed's run up to {@code forkAt}, then perturbation {@code perturbation}
+   * of {@code strategy} (see {@code org.kernsim.engine.schedule.Strategy}).
+   */
+  public record Fork(
+      long forkAt, long perturbation, org.kernsim.engine.schedule.Strategy strategy) {}
+
+  public RunSpec(
+      String scenario,
+      List<String> overrides,
+      long seed,
+      long until,
+      Path trace,
+      String driver,
+      int threads,
+      boolean stopAtFirstViolation,
+      long snapshotAt,
+      Path snapshot,
+      Path fromSnapshot) {
+    this(
+        scenario,
+        overrides,
+        seed,
+        until,
+        trace,
+        driver,
+        threads,
+        stopAtFirstViolation,
+        snapshotAt,
+        snapshot,
+        fromSnapshot,
+        null);
+  }
 
   public RunSpec(
       String scenario,
@@ -80,6 +116,12 @@ public record RunSpec(
             .append(Long.toUnsignedString(seed));
     for (String o : overrides) sb.append(" --set ").append(quote(o));
     if (until >= 0) sb.append(" --until ").append(org.kernsim.scenario.Durations.format(until));
+    if (fork != null) {
+      sb.append(" --fork-at ").append(org.kernsim.scenario.Durations.format(fork.forkAt()));
+      sb.append(" --perturb ").append(Long.toUnsignedString(fork.perturbation()));
+      if (fork.strategy().kind() != org.kernsim.engine.schedule.Strategy.Kind.RANDOM)
+        for (String f : fork.strategy().flags()) sb.append(' ').append(f);
+    }
     return sb.toString();
   }
 

@@ -139,9 +139,11 @@ public final class Runner {
     RunResult result;
     try {
       result =
-          backend != null
-              ? backend.run(scenario, sim, options)
-              : drive(sim, options, spec.driver(), spec.threads());
+          spec.fork() != null
+              ? fork(sim, options, spec.fork())
+              : backend != null
+                  ? backend.run(scenario, sim, options)
+                  : drive(sim, options, spec.driver(), spec.threads());
     } catch (org.kernsim.engine.actor.Coordinator.RunFailed e) {
       // a lost node or a model failure: the trace is kept up to the last completed window,
       // unless the run was being stopped by a signal (then its end is not the failure's)
@@ -183,6 +185,23 @@ public final class Runner {
     }
   }
 
+  /**
+   * One forked schedule, on the sequential driver: the seed's run up to the fork time (its records
+   * observed), then the schedule from the snapshot.
+   */
+  static RunResult fork(Simulation sim, RunOptions options, RunSpec.Fork fork) {
+    if (options.snapshot() != null || options.resume() != null)
+      throw new BadInputException("--fork-at: not with --snapshot-at or --from-snapshot");
+    org.kernsim.engine.schedule.Forks.Prefix prefix;
+    try {
+      prefix = org.kernsim.engine.schedule.Forks.prefix(sim, options, fork.forkAt());
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("--fork-at: " + e.getMessage());
+    }
+    return org.kernsim.engine.schedule.Forks.schedule(
+        prefix, fork.strategy(), fork.perturbation(), options);
+  }
+
   static RunResult drive(Simulation sim, RunOptions options, String driver, int threads) {
     return switch (driver) {
       case "actors" -> ActorDriver.run(sim, options, threads);
@@ -212,7 +231,8 @@ public final class Runner {
     if (!firstOnly) until = Math.min(until, violation.atNanos() + 1);
     Timeline.Collector collector = new Timeline.Collector(200_000);
     RunOptions options = new RunOptions(spec.seed(), until, firstOnly, true, List.of(collector));
-    SequentialDriver.run(sim, options);
+    if (spec.fork() != null) fork(sim, options, spec.fork());
+    else SequentialDriver.run(sim, options);
     return Timeline.render(collector.records(), sim.timeline(), violation, 30);
   }
 

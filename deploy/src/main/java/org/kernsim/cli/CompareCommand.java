@@ -50,7 +50,9 @@ final class CompareCommand implements Callable<Integer> {
       names = "--seeds",
       paramLabel = "A..B",
       defaultValue = "1",
-      description = "Seeds, summed per variant (default: ${DEFAULT-VALUE}).")
+      description =
+          "Seeds (default: ${DEFAULT-VALUE}); over several, counters are totals and other figures"
+              + " (percentiles, maxima, times) medians over the seeds.")
   String seeds;
 
   @Option(
@@ -144,7 +146,14 @@ final class CompareCommand implements Callable<Integer> {
       return ExitCodes.OK;
     }
     System.out.printf(
-        "scenario %s, %s over seeds %s (sums over seeds)%n%n", r.scenario(), key, seeds);
+        "scenario %s, %s over seeds %s%s%n%n",
+        r.scenario(),
+        key,
+        seeds,
+        r.variants().get(0).seeds() > 1
+            ? " (counters: totals over the seeds; percentiles, maxima, times: medians over the"
+                + " seeds, marked ~)"
+            : "");
     int w = 20;
     StringBuilder head = new StringBuilder(String.format("%-40s", "metric"));
     for (Comparison.Variant v : r.variants()) head.append(String.format("%" + w + "s", v.value()));
@@ -154,7 +163,10 @@ final class CompareCommand implements Callable<Integer> {
     System.out.println(head);
     for (String metric : r.variants().get(0).metrics().keySet()) {
       if (!only.isEmpty() && !only.contains(metric)) continue;
-      StringBuilder row = new StringBuilder(String.format("%-40s", metric));
+      boolean median =
+          r.variants().get(0).seeds() > 1
+              && Comparison.MEDIAN.equals(r.variants().get(0).metricKinds().get(metric));
+      StringBuilder row = new StringBuilder(String.format("%-40s", (median ? "~" : "") + metric));
       for (Comparison.Variant v : r.variants()) {
         Double x = v.metrics().get(metric);
         row.append(String.format("%" + w + "s", x == null ? "-" : fmt(x)));

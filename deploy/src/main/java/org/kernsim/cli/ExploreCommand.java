@@ -73,6 +73,24 @@ final class ExploreCommand implements Callable<Integer> {
       description = "Most runs the shrinker may spend (default: ${DEFAULT-VALUE}).")
   int shrinkBudget;
 
+  @Mixin ScheduleOptions schedule = new ScheduleOptions();
+
+  @Option(
+      names = "--forks",
+      paramLabel = "M",
+      description =
+          "With --fork-at: schedules forked from each seed's snapshot, perturbations 1..M"
+              + " (default: 100).")
+  Long forks;
+
+  @Option(
+      names = "--violations",
+      paramLabel = "FILE",
+      description =
+          "Write every violating schedule to FILE as it is found, one line each: seed,"
+              + " perturbation (with --fork-at), the checkers that fired.")
+  java.nio.file.Path violationsFile;
+
   @Override
   public Integer call() {
     Signals.graceful();
@@ -82,60 +100,103 @@ final class ExploreCommand implements Callable<Integer> {
     long untilNanos = options.untilNanos();
     int n = ScenarioOptions.threads(threads);
     Models.load(scenario, options.sets); // bad input fails here, before any work
-    long total = range[1] - range[0] + 1;
+    long forkAt = schedule.forkAtNanos();
+    org.kernsim.engine.schedule.Strategy strategy = schedule.strategy();
+    if (forkAt < 0 && forks != null)
+      throw new BadInputException("--forks: needs --fork-at (0: fork from the start)");
+    if (forkAt < 0 && strategy.kind() != org.kernsim.engine.schedule.Strategy.Kind.RANDOM)
+      throw new BadInputException(
+          "--strategy " + schedule.strategy + ": needs --fork-at (0: perturb from the start)");
+    long perSeed = forkAt < 0 ? 1 : forks == null ? 100 : forks;
+    if (perSeed < 1) throw new BadInputException("--forks " + perSeed + ": must be >= 1");
+    if (shrink && forkAt >= 0)
+      throw new BadInputException("--shrink: not with --fork-at (it shrinks a seed's settings)");
+    org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
+    Explorer.Plan plan =
+        new Explorer.Plan(
+            scenario,
+            options.sets,
+            range[0],
+            range[1],
+            untilNanos,
+            n,
+            stopAtFirst,
+            forkAt,
+            perSeed,
+            strategy);
+    long total = plan.schedules();
+    if (total < 0)
+      throw new BadInputException(
+          "--seeds " + seeds + ": more schedules than kernsim can count (at most 2^63 - 1)");
     Explorer.Report report;
     boolean showProgress = System.console() != null && !json;
-    if (showProgress) {
-      try (ProgressBar pb =
-          new ProgressBarBuilder()
-              .setTaskName("seeds")
-              .setInitialMax(total)
-              .setStyle(ProgressBarStyle.ASCII)
-              .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-              .build()) {
-        report =
-            Explorer.explore(
-                scenario, options.sets, range[0], range[1], untilNanos, n, stopAtFirst, pb::stepTo);
+    try (ViolationsFile out = ViolationsFile.open(violationsFile, forkAt >= 0)) {
+      if (showProgress) {
+        try (ProgressBar pb =
+            new ProgressBarBuilder()
+                .setTaskName("schedules")
+                .setInitialMax(total)
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .build()) {
+          report = Explorer.explore(plan, out.listener(pb::stepTo));
+        }
+      } else {
+        report = Explorer.explore(plan, out.listener(null));
       }
-    } else {
-      report =
-          Explorer.explore(
-              scenario, options.sets, range[0], range[1], untilNanos, n, stopAtFirst, null);
     }
     if (org.kernsim.engine.StopRequest.requested()) {
       // what was found so far; the signal's exit code follows (Main)
       System.err.printf(
-          "kernsim: interrupted by %s after %d seeds%n",
-          org.kernsim.engine.StopRequest.signal(), report.seedsRun());
+          "kernsim: interrupted by %s after %d schedules; violating so far: %s%n",
+          org.kernsim.engine.StopRequest.signal(),
+          report.schedulesRun(),
+          report.violating() == 0 ? "none" : describe(report));
     }
     if (json) {
       System.out.println(Json.write(report.json()));
     } else {
       System.out.printf(
-          "scenario %s, seeds %d..%d: %d run, %d violating, %.1f schedules/s, wall %d ms%n",
+          "scenario %s, %s: %d schedules run, %d violating, %.1f schedules/s, wall %d ms%n",
           report.scenario(),
-          range[0],
-          range[1],
-          report.seedsRun(),
-          report.violatingSeeds().size(),
+          forkAt < 0
+              ? "seeds " + range[0] + ".." + range[1]
+              : "seeds "
+                  + range[0]
+                  + ".."
+                  + range[1]
+                  + " forked at "
+                  + org.kernsim.scenario.Durations.pretty(forkAt)
+                  + " x "
+                  + perSeed
+                  + " ("
+                  + strategy.kind().flag()
+                  + ")",
+          report.schedulesRun(),
+          report.violating(),
           report.schedulesPerSecond(),
           report.wallMillis());
       if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
       for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet()) {
-        System.out.printf("  %-28s fired on %d seeds%n", e.getKey(), e.getValue());
+        System.out.printf("  %-28s fired on %d schedules%n", e.getKey(), e.getValue());
       }
     }
-    if (report.firstViolation() != null) {
+    if (report.first() != null) {
       var out = json ? System.err : System.out;
+      Explorer.Found first = report.first();
       out.printf(
-          "%nfirst violation: seed %d, %s: %s%n",
-          report.firstViolationSeed(),
-          report.firstViolation().checker(),
-          report.firstViolation().message());
+          "%nfirst violation: schedule %d (seed %d%s), %s: %s%n",
+          first.index() + 1,
+          first.schedule().seed(),
+          forkAt < 0 ? "" : ", perturbation " + first.schedule().perturbation(),
+          first.first().checker(),
+          first.first().message());
       List<String> shownSets = options.sets;
-      long shownSeed = report.firstViolationSeed();
-      var shownViolation = report.firstViolation();
+      long shownSeed = first.schedule().seed();
+      var shownViolation = first.first();
       String replay = report.replay();
+      RunSpec.Fork shownFork =
+          forkAt < 0 ? null : new RunSpec.Fork(forkAt, first.schedule().perturbation(), strategy);
       if (shrink && !org.kernsim.engine.StopRequest.requested()) {
         Shrinker.Result s =
             Shrinker.shrink(
@@ -160,13 +221,44 @@ final class ExploreCommand implements Callable<Integer> {
       }
       if (!noTimeline && !org.kernsim.engine.StopRequest.requested()) {
         RunSpec spec =
-            new RunSpec(scenario, shownSets, shownSeed, untilNanos, null, "sequential", 1, false);
+            new RunSpec(
+                scenario,
+                shownSets,
+                shownSeed,
+                untilNanos,
+                null,
+                "sequential",
+                1,
+                false,
+                -1,
+                null,
+                null,
+                shownFork);
         out.println(Runner.timeline(Models.load(scenario, shownSets), spec, shownViolation));
       }
       out.println("replay: " + replay);
       return ExitCodes.VIOLATION;
     }
     return ExitCodes.OK;
+  }
+
+  /** The violating schedules found so far, briefly (an interrupted exploration's last word). */
+  private static String describe(Explorer.Report r) {
+    StringBuilder sb = new StringBuilder();
+    int shown = 0;
+    for (Explorer.Found f : r.violatingKept()) {
+      if (shown++ == 20) {
+        sb.append(" ...");
+        break;
+      }
+      if (sb.length() > 0) sb.append(", ");
+      sb.append("seed ").append(f.schedule().seed());
+      if (f.schedule().perturbation() > 0)
+        sb.append("/perturbation ").append(f.schedule().perturbation());
+      sb.append(" (").append(String.join(",", f.checkers())).append(')');
+    }
+    sb.append(" — ").append(r.violating()).append(" in all");
+    return sb.toString();
   }
 
   static long[] parseSeeds(String s) {

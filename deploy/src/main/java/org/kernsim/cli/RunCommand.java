@@ -36,6 +36,16 @@ final class RunCommand implements Callable<Integer> {
 
   @Mixin ScenarioOptions options = new ScenarioOptions();
 
+  @Mixin ScheduleOptions schedule = new ScheduleOptions();
+
+  @Option(
+      names = "--perturb",
+      paramLabel = "P",
+      description =
+          "With --fork-at: run perturbation P of the strategy from the fork (one schedule of an"
+              + " exploration, as its replay command names it); runs on the sequential driver.")
+  Long perturb;
+
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -223,6 +233,22 @@ final class RunCommand implements Callable<Integer> {
           "--snapshot-every, --no-recover: only for a cluster run (--cluster-nodes, --join)");
     if (onCluster)
       ClusterSecurityOptions.warnIfExposed("--bind", bind, clusterSecurity.tls() != null);
+    RunSpec.Fork fork = null;
+    long forkAt = schedule.forkAtNanos();
+    if ((forkAt >= 0) != (perturb != null))
+      throw new BadInputException(
+          "--fork-at and --perturb: give both (one forked schedule), or neither");
+    if (forkAt >= 0) {
+      if (perturb < 0) throw new BadInputException("--perturb " + perturb + ": must be >= 0");
+      if (onCluster || fromSnapshot != null || snapshotAt != null)
+        throw new BadInputException(
+            "--fork-at: a forked schedule runs on one thread; not with --cluster-nodes, --join,"
+                + " --snapshot-at or --from-snapshot");
+      fork = new RunSpec.Fork(forkAt, perturb, schedule.strategy());
+    } else if (!schedule.strategy.equals("random")) {
+      throw new BadInputException(
+          "--strategy: needs --fork-at and --perturb (one forked schedule)");
+    }
     RunSpec spec =
         new RunSpec(
             scenario,
@@ -230,12 +256,13 @@ final class RunCommand implements Callable<Integer> {
             seed,
             untilNanos,
             trace,
-            onCluster ? "cluster" : driver,
+            onCluster ? "cluster" : fork != null ? "sequential" : driver,
             defaultedThreads,
             stopAtFirst,
             snapshotAtNanos,
             snapshot,
-            fromSnapshot);
+            fromSnapshot,
+            fork);
     Runner.Outcome outcome;
     java.util.Map<String, Object> clusterJson = null;
     long progressUntil = untilNanos >= 0 ? untilNanos : loaded.until();

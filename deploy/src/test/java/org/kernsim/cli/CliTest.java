@@ -260,8 +260,12 @@ class CliTest {
             "--json");
     assertEquals(ExitCodes.OK, o.code(), o.err());
     JsonNode j = new ObjectMapper().readTree(o.out());
+    // a per-run figure is the median over the seeds, never their sum (issue 9)
     assertEquals(
-        2 * 8 * 2 * 4, j.get("variants").get("2").get("metrics").get("expectedEvents").asLong());
+        8 * 2 * 4, j.get("variants").get("2").get("metrics").get("expectedEvents").asLong());
+    assertEquals(
+        org.kernsim.run.Comparison.MEDIAN,
+        j.get("variants").get("2").get("metricKinds").get("expectedEvents").asText());
     assertEquals(0.5, j.get("ratios").get("expectedEvents").get("2/4").asDouble(), 1e-9);
     assertBadInput(cli("compare", "phold", "--vary", "phold.population=2"), "at least two values");
     assertBadInput(cli("compare", "phold", "--vary", "phold.populaton=2,3"), "phold.populaton");
@@ -383,7 +387,8 @@ class CliTest {
     Out explore = cli("explore", "workqueue-kick-cull", "--seeds", "510..520");
     assertEquals(ExitCodes.VIOLATION, explore.code());
     assertTrue(
-        explore.out().contains("first violation: seed 518, NoKickedWorkerCulled"), explore.out());
+        explore.out().contains("first violation: schedule 9 (seed 518), NoKickedWorkerCulled"),
+        explore.out());
     assertTrue(
         explore.out().contains("| CPU 0")
             && explore.out().contains("replay: kernsim run workqueue-kick-cull --seed 518"));

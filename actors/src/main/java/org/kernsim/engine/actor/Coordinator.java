@@ -510,7 +510,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             reason,
             Math.max(0, completedWindows),
             (System.nanoTime() - wallStart) / 1_000_000,
-            metrics.histograms()));
+            metrics.histograms(),
+            metrics.counters()));
     return Behaviors.stopped();
   }
 
