@@ -57,6 +57,14 @@ public interface Context {
   /** Records {@code value} in histogram {@code metric}; histograms are merged over entities. */
   void record(String metric, long value);
 
+  /**
+   * Whether the run's fault plan is still on. A model that injects faults itself (preemptions, CPU
+   * hotplug) injects none once this is false: the liveness phase ({@code liveness.faults-off-at}).
+   */
+  default boolean faultsActive() {
+    return true;
+  }
+
   /** The display name of an entity, for notes and messages. */
   String name(int entity);
 }

@@ -337,7 +337,7 @@ public final class EntityRuntime implements Context {
     if (message == null) throw new IllegalArgumentException("null message from " + names.apply(id));
     long delay = delayNanos;
     if (to != id) {
-      if (faults != LinkFaults.NONE) {
+      if (faults != LinkFaults.NONE && now < faults.until()) {
         if (faultRandom == null) faultRandom = new SplitMix64(faultSeed);
         long extra = faults.extraDelay(id, to, message, now, faultRandom);
         if (extra != 0) {
@@ -424,6 +424,11 @@ public final class EntityRuntime implements Context {
   @Override
   public void record(String metric, long value) {
     metrics.record(metric, value);
+  }
+
+  @Override
+  public boolean faultsActive() {
+    return now < faults.until();
   }
 
   @Override

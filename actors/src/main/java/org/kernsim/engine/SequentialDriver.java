@@ -31,6 +31,7 @@ public final class SequentialDriver {
   private final LinkFaults faults;
   private final Fork fork;
   private final int[] ranks;
+  private final Coverage coverage;
 
   private StateCodec codec;
   private final SimSnapshot base; // resumed from (null: a fresh run)
@@ -58,8 +59,10 @@ public final class SequentialDriver {
     }
   }
 
-  private SequentialDriver(Simulation sim, RunOptions options, StateCodec codec, Fork fork) {
+  private SequentialDriver(
+      Simulation sim, RunOptions options, StateCodec codec, Fork fork, Coverage coverage) {
     this.sim = sim;
+    this.coverage = coverage;
     this.options = options;
     this.codec = codec;
     this.fork = fork;
@@ -128,8 +131,14 @@ public final class SequentialDriver {
    * entity restored from {@code options.resume()} (null: none).
    */
   public static RunResult run(Simulation sim, RunOptions options, StateCodec codec, Fork fork) {
+    return run(sim, options, codec, fork, null);
+  }
+
+  /** As {@link #run(Simulation, RunOptions, StateCodec, Fork)}, feeding {@code coverage}. */
+  public static RunResult run(
+      Simulation sim, RunOptions options, StateCodec codec, Fork fork, Coverage coverage) {
     long wallStart = System.nanoTime(); // wall time is reported, never read by the model
-    SequentialDriver d = new SequentialDriver(sim, options, codec, fork);
+    SequentialDriver d = new SequentialDriver(sim, options, codec, fork, coverage);
     return d.go(wallStart);
   }
 
@@ -143,6 +152,7 @@ public final class SequentialDriver {
     rt.bind(outbox, recorder);
     if (ranks != null) rt.ranks(ranks);
     if (fork != null) fork.restored(rt);
+    if (coverage != null) coverage.init(id, rt.logic(), base.resumeNanos());
     return runtimes[id] = rt;
   }
 
@@ -162,6 +172,7 @@ public final class SequentialDriver {
         runtimes[id].bind(outbox, recorder);
       }
       for (EntityRuntime rt : runtimes) rt.start();
+      if (coverage != null) for (EntityRuntime rt : runtimes) coverage.init(rt.id(), rt.logic(), 0);
     }
 
     long until = options.until();
@@ -203,7 +214,10 @@ public final class SequentialDriver {
       if (rt == null) rt = runtime(e.dst());
       long before = rt.delivered();
       rt.deliver(e);
-      if (rt.delivered() != before) lastTime = e.time();
+      if (rt.delivered() != before) {
+        lastTime = e.time();
+        if (coverage != null) coverage.visit(e.dst(), rt.logic(), e.time());
+      }
     }
     long end = reason == EndReason.LIMIT ? until : lastTime;
     obs.finish(end, reason);

@@ -75,6 +75,14 @@ public interface Simulation {
     return List.of();
   }
 
+  /**
+   * What this model promises to finish (a queued work item runs, an optimizer pass ends, a
+   * stop_machine() returns): what the liveness phase ({@link Liveness}) requires to converge.
+   */
+  default List<Obligation> obligations() {
+    return List.of();
+  }
+
   /** How a violation of this model is shown as a timeline. */
   default TimelineSpec timeline() {
     return TimelineSpec.notes(this, 40);

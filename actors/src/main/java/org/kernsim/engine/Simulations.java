@@ -97,6 +97,103 @@ public final class Simulations {
       public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
         return sim.stateClasses();
       }
+
+      @Override
+      public List<Obligation> obligations() {
+        return sim.obligations();
+      }
+
+      @Override
+      public TraceNaming naming() {
+        return sim.naming();
+      }
+    };
+  }
+
+  /**
+   * {@code sim} with a liveness phase: every fault stops at {@code faultsOffAt} (the fault plan's,
+   * and the models' own through {@link Context#faultsActive}), and the {@link Liveness} checker
+   * requires the model's obligations open then to be done within {@code bound}.
+   */
+  public static Simulation withLiveness(Simulation sim, long faultsOffAt, long bound) {
+    List<Obligation> obligations = List.copyOf(sim.obligations());
+    LinkFaults untilOff = LinkFaults.until(sim.faults(), faultsOffAt);
+    Simulation faulty = sim;
+    return new Simulation() {
+      // held here so that a snapshot finds them in the simulation's configuration
+      private final List<Obligation> promised = obligations;
+
+      @Override
+      public String model() {
+        return faulty.model();
+      }
+
+      @Override
+      public int entityCount() {
+        return faulty.entityCount();
+      }
+
+      @Override
+      public Entity createEntity(int id) {
+        return faulty.createEntity(id);
+      }
+
+      @Override
+      public String entityName(int id) {
+        return faulty.entityName(id);
+      }
+
+      @Override
+      public int placementKey(int id) {
+        return faulty.placementKey(id);
+      }
+
+      @Override
+      public int placementKeys() {
+        return faulty.placementKeys();
+      }
+
+      @Override
+      public long lookahead() {
+        return faulty.lookahead();
+      }
+
+      @Override
+      public List<Checker> checkers() {
+        List<Checker> out = new java.util.ArrayList<>(faulty.checkers());
+        out.add(new Liveness(faultsOffAt, bound, promised));
+        return out;
+      }
+
+      @Override
+      public LinkFaults faults() {
+        return untilOff;
+      }
+
+      @Override
+      public Map<String, Object> metrics(Metrics merged, List<Checker> checkers) {
+        return faulty.metrics(merged, checkers);
+      }
+
+      @Override
+      public TimelineSpec timeline() {
+        return faulty.timeline();
+      }
+
+      @Override
+      public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
+        return faulty.stateClasses();
+      }
+
+      @Override
+      public List<Obligation> obligations() {
+        return promised;
+      }
+
+      @Override
+      public TraceNaming naming() {
+        return faulty.naming();
+      }
     };
   }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
+import org.kernsim.engine.Coverage;
 import org.kernsim.engine.EndReason;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
@@ -54,6 +55,7 @@ public final class Explorer {
    * @param forkAt fork each seed at this virtual time (-1: no forking, each seed is one schedule)
    * @param forks perturbations per forked seed ({@code 1..forks})
    * @param strategy how forked schedules are perturbed
+   * @param coverage count the abstract states and transitions the schedules reach
    */
   public record Plan(
       String scenario,
@@ -65,7 +67,33 @@ public final class Explorer {
       boolean stopAtFirst,
       long forkAt,
       long forks,
-      Strategy strategy) {
+      Strategy strategy,
+      boolean coverage) {
+
+    public Plan(
+        String scenario,
+        List<String> overrides,
+        long first,
+        long last,
+        long untilOverride,
+        int threads,
+        boolean stopAtFirst,
+        long forkAt,
+        long forks,
+        Strategy strategy) {
+      this(
+          scenario,
+          overrides,
+          first,
+          last,
+          untilOverride,
+          threads,
+          stopAtFirst,
+          forkAt,
+          forks,
+          strategy,
+          false);
+    }
 
     public Plan {
       overrides = List.copyOf(overrides);
@@ -166,6 +194,7 @@ public final class Explorer {
       long events,
       Map<String, Object> metrics,
       Map<String, Object> latencies,
+      Map<String, Object> coverage,
       boolean interrupted) {
 
     public Map<String, Object> json() {
@@ -225,6 +254,7 @@ public final class Explorer {
       m.put("events", events);
       m.put("metrics", metrics);
       m.put("latencies", latencies);
+      if (coverage != null) m.put("coverage", coverage);
       if (interrupted) m.put("interrupted", true);
       return m;
     }
@@ -294,7 +324,7 @@ public final class Explorer {
           "--seeds " + plan.first() + ".." + plan.last() + ": more schedules than can be counted");
     long wallStart = System.nanoTime();
     int n = (int) Math.max(1, Math.min(plan.threads(), total));
-    Aggregate agg = new Aggregate(plan, listener, wallStart);
+    Aggregate agg = new Aggregate(plan, listener, wallStart, Math.max(1, total / 200));
     AtomicLong next = new AtomicLong();
     Prefixes prefixes = plan.forking() ? new Prefixes(scenario, plan.forkAt(), until) : null;
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -310,12 +340,18 @@ public final class Explorer {
                     long i = next.getAndIncrement();
                     if (i >= total || i < 0) break; // i < 0: never, total fits in a long
                     Schedule s = plan.schedule(i);
+                    Coverage cov = plan.coverage() ? new Coverage() : null;
                     RunResult r =
                         plan.forking()
                             ? Forks.schedule(
-                                prefixes.of(s.seed()), plan.strategy(), s.perturbation())
-                            : SequentialDriver.run(sim, RunOptions.of(s.seed(), until));
-                    agg.add(i, s, r);
+                                prefixes.of(s.seed()),
+                                plan.strategy(),
+                                s.perturbation(),
+                                RunOptions.of(s.seed(), until),
+                                cov)
+                            : SequentialDriver.run(
+                                sim, RunOptions.of(s.seed(), until), null, null, cov);
+                    agg.add(i, s, r, cov);
                   }
                 } catch (Throwable e) {
                   failure.compareAndSet(null, e);
@@ -417,18 +453,23 @@ public final class Explorer {
     private final Map<String, long[]> totals = new TreeMap<>();
     private final Map<String, long[]> negatives = new TreeMap<>();
     private volatile boolean found;
+    private final java.util.Set<Long> states = new java.util.HashSet<>();
+    private final java.util.Set<Long> transitions = new java.util.HashSet<>();
+    private final List<long[]> growth = new ArrayList<>();
+    private final long growthStep;
 
-    Aggregate(Plan plan, Listener listener, long wallStart) {
+    Aggregate(Plan plan, Listener listener, long wallStart, long growthStep) {
       this.plan = plan;
       this.listener = listener;
       this.wallStart = wallStart;
+      this.growthStep = growthStep;
     }
 
     boolean found() {
       return found;
     }
 
-    void add(long index, Schedule s, RunResult r) {
+    void add(long index, Schedule s, RunResult r, Coverage cov) {
       Found f = null;
       if (!r.violations().isEmpty()) {
         List<String> checkers = r.violations().stream().map(Violation::checker).distinct().toList();
@@ -440,6 +481,12 @@ public final class Explorer {
         if (r.endReason() == EndReason.INTERRUPTED && f == null) return;
         done = ++run;
         events += r.events();
+        if (cov != null) {
+          states.addAll(cov.states());
+          transitions.addAll(cov.transitions());
+          if (done % growthStep == 0)
+            growth.add(new long[] {done, states.size(), transitions.size()});
+        }
         r.histograms()
             .forEach((k, h) -> latencies.computeIfAbsent(k, x -> new Histogram(3)).add(h));
         Map<String, Long> counters = r.counters();
@@ -513,6 +560,22 @@ public final class Explorer {
             met.put(name, x);
           });
       String replay = first == null ? null : plan.replay(first.schedule());
+      Map<String, Object> cov = null;
+      if (plan.coverage()) {
+        if (growth.isEmpty() || growth.get(growth.size() - 1)[0] != run)
+          growth.add(new long[] {run, states.size(), transitions.size()});
+        cov = new LinkedHashMap<>();
+        cov.put(
+            "what",
+            "distinct abstract states (and transitions between them) of the entities that declare"
+                + " one (worker pools, the kprobe core), over every schedule; growth: [schedules"
+                + " run, states, transitions] as the exploration went");
+        cov.put("abstractStates", states.size());
+        cov.put("transitions", transitions.size());
+        List<List<Long>> g = new ArrayList<>();
+        for (long[] p : growth) g.add(List.of(p[0], p[1], p[2]));
+        cov.put("growth", g);
+      }
       return new Report(
           plan,
           scenario,
@@ -529,6 +592,7 @@ public final class Explorer {
           events,
           met,
           lat,
+          cov,
           stopped);
     }
   }

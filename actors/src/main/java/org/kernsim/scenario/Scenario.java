@@ -13,9 +13,37 @@ public record Scenario(String name, String source, ModelFactory model, Settings 
   public Simulation build() {
     Simulation sim = model.build(settings);
     org.kernsim.engine.LinkFaults f = faults();
-    return f == org.kernsim.engine.LinkFaults.NONE
-        ? sim
-        : org.kernsim.engine.Simulations.withFaults(sim, f);
+    if (f != org.kernsim.engine.LinkFaults.NONE)
+      sim = org.kernsim.engine.Simulations.withFaults(sim, f);
+    long off = livenessAt();
+    if (off >= 0)
+      sim = org.kernsim.engine.Simulations.withLiveness(sim, off, settings.nanos("liveness.bound"));
+    return sim;
+  }
+
+  /** When the liveness phase starts ({@code liveness.faults-off-at}), or -1 for none. */
+  public long livenessAt() {
+    if (!settings.has("liveness.faults-off-at")) return -1;
+    String t = settings.text("liveness.faults-off-at").trim();
+    if (t.equals("off")) return -1;
+    long at;
+    try {
+      at = Durations.parse(t);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException(
+          "liveness.faults-off-at "
+              + Quote.value(t)
+              + ": expected a duration such as 300s, or off");
+    }
+    long deadline = at + settings.nanos("liveness.bound");
+    if (deadline > until())
+      throw new BadInputException(
+          "liveness.faults-off-at "
+              + t
+              + " + liveness.bound is after scenario.until ("
+              + Durations.format(until())
+              + "): the run would end before the liveness phase could be judged");
+    return at;
   }
 
   /** The run's message fault plan ({@code faults.*}), or {@code LinkFaults.NONE}. */

@@ -79,7 +79,21 @@ public final class Scenarios {
         Setting.text(
             "faults.drop.types",
             "WakeUp",
-            "Ablation: message types that may be lost (comma-separated globs)."));
+            "Ablation: message types that may be lost (comma-separated globs)."),
+        Setting.text(
+            "liveness.faults-off-at",
+            "off",
+            "Liveness phase (as TigerBeetle's VOPR): at this virtual time every fault stops (the"
+                + " fault plan's, injected preemptions, CPU hotplug) and within liveness.bound"
+                + " everything open then must be done (queued work runs, optimizer passes end,"
+                + " stop_machine() returns), or the Liveness checker fires naming what did not;"
+                + " 'off' (the default) has no liveness phase."),
+        Setting.duration(
+            "liveness.bound",
+            Duration.ofNanos(1),
+            null,
+            Duration.ofSeconds(1),
+            "Liveness phase: how long after liveness.faults-off-at the machine has to converge."));
   }
 
   /**

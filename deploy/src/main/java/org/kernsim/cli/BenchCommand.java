@@ -17,13 +17,45 @@ import picocli.CommandLine.Parameters;
       "Benchmark the engine: 'bench phold' runs PHOLD on the actor engine against raw Pekko typed"
           + " tell with the same traffic in the same process, and prints both rates and their ratio.",
       "With --cluster-nodes N: PHOLD on a local cluster of N JVMs against the single-node engine.",
+      "'bench explore': explore's schedules/s on a scenario (default workqueue-kick-cull with",
+      "workqueue.kick=claim, so nothing stops early), without and with forking, beside one run's",
+      "events/s.",
       "Exit codes: 0 ok, 1 internal error, 2 bad input, 4 the cluster failed, 5 out of memory,",
       "130/143 interrupted by SIGINT/SIGTERM."
     })
 final class BenchCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "BENCHMARK", description = "phold")
+  @Parameters(index = "0", paramLabel = "BENCHMARK", description = "phold or explore")
   String benchmark;
+
+  @Option(
+      names = "--scenario",
+      paramLabel = "SCENARIO",
+      defaultValue = "workqueue-kick-cull",
+      description = "explore: the scenario (default: ${DEFAULT-VALUE}).")
+  String scenario;
+
+  @Option(
+      names = "--set",
+      paramLabel = "KEY=VALUE",
+      description = "explore: settings (default: workqueue.kick=claim for the default scenario).")
+  java.util.List<String> sets;
+
+  @Option(
+      names = "--schedules",
+      paramLabel = "N",
+      defaultValue = "3000",
+      description = "explore: schedules per measured exploration (default: ${DEFAULT-VALUE}).")
+  long schedules;
+
+  @picocli.CommandLine.Mixin ScheduleOptions schedule = new ScheduleOptions();
+
+  @Option(
+      names = "--forks",
+      paramLabel = "M",
+      defaultValue = "100",
+      description = "explore: schedules forked from each seed (default: ${DEFAULT-VALUE}).")
+  long forks;
 
   @Option(
       names = "--entities",
@@ -86,9 +118,10 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (benchmark.equals("explore")) return explore();
     if (!benchmark.equals("phold"))
       throw new BadInputException(
-          "unknown benchmark '" + Quote.value(benchmark) + "' (available: phold)");
+          "unknown benchmark '" + Quote.value(benchmark) + "' (available: phold, explore)");
     if (entities < 1) throw new BadInputException("--entities " + entities + ": must be >= 1");
     if (population < 1)
       throw new BadInputException("--population " + population + ": must be >= 1");
@@ -135,6 +168,53 @@ final class BenchCommand implements Callable<Integer> {
           "  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
     }
     return ExitCodes.OK;
+  }
+
+  private Integer explore() {
+    if (schedules < 1) throw new BadInputException("--schedules " + schedules + ": must be >= 1");
+    if (forks < 1) throw new BadInputException("--forks " + forks + ": must be >= 1");
+    if (repeat < 1 || warmup < 0)
+      throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
+    long forkAt = schedule.forkAtNanos();
+    if (forkAt < 0) forkAt = 299_000_000_000L;
+    java.util.List<String> o =
+        sets != null
+            ? sets
+            : scenario.equals("workqueue-kick-cull")
+                ? java.util.List.of("workqueue.kick=claim")
+                : java.util.List.of();
+    org.kernsim.models.Models.load(scenario, o); // bad input fails before any work
+    int t = ScenarioOptions.threads(threads);
+    Map<String, Object> r =
+        org.kernsim.bench.ExploreBench.run(
+            new org.kernsim.bench.ExploreBench.Config(
+                scenario, o, schedules, forkAt, forks, t, repeat, warmup, schedule.strategy()));
+    if (json) {
+      System.out.println(Json.write(r));
+      return ExitCodes.OK;
+    }
+    System.out.printf(
+        "explore %s %s: %d schedules per repeat, %d threads, %d repeats (median [min, max])%n",
+        scenario, o, schedules, t, repeat);
+    System.out.printf(
+        "  without forking  %s schedules/s%n", range(r.get("plainSchedulesPerSecond")));
+    System.out.printf(
+        "  forking at %s x %d  %s schedules/s (%sx)%n",
+        org.kernsim.scenario.Durations.pretty(forkAt),
+        forks,
+        range(r.get("forkedSchedulesPerSecond")),
+        r.get("forkedOverPlain"));
+    System.out.printf(
+        "  one run, one thread  %s events/s (%s events)%n",
+        range(r.get("singleRunEventsPerSecond")), r.get("singleRunEvents"));
+    return ExitCodes.OK;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String range(Object stats) {
+    Map<String, Object> m = (Map<String, Object>) stats;
+    return String.format(
+        java.util.Locale.ROOT, "%,d [%,d, %,d]", m.get("median"), m.get("min"), m.get("max"));
   }
 
   private Integer clusterBench(int threads) {

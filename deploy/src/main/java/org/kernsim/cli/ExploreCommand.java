@@ -84,6 +84,21 @@ final class ExploreCommand implements Callable<Integer> {
   Long forks;
 
   @Option(
+      names = "--coverage",
+      description =
+          "Count the distinct abstract states and transitions the schedules reach (worker pools,"
+              + " the kprobe core) and how they grew (JSON, and a plot with --report).")
+  boolean coverage;
+
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Write an HTML report: the exploration, the first violation with its timeline, the"
+              + " coverage growth plot.")
+  java.nio.file.Path reportFile;
+
+  @Option(
       names = "--violations",
       paramLabel = "FILE",
       description =
@@ -112,6 +127,7 @@ final class ExploreCommand implements Callable<Integer> {
     if (shrink && forkAt >= 0)
       throw new BadInputException("--shrink: not with --fork-at (it shrinks a seed's settings)");
     org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
+    org.kernsim.trace.OutputFiles.check("--report", reportFile);
     Explorer.Plan plan =
         new Explorer.Plan(
             scenario,
@@ -123,7 +139,8 @@ final class ExploreCommand implements Callable<Integer> {
             stopAtFirst,
             forkAt,
             perSeed,
-            strategy);
+            strategy,
+            coverage);
     long total = plan.schedules();
     if (total < 0)
       throw new BadInputException(
@@ -176,6 +193,10 @@ final class ExploreCommand implements Callable<Integer> {
           report.violating(),
           report.schedulesPerSecond(),
           report.wallMillis());
+      if (report.coverage() != null)
+        System.out.printf(
+            "coverage: %s abstract states, %s transitions%n",
+            report.coverage().get("abstractStates"), report.coverage().get("transitions"));
       if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
       for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet()) {
         System.out.printf("  %-28s fired on %d schedules%n", e.getKey(), e.getValue());
@@ -219,7 +240,8 @@ final class ExploreCommand implements Callable<Integer> {
           replay = s.replay();
         }
       }
-      if (!noTimeline && !org.kernsim.engine.StopRequest.requested()) {
+      String timeline = null;
+      if ((!noTimeline || reportFile != null) && !org.kernsim.engine.StopRequest.requested()) {
         RunSpec spec =
             new RunSpec(
                 scenario,
@@ -234,12 +256,21 @@ final class ExploreCommand implements Callable<Integer> {
                 null,
                 null,
                 shownFork);
-        out.println(Runner.timeline(Models.load(scenario, shownSets), spec, shownViolation));
+        timeline = Runner.timeline(Models.load(scenario, shownSets), spec, shownViolation);
+        if (!noTimeline) out.println(timeline);
       }
       out.println("replay: " + replay);
+      writeReport(report, timeline);
       return ExitCodes.VIOLATION;
     }
+    writeReport(report, null);
     return ExitCodes.OK;
+  }
+
+  private void writeReport(Explorer.Report report, String timeline) {
+    if (reportFile == null) return;
+    org.kernsim.report.ExploreReport.write(reportFile, report, timeline);
+    System.err.println("wrote " + reportFile);
   }
 
   /** The violating schedules found so far, briefly (an interrupted exploration's last word). */

@@ -279,12 +279,14 @@ public final class Cpu implements Entity {
    */
   private void armInjectedPreemption(Context ctx) {
     if (m.latencies().preemptFaultsPerSecond() <= 0 || ctx.timerActive(INJECTED_PREEMPTION)) return;
+    if (!ctx.faultsActive()) return; // the liveness phase: faults are off
     double mean = 1e9 / m.latencies().preemptFaultsPerSecond();
     long delay = Math.max(1, (long) (-mean * Math.log1p(-ctx.random().nextDouble())));
     ctx.startTimer(INJECTED_PREEMPTION, delay, new CpuMessage.InjectedPreemption());
   }
 
   private void onInjectedPreemption(Context ctx) {
+    if (!ctx.faultsActive()) return; // the liveness phase: faults are off
     if (current == IDLE || inStopper || stolen || stealPending) return;
     stealPending = true;
     requestPreempt(ctx);

@@ -121,6 +121,7 @@ public final class CpuHotplug implements Entity {
       request(ctx, new Request(r.cpu(), true, -2, 0, "faults.hotplug.rate"));
       return;
     }
+    if (!ctx.faultsActive()) return; // the liveness phase: no more CPUs go down
     List<Integer> candidates = new ArrayList<>();
     for (int c = 1; c < m.cpus(); c++) if (online.get(c) && !pending(c)) candidates.add(c);
     if (!candidates.isEmpty()) {

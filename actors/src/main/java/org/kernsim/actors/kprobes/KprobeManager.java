@@ -40,7 +40,7 @@ import org.kernsim.protocol.workqueue.WqNote;
  * OptimizerMessage}s. Callers queue FIFO on the mutex; a waiter runs {@code latency.wakeup} after
  * the unlock that hands it the mutex.
  */
-final class KprobeManager implements Entity {
+final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
   private static final String WORK_TIMER = "optimizing_work";
 
   private final KprobesSim sim;
@@ -1187,6 +1187,12 @@ final class KprobeManager implements Entity {
   }
 
   // for tests
+  /** For exploration coverage: see {@link KprobesAbstraction}. */
+  @Override
+  public long abstractState(long now) {
+    return KprobesAbstraction.of(core);
+  }
+
   KprobeCore core() {
     return core;
   }

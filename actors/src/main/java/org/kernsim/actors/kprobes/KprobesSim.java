@@ -298,4 +298,13 @@ final class KprobesSim implements LaidOut {
   public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
     return STATE_CLASSES;
   }
+
+  @Override
+  public List<org.kernsim.engine.Obligation> obligations() {
+    List<org.kernsim.engine.Obligation> all =
+        new ArrayList<>(org.kernsim.actors.smp.MachineState.OBLIGATIONS);
+    all.addAll(KprobesState.OBLIGATIONS);
+    if (wq != null) all.addAll(org.kernsim.actors.workqueue.WorkqueueState.OBLIGATIONS);
+    return all;
+  }
 }

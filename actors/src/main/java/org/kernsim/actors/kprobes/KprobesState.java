@@ -14,6 +14,33 @@ import org.kernsim.protocol.kryo.KryoRegistry;
 public final class KprobesState {
   private KprobesState() {}
 
+  /**
+   * What kprobes promises, for the liveness phase: every optimizer pass ends, and every API call
+   * returns to its caller.
+   */
+  public static final List<org.kernsim.engine.Obligation> OBLIGATIONS =
+      List.of(
+          new org.kernsim.engine.Obligation(
+              "optimizer pass",
+              org.kernsim.protocol.kprobes.KprobeNote.OptimizerRunBegan.class,
+              org.kernsim.protocol.kprobes.KprobeNote.OptimizerRunEnded.class,
+              (r, p) ->
+                  p instanceof org.kernsim.protocol.kprobes.KprobeNote.OptimizerRunBegan b
+                      ? b.run()
+                      : ((org.kernsim.protocol.kprobes.KprobeNote.OptimizerRunEnded) p).run()),
+          new org.kernsim.engine.Obligation(
+              "kprobes API call",
+              org.kernsim.protocol.kprobes.KprobeNote.ApiEntered.class,
+              org.kernsim.protocol.kprobes.KprobeNote.ApiReturned.class,
+              (r, p) ->
+                  p instanceof org.kernsim.protocol.kprobes.KprobeNote.ApiEntered a
+                      ? ((long) a.requester() << 40) ^ a.token()
+                      : ((long)
+                                  ((org.kernsim.protocol.kprobes.KprobeNote.ApiReturned) p)
+                                      .requester()
+                              << 40)
+                          ^ ((org.kernsim.protocol.kprobes.KprobeNote.ApiReturned) p).token()));
+
   public static final List<KryoRegistry.Entry> ROWS =
       List.of(
           row(2300, KprobesSim.class),

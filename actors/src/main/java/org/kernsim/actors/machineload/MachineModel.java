@@ -190,6 +190,11 @@ public final class MachineModel implements ModelFactory {
     public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
       return STATE_CLASSES;
     }
+
+    @Override
+    public List<org.kernsim.engine.Obligation> obligations() {
+      return org.kernsim.actors.smp.MachineState.OBLIGATIONS;
+    }
   }
 
   /** The machine's state classes and the load's own (ids 2600-2649). */

@@ -24,6 +24,27 @@ import org.kernsim.protocol.kryo.KryoRegistry;
 public final class MachineState {
   private MachineState() {}
 
+  /**
+   * What the machine promises to finish, for the liveness phase: every {@code stop_machine()}
+   * returns to its caller ({@code StopMachineRequest} delivered to the barrier, {@code
+   * StopMachineDone} delivered back to the requester, matched by requester and token).
+   */
+  public static final List<org.kernsim.engine.Obligation> OBLIGATIONS =
+      List.of(
+          new org.kernsim.engine.Obligation(
+              "stop_machine()",
+              org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineRequest.class,
+              org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone.class,
+              (r, p) ->
+                  p
+                          instanceof
+                          org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineRequest q
+                      ? ((long) q.requester() << 40) ^ q.token()
+                      : ((long) r.entity() << 40)
+                          ^ ((org.kernsim.protocol.stopmachine.StopMachineMessage.StopMachineDone)
+                                  p)
+                              .token()));
+
   public static final List<KryoRegistry.Entry> ROWS =
       List.of(
           row(2000, Machine.class),

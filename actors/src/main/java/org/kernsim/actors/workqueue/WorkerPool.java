@@ -29,7 +29,7 @@ import org.kernsim.protocol.workqueue.WqNote.KickSite;
  * except in the deferred-wake variants' hot paths ({@code __queue_work()}, {@code
  * process_one_work()}), where the requester sends them after its unlock.
  */
-public final class WorkerPool implements Entity {
+public final class WorkerPool implements Entity, org.kernsim.engine.AbstractState {
   private static final String IDLE_TIMER = "idle_timer";
   private static final String MAYDAY_TIMER = "mayday_timer";
 
@@ -170,6 +170,12 @@ public final class WorkerPool implements Entity {
   /** Ends a critical section of the extension: timers, the invariants, the pool's state note. */
   public void endSection(Context ctx) {
     afterSection(ctx);
+  }
+
+  /** For exploration coverage: see {@link PoolAbstraction}. */
+  @Override
+  public long abstractState(long now) {
+    return PoolAbstraction.of(pool, now);
   }
 
   @Override

@@ -564,6 +564,11 @@ public final class WorkqueueModel implements ModelFactory {
     public List<org.kernsim.protocol.kryo.KryoRegistry.Entry> stateClasses() {
       return STATE_CLASSES;
     }
+
+    @Override
+    public List<org.kernsim.engine.Obligation> obligations() {
+      return concat(org.kernsim.actors.smp.MachineState.OBLIGATIONS, WorkqueueState.OBLIGATIONS);
+    }
   }
 
   /** The workqueue simulation's state classes: the machine's and the workqueue's. */

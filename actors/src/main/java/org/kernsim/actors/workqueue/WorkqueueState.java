@@ -12,6 +12,18 @@ import org.kernsim.protocol.kryo.KryoRegistry;
 public final class WorkqueueState {
   private WorkqueueState() {}
 
+  /** What the workqueue promises, for the liveness phase: every queued work item runs. */
+  public static final List<org.kernsim.engine.Obligation> OBLIGATIONS =
+      List.of(
+          new org.kernsim.engine.Obligation(
+              "queued work item",
+              org.kernsim.protocol.workqueue.WqNote.WorkQueued.class,
+              org.kernsim.protocol.workqueue.WqNote.WorkCompleted.class,
+              (r, p) ->
+                  p instanceof org.kernsim.protocol.workqueue.WqNote.WorkQueued q
+                      ? q.item()
+                      : ((org.kernsim.protocol.workqueue.WqNote.WorkCompleted) p).item()));
+
   public static final List<KryoRegistry.Entry> ROWS =
       List.of(
           row(2100, WqTopology.class),

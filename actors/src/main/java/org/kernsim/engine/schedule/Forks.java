@@ -88,6 +88,16 @@ public final class Forks {
   /** As {@link #schedule(Prefix, Strategy, long)}, with observers and stops in {@code options}. */
   public static RunResult schedule(
       Prefix prefix, Strategy strategy, long perturbation, RunOptions options) {
+    return schedule(prefix, strategy, perturbation, options, null);
+  }
+
+  /** As {@link #schedule(Prefix, Strategy, long, RunOptions)}, feeding {@code coverage}. */
+  public static RunResult schedule(
+      Prefix prefix,
+      Strategy strategy,
+      long perturbation,
+      RunOptions options,
+      org.kernsim.engine.Coverage coverage) {
     SequentialDriver.Fork fork =
         strategy.fork(
             prefix.seed(),
@@ -96,6 +106,6 @@ public final class Forks {
             prefix.sim().entityCount(),
             prefix.pilot());
     return SequentialDriver.run(
-        prefix.sim(), options.resumingFrom(prefix.snapshot()), prefix.codec(), fork);
+        prefix.sim(), options.resumingFrom(prefix.snapshot()), prefix.codec(), fork, coverage);
   }
 }

@@ -66,7 +66,11 @@ public final class StateCodec {
           StateRows.row(2916, "org.kernsim.engine.lockdep.LockGraph$Held"),
           new KryoRegistry.Entry(2917, org.kernsim.engine.lockdep.LockGraph.Circular.class),
           new KryoRegistry.Entry(2918, org.kernsim.engine.lockdep.LockGraph.Recursive.class),
-          new KryoRegistry.Entry(2919, org.kernsim.engine.lockdep.LockGraph.Unbalanced.class));
+          new KryoRegistry.Entry(2919, org.kernsim.engine.lockdep.LockGraph.Unbalanced.class),
+          new KryoRegistry.Entry(2920, org.kernsim.engine.Liveness.class),
+          new KryoRegistry.Entry(2921, org.kernsim.engine.Obligation.class),
+          new KryoRegistry.Entry(2922, org.kernsim.engine.schedule.Strategy.class),
+          new KryoRegistry.Entry(2923, org.kernsim.engine.schedule.Strategy.Kind.class));
 
   private static final int MAX_STATE_BYTES = Integer.MAX_VALUE - 16;
 

@@ -1,0 +1,132 @@
+package org.kernsim.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.schedule.Strategy;
+import org.kernsim.models.Models;
+import org.kernsim.run.Explorer;
+import org.kernsim.scenario.Scenario;
+
+/**
+ * {@code kernsim bench explore}: how many schedules per second {@code explore} runs on a scenario,
+ * without forking (every schedule a seed from time 0) and forking (each seed simulated once to the
+ * fork time, then {@code forks} schedules from its snapshot), beside the events per second of one
+ * run of the same scenario on one thread. Repeats are interleaved (plain, forked, single run, ...)
+ * so that the machine's drift touches every figure alike; medians, mins and maxes are reported.
+ */
+public final class ExploreBench {
+  private ExploreBench() {}
+
+  /**
+   * @param schedules schedules per measured exploration
+   * @param forkAt the fork time (ns)
+   * @param forks schedules forked from each seed
+   */
+  public record Config(
+      String scenario,
+      List<String> overrides,
+      long schedules,
+      long forkAt,
+      long forks,
+      int threads,
+      int repeat,
+      int warmup,
+      Strategy strategy) {}
+
+  public static Map<String, Object> run(Config c) {
+    Scenario s = Models.load(c.scenario(), c.overrides());
+    List<Double> plain = new ArrayList<>();
+    List<Double> forked = new ArrayList<>();
+    List<Double> single = new ArrayList<>();
+    long singleEvents = 0;
+    long plainViolating = 0;
+    long forkedViolating = 0;
+    long forkedEvents = 0;
+    long plainEvents = 0;
+    long prefixMillis = 0;
+    for (int i = 0; i < c.warmup() + c.repeat(); i++) {
+      boolean measured = i >= c.warmup();
+      long base = 1 + (long) i * c.schedules(); // fresh seeds every time
+      Explorer.Report p =
+          Explorer.explore(
+              Explorer.Plan.seeds(
+                  c.scenario(), c.overrides(), base, base + c.schedules() - 1, -1, c.threads()),
+              new Explorer.Listener() {});
+      long seeds = Math.max(1, c.schedules() / c.forks());
+      Explorer.Report f =
+          Explorer.explore(
+              new Explorer.Plan(
+                  c.scenario(),
+                  c.overrides(),
+                  base,
+                  base + seeds - 1,
+                  -1,
+                  c.threads(),
+                  false,
+                  c.forkAt(),
+                  c.forks(),
+                  c.strategy()),
+              new Explorer.Listener() {});
+      long t0 = System.nanoTime();
+      RunResult one = SequentialDriver.run(s.build(), RunOptions.of(base, s.until()));
+      double secs = (System.nanoTime() - t0) / 1e9;
+      if (measured) {
+        plain.add(p.schedulesPerSecond());
+        forked.add(f.schedulesPerSecond());
+        single.add(one.events() / Math.max(1e-9, secs));
+        singleEvents = one.events();
+        plainViolating += p.violating();
+        forkedViolating += f.violating();
+        plainEvents += p.events() / Math.max(1, p.schedulesRun());
+        forkedEvents += f.events() / Math.max(1, f.schedulesRun());
+        prefixMillis += f.prefixMillis();
+      }
+    }
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("benchmark", "explore");
+    r.put("scenario", c.scenario());
+    r.put("overrides", c.overrides());
+    r.put("threads", c.threads());
+    r.put("schedulesPerRepeat", c.schedules());
+    r.put("repeats", c.repeat());
+    r.put("plainSchedulesPerSecond", stats(plain));
+    Map<String, Object> fk = stats(forked);
+    fk.put("forkAtNanos", c.forkAt());
+    fk.put("forksPerSeed", c.forks());
+    fk.put("strategy", c.strategy().kind().flag());
+    fk.put("prefixMillisPerRepeat", prefixMillis / Math.max(1, c.repeat()));
+    r.put("forkedSchedulesPerSecond", fk);
+    r.put(
+        "forkedOverPlain",
+        Math.round(median(forked) / Math.max(1e-9, median(plain)) * 100) / 100.0);
+    r.put("singleRunEventsPerSecond", stats(single));
+    r.put("singleRunEvents", singleEvents);
+    r.put("eventsPerPlainSchedule", plainEvents / Math.max(1, c.repeat()));
+    r.put("eventsPerForkedSchedule", forkedEvents / Math.max(1, c.repeat()));
+    r.put("violatingPlain", plainViolating);
+    r.put("violatingForked", forkedViolating);
+    return r;
+  }
+
+  private static Map<String, Object> stats(List<Double> xs) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("median", Math.round(median(xs)));
+    m.put("min", Math.round(xs.stream().mapToDouble(Double::doubleValue).min().orElse(0)));
+    m.put("max", Math.round(xs.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
+    m.put("samples", xs.stream().map(Math::round).toList());
+    return m;
+  }
+
+  static double median(List<Double> xs) {
+    if (xs.isEmpty()) return 0;
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(null);
+    int n = s.size();
+    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+  }
+}
