@@ -218,10 +218,6 @@ public final class WqLifeModel implements ModelFactory {
     if ((long) s.intValue("load.pairs") * s.intValue("load.bursts") >= 100_000)
       throw new BadInputException("load.pairs x load.bursts must stay below 100000");
     int cpus = s.intValue("machine.cpus");
-    if (Machine.hotplug(s, cpus).enabled())
-      throw new BadInputException(
-          "faults.hotplug.*: the wqlife model does not model CPU hotplug (its pools and rescuers"
-              + " are not unbound or rebound); use scenario.model = workqueue");
     if (s.intValue("wq.admin-cpu") >= cpus || s.intValue("wq.release-cpu") >= cpus)
       throw new BadInputException(
           "wq.admin-cpu and wq.release-cpu must be below machine.cpus (" + cpus + ")");
