@@ -326,7 +326,8 @@ public final class Explorer {
     int n = (int) Math.max(1, Math.min(plan.threads(), total));
     Aggregate agg = new Aggregate(plan, listener, wallStart, Math.max(1, total / 200));
     AtomicLong next = new AtomicLong();
-    Prefixes prefixes = plan.forking() ? new Prefixes(scenario, plan.forkAt(), until) : null;
+    Prefixes prefixes =
+        plan.forking() ? new Prefixes(scenario, plan.forkAt(), until, plan.strategy()) : null;
     AtomicReference<Throwable> failure = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(n);
     for (int t = 0; t < n; t++) {
@@ -392,6 +393,7 @@ public final class Explorer {
   /** The prefixes of forked seeds: each simulated once, by whichever thread needs it first. */
   private static final class Prefixes {
     private final Scenario scenario;
+    private final Strategy strategy;
     private final long forkAt;
     private final long until;
     private final Simulation sim;
@@ -399,7 +401,8 @@ public final class Explorer {
         bySeed = new ConcurrentHashMap<>();
     private final AtomicLong millis = new AtomicLong();
 
-    Prefixes(Scenario scenario, long forkAt, long until) {
+    Prefixes(Scenario scenario, long forkAt, long until, Strategy strategy) {
+      this.strategy = strategy;
       this.scenario = scenario;
       this.forkAt = forkAt;
       this.until = until;
@@ -412,7 +415,7 @@ public final class Explorer {
       java.util.concurrent.CompletableFuture<Forks.Prefix> f = bySeed.putIfAbsent(seed, mine);
       if (f == null) {
         try {
-          Forks.Prefix p = Forks.prefix(sim, seed, forkAt, until);
+          Forks.Prefix p = Forks.prefix(sim, seed, forkAt, until, strategy);
           millis.addAndGet(p.prefixMillis());
           mine.complete(p);
           // seeds are taken in order: an older prefix is no longer needed

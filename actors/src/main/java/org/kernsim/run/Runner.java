@@ -194,7 +194,9 @@ public final class Runner {
       throw new BadInputException("--fork-at: not with --snapshot-at or --from-snapshot");
     org.kernsim.engine.schedule.Forks.Prefix prefix;
     try {
-      prefix = org.kernsim.engine.schedule.Forks.prefix(sim, options, fork.forkAt());
+      prefix =
+          org.kernsim.engine.schedule.Forks.prefix(
+              sim, options, fork.forkAt(), fork.strategy().needsPilot());
     } catch (IllegalArgumentException e) {
       throw new BadInputException("--fork-at: " + e.getMessage());
     }

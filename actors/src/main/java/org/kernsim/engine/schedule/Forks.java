@@ -47,7 +47,13 @@ public final class Forks {
    * @throws IllegalArgumentException if the run ends before {@code forkAt}
    */
   public static Prefix prefix(Simulation sim, long seed, long forkAt, long until) {
-    return prefix(sim, RunOptions.of(seed, until), forkAt);
+    return prefix(sim, RunOptions.of(seed, until), forkAt, true);
+  }
+
+  /** The prefix for schedules of {@code strategy} (only PCT and delay-bounding need the pilot). */
+  public static Prefix prefix(
+      Simulation sim, long seed, long forkAt, long until, Strategy strategy) {
+    return prefix(sim, RunOptions.of(seed, until), forkAt, strategy.needsPilot());
   }
 
   /**
@@ -55,6 +61,14 @@ public final class Forks {
    * options} (a trace or a timeline sees the prefix's records, then the schedule's).
    */
   public static Prefix prefix(Simulation sim, RunOptions options, long forkAt) {
+    return prefix(sim, options, forkAt, true);
+  }
+
+  /**
+   * As {@link #prefix(Simulation, RunOptions, long)}; without {@code pilot} the continuation is not
+   * run and the pilot is empty (a {@code random} schedule does not use it).
+   */
+  public static Prefix prefix(Simulation sim, RunOptions options, long forkAt, boolean pilot) {
     long seed = options.seed();
     long until = options.until();
     long t0 = System.nanoTime();
@@ -75,6 +89,16 @@ public final class Forks {
               + forkAt
               + " ns");
     long prefixMillis = (System.nanoTime() - t0) / 1_000_000;
+    if (!pilot)
+      return new Prefix(
+          sim,
+          seed,
+          forkAt,
+          until,
+          snap.get(),
+          codec,
+          new Strategy.Pilot(0, new int[0]),
+          prefixMillis);
     Strategy.Counting counting = new Strategy.Counting();
     SequentialDriver.run(sim, RunOptions.of(seed, until).resumingFrom(snap.get()), codec, counting);
     return new Prefix(sim, seed, forkAt, until, snap.get(), codec, counting.pilot(), prefixMillis);

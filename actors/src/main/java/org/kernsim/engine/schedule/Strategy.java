@@ -67,6 +67,14 @@ public record Strategy(Kind kind, int depth, int bound) {
     return new Strategy(Kind.RANDOM, 1, 0);
   }
 
+  /**
+   * Whether its schedules need the pilot (the unperturbed continuation's delay draws): PCT and
+   * delay-bounding place their change points and deviations among them; random does not.
+   */
+  public boolean needsPilot() {
+    return kind != Kind.RANDOM;
+  }
+
   /** The command-line options that select this strategy. */
   public List<String> flags() {
     List<String> f = new ArrayList<>(List.of("--strategy", kind.flag()));

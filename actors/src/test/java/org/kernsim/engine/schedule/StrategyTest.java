@@ -145,5 +145,11 @@ class StrategyTest {
         Forks.schedule(p, Strategy.random(), 5).traceSha256(),
         Forks.schedule(again, Strategy.random(), 5).traceSha256());
     assertFalse(Forks.schedule(p, Strategy.random(), 5).endReason().json().isEmpty());
+    // random needs no pilot run: its prefix has none and forks the same schedules
+    Forks.Prefix noPilot = Forks.prefix(sim, 4, forkAt, s.until(), Strategy.random());
+    assertEquals(0, noPilot.pilot().draws());
+    assertEquals(
+        Forks.schedule(p, Strategy.random(), 5).traceSha256(),
+        Forks.schedule(noPilot, Strategy.random(), 5).traceSha256());
   }
 }
