@@ -271,6 +271,55 @@ class CliTest {
     assertBadInput(cli("compare", "phold", "--vary", "phold.populaton=2,3"), "phold.populaton");
   }
 
+  /**
+   * run --snapshot-at/--snapshot writes a snapshot and the run goes on to the same hash; run
+   * --from-snapshot ends with that hash too; a forked schedule's replay runs; misuse is one line.
+   */
+  @Test
+  void snapshotsAndForkedReplaysFromTheCommandLine(@TempDir Path dir) throws IOException {
+    Path snap = dir.resolve("s.snap");
+    Out whole = cli("run", "machine-stop", "--seed", "3", "--json");
+    assertEquals(ExitCodes.OK, whole.code(), whole.err());
+    String hash = new ObjectMapper().readTree(whole.out()).get("traceSha256").asText();
+    Out taking =
+        cli(
+            "run",
+            "machine-stop",
+            "--seed",
+            "3",
+            "--snapshot-at",
+            "2500us",
+            "--snapshot",
+            snap.toString(),
+            "--json");
+    assertEquals(ExitCodes.OK, taking.code(), taking.err());
+    assertEquals(hash, new ObjectMapper().readTree(taking.out()).get("traceSha256").asText());
+    assertTrue(Files.size(snap) > 0, "the snapshot is written");
+    Out resumed = cli("run", "--from-snapshot", snap.toString(), "--json");
+    assertEquals(ExitCodes.OK, resumed.code(), resumed.err());
+    assertEquals(hash, new ObjectMapper().readTree(resumed.out()).get("traceSha256").asText());
+    Out forked =
+        cli(
+            "run",
+            "machine-stop",
+            "--seed",
+            "3",
+            "--fork-at",
+            "2500us",
+            "--perturb",
+            "4",
+            "--strategy",
+            "pct",
+            "--json");
+    assertEquals(ExitCodes.OK, forked.code(), forked.err());
+    assertBadInput(
+        cli("run", "machine-stop", "--snapshot-at", "1ms"), "--snapshot-at", "--snapshot");
+    assertBadInput(
+        cli("run", "machine-stop", "--from-snapshot", snap.toString()), "--from-snapshot");
+    assertBadInput(
+        cli("explore", "machine-stop", "--seeds", "1..2", "--strategy", "pct"), "--fork-at");
+  }
+
   @Test
   void htmlReportsOfARunAndOfAComparison(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run.html");
