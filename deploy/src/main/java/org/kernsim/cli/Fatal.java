@@ -113,6 +113,73 @@ final class Fatal {
             },
             null,
             null);
+    // the threshold alone lets a heap whose live data hovers just below it thrash: full
+    // collections back to back, each reclaiming almost nothing (measured: 20 of them over 10 s in
+    // a 64 MiB heap before the old generation crossed 97 %)
+    Thrash thrash = new Thrash();
+    for (java.lang.management.GarbageCollectorMXBean gc :
+        ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc instanceof NotificationEmitter emitter)
+        emitter.addNotificationListener(
+            (n, handback) -> {
+              if (!com.sun.management.GarbageCollectionNotificationInfo
+                  .GARBAGE_COLLECTION_NOTIFICATION
+                  .equals(n.getType())) return;
+              var info =
+                  com.sun.management.GarbageCollectionNotificationInfo.from(
+                      (javax.management.openmbean.CompositeData) n.getUserData());
+              if (thrash.thrashing(info)) exit(outOfMemoryLine(), ExitCodes.OUT_OF_MEMORY);
+            },
+            null,
+            null);
+    }
+  }
+
+  /**
+   * Thrashing: the last {@value #THRASH_COLLECTIONS} major collections each left the old generation
+   * above {@value #THRASH_PERCENT} % of its maximum and together took more than half of the time
+   * from the first one's start to the last one's end. A run whose live data fits with room to spare
+   * never meets it; one that does can no longer make progress.
+   */
+  static final class Thrash {
+    static final int THRASH_COLLECTIONS = 4;
+    static final int THRASH_PERCENT = 90;
+    private final long[] start = new long[THRASH_COLLECTIONS];
+    private final long[] end = new long[THRASH_COLLECTIONS];
+    private int n;
+
+    synchronized boolean thrashing(com.sun.management.GarbageCollectionNotificationInfo info) {
+      if (!info.getGcAction().contains("major")) return false;
+      var gc = info.getGcInfo();
+      boolean full = false;
+      for (var e : gc.getMemoryUsageAfterGc().entrySet()) {
+        java.lang.management.MemoryUsage u = e.getValue();
+        if (!isOld(e.getKey()) || u.getMax() <= 0) continue;
+        full = u.getUsed() * 100 > u.getMax() * THRASH_PERCENT;
+      }
+      return record(full, gc.getStartTime(), gc.getEndTime());
+    }
+
+    /** Adds one major collection (times in ms); true when the last ones thrash. */
+    synchronized boolean record(boolean oldFull, long startMs, long endMs) {
+      if (!oldFull) {
+        n = 0;
+        return false;
+      }
+      System.arraycopy(start, 1, start, 0, THRASH_COLLECTIONS - 1);
+      System.arraycopy(end, 1, end, 0, THRASH_COLLECTIONS - 1);
+      start[THRASH_COLLECTIONS - 1] = startMs;
+      end[THRASH_COLLECTIONS - 1] = endMs;
+      if (++n < THRASH_COLLECTIONS) return false;
+      long busy = 0;
+      for (int i = 0; i < THRASH_COLLECTIONS; i++) busy += end[i] - start[i];
+      long span = Math.max(1, end[THRASH_COLLECTIONS - 1] - start[0]);
+      return busy * 2 > span;
+    }
+
+    private static boolean isOld(String pool) {
+      return pool.contains("Old") || pool.contains("Tenured");
+    }
   }
 
   /**

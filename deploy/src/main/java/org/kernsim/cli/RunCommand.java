@@ -249,6 +249,17 @@ final class RunCommand implements Callable<Integer> {
       throw new BadInputException(
           "--strategy: needs --fork-at and --perturb (one forked schedule)");
     }
+    if (seedNode == null) {
+      // a layout that cannot fit this heap is refused before anything starts (on --cluster-nodes
+      // N, this node hosts about 1/N of the entities)
+      org.kernsim.scenario.Scenario asked = Models.load(scenario, options.sets);
+      org.kernsim.run.MemoryEstimate.of(
+              asked,
+              asked.build(),
+              onCluster || driver.equals("actors"),
+              clusterNodes == null ? 1 : 1.0 / clusterNodes)
+          .check(Runtime.getRuntime().maxMemory());
+    }
     RunSpec spec =
         new RunSpec(
             scenario,

@@ -21,18 +21,19 @@ class OutOfMemoryTest {
 
   @Test
   void aRunThatOutgrowsTheHeapEndsWithOneLineAndExit5(@TempDir Path dir) throws Exception {
-    // 100,000 PHOLD entities with 64 events each in flight: about 6.4 million live events,
-    // far beyond a 64 MiB heap, reached only while the run goes on
+    // 64 CPUs whose workload threads each script 100,000 burst items when they start: about
+    // 500 MB, far beyond a 64 MiB heap, reached only while the run goes on (the memory estimate,
+    // which reads the layout and not the workload's sizes, lets this run start: MemoryEstimate)
     Process p =
         Child.start(
             dir,
             List.of("-Xmx64m"),
             "run",
-            "phold",
+            "workqueue-kick-cull",
             "--set",
-            "phold.entities=100000",
+            "machine.cpus=64",
             "--set",
-            "phold.population=64",
+            "workload.burst-items=100000",
             "--trace",
             "t.jsonl");
     int code = Child.exit(p);
@@ -43,6 +44,24 @@ class OutOfMemoryTest {
     assertTrue(
         lines.get(0).startsWith("kernsim: out of memory: ") && lines.get(0).contains("-Xmx"));
     Child.onlyTheLogsAreLeft(dir);
+  }
+
+  @Test
+  void backToBackFullCollectionsThatReclaimNothingAreThrashing() {
+    org.kernsim.cli.Fatal.Thrash t = new org.kernsim.cli.Fatal.Thrash();
+    // full collections of a heap with room left never count, however close together
+    for (int i = 0; i < 10; i++) assertTrue(!t.record(false, i * 100, i * 100 + 90));
+    // three with the old generation full, then a fourth: 4 x 90 ms of 390 ms
+    assertTrue(!t.record(true, 1000, 1090));
+    assertTrue(!t.record(true, 1100, 1190));
+    assertTrue(!t.record(true, 1200, 1290));
+    assertTrue(t.record(true, 1300, 1390));
+    // full ones far apart (the run makes progress between them) are not thrashing
+    org.kernsim.cli.Fatal.Thrash slow = new org.kernsim.cli.Fatal.Thrash();
+    for (int i = 0; i < 10; i++) assertTrue(!slow.record(true, i * 1000, i * 1000 + 100));
+    // and a collection that frees the old generation starts the count again
+    assertTrue(!t.record(false, 1400, 1490));
+    assertTrue(!t.record(true, 1500, 1590));
   }
 
   record Fatal(String line, int code) {}
