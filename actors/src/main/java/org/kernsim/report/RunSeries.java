@@ -17,9 +17,11 @@ import org.kernsim.protocol.workqueue.WqNote;
  * added to the engine's path: the run records only these notes' classes for it): stop_machine calls
  * and the stall they cost (from each CPU's {@code StopperEntered}/{@code StopperLeft}), the CPUs
  * held by stop_machine, the worker pools' sizes and worklists (every {@code PoolState}, summed over
- * the pools), the kprobe optimizer's queue lengths (from the probes' state changes). Each series
- * keeps its change points, decimated to at most {@link Series#MAX} (keeping each merged stretch's
- * extreme), so memory is bounded whatever the run's length.
+ * the pools), the kprobe optimizer's queue lengths (from the probes' state changes), and the work
+ * items' queue latency percentiles per millisecond of virtual time (from {@code WorkQueued} and
+ * {@code WorkStarted}; an item queued again before it started counts from its last queueing). Each
+ * series keeps its change points, decimated to at most {@link Series#MAX} (keeping each merged
+ * stretch's extreme), so memory is bounded whatever the run's length.
  */
 public final class RunSeries implements TraceObserver {
 
@@ -104,6 +106,12 @@ public final class RunSeries implements TraceObserver {
   private final Series worklist = new Series("work items on worklists", "count");
   private final Series optimizing = new Series("optimizing_list", "count");
   private final Series unoptimizing = new Series("unoptimizing_list", "count");
+  private final Series queueP50 = new Series("p50", "ns");
+  private final Series queueP99 = new Series("p99", "ns");
+  private final Series queueMax = new Series("max", "ns");
+  private final Map<Long, Long> queuedAt = new HashMap<>();
+  private final org.HdrHistogram.Histogram queueLatency = new org.HdrHistogram.Histogram(2);
+  private long bucket = -1;
   private final Map<Long, Boolean> ops = new HashMap<>();
   private final Map<Integer, int[]> pools = new HashMap<>();
   private long calls;
@@ -119,6 +127,8 @@ public final class RunSeries implements TraceObserver {
         CpuNote.StopperEntered.class,
         CpuNote.StopperLeft.class,
         WqNote.PoolState.class,
+        WqNote.WorkQueued.class,
+        WqNote.WorkStarted.class,
         KprobeNote.Transition.class);
   }
 
@@ -143,6 +153,16 @@ public final class RunSeries implements TraceObserver {
       idle.set(t, totals[1]);
       running.set(t, totals[2]);
       worklist.set(t, totals[3]);
+    } else if (o instanceof WqNote.WorkQueued q) {
+      queuedAt.put(q.item(), t);
+    } else if (o instanceof WqNote.WorkStarted w) {
+      Long at = queuedAt.remove(w.item());
+      if (at != null) {
+        long b = t / QUEUE_BUCKET_NANOS;
+        if (b != bucket) flushQueueLatency();
+        bucket = b;
+        queueLatency.recordValue(Math.max(0, t - at));
+      }
     } else if (o instanceof KprobeNote.Transition x) {
       if (x.from().equals("OPTIMIZING")) opt--;
       if (x.from().equals("UNOPTIMIZING")) unopt--;
@@ -153,14 +173,35 @@ public final class RunSeries implements TraceObserver {
     }
   }
 
+  /**
+   * Queue latency (a work item's {@code __queue_work()} to its {@code process_one_work()}) is
+   * summarised per stretch of this much virtual time: p50, p99 and max of the items started in it.
+   */
+  static final long QUEUE_BUCKET_NANOS = 1_000_000;
+
+  private void flushQueueLatency() {
+    if (bucket < 0 || queueLatency.getTotalCount() == 0) return;
+    long t = bucket * QUEUE_BUCKET_NANOS;
+    queueP50.set(t, queueLatency.getValueAtPercentile(50));
+    queueP99.set(t, queueLatency.getValueAtPercentile(99));
+    queueMax.set(t, queueLatency.getMaxValue());
+    queueLatency.reset();
+  }
+
   /** The plots of the report: title to the series drawn in it (only series with data). */
   public Map<String, List<Series>> plots() {
+    flushQueueLatency();
+    bucket = -1;
     Map<String, List<Series>> out = new LinkedHashMap<>();
     add(out, "stop_machine() calls", List.of(stopCalls));
     add(out, "stop_machine stall", List.of(stall));
     add(out, "CPUs held by stop_machine", List.of(held));
     add(out, "Worker pools", List.of(workers, idle, running));
     add(out, "Queue lengths", List.of(worklist, optimizing, unoptimizing));
+    add(
+        out,
+        "Queue latency: queue_work() to process_one_work(), per 1 ms of virtual time",
+        List.of(queueP50, queueP99, queueMax));
     return out;
   }
 

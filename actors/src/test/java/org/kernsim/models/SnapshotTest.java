@@ -138,7 +138,15 @@ class SnapshotTest {
   void everyEntityOfEveryScenarioRoundTrips() throws Exception {
     java.util.Set<String> entityClasses = new java.util.TreeSet<>();
     for (String name : org.kernsim.scenario.Scenarios.builtins()) {
-      Scenario s = Models.load(name, List.of());
+      // the load scenarios are machine-sized (4,096 CPUs): the same entity classes at a small size
+      Scenario s =
+          Models.load(
+              name,
+              switch (name) {
+                case "kprobes-load" -> List.of("machine.cpus=6", "kprobes.probes=400");
+                case "workqueue-load" -> List.of("machine.cpus=6", "scenario.until=30ms");
+                default -> List.<String>of();
+              });
       RunResult whole = SequentialDriver.run(s.build(), RunOptions.of(1, s.until()));
       long at = Math.max(1, whole.simulatedNanos() / 2);
       SimSnapshot snap = take(s, 1, at);

@@ -1083,16 +1083,31 @@ class KprobeCore {
     checkList(unoptimizingList, Kprobe.OpList.UNOPTIMIZING);
     if (freeListEmptyOutsideRuns() && !freeList.isEmpty())
       violation("K3_OneListAtMost", "free_list not empty outside the optimizer: " + freeList);
+    // membership by identity, as ArrayDeque.contains, in one pass per list: with thousands of
+    // probes queued a contains() per probe made every mutex release quadratic
+    java.util.Set<Kprobe> onOptimizing = null;
+    java.util.Set<Kprobe> onUnoptimizing = null;
+    java.util.Set<Kprobe> onFree = null;
     for (Kprobe p : table.values()) {
       if (!p.aggr || p.gone()) continue;
-      ArrayDeque<Kprobe> on =
-          switch (p.queue) {
-            case OPTIMIZING -> optimizingList;
-            case UNOPTIMIZING -> unoptimizingList;
-            default -> freeList;
-          };
-      if (p.queue != Kprobe.OpList.NONE && !on.contains(p)) {
-        violation("K3_OneListAtMost", p + " claims " + p.queue + " but is not on it");
+      if (p.queue != Kprobe.OpList.NONE) {
+        java.util.Set<Kprobe> on;
+        switch (p.queue) {
+          case OPTIMIZING -> {
+            if (onOptimizing == null) onOptimizing = identitySet(optimizingList);
+            on = onOptimizing;
+          }
+          case UNOPTIMIZING -> {
+            if (onUnoptimizing == null) onUnoptimizing = identitySet(unoptimizingList);
+            on = onUnoptimizing;
+          }
+          default -> {
+            if (onFree == null) onFree = identitySet(freeList);
+            on = onFree;
+          }
+        }
+        if (!on.contains(p))
+          violation("K3_OneListAtMost", p + " claims " + p.queue + " but is not on it");
       }
       Code c = codeAt(p.addr);
       boolean jump = c.firstByte() == FirstByte.JMP && c.rel32() && c.op() == p.id;
@@ -1123,6 +1138,13 @@ class KprobeCore {
                 + want);
       }
     }
+  }
+
+  private static java.util.Set<Kprobe> identitySet(ArrayDeque<Kprobe> l) {
+    java.util.Set<Kprobe> s =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>(l.size() * 2));
+    s.addAll(l);
+    return s;
   }
 
   void checkList(ArrayDeque<Kprobe> l, Kprobe.OpList which) {

@@ -181,7 +181,8 @@ record KprobesConfig(
             "kprobes.script",
             DEFAULT_SCRIPT,
             "What the admin task does: register, unregister, enable, disable, kill, sysctl-optimization 0|1, "
-                + "debugfs-enabled 0|1, wait DURATION, audit; separated by ';'."));
+                + "debugfs-enabled 0|1, wait DURATION, audit; separated by ';'. Probes: names, all, pA..pB, "
+                + "all:K/N (the K-th of N equal slices of the bulk probes)."));
     s.add(
         Setting.integer(
             "kprobes.admin-cpu", -1, 65_535, -1, "CPU of the admin task (-1: the last CPU)."));

@@ -14,7 +14,9 @@ import org.kernsim.scenario.Durations;
  * or new lines:
  *
  * <pre>
- *   register NAME...         register_kprobe(), or register_kprobes() for several ("all": the kprobes.probes probes)
+ *   register NAME...         register_kprobe(), or register_kprobes() for several ("all": the kprobes.probes probes;
+ *                            "pA..pB": the bulk probes A to B, both included; "all:K/N": the K-th of N equal
+ *                            slices of them, a wave; any step that takes names takes these)
  *   unregister NAME...       one unregister_kprobes() call for all of them
  *   enable NAME | disable NAME | kill NAME   enable_kprobe, disable_kprobe, module unload
  *   sysctl-optimization 0|1  write debug.kprobes-optimization
@@ -109,6 +111,30 @@ final class Script {
   private static List<Integer> resolve(
       String name, Map<String, Integer> names, List<Integer> all, String line) {
     if (name.equals("all")) return all;
+    java.util.regex.Matcher part = PART.matcher(name);
+    if (part.matches()) {
+      long k = Long.parseLong(part.group(1));
+      long n = Long.parseLong(part.group(2));
+      if (n < 1 || k < 1 || k > n) throw bad(line, "'" + name + "': all:K/N needs 1 <= K <= N");
+      // slice K of N equal slices (their sizes differ by at most one)
+      int size = all.size();
+      int from = (int) ((k - 1) * size / n);
+      int to = (int) (k * size / n);
+      return all.subList(from, to);
+    }
+    java.util.regex.Matcher range = RANGE.matcher(name);
+    if (range.matches()) {
+      long from = Long.parseLong(range.group(1));
+      long to = Long.parseLong(range.group(2));
+      if (from > to) throw bad(line, "empty range '" + name + "' (pA..pB needs A <= B)");
+      if (!names.containsKey("p" + to))
+        throw bad(
+            line,
+            "range '" + name + "' goes beyond the bulk probes (p0..p" + (all.size() - 1) + ")");
+      List<Integer> ids = new ArrayList<>((int) (to - from + 1));
+      for (long i = from; i <= to; i++) ids.add(names.get("p" + i));
+      return ids;
+    }
     Integer id = names.get(name);
     if (id == null) {
       List<String> known = new ArrayList<>(names.keySet());
@@ -122,6 +148,14 @@ final class Script {
     }
     return List.of(id);
   }
+
+  /** {@code all:K/N}: the K-th of N equal slices of the bulk probes (a wave). */
+  private static final java.util.regex.Pattern PART =
+      java.util.regex.Pattern.compile("all:(\\d{1,9})/(\\d{1,9})");
+
+  /** {@code pA..pB}: the bulk probes A to B, both included. */
+  private static final java.util.regex.Pattern RANGE =
+      java.util.regex.Pattern.compile("p(\\d{1,9})\\.\\.p(\\d{1,9})");
 
   private static BadInputException bad(String line, String why) {
     return new BadInputException("kprobes.script, step '" + line + "': " + why);

@@ -78,12 +78,57 @@ public final class Kicker extends Task {
             w.itemCpu().sample(r),
             -1,
             ctx.self());
+    if (w.bursts() == 1 && w.steadyItems() == 0) {
+      burst(ctx, r, script, local, unbound);
+    } else {
+      // several bursts and a steady stream: segments in the order of their start times
+      List<Segment> segments = new ArrayList<>();
+      Segment first = new Segment(burst, segments.size(), new ArrayList<>());
+      burst(ctx, r, first.actions, local, unbound);
+      segments.add(first);
+      long at = burst;
+      for (int b = 1; b < w.bursts(); b++) {
+        at += w.burstEvery().sample(r);
+        Segment next = new Segment(at, segments.size(), new ArrayList<>());
+        next.actions.add(new Action(Kind.SLEEP_UNTIL, at, false, -1, null));
+        burst(ctx, r, next.actions, local, unbound);
+        segments.add(next);
+      }
+      long t = w.steadyItems() > 0 ? w.steadyStart().sample(r) : 0;
+      for (int i = 0; i < w.steadyItems(); i++) {
+        if (i > 0) t += w.steadyPeriod().sample(r);
+        Segment item = new Segment(t, segments.size(), new ArrayList<>());
+        item.actions.add(new Action(Kind.SLEEP_UNTIL, t, false, -1, null));
+        int pool = target(r, local, unbound);
+        WorkItem work = normal(ctx, r);
+        item.actions.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
+        item.actions.add(new Action(Kind.QUEUE, 0, false, pool, work));
+        segments.add(item);
+      }
+      segments.sort(
+          java.util.Comparator.comparingLong(Segment::start).thenComparingInt(Segment::order));
+      // the first burst's sleep is already in the script (before the delayed work's draws)
+      script.remove(script.size() - 1);
+      for (Segment g : segments) {
+        if (g == first) script.add(new Action(Kind.SLEEP_UNTIL, burst, false, -1, null));
+        script.addAll(g.actions);
+      }
+    }
+    ctx.startTimer(
+        TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
+  }
+
+  /** A stretch of the script that starts at {@code start} (ties: in {@code order}). */
+  private record Segment(long start, int order, List<Action> actions) {}
+
+  /** One burst: {@code burstItems} items, each after {@code think}, appended to {@code out}. */
+  private void burst(Context ctx, RandomGenerator r, List<Action> out, int local, int unbound) {
     for (int i = 0; i < w.burstItems(); i++) {
-      script.add(new Action(Kind.COMPUTE, w.think().sample(r), true, -1, null));
+      out.add(new Action(Kind.COMPUTE, w.think().sample(r), true, -1, null));
       double u = r.nextDouble();
       if (r.nextDouble() < w.delayedFraction()) {
-        script.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
-        script.add(new Action(Kind.QUEUE_DELAYED, w.delay().sample(r), false, local, dwork));
+        out.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
+        out.add(new Action(Kind.QUEUE_DELAYED, w.delay().sample(r), false, local, dwork));
         continue;
       }
       int target;
@@ -92,10 +137,21 @@ public final class Kicker extends Task {
         int other = r.nextInt(topo.cpus - 1);
         target = topo.pool(other >= index ? other + 1 : other);
       } else target = local;
-      queue(ctx, r, target, normal(ctx, r));
+      WorkItem item = normal(ctx, r); // drawn before the syscall, as queue(..) always did
+      out.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
+      out.add(new Action(Kind.QUEUE, 0, false, target, item));
     }
-    ctx.startTimer(
-        TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
+  }
+
+  /** A steady item's pool: unbound, another CPU's or the local one, by the burst's fractions. */
+  private int target(RandomGenerator r, int local, int unbound) {
+    double u = r.nextDouble();
+    if (u < w.unboundFraction()) return unbound;
+    if (u < w.unboundFraction() + w.remoteFraction() && topo.cpus > 1) {
+      int other = r.nextInt(topo.cpus - 1);
+      return topo.pool(other >= index ? other + 1 : other);
+    }
+    return local;
   }
 
   private void queue(Context ctx, RandomGenerator r, int pool, WorkItem item) {

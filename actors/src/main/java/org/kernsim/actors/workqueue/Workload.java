@@ -16,9 +16,18 @@ import org.kernsim.engine.Latency;
  *       through the thread's delayed work ({@code queue_delayed_work()}, {@code delay}).
  * </ul>
  *
- * Items spend {@code itemCpu}, sleep {@code itemSleep} with probability {@code sleepProbability},
- * then spend {@code itemCpu} again. Hogs start at {@code hogStart} and run for {@code hogRun},
- * alternating {@code hogUser} (preemptible) and {@code hogKernel} (not preemptible).
+ * With {@code bursts > 1} the burst repeats, each one {@code burstEvery} after the previous one's
+ * start (drawn anew each time); with {@code steadyItems > 0} the thread also queues a steady
+ * stream: from {@code steadyStart}, one item every {@code steadyPeriod} (on the pools the burst
+ * fractions pick, never delayed). The thread does one thing at a time: its bursts and stream items
+ * run in the order of their start times, and one that is due while another still runs follows it.
+ * With the defaults (one burst, no stream) the script is the same, draw for draw, as without these
+ * settings.
+ *
+ * <p>Items spend {@code itemCpu}, sleep {@code itemSleep} with probability {@code
+ * sleepProbability}, then spend {@code itemCpu} again. Hogs start at {@code hogStart} and run for
+ * {@code hogRun}, alternating {@code hogUser} (preemptible) and {@code hogKernel} (not
+ * preemptible).
  */
 public record Workload(
     Latency warmupAt,
@@ -42,4 +51,64 @@ public record Workload(
     Latency hogStart,
     Latency hogRun,
     Latency hogUser,
-    Latency hogKernel) {}
+    Latency hogKernel,
+    int bursts,
+    Latency burstEvery,
+    int steadyItems,
+    Latency steadyStart,
+    Latency steadyPeriod) {
+
+  /** One burst and no steady stream: the workload as it was before bursts and streams. */
+  public Workload(
+      Latency warmupAt,
+      int warmupItems,
+      int warmupUnboundItems,
+      int longItems,
+      int longUnboundItems,
+      Latency longSleep,
+      Latency burstAt,
+      int burstItems,
+      double unboundFraction,
+      double remoteFraction,
+      double delayedFraction,
+      Latency delay,
+      Latency think,
+      Latency syscall,
+      Latency itemCpu,
+      double sleepProbability,
+      Latency itemSleep,
+      boolean hogs,
+      Latency hogStart,
+      Latency hogRun,
+      Latency hogUser,
+      Latency hogKernel) {
+    this(
+        warmupAt,
+        warmupItems,
+        warmupUnboundItems,
+        longItems,
+        longUnboundItems,
+        longSleep,
+        burstAt,
+        burstItems,
+        unboundFraction,
+        remoteFraction,
+        delayedFraction,
+        delay,
+        think,
+        syscall,
+        itemCpu,
+        sleepProbability,
+        itemSleep,
+        hogs,
+        hogStart,
+        hogRun,
+        hogUser,
+        hogKernel,
+        1,
+        Latency.fixed(10_000_000),
+        0,
+        Latency.fixed(1_000_000),
+        Latency.fixed(1_000_000));
+  }
+}

@@ -211,6 +211,35 @@ public final class WorkqueueModel implements ModelFactory {
             "When each workload thread starts its burst."));
     s.add(Setting.integer("workload.burst-items", 0, 100_000, 6, "Items per thread in the burst."));
     s.add(
+        Setting.integer(
+            "workload.bursts",
+            1,
+            100_000,
+            1,
+            "How many bursts each thread queues (the first at workload.burst-at)."));
+    s.add(
+        Setting.latency(
+            "workload.burst-every",
+            "fixed(10ms)",
+            "With workload.bursts > 1: from one burst's start to the next one's."));
+    s.add(
+        Setting.integer(
+            "workload.steady-items",
+            0,
+            1_000_000,
+            0,
+            "Items per thread in a steady stream beside the bursts (0: none)."));
+    s.add(
+        Setting.latency(
+            "workload.steady-start",
+            "uniform(1ms, 2ms)",
+            "When each thread's steady stream starts."));
+    s.add(
+        Setting.latency(
+            "workload.steady-period",
+            "uniform(500us, 1500us)",
+            "Time between two items of the steady stream."));
+    s.add(
         Setting.number(
             "workload.unbound-fraction",
             0,
@@ -356,7 +385,12 @@ public final class WorkqueueModel implements ModelFactory {
             s.latency("workload.hog-start"),
             s.latency("workload.hog-run"),
             s.latency("workload.hog-user"),
-            s.latency("workload.hog-kernel"));
+            s.latency("workload.hog-kernel"),
+            s.intValue("workload.bursts"),
+            s.latency("workload.burst-every"),
+            s.intValue("workload.steady-items"),
+            s.latency("workload.steady-start"),
+            s.latency("workload.steady-period"));
     HotplugConfig hotplug = Machine.hotplug(s, s.intValue("machine.cpus"));
     boolean highpri = s.bool("workqueue.highpri-pools");
     if (hotplug.enabled() && cfg.era() != WqEra.V2026) {
