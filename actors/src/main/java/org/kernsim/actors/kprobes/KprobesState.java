@@ -108,5 +108,7 @@ public final class KprobesState {
           row(2363, OptimizerThread.State.class),
           row(2364, OptimizerThread.Where.class),
           row(2365, "org.kernsim.actors.kprobes.KprobeManager$PassWaiter"),
-          row(2366, NsInitExit.class));
+          row(2366, NsInitExit.class),
+          // the optimizer's step, held in a one-element array by a continuation (KprobeManager)
+          row(2367, org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep[].class));
 }
