@@ -57,17 +57,18 @@ public final class EntityRuntime implements Context {
   private long delivered;
   private long recordIndex;
   private int timerGen;
-  private final Map<Object, Integer> timers = new HashMap<>();
-  private final Metrics metrics = new Metrics();
+  private Map<Object, Integer> timers; // created with the first timer
+  private final Metrics metrics;
 
   private HistoryDigest digest;
-  private final RecordCodec.Bytes bytes = new RecordCodec.Bytes();
+  private final RecordCodec.Bytes bytes;
 
   /** Window mode: own events before {@code windowEnd} are handled locally in this window. */
   private long windowEnd = Long.MIN_VALUE;
 
   private PriorityQueue<Event> local;
 
+  /** A runtime with metrics and an encoding buffer of its own. */
   public EntityRuntime(
       int id,
       Entity logic,
@@ -76,6 +77,32 @@ public final class EntityRuntime implements Context {
       IntFunction<String> names,
       RecordFilter filter,
       LinkFaults faults) {
+    this(
+        id,
+        logic,
+        runSeed,
+        lookahead,
+        names,
+        filter,
+        faults,
+        new Metrics(),
+        new RecordCodec.Bytes());
+  }
+
+  /**
+   * A runtime whose counters and histograms go to {@code metrics} and whose trace-hash encoding
+   * uses {@code scratch}: both shared by the entities of one partition, which run one at a time.
+   */
+  public EntityRuntime(
+      int id,
+      Entity logic,
+      long runSeed,
+      long lookahead,
+      IntFunction<String> names,
+      RecordFilter filter,
+      LinkFaults faults,
+      Metrics metrics,
+      RecordCodec.Bytes scratch) {
     this.id = id;
     this.logic = logic;
     this.random = new SplitMix64(streamSeed(runSeed, id));
@@ -85,6 +112,8 @@ public final class EntityRuntime implements Context {
     this.filter = filter;
     this.faults = faults == null ? LinkFaults.NONE : faults;
     this.faultSeed = streamSeed(~runSeed, id);
+    this.metrics = metrics;
+    this.bytes = scratch;
   }
 
   /**
@@ -125,7 +154,7 @@ public final class EntityRuntime implements Context {
         delivered,
         recordIndex,
         timerGen,
-        new HashMap<>(timers),
+        timers == null ? new HashMap<>() : new HashMap<>(timers),
         digest == null ? null : digest.state());
   }
 
@@ -142,7 +171,26 @@ public final class EntityRuntime implements Context {
       IntFunction<String> names,
       RecordFilter filter,
       LinkFaults faults) {
-    EntityRuntime rt = new EntityRuntime(id, logic, 0, lookahead, names, filter, faults);
+    return restore(
+        id, logic, saved, lookahead, names, filter, faults, new Metrics(), new RecordCodec.Bytes());
+  }
+
+  /**
+   * As {@link #restore(int, Entity, Saved, long, IntFunction, RecordFilter, LinkFaults)}, with the
+   * partition's shared metrics and encoding buffer.
+   */
+  public static EntityRuntime restore(
+      int id,
+      Entity logic,
+      Saved saved,
+      long lookahead,
+      IntFunction<String> names,
+      RecordFilter filter,
+      LinkFaults faults,
+      Metrics metrics,
+      RecordCodec.Bytes scratch) {
+    EntityRuntime rt =
+        new EntityRuntime(id, logic, 0, lookahead, names, filter, faults, metrics, scratch);
     rt.random = new SplitMix64(saved.random());
     rt.view = rt.random;
     if (saved.faultStarted()) rt.faultRandom = new SplitMix64(saved.faultRandom());
@@ -155,7 +203,7 @@ public final class EntityRuntime implements Context {
     rt.delivered = saved.delivered();
     rt.recordIndex = saved.recordIndex();
     rt.timerGen = saved.timerGen();
-    rt.timers.putAll(saved.timers());
+    if (!saved.timers().isEmpty()) rt.timers = new HashMap<>(saved.timers());
     if (saved.digest() != null) rt.digest = HistoryDigest.restore(saved.digest());
     return rt;
   }
@@ -258,7 +306,7 @@ public final class EntityRuntime implements Context {
   /** Delivers one event (the sequential driver's path; the window path ends here too). */
   public void deliver(Event e) {
     if (e.timerKey() != null) {
-      Integer gen = timers.get(e.timerKey());
+      Integer gen = timers == null ? null : timers.get(e.timerKey());
       if (gen == null || gen != e.timerGen()) return; // cancelled or restarted: never fires
       timers.remove(e.timerKey());
     }
@@ -376,18 +424,19 @@ public final class EntityRuntime implements Context {
   public void startTimer(Object key, long delayNanos, Object message) {
     if (delayNanos < 1) throw new IllegalStateException("timer delay must be >= 1 ns: " + key);
     int gen = ++timerGen;
+    if (timers == null) timers = new HashMap<>(4);
     timers.put(key, gen);
     enqueue(new Event(now + delayNanos, id, seq++, id, message, key, gen));
   }
 
   @Override
   public void cancelTimer(Object key) {
-    timers.remove(key);
+    if (timers != null) timers.remove(key);
   }
 
   @Override
   public boolean timerActive(Object key) {
-    return timers.containsKey(key);
+    return timers != null && timers.containsKey(key);
   }
 
   private void enqueue(Event e) {

@@ -19,6 +19,15 @@ public interface Simulation {
   /** Creates the logic of entity {@code id} (called once per run, on the node hosting it). */
   Entity createEntity(int id);
 
+  /**
+   * Whether entity {@code id} does nothing in {@code start()} (a kworker slot that no pool has used
+   * yet): the engine then creates it only when its first event arrives, and an entity that never
+   * gets one costs nothing. Its history is the same either way.
+   */
+  default boolean startsIdle(int id) {
+    return false;
+  }
+
   /** A stable, readable name ({@code cpu3}, {@code pool0}, {@code kworker/0:1}). */
   String entityName(int id);
 

@@ -54,6 +54,11 @@ public final class Simulations {
       }
 
       @Override
+      public boolean startsIdle(int id) {
+        return sim.startsIdle(id);
+      }
+
+      @Override
       public String entityName(int id) {
         return sim.entityName(id);
       }

@@ -208,8 +208,10 @@ public final class Runner {
     return switch (driver) {
       case "actors" -> ActorDriver.run(sim, options, threads);
       case "sequential" -> SequentialDriver.run(sim, options);
+      case "partitions" -> org.kernsim.engine.actor.PartitionsDriver.run(sim, options, threads);
       default ->
-          throw new BadInputException("--driver " + driver + ": expected actors or sequential");
+          throw new BadInputException(
+              "--driver " + driver + ": expected actors, sequential or partitions");
     };
   }
 

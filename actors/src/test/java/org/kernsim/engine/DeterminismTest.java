@@ -32,8 +32,9 @@ class DeterminismTest {
     assertEquals(seq.traceSha256(), a1.traceSha256());
     assertEquals(seq.traceSha256(), a2.traceSha256());
     assertEquals(seq.events(), a2.events());
-    assertEquals(seq.windows(), a2.windows());
+    assertEquals(seq.windows(), seq2.windows());
     assertEquals(seq.simulatedNanos(), a2.simulatedNanos());
+    assertEquals(seq.metrics(), a2.metrics());
   }
 
   @Test

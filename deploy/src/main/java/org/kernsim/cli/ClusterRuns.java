@@ -27,9 +27,12 @@ final class ClusterRuns {
       m.put("partitionsPerNode", o.partitionsPerNode());
       m.put("addresses", o.nodes());
       m.put("transport", transport); // tcp, or tls-tcp (--tls-config)
-      m.put(
-          "crossNodeEvents",
-          o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum());
+      long cross = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
+      m.put("crossNodeEvents", cross);
+      m.put("rounds", o.rounds()); // cluster-wide barriers
+      double ms = Math.max(1, o.result().simulatedNanos()) / 1e6;
+      m.put("crossNodeEventsPerSimulatedMs", Math.round(cross / ms * 10) / 10.0);
+      m.put("roundsPerSimulatedMs", Math.round(o.rounds() / ms * 10) / 10.0);
       // nodes lost during the run, each followed by the run going on from a snapshot
       List<Map<String, Object>> recoveries = new java.util.ArrayList<>();
       for (ClusterDriver.Recovery r : o.recoveries()) {

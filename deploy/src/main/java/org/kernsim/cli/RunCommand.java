@@ -104,7 +104,9 @@ final class RunCommand implements Callable<Integer> {
       names = "--driver",
       paramLabel = "DRIVER",
       description =
-          "actors (Pekko, default) or sequential (one thread); both give the same traceSha256.",
+          "actors (Pekko: every entity an actor; the default), sequential (one thread) or"
+              + " partitions (faster, entities run by their partition, not actors); all give the"
+              + " same traceSha256.",
       defaultValue = "actors")
   String driver;
 
@@ -207,9 +209,9 @@ final class RunCommand implements Callable<Integer> {
     if (clusterNodes != null && join != null)
       throw new BadInputException("--cluster-nodes and --join: use one of them");
     if (clusterNodes != null) Nodes.checkLocalCount("--cluster-nodes", clusterNodes);
-    if (!driver.equals("actors") && !driver.equals("sequential"))
+    if (!driver.equals("actors") && !driver.equals("sequential") && !driver.equals("partitions"))
       throw new BadInputException(
-          "--driver " + Quote.value(driver) + ": expected actors or sequential");
+          "--driver " + Quote.value(driver) + ": expected actors, sequential or partitions");
     HostPort seedNode = join == null ? null : HostPort.parse("--join", join);
     if (timelineOf != null) checkChecker(timelineOf);
     boolean onCluster = clusterNodes != null || seedNode != null;

@@ -20,7 +20,8 @@ import org.kernsim.scenario.Scenario;
 
 /**
  * Three ActorSystems on 127.0.0.1 (Artery TCP, Kryo, serialize-messages on) give the same run —
- * traceSha256, events, windows, metrics — as one node, for several scenarios and seeds.
+ * traceSha256, events, end, metrics — as one thread, for several scenarios and seeds, and for every
+ * built-in scenario. (The number of rounds is the driver's own: it depends on the nodes.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ClusterHashTest {
@@ -82,6 +83,44 @@ class ClusterHashTest {
     assertSameAsOneNode(cluster, name, overrides, seed, 3);
   }
 
+  /** Every built-in scenario, small: the overrides that keep it quick. */
+  static Stream<Arguments> builtins() {
+    return org.kernsim.scenario.Scenarios.builtins().stream()
+        .map(
+            name ->
+                Arguments.of(
+                    name,
+                    switch (name) {
+                      case "phold" ->
+                          List.of("phold.entities=64", "phold.population=4", "phold.ttl=8");
+                      case "machine-stop" -> List.of("scenario.until=3ms");
+                      default -> List.of();
+                    }));
+  }
+
+  /**
+   * Rounds (horizons from every partition's earliest event and the lookahead, idle partitions left
+   * out, many windows per round) never change a run: every built-in scenario gives the
+   * single-threaded driver's traceSha256 on 3 nodes, on the actor driver with 1 and 3 partitions
+   * and on the partitions driver.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("builtins")
+  void everyBuiltInScenarioGivesTheOneThreadHash(String name, List<String> overrides) {
+    assertSameAsOneNode(cluster, name, overrides, 5, 3);
+    Scenario scenario = Models.load(name, overrides);
+    RunOptions o = RunOptions.of(5, scenario.until());
+    String want = SequentialDriver.run(scenario.build(), o).traceSha256();
+    for (int partitions : new int[] {1, 3}) {
+      assertEquals(
+          want,
+          org.kernsim.engine.actor.ActorDriver.run(
+                  cluster.system(0), scenario.build(), o, partitions)
+              .traceSha256(),
+          name + " on " + partitions + " partitions");
+    }
+  }
+
   /** The reusable check: the scenario on {@code nodes} cluster nodes vs the single-node driver. */
   static ClusterDriver.Outcome assertSameAsOneNode(
       LocalCluster cluster, String name, List<String> overrides, long seed, int nodes) {
@@ -103,7 +142,7 @@ class ClusterHashTest {
     assertEquals(nodes, out.nodes().size(), what);
     assertEquals(one.traceSha256(), many.traceSha256(), what);
     assertEquals(one.events(), many.events(), what);
-    assertEquals(one.windows(), many.windows(), what);
+    assertEquals(one.simulatedNanos(), many.simulatedNanos(), what);
     assertEquals(one.endReason(), many.endReason(), what);
     assertEquals(Map.copyOf(one.metrics()), Map.copyOf(many.metrics()), what);
     return out;

@@ -186,6 +186,12 @@ final class KprobesSim implements LaidOut {
     throw new IllegalArgumentException("no entity " + id);
   }
 
+  /** A kworker slot does nothing until its pool's create_worker() uses it: made on demand. */
+  @Override
+  public boolean startsIdle(int id) {
+    return wq != null && wq.isWorker(id);
+  }
+
   @Override
   public long lookahead() {
     return machine.latencies().min();

@@ -529,6 +529,12 @@ public final class WorkqueueModel implements ModelFactory {
       throw new IllegalStateException("no entity " + id);
     }
 
+    /** A kworker slot does nothing until its pool's create_worker() uses it: made on demand. */
+    @Override
+    public boolean startsIdle(int id) {
+      return topo.isWorker(id);
+    }
+
     @Override
     public long lookahead() {
       return topo.machine.latencies().min();

@@ -28,8 +28,9 @@ import org.kernsim.protocol.engine.PartitionCommand;
 import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
- * Runs a simulation as Pekko actors in one ActorSystem: one actor per entity, one partition per
- * dispatcher thread, one coordinator. The embedded single-node default of {@code kernsim run}.
+ * Runs a simulation as Pekko actors in one ActorSystem: one actor per entity (it owns the entity's
+ * state and runs its logic), one partition per dispatcher thread, one coordinator that agrees the
+ * rounds. The embedded single-node default of {@code kernsim run}.
  */
 public final class ActorDriver {
 
@@ -156,7 +157,11 @@ public final class ActorDriver {
         .stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
   }
 
-  /** Spawns each member of a partition as a child actor running its entity's logic. */
+  /**
+   * Spawns each member of a partition as a child actor that owns its entity's state and runs its
+   * logic; an entity the model makes on demand ({@link Simulation#startsIdle}) is spawned on its
+   * first event.
+   */
   static Partition.EntitySpawner localSpawner(
       Simulation sim,
       RunOptions options,
@@ -164,34 +169,50 @@ public final class ActorDriver {
       CompletableFuture<?> result,
       Supplier<StateCodec> codec) {
     SimSnapshot resume = options.resume();
-    return (ctx, partition, members) -> {
-      List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs =
-          new ArrayList<>(members.length);
-      for (int slot = 0; slot < members.length; slot++) {
-        int id = members[slot];
+    return new Partition.EntitySpawner() {
+      @Override
+      public List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> spawn(
+          org.apache.pekko.actor.typed.javadsl.ActorContext<PartitionCommand> ctx,
+          int partition,
+          int[] members) {
+        List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs =
+            new ArrayList<>(members.length);
+        for (int slot = 0; slot < members.length; slot++) {
+          int id = members[slot];
+          // going on from a snapshot, every entity is restored at once
+          boolean later = resume == null && sim.startsIdle(id);
+          refs.add(later ? null : spawnLater(ctx, partition, slot, id));
+        }
+        return refs;
+      }
+
+      @Override
+      public ActorRef<org.kernsim.protocol.engine.EntityCommand> spawnLater(
+          org.apache.pekko.actor.typed.javadsl.ActorContext<PartitionCommand> ctx,
+          int partition,
+          int slot,
+          int id) {
         EntityRuntime rt;
         if (resume != null) {
           // restored from the snapshot the run goes on from
           StateCodec.EntityParts p = codec.get().readEntity(resume.entities().get(id).state());
           rt =
               EntityRuntime.restore(
-                  id, p.logic(), p.saved(), sim.lookahead(), sim::entityName, filter, sim.faults());
-        } else {
-          rt =
-              new EntityRuntime(
                   id,
-                  sim.createEntity(id),
-                  options.seed(),
+                  p.logic(),
+                  p.saved(),
                   sim.lookahead(),
                   sim::entityName,
                   filter,
-                  sim.faults());
+                  sim.faults(),
+                  org.kernsim.engine.Metrics.buffered(),
+                  new org.kernsim.engine.RecordCodec.Bytes());
+        } else {
+          rt = runtime(sim, options.seed(), filter, id);
         }
-        refs.add(
-            ctx.spawn(
-                FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result), "e" + id));
+        return ctx.spawn(
+            FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result), "e" + id);
       }
-      return refs;
     };
   }
 
@@ -206,6 +227,23 @@ public final class ActorDriver {
         return value;
       }
     };
+  }
+
+  /**
+   * An entity actor's runtime: its histogram values are buffered and recorded by its partition (one
+   * set of histograms per partition).
+   */
+  public static EntityRuntime runtime(Simulation sim, long seed, RecordFilter filter, int id) {
+    return new EntityRuntime(
+        id,
+        sim.createEntity(id),
+        seed,
+        sim.lookahead(),
+        sim::entityName,
+        filter,
+        sim.faults(),
+        org.kernsim.engine.Metrics.buffered(),
+        new org.kernsim.engine.RecordCodec.Bytes());
   }
 
   public static Config config(int threads) {

@@ -2,6 +2,7 @@ package org.kernsim.engine.actor;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.kernsim.engine.EndReason;
 import org.kernsim.engine.Metrics;
 import org.kernsim.engine.Observation;
+import org.kernsim.engine.PartitionCore;
+import org.kernsim.engine.Placement;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Simulation;
@@ -32,14 +35,27 @@ import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
- * Agrees the windows of a run: after every partition reported window {@code k}, the next window
- * starts at the earliest pending event anywhere (idle stretches are skipped) and spans the
- * lookahead. It merges the partitions' records into the canonical stream for the checkers and the
- * trace observers, and decides when the run ends.
+ * Agrees the rounds of a run between its participants — the partitions (each with its entity
+ * actors; Cluster Sharding entities in a cluster), or with the extra {@code --driver partitions}
+ * one node runner per node ({@link NodeRunner}): the barrier. Each participant's horizon for a
+ * round is the earliest time an event from another could still reach it — from every participant's
+ * earliest pending event and the lookahead, as a fixed point, since an event sent to an idle one
+ * can make it send back — and only those with events before their horizon take part. Inside a round
+ * a participant runs window after window up to its horizon on its own; events for the others travel
+ * as batches when its round ends. With one participant the first round after the entities' start
+ * spans the whole run (ADR 006).
+ *
+ * <p>With {@code stopAtFirstViolation} every round is one canonical window {@code [T, T+L)} from
+ * the earliest pending event anywhere, so a run stops after the same window on every driver.
+ *
+ * <p>The coordinator merges the participants' trace records into the canonical stream for the
+ * checkers and the trace observers as soon as none can produce an earlier one, and decides when the
+ * run ends. In a cluster it takes a whole-run snapshot at the barrier after every K-th round (ADR
+ * 106), and a restored coordinator goes on from one.
  */
 public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
-  /** Starts the run once the partitions exist. */
+  /** Starts the run once the participants exist (partitions or node runners, in index order). */
   public record Begin(List<ActorRef<PartitionCommand>> partitions)
       implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {}
 
@@ -62,7 +78,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   /**
    * Snapshots of a run, and going on from one.
    *
-   * @param every take a snapshot at the barrier after every {@code every}-th window (0: never)
+   * @param every take a snapshot at the barrier after every {@code every}-th round (0: never); a
+   *     round may span many windows, so a snapshot is always at the end of a round
    * @param codec writes and reads the checkers' state (the partitions write their entities')
    * @param model the model's name, and {@code settings} every effective setting (kept in the
    *     snapshot)
@@ -77,7 +94,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       Consumer<SimSnapshot> sink,
       SimSnapshot resume) {}
 
-  /** The watchdog's tick: has a window completed since the last one? */
+  /** The watchdog's tick: has the run made progress since the last one? */
   private enum StallCheck implements CoordinatorCommand.Local, NoSerializationVerificationNeeded {
     INSTANCE
   }
@@ -91,13 +108,22 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   }
 
   /**
+   * How a run was synchronised.
+   *
+   * @param rounds rounds agreed between nodes (cluster-wide barriers)
+   * @param localRounds local rounds on the critical path (per round, the most any node ran)
+   * @param crossNodeEvents events sent between nodes, by payload type
+   */
+  public record Sync(long rounds, long localRounds, Map<String, Long> crossNodeEvents) {}
+
+  /**
    * Options of a coordinator beyond the run's own.
    *
-   * @param stallTimeout stop the run if no window completes for this long (null: never)
-   * @param crossNodeSink receives, before the result completes, the events sent between cluster
-   *     nodes by payload type (null: not wanted)
+   * @param stallTimeout stop the run if it makes no progress for this long (null: never)
+   * @param syncSink receives, before the result completes, how the run was synchronised (null: not
+   *     wanted)
    */
-  public record Extras(Duration stallTimeout, Consumer<Map<String, Long>> crossNodeSink) {
+  public record Extras(Duration stallTimeout, Consumer<Sync> syncSink) {
     public static final Extras NONE = new Extras(null, null);
   }
 
@@ -124,7 +150,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       return cause;
     }
 
-    /** One line: what happened and the last completed window with its virtual time. */
+    /** One line: what happened and the last completed round with its virtual time. */
     public String describe() {
       if (lastCompletedWindow < 0) return getMessage() + "; no window had completed";
       return getMessage()
@@ -148,22 +174,33 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private final RunOptions options;
   private final Extras extras;
   private final Map<String, Long> crossNode = new TreeMap<>();
-  private long checkedWindows = -2;
   private final CompletableFuture<RunResult> result;
   private final Observation obs;
   private final long lookahead;
   private final long wallStart = System.nanoTime(); // reported only; the model never sees it
 
-  private List<ActorRef<PartitionCommand>> partitions;
+  private List<ActorRef<PartitionCommand>> nodes;
+  private int n;
   private int ready;
-  private long window;
-  private long windowEnd;
+  private long round = -1;
   private int reports;
-  private CoordinatorCommand.WindowDone[] done;
-  private long lastTime;
+  private long[] next;
+  private long[] floor;
+  private int[] expected;
+  private long[] horizon;
+  private long[] reportedMin;
+  private boolean[] reported;
+  private long[] inbound;
+  private long roundLocalMax;
+  private long localRounds;
+  private long lastTime = -1;
   private long events;
-  private long completedWindows = -1;
+  private long completedRounds = -1;
   private long completedEnd;
+  private long released = Long.MIN_VALUE;
+  private long progress;
+  private long checkedProgress = -1;
+  private final List<TraceRecord> pending = new ArrayList<>();
   private EndReason reason;
   private int collected;
   private final TraceHash hash = new TraceHash();
@@ -177,8 +214,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   private Metrics baseMetrics; // the metrics of the snapshot this run went on from
   private long snapshotStart;
-  private long snapshotEnd;
-  private int[] snapshotExpected;
   private int snapshotsIn;
   private List<SimSnapshot.EntityState> snapshotEntities;
   private List<Event> snapshotPending;
@@ -230,14 +265,15 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     if (base == null) {
       this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
     } else {
-      // the checkers as they were at the snapshot; the windows since are run again
+      // the checkers as they were at the snapshot; the rounds since are run again
       StateCodec.Observed o = recovery.codec().get().readObservation(base.observation());
       this.obs = new Observation(o.checkers(), options.observers(), sim::entityName);
       obs.restore(o.violations(), o.records());
       this.baseMetrics = Metrics.fromSnapshot(base.metrics());
       for (SimSnapshot.EntityState e : base.entities()) events += e.delivered();
       this.lastTime = base.lastTime();
-      this.completedWindows = base.windows();
+      this.round = base.windows();
+      this.completedRounds = base.windows();
       this.completedEnd = base.resumeNanos();
     }
   }
@@ -251,13 +287,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   @Override
   public Receive<CoordinatorCommand> createReceive() {
     return newReceiveBuilder()
+        .onMessage(CoordinatorCommand.Progress.class, p -> guarded(() -> onProgress(p)))
         .onMessage(CoordinatorCommand.WindowDone.class, d -> guarded(() -> onWindowDone(d)))
         .onMessage(Begin.class, this::onBegin)
         .onMessage(CoordinatorCommand.PartitionReady.class, this::onReady)
         .onMessage(CoordinatorCommand.PartitionCollected.class, c -> guarded(() -> onCollected(c)))
         .onMessage(
             CoordinatorCommand.PartitionFailed.class,
-            f -> fail("partition " + f.partition() + ": " + f.reason(), Cause.MODEL))
+            f -> fail(nodeName(f.partition()) + ": " + f.reason(), Cause.MODEL))
         .onMessage(Fail.class, f -> fail(f.detail(), f.cause()))
         .onMessage(
             CoordinatorCommand.PartitionSnapshot.class, p -> guarded(() -> onPartitionSnapshot(p)))
@@ -266,137 +303,220 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
         .build();
   }
 
+  private String nodeName(int node) {
+    return n > 1 ? "node " + node : "partition";
+  }
+
   private Behavior<CoordinatorCommand> onStallCheck() {
-    if (partitions != null && completedWindows == checkedWindows) {
+    if (nodes != null && progress == checkedProgress) {
       String where =
-          ready < partitions.size()
-              ? "only "
-                  + ready
-                  + " of "
-                  + partitions.size()
-                  + " partitions had their entities in place"
-              : "window "
-                  + window
+          ready < n
+              ? "only " + ready + " of " + n + " nodes had their partitions in place"
+              : "round "
+                  + round
                   + " is stuck: a message was lost or a node is wedged; see the nodes' logs";
       return fail(
           "no window completed for " + extras.stallTimeout().toSeconds() + " s (" + where + ")",
           Cause.CLUSTER);
     }
-    checkedWindows = completedWindows;
+    checkedProgress = progress;
     return this;
   }
 
   private Behavior<CoordinatorCommand> onBegin(Begin b) {
-    partitions = b.partitions();
-    done = new CoordinatorCommand.WindowDone[partitions.size()];
-    PartitionCommand.Peers peers = new PartitionCommand.Peers(partitions, getContext().getSelf());
-    for (ActorRef<PartitionCommand> p : partitions) p.tell(peers);
+    nodes = b.partitions();
+    n = nodes.size();
+    next = new long[n];
+    floor = new long[n];
+    expected = new int[n];
+    horizon = new long[n];
+    reportedMin = new long[n];
+    reported = new boolean[n];
+    inbound = new long[n];
+    Arrays.fill(inbound, Long.MAX_VALUE);
+    PartitionCommand.Peers peers = new PartitionCommand.Peers(nodes, getContext().getSelf());
+    for (ActorRef<PartitionCommand> p : nodes) p.tell(peers);
     return this;
   }
 
   private Behavior<CoordinatorCommand> onReady(CoordinatorCommand.PartitionReady r) {
-    if (++ready == partitions.size()) {
-      SimSnapshot base = recovery == null ? null : recovery.resume();
-      if (base != null) {
-        // every pending event is in its partition already: no batch to wait for
-        long start = base.resumeNanos();
-        startWindow(
-            base.windows() + 1,
-            start,
-            Math.min(saturatedAdd(start, lookahead), options.until()),
-            new int[partitions.size()]);
-        return this;
+    SimSnapshot base = recovery == null ? null : recovery.resume();
+    if (++ready == n && base != null) {
+      // every pending event is in its partition already (none in flight): each partition's
+      // earliest is that of the snapshot's pending events placed on it
+      Placement placement = new Placement(sim, n);
+      Arrays.fill(next, Long.MAX_VALUE);
+      for (Event e : base.pending()) {
+        int p = placement.partitionOf(e.dst());
+        next[p] = Math.min(next[p], e.time());
       }
-      window = 0;
-      windowEnd = 0;
-      startWindow(0, 0, 0, new int[partitions.size()]);
+      startRound();
+      return this;
+    }
+    if (ready == n) {
+      // round 0: every node runs its entities' start(); a lone node goes on to the end at once
+      // (no other node can send it anything), unless the run stops at its first violation
+      round = 0;
+      reports = n;
+      roundLocalMax = 0;
+      Arrays.fill(floor, 0);
+      long end = n == 1 && !options.stopAtFirstViolation() && !snapshotAsked ? options.until() : 0;
+      for (int i = 0; i < n; i++)
+        nodes.get(i).tell(new PartitionCommand.StartWindow(0, 0, end, expected[i]));
     }
     return this;
   }
 
-  private void startWindow(long k, long start, long end, int[] expected) {
-    window = k;
-    windowEnd = end;
+  private void startRound() {
+    round++;
+    long t = Long.MAX_VALUE;
+    for (long x : next) t = Math.min(t, x);
+    horizons(t);
     reports = 0;
-    for (int p = 0; p < partitions.size(); p++) {
-      partitions.get(p).tell(new PartitionCommand.StartWindow(k, start, end, expected[p]));
+    roundLocalMax = 0;
+    for (int i = 0; i < n; i++) {
+      floor[i] = Math.min(next[i], horizon[i]);
+      if (next[i] < horizon[i]) {
+        reports++;
+        nodes.get(i).tell(new PartitionCommand.StartWindow(round, t, horizon[i], expected[i]));
+      }
     }
   }
 
+  /**
+   * Each node's horizon: the earliest time an event from another node could reach it. A node can
+   * send no sooner than the lookahead after its earliest pending event, or after the earliest event
+   * that could reach it (fixed point over the nodes). With {@code stopAtFirstViolation}: the
+   * canonical window's end {@code t + L}.
+   */
+  private void horizons(long t) {
+    long[] eot = new long[n];
+    for (int i = 0; i < n; i++) eot[i] = PartitionCore.saturatedAdd(next[i], lookahead);
+    for (int iter = 0; iter <= n; iter++) {
+      long m1 = Long.MAX_VALUE;
+      long m2 = Long.MAX_VALUE;
+      int at = -1;
+      for (int i = 0; i < n; i++) {
+        if (eot[i] < m1) {
+          m2 = m1;
+          m1 = eot[i];
+          at = i;
+        } else if (eot[i] < m2) {
+          m2 = eot[i];
+        }
+      }
+      boolean changed = false;
+      for (int i = 0; i < n; i++) {
+        horizon[i] = i == at ? m2 : m1;
+        long out = Math.min(eot[i], PartitionCore.saturatedAdd(horizon[i], lookahead));
+        if (out != eot[i]) {
+          eot[i] = out;
+          changed = true;
+        }
+      }
+      if (!changed) break;
+    }
+    long cap = options.until();
+    if (snapshotAsked) cap = Math.min(cap, Math.max(t + 1, options.snapshot().atNanos()));
+    if (options.stopAtFirstViolation())
+      cap = Math.min(cap, PartitionCore.saturatedAdd(t, lookahead));
+    for (int i = 0; i < n; i++) horizon[i] = Math.min(horizon[i], cap);
+  }
+
+  private Behavior<CoordinatorCommand> onProgress(CoordinatorCommand.Progress p) {
+    if (p.window() != round) return this;
+    pending.addAll(p.records());
+    events += p.delivered();
+    floor[p.partition()] = Math.max(floor[p.partition()], p.floor());
+    progress++;
+    long f = Long.MAX_VALUE;
+    for (long x : floor) f = Math.min(f, x);
+    release(f);
+    return this;
+  }
+
   private Behavior<CoordinatorCommand> onWindowDone(CoordinatorCommand.WindowDone d) {
-    if (d.window() != window) {
+    if (d.window() != round) {
       return fail(
-          "partition " + d.partition() + " reported window " + d.window() + " during " + window,
+          nodeName(d.partition()) + " reported round " + d.window() + " during " + round,
           Cause.MODEL);
     }
-    done[d.partition()] = d;
-    if (++reports < partitions.size()) return this;
-
-    // every partition finished this window: merge, observe, decide
-    mergeRecords();
-    long next = Long.MAX_VALUE;
-    int[] expected = new int[partitions.size()];
-    for (CoordinatorCommand.WindowDone w : done) {
-      next = Math.min(next, Math.min(w.localMin(), w.sentMin()));
-      for (int p = 0; p < expected.length; p++) expected[p] += w.batchesTo()[p];
-      if (w.lastTime() > lastTime) lastTime = w.lastTime();
-      events += w.delivered();
+    int node = d.partition();
+    reportedMin[node] = d.localMin();
+    reported[node] = true;
+    for (int m = 0; m < n; m++) {
+      inbound[m] = Math.min(inbound[m], d.sentMinTo()[m]);
+      expected[m] += d.batchesTo()[m];
     }
-    if (window > 0) obs.windowCompleted(windowEnd);
-    completedWindows = window;
-    completedEnd = windowEnd;
+    pending.addAll(d.records());
+    if (d.lastTime() > lastTime) lastTime = d.lastTime();
+    events += d.delivered();
+    roundLocalMax = Math.max(roundLocalMax, d.rounds());
+    progress++;
+    if (--reports > 0) return this;
+
+    // every node that took part finished this round: a node's earliest event is the earlier of
+    // what it holds and what was sent to it in the round (it takes those in when it next runs)
+    for (int m = 0; m < n; m++) {
+      if (reported[m]) next[m] = reportedMin[m];
+      next[m] = Math.min(next[m], inbound[m]);
+      reported[m] = false;
+      inbound[m] = Long.MAX_VALUE;
+    }
+    localRounds += roundLocalMax;
+    long t = Long.MAX_VALUE;
+    for (long x : next) t = Math.min(t, x);
+    release(t);
+    completedRounds = round;
+    completedEnd = Math.min(t, options.until());
     if (options.stopAtFirstViolation() && obs.violated()) return end(EndReason.VIOLATION);
     if (org.kernsim.engine.StopRequest.requested()) return end(EndReason.INTERRUPTED);
-    if (next == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
-    if (next >= options.until()) return end(EndReason.LIMIT);
-    long end = Math.min(saturatedAdd(next, lookahead), options.until());
-    boolean asked = snapshotAsked && next >= options.snapshot().atNanos();
+    if (t == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
+    if (t >= options.until()) return end(EndReason.LIMIT);
+    // run --snapshot-at T: at the first barrier at or after T (rounds are capped at T until then)
+    boolean asked = snapshotAsked && t >= options.snapshot().atNanos();
     if (asked
         || (recovery != null
             && recovery.every() > 0
-            && window > 0
-            && window % recovery.every() == 0)) {
+            && round > 0
+            && round % recovery.every() == 0)) {
       if (asked) snapshotAsked = false;
       snapshotForRequest = asked;
-      takeSnapshot(next, end, expected);
+      takeSnapshot(t);
       return this;
     }
-    startWindow(window + 1, next, end, expected);
+    startRound();
     return this;
   }
 
   // ------------------------------------------------------------------ snapshots
 
   /**
-   * At this barrier, before the next window: every partition reports its entities' states and its
-   * pending events (once the batches of this window have reached it); then the next window starts.
+   * At this barrier, before the next round (every participant idle, its round reported): every
+   * partition reports its entities' states and its pending events once the batches sent to it up to
+   * this round have reached it; then the next round starts.
    */
-  private void takeSnapshot(long next, long end, int[] expected) {
-    snapshotStart = next;
-    snapshotEnd = end;
-    snapshotExpected = expected;
+  private void takeSnapshot(long t) {
+    snapshotStart = t;
     snapshotsIn = 0;
     snapshotEntities = new ArrayList<>(sim.entityCount());
     snapshotPending = new ArrayList<>();
     snapshotMetrics = new Metrics();
     if (baseMetrics != null) snapshotMetrics.merge(baseMetrics);
-    for (int p = 0; p < partitions.size(); p++)
-      partitions.get(p).tell(new PartitionCommand.TakeSnapshot(window, expected[p]));
+    for (int p = 0; p < n; p++)
+      nodes.get(p).tell(new PartitionCommand.TakeSnapshot(round, expected[p]));
   }
 
   private Behavior<CoordinatorCommand> onPartitionSnapshot(CoordinatorCommand.PartitionSnapshot p) {
-    if (snapshotEntities == null || p.window() != window) return this;
+    if (snapshotEntities == null || p.window() != round) return this;
+    progress++;
     snapshotEntities.addAll(p.entities());
     snapshotPending.addAll(p.pending());
     if (!p.last()) return this;
     snapshotMetrics.merge(Metrics.fromSnapshot(p.metrics()));
-    if (++snapshotsIn < partitions.size()) return this;
+    if (++snapshotsIn < n) return this;
     snapshotEntities.sort(Comparator.comparingInt(SimSnapshot.EntityState::id));
-    snapshotPending.sort(
-        Comparator.comparingLong(Event::time)
-            .thenComparingInt(Event::dst)
-            .thenComparingInt(Event::src)
-            .thenComparingLong(Event::seq));
+    snapshotPending.sort(Event::compareGlobal);
     StateCodec codec = codec();
     byte[] observed =
         codec.writeObservation(
@@ -409,7 +529,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             options.seed(),
             snapshotStart,
             snapshotStart,
-            window,
+            round,
             lastTime,
             codec.fingerprint(),
             List.copyOf(snapshotEntities),
@@ -441,7 +561,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
                   s.observation()));
       if (req.stopAfter()) return end(EndReason.SNAPSHOT);
     }
-    startWindow(window + 1, snapshotStart, snapshotEnd, snapshotExpected);
+    startRound();
     return this;
   }
 
@@ -453,43 +573,34 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   }
 
   private Behavior<CoordinatorCommand> abandon() {
-    if (partitions != null) {
-      for (ActorRef<PartitionCommand> p : partitions)
+    if (nodes != null) {
+      for (ActorRef<PartitionCommand> p : nodes)
         p.tell(new PartitionCommand.Abort("the run goes on from a snapshot"));
     }
     return Behaviors.stopped();
   }
 
-  private void mergeRecords() {
-    int total = 0;
-    for (CoordinatorCommand.WindowDone w : done) total += w.records().size();
-    if (total == 0) return;
-    int n = done.length;
-    int[] pos = new int[n];
-    for (int i = 0; i < total; i++) {
-      int best = -1;
-      TraceRecord bestRec = null;
-      for (int p = 0; p < n; p++) {
-        List<TraceRecord> l = done[p].records();
-        if (pos[p] < l.size()) {
-          TraceRecord r = l.get(pos[p]);
-          if (bestRec == null || TraceRecord.compare(r, bestRec) < 0) {
-            best = p;
-            bestRec = r;
-          }
-        }
-      }
-      pos[best]++;
-      obs.accept(bestRec);
+  /** Hands the checkers and observers every record before {@code f}, in canonical order. */
+  private void release(long f) {
+    if (f <= released) return;
+    released = f;
+    if (!pending.isEmpty()) {
+      pending.sort(TraceRecord::compare);
+      int i = 0;
+      while (i < pending.size() && pending.get(i).time() < f) obs.accept(pending.get(i++));
+      if (i == pending.size()) pending.clear();
+      else if (i > 0) pending.subList(0, i).clear();
     }
+    if (f > 0) obs.windowCompleted(Math.min(f, options.until()));
   }
 
   private Behavior<CoordinatorCommand> end(EndReason r) {
     reason = r;
+    release(Long.MAX_VALUE);
     long endNanos = r == EndReason.LIMIT ? options.until() : lastTime;
     obs.finish(endNanos, r);
     collected = 0;
-    for (ActorRef<PartitionCommand> p : partitions) p.tell(PartitionCommand.Collect.INSTANCE);
+    for (ActorRef<PartitionCommand> p : nodes) p.tell(PartitionCommand.Collect.INSTANCE);
     return this;
   }
 
@@ -498,8 +609,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     metrics.merge(Metrics.fromSnapshot(c.metrics()));
     if (baseMetrics != null && collected == 0) metrics.merge(baseMetrics);
     c.crossNode().forEach((k, v) -> crossNode.merge(k, v, Long::sum));
-    if (++collected < partitions.size()) return this;
-    if (extras.crossNodeSink() != null) extras.crossNodeSink().accept(Map.copyOf(crossNode));
+    if (++collected < n) return this;
+    if (extras.syncSink() != null)
+      extras.syncSink().accept(new Sync(round, localRounds, Map.copyOf(crossNode)));
     result.complete(
         new RunResult(
             events,
@@ -508,7 +620,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
             obs.violations(),
             org.kernsim.engine.Simulations.report(sim, metrics, obs.checkers()),
             reason,
-            Math.max(0, completedWindows),
+            localRounds,
             (System.nanoTime() - wallStart) / 1_000_000,
             metrics.histograms(),
             metrics.counters()));
@@ -518,37 +630,32 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   /**
    * Runs a step that calls checkers, trace observers or the model's metrics. If one of them throws
    * — a trace file on a full disk, a checker's bug, the heap exhausted — the run ends with that
-   * failure: the partitions are told to stop and the caller gets the error as it was, instead of
-   * waiting for a coordinator that is gone.
+   * failure: the nodes are told to stop and the caller gets the error as it was, instead of waiting
+   * for a coordinator that is gone.
    */
   private Behavior<CoordinatorCommand> guarded(
       java.util.function.Supplier<Behavior<CoordinatorCommand>> step) {
     try {
       return step.get();
     } catch (RuntimeException | VirtualMachineError e) {
-      result.completeExceptionally(e); // first: the partitions' ends must not be taken for it
-      if (partitions != null) {
+      result.completeExceptionally(e); // first: the nodes' ends must not be taken for it
+      if (nodes != null) {
         String detail = "the coordinator failed: " + e;
-        for (ActorRef<PartitionCommand> p : partitions) p.tell(new PartitionCommand.Abort(detail));
+        for (ActorRef<PartitionCommand> p : nodes) p.tell(new PartitionCommand.Abort(detail));
       }
       return Behaviors.stopped();
     }
   }
 
   private Behavior<CoordinatorCommand> fail(String detail, Cause cause) {
-    result.completeExceptionally(new RunFailed(detail, completedWindows, completedEnd, cause));
-    if (partitions != null) {
-      for (ActorRef<PartitionCommand> p : partitions) p.tell(new PartitionCommand.Abort(detail));
+    result.completeExceptionally(new RunFailed(detail, completedRounds, completedEnd, cause));
+    if (nodes != null) {
+      for (ActorRef<PartitionCommand> p : nodes) p.tell(new PartitionCommand.Abort(detail));
     }
     return Behaviors.stopped();
   }
 
   public long lastCompletedWindow() {
-    return completedWindows;
-  }
-
-  static long saturatedAdd(long a, long b) {
-    long r = a + b;
-    return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
+    return completedRounds;
   }
 }

@@ -19,10 +19,11 @@ import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
- * One simulated entity as a Pekko actor: a thin adapter that runs the entity's pure logic (its
- * {@link EntityRuntime}) for one window at a time and hands what it sent back to its partition. On
- * one node it is a child of its partition; in a cluster it is a Cluster Sharding entity that
- * registers itself with its partition ({@link EntityAttached}) when sharding starts it.
+ * One simulated entity as a Pekko actor: it owns the entity's state and runs the entity's pure
+ * logic (its {@link EntityRuntime}) for one window at a time — every event it has before the
+ * window's end, its own timers and self-sends included — and hands what it sent back to its
+ * partition. On one node it is a child of its partition; in a cluster it is a Cluster Sharding
+ * entity that registers itself with its partition ({@link EntityAttached}) when sharding starts it.
  */
 public final class EntityActor extends AbstractBehavior<EntityCommand> {
 
@@ -54,9 +55,17 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   public record EntityAttached(int slot, ActorRef<EntityCommand> entity)
       implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
-  /** Reply: what the entity sent during the window, and its trace records. */
+  /**
+   * Reply: what the entity sent during the window, its trace records, and (when it recorded any)
+   * its metrics, whose buffered histogram values the partition records into its own.
+   */
   public record EntityDone(
-      int slot, List<Event> out, List<TraceRecord> records, long lastTime, long delivered)
+      int slot,
+      List<Event> out,
+      List<TraceRecord> records,
+      long lastTime,
+      long delivered,
+      Metrics recorded)
       implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /** Reply: the entity's final state. */
@@ -130,8 +139,15 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
       return this;
     }
     long delivered = runtime.delivered() - before;
+    Metrics m = runtime.metrics();
     partition.tell(
-        new EntityDone(slot, out, records, delivered > 0 ? runtime.now() : -1, delivered));
+        new EntityDone(
+            slot,
+            out,
+            records,
+            delivered > 0 ? runtime.now() : -1,
+            delivered,
+            m.hasRecorded() ? m : null));
     return this;
   }
 

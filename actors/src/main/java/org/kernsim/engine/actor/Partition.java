@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -16,7 +17,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.kernsim.engine.Metrics;
+import org.kernsim.engine.PartitionCore;
 import org.kernsim.engine.Placement;
+import org.kernsim.engine.StopRequest;
 import org.kernsim.engine.WindowQueue;
 import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.CoordinatorCommand;
@@ -27,11 +30,21 @@ import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
- * A partition: holds the pending events of its entities and runs them one conservative window at a
- * time. In a window it hands each entity that has events before the window's end its events (in
- * canonical order), collects what the entities sent, keeps events for its own entities and sends
- * the rest to their partitions in batches (one per partition, or several of at most {@code
- * batchMaxEvents} events), then reports to the coordinator.
+ * A partition: holds the pending events of its entities — each entity a Pekko actor that owns its
+ * state and runs its own logic — and runs them up to the horizon the coordinator gives it for a
+ * round: window after window, each from the partition's earliest pending event and at most the
+ * lookahead wide, it hands each entity that has events in the window all of them (in canonical
+ * order) with one {@code RunWindow}, collects what the entities sent ({@code EntityDone}), keeps
+ * events for its own entities and goes on to the next window without asking the coordinator. Events
+ * for other partitions wait until the round ends and leave as batches (one per partition, or
+ * several of at most {@code batchMaxEvents} events); then the partition reports {@code WindowDone}
+ * (its earliest pending event, the earliest event and the number of batches it sent to each
+ * partition). While a round runs, the records go to the coordinator now and then ({@code Progress},
+ * with the time below which the partition will produce no more).
+ *
+ * <p>Entities with no events in a window get no message. An entity the model makes on demand
+ * ({@code Simulation.startsIdle}: kworker slots) is spawned when its first event arrives. The
+ * entities' histogram values are recorded once per partition.
  *
  * <p>In a cluster, a partition's entities are Cluster Sharding entities on the same node: the
  * spawner starts them through sharding and each registers its ActorRef back ({@link
@@ -43,11 +56,18 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   /** Creates the entity actors of a partition (children here, sharded entities in a cluster). */
   public interface EntitySpawner {
     /**
-     * Starts the entities {@code members} (slot order); returns their refs, or null if they will
-     * register themselves with {@link EntityActor.EntityAttached} (sharded entities).
+     * Starts the entities {@code members} (slot order); returns their refs — null for an entity
+     * made on demand later ({@link #spawnLater}) — or null if they will register themselves with
+     * {@link EntityActor.EntityAttached} (sharded entities).
      */
     List<ActorRef<EntityCommand>> spawn(
         ActorContext<PartitionCommand> ctx, int partition, int[] members);
+
+    /** Starts entity {@code id} in {@code slot} now, on its first event. */
+    default ActorRef<EntityCommand> spawnLater(
+        ActorContext<PartitionCommand> ctx, int partition, int slot, int id) {
+      throw new IllegalStateException("entity " + id + " was not started");
+    }
   }
 
   /**
@@ -71,36 +91,53 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     public static final Wiring LOCAL = new Wiring(Integer.MAX_VALUE, null);
   }
 
+  /** Send the coordinator the records gathered so far once there are this many. */
+  static final int RECORDS_PER_PROGRESS = 8_192;
+
+  /**
+   * ... or once this much wall time passed since the last report (progress, the stall watchdog).
+   */
+  static final long PROGRESS_NANOS = 100_000_000L;
+
   private final int index;
   private final Placement placement;
   private final int[] members;
   private final ActorRef<EntityCommand>[] entities;
+  private final EntitySpawner spawner;
   private final boolean children;
   private int attached;
   private boolean readySent;
   private final IntFunction<String> names;
   private final int batchMaxEvents;
   private final int[] nodeOf;
+  private final long lookahead;
   private final Map<Class<?>, long[]> crossNode = new IdentityHashMap<>();
+  private final Metrics metrics = new Metrics(); // the entities' histograms, once per partition
 
   private List<ActorRef<PartitionCommand>> peers;
   private ActorRef<CoordinatorCommand> coordinator;
 
   private final WindowQueue queue;
-  private int touchedCount;
-  private final Map<Long, Integer> batchesReceived = new HashMap<>();
+  private final TreeMap<Long, Integer> received = new TreeMap<>();
   private PartitionCommand.StartWindow pendingStart;
 
-  // the window in progress
-  private long window = -1;
+  // the round in progress
+  private long round = -1;
+  private long horizon;
+  private boolean running;
   private int outstanding;
-  private List<Event>[] outboxes;
-  private final int[] lastOutbox; // last window's outbox sizes: the next outboxes start that big
-  private final List<TraceRecord> records = new ArrayList<>();
-  private long lastTime;
-  private long delivered;
+  private long windowEnd;
+  private long windows; // this round's
+  private final List<Event>[] outboxes;
+  private final long[] sentMinTo;
+  private final int[] lastOutbox; // last round's outbox sizes: the next outboxes start that big
+  private List<TraceRecord> records = new ArrayList<>();
+  private long lastTime = -1;
+  private long delivered; // since the last report
+  private long lastReportWall = System.nanoTime();
   private final EventList[] perSlot;
   private final int[] touched;
+  private int touchedCount;
 
   // a snapshot
   private final Supplier<StateCodec> codec;
@@ -114,7 +151,6 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private int collectOutstanding;
   private Map<Integer, Long> counts;
   private Map<Integer, byte[]> digests;
-  private Metrics metrics;
 
   public static Behavior<PartitionCommand> create(
       int index, Placement placement, IntFunction<String> names, EntitySpawner spawner) {
@@ -155,9 +191,11 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     this.index = index;
     this.placement = placement;
     this.names = names;
+    this.spawner = spawner;
     this.members = placement.members(index);
     this.batchMaxEvents = wiring.batchMaxEvents();
     this.nodeOf = wiring.nodeOfPartition();
+    this.lookahead = placement.lookahead();
     this.entities = new ActorRef[members.length];
     List<ActorRef<EntityCommand>> spawned = spawner.spawn(ctx, index, members);
     this.children = spawned != null;
@@ -166,19 +204,21 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       attached = members.length;
     }
     this.perSlot = new EventList[members.length];
-    this.queue = new WindowQueue(placement.lookahead());
+    this.queue = new WindowQueue(lookahead);
     for (Event e : snapshots.pending()) queue.add(e); // going on from a snapshot
     this.touched = new int[members.length];
     this.outboxes = new List[placement.partitions()];
+    this.sentMinTo = new long[placement.partitions()];
+    Arrays.fill(sentMinTo, Long.MAX_VALUE);
     this.lastOutbox = new int[placement.partitions()];
   }
 
   @Override
   public Receive<PartitionCommand> createReceive() {
     return newReceiveBuilder()
-        .onMessage(EntityActor.EntityDone.class, this::onEntityDone)
-        .onMessage(PartitionCommand.Batch.class, this::onBatch)
-        .onMessage(PartitionCommand.StartWindow.class, this::onStartWindow)
+        .onMessage(EntityActor.EntityDone.class, d -> guarded(() -> onEntityDone(d)))
+        .onMessage(PartitionCommand.Batch.class, b -> guarded(() -> onBatch(b)))
+        .onMessage(PartitionCommand.StartWindow.class, m -> guarded(() -> onStartWindow(m)))
         .onMessage(PartitionCommand.Peers.class, this::onPeers)
         .onMessage(EntityActor.EntityCollected.class, this::onEntityCollected)
         .onMessage(EntityActor.EntityFailed.class, this::onEntityFailed)
@@ -189,6 +229,16 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         .onMessage(PartitionCommand.Abort.class, m -> Behaviors.stopped())
         .onSignal(PostStop.class, s -> onPostStop())
         .build();
+  }
+
+  /** An engine error (a model's is reported by its entity) fails the run, named. */
+  private Behavior<PartitionCommand> guarded(Supplier<Behavior<PartitionCommand>> step) {
+    try {
+      return step.get();
+    } catch (RuntimeException e) {
+      coordinator.tell(new CoordinatorCommand.PartitionFailed(index, "round " + round + ": " + e));
+      return this;
+    }
   }
 
   private Behavior<PartitionCommand> onPeers(PartitionCommand.Peers m) {
@@ -222,9 +272,13 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     return this;
   }
 
+  /**
+   * Events from another partition: due at or after this partition's horizon for the round they were
+   * sent in, so they can join the queue even while a round runs.
+   */
   private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
     for (Event e : b.events()) queue.add(e);
-    batchesReceived.merge(b.window(), 1, Integer::sum);
+    received.merge(b.window(), 1, Integer::sum);
     maybeSnapshot();
     maybeBegin();
     return this;
@@ -244,20 +298,26 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   }
 
   /**
-   * Once the batches sent to this partition in the snapshot's window have arrived (they are pending
-   * events too), asks every entity for its state. The batch count stays for the next window's
+   * Once the batches sent to this partition up to the snapshot's round have arrived (they are
+   * pending events too), asks every entity for its state (an entity made on demand that has not
+   * been needed yet is made now, as it would start). The batch count stays for the next round's
    * start.
    */
   private void maybeSnapshot() {
     PartitionCommand.TakeSnapshot m = pendingSnapshot;
-    if (m == null || batchesReceived.getOrDefault(m.window(), 0) < m.expectedBatches()) return;
+    if (m == null || running || receivedBefore(m.window() + 1) < m.expectedBatches()) return;
     pendingSnapshot = null;
     snapshotWindow = m.window();
     snapshotStates = new SimSnapshot.EntityState[entities.length];
     snapshotMetrics = new Metrics();
+    snapshotMetrics.merge(metrics); // the histograms this partition recorded for its entities
     snapshotOutstanding = entities.length;
     EntityActor.SnapshotEntity ask = new EntityActor.SnapshotEntity(codec.get());
-    for (ActorRef<EntityCommand> e : entities) e.tell(ask);
+    for (int slot = 0; slot < entities.length; slot++) {
+      if (entities[slot] == null)
+        entities[slot] = spawner.spawnLater(getContext(), index, slot, members[slot]);
+      entities[slot].tell(ask);
+    }
     if (snapshotOutstanding == 0) sendSnapshot();
   }
 
@@ -309,6 +369,13 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     snapshotMetrics = null;
   }
 
+  /** Batches received that were sent before round {@code r}: what {@code StartWindow(r)} counts. */
+  private long receivedBefore(long r) {
+    long n = 0;
+    for (int c : received.headMap(r).values()) n += c;
+    return n;
+  }
+
   private Behavior<PartitionCommand> onStartWindow(PartitionCommand.StartWindow m) {
     pendingStart = m;
     maybeBegin();
@@ -317,37 +384,54 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   private void maybeBegin() {
     PartitionCommand.StartWindow m = pendingStart;
-    if (m == null) return;
-    int have = batchesReceived.getOrDefault(m.window() - 1, 0);
-    if (have < m.expectedBatches()) return;
+    if (m == null || running || receivedBefore(m.window()) < m.expectedBatches()) return;
     pendingStart = null;
-    batchesReceived.remove(m.window() - 1);
-    begin(m);
+    round = m.window();
+    horizon = m.end();
+    windows = 0;
+    running = true;
+    if (round == 0) {
+      EntityActor.StartEntity start = new EntityActor.StartEntity();
+      outstanding = 0;
+      for (ActorRef<EntityCommand> e : entities) {
+        if (e == null) continue; // made on demand
+        e.tell(start);
+        outstanding++;
+      }
+      windowEnd = 0;
+      if (outstanding == 0) nextWindow();
+    } else {
+      nextWindow();
+    }
   }
 
-  private void begin(PartitionCommand.StartWindow m) {
-    window = m.window();
-    lastTime = -1;
-    delivered = 0;
-    outstanding = 0;
-    if (window == 0) {
-      EntityActor.StartEntity start = new EntityActor.StartEntity();
-      for (ActorRef<EntityCommand> e : entities) e.tell(start);
-      outstanding = entities.length;
-    } else {
-      long end = m.end();
+  /** Runs the next window of the round, or ends the round at its horizon. */
+  private void nextWindow() {
+    while (true) {
+      long t = queue.minTime();
+      if (t >= horizon || StopRequest.requested()) {
+        finishRound();
+        return;
+      }
+      long end = Math.min(PartitionCore.saturatedAdd(t, lookahead), horizon);
+      windowEnd = end;
+      windows++;
       touchedCount = 0;
-      queue.drainWindow(m.start(), end, this::collect);
+      queue.drainWindow(t, end, this::collect);
+      outstanding = 0;
       for (int i = 0; i < touchedCount; i++) {
         int slot = touched[i];
         EventList l = perSlot[slot];
         l.sortCanonically();
-        entities[slot].tell(new EntityActor.RunWindow(l.take(), l.size, end));
+        ActorRef<EntityCommand> e = entities[slot];
+        if (e == null)
+          e = entities[slot] = spawner.spawnLater(getContext(), index, slot, members[slot]);
+        e.tell(new EntityActor.RunWindow(l.take(), l.size, end));
         l.size = 0;
+        outstanding++;
       }
-      outstanding = touchedCount;
+      if (outstanding > 0) return; // the entities' answers go on
     }
-    if (outstanding == 0) finishWindow();
   }
 
   /** Files an event of the window under its entity. */
@@ -368,50 +452,62 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         List<Event> box = outboxes[p];
         if (box == null) box = outboxes[p] = new ArrayList<>(Math.max(16, lastOutbox[p]));
         box.add(e);
+        if (e.time() < sentMinTo[p]) sentMinTo[p] = e.time();
         if (nodeOf != null && nodeOf[p] != nodeOf[index]) {
           crossNode.computeIfAbsent(e.payload().getClass(), k -> new long[1])[0]++;
         }
       }
     }
     if (!d.records().isEmpty()) records.addAll(d.records());
+    if (d.recorded() != null) d.recorded().drainRecordedInto(metrics);
     if (d.lastTime() > lastTime) lastTime = d.lastTime();
     delivered += d.delivered();
-    if (--outstanding == 0) finishWindow();
+    if (--outstanding == 0) {
+      maybeProgress();
+      nextWindow();
+    }
     return this;
   }
 
-  private void finishWindow() {
+  /** Now and then during a round: the records so far, and how far this partition got. */
+  private void maybeProgress() {
+    long now = System.nanoTime();
+    if (records.size() < RECORDS_PER_PROGRESS && now - lastReportWall < PROGRESS_NANOS) return;
+    lastReportWall = now;
+    long floor = Math.min(queue.minTime(), horizon);
+    coordinator.tell(new CoordinatorCommand.Progress(index, round, floor, records, delivered));
+    records = new ArrayList<>();
+    delivered = 0;
+  }
+
+  private void finishRound() {
+    running = false;
     int[] batchesTo = new int[placement.partitions()];
-    long sentMin = Long.MAX_VALUE;
     for (int p = 0; p < outboxes.length; p++) {
       List<Event> box = outboxes[p];
       if (box == null || box.isEmpty()) continue;
-      for (Event e : box) sentMin = Math.min(sentMin, e.time());
       if (box.size() <= batchMaxEvents) {
-        peers.get(p).tell(new PartitionCommand.Batch(window, index, box));
+        peers.get(p).tell(new PartitionCommand.Batch(round, index, box));
         batchesTo[p] = 1;
       } else {
         for (int from = 0; from < box.size(); from += batchMaxEvents) {
           List<Event> chunk =
               new ArrayList<>(box.subList(from, Math.min(box.size(), from + batchMaxEvents)));
-          peers.get(p).tell(new PartitionCommand.Batch(window, index, chunk));
+          peers.get(p).tell(new PartitionCommand.Batch(round, index, chunk));
           batchesTo[p]++;
         }
       }
       lastOutbox[p] = box.size();
       outboxes[p] = null;
     }
-    List<TraceRecord> out = List.of();
-    if (!records.isEmpty()) {
-      TraceRecord[] a = records.toArray(new TraceRecord[0]);
-      Arrays.sort(a, TraceRecord::compare);
-      out = Arrays.asList(a);
-      records.clear();
-    }
-    long localMin = queue.minTime();
+    long[] sent = sentMinTo.clone();
+    Arrays.fill(sentMinTo, Long.MAX_VALUE);
+    lastReportWall = System.nanoTime();
     coordinator.tell(
         new CoordinatorCommand.WindowDone(
-            index, window, localMin, sentMin, batchesTo, out, lastTime, delivered));
+            index, round, queue.minTime(), sent, batchesTo, records, lastTime, delivered, windows));
+    records = new ArrayList<>();
+    delivered = 0;
   }
 
   private Behavior<PartitionCommand> onEntityFailed(EntityActor.EntityFailed f) {
@@ -422,10 +518,13 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private Behavior<PartitionCommand> onCollect() {
     counts = new HashMap<>();
     digests = new HashMap<>();
-    metrics = new Metrics();
-    collectOutstanding = entities.length;
+    collectOutstanding = 0;
     EntityActor.CollectEntity c = new EntityActor.CollectEntity();
-    for (ActorRef<EntityCommand> e : entities) e.tell(c);
+    for (ActorRef<EntityCommand> e : entities) {
+      if (e == null) continue; // never needed
+      e.tell(c);
+      collectOutstanding++;
+    }
     if (collectOutstanding == 0) sendCollected();
     return this;
   }
@@ -436,6 +535,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       counts.put(id, c.delivered());
       digests.put(id, c.digest());
     }
+    c.metrics().drainRecordedInto(metrics);
     metrics.merge(c.metrics());
     if (--collectOutstanding == 0) sendCollected();
     return this;

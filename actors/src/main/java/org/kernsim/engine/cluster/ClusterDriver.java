@@ -15,6 +15,7 @@ import org.kernsim.engine.Await;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Simulation;
+import org.kernsim.engine.actor.Coordinator;
 import org.kernsim.protocol.cluster.ClusterRunCommand;
 
 /**
@@ -97,12 +98,16 @@ public final class ClusterDriver {
    *
    * @param nodes the addresses of the nodes, in node order (node 0 hosts partitions 0..k-1)
    * @param crossNodeEvents events that crossed cluster nodes, by payload type
+   * @param rounds rounds the coordinator agreed with the partitions (cluster-wide barriers; after a
+   *     recovery, counted from the snapshot's round)
+   * @param recoveries nodes lost during the run and how the run went on without them
    */
   public record Outcome(
       RunResult result,
       List<String> nodes,
       int partitionsPerNode,
       Map<String, Long> crossNodeEvents,
+      long rounds,
       List<Recovery> recoveries) {
 
     public Outcome(
@@ -110,7 +115,7 @@ public final class ClusterDriver {
         List<String> nodes,
         int partitionsPerNode,
         Map<String, Long> crossNodeEvents) {
-      this(result, nodes, partitionsPerNode, crossNodeEvents, List.of());
+      this(result, nodes, partitionsPerNode, crossNodeEvents, 0, List.of());
     }
   }
 
@@ -118,7 +123,7 @@ public final class ClusterDriver {
    * A node lost during the run, and the run going on without it from the last snapshot.
    *
    * @param lost the lost node's address
-   * @param snapshotWindow the window after which the snapshot was taken
+   * @param snapshotWindow the round after which the snapshot was taken
    * @param nodes the nodes the run went on with
    * @param noticedNanos when the loss was noticed ({@link System#nanoTime()})
    */
@@ -166,7 +171,7 @@ public final class ClusterDriver {
   /** Progress a run reports to whoever waits for it. */
   static final class Holder {
     volatile List<String> nodes = List.of();
-    volatile Map<String, Long> crossNode = Map.of();
+    volatile Coordinator.Sync sync = new Coordinator.Sync(0, 0, Map.of());
     final List<Recovery> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
   }
 
@@ -203,11 +208,13 @@ public final class ClusterDriver {
             Props.empty());
     try {
       RunResult r = Await.result(result);
+      Coordinator.Sync sync = holder.sync;
       return new Outcome(
           r,
           holder.nodes,
           target.partitionsPerNode(),
-          holder.crossNode,
+          sync.crossNodeEvents(),
+          sync.rounds(),
           List.copyOf(holder.recoveries));
     } finally {
       Adapter.toClassic(system).stop(Adapter.toClassic(run));

@@ -42,10 +42,17 @@ final class NodeRuns implements Extension {
       if (state != null) {
         StateCodec.EntityParts p = codec.get().readEntity(state);
         return EntityRuntime.restore(
-            id, p.logic(), p.saved(), sim.lookahead(), sim::entityName, filter, sim.faults());
+            id,
+            p.logic(),
+            p.saved(),
+            sim.lookahead(),
+            sim::entityName,
+            filter,
+            sim.faults(),
+            org.kernsim.engine.Metrics.buffered(),
+            new org.kernsim.engine.RecordCodec.Bytes());
       }
-      return new EntityRuntime(
-          id, sim.createEntity(id), seed, sim.lookahead(), sim::entityName, filter, sim.faults());
+      return org.kernsim.engine.actor.ActorDriver.runtime(sim, seed, filter, id);
     }
   }
 

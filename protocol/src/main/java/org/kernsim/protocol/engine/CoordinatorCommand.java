@@ -5,38 +5,54 @@ import java.util.Map;
 import org.kernsim.protocol.WireMessage;
 import org.kernsim.protocol.snapshot.SimSnapshot;
 
-/** The protocol of the run coordinator, which agrees the windows and feeds the checkers. */
+/**
+ * The protocol of the run coordinator, which agrees the rounds between partitions and feeds the
+ * checkers. (With the extra {@code --driver partitions}, a node's runner reports for all its
+ * partitions as one {@code partition}: the node's index.)
+ */
 public sealed interface CoordinatorCommand extends WireMessage
     permits CoordinatorCommand.PartitionReady,
         CoordinatorCommand.WindowDone,
+        CoordinatorCommand.Progress,
         CoordinatorCommand.PartitionCollected,
         CoordinatorCommand.PartitionFailed,
         CoordinatorCommand.PartitionSnapshot,
         CoordinatorCommand.Local {
 
-  /** Partition {@code partition} has its entities in place. */
+  /** Partition {@code partition} has its {@code entities} entities in place. */
   record PartitionReady(int partition, int entities) implements CoordinatorCommand {}
 
   /**
-   * Partition {@code partition} finished {@code window}.
+   * Partition {@code partition} finished round {@code window} (it ran its entities up to the
+   * horizon it was given, window after window).
    *
    * @param localMin earliest event it still holds ({@code Long.MAX_VALUE}: none)
-   * @param sentMin earliest event among the batches it sent to other partitions
-   * @param batchesTo for each partition, how many batches it sent there (a window's events for one
+   * @param sentMinTo for each partition, the earliest event among the batches it sent there
+   * @param batchesTo for each partition, how many batches it sent there (a round's events for one
    *     partition are cut into batches of at most a configured number of events)
-   * @param records the window's trace records of its entities, in canonical order
-   * @param lastTime virtual time of the last event it delivered in the window (-1: none)
-   * @param delivered events delivered in the window
+   * @param records trace records not yet sent with a {@link Progress}, in no particular order
+   * @param lastTime virtual time of the last event it delivered so far (-1: none)
+   * @param delivered events delivered since its last report
+   * @param rounds windows it ran in this round (a node runner: local rounds between its partitions)
    */
   record WindowDone(
       int partition,
       long window,
       long localMin,
-      long sentMin,
+      long[] sentMinTo,
       int[] batchesTo,
       List<TraceRecord> records,
       long lastTime,
-      long delivered)
+      long delivered,
+      long rounds)
+      implements CoordinatorCommand {}
+
+  /**
+   * Node {@code partition}, during round {@code window}: trace records produced so far (in no
+   * particular order) and the time below which it will produce no more ({@code floor}); sent while
+   * a long round runs so that the checkers, the trace file and the progress follow it.
+   */
+  record Progress(int partition, long window, long floor, List<TraceRecord> records, long delivered)
       implements CoordinatorCommand {}
 
   /**

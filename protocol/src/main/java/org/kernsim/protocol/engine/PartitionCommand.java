@@ -6,8 +6,10 @@ import org.kernsim.protocol.WireMessage;
 
 /**
  * The protocol of a partition: the engine's unit of parallelism, which holds the pending events of
- * its entities and runs their windows. Partitions may live on different nodes, so these messages
- * cross the wire (Kryo); {@link Local} messages never leave their node.
+ * its entities (each a Pekko actor; Cluster Sharding entities in a cluster) and runs them in rounds
+ * up to the horizon the coordinator gives it. Partitions may live on different nodes, so these
+ * messages cross the wire (Kryo); {@link Local} messages never leave their node. (The extra {@code
+ * --driver partitions} speaks it with one node runner per node in the partitions' place.)
  */
 public sealed interface PartitionCommand extends WireMessage
     permits PartitionCommand.Peers,
@@ -24,13 +26,15 @@ public sealed interface PartitionCommand extends WireMessage
       implements PartitionCommand {}
 
   /**
-   * Run window {@code window} = {@code [start, end)} once {@code expectedBatches} batches produced
-   * in the previous window have arrived. Window 0 runs every entity's {@code start()}.
+   * Run round {@code window}: every event due before the horizon {@code end} (no event from another
+   * partition can arrive before it), once {@code expectedBatches} batches in all (counted since the
+   * run began) have arrived. {@code start} is the earliest pending event of the whole run. Round 0
+   * runs every entity's {@code start()}.
    */
   record StartWindow(long window, long start, long end, int expectedBatches)
       implements PartitionCommand {}
 
-  /** The events partition {@code from} produced in {@code window} for this partition's entities. */
+  /** The events partition {@code from} produced in round {@code window} for this one's entities. */
   record Batch(long window, int from, List<Event> events) implements PartitionCommand {}
 
   /** Report the entities' history digests and metrics: the run is over. */
@@ -42,13 +46,13 @@ public sealed interface PartitionCommand extends WireMessage
   record Abort(String reason) implements PartitionCommand {}
 
   /**
-   * At the barrier after {@code window}, once the {@code expectedBatches} batches produced in it
-   * have arrived: report every entity's state and every pending event ({@link
-   * CoordinatorCommand.PartitionSnapshot}) for a snapshot of the whole run. The next window starts
-   * as usual afterwards.
+   * At the barrier after round {@code window}, once {@code expectedBatches} batches in all (counted
+   * since the run began, as {@link StartWindow} counts them) have arrived: report every entity's
+   * state and every pending event ({@link CoordinatorCommand.PartitionSnapshot}) for a snapshot of
+   * the whole run. The next round starts as usual afterwards.
    */
   record TakeSnapshot(long window, int expectedBatches) implements PartitionCommand {}
 
-  /** Messages between a partition and the entity actors of its own node. */
+  /** Messages that never leave the node (a partition and its entity actors). */
   non-sealed interface Local extends PartitionCommand {}
 }

@@ -134,6 +134,7 @@ public final class KryoRegistry {
           e(113, TraceRecord.Violation.class),
           e(114, EntityCommand.Attach.class),
           e(115, FaultInjected.class),
+          e(116, CoordinatorCommand.Progress.class),
           // ---------------------------------------------------------------- 150-199: cluster
           e(150, NodeCommand.SetupRun.class),
           e(151, NodeCommand.EndRun.class),
