@@ -89,10 +89,12 @@ public final class ActorDriver {
                           Coordinator.create(
                               sim, options, result, Coordinator.Extras.NONE, recovery),
                           result),
-                      "coordinator");
+                      "coordinator",
+                      dispatcher(system, 0));
               ctx.watch(coordinator);
               List<ActorRef<PartitionCommand>> parts = new ArrayList<>();
               for (int p = 0; p < partitions; p++) {
+                org.apache.pekko.actor.typed.Props props = dispatcher(system, p);
                 ActorRef<PartitionCommand> part =
                     ctx.spawn(
                         FatalErrors.guard(
@@ -100,13 +102,14 @@ public final class ActorDriver {
                                 p,
                                 placement,
                                 sim::entityName,
-                                localSpawner(sim, options, filter, result, codec),
+                                localSpawner(sim, options, filter, result, codec, props),
                                 Partition.Wiring.LOCAL,
                                 snapshots
                                     ? new Partition.Snapshots(codec, pending.get(p))
                                     : Partition.Snapshots.NONE),
                             result),
-                        "partition-" + p);
+                        "partition-" + p,
+                        props);
                 ctx.watch(part);
                 parts.add(part);
               }
@@ -167,7 +170,8 @@ public final class ActorDriver {
       RunOptions options,
       RecordFilter filter,
       CompletableFuture<?> result,
-      Supplier<StateCodec> codec) {
+      Supplier<StateCodec> codec,
+      org.apache.pekko.actor.typed.Props props) {
     SimSnapshot resume = options.resume();
     return new Partition.EntitySpawner() {
       @Override
@@ -211,7 +215,9 @@ public final class ActorDriver {
           rt = runtime(sim, options.seed(), filter, id);
         }
         return ctx.spawn(
-            FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result), "e" + id);
+            FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result),
+            "e" + id,
+            props);
       }
     };
   }
@@ -246,9 +252,38 @@ public final class ActorDriver {
         new org.kernsim.engine.RecordCodec.Bytes());
   }
 
+  /**
+   * Where partition {@code p} and its entity actors run: a dispatcher of one thread of their own
+   * ({@code kernsim.partition-dispatcher-N}, N = p modulo how many there are), so that a window's
+   * {@code RunWindow}/{@code EntityDone} exchange between a partition and its entities stays on one
+   * thread; the default dispatcher in a system without them (a test kit's).
+   */
+  static org.apache.pekko.actor.typed.Props dispatcher(ActorSystem<?> system, int p) {
+    Config c = system.settings().config();
+    if (!c.hasPath("kernsim.partition-dispatchers"))
+      return org.apache.pekko.actor.typed.Props.empty();
+    int n = c.getInt("kernsim.partition-dispatchers");
+    return org.apache.pekko.actor.typed.DispatcherSelector.fromConfig(
+        "kernsim.partition-dispatcher-" + (p % n));
+  }
+
+  /** The partitions' dispatchers: one thread each. */
+  static String partitionDispatchers(int threads) {
+    StringBuilder sb = new StringBuilder("kernsim.partition-dispatchers = " + threads + "\n");
+    for (int i = 0; i < threads; i++) {
+      sb.append("kernsim.partition-dispatcher-")
+          .append(i)
+          .append(
+              " { type = Dispatcher, executor = thread-pool-executor,"
+                  + " thread-pool-executor.fixed-pool-size = 1, throughput = 1000 }\n");
+    }
+    return sb.toString();
+  }
+
   public static Config config(int threads) {
     return ConfigFactory.parseString(
-            "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
+            partitionDispatchers(threads)
+                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
                 + threads
                 + "\n"
                 + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
