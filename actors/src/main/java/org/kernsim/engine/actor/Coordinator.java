@@ -198,6 +198,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private long completedRounds = -1;
   private long completedEnd;
   private long released = Long.MIN_VALUE;
+  private long completedShown; // the last end the observers were given (each end once)
   private long progress;
   private long checkedProgress = -1;
   private final List<TraceRecord> pending = new ArrayList<>();
@@ -591,7 +592,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       if (i == pending.size()) pending.clear();
       else if (i > 0) pending.subList(0, i).clear();
     }
-    if (f > 0) obs.windowCompleted(Math.min(f, options.until()));
+    long shown = Math.min(f, options.until());
+    if (shown > completedShown) {
+      completedShown = shown;
+      obs.windowCompleted(shown);
+    }
   }
 
   private Behavior<CoordinatorCommand> end(EndReason r) {
