@@ -153,7 +153,7 @@ final class RunCommand implements Callable<Integer> {
       names = "--snapshot-every",
       paramLabel = "N",
       description = {
-        "On a cluster: take a snapshot of the whole run every N windows (0: never; default:",
+        "On a cluster: take a snapshot of the whole run every N rounds (0: never; default:",
         "kernsim.cluster.snapshot-every, 1000). If a node is lost, the others go on from the last",
         "one and the run ends with the same traceSha256."
       })
