@@ -194,7 +194,8 @@ public final class NodeRunner extends AbstractBehavior<PartitionCommand> {
    */
   private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
     arrived.add(b.events());
-    received.merge(b.window(), 1, Integer::sum);
+    if (b.window() < prunedBelow) countedBelow++;
+    else received.merge(b.window(), 1, Integer::sum);
     maybeBegin();
     return this;
   }
@@ -202,11 +203,20 @@ public final class NodeRunner extends AbstractBehavior<PartitionCommand> {
   /** Batches received, by the round in which they were sent. */
   private final java.util.TreeMap<Long, Integer> received = new java.util.TreeMap<>();
 
+  private long countedBelow; // batches of rounds before prunedBelow (no longer in 'received')
+  private long prunedBelow;
+
   /** Batches received that were sent before round {@code r}: what {@code StartWindow(r)} counts. */
   private long receivedBefore(long r) {
-    long n = 0;
-    for (int c : received.headMap(r).values()) n += c;
-    return n;
+    // asked for rounds that never go back: rounds below r are folded into one count, so that a
+    // run of many rounds does not walk them all again for every round
+    if (r < prunedBelow)
+      throw new IllegalStateException(
+          "batches counted before round " + r + " after " + prunedBelow);
+    while (!received.isEmpty() && received.firstKey() < r)
+      countedBelow += received.pollFirstEntry().getValue();
+    prunedBelow = r;
+    return countedBelow;
   }
 
   private final List<List<Event>> arrived = new ArrayList<>();

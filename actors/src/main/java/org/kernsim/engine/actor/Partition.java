@@ -119,6 +119,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   private final WindowQueue queue;
   private final TreeMap<Long, Integer> received = new TreeMap<>();
+  private long countedBelow; // batches of rounds before prunedBelow (no longer in 'received')
+  private long prunedBelow;
   private PartitionCommand.StartWindow pendingStart;
 
   // the round in progress
@@ -278,7 +280,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
    */
   private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
     for (Event e : b.events()) queue.add(e);
-    received.merge(b.window(), 1, Integer::sum);
+    if (b.window() < prunedBelow) countedBelow++;
+    else received.merge(b.window(), 1, Integer::sum);
     maybeSnapshot();
     maybeBegin();
     return this;
@@ -371,9 +374,15 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   /** Batches received that were sent before round {@code r}: what {@code StartWindow(r)} counts. */
   private long receivedBefore(long r) {
-    long n = 0;
-    for (int c : received.headMap(r).values()) n += c;
-    return n;
+    // asked for rounds that never go back: rounds below r are folded into one count, so that a
+    // run of many rounds does not walk them all again for every round
+    if (r < prunedBelow)
+      throw new IllegalStateException(
+          "batches counted before round " + r + " after " + prunedBelow);
+    while (!received.isEmpty() && received.firstKey() < r)
+      countedBelow += received.pollFirstEntry().getValue();
+    prunedBelow = r;
+    return countedBelow;
   }
 
   private Behavior<PartitionCommand> onStartWindow(PartitionCommand.StartWindow m) {
