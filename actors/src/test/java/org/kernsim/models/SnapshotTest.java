@@ -237,7 +237,9 @@ class SnapshotTest {
         for (RunResult r : List.of(onActors, onSequential)) {
           assertEquals(whole.traceSha256(), r.traceSha256(), c[0] + " resumed");
           assertEquals(whole.events(), r.events(), c[0]);
-          assertEquals(whole.windows(), r.windows(), c[0]);
+          // the actor driver's rounds are its own (ADR 006): windows agree sequential to sequential
+          if (snap == bySequential && r == onSequential)
+            assertEquals(whole.windows(), r.windows(), c[0]);
           assertEquals(whole.violations(), r.violations(), c[0]);
           assertEquals(Map.copyOf(whole.metrics()), Map.copyOf(r.metrics()), c[0]);
         }

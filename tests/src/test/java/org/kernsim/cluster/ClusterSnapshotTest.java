@@ -85,7 +85,7 @@ class ClusterSnapshotTest {
       String what = name + " resumed on 3 nodes at " + at;
       assertEquals(whole.traceSha256(), resumed.traceSha256(), what);
       assertEquals(whole.events(), resumed.events(), what);
-      assertEquals(whole.windows(), resumed.windows(), what);
+      // rounds are each driver's own (ADR 006): no windows to compare with the sequential run
       assertEquals(whole.violations(), resumed.violations(), what);
       assertEquals(Map.copyOf(whole.metrics()), Map.copyOf(resumed.metrics()), what);
       assertEquals(EndReason.LIMIT, resumed.endReason(), what);

@@ -418,8 +418,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       if (!changed) break;
     }
     long cap = options.until();
-    if (snapshotAsked) cap = Math.min(cap, Math.max(t + 1, options.snapshot().atNanos()));
-    if (options.stopAtFirstViolation())
+    // run --snapshot-at: canonical windows until the snapshot is taken, so that it is taken at the
+    // same boundary as on the sequential driver (the first window start at or after T)
+    if (options.stopAtFirstViolation() || snapshotAsked)
       cap = Math.min(cap, PartitionCore.saturatedAdd(t, lookahead));
     for (int i = 0; i < n; i++) horizon[i] = Math.min(horizon[i], cap);
   }
