@@ -94,6 +94,9 @@ class ClusterHashTest {
                       case "phold" ->
                           List.of("phold.entities=64", "phold.population=4", "phold.ttl=8");
                       case "machine-stop" -> List.of("scenario.until=3ms");
+                      // the load scenarios at the small size LoadScenariosTest uses
+                      case "kprobes-load" -> LoadScenariosTest.KPROBES_SMALL;
+                      case "workqueue-load" -> LoadScenariosTest.WORKQUEUE_SMALL;
                       default -> List.of();
                     }));
   }
