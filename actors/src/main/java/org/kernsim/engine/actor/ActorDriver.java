@@ -115,25 +115,42 @@ public final class ActorDriver {
               }
               coordinator.tell(new Coordinator.Begin(parts));
               // every way the run's actors can end without a result ends the wait
-              return Behaviors.receive(Void.class)
-                  .onSignal(
-                      Terminated.class,
-                      t -> {
-                        if (!result.isDone()) {
-                          result.completeExceptionally(
-                              new IllegalStateException(
-                                  "the run's actor "
-                                      + t.getRef().path().name()
-                                      + " stopped before the run ended"));
-                        }
-                        return Behaviors.same();
-                      })
-                  .build();
+              return untilEnded(result);
             });
+    return await(system, root, options.seed(), result);
+  }
+
+  /**
+   * The root's behaviour once its run is started: every way its actors end without a result ends
+   * the wait.
+   */
+  static Behavior<Void> untilEnded(CompletableFuture<RunResult> result) {
+    return Behaviors.receive(Void.class)
+        .onSignal(
+            Terminated.class,
+            t -> {
+              if (!result.isDone()) {
+                result.completeExceptionally(
+                    new IllegalStateException(
+                        "the run's actor "
+                            + t.getRef().path().name()
+                            + " stopped before the run ended"));
+              }
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  /**
+   * Spawns {@code root} as the run's system actor, waits for {@code result} (or for the system to
+   * stop) and stops the run's actors.
+   */
+  static RunResult await(
+      ActorSystem<?> system, Behavior<Void> root, long seed, CompletableFuture<RunResult> result) {
     ActorRef<Void> run =
         system.systemActorOf(
             root,
-            "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result),
+            "run-" + Long.toUnsignedString(seed) + "-" + System.identityHashCode(result),
             org.apache.pekko.actor.typed.Props.empty());
     // weakly: a long-lived system (a test kit's) must not keep every finished run's result
     java.lang.ref.WeakReference<CompletableFuture<RunResult>> weak =
@@ -150,14 +167,10 @@ public final class ActorDriver {
     try {
       return Await.result(result);
     } finally {
-      stop(system, run);
+      // the run's actors are children of 'run'; stopping it stops them all
+      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)
+          .stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
     }
-  }
-
-  private static void stop(ActorSystem<?> system, ActorRef<Void> run) {
-    // the run's actors are children of 'run'; stopping it stops them all
-    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)
-        .stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
   }
 
   /**

@@ -9,9 +9,7 @@ import java.util.concurrent.ExecutionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.kernsim.engine.Await;
 import org.kernsim.engine.Placement;
 import org.kernsim.engine.RecordFilter;
 import org.kernsim.engine.RunOptions;
@@ -102,49 +100,9 @@ public final class PartitionsDriver {
               }
               coordinator.tell(new Coordinator.Begin(runners));
               // every way the run's actors can end without a result ends the wait
-              return Behaviors.receive(Void.class)
-                  .onSignal(
-                      Terminated.class,
-                      t -> {
-                        if (!result.isDone()) {
-                          result.completeExceptionally(
-                              new IllegalStateException(
-                                  "the run's actor "
-                                      + t.getRef().path().name()
-                                      + " stopped before the run ended"));
-                        }
-                        return Behaviors.same();
-                      })
-                  .build();
+              return ActorDriver.untilEnded(result);
             });
-    ActorRef<Void> run =
-        system.systemActorOf(
-            root,
-            "run-" + Long.toUnsignedString(options.seed()) + "-" + System.identityHashCode(result),
-            org.apache.pekko.actor.typed.Props.empty());
-    // weakly: a long-lived system (a test kit's) must not keep every finished run's result
-    java.lang.ref.WeakReference<CompletableFuture<RunResult>> weak =
-        new java.lang.ref.WeakReference<>(result);
-    system
-        .getWhenTerminated()
-        .thenRun(
-            () -> {
-              CompletableFuture<RunResult> r = weak.get();
-              if (r != null)
-                r.completeExceptionally(
-                    new IllegalStateException("the actor system stopped before the run ended"));
-            });
-    try {
-      return Await.result(result);
-    } finally {
-      stop(system, run);
-    }
-  }
-
-  private static void stop(ActorSystem<?> system, ActorRef<Void> run) {
-    // the run's actors are children of 'run'; stopping it stops them all
-    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system)
-        .stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(run));
+    return ActorDriver.await(system, root, options.seed(), result);
   }
 
   static Config config(int threads) {
