@@ -58,48 +58,31 @@ public record Workload(
     Latency steadyStart,
     Latency steadyPeriod) {
 
-  /** One burst and no steady stream: the workload as it was before bursts and streams. */
-  public Workload(
-      Latency warmupAt,
-      int warmupItems,
-      int warmupUnboundItems,
-      int longItems,
-      int longUnboundItems,
-      Latency longSleep,
-      Latency burstAt,
-      int burstItems,
-      double unboundFraction,
-      double remoteFraction,
-      double delayedFraction,
-      Latency delay,
-      Latency think,
-      Latency syscall,
-      Latency itemCpu,
-      double sleepProbability,
-      Latency itemSleep,
-      boolean hogs,
-      Latency hogStart,
-      Latency hogRun,
-      Latency hogUser,
-      Latency hogKernel) {
-    this(
-        warmupAt,
-        warmupItems,
-        warmupUnboundItems,
-        longItems,
-        longUnboundItems,
-        longSleep,
-        burstAt,
-        burstItems,
-        unboundFraction,
-        remoteFraction,
-        delayedFraction,
-        delay,
-        think,
-        syscall,
-        itemCpu,
-        sleepProbability,
-        itemSleep,
+  /**
+   * Only the hogs (no work items, no bursts, no stream): the CPU load a model that queues its own
+   * work (package {@code wqlife}) puts beside it.
+   */
+  public static Workload hogsOnly(
+      boolean hogs, Latency hogStart, Latency hogRun, Latency hogUser, Latency hogKernel) {
+    Latency none = Latency.fixed(1);
+    return new Workload(
+        none,
+        0,
+        0,
+        0,
+        0,
+        none,
+        none,
+        0,
+        0,
+        0,
+        0,
+        none,
+        none,
+        none,
+        none,
+        0,
+        none,
         hogs,
         hogStart,
         hogRun,

@@ -343,31 +343,9 @@ public final class WqLifeModel implements ModelFactory {
       this.userBase = layout.add(cpus, i -> "user/" + i, i -> i);
       this.hogBase = layout.add(cpus, i -> "hog/" + i, i -> i);
       this.completions = layout.add(1, i -> "completions", i -> 0);
-      Latency none = Latency.fixed(1);
       this.hogs =
-          new Workload(
-              none,
-              0,
-              0,
-              0,
-              0,
-              none,
-              none,
-              0,
-              0,
-              0,
-              0,
-              none,
-              none,
-              none,
-              none,
-              0,
-              none,
-              load.hogs(),
-              load.hogStart(),
-              load.hogRun(),
-              load.hogUser(),
-              load.hogKernel());
+          Workload.hogsOnly(
+              load.hogs(), load.hogStart(), load.hogRun(), load.hogUser(), load.hogKernel());
     }
 
     @Override
