@@ -38,25 +38,127 @@ final class Fatal {
   static final int OLD_GEN_LIMIT_PERCENT = 97;
 
   private static PrintStream stderr = System.err;
+  private static volatile boolean installed;
   private static volatile boolean exiting;
+  private static volatile int exitCode;
+
+  /**
+   * Heap held back for the way out: released first when the heap runs out, so that removing the
+   * temporary files and starting the exit have room to allocate (without it they sometimes fail and
+   * a temporary file is left).
+   */
+  private static volatile byte[] reserve;
+
+  /**
+   * The threads that end the process, made up front: when they are needed the heap may have no room
+   * for a new Thread (the JVM then reports an OutOfMemoryError thrown from the handler).
+   */
+  private static final Thread HALT =
+      new Thread(
+          () -> {
+            try {
+              Thread.sleep(10_000);
+            } catch (InterruptedException e) {
+              // exit now
+            }
+            Runtime.getRuntime().halt(exitCode);
+          },
+          "kernsim-halt");
+
+  private static final Thread EXIT = new Thread(() -> System.exit(exitCode), "kernsim-exit");
+
+  static {
+    HALT.setDaemon(true);
+  }
 
   /**
    * Installs both watches (only {@link Main#main}: tests run commands in-process); with {@code
    * verbose}, Pekko's report and its stack trace are shown too.
    */
   static void install(boolean verbose) {
+    installed = true;
+    reserve = new byte[1 << 20];
     stderr = System.err;
     System.setErr(
         new PrintStream(new Sentinel(stderr, verbose, Fatal::exit), true, StandardCharsets.UTF_8));
+    // a thread with no handler of its own (a logger's cleaner, a JDK thread) that dies of a JVM
+    // error would get the JVM's "Exception in thread ..." and a stack trace on standard error,
+    // also while the process is already ending with kernsim's line: it ends the process the same
+    // way instead (a second call while exiting prints nothing); other throwables keep the JVM's
+    // default report
+    Thread.UncaughtExceptionHandler jvm = Thread.getDefaultUncaughtExceptionHandler();
+    Thread.setDefaultUncaughtExceptionHandler(
+        (thread, e) -> {
+          if (e instanceof OutOfMemoryError) {
+            try {
+              if (verbose) e.printStackTrace(stderr);
+              exit(outOfMemoryLine(), ExitCodes.OUT_OF_MEMORY);
+            } catch (Throwable again) {
+              // no room even for that: the line is out (or another thread's is), end now
+              try {
+                OutputFiles.deleteTemporaries();
+              } finally {
+                Runtime.getRuntime().halt(ExitCodes.OUT_OF_MEMORY);
+              }
+            }
+          } else if (e instanceof VirtualMachineError) {
+            if (verbose) e.printStackTrace(stderr);
+            exit(
+                "kernsim: internal error: "
+                    + e
+                    + " on thread ["
+                    + thread.getName()
+                    + "]"
+                    + (verbose ? "" : " (run again with --verbose for the stack trace)"),
+                ExitCodes.INTERNAL);
+          } else if (jvm != null) {
+            jvm.uncaughtException(thread, e);
+          } else {
+            // as ThreadGroup.uncaughtException() prints it (calling it would come back here)
+            System.err.print("Exception in thread \"" + thread.getName() + "\" ");
+            e.printStackTrace(System.err);
+          }
+        });
     watchHeap();
   }
 
+  /**
+   * The one line for the heap exhausted, made (and encoded) once, up front: when it is needed the
+   * heap may have no room left for making it.
+   */
+  private static final String OUT_OF_MEMORY_LINE =
+      "kernsim: out of memory: the run needs more than this JVM's "
+          + Runtime.getRuntime().maxMemory() / (1024 * 1024)
+          + " MiB heap; give it more (KERNSIM_JAVA_OPTS=-Xmx8g ./kernsim ...) or make the scenario"
+          + " smaller";
+
+  private static final byte[] OUT_OF_MEMORY_BYTES =
+      (OUT_OF_MEMORY_LINE + System.lineSeparator()).getBytes(StandardCharsets.UTF_8);
+
   /** The one line for the heap exhausted. */
   static String outOfMemoryLine() {
-    return "kernsim: out of memory: the run needs more than this JVM's "
-        + Runtime.getRuntime().maxMemory() / (1024 * 1024)
-        + " MiB heap; give it more (KERNSIM_JAVA_OPTS=-Xmx8g ./kernsim ...) or make the scenario"
-        + " smaller";
+    return OUT_OF_MEMORY_LINE;
+  }
+
+  /**
+   * True for the one caller that is to print the process's last line: the first while the watches
+   * are installed (a heap exhausted on several threads at once, or caught by {@link Main} while a
+   * watch reports it too, is one line), always in-process (tests, no watches).
+   */
+  static boolean claimLastLine() {
+    if (!installed) return true;
+    reserve = null;
+    synchronized (Fatal.class) {
+      if (exiting) return false;
+      exiting = true;
+      return true;
+    }
+  }
+
+  /** Prints the out-of-memory line without building it (or anything else) on the heap. */
+  static void printOutOfMemoryLine(PrintStream err) {
+    err.write(OUT_OF_MEMORY_BYTES, 0, OUT_OF_MEMORY_BYTES.length);
+    err.flush();
   }
 
   /**
@@ -64,32 +166,24 @@ final class Fatal {
    * child nodes) on a thread of their own, and a JVM too short of memory to finish them is halted.
    */
   static void exit(String line, int code) {
+    reserve = null;
     synchronized (Fatal.class) {
       if (exiting) return;
       exiting = true;
     }
     try {
-      stderr.println(line);
-      stderr.flush();
+      if (line == OUT_OF_MEMORY_LINE) printOutOfMemoryLine(stderr);
+      else {
+        stderr.println(line);
+        stderr.flush();
+      }
       OutputFiles.deleteTemporaries();
     } catch (Throwable t) {
       // printing or deleting failed: exit anyway
     }
-    Thread halt =
-        new Thread(
-            () -> {
-              try {
-                Thread.sleep(10_000);
-              } catch (InterruptedException e) {
-                // exit now
-              }
-              Runtime.getRuntime().halt(code);
-            },
-            "kernsim-halt");
-    halt.setDaemon(true);
-    halt.start();
-    Thread exit = new Thread(() -> System.exit(code), "kernsim-exit");
-    exit.start();
+    exitCode = code;
+    HALT.start();
+    EXIT.start();
   }
 
   private static void watchHeap() {

@@ -75,8 +75,10 @@ public final class Main implements Callable<Integer> {
 
   private static int outOfMemory() {
     try {
+      // a heap watch, or a thread's handler, may have printed the line already
+      if (!Fatal.claimLastLine()) return ExitCodes.OUT_OF_MEMORY;
       OutputFiles.deleteTemporaries();
-      System.err.println(Fatal.outOfMemoryLine());
+      Fatal.printOutOfMemoryLine(System.err);
       return ExitCodes.OUT_OF_MEMORY;
     } catch (OutOfMemoryError again) {
       Runtime.getRuntime().halt(ExitCodes.OUT_OF_MEMORY);
