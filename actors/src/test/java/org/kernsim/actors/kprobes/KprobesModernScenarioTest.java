@@ -12,7 +12,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.kernsim.engine.EndReason;
+import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.TraceObserver;
+import org.kernsim.models.Models;
+import org.kernsim.protocol.engine.TraceRecord;
+import org.kernsim.protocol.lockdep.LockNote;
+import org.kernsim.scenario.Scenario;
 
 /**
  * The Part E entries of the int3-patching kernels (5.2 to 7.3): each built-in scenario reproduces
@@ -99,6 +106,41 @@ class KprobesModernScenarioTest {
         first(r, "NoInvalidOpcode").message().contains("copy made from another probe's jump"),
         first(r, "NoInvalidOpcode").message());
     assertEquals(Map.of(), fired(run("kprobes-kp9-recover", 1, "kprobes.kernel=6.13")));
+  }
+
+  /**
+   * How often a flush of optimizing_work touched its lockdep map: sysctl 0 with optimised probes.
+   */
+  private static long flushTouches(String kernel) {
+    long[] touches = new long[1];
+    TraceObserver o =
+        new TraceObserver() {
+          @Override
+          public void observe(TraceRecord r) {
+            if (r instanceof TraceRecord.Note n
+                && n.note() instanceof LockNote.Wait w
+                && w.lock().equals(KprobeManager.WORK_MAP)
+                && w.site().equals("flush_work")) touches[0]++;
+          }
+
+          @Override
+          public java.util.Set<Class<?>> observes() {
+            return java.util.Set.of(LockNote.Wait.class);
+          }
+        };
+    Scenario s = Models.load("kprobes-kp1-broken-wait", List.of("kprobes.kernel=" + kernel));
+    RunResult r = SequentialDriver.run(s.build(), RunOptions.of(1, s.until()).withObserver(o));
+    return touches[0];
+  }
+
+  @Test
+  void flushDelayedWorkTouchesTheWorksLockdepMapAsFlushWorkDoes() {
+    // v6.1 and v6.13 __flush_work(): the flusher touches (work_completion)optimizing_work, so
+    // "holds M, flushes the work" and "the work takes M" close a cycle (v6.13 only when the work is
+    // pending or running, which it is here: KprobeCoreTest.Predicates has the idle case)
+    for (String k : List.of("6.1", "6.13"))
+      assertTrue(flushTouches(k) > 0, k + ": flush_work() not told to the lock-order checker");
+    assertEquals(0, flushTouches("7.0"), "7.0: a kthread, no work item to flush");
   }
 
   @Test
