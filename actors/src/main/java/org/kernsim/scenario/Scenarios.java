@@ -41,7 +41,11 @@ public final class Scenarios {
     }
   }
 
-  static List<Setting> common() {
+  /**
+   * The keys every scenario takes whatever its model: {@code scenario.*}, the message fault plan
+   * ({@code faults.delay.*}, {@code faults.drop.*}) and the liveness phase ({@code liveness.*}).
+   */
+  public static List<Setting> common() {
     return List.of(
         Setting.text(
             "scenario.name", "unnamed", "The scenario's name, as reported in the run JSON."),
@@ -386,6 +390,15 @@ public final class Scenarios {
       throw new BadInputException(
           at + ": bad value '" + shown + "' for " + s.key() + ": " + Quote.text(ex.getMessage()));
     }
+  }
+
+  /**
+   * Every key a scenario of {@code model} takes, in a file or with {@code --set}: the schema the
+   * loader checks them against ({@link #common()}, then the model's settings; a model's own
+   * definition of a common key replaces it in place).
+   */
+  public static List<Setting> accepted(ModelFactory model) {
+    return List.copyOf(schema(model).values());
   }
 
   private static Map<String, Setting> schema(ModelFactory model) {
