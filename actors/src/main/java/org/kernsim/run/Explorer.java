@@ -21,6 +21,8 @@ import org.kernsim.engine.Violation;
 import org.kernsim.engine.schedule.Forks;
 import org.kernsim.engine.schedule.Strategy;
 import org.kernsim.models.Models;
+import org.kernsim.protocol.explore.ExploreResult;
+import org.kernsim.protocol.explore.ExploreWork;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
 
@@ -343,15 +345,13 @@ public final class Explorer {
                     Schedule s = plan.schedule(i);
                     Coverage cov = plan.coverage() ? new Coverage() : null;
                     RunResult r =
-                        plan.forking()
-                            ? Forks.schedule(
-                                prefixes.of(s.seed()),
-                                plan.strategy(),
-                                s.perturbation(),
-                                RunOptions.of(s.seed(), until),
-                                cov)
-                            : SequentialDriver.run(
-                                sim, RunOptions.of(s.seed(), until), null, null, cov);
+                        runSchedule(
+                            plan,
+                            sim,
+                            plan.forking() ? prefixes.of(s.seed()) : null,
+                            s,
+                            until,
+                            cov);
                     agg.add(i, s, r, cov);
                   }
                 } catch (Throwable e) {
@@ -378,6 +378,19 @@ public final class Explorer {
     long wall = (System.nanoTime() - wallStart) / 1_000_000;
     return agg.report(
         scenario.name(), wall, prefixes == null ? 0 : prefixes.millis(), StopRequest.requested());
+  }
+
+  /**
+   * Runs schedule {@code s} of {@code plan} whole, with the sequential driver: seed {@code
+   * s.seed()} of {@code sim}, or (forking) perturbation {@code s.perturbation()} from {@code
+   * prefix}, the seed's prefix. Every node of a cluster exploration runs its schedules with this.
+   */
+  static RunResult runSchedule(
+      Plan plan, Simulation sim, Forks.Prefix prefix, Schedule s, long until, Coverage cov) {
+    return plan.forking()
+        ? Forks.schedule(
+            prefix, plan.strategy(), s.perturbation(), RunOptions.of(s.seed(), until), cov)
+        : SequentialDriver.run(sim, RunOptions.of(s.seed(), until), null, null, cov);
   }
 
   /** Runs one seed (the explorer's unit of work without forking). */
@@ -440,7 +453,7 @@ public final class Explorer {
    * events of all the schedules, never sums of per-schedule percentiles), and for each metric its
    * distribution over the schedules (and, for counters, its total).
    */
-  private static final class Aggregate {
+  static final class Aggregate {
     private final Plan plan;
     private final Listener listener;
     private final long wallStart;
@@ -470,6 +483,113 @@ public final class Explorer {
 
     boolean found() {
       return found;
+    }
+
+    /** The first violating schedule folded in so far, or null. */
+    synchronized Found first() {
+      return first;
+    }
+
+    synchronized long run() {
+      return run;
+    }
+
+    /**
+     * What this aggregate holds, for the wire: a node's batch of a cluster exploration (histograms
+     * in HdrHistogram's compressed encoding; merged exactly by {@link #merge}).
+     */
+    synchronized ExploreResult.Partial toPartial(long prefixMillis) {
+      List<ExploreWork.Violating> v = new ArrayList<>();
+      for (Found f : kept)
+        v.add(
+            new ExploreWork.Violating(
+                f.index(),
+                f.schedule().seed(),
+                f.schedule().perturbation(),
+                List.copyOf(f.checkers()),
+                f.first().checker(),
+                f.first().atNanos(),
+                f.first().entity(),
+                f.first().message()));
+      Map<String, Long> tot = new TreeMap<>();
+      totals.forEach((k, t) -> tot.put(k, t[0]));
+      Map<String, Long> neg = new TreeMap<>();
+      negatives.forEach((k, t) -> neg.put(k, t[0]));
+      return new ExploreResult.Partial(
+          run,
+          events,
+          prefixMillis,
+          v,
+          encode(latencies),
+          encode(perSchedule),
+          tot,
+          neg,
+          states.stream().mapToLong(Long::longValue).toArray(),
+          transitions.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /**
+     * Folds in a batch another node ran (its violating schedules are told to the listener, then the
+     * progress). Histograms add exactly, so the merged figures are those one node would have.
+     */
+    void merge(ExploreResult.Partial p) {
+      List<Found> found = new ArrayList<>();
+      long done;
+      synchronized (this) {
+        done = run += p.run();
+        events += p.events();
+        for (long x : p.states()) states.add(x);
+        for (long x : p.transitions()) transitions.add(x);
+        if (plan.coverage() && done / growthStep != (done - p.run()) / growthStep)
+          growth.add(new long[] {done, states.size(), transitions.size()});
+        decode(p.latencies(), latencies);
+        decode(p.perSchedule(), perSchedule);
+        p.totals().forEach((k, v) -> totals.computeIfAbsent(k, x -> new long[1])[0] += v);
+        p.negatives().forEach((k, v) -> negatives.computeIfAbsent(k, x -> new long[1])[0] += v);
+        for (ExploreWork.Violating v : p.violating()) {
+          Found f =
+              new Found(
+                  v.index(),
+                  new Schedule(v.seed(), v.perturbation()),
+                  List.copyOf(v.checkers()),
+                  new Violation(v.checker(), v.atNanos(), v.entity(), v.message()));
+          violating++;
+          for (String c : f.checkers()) byChecker.merge(c, 1L, Long::sum);
+          if (kept.size() < KEPT) kept.add(f);
+          if (first == null || f.index() < first.index()) {
+            first = f;
+            firstMillis = (System.nanoTime() - wallStart) / 1_000_000;
+          }
+          this.found = true;
+          found.add(f);
+        }
+      }
+      for (Found f : found) listener.violating(f);
+      listener.progress(done);
+    }
+
+    private static Map<String, byte[]> encode(Map<String, Histogram> hs) {
+      Map<String, byte[]> out = new TreeMap<>();
+      hs.forEach(
+          (k, h) -> {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(h.getNeededByteBufferCapacity());
+            int n = h.encodeIntoCompressedByteBuffer(b);
+            out.put(k, java.util.Arrays.copyOf(b.array(), n));
+          });
+      return out;
+    }
+
+    private static void decode(Map<String, byte[]> in, Map<String, Histogram> into) {
+      in.forEach(
+          (k, bytes) -> {
+            try {
+              Histogram h =
+                  Histogram.decodeFromCompressedByteBuffer(java.nio.ByteBuffer.wrap(bytes), 0);
+              into.computeIfAbsent(k, x -> new Histogram(3)).add(h);
+            } catch (java.util.zip.DataFormatException e) {
+              throw new IllegalStateException("a node sent an unreadable histogram " + k, e);
+            }
+          });
     }
 
     void add(long index, Schedule s, RunResult r, Coverage cov) {

@@ -7,6 +7,7 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.kernsim.models.Models;
+import org.kernsim.run.ClusterExplorer;
 import org.kernsim.run.Explorer;
 import org.kernsim.run.RunSpec;
 import org.kernsim.run.Runner;
@@ -22,9 +23,14 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Run a scenario over many seeds in parallel on all cores and report which invariants fired.",
+      "On a cluster: --cluster-nodes N starts a local cluster of N JVMs on 127.0.0.1, --join",
+      "HOST:PORT uses an existing one ('kernsim node'); schedules are spread over the nodes in",
+      "batches (each schedule runs whole on one node, --threads batches at once per node), the",
+      "violating set and the summary are those of one node, and a lost node's unfinished batches",
+      "run again on the others.",
       "Exit codes: 0 no seed violated an invariant, 1 internal error, 2 bad input, 3 some seed",
-      "violated an invariant, 5 out of memory, 130/143 interrupted by SIGINT/SIGTERM (what was",
-      "found so far is printed)."
+      "violated an invariant, 4 the cluster did not form or every node of it was lost, 5 out of",
+      "memory, 130/143 interrupted by SIGINT/SIGTERM (what was found so far is printed)."
     })
 final class ExploreCommand implements Callable<Integer> {
 
@@ -52,8 +58,12 @@ final class ExploreCommand implements Callable<Integer> {
   @Option(
       names = "--threads",
       paramLabel = "N",
-      description = "Seeds run in parallel (default: cores).")
+      description =
+          "Seeds run in parallel (default: cores); on a cluster, batches each node runs at once"
+              + " (default: the node's cores).")
   Integer threads;
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
       names = "--no-timeline",
@@ -128,6 +138,7 @@ final class ExploreCommand implements Callable<Integer> {
       throw new BadInputException("--shrink: not with --fork-at (it shrinks a seed's settings)");
     org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
     org.kernsim.trace.OutputFiles.check("--report", reportFile);
+    cluster.check();
     Explorer.Plan plan =
         new Explorer.Plan(
             scenario,
@@ -146,20 +157,25 @@ final class ExploreCommand implements Callable<Integer> {
       throw new BadInputException(
           "--seeds " + seeds + ": more schedules than kernsim can count (at most 2^63 - 1)");
     Explorer.Report report;
+    Map<String, Object> clusterJson = null;
     boolean showProgress = System.console() != null && !json;
-    try (ViolationsFile out = ViolationsFile.open(violationsFile, forkAt >= 0)) {
-      if (showProgress) {
-        try (ProgressBar pb =
-            new ProgressBarBuilder()
-                .setTaskName("schedules")
-                .setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII)
-                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
-                .build()) {
-          report = Explorer.explore(plan, out.listener(pb::stepTo));
-        }
+    try (ViolationsFile out = ViolationsFile.open(violationsFile, forkAt >= 0);
+        ProgressBar pb =
+            showProgress
+                ? new ProgressBarBuilder()
+                    .setTaskName("schedules")
+                    .setInitialMax(total)
+                    .setStyle(ProgressBarStyle.ASCII)
+                    .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                    .build()
+                : null) {
+      Explorer.Listener listener = out.listener(pb == null ? null : pb::stepTo);
+      if (cluster.on()) {
+        ClusterExplorer.Outcome o = exploreOnCluster(plan, listener, pb);
+        report = o.report();
+        clusterJson = o.json();
       } else {
-        report = Explorer.explore(plan, out.listener(null));
+        report = Explorer.explore(plan, listener);
       }
     }
     if (org.kernsim.engine.StopRequest.requested()) {
@@ -171,8 +187,18 @@ final class ExploreCommand implements Callable<Integer> {
           report.violating() == 0 ? "none" : describe(report));
     }
     if (json) {
-      System.out.println(Json.write(report.json()));
+      Map<String, Object> j = report.json();
+      if (clusterJson != null) j.put("cluster", clusterJson);
+      System.out.println(Json.write(j));
     } else {
+      if (clusterJson != null) // on stderr: stdout is one node's summary, whatever the cluster
+      System.err.printf(
+            "cluster: %s nodes, schedules per node %s, %s batches of %s, lost %s%n",
+            clusterJson.get("nodes"),
+            clusterJson.get("schedulesPerNode"),
+            clusterJson.get("batches"),
+            clusterJson.get("batchSize"),
+            clusterJson.get("lost"));
       System.out.printf(
           "scenario %s, %s: %d schedules run, %d violating, %.1f schedules/s, wall %d ms%n",
           report.scenario(),
@@ -265,6 +291,48 @@ final class ExploreCommand implements Callable<Integer> {
     }
     writeReport(report, null);
     return ExitCodes.OK;
+  }
+
+  /**
+   * The exploration on a local cluster ({@code --cluster-nodes}) or a joined one ({@code --join}):
+   * the progress bar shows the nodes coming up, then the schedules done.
+   */
+  private ClusterExplorer.Outcome exploreOnCluster(
+      Explorer.Plan plan, Explorer.Listener listener, ProgressBar pb) {
+    int wanted = cluster.clusterNodes == null ? 0 : cluster.clusterNodes;
+    if (pb != null)
+      pb.setExtraMessage(wanted > 0 ? "starting " + wanted + " nodes" : "joining " + cluster.join);
+    try (Nodes nodes =
+        cluster.open(
+            pb == null ? null : up -> pb.setExtraMessage("nodes up " + up + "/" + wanted))) {
+      ClusterExplorer.Target target =
+          ClusterExplorer.Target.of(wanted, threads == null ? 0 : threads, nodes.system);
+      return ClusterExplorer.explore(
+          nodes.system,
+          plan,
+          target,
+          new ClusterExplorer.Listener() {
+            @Override
+            public void progress(long done) {
+              listener.progress(done);
+            }
+
+            @Override
+            public void violating(Explorer.Found f) {
+              listener.violating(f);
+            }
+
+            @Override
+            public void nodesReady(int ready, int of) {
+              if (pb != null) pb.setExtraMessage("nodes ready " + ready + "/" + of);
+            }
+
+            @Override
+            public void nodeLost(String address, String how, int batches, int left) {
+              if (pb != null) pb.setExtraMessage("node lost, " + left + " left");
+            }
+          });
+    }
   }
 
   private void writeReport(Explorer.Report report, String timeline) {

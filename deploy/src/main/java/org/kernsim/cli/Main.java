@@ -113,7 +113,8 @@ public final class Main implements Callable<Integer> {
             err.println("kernsim: " + rf.describe());
             return ExitCodes.CLUSTER;
           }
-          if (ex instanceof ClusterUnavailable) {
+          if (ex instanceof ClusterUnavailable
+              || ex instanceof org.kernsim.run.ClusterExplorer.Unavailable) {
             err.println("kernsim: " + ex.getMessage());
             return ExitCodes.CLUSTER;
           }

@@ -8,7 +8,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.kernsim.config.ClusterConfig;
 import org.kernsim.config.KernsimSettings;
 import org.kernsim.engine.cluster.ClusterNode;
-import org.kernsim.models.Models;
 import org.kernsim.scenario.BadInputException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -112,7 +111,7 @@ final class NodeCommand implements Callable<Integer> {
               + s.joinTimeout().toSeconds()
               + " s (is a node running at that address?)");
     }
-    ClusterNode.start(system, Models::simulation);
+    Nodes.startWorker(system);
     System.out.println(
         "kernsim node "
             + Cluster.get(system).selfMember().address()

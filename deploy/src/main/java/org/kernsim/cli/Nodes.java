@@ -73,6 +73,19 @@ final class Nodes implements AutoCloseable {
    * would show it) and {@code tlsConfig}, if any.
    */
   static Nodes local(int n, String bind, ClusterConfig.Security security, Path tlsConfig) {
+    return local(n, bind, security, tlsConfig, null);
+  }
+
+  /**
+   * As {@link #local(int, String, ClusterConfig.Security, Path)}; {@code membersUp} (if not null)
+   * hears how many worker nodes are up while the cluster forms.
+   */
+  static Nodes local(
+      int n,
+      String bind,
+      ClusterConfig.Security security,
+      Path tlsConfig,
+      java.util.function.IntConsumer membersUp) {
     checkLocalCount("--cluster-nodes", n);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
@@ -92,14 +105,23 @@ final class Nodes implements AutoCloseable {
         StopRequest.check();
         nodes.startChild(i, seed, bind, s, security.token(), tlsConfig);
       }
-      nodes.awaitMembers(n, s.localStartTimeout());
-      ClusterNode.start(system, Models::simulation);
+      nodes.awaitMembers(n, s.localStartTimeout(), membersUp);
+      startWorker(system);
       return nodes;
     } catch (RuntimeException e) {
       nodes.keepLogs = true;
       nodes.close();
       throw e;
     }
+  }
+
+  /**
+   * Starts kernsim on a worker node: the node engine (its share of cluster runs) and the explore
+   * worker (its batches of cluster explorations).
+   */
+  static void startWorker(ActorSystem<?> system) {
+    ClusterNode.start(system, Models::simulation);
+    org.kernsim.run.ExploreWorker.start(system);
   }
 
   /** This JVM joins the cluster at {@code seed} as a driver (it hosts no partition). */
@@ -224,13 +246,14 @@ final class Nodes implements AutoCloseable {
     }
   }
 
-  private void awaitMembers(int n, Duration timeout) {
+  private void awaitMembers(int n, Duration timeout, java.util.function.IntConsumer membersUp) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String role = KernsimSettings.get().cluster().workerRole();
     while (true) {
       int up = 0;
       for (Member m : Cluster.get(system).state().getMembers())
         if (m.status() == MemberStatus.up() && m.hasRole(role)) up++;
+      if (membersUp != null) membersUp.accept(up);
       if (up >= n) return;
       StopRequest.check();
       for (int i = 0; i < children.size(); i++) {

@@ -126,28 +126,7 @@ final class RunCommand implements Callable<Integer> {
       description = "Do not print the timeline of the first violation.")
   boolean noTimeline;
 
-  @Option(
-      names = "--cluster-nodes",
-      paramLabel = "N",
-      description =
-          "Run on a local cluster of N JVM processes on 127.0.0.1 (this one and N-1 children).")
-  Integer clusterNodes;
-
-  @Option(
-      names = "--join",
-      paramLabel = "HOST:PORT",
-      description =
-          "Run on the existing cluster that has a node at HOST:PORT (every worker node takes part).")
-  String join;
-
-  @Option(
-      names = "--bind",
-      paramLabel = "HOST",
-      defaultValue = "127.0.0.1",
-      description = "Address this process's cluster node binds to (default: ${DEFAULT-VALUE}).")
-  String bind;
-
-  @Mixin ClusterSecurityOptions security = new ClusterSecurityOptions();
+  @Mixin ClusterOptions cluster = new ClusterOptions();
 
   @Option(
       names = "--snapshot-every",
@@ -206,35 +185,19 @@ final class RunCommand implements Callable<Integer> {
       loaded = Models.load(scenario, options.sets); // bad input fails here, before any work
     }
     int defaultedThreads = ScenarioOptions.threads(threads);
-    if (clusterNodes != null && join != null)
-      throw new BadInputException("--cluster-nodes and --join: use one of them");
-    if (clusterNodes != null) Nodes.checkLocalCount("--cluster-nodes", clusterNodes);
     if (!driver.equals("actors") && !driver.equals("sequential") && !driver.equals("partitions"))
       throw new BadInputException(
           "--driver " + Quote.value(driver) + ": expected actors, sequential or partitions");
-    HostPort seedNode = join == null ? null : HostPort.parse("--join", join);
     if (timelineOf != null) checkChecker(timelineOf);
-    boolean onCluster = clusterNodes != null || seedNode != null;
-    org.kernsim.config.ClusterConfig.Security clusterSecurity = null;
-    if (seedNode != null) clusterSecurity = security.required("--join");
-    else if (clusterNodes != null) {
-      if (security.token() != null)
-        throw new BadInputException(
-            "--cluster-nodes makes its own cluster token; --token and --token-file are for --join");
-      clusterSecurity =
-          new org.kernsim.config.ClusterConfig.Security(
-              org.kernsim.protocol.kryo.ClusterToken.generate(), security.tls());
-    } else if (security.token() != null || security.tlsConfig != null) {
-      throw new BadInputException(
-          "--token, --token-file, --tls-config: only for a cluster run (--cluster-nodes, --join)");
-    }
+    cluster.check();
+    Integer clusterNodes = cluster.clusterNodes;
+    HostPort seedNode = cluster.seedNode();
+    boolean onCluster = cluster.on();
     if (snapshotEvery != null && snapshotEvery < 0)
       throw new BadInputException("--snapshot-every " + snapshotEvery + ": must be >= 0");
     if (!onCluster && (snapshotEvery != null || noRecover))
       throw new BadInputException(
           "--snapshot-every, --no-recover: only for a cluster run (--cluster-nodes, --join)");
-    if (onCluster)
-      ClusterSecurityOptions.warnIfExposed("--bind", bind, clusterSecurity.tls() != null);
     RunSpec.Fork fork = null;
     long forkAt = schedule.forkAtNanos();
     if ((forkAt >= 0) != (perturb != null))
@@ -286,10 +249,7 @@ final class RunCommand implements Callable<Integer> {
         series != null ? java.util.List.of(series) : java.util.List.of();
     try (Progress progress = Progress.forRun(progressUntil)) {
       if (onCluster) {
-        try (Nodes nodes =
-            clusterNodes != null
-                ? Nodes.local(clusterNodes, bind, clusterSecurity, security.tlsConfig)
-                : Nodes.join(seedNode, bind, clusterSecurity)) {
+        try (Nodes nodes = cluster.open(null)) {
           ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
           int perNode =
               threads != null

@@ -51,6 +51,26 @@ class ClusterCliTest {
   }
 
   @Test
+  void exploreOnAClusterMisusedIsOneLineAndExit2() {
+    Result r = execute("explore", "phold", "--seeds", "1..2", "--cluster-nodes", "0");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --cluster-nodes 0: must be >= 1", r.err().strip());
+    r = execute("explore", "phold", "--seeds", "1..2", "--cluster-nodes", "2", "--join", "h:1");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals("kernsim: --cluster-nodes and --join: use one of them", r.err().strip());
+    r = execute("explore", "phold", "--seeds", "1..2", "--token", LocalCluster.TOKEN);
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertEquals(
+        "kernsim: --token, --token-file, --tls-config: only for a cluster run (--cluster-nodes,"
+            + " --join)",
+        r.err().strip());
+    r = execute("explore", "phold", "--seeds", "1..2", "--join", "127.0.0.1:1");
+    assertEquals(ExitCodes.BAD_INPUT, r.code());
+    assertTrue(r.err().strip().startsWith("kernsim: --join needs the cluster's token"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+
+  @Test
   void aNodeWithoutTheClustersTokenIsRefusedInOneLine(@TempDir Path dir) throws Exception {
     Result r = execute("node", "--port", "0", "--seed-node", "127.0.0.1:1");
     assertEquals(ExitCodes.BAD_INPUT, r.code());

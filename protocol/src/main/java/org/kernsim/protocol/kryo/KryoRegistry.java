@@ -51,7 +51,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  * <pre>
  *   20- 99  Pekko refs, JDK collections and arrays
  *  100-149  engine (partitions, coordinator, entities, trace records)
- *  150-199  cluster (node engines, cluster runs)
+ *  150-199  cluster (node engines, cluster runs; 160-179 explorations over the cluster)
  *  200-249  cpu          250-299  rcu          300-349  stopmachine    350-399  phold
  *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
  *  600-699  hotplug
@@ -140,6 +140,16 @@ public final class KryoRegistry {
           e(151, NodeCommand.EndRun.class),
           e(152, ClusterRunCommand.NodeReady.class),
           e(153, ClusterRunCommand.SetupFailed.class),
+          // explorations spread over the cluster (org.kernsim.protocol.explore): 160-179
+          e(160, org.kernsim.protocol.explore.ExploreWork.Open.class),
+          e(161, org.kernsim.protocol.explore.ExploreWork.Batch.class),
+          e(162, org.kernsim.protocol.explore.ExploreWork.StopAbove.class),
+          e(163, org.kernsim.protocol.explore.ExploreWork.Close.class),
+          e(164, org.kernsim.protocol.explore.ExploreWork.Violating.class),
+          e(165, org.kernsim.protocol.explore.ExploreResult.Ready.class),
+          e(166, org.kernsim.protocol.explore.ExploreResult.Failed.class),
+          e(167, org.kernsim.protocol.explore.ExploreResult.BatchDone.class),
+          e(168, org.kernsim.protocol.explore.ExploreResult.Partial.class),
           // ---------------------------------------------------------------- 200-249: cpu
           e(200, CpuMessage.Enqueue.class),
           e(201, CpuMessage.Release.class),
