@@ -11,11 +11,16 @@ import org.kernsim.protocol.engine.MetricsSnapshot;
  * Both are sums, so the merged result does not depend on how entities were spread over partitions,
  * threads or nodes.
  *
- * <p>Histograms have a fixed size (1 ns to {@link #HIGHEST} ns, 3 significant digits: about 280 KB
- * each, allocated when a partition first records the metric), never resize, and give exactly the
- * values of an auto-resizing HdrHistogram of the same precision; a value above the range is
- * recorded as {@link #HIGHEST}. Counters and histograms are found by name in hash maps and reported
- * in name order.
+ * <p>A histogram's values are first kept as they are (up to {@link #BUFFERED} of them): most runs
+ * of an exploration record a few dozen, and a histogram of the full range costs about 280 KB to
+ * allocate and to merge. Asked for ({@link #histogram}, {@link #histograms}), the values go into an
+ * HdrHistogram sized to the largest of them (1 ns and 3 significant digits, auto-resizing: the same
+ * buckets, so the same counts, percentiles, minimum, maximum and mean as one of the full range).
+ * Beyond {@link #BUFFERED} values a histogram has the fixed size (1 ns to {@link #HIGHEST} ns:
+ * about 280 KB, allocated once per partition) and never resizes. A value above the range is
+ * recorded as {@link #HIGHEST}, a negative one as 0. Snapshots encode every histogram at the fixed
+ * size (the same bytes whichever form it had). Counters and histograms are found by name in hash
+ * maps and reported in name order.
  */
 public final class Metrics {
 
@@ -23,7 +28,11 @@ public final class Metrics {
   public static final long HIGHEST = 1L << 43;
 
   private final Map<String, long[]> counters = new HashMap<>();
-  private final Map<String, Histogram> histograms = new HashMap<>();
+
+  /** Values kept before a histogram is made: below this, a run's values are only an array. */
+  public static final int BUFFERED = 1024;
+
+  private final Map<String, Values> histograms = new HashMap<>();
   private Map<String, long[]> buffered; // a buffered entity's values: name -> [count, values...]
 
   /**
@@ -69,9 +78,70 @@ public final class Metrics {
       b[0] = n;
       return;
     }
-    Histogram h = histograms.get(name);
-    if (h == null) histograms.put(name, h = newHistogram());
-    h.recordValue(value < 0 ? 0 : Math.min(value, HIGHEST));
+    Values h = histograms.get(name);
+    if (h == null) histograms.put(name, h = new Values());
+    h.record(value < 0 ? 0 : Math.min(value, HIGHEST));
+  }
+
+  /**
+   * One histogram: its values as recorded (while {@code histogram} is null and there are at most
+   * {@link #BUFFERED}), or the histogram holding all of them.
+   */
+  private static final class Values {
+    private long[] values = new long[8];
+    private int n;
+    private Histogram histogram;
+
+    void record(long v) {
+      if (histogram != null) {
+        histogram.recordValue(v);
+        return;
+      }
+      if (n == values.length) {
+        if (n >= BUFFERED) {
+          histogram = newHistogram();
+          flush();
+          histogram.recordValue(v);
+          return;
+        }
+        values = java.util.Arrays.copyOf(values, n * 2);
+      }
+      values[n++] = v;
+    }
+
+    private void flush() {
+      for (int i = 0; i < n; i++) histogram.recordValue(values[i]);
+      values = null;
+      n = 0;
+    }
+
+    /** The histogram of every value so far (made from the kept values when first asked). */
+    Histogram histogram() {
+      if (histogram == null) {
+        long max = 2;
+        for (int i = 0; i < n; i++) max = Math.max(max, values[i]);
+        histogram = new Histogram(1, max, 3);
+        histogram.setAutoResize(true);
+        flush();
+      }
+      return histogram;
+    }
+
+    void addTo(Values target) {
+      if (histogram == null) for (int i = 0; i < n; i++) target.record(values[i]);
+      else target.add(histogram);
+    }
+
+    void add(Histogram other) {
+      if (histogram == null) {
+        long max = Math.max(2, other.getMaxValue());
+        for (int i = 0; i < n; i++) max = Math.max(max, values[i]);
+        histogram = new Histogram(1, max, 3);
+        histogram.setAutoResize(true);
+        flush();
+      }
+      histogram.add(other);
+    }
   }
 
   static Histogram newHistogram() {
@@ -84,7 +154,8 @@ public final class Metrics {
   }
 
   public Histogram histogram(String name) {
-    return histograms.get(name);
+    Values v = histograms.get(name);
+    return v == null ? null : v.histogram();
   }
 
   public Map<String, Long> counters() {
@@ -95,7 +166,9 @@ public final class Metrics {
 
   /** The histograms by name, in name order. */
   public Map<String, Histogram> histograms() {
-    return new TreeMap<>(histograms);
+    Map<String, Histogram> out = new TreeMap<>();
+    histograms.forEach((k, v) -> out.put(k, v.histogram()));
+    return out;
   }
 
   public boolean isEmpty() {
@@ -104,13 +177,11 @@ public final class Metrics {
 
   public void merge(Metrics other) {
     other.counters.forEach((k, v) -> count(k, v[0]));
-    other.histograms.forEach(this::merge);
+    other.histograms.forEach((k, v) -> v.addTo(histograms.computeIfAbsent(k, x -> new Values())));
   }
 
   private void merge(String name, Histogram h) {
-    Histogram mine = histograms.get(name);
-    if (mine == null) histograms.put(name, mine = newHistogram());
-    mine.add(h);
+    histograms.computeIfAbsent(name, x -> new Values()).add(h);
   }
 
   /**
@@ -121,7 +192,9 @@ public final class Metrics {
     Map<String, Long> c = counters();
     Map<String, byte[]> h = new TreeMap<>();
     histograms.forEach(
-        (k, v) -> {
+        (k, values) -> {
+          Histogram v = newHistogram(); // the fixed size, whatever form the values have here
+          v.add(values.histogram());
           java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.getNeededByteBufferCapacity());
           v.encodeIntoByteBuffer(b);
           h.put(k, java.util.Arrays.copyOf(b.array(), b.position()));

@@ -33,6 +33,11 @@ public final class SequentialDriver {
   private final int[] ranks;
   private final Coverage coverage;
 
+  /** The run's counters and histograms, and the trace hash's encoding buffer: one partition's. */
+  private final Metrics metrics = new Metrics();
+
+  private final RecordCodec.Bytes scratch = new RecordCodec.Bytes();
+
   private StateCodec codec;
   private final SimSnapshot base; // resumed from (null: a fresh run)
   private final Metrics baseMetrics;
@@ -85,7 +90,7 @@ public final class SequentialDriver {
       StateCodec.Observed o = codec().readObservation(base.observation());
       this.obs = new Observation(o.checkers(), options.observers(), sim::entityName);
       obs.restore(o.violations(), o.records());
-      this.baseMetrics = Metrics.fromSnapshot(base.metrics());
+      this.baseMetrics = codec().metrics(base); // read only
       for (Event e : base.pending()) outbox.emit(e);
       this.windows = base.windows();
       this.lastTime = Math.max(0, base.lastTime());
@@ -148,7 +153,8 @@ public final class SequentialDriver {
     SimSnapshot.EntityState s = base.entities().get(id);
     StateCodec.EntityParts p = codec().readEntity(s.state());
     rt =
-        EntityRuntime.restore(id, p.logic(), p.saved(), lookahead, sim::entityName, filter, faults);
+        EntityRuntime.restore(
+            id, p.logic(), p.saved(), lookahead, sim::entityName, filter, faults, metrics, scratch);
     rt.bind(outbox, recorder);
     if (ranks != null) rt.ranks(ranks);
     if (fork != null) fork.restored(rt);
@@ -168,7 +174,9 @@ public final class SequentialDriver {
                 lookahead,
                 sim::entityName,
                 filter,
-                faults);
+                faults,
+                metrics,
+                scratch);
         runtimes[id].bind(outbox, recorder);
       }
       for (EntityRuntime rt : runtimes) rt.start();
@@ -223,14 +231,17 @@ public final class SequentialDriver {
     obs.finish(end, reason);
 
     TraceHash hash = new TraceHash();
-    Metrics merged = new Metrics();
-    if (baseMetrics != null) merged.merge(baseMetrics);
+    Metrics merged = metrics;
+    if (baseMetrics != null) {
+      merged = new Metrics();
+      merged.merge(baseMetrics);
+      merged.merge(metrics);
+    }
     long events = 0;
     for (int id = 0; id < n; id++) {
       EntityRuntime rt = runtimes[id];
       if (rt != null) {
         hash.add(id, rt.delivered(), rt.historyDigest());
-        merged.merge(rt.metrics());
         events += rt.delivered();
       } else {
         SimSnapshot.EntityState s = base.entities().get(id);
@@ -258,6 +269,7 @@ public final class SequentialDriver {
     List<SimSnapshot.EntityState> states = new ArrayList<>(n);
     Metrics merged = new Metrics();
     if (baseMetrics != null) merged.merge(baseMetrics);
+    merged.merge(metrics);
     for (int id = 0; id < n; id++) {
       EntityRuntime rt = runtimes[id];
       if (rt == null) {
@@ -266,7 +278,6 @@ public final class SequentialDriver {
       }
       states.add(
           new SimSnapshot.EntityState(id, rt.delivered(), rt.historyDigest(), c.writeEntity(rt)));
-      merged.merge(rt.metrics());
     }
     byte[] observed =
         c.writeObservation(

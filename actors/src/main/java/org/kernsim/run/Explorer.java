@@ -410,6 +410,7 @@ public final class Explorer {
     private final long forkAt;
     private final long until;
     private final Simulation sim;
+    private final org.kernsim.engine.snapshot.StateCodec codec;
     private final ConcurrentHashMap<Long, java.util.concurrent.CompletableFuture<Forks.Prefix>>
         bySeed = new ConcurrentHashMap<>();
     private final AtomicLong millis = new AtomicLong();
@@ -420,6 +421,7 @@ public final class Explorer {
       this.forkAt = forkAt;
       this.until = until;
       this.sim = scenario.build();
+      this.codec = new org.kernsim.engine.snapshot.StateCodec(sim);
     }
 
     Forks.Prefix of(long seed) {
@@ -428,7 +430,7 @@ public final class Explorer {
       java.util.concurrent.CompletableFuture<Forks.Prefix> f = bySeed.putIfAbsent(seed, mine);
       if (f == null) {
         try {
-          Forks.Prefix p = Forks.prefix(sim, seed, forkAt, until, strategy);
+          Forks.Prefix p = Forks.prefix(sim, codec, seed, forkAt, until, strategy);
           millis.addAndGet(p.prefixMillis());
           mine.complete(p);
           // seeds are taken in order: an older prefix is no longer needed

@@ -57,6 +57,15 @@ public final class Forks {
   }
 
   /**
+   * As {@link #prefix(Simulation, long, long, long, Strategy)}, with {@code codec} (made for {@code
+   * sim}; thread-safe), shared by the prefixes of one exploration.
+   */
+  public static Prefix prefix(
+      Simulation sim, StateCodec codec, long seed, long forkAt, long until, Strategy strategy) {
+    return prefix(sim, codec, RunOptions.of(seed, until), forkAt, strategy.needsPilot());
+  }
+
+  /**
    * As {@link #prefix(Simulation, long, long, long)}, with the seed, limit and observers of {@code
    * options} (a trace or a timeline sees the prefix's records, then the schedule's).
    */
@@ -69,10 +78,14 @@ public final class Forks {
    * run and the pilot is empty (a {@code random} schedule does not use it).
    */
   public static Prefix prefix(Simulation sim, RunOptions options, long forkAt, boolean pilot) {
+    return prefix(sim, new StateCodec(sim), options, forkAt, pilot);
+  }
+
+  private static Prefix prefix(
+      Simulation sim, StateCodec codec, RunOptions options, long forkAt, boolean pilot) {
     long seed = options.seed();
     long until = options.until();
     long t0 = System.nanoTime();
-    StateCodec codec = new StateCodec(sim);
     AtomicReference<SimSnapshot> snap = new AtomicReference<>();
     RunOptions o =
         options.withSnapshot(new RunOptions.Snapshots(forkAt, java.util.Map.of(), true, snap::set));

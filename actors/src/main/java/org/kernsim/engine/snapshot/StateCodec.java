@@ -27,6 +27,7 @@ import org.kernsim.engine.Latency;
 import org.kernsim.engine.Simulation;
 import org.kernsim.engine.Violation;
 import org.kernsim.protocol.kryo.KryoRegistry;
+import org.kernsim.protocol.snapshot.SimSnapshot;
 
 /**
  * Writes and reads the state of a simulation's entities and checkers with Kryo: the cluster's class
@@ -88,6 +89,24 @@ public final class StateCodec {
             return newKryo(rows, env);
           }
         };
+  }
+
+  /** The metrics of a snapshot, decoded once for every run resumed from it. */
+  private record DecodedMetrics(SimSnapshot snapshot, org.kernsim.engine.Metrics metrics) {}
+
+  private volatile DecodedMetrics lastMetrics;
+
+  /**
+   * The metrics of {@code s}, decoded; the same object for the same snapshot while it is the last
+   * asked for (forked schedules resume from one snapshot many times). Read only: a run merges it
+   * into metrics of its own and never changes it.
+   */
+  public org.kernsim.engine.Metrics metrics(SimSnapshot s) {
+    DecodedMetrics d = lastMetrics;
+    if (d != null && d.snapshot() == s) return d.metrics();
+    org.kernsim.engine.Metrics m = org.kernsim.engine.Metrics.fromSnapshot(s.metrics());
+    lastMetrics = new DecodedMetrics(s, m);
+    return m;
   }
 
   /** The fingerprint of the simulation's configuration graph. */
