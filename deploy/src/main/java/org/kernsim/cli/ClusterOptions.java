@@ -1,6 +1,5 @@
 package org.kernsim.cli;
 
-import java.util.function.IntConsumer;
 import org.kernsim.config.ClusterConfig;
 import org.kernsim.scenario.BadInputException;
 import picocli.CommandLine.Mixin;
@@ -75,12 +74,12 @@ final class ClusterOptions {
   }
 
   /**
-   * Starts the local cluster or joins the existing one ({@link #check} first); {@code membersUp}
-   * hears how many worker nodes are up while a local cluster forms (null: nobody).
+   * Starts the local cluster or joins the existing one ({@link #check} first); {@code stage} hears
+   * how the forming or joining goes ("cluster: 2 of 3 nodes up"; null: nobody).
    */
-  Nodes open(IntConsumer membersUp) {
+  Nodes open(java.util.function.Consumer<String> stage) {
     return clusterNodes != null
-        ? Nodes.local(clusterNodes, bind, checked, security.tlsConfig, membersUp)
-        : Nodes.join(seedNode, bind, checked);
+        ? Nodes.local(clusterNodes, bind, checked, security.tlsConfig, stage)
+        : Nodes.join(seedNode, bind, checked, stage);
   }
 }

@@ -302,9 +302,7 @@ final class ExploreCommand implements Callable<Integer> {
     int wanted = cluster.clusterNodes == null ? 0 : cluster.clusterNodes;
     if (pb != null)
       pb.setExtraMessage(wanted > 0 ? "starting " + wanted + " nodes" : "joining " + cluster.join);
-    try (Nodes nodes =
-        cluster.open(
-            pb == null ? null : up -> pb.setExtraMessage("nodes up " + up + "/" + wanted))) {
+    try (Nodes nodes = cluster.open(pb == null ? null : what -> pb.setExtraMessage(" " + what))) {
       ClusterExplorer.Target target =
           ClusterExplorer.Target.of(wanted, threads == null ? 0 : threads, nodes.system);
       return ClusterExplorer.explore(

@@ -73,20 +73,19 @@ final class Nodes implements AutoCloseable {
    * would show it) and {@code tlsConfig}, if any.
    */
   static Nodes local(int n, String bind, ClusterConfig.Security security, Path tlsConfig) {
-    return local(n, bind, security, tlsConfig, null);
+    return local(n, bind, security, tlsConfig, what -> {});
   }
 
-  /**
-   * As {@link #local(int, String, ClusterConfig.Security, Path)}; {@code membersUp} (if not null)
-   * hears how many worker nodes are up while the cluster forms.
-   */
+  /** As {@link #local}, telling {@code stage} how the forming goes ("cluster: 2 of 3 nodes up"). */
   static Nodes local(
       int n,
       String bind,
       ClusterConfig.Security security,
       Path tlsConfig,
-      java.util.function.IntConsumer membersUp) {
+      java.util.function.Consumer<String> stage) {
     checkLocalCount("--cluster-nodes", n);
+    if (stage == null) stage = what -> {};
+    stage.accept("cluster: starting this node");
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
         createSystem(ClusterConfig.Role.WORKER, bind, 0, List.of(), security, "--cluster-nodes");
@@ -103,9 +102,11 @@ final class Nodes implements AutoCloseable {
       String seed = self.getHost().get() + ":" + self.getPort().get();
       for (int i = 1; i < n; i++) {
         StopRequest.check();
+        stage.accept("cluster: starting node JVM " + i + " of " + (n - 1));
         nodes.startChild(i, seed, bind, s, security.token(), tlsConfig);
       }
-      nodes.awaitMembers(n, s.localStartTimeout(), membersUp);
+      nodes.awaitMembers(n, s.localStartTimeout(), stage);
+      stage.accept("cluster: " + n + " of " + n + " nodes up");
       startWorker(system);
       return nodes;
     } catch (RuntimeException e) {
@@ -126,6 +127,17 @@ final class Nodes implements AutoCloseable {
 
   /** This JVM joins the cluster at {@code seed} as a driver (it hosts no partition). */
   static Nodes join(HostPort seed, String bind, ClusterConfig.Security security) {
+    return join(seed, bind, security, what -> {});
+  }
+
+  /** As {@link #join}, telling {@code stage} how the joining goes. */
+  static Nodes join(
+      HostPort seed,
+      String bind,
+      ClusterConfig.Security security,
+      java.util.function.Consumer<String> stage) {
+    if (stage == null) stage = what -> {};
+    stage.accept("cluster: joining " + seed);
     KernsimSettings.Cluster s = KernsimSettings.get().cluster();
     ActorSystem<Void> system =
         createSystem(
@@ -143,6 +155,7 @@ final class Nodes implements AutoCloseable {
               + s.joinTimeout().toSeconds()
               + " s (is 'kernsim node' running at that address?)");
     }
+    stage.accept("cluster: joined " + seed);
     ClusterNode.start(system, Models::simulation);
     return nodes;
   }
@@ -246,15 +259,19 @@ final class Nodes implements AutoCloseable {
     }
   }
 
-  private void awaitMembers(int n, Duration timeout, java.util.function.IntConsumer membersUp) {
+  private void awaitMembers(int n, Duration timeout, java.util.function.Consumer<String> stage) {
     long deadline = System.nanoTime() + timeout.toNanos();
     String role = KernsimSettings.get().cluster().workerRole();
+    int shown = -1;
     while (true) {
       int up = 0;
       for (Member m : Cluster.get(system).state().getMembers())
         if (m.status() == MemberStatus.up() && m.hasRole(role)) up++;
-      if (membersUp != null) membersUp.accept(up);
       if (up >= n) return;
+      if (up != shown) {
+        shown = up;
+        stage.accept("cluster: " + up + " of " + n + " nodes up");
+      }
       StopRequest.check();
       for (int i = 0; i < children.size(); i++) {
         Process p = children.get(i);

@@ -249,7 +249,7 @@ final class RunCommand implements Callable<Integer> {
         series != null ? java.util.List.of(series) : java.util.List.of();
     try (Progress progress = Progress.forRun(progressUntil)) {
       if (onCluster) {
-        try (Nodes nodes = cluster.open(null)) {
+        try (Nodes nodes = cluster.open(what -> Progress.stage(progress, what))) {
           ClusterRuns.Recorder rec = new ClusterRuns.Recorder();
           int perNode =
               threads != null
