@@ -407,6 +407,16 @@ public final class WqLifeModel implements ModelFactory {
       throw new IllegalStateException("no entity " + id);
     }
 
+    /**
+     * A kworker slot does nothing until its pool's create_worker() uses it: made on demand, as in
+     * the workqueue model (at 16,384 CPUs the 16 slots per pool made up front were a quarter of the
+     * live heap).
+     */
+    @Override
+    public boolean startsIdle(int id) {
+      return topo.isWorker(id);
+    }
+
     @Override
     public List<Checker> checkers() {
       int n = topo.entityCount();
