@@ -159,9 +159,23 @@ public final class Programs26 {
    * get_online_cpus()} there, inside text_mutex (853-856, 642-649).
    */
   public static List<HotplugOp> enableKprobeOverJump(Era era) {
+    return armOverJump(era, "enable_kprobe", "arm_kprobe");
+  }
+
+  /**
+   * {@code arm_all_kprobes()} (debugfs {@code enabled} 1) with a probe inside an optimized probe's
+   * jump: {@code kprobe_mutex}, {@code mutex_lock(&text_mutex)} alone (v2.6.36 kprobes.c:1881-1888,
+   * v2.6.38 2108-2115), {@code __arm_kprobe()} per probe: the same fall-back as {@link
+   * #enableKprobeOverJump}.
+   */
+  public static List<HotplugOp> armAllKprobesOverJump(Era era) {
+    return armOverJump(era, "arm_all_kprobes", "arm_all_kprobes");
+  }
+
+  private static List<HotplugOp> armOverJump(Era era, String caller, String textSite) {
     List<HotplugOp> p = new ArrayList<>();
-    p.add(new MutexLock(KPROBE_MUTEX, "enable_kprobe"));
-    p.add(new MutexLock(TEXT_MUTEX, "arm_kprobe"));
+    p.add(new MutexLock(KPROBE_MUTEX, caller));
+    p.add(new MutexLock(TEXT_MUTEX, textSite));
     if (era == Era.V2_6_38) {
       p.add(new GetOnlineCpus("force_unoptimize_kprobe"));
       textPokeSmp(p, era, "arch_unoptimize_kprobe");
@@ -169,8 +183,25 @@ public final class Programs26 {
     } else {
       textPokeSmp(p, era, "arch_unoptimize_kprobe");
     }
-    p.add(new MutexUnlock(TEXT_MUTEX, "arm_kprobe"));
-    p.add(new MutexUnlock(KPROBE_MUTEX, "enable_kprobe"));
+    p.add(new MutexUnlock(TEXT_MUTEX, textSite));
+    p.add(new MutexUnlock(KPROBE_MUTEX, caller));
+    return p;
+  }
+
+  /**
+   * v2.6.37 and v2.6.38 only: {@code arch_jump_label_transform()} ({@code
+   * arch/x86/kernel/jump_label.c}:27-43 of both), under {@code jump_label_lock()} (left out: no
+   * hotplug path takes it): {@code get_online_cpus()}, then {@code text_mutex}, then {@code
+   * text_poke_smp()}; the other text_mutex user of these trees besides kprobes and alternatives.
+   */
+  public static List<HotplugOp> archJumpLabelTransform(Era era) {
+    if (era == Era.V2_6_36) throw new IllegalArgumentException("v2.6.36 has no jump labels");
+    List<HotplugOp> p = new ArrayList<>();
+    p.add(new GetOnlineCpus("arch_jump_label_transform"));
+    p.add(new MutexLock(TEXT_MUTEX, "arch_jump_label_transform"));
+    textPokeSmp(p, era, "arch_jump_label_transform");
+    p.add(new MutexUnlock(TEXT_MUTEX, "arch_jump_label_transform"));
+    p.add(new PutOnlineCpus("arch_jump_label_transform"));
     return p;
   }
 

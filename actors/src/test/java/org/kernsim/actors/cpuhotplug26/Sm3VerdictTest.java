@@ -48,6 +48,28 @@ class Sm3VerdictTest {
   }
 
   @Test
+  void armAllKprobesFollowsEnableKprobeAndJumpLabelsAreSafe() {
+    for (Era e : Era.values()) {
+      Result arm = vsDown(Programs26.armAllKprobesOverJump(e), 2);
+      if (e == Era.V2_6_37) {
+        assertNull(arm.deadlock());
+        assertNotNull(arm.hang());
+      } else {
+        assertNotNull(arm.deadlock(), e.version);
+        assertTrue(arm.deadlock().description().contains("text_mutex"));
+      }
+      if (e == Era.V2_6_36) continue;
+      for (Result r :
+          List.of(
+              vsDown(Programs26.archJumpLabelTransform(e), 2),
+              vsUp(Programs26.archJumpLabelTransform(e)))) {
+        assertNull(r.deadlock(), e + ": " + r.deadlock());
+        assertNull(r.hang(), e + ": " + r.hang());
+      }
+    }
+  }
+
+  @Test
   void v2_6_36_enableOverAJumpDeadlocksWithCpuDownToOneCpu() {
     Result r = vsDown(Programs26.enableKprobeOverJump(Era.V2_6_36), 2);
     assertNotNull(r.deadlock());
