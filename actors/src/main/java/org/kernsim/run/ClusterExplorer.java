@@ -172,11 +172,17 @@ public final class ClusterExplorer {
             plan.strategy().bound(),
             plan.coverage(),
             plan.stopAtFirst(),
+            plan.swarm(),
             target.threads(),
             null);
     long wallStart = System.nanoTime();
     Explorer.Aggregate agg =
-        new Explorer.Aggregate(plan, listener, wallStart, Math.max(1, total / 200));
+        new Explorer.Aggregate(
+            plan,
+            listener,
+            wallStart,
+            Math.max(1, total / 200),
+            plan.swarm() ? org.kernsim.run.swarm.Swarm.of(scenario) : null);
     CompletableFuture<Outcome> done = new CompletableFuture<>();
     ActorRef<ExploreResult> coordinator =
         system.systemActorOf(
@@ -324,6 +330,7 @@ public final class ClusterExplorer {
               open.delayBound(),
               open.coverage(),
               open.stopAtFirst(),
+              open.swarm(),
               open.threads(),
               ctx.getSelf());
       Cluster cluster = Cluster.get(ctx.getSystem());

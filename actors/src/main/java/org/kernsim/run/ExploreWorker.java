@@ -76,7 +76,10 @@ public final class ExploreWorker implements Extension {
     final Explorer.Plan plan;
     final Scenario scenario;
     final ExecutorService pool;
-    final ConcurrentLinkedQueue<Simulation> sims = new ConcurrentLinkedQueue<>();
+    final org.kernsim.run.swarm.Swarm swarm;
+    // idle simulations, by swarm subset (0 without swarm testing)
+    final java.util.concurrent.ConcurrentHashMap<Long, ConcurrentLinkedQueue<Simulation>> sims =
+        new java.util.concurrent.ConcurrentHashMap<>();
     final AtomicLong stopAbove = new AtomicLong(Long.MAX_VALUE);
     volatile boolean closed;
 
@@ -84,6 +87,7 @@ public final class ExploreWorker implements Extension {
       this.open = open;
       this.plan = plan;
       this.scenario = scenario;
+      this.swarm = plan.swarm() ? org.kernsim.run.swarm.Swarm.of(scenario) : null;
       AtomicInteger n = new AtomicInteger();
       this.pool =
           Executors.newFixedThreadPool(
@@ -93,6 +97,17 @@ public final class ExploreWorker implements Extension {
                 t.setDaemon(true);
                 return t;
               });
+    }
+
+    /** An idle simulation of swarm subset {@code subset} (0 without swarm testing). */
+    Simulation take(long subset) {
+      Simulation s = sims.computeIfAbsent(subset, k -> new ConcurrentLinkedQueue<>()).poll();
+      if (s != null) return s;
+      return (swarm == null ? scenario : swarm.scenarioOf(subset)).build();
+    }
+
+    void give(long subset, Simulation s) {
+      sims.computeIfAbsent(subset, k -> new ConcurrentLinkedQueue<>()).add(s);
     }
   }
 
@@ -161,7 +176,8 @@ public final class ExploreWorker implements Extension {
             o.forkAt(),
             o.forks(),
             new Strategy(kind, o.pctDepth(), o.delayBound()),
-            o.coverage());
+            o.coverage(),
+            o.swarm());
     return new Exploration(o, plan, scenario, slots(o));
   }
 
@@ -176,10 +192,8 @@ public final class ExploreWorker implements Extension {
       e.pool.execute(
           () -> {
             if (e.closed) return;
-            Simulation sim = e.sims.poll();
             try {
-              if (sim == null) sim = e.scenario.build();
-              ExploreResult.Partial p = runBatch(e, sim, b.from(), b.to());
+              ExploreResult.Partial p = runBatch(e, b.from(), b.to());
               if (!e.closed)
                 e.open
                     .replyTo()
@@ -197,8 +211,6 @@ public final class ExploreWorker implements Extension {
                                     ? "--fork-at: "
                                     : "")
                                 + ex.getMessage()));
-            } finally {
-              if (sim != null) e.sims.add(sim);
             }
           });
     } catch (java.util.concurrent.RejectedExecutionException closed) {
@@ -209,24 +221,38 @@ public final class ExploreWorker implements Extension {
   /**
    * Runs schedules {@code [from, to)} of {@code e} in order on this thread; their folded results.
    */
-  static ExploreResult.Partial runBatch(Exploration e, Simulation sim, long from, long to) {
+  static ExploreResult.Partial runBatch(Exploration e, long from, long to) {
     Explorer.Plan plan = e.plan;
     long until = plan.untilOverride() >= 0 ? plan.untilOverride() : e.scenario.until();
     Explorer.Aggregate agg =
-        new Explorer.Aggregate(plan, new Explorer.Listener() {}, System.nanoTime(), Long.MAX_VALUE);
+        new Explorer.Aggregate(
+            plan, new Explorer.Listener() {}, System.nanoTime(), Long.MAX_VALUE, e.swarm);
     Forks.Prefix prefix = null;
     long prefixMillis = 0;
-    for (long i = from; i < to; i++) {
-      if (e.closed || StopRequest.requested() || i > e.stopAbove.get()) break;
-      if (plan.stopAtFirst() && agg.found()) break;
-      Explorer.Schedule s = plan.schedule(i);
-      if (plan.forking() && (prefix == null || prefix.seed() != s.seed())) {
-        prefix = Forks.prefix(sim, s.seed(), plan.forkAt(), until, plan.strategy());
-        prefixMillis += prefix.prefixMillis();
+    long subset = -1;
+    Simulation sim = null;
+    try {
+      for (long i = from; i < to; i++) {
+        if (e.closed || StopRequest.requested() || i > e.stopAbove.get()) break;
+        if (plan.stopAtFirst() && agg.found()) break;
+        Explorer.Schedule s = plan.schedule(i);
+        long wanted = e.swarm == null ? 0 : e.swarm.subset(s.seed());
+        if (sim == null || wanted != subset) {
+          if (sim != null) e.give(subset, sim);
+          sim = null;
+          sim = e.take(wanted);
+          subset = wanted;
+        }
+        if (plan.forking() && (prefix == null || prefix.seed() != s.seed())) {
+          prefix = Forks.prefix(sim, s.seed(), plan.forkAt(), until, plan.strategy());
+          prefixMillis += prefix.prefixMillis();
+        }
+        Coverage cov = plan.coverage() ? new Coverage() : null;
+        RunResult r = Explorer.runSchedule(plan, sim, prefix, s, until, cov);
+        agg.add(i, s, r, cov);
       }
-      Coverage cov = plan.coverage() ? new Coverage() : null;
-      RunResult r = Explorer.runSchedule(plan, sim, prefix, s, until, cov);
-      agg.add(i, s, r, cov);
+    } finally {
+      if (sim != null) e.give(subset, sim);
     }
     return agg.toPartial(prefixMillis);
   }

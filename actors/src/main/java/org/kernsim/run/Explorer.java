@@ -58,6 +58,8 @@ public final class Explorer {
    * @param forks perturbations per forked seed ({@code 1..forks})
    * @param strategy how forked schedules are perturbed
    * @param coverage count the abstract states and transitions the schedules reach
+   * @param swarm swarm testing: each schedule switches a subset of the fault plan on ({@link
+   *     org.kernsim.run.swarm.Swarm}; not with forking)
    */
   public record Plan(
       String scenario,
@@ -70,7 +72,35 @@ public final class Explorer {
       long forkAt,
       long forks,
       Strategy strategy,
-      boolean coverage) {
+      boolean coverage,
+      boolean swarm) {
+
+    public Plan(
+        String scenario,
+        List<String> overrides,
+        long first,
+        long last,
+        long untilOverride,
+        int threads,
+        boolean stopAtFirst,
+        long forkAt,
+        long forks,
+        Strategy strategy,
+        boolean coverage) {
+      this(
+          scenario,
+          overrides,
+          first,
+          last,
+          untilOverride,
+          threads,
+          stopAtFirst,
+          forkAt,
+          forks,
+          strategy,
+          coverage,
+          false);
+    }
 
     public Plan(
         String scenario,
@@ -108,6 +138,10 @@ public final class Explorer {
             "--forks and --strategy "
                 + strategy.kind().flag()
                 + " need --fork-at (0: from the start)");
+      if (swarm && forkAt >= 0)
+        throw new BadInputException(
+            "--swarm: not with --fork-at (a swarm schedule is a seed's whole run with a subset of"
+                + " the fault plan)");
     }
 
     /** A plain exploration of seeds {@code first..last}. */
@@ -138,10 +172,17 @@ public final class Explorer {
 
     /** The exact command that reruns {@code s}. */
     public String replay(Schedule s) {
+      List<String> sets = overrides;
+      if (swarm) {
+        org.kernsim.run.swarm.Swarm sw =
+            org.kernsim.run.swarm.Swarm.of(Models.load(scenario, overrides));
+        sets = new ArrayList<>(overrides);
+        sets.addAll(sw.offSets(sw.subset(s.seed())));
+      }
       RunSpec spec =
           new RunSpec(
               scenario,
-              overrides,
+              sets,
               s.seed(),
               untilOverride,
               null,
@@ -197,7 +238,8 @@ public final class Explorer {
       Map<String, Object> metrics,
       Map<String, Object> latencies,
       Map<String, Object> coverage,
-      boolean interrupted) {
+      boolean interrupted,
+      Map<String, Object> swarm) {
 
     public Map<String, Object> json() {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -257,6 +299,7 @@ public final class Explorer {
       m.put("metrics", metrics);
       m.put("latencies", latencies);
       if (coverage != null) m.put("coverage", coverage);
+      if (swarm != null) m.put("swarm", swarm);
       if (interrupted) m.put("interrupted", true);
       return m;
     }
@@ -326,7 +369,9 @@ public final class Explorer {
           "--seeds " + plan.first() + ".." + plan.last() + ": more schedules than can be counted");
     long wallStart = System.nanoTime();
     int n = (int) Math.max(1, Math.min(plan.threads(), total));
-    Aggregate agg = new Aggregate(plan, listener, wallStart, Math.max(1, total / 200));
+    org.kernsim.run.swarm.Swarm swarm =
+        plan.swarm() ? org.kernsim.run.swarm.Swarm.of(scenario) : null;
+    Aggregate agg = new Aggregate(plan, listener, wallStart, Math.max(1, total / 200), swarm);
     AtomicLong next = new AtomicLong();
     Prefixes prefixes =
         plan.forking() ? new Prefixes(scenario, plan.forkAt(), until, plan.strategy()) : null;
@@ -337,17 +382,23 @@ public final class Explorer {
           new Thread(
               () -> {
                 try {
-                  Simulation sim = plan.forking() ? null : scenario.build();
+                  Simulation sim = plan.forking() || swarm != null ? null : scenario.build();
+                  Map<Long, Simulation> bySubset = new java.util.HashMap<>();
                   while (failure.get() == null && !StopRequest.requested()) {
                     if (plan.stopAtFirst() && agg.found()) break;
                     long i = next.getAndIncrement();
                     if (i >= total || i < 0) break; // i < 0: never, total fits in a long
                     Schedule s = plan.schedule(i);
                     Coverage cov = plan.coverage() ? new Coverage() : null;
+                    Simulation one =
+                        swarm == null
+                            ? sim
+                            : bySubset.computeIfAbsent(
+                                swarm.subset(s.seed()), m -> swarm.scenarioOf(m).build());
                     RunResult r =
                         runSchedule(
                             plan,
-                            sim,
+                            one,
                             plan.forking() ? prefixes.of(s.seed()) : null,
                             s,
                             until,
@@ -475,12 +526,21 @@ public final class Explorer {
     private final java.util.Set<Long> transitions = new java.util.HashSet<>();
     private final List<long[]> growth = new ArrayList<>();
     private final long growthStep;
+    private final org.kernsim.run.swarm.Swarm swarm;
+    // swarm testing: per subset of the fault plan, [schedules, violating]
+    private final Map<String, long[]> subsets = new TreeMap<>();
 
-    Aggregate(Plan plan, Listener listener, long wallStart, long growthStep) {
+    Aggregate(
+        Plan plan,
+        Listener listener,
+        long wallStart,
+        long growthStep,
+        org.kernsim.run.swarm.Swarm swarm) {
       this.plan = plan;
       this.listener = listener;
       this.wallStart = wallStart;
       this.growthStep = growthStep;
+      this.swarm = swarm;
     }
 
     boolean found() {
@@ -517,6 +577,13 @@ public final class Explorer {
       totals.forEach((k, t) -> tot.put(k, t[0]));
       Map<String, Long> neg = new TreeMap<>();
       negatives.forEach((k, t) -> neg.put(k, t[0]));
+      Map<String, Long> subsetRun = new TreeMap<>();
+      Map<String, Long> subsetViolating = new TreeMap<>();
+      subsets.forEach(
+          (k, c) -> {
+            subsetRun.put(k, c[0]);
+            subsetViolating.put(k, c[1]);
+          });
       return new ExploreResult.Partial(
           run,
           events,
@@ -527,7 +594,9 @@ public final class Explorer {
           tot,
           neg,
           states.stream().mapToLong(Long::longValue).toArray(),
-          transitions.stream().mapToLong(Long::longValue).toArray());
+          transitions.stream().mapToLong(Long::longValue).toArray(),
+          subsetRun,
+          subsetViolating);
     }
 
     /**
@@ -548,6 +617,8 @@ public final class Explorer {
         decode(p.perSchedule(), perSchedule);
         p.totals().forEach((k, v) -> totals.computeIfAbsent(k, x -> new long[1])[0] += v);
         p.negatives().forEach((k, v) -> negatives.computeIfAbsent(k, x -> new long[1])[0] += v);
+        p.swarmSchedules().forEach((k, v) -> subsets.computeIfAbsent(k, x -> new long[2])[0] += v);
+        p.swarmViolating().forEach((k, v) -> subsets.computeIfAbsent(k, x -> new long[2])[1] += v);
         for (ExploreWork.Violating v : p.violating()) {
           Found f =
               new Found(
@@ -606,6 +677,11 @@ public final class Explorer {
         if (r.endReason() == EndReason.INTERRUPTED && f == null) return;
         done = ++run;
         events += r.events();
+        if (swarm != null) {
+          long[] c = subsets.computeIfAbsent(swarm.name(swarm.subset(s.seed())), k -> new long[2]);
+          c[0]++;
+          if (f != null) c[1]++;
+        }
         if (cov != null) {
           states.addAll(cov.states());
           transitions.addAll(cov.transitions());
@@ -701,6 +777,27 @@ public final class Explorer {
         for (long[] p : growth) g.add(List.of(p[0], p[1], p[2]));
         cov.put("growth", g);
       }
+      Map<String, Object> sw = null;
+      if (swarm != null) {
+        sw = new LinkedHashMap<>();
+        sw.put(
+            "what",
+            "swarm testing: each schedule switches a subset of the fault plan on (a function of its"
+                + " seed; the others are switched off by the settings its replay names);"
+                + " schedules and violating schedules per subset");
+        sw.put(
+            "components",
+            swarm.components().stream().map(org.kernsim.run.swarm.Swarm.Component::name).toList());
+        Map<String, Object> per = new LinkedHashMap<>();
+        subsets.forEach(
+            (k, c) -> {
+              Map<String, Object> x = new LinkedHashMap<>();
+              x.put("schedules", c[0]);
+              x.put("violating", c[1]);
+              per.put(k, x);
+            });
+        sw.put("subsets", per);
+      }
       return new Report(
           plan,
           scenario,
@@ -718,7 +815,8 @@ public final class Explorer {
           met,
           lat,
           cov,
-          stopped);
+          stopped,
+          sw);
     }
   }
 }

@@ -109,6 +109,16 @@ final class ExploreCommand implements Callable<Integer> {
   java.nio.file.Path reportFile;
 
   @Option(
+      names = "--swarm",
+      description =
+          "Swarm testing: each schedule switches a random subset of the scenario's fault plan on"
+              + " (faults.delay, faults.drop, faults.preempt, faults.hotplug.rate,"
+              + " faults.hotplug.plan, those that are on), a function of its seed; the summary"
+              + " counts schedules and violations per subset, and the replay names the settings"
+              + " that switch the others off.")
+  boolean swarm;
+
+  @Option(
       names = "--violations",
       paramLabel = "FILE",
       description =
@@ -136,6 +146,15 @@ final class ExploreCommand implements Callable<Integer> {
     if (perSeed < 1) throw new BadInputException("--forks " + perSeed + ": must be >= 1");
     if (shrink && forkAt >= 0)
       throw new BadInputException("--shrink: not with --fork-at (it shrinks a seed's settings)");
+    if (swarm && forkAt >= 0)
+      throw new BadInputException(
+          "--swarm: not with --fork-at (a swarm schedule is a seed's whole run with a subset of"
+              + " the fault plan)");
+    if (swarm && shrink)
+      throw new BadInputException(
+          "--shrink: not with --swarm (replay the schedule with its settings, then shrink that)");
+    org.kernsim.run.swarm.Swarm swarmOf =
+        swarm ? org.kernsim.run.swarm.Swarm.of(Models.load(scenario, options.sets)) : null;
     org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
     org.kernsim.trace.OutputFiles.check("--report", reportFile);
     cluster.check();
@@ -151,7 +170,8 @@ final class ExploreCommand implements Callable<Integer> {
             forkAt,
             perSeed,
             strategy,
-            coverage);
+            coverage,
+            swarm);
     long total = plan.schedules();
     if (total < 0)
       throw new BadInputException(
@@ -223,6 +243,21 @@ final class ExploreCommand implements Callable<Integer> {
         System.out.printf(
             "coverage: %s abstract states, %s transitions%n",
             report.coverage().get("abstractStates"), report.coverage().get("transitions"));
+      if (report.swarm() != null) {
+        System.out.println(
+            "swarm: subsets of the fault plan "
+                + swarmOf.components().stream()
+                    .map(org.kernsim.run.swarm.Swarm.Component::name)
+                    .toList());
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> per =
+            (Map<String, Map<String, Object>>) report.swarm().get("subsets");
+        per.forEach(
+            (k, v) ->
+                System.out.printf(
+                    "  %-28s %s schedules, %s violating%n",
+                    k, v.get("schedules"), v.get("violating")));
+      }
       if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
       for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet()) {
         System.out.printf("  %-28s fired on %d schedules%n", e.getKey(), e.getValue());
@@ -239,6 +274,18 @@ final class ExploreCommand implements Callable<Integer> {
           first.first().checker(),
           first.first().message());
       List<String> shownSets = options.sets;
+      if (swarmOf != null) {
+        shownSets = new java.util.ArrayList<>(options.sets);
+        shownSets.addAll(swarmOf.offSets(swarmOf.subset(first.schedule().seed())));
+        out.println(
+            "swarm subset: "
+                + swarmOf.name(swarmOf.subset(first.schedule().seed()))
+                + (shownSets.size() > options.sets.size()
+                    ? " (the others off: "
+                        + String.join(" ", shownSets.subList(options.sets.size(), shownSets.size()))
+                        + ")"
+                    : ""));
+      }
       long shownSeed = first.schedule().seed();
       var shownViolation = first.first();
       String replay = report.replay();

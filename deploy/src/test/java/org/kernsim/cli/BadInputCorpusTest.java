@@ -211,6 +211,18 @@ class BadInputCorpusTest {
             "explore phold --seeds 1..2 --shrink-budget -1",
             "--shrink-budget -1"),
         bad("--seeds reversed", "explore phold --seeds 9..3", "--seeds 9..3"),
+        bad(
+            "--swarm without a fault plan",
+            "explore phold --seeds 1..2 --swarm",
+            "--swarm: the scenario's fault plan is empty"),
+        bad(
+            "--swarm with --fork-at",
+            "explore phold --seeds 1..2 --swarm --fork-at 1ms --set faults.drop.probability=0.1",
+            "--swarm: not with --fork-at"),
+        bad(
+            "--explore --cluster-nodes unbounded",
+            "explore phold --seeds 1..2 --cluster-nodes 99",
+            "at most 32"),
         bad("trace --limit negative", "trace {trace} --limit -1", "--limit -1"),
         bad(
             "trace --from after --to",

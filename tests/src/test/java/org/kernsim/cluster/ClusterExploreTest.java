@@ -102,4 +102,45 @@ class ClusterExploreTest {
       assertFalse(lost.report().interrupted());
     }
   }
+
+  /** Swarm testing on the 2 nodes left of a cluster: the per-subset counts of one node. */
+  @Test
+  void swarmTestingOverTheClusterCountsEachSubsetAsOneNode() {
+    List<String> faulty =
+        List.of(
+            "faults.drop.probability=0.2",
+            "faults.delay.probability=0.1",
+            "liveness.faults-off-at=400s",
+            "liveness.bound=10s",
+            "workqueue.kick=claim");
+    Explorer.Plan plan =
+        new Explorer.Plan(
+            "workqueue-kick-cull",
+            faulty,
+            1,
+            12,
+            -1,
+            1,
+            false,
+            -1,
+            1,
+            Strategy.random(),
+            false,
+            true);
+    Explorer.Report one = Explorer.explore(plan, new Explorer.Listener() {});
+    try (LocalCluster cluster = LocalCluster.start(2)) {
+      for (int i = 0; i < 2; i++) ExploreWorker.start(cluster.system(i));
+      ClusterExplorer.Outcome o =
+          ClusterExplorer.explore(
+              cluster.system(0),
+              plan,
+              new ClusterExplorer.Target(2, 1, Duration.ofSeconds(30)),
+              new ClusterExplorer.Listener() {});
+      assertFalse(one.violatingKept().isEmpty());
+      assertEquals(seeds(one), seeds(o.report()));
+      assertEquals(one.swarm(), o.report().swarm());
+      assertEquals(one.metrics(), o.report().metrics());
+      assertEquals(one.replay(), o.report().replay());
+    }
+  }
 }

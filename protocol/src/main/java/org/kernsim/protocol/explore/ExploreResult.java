@@ -29,7 +29,8 @@ public sealed interface ExploreResult extends WireMessage
    * The folded results of a batch: schedules run, events, the violating schedules, each latency
    * histogram merged over the batch and each metric's per-schedule histogram (HdrHistogram's
    * compressed encoding), counters' totals, the abstract states and transitions reached (with
-   * {@code --coverage}), and the time spent on forked prefixes.
+   * {@code --coverage}), the time spent on forked prefixes, and with swarm testing the schedules
+   * and violating schedules per subset of the fault plan (by the subset's name).
    */
   record Partial(
       long run,
@@ -41,7 +42,9 @@ public sealed interface ExploreResult extends WireMessage
       Map<String, Long> totals,
       Map<String, Long> negatives,
       long[] states,
-      long[] transitions) {}
+      long[] transitions,
+      Map<String, Long> swarmSchedules,
+      Map<String, Long> swarmViolating) {}
 
   /** Messages that never leave the coordinator's node. */
   non-sealed interface Local extends ExploreResult {}

@@ -26,6 +26,8 @@ public sealed interface ExploreWork extends WireMessage
    * @param strategy the strategy's flag ({@code random}, {@code pct}, {@code delay-bound})
    * @param threads batches this node runs at once (0: its cores)
    * @param stopAtFirst a batch stops after its first violating schedule
+   * @param swarm swarm testing: each schedule switches a subset of the fault plan on (a function of
+   *     its seed)
    */
   record Open(
       String exploreId,
@@ -42,6 +44,7 @@ public sealed interface ExploreWork extends WireMessage
       int delayBound,
       boolean coverage,
       boolean stopAtFirst,
+      boolean swarm,
       int threads,
       ActorRef<ExploreResult> replyTo)
       implements ExploreWork {}
