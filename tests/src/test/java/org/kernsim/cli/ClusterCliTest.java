@@ -114,6 +114,41 @@ class ClusterCliTest {
     }
   }
 
+  /**
+   * {@code explore --join}: a driver joins a 2-node cluster (whose nodes run explore workers) with
+   * the cluster's token and spreads seeds 517..519 over it; seed 518 violates, as on one node.
+   */
+  @Test
+  void exploreJoinsAnExistingCluster() throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(2)) {
+      for (int i = 0; i < 2; i++) org.kernsim.run.ExploreWorker.start(cluster.system(i));
+      var seed = Cluster.get(cluster.system(0)).selfMember().address();
+      String at = seed.getHost().get() + ":" + seed.getPort().get();
+      StringBuilder out = new StringBuilder();
+      Result r =
+          executeCapturing(
+              out,
+              "explore",
+              "workqueue-kick-cull",
+              "--seeds",
+              "517..519",
+              "--until",
+              "301s",
+              "--join",
+              at,
+              "--token",
+              LocalCluster.TOKEN,
+              "--json",
+              "--no-timeline");
+      assertEquals(ExitCodes.VIOLATION, r.code(), r.err());
+      var json = new ObjectMapper().readTree(out.toString());
+      assertEquals(3, json.get("schedulesRun").asLong(), out.toString());
+      assertEquals("[518]", json.get("violatingSeedList").toString());
+      assertEquals(2, json.get("cluster").get("nodes").asInt(), out.toString());
+      assertTrue(r.err().contains("first violation: schedule 2 (seed 518)"), r.err());
+    }
+  }
+
   /** Runs the CLI with System.out and System.err captured (warnings go to System.err). */
   static Result executeCapturing(StringBuilder stdout, String... args) {
     java.io.PrintStream out = System.out;
