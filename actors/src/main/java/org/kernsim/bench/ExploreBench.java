@@ -18,6 +18,11 @@ import org.kernsim.scenario.Scenario;
  * fork time, then {@code forks} schedules from its snapshot), beside the events per second of one
  * run of the same scenario on one thread. Repeats are interleaved (plain, forked, single run, ...)
  * so that the machine's drift touches every figure alike; medians, mins and maxes are reported.
+ *
+ * <p>Beside each rate per wall second, the same rate per CPU second of the whole process (its
+ * threads, the collector's and the compiler's included): on a shared machine the wall-clock rates
+ * move with the other processes' load, the CPU cost of a schedule much less. The system's load
+ * average is reported before and after.
  */
 public final class ExploreBench {
   private ExploreBench() {}
@@ -43,6 +48,10 @@ public final class ExploreBench {
     List<Double> plain = new ArrayList<>();
     List<Double> forked = new ArrayList<>();
     List<Double> single = new ArrayList<>();
+    List<Double> plainCpu = new ArrayList<>();
+    List<Double> forkedCpu = new ArrayList<>();
+    List<Double> singleCpu = new ArrayList<>();
+    double loadBefore = loadAverage();
     long singleEvents = 0;
     long plainViolating = 0;
     long forkedViolating = 0;
@@ -52,11 +61,13 @@ public final class ExploreBench {
     for (int i = 0; i < c.warmup() + c.repeat(); i++) {
       boolean measured = i >= c.warmup();
       long base = 1 + (long) i * c.schedules(); // fresh seeds every time
+      long cpu0 = cpuNanos();
       Explorer.Report p =
           Explorer.explore(
               Explorer.Plan.seeds(
                   c.scenario(), c.overrides(), base, base + c.schedules() - 1, -1, c.threads()),
               new Explorer.Listener() {});
+      long cpu1 = cpuNanos();
       long seeds = Math.max(1, c.schedules() / c.forks());
       Explorer.Report f =
           Explorer.explore(
@@ -72,13 +83,18 @@ public final class ExploreBench {
                   c.forks(),
                   c.strategy()),
               new Explorer.Listener() {});
+      long cpu2 = cpuNanos();
       long t0 = System.nanoTime();
       RunResult one = SequentialDriver.run(s.build(), RunOptions.of(base, s.until()));
       double secs = (System.nanoTime() - t0) / 1e9;
+      long cpu3 = cpuNanos();
       if (measured) {
         plain.add(p.schedulesPerSecond());
         forked.add(f.schedulesPerSecond());
         single.add(one.events() / Math.max(1e-9, secs));
+        plainCpu.add(p.schedulesRun() / Math.max(1e-9, (cpu1 - cpu0) / 1e9));
+        forkedCpu.add(f.schedulesRun() / Math.max(1e-9, (cpu2 - cpu1) / 1e9));
+        singleCpu.add(one.events() / Math.max(1e-9, (cpu3 - cpu2) / 1e9));
         singleEvents = one.events();
         plainViolating += p.violating();
         forkedViolating += f.violating();
@@ -105,12 +121,33 @@ public final class ExploreBench {
         "forkedOverPlain",
         Math.round(median(forked) / Math.max(1e-9, median(plain)) * 100) / 100.0);
     r.put("singleRunEventsPerSecond", stats(single));
+    if (cpuNanos() >= 0) {
+      r.put("plainSchedulesPerCpuSecond", stats(plainCpu));
+      r.put("forkedSchedulesPerCpuSecond", stats(forkedCpu));
+      r.put("singleRunEventsPerCpuSecond", stats(singleCpu));
+      r.put(
+          "perCpuSecondWhat",
+          "the same rates per CPU second of the whole process (every thread: explore's, the"
+              + " collector's, the compiler's), which the other processes' load moves much less");
+    }
+    r.put("loadAverageBefore", Math.round(loadBefore * 100) / 100.0);
+    r.put("loadAverageAfter", Math.round(loadAverage() * 100) / 100.0);
     r.put("singleRunEvents", singleEvents);
     r.put("eventsPerPlainSchedule", plainEvents / Math.max(1, c.repeat()));
     r.put("eventsPerForkedSchedule", forkedEvents / Math.max(1, c.repeat()));
     r.put("violatingPlain", plainViolating);
     r.put("violatingForked", forkedViolating);
     return r;
+  }
+
+  /** CPU time of the whole process so far (ns), or -1 where the JVM does not say. */
+  static long cpuNanos() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean o ? o.getProcessCpuTime() : -1;
+  }
+
+  static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   private static Map<String, Object> stats(List<Double> xs) {

@@ -207,6 +207,16 @@ final class BenchCommand implements Callable<Integer> {
     System.out.printf(
         "  one run, one thread  %s events/s (%s events)%n",
         range(r.get("singleRunEventsPerSecond")), r.get("singleRunEvents"));
+    if (r.containsKey("plainSchedulesPerCpuSecond"))
+      System.out.printf(
+          "  per CPU second of the process: %s schedules without forking, %s forking, %s events"
+              + " in one run%n",
+          range(r.get("plainSchedulesPerCpuSecond")),
+          range(r.get("forkedSchedulesPerCpuSecond")),
+          range(r.get("singleRunEventsPerCpuSecond")));
+    System.out.printf(
+        "  load average %s before, %s after%n",
+        r.get("loadAverageBefore"), r.get("loadAverageAfter"));
     return ExitCodes.OK;
   }
 
