@@ -84,17 +84,21 @@ public final class ExploreBench {
                   c.strategy()),
               new Explorer.Listener() {});
       long cpu2 = cpuNanos();
+      java.lang.management.ThreadMXBean threads =
+          java.lang.management.ManagementFactory.getThreadMXBean();
+      long tcpu0 =
+          threads.getCurrentThreadCpuTime(); // a run is shorter than the process clock's tick
       long t0 = System.nanoTime();
       RunResult one = SequentialDriver.run(s.build(), RunOptions.of(base, s.until()));
       double secs = (System.nanoTime() - t0) / 1e9;
-      long cpu3 = cpuNanos();
+      long tcpu = threads.getCurrentThreadCpuTime() - tcpu0;
       if (measured) {
         plain.add(p.schedulesPerSecond());
         forked.add(f.schedulesPerSecond());
         single.add(one.events() / Math.max(1e-9, secs));
         plainCpu.add(p.schedulesRun() / Math.max(1e-9, (cpu1 - cpu0) / 1e9));
         forkedCpu.add(f.schedulesRun() / Math.max(1e-9, (cpu2 - cpu1) / 1e9));
-        singleCpu.add(one.events() / Math.max(1e-9, (cpu3 - cpu2) / 1e9));
+        if (tcpu0 >= 0) singleCpu.add(one.events() / Math.max(1e-9, tcpu / 1e9));
         singleEvents = one.events();
         plainViolating += p.violating();
         forkedViolating += f.violating();
@@ -128,7 +132,8 @@ public final class ExploreBench {
       r.put(
           "perCpuSecondWhat",
           "the same rates per CPU second of the whole process (every thread: explore's, the"
-              + " collector's, the compiler's), which the other processes' load moves much less");
+              + " collector's, the compiler's; for the single run, its thread's), which the other"
+              + " processes' load moves much less");
     }
     r.put("loadAverageBefore", Math.round(loadBefore * 100) / 100.0);
     r.put("loadAverageAfter", Math.round(loadAverage() * 100) / 100.0);

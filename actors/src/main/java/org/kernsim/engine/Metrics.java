@@ -202,12 +202,27 @@ public final class Metrics {
     return new MetricsSnapshot(c, h);
   }
 
+  /**
+   * The metrics a snapshot holds. A histogram of at most {@link #BUFFERED} values comes back as
+   * values again (each bucket's values as one value of that bucket: the same counts, so the same
+   * answers), so that the runs resumed from the snapshot merge it cheaply.
+   */
   public static Metrics fromSnapshot(MetricsSnapshot s) {
     Metrics m = new Metrics();
     s.counters().forEach(m::count);
     s.histograms()
         .forEach(
-            (k, v) -> m.merge(k, Histogram.decodeFromByteBuffer(java.nio.ByteBuffer.wrap(v), 0)));
+            (k, v) -> {
+              Histogram h = Histogram.decodeFromByteBuffer(java.nio.ByteBuffer.wrap(v), 0);
+              if (h.getTotalCount() > BUFFERED) {
+                m.merge(k, h);
+                return;
+              }
+              Values values = m.histograms.computeIfAbsent(k, x -> new Values());
+              for (org.HdrHistogram.HistogramIterationValue x : h.recordedValues())
+                for (long c = 0; c < x.getCountAtValueIteratedTo(); c++)
+                  values.record(x.getValueIteratedTo());
+            });
     return m;
   }
 }
