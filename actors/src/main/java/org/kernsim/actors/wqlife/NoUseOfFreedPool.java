@@ -9,6 +9,7 @@ import org.kernsim.actors.workqueue.WqTopology;
 import org.kernsim.engine.Checker;
 import org.kernsim.protocol.engine.TraceRecord;
 import org.kernsim.protocol.workqueue.PoolRequest;
+import org.kernsim.protocol.workqueue.WqNote;
 import org.kernsim.protocol.wqlife.LifeNote;
 import org.kernsim.protocol.wqlife.PwqRequest;
 
@@ -17,12 +18,24 @@ import org.kernsim.protocol.wqlife.PwqRequest;
  * freed it: any request (a lock section, a lockless update, a timer) delivered to a pool after its
  * {@code PoolFreed} note is a use after free. Derived from the delivered messages, independently of
  * the pool's own bookkeeping. It fires once per pool (the first touch) and counts them all.
+ *
+ * <p>The idle timer is {@code TIMER_DEFERRABLE}. With exact timers its expiry ({@code
+ * IdleTimerFired}) is the callback. With {@code timer.wheel = v6.13} that expiry is only the wheel
+ * bucket becoming due: the callback {@code idle_worker_timeout()} runs from the timer softirq of
+ * the CPU whose {@code BASE_DEF} holds the timer, at its first tick while busy (an idle CPU's tick
+ * is stopped and deferrable timers do not wake it; v6.13.7 {@code kernel/time/timer.c}, {@code
+ * run_timer_softirq()}: {@code run_timer_base(BASE_DEF)}); nothing reads the freed pool before. So
+ * with the wheel the touch is the callback running ({@code WqNote.IdleTimeout}, which the pool
+ * notes only when the softirq finds its timer still armed), not the bucket's expiry.
  */
 public final class NoUseOfFreedPool implements Checker {
   private final WqTopology topo;
   private final long[] freedAt;
   private final boolean[] reported;
   private long touches;
+
+  /** With the wheel: idle timers of freed pools whose bucket became due (the callback waits). */
+  private long dueOnFreedPool;
 
   public NoUseOfFreedPool(WqTopology topo) {
     this.topo = topo;
@@ -40,6 +53,7 @@ public final class NoUseOfFreedPool implements Checker {
   public Set<Class<?>> observes() {
     Set<Class<?>> s = new HashSet<>();
     s.add(LifeNote.PoolFreed.class);
+    s.add(WqNote.IdleTimeout.class);
     for (Class<?> c : PoolRequest.class.getPermittedSubclasses()) s.add(c);
     for (Class<?> c : PwqRequest.class.getPermittedSubclasses()) s.add(c);
     return s;
@@ -51,22 +65,49 @@ public final class NoUseOfFreedPool implements Checker {
       freedAt[f.pool()] = record.time();
       return;
     }
+    boolean wheel = !topo.machine.timers().exact();
+    if (record instanceof TraceRecord.Note n && n.note() instanceof WqNote.IdleTimeout t) {
+      // with the wheel: idle_worker_timeout() ran from the timer softirq (with exact timers the
+      // expiry below was the callback, and this note follows it)
+      int pool = record.entity();
+      if (!wheel || !topo.isPool(pool) || freedAt[pool] < 0) return;
+      touch(
+          record.time(),
+          pool,
+          "idle_timer fires (idle_worker_timeout(), from the timer softirq of CPU " + t.cpu() + ")",
+          checks);
+      return;
+    }
     if (!(record instanceof TraceRecord.Delivered d)) return;
     int pool = d.entity();
     if (!topo.isPool(pool) || freedAt[pool] < 0) return;
+    // with the wheel, the idle timer's bucket became due: the callback waits for the CPU's tick
+    if (wheel && d.payload() instanceof PoolRequest.IdleTimerFired) {
+      dueOnFreedPool++;
+      return;
+    }
+    touch(
+        record.time(),
+        pool,
+        (d.src() == pool ? "a timer armed after put_unbound_pool():" : checks.name(d.src()))
+            + " "
+            + what(d.payload()),
+        checks);
+  }
+
+  private void touch(long time, int pool, String what, Checks checks) {
     touches++;
     if (reported[pool]) return;
     reported[pool] = true;
     checks.violation(
-        record.time(),
+        time,
         pool,
         String.format(
             Locale.ROOT,
-            "%s %s on %s %.3f ms after rcu_free_pool() freed it",
-            d.src() == pool ? "a timer armed after put_unbound_pool():" : checks.name(d.src()),
-            what(d.payload()),
+            "%s on %s %.3f ms after rcu_free_pool() freed it",
+            what,
             checks.name(pool),
-            (record.time() - freedAt[pool]) / 1e6));
+            (time - freedAt[pool]) / 1e6));
   }
 
   /** The touch, in the kernel's words. */
@@ -89,5 +130,6 @@ public final class NoUseOfFreedPool implements Checker {
   @Override
   public void contribute(Map<String, Object> metrics) {
     metrics.put("useOfFreedPool", touches);
+    if (!topo.machine.timers().exact()) metrics.put("idleTimersDueOnFreedPool", dueOnFreedPool);
   }
 }

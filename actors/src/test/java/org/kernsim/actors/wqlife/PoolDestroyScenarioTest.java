@@ -81,6 +81,33 @@ class PoolDestroyScenarioTest {
     assertTrue(fired(r).containsKey("NoKworkerOutlivesPool"), fired(r).toString());
   }
 
+  /**
+   * Seed 29 under {@code claim}: two claimed kworkers outlive pool-u3 and re-arm its idle timer.
+   * With exact timers it fires IDLE_WORKER_TIMEOUT later (a use after free at 300 s). With v6.13's
+   * wheel it is due at 332.768 s (level 5, 32.768 s buckets) but it is {@code TIMER_DEFERRABLE}: on
+   * an idle CPU it waits for that CPU's next tick, so the bucket's expiry is no touch of the freed
+   * pool; the callback is, when a busy CPU's timer softirq runs it.
+   */
+  @Test
+  void withTheTimerWheelTheFreedPoolsIdleTimerRunsAtItsCpusNextBusyTick() {
+    RunResult exact = run(29, "workqueue.kick=claim");
+    Violation uaf = only(exact, "NoUseOfFreedPool");
+    assertTrue(uaf.message().contains("idle_timer fires (idle_worker_timeout())"), uaf.message());
+    assertTrue(uaf.atNanos() >= 300_000_000_000L && uaf.atNanos() < 301_000_000_000L);
+
+    RunResult idle = run(29, "workqueue.kick=claim", "timer.wheel=v6.13", "scenario.until=340s");
+    assertEquals(Map.of("NoKworkerOutlivesPool", 1L, "PutUnboundPoolWarn", 1L), fired(idle));
+    assertTrue(metric(idle, "deferrableTimersDeferred") >= 1, "the timer waits on its idle CPU");
+    assertEquals(0, metric(idle, "useOfFreedPool"));
+    assertEquals(1, metric(idle, "idleTimersDueOnFreedPool"), "the bucket came due at 332.768 s");
+  }
+
+  static Violation only(RunResult r, String checker) {
+    List<Violation> v = r.violations().stream().filter(x -> x.checker().equals(checker)).toList();
+    assertEquals(1, v.size(), fired(r).toString());
+    return v.get(0);
+  }
+
   @Test
   void theOtherVariantsDestroyEveryWorkerOnTheSameSeeds() {
     for (String v : List.of("original", "deferred-wake", "kicked-list")) {
