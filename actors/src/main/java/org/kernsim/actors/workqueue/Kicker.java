@@ -29,7 +29,76 @@ public final class Kicker extends Task {
     QUEUE_DELAYED
   }
 
-  private record Action(Kind kind, long value, boolean flag, int pool, WorkItem item) {}
+  private static final Kind[] KINDS = Kind.values();
+
+  /**
+   * The pre-drawn script, packed: one entry per action in parallel arrays, trimmed once drawn (one
+   * record per action, in a list with room to grow, was a third of the live heap of {@code
+   * workqueue-load} at 16,384 CPUs: 562 actions per CPU). An entry is (kind, value, flag, pool,
+   * item) as the actions were.
+   */
+  static final class Script {
+    private static final byte FLAG = (byte) 0x80;
+    private byte[] kinds = new byte[8];
+    private long[] values = new long[8];
+    private int[] pools = new int[8];
+    private WorkItem[] items = new WorkItem[8];
+    private int size;
+
+    void add(Kind kind, long value, boolean flag, int pool, WorkItem item) {
+      if (size == kinds.length) resize(Math.max(8, size * 2));
+      kinds[size] = (byte) (kind.ordinal() | (flag ? FLAG : 0));
+      values[size] = value;
+      pools[size] = pool;
+      items[size] = item;
+      size++;
+    }
+
+    void addAll(Script other) {
+      for (int i = 0; i < other.size; i++)
+        add(other.kind(i), other.values[i], other.flag(i), other.pools[i], other.items[i]);
+    }
+
+    void removeLast() {
+      items[--size] = null;
+    }
+
+    /** Drops the room left to grow: the script is complete. */
+    void trim() {
+      if (size < kinds.length) resize(size);
+    }
+
+    private void resize(int n) {
+      kinds = java.util.Arrays.copyOf(kinds, n);
+      values = java.util.Arrays.copyOf(values, n);
+      pools = java.util.Arrays.copyOf(pools, n);
+      items = java.util.Arrays.copyOf(items, n);
+    }
+
+    int size() {
+      return size;
+    }
+
+    Kind kind(int i) {
+      return KINDS[kinds[i] & ~FLAG];
+    }
+
+    boolean flag(int i) {
+      return (kinds[i] & FLAG) != 0;
+    }
+
+    long value(int i) {
+      return values[i];
+    }
+
+    int pool(int i) {
+      return pools[i];
+    }
+
+    WorkItem item(int i) {
+      return items[i];
+    }
+  }
 
   private static final String TIMER = "workload-timer";
 
@@ -37,7 +106,7 @@ public final class Kicker extends Task {
   private final int index;
   private final Workload w;
   private final WqConfig cfg;
-  private final List<Action> script = new ArrayList<>();
+  private final Script script = new Script();
   private int pc;
   private boolean awaiting;
   private long reqIds;
@@ -62,13 +131,13 @@ public final class Kicker extends Task {
     int local = topo.pool(index);
     int unbound = topo.unboundPool();
     long warm = w.warmupAt().sample(r);
-    script.add(new Action(Kind.SLEEP_UNTIL, warm, false, -1, null));
+    script.add(Kind.SLEEP_UNTIL, warm, false, -1, null);
     for (int i = 0; i < w.warmupItems(); i++) queue(ctx, r, local, normal(ctx, r));
     for (int i = 0; i < w.warmupUnboundItems(); i++) queue(ctx, r, unbound, normal(ctx, r));
     for (int i = 0; i < w.longItems(); i++) queue(ctx, r, local, longItem(ctx, r));
     for (int i = 0; i < w.longUnboundItems(); i++) queue(ctx, r, unbound, longItem(ctx, r));
     long burst = w.burstAt().sample(r);
-    script.add(new Action(Kind.SLEEP_UNTIL, burst, false, -1, null));
+    script.add(Kind.SLEEP_UNTIL, burst, false, -1, null);
     dwork =
         new WorkItem(
             ((long) ctx.self() << 32),
@@ -83,52 +152,53 @@ public final class Kicker extends Task {
     } else {
       // several bursts and a steady stream: segments in the order of their start times
       List<Segment> segments = new ArrayList<>();
-      Segment first = new Segment(burst, segments.size(), new ArrayList<>());
+      Segment first = new Segment(burst, segments.size(), new Script());
       burst(ctx, r, first.actions, local, unbound);
       segments.add(first);
       long at = burst;
       for (int b = 1; b < w.bursts(); b++) {
         at += w.burstEvery().sample(r);
-        Segment next = new Segment(at, segments.size(), new ArrayList<>());
-        next.actions.add(new Action(Kind.SLEEP_UNTIL, at, false, -1, null));
+        Segment next = new Segment(at, segments.size(), new Script());
+        next.actions.add(Kind.SLEEP_UNTIL, at, false, -1, null);
         burst(ctx, r, next.actions, local, unbound);
         segments.add(next);
       }
       long t = w.steadyItems() > 0 ? w.steadyStart().sample(r) : 0;
       for (int i = 0; i < w.steadyItems(); i++) {
         if (i > 0) t += w.steadyPeriod().sample(r);
-        Segment item = new Segment(t, segments.size(), new ArrayList<>());
-        item.actions.add(new Action(Kind.SLEEP_UNTIL, t, false, -1, null));
+        Segment item = new Segment(t, segments.size(), new Script());
+        item.actions.add(Kind.SLEEP_UNTIL, t, false, -1, null);
         int pool = target(r, local, unbound);
         WorkItem work = normal(ctx, r);
-        item.actions.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
-        item.actions.add(new Action(Kind.QUEUE, 0, false, pool, work));
+        item.actions.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
+        item.actions.add(Kind.QUEUE, 0, false, pool, work);
         segments.add(item);
       }
       segments.sort(
           java.util.Comparator.comparingLong(Segment::start).thenComparingInt(Segment::order));
       // the first burst's sleep is already in the script (before the delayed work's draws)
-      script.remove(script.size() - 1);
+      script.removeLast();
       for (Segment g : segments) {
-        if (g == first) script.add(new Action(Kind.SLEEP_UNTIL, burst, false, -1, null));
+        if (g == first) script.add(Kind.SLEEP_UNTIL, burst, false, -1, null);
         script.addAll(g.actions);
       }
     }
+    script.trim();
     ctx.startTimer(
         TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
   }
 
   /** A stretch of the script that starts at {@code start} (ties: in {@code order}). */
-  private record Segment(long start, int order, List<Action> actions) {}
+  private record Segment(long start, int order, Script actions) {}
 
   /** One burst: {@code burstItems} items, each after {@code think}, appended to {@code out}. */
-  private void burst(Context ctx, RandomGenerator r, List<Action> out, int local, int unbound) {
+  private void burst(Context ctx, RandomGenerator r, Script out, int local, int unbound) {
     for (int i = 0; i < w.burstItems(); i++) {
-      out.add(new Action(Kind.COMPUTE, w.think().sample(r), true, -1, null));
+      out.add(Kind.COMPUTE, w.think().sample(r), true, -1, null);
       double u = r.nextDouble();
       if (r.nextDouble() < w.delayedFraction()) {
-        out.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
-        out.add(new Action(Kind.QUEUE_DELAYED, w.delay().sample(r), false, local, dwork));
+        out.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
+        out.add(Kind.QUEUE_DELAYED, w.delay().sample(r), false, local, dwork);
         continue;
       }
       int target;
@@ -138,8 +208,8 @@ public final class Kicker extends Task {
         target = topo.pool(other >= index ? other + 1 : other);
       } else target = local;
       WorkItem item = normal(ctx, r); // drawn before the syscall, as queue(..) always did
-      out.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
-      out.add(new Action(Kind.QUEUE, 0, false, target, item));
+      out.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
+      out.add(Kind.QUEUE, 0, false, target, item);
     }
   }
 
@@ -155,8 +225,8 @@ public final class Kicker extends Task {
   }
 
   private void queue(Context ctx, RandomGenerator r, int pool, WorkItem item) {
-    script.add(new Action(Kind.COMPUTE, w.syscall().sample(r), false, -1, null));
-    script.add(new Action(Kind.QUEUE, 0, false, pool, item));
+    script.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
+    script.add(Kind.QUEUE, 0, false, pool, item);
   }
 
   private WorkItem normal(Context ctx, RandomGenerator r) {
@@ -202,10 +272,10 @@ public final class Kicker extends Task {
       }
       if (!awaiting) throw new IllegalStateException(ctx.name(ctx.self()) + ": unexpected " + q);
       awaiting = false;
-      Action a = script.get(pc - 1);
+      int pool = script.pool(pc - 1);
       if (q.wake().present()) { // v1 2/2 / v2 3/4: after raw_spin_unlock(), IRQs still disabled
         WorkerPool.sendDeferredWake(
-            ctx, ctx.self(), cpu(), a.pool(), q.wake(), cfg, topo.machine.latencies().lock());
+            ctx, ctx.self(), cpu(), pool, q.wake(), cfg, topo.machine.latencies().lock());
       }
       // local_irq_restore(): a pending preemption happens here
       if (preemptionPoint(ctx)) return;
@@ -234,25 +304,26 @@ public final class Kicker extends Task {
     if (awaiting)
       throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
     while (pc < script.size()) {
-      Action a = script.get(pc++);
-      switch (a.kind()) {
+      int a = pc++;
+      long value = script.value(a);
+      switch (script.kind(a)) {
         case SLEEP_UNTIL -> {
-          if (a.value() > ctx.now()) {
+          if (value > ctx.now()) {
             timerEpoch = nextEpoch();
-            ctx.startTimer(TIMER, a.value() - ctx.now(), new WorkloadMessage.Wakeup(++timerToken));
+            ctx.startTimer(TIMER, value - ctx.now(), new WorkloadMessage.Wakeup(++timerToken));
             if (sleep(ctx)) return;
           }
         }
         case COMPUTE -> {
-          compute(ctx, a.value(), a.flag());
+          compute(ctx, value, script.flag(a));
           return;
         }
         case QUEUE -> {
           awaiting = true;
           ctx.send(
-              a.pool(),
+              script.pool(a),
               new PoolRequest.QueueWork(
-                  ctx.self(), cpu(), ++reqIds, a.item(), PoolRequest.QueueContext.TASK),
+                  ctx.self(), cpu(), ++reqIds, script.item(a), PoolRequest.QueueContext.TASK),
               topo.machine.latencies().lock());
           return;
         }
@@ -264,14 +335,15 @@ public final class Kicker extends Task {
             ctx.count("delayedWorkArmed", 1);
             if (ctx.tracing())
               ctx.trace(
-                  new WqNote.DelayedWorkArmed(ctx.self(), cpu(), dwork.id(), a.pool(), a.value()));
+                  new WqNote.DelayedWorkArmed(
+                      ctx.self(), cpu(), dwork.id(), script.pool(a), value));
             ctx.sendAfter(
                 ctx.self(),
-                new WorkloadMessage.DelayedWorkTimer(dwork.id(), a.pool()),
-                Math.max(1, a.value()));
+                new WorkloadMessage.DelayedWorkTimer(dwork.id(), script.pool(a)),
+                Math.max(1, value));
           }
         }
-        default -> throw new IllegalStateException("unknown action " + a);
+        default -> throw new IllegalStateException("unknown action " + script.kind(a));
       }
     }
     exit(ctx);

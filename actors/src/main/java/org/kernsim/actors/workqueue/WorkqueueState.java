@@ -40,7 +40,7 @@ public final class WorkqueueState {
           row(2111, "org.kernsim.actors.workqueue.PoolWorker$FnWait"),
           row(2112, "org.kernsim.actors.workqueue.PoolWorker$FnHost"),
           row(2113, Kicker.class),
-          row(2114, "org.kernsim.actors.workqueue.Kicker$Action"),
+          row(2114, Kicker.Script.class),
           row(2115, "org.kernsim.actors.workqueue.Kicker$Kind"),
           row(2116, Hog.class),
           row(2117, WorkerFlag.class),
@@ -51,5 +51,6 @@ public final class WorkqueueState {
           row(2122, W7Pending.class),
           row(2123, WorkqueueModel.WqSimulation.class),
           // a kworker's wq_pool_attach_mutex client (null unless the layout has the mutex)
-          row(2124, org.kernsim.actors.mutex.MutexClient.class));
+          row(2124, org.kernsim.actors.mutex.MutexClient.class),
+          row(2125, org.kernsim.protocol.workqueue.WorkItem[].class));
 }
