@@ -208,6 +208,11 @@ public final class ClusterExplorer {
       try {
         return done.get(100, java.util.concurrent.TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException t) {
+        if (system.getWhenTerminated().toCompletableFuture().isDone() && !done.isDone())
+          throw new Unavailable(
+              "this node left the cluster during the exploration ("
+                  + agg.run()
+                  + " schedules run)");
         if (StopRequest.requested() && !told) {
           told = true; // the report of what was merged so far
           coordinator.tell(Interrupt.INSTANCE);

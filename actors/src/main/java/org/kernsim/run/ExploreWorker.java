@@ -124,6 +124,9 @@ public final class ExploreWorker implements Extension {
                     Exploration e = open(o);
                     Exploration old = running.put(o.exploreId(), e);
                     if (old != null) close(old);
+                    // a coordinator that goes away without a Close (its process killed, its node
+                    // removed) closes the exploration here too: no threads linger on this node
+                    c.watchWith(o.replyTo(), new ExploreWork.Close(o.exploreId()));
                     o.replyTo()
                         .tell(
                             new ExploreResult.Ready(o.exploreId(), c.getSelf(), address, slots(o)));
@@ -141,7 +144,10 @@ public final class ExploreWorker implements Extension {
                   if (e != null) e.stopAbove.accumulateAndGet(s.index(), Math::min);
                 } else if (msg instanceof ExploreWork.Close cl) {
                   Exploration e = running.remove(cl.exploreId());
-                  if (e != null) close(e);
+                  if (e != null) {
+                    close(e);
+                    c.unwatch(e.open.replyTo());
+                  }
                 }
                 return Behaviors.same();
               },
