@@ -46,6 +46,15 @@ public final class EntityRuntime implements Context {
   private final LinkFaults faults;
   private long faultSeed;
   private SplitMix64 faultRandom;
+
+  /**
+   * Per receiver, the arrival time of the last message to it that the fault plan delayed, while
+   * that time is still ahead: no later message to the same receiver arrives before it (a delay
+   * holds the channel back, as a slow sender would; it never reorders what one task does in program
+   * order). Null until a message is delayed.
+   */
+  private Map<Integer, Long> heldBack;
+
   private Outbox outbox;
   private Recorder recorder;
 
@@ -122,6 +131,7 @@ public final class EntityRuntime implements Context {
    *
    * @param faultRandom the fault stream's position (when {@code faultStarted}), else its seed
    * @param digest the history digest's state (null: no event processed yet)
+   * @param heldBack per receiver, the arrival of the last delayed message to it (empty: none)
    */
   public record Saved(
       long random,
@@ -136,7 +146,8 @@ public final class EntityRuntime implements Context {
       long recordIndex,
       int timerGen,
       Map<Object, Integer> timers,
-      byte[] digest) {}
+      byte[] digest,
+      Map<Integer, Long> heldBack) {}
 
   /** This runtime's state at a window boundary (nothing of the window is pending locally). */
   public Saved saved() {
@@ -155,7 +166,8 @@ public final class EntityRuntime implements Context {
         recordIndex,
         timerGen,
         timers == null ? new HashMap<>() : new HashMap<>(timers),
-        digest == null ? null : digest.state());
+        digest == null ? null : digest.state(),
+        heldBack == null ? new HashMap<>() : new HashMap<>(heldBack));
   }
 
   /**
@@ -205,6 +217,7 @@ public final class EntityRuntime implements Context {
     rt.timerGen = saved.timerGen();
     if (!saved.timers().isEmpty()) rt.timers = new HashMap<>(saved.timers());
     if (saved.digest() != null) rt.digest = HistoryDigest.restore(saved.digest());
+    if (!saved.heldBack().isEmpty()) rt.heldBack = new HashMap<>(saved.heldBack());
     return rt;
   }
 
@@ -385,6 +398,7 @@ public final class EntityRuntime implements Context {
     if (message == null) throw new IllegalArgumentException("null message from " + names.apply(id));
     long delay = delayNanos;
     if (to != id) {
+      boolean delayed = false;
       if (faults != LinkFaults.NONE && now < faults.until()) {
         if (faultRandom == null) faultRandom = new SplitMix64(faultSeed);
         long extra = faults.extraDelay(id, to, message, now, faultRandom);
@@ -397,10 +411,12 @@ public final class EntityRuntime implements Context {
             return;
           }
           delay += extra;
+          delayed = true;
           trace(new FaultInjected("delay", id, to, type, extra));
           count("faultsDelayed", 1);
         }
       }
+      if (delayed || heldBack != null) delay = holdChannel(to, delay, delayed);
       if (delay < lookahead) {
         throw new IllegalStateException(
             names.apply(id)
@@ -418,6 +434,28 @@ public final class EntityRuntime implements Context {
       throw new IllegalStateException(names.apply(id) + " sent itself a message with delay < 1 ns");
     }
     enqueue(Event.message(now + delay, id, seq++, to, message));
+  }
+
+  /**
+   * The delay of a message to {@code to} that keeps the channel in order behind a delayed one: it
+   * arrives no sooner than the last delayed message to {@code to} (at the same time it comes after
+   * it: events of one sender at one time go in send order), and a delayed message holds the channel
+   * back until it arrives.
+   */
+  private long holdChannel(int to, long delay, boolean delayed) {
+    long at = now + delay;
+    if (heldBack != null) {
+      Long held = heldBack.get(to);
+      if (held != null) {
+        if (held <= now) heldBack.remove(to); // it has arrived: it holds nothing back any more
+        else if (at < held) at = held;
+      }
+    }
+    if (delayed) {
+      if (heldBack == null) heldBack = new HashMap<>(4);
+      heldBack.put(to, at);
+    }
+    return at - now;
   }
 
   @Override

@@ -207,6 +207,14 @@ public final class StateCodec {
       byte[] d = s.digest();
       out.writeVarInt(d == null ? 0 : d.length + 1, true);
       if (d != null) out.writeBytes(d);
+      // in receiver order: the same bytes for the same state
+      List<Map.Entry<Integer, Long>> held = new ArrayList<>(s.heldBack().entrySet());
+      held.sort(Map.Entry.comparingByKey());
+      out.writeVarInt(held.size(), true);
+      for (Map.Entry<Integer, Long> h : held) {
+        out.writeVarInt(h.getKey(), true);
+        out.writeVarLong(h.getValue(), true);
+      }
       kryo.writeClassAndObject(out, rt.logic());
       return out.toBytes();
     } catch (KryoException | IllegalArgumentException e) {
@@ -249,6 +257,11 @@ public final class StateCodec {
       for (int i = 0; i < nt; i++) timers.put(kryo.readClassAndObject(in), in.readVarInt(true));
       int dl = in.readVarInt(true);
       byte[] digest = dl == 0 ? null : in.readBytes(dl - 1);
+      int nh = in.readVarInt(true);
+      if (nh > in.limit() - in.position())
+        throw new IllegalArgumentException("held-back channels " + nh + " exceed the bytes left");
+      Map<Integer, Long> heldBack = new HashMap<>(Math.max(4, nh * 2));
+      for (int i = 0; i < nh; i++) heldBack.put(in.readVarInt(true), in.readVarLong(true));
       Entity logic = (Entity) kryo.readClassAndObject(in);
       return new EntityParts(
           new EntityRuntime.Saved(
@@ -264,7 +277,8 @@ public final class StateCodec {
               recordIndex,
               timerGen,
               timers,
-              digest),
+              digest,
+              heldBack),
           logic);
     } catch (KryoException | IllegalArgumentException e) {
       throw failure("entity state", e);
