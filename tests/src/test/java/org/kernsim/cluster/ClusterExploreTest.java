@@ -185,7 +185,7 @@ class ClusterExploreTest {
             "workqueue-kick-cull",
             faulty,
             1,
-            6,
+            10, // seed 9 violates (its subset: drop)
             -1,
             1,
             false,
