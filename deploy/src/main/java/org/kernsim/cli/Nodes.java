@@ -125,12 +125,10 @@ final class Nodes implements AutoCloseable {
     org.kernsim.run.ExploreWorker.start(system);
   }
 
-  /** This JVM joins the cluster at {@code seed} as a driver (it hosts no partition). */
-  static Nodes join(HostPort seed, String bind, ClusterConfig.Security security) {
-    return join(seed, bind, security, what -> {});
-  }
-
-  /** As {@link #join}, telling {@code stage} how the joining goes. */
+  /**
+   * This JVM joins the cluster at {@code seed} as a driver (it hosts no partition), telling {@code
+   * stage} how the joining goes (null: nobody).
+   */
   static Nodes join(
       HostPort seed,
       String bind,
