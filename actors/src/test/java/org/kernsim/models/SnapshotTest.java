@@ -86,6 +86,24 @@ class SnapshotTest {
     sameRun("workqueue-kick-cull", List.of(), 3, "299s", "300000500us", "300002ms");
   }
 
+  /**
+   * {@code workqueue-load}'s threads draw their scripts a window at a time ({@code ScriptDrawer}):
+   * at each of these times most threads hold drawn actions not yet done and draw more after the
+   * resume, from the stream positions the snapshot kept (the warm-up, the steady stream, the first
+   * and second bursts).
+   */
+  @Test
+  void workqueueLoad() {
+    sameRun(
+        "workqueue-load",
+        List.of("machine.cpus=4", "scenario.until=40ms"),
+        5,
+        "700us",
+        "3ms",
+        "11500us",
+        "31ms");
+  }
+
   @Test
   void workqueueWithFaults() {
     sameRun(

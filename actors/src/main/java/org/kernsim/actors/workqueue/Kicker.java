@@ -1,14 +1,11 @@
 package org.kernsim.actors.workqueue;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.random.RandomGenerator;
 import org.kernsim.actors.cpu.Task;
 import org.kernsim.engine.Context;
+import org.kernsim.engine.SplitMix64;
 import org.kernsim.protocol.workqueue.PoolReply;
 import org.kernsim.protocol.workqueue.PoolRequest;
 import org.kernsim.protocol.workqueue.WorkItem;
-import org.kernsim.protocol.workqueue.WorkItem.WorkKind;
 import org.kernsim.protocol.workqueue.WorkloadMessage;
 import org.kernsim.protocol.workqueue.WqNote;
 
@@ -18,11 +15,12 @@ import org.kernsim.protocol.workqueue.WqNote;
  * pool's lock, sends the deferred wake-up if the variant defers it (IRQs are still off: no
  * preemption in between), and reaches a preemption point when IRQs are restored. Its delayed work
  * ({@code queue_delayed_work()}) fires from the timer softirq on its CPU. Its script is drawn from
- * its own random stream at time 0 (see {@link Workload}).
+ * its own random stream, a few actions ahead ({@link ScriptDrawer}: the same draws, in the same
+ * order, as the whole script drawn at time 0; see {@link Workload}).
  */
 public final class Kicker extends Task {
 
-  private enum Kind {
+  enum Kind {
     SLEEP_UNTIL,
     COMPUTE,
     QUEUE,
@@ -32,10 +30,10 @@ public final class Kicker extends Task {
   private static final Kind[] KINDS = Kind.values();
 
   /**
-   * The pre-drawn script, packed: one entry per action in parallel arrays, trimmed once drawn (one
-   * record per action, in a list with room to grow, was a third of the live heap of {@code
-   * workqueue-load} at 16,384 CPUs: 562 actions per CPU). An entry is (kind, value, flag, pool,
-   * item) as the actions were.
+   * Drawn actions, packed: one entry per action in parallel arrays (kind, value, flag, pool, item).
+   * The thread keeps a window of {@link ScriptDrawer#WINDOW} actions or so; the whole script drawn
+   * at time 0 (562 actions per CPU in {@code workqueue-load}, 21 KB packed) was most of that
+   * scenario's live heap at 65,536 CPUs.
    */
   static final class Script {
     private static final byte FLAG = (byte) 0x80;
@@ -54,18 +52,10 @@ public final class Kicker extends Task {
       size++;
     }
 
-    void addAll(Script other) {
-      for (int i = 0; i < other.size; i++)
-        add(other.kind(i), other.values[i], other.flag(i), other.pools[i], other.items[i]);
-    }
-
-    void removeLast() {
-      items[--size] = null;
-    }
-
-    /** Drops the room left to grow: the script is complete. */
-    void trim() {
-      if (size < kinds.length) resize(size);
+    /** Forgets the entries (the window was used up). */
+    void clear() {
+      java.util.Arrays.fill(items, 0, size, null);
+      size = 0;
     }
 
     private void resize(int n) {
@@ -106,12 +96,17 @@ public final class Kicker extends Task {
   private final int index;
   private final Workload w;
   private final WqConfig cfg;
+
+  /** The drawn actions not yet done (and the one being done): a window ahead of {@link #pc}. */
   private final Script script = new Script();
+
+  /** Draws the script on, {@link ScriptDrawer#WINDOW} actions at a time. */
+  private ScriptDrawer drawer;
+
   private int pc;
   private boolean awaiting;
   private long reqIds;
   private long softirqReqIds;
-  private long items;
   private long timerToken;
   private long timerEpoch = 1;
   private WorkItem dwork;
@@ -127,126 +122,15 @@ public final class Kicker extends Task {
 
   @Override
   public void start(Context ctx) {
-    RandomGenerator r = ctx.random();
-    int local = topo.pool(index);
-    int unbound = topo.unboundPool();
-    long warm = w.warmupAt().sample(r);
-    script.add(Kind.SLEEP_UNTIL, warm, false, -1, null);
-    for (int i = 0; i < w.warmupItems(); i++) queue(ctx, r, local, normal(ctx, r));
-    for (int i = 0; i < w.warmupUnboundItems(); i++) queue(ctx, r, unbound, normal(ctx, r));
-    for (int i = 0; i < w.longItems(); i++) queue(ctx, r, local, longItem(ctx, r));
-    for (int i = 0; i < w.longUnboundItems(); i++) queue(ctx, r, unbound, longItem(ctx, r));
-    long burst = w.burstAt().sample(r);
-    script.add(Kind.SLEEP_UNTIL, burst, false, -1, null);
-    dwork =
-        new WorkItem(
-            ((long) ctx.self() << 32),
-            WorkKind.DELAYED,
-            w.itemCpu().sample(r),
-            0,
-            w.itemCpu().sample(r),
-            -1,
-            ctx.self());
-    if (w.bursts() == 1 && w.steadyItems() == 0) {
-      burst(ctx, r, script, local, unbound);
-    } else {
-      // several bursts and a steady stream: segments in the order of their start times
-      List<Segment> segments = new ArrayList<>();
-      Segment first = new Segment(burst, segments.size(), new Script());
-      burst(ctx, r, first.actions, local, unbound);
-      segments.add(first);
-      long at = burst;
-      for (int b = 1; b < w.bursts(); b++) {
-        at += w.burstEvery().sample(r);
-        Segment next = new Segment(at, segments.size(), new Script());
-        next.actions.add(Kind.SLEEP_UNTIL, at, false, -1, null);
-        burst(ctx, r, next.actions, local, unbound);
-        segments.add(next);
-      }
-      long t = w.steadyItems() > 0 ? w.steadyStart().sample(r) : 0;
-      for (int i = 0; i < w.steadyItems(); i++) {
-        if (i > 0) t += w.steadyPeriod().sample(r);
-        Segment item = new Segment(t, segments.size(), new Script());
-        item.actions.add(Kind.SLEEP_UNTIL, t, false, -1, null);
-        int pool = target(r, local, unbound);
-        WorkItem work = normal(ctx, r);
-        item.actions.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
-        item.actions.add(Kind.QUEUE, 0, false, pool, work);
-        segments.add(item);
-      }
-      segments.sort(
-          java.util.Comparator.comparingLong(Segment::start).thenComparingInt(Segment::order));
-      // the first burst's sleep is already in the script (before the delayed work's draws)
-      script.removeLast();
-      for (Segment g : segments) {
-        if (g == first) script.add(Kind.SLEEP_UNTIL, burst, false, -1, null);
-        script.addAll(g.actions);
-      }
-    }
-    script.trim();
+    if (!(ctx.random() instanceof SplitMix64 stream))
+      throw new IllegalStateException(
+          ctx.name(ctx.self()) + ": a workload thread starts on its own stream, not a strategy's");
+    drawer = ScriptDrawer.start(topo, index, w, ctx.self(), stream);
+    dwork = drawer.delayedWork();
+    drawer.fill(script); // the warm-up's sleep first: done (a no-op) when the timer wakes it
+    long warm = script.value(0);
     ctx.startTimer(
         TIMER, Math.max(1, warm), new WorkloadMessage.Wakeup(++timerToken)); // asleep in sleep 1
-  }
-
-  /** A stretch of the script that starts at {@code start} (ties: in {@code order}). */
-  private record Segment(long start, int order, Script actions) {}
-
-  /** One burst: {@code burstItems} items, each after {@code think}, appended to {@code out}. */
-  private void burst(Context ctx, RandomGenerator r, Script out, int local, int unbound) {
-    for (int i = 0; i < w.burstItems(); i++) {
-      out.add(Kind.COMPUTE, w.think().sample(r), true, -1, null);
-      double u = r.nextDouble();
-      if (r.nextDouble() < w.delayedFraction()) {
-        out.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
-        out.add(Kind.QUEUE_DELAYED, w.delay().sample(r), false, local, dwork);
-        continue;
-      }
-      int target;
-      if (u < w.unboundFraction()) target = unbound;
-      else if (u < w.unboundFraction() + w.remoteFraction() && topo.cpus > 1) {
-        int other = r.nextInt(topo.cpus - 1);
-        target = topo.pool(other >= index ? other + 1 : other);
-      } else target = local;
-      WorkItem item = normal(ctx, r); // drawn before the syscall, as queue(..) always did
-      out.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
-      out.add(Kind.QUEUE, 0, false, target, item);
-    }
-  }
-
-  /** A steady item's pool: unbound, another CPU's or the local one, by the burst's fractions. */
-  private int target(RandomGenerator r, int local, int unbound) {
-    double u = r.nextDouble();
-    if (u < w.unboundFraction()) return unbound;
-    if (u < w.unboundFraction() + w.remoteFraction() && topo.cpus > 1) {
-      int other = r.nextInt(topo.cpus - 1);
-      return topo.pool(other >= index ? other + 1 : other);
-    }
-    return local;
-  }
-
-  private void queue(Context ctx, RandomGenerator r, int pool, WorkItem item) {
-    script.add(Kind.COMPUTE, w.syscall().sample(r), false, -1, null);
-    script.add(Kind.QUEUE, 0, false, pool, item);
-  }
-
-  private WorkItem normal(Context ctx, RandomGenerator r) {
-    long cpu1 = w.itemCpu().sample(r);
-    boolean sleeps = r.nextDouble() < w.sleepProbability();
-    long sleep = sleeps ? w.itemSleep().sample(r) : 0;
-    long cpu2 = sleeps ? w.itemCpu().sample(r) : 1;
-    return new WorkItem(
-        ((long) ctx.self() << 32) | ++items, WorkKind.NORMAL, cpu1, sleep, cpu2, -1, -1);
-  }
-
-  private WorkItem longItem(Context ctx, RandomGenerator r) {
-    return new WorkItem(
-        ((long) ctx.self() << 32) | ++items,
-        WorkKind.LONG,
-        w.itemCpu().sample(r),
-        w.longSleep().sample(r),
-        w.itemCpu().sample(r),
-        -1,
-        -1);
   }
 
   // ------------------------------------------------------------------ messages
@@ -303,7 +187,11 @@ public final class Kicker extends Task {
   protected void run(Context ctx) {
     if (awaiting)
       throw new IllegalStateException(ctx.name(ctx.self()) + " runs while spinning on pool->lock");
-    while (pc < script.size()) {
+    while (true) {
+      if (pc == script.size()) {
+        if (!drawer.fill(script)) break;
+        pc = 0;
+      }
       int a = pc++;
       long value = script.value(a);
       switch (script.kind(a)) {

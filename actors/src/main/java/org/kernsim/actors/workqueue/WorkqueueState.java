@@ -52,5 +52,7 @@ public final class WorkqueueState {
           row(2123, WorkqueueModel.WqSimulation.class),
           // a kworker's wq_pool_attach_mutex client (null unless the layout has the mutex)
           row(2124, org.kernsim.actors.mutex.MutexClient.class),
-          row(2125, org.kernsim.protocol.workqueue.WorkItem[].class));
+          row(2125, org.kernsim.protocol.workqueue.WorkItem[].class),
+          // a workload thread's script, drawn a window at a time (ids 2400-2419: session mem)
+          row(2400, ScriptDrawer.class));
 }
