@@ -48,12 +48,15 @@ public final class EntityRuntime implements Context {
   private SplitMix64 faultRandom;
 
   /**
-   * Per receiver, the arrival time of the last message to it that the fault plan delayed, while
-   * that time is still ahead: no later message to the same receiver arrives before it (a delay
-   * holds the channel back, as a slow sender would; it never reorders what one task does in program
-   * order). Null until a message is delayed.
+   * Per receiver, the arrival time of the last message sent to it that is still in flight: no later
+   * message to the same receiver arrives before it ({@link ChannelClock}), whatever latency was
+   * drawn for it or however long the fault plan delayed it. Most entities have one channel in
+   * flight at a time ({@code soleTo}, {@code soleAt}); the map is made when a second one is.
    */
-  private Map<Integer, Long> heldBack;
+  private ChannelClock channels;
+
+  private int soleTo = -1;
+  private long soleAt;
 
   private Outbox outbox;
   private Recorder recorder;
@@ -131,7 +134,8 @@ public final class EntityRuntime implements Context {
    *
    * @param faultRandom the fault stream's position (when {@code faultStarted}), else its seed
    * @param digest the history digest's state (null: no event processed yet)
-   * @param heldBack per receiver, the arrival of the last delayed message to it (empty: none)
+   * @param heldBack per receiver, the arrival of the last message to it still in flight (empty:
+   *     none): the channel's order ({@link ChannelClock})
    */
   public record Saved(
       long random,
@@ -167,7 +171,7 @@ public final class EntityRuntime implements Context {
         timerGen,
         timers == null ? new HashMap<>() : new HashMap<>(timers),
         digest == null ? null : digest.state(),
-        heldBack == null ? new HashMap<>() : new HashMap<>(heldBack));
+        channelsInFlight());
   }
 
   /**
@@ -217,7 +221,14 @@ public final class EntityRuntime implements Context {
     rt.timerGen = saved.timerGen();
     if (!saved.timers().isEmpty()) rt.timers = new HashMap<>(saved.timers());
     if (saved.digest() != null) rt.digest = HistoryDigest.restore(saved.digest());
-    if (!saved.heldBack().isEmpty()) rt.heldBack = new HashMap<>(saved.heldBack());
+    Map<Integer, Long> inFlight = saved.heldBack();
+    if (inFlight.size() == 1) {
+      var e = inFlight.entrySet().iterator().next();
+      rt.soleTo = e.getKey();
+      rt.soleAt = e.getValue();
+    } else if (inFlight.size() > 1) {
+      rt.channels = ChannelClock.of(inFlight);
+    }
     return rt;
   }
 
@@ -398,7 +409,6 @@ public final class EntityRuntime implements Context {
     if (message == null) throw new IllegalArgumentException("null message from " + names.apply(id));
     long delay = delayNanos;
     if (to != id) {
-      boolean delayed = false;
       if (faults != LinkFaults.NONE && now < faults.until()) {
         if (faultRandom == null) faultRandom = new SplitMix64(faultSeed);
         long extra = faults.extraDelay(id, to, message, now, faultRandom);
@@ -411,12 +421,11 @@ public final class EntityRuntime implements Context {
             return;
           }
           delay += extra;
-          delayed = true;
           trace(new FaultInjected("delay", id, to, type, extra));
           count("faultsDelayed", 1);
         }
       }
-      if (delayed || heldBack != null) delay = holdChannel(to, delay, delayed);
+      delay = arrival(to, now + delay) - now;
       if (delay < lookahead) {
         throw new IllegalStateException(
             names.apply(id)
@@ -437,25 +446,28 @@ public final class EntityRuntime implements Context {
   }
 
   /**
-   * The delay of a message to {@code to} that keeps the channel in order behind a delayed one: it
-   * arrives no sooner than the last delayed message to {@code to} (at the same time it comes after
-   * it: events of one sender at one time go in send order), and a delayed message holds the channel
-   * back until it arrives.
+   * When a message to {@code to} that would arrive at {@code at} arrives: after its channel's last.
    */
-  private long holdChannel(int to, long delay, boolean delayed) {
-    long at = now + delay;
-    if (heldBack != null) {
-      Long held = heldBack.get(to);
-      if (held != null) {
-        if (held <= now) heldBack.remove(to); // it has arrived: it holds nothing back any more
-        else if (at < held) at = held;
-      }
+  private long arrival(int to, long at) {
+    if (channels != null) return channels.hold(to, at, now);
+    if (soleTo == to) {
+      if (soleAt > at) at = soleAt;
+    } else if (soleTo >= 0 && soleAt > now) {
+      channels = new ChannelClock();
+      channels.hold(soleTo, soleAt, now);
+      soleTo = -1;
+      return channels.hold(to, at, now);
     }
-    if (delayed) {
-      if (heldBack == null) heldBack = new HashMap<>(4);
-      heldBack.put(to, at);
-    }
-    return at - now;
+    soleTo = to;
+    soleAt = at;
+    return at;
+  }
+
+  private Map<Integer, Long> channelsInFlight() {
+    if (channels != null) return channels.inFlight(now);
+    Map<Integer, Long> m = new HashMap<>();
+    if (soleTo >= 0 && soleAt > now) m.put(soleTo, soleAt);
+    return m;
   }
 
   @Override

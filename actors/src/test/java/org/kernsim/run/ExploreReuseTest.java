@@ -102,7 +102,7 @@ class ExploreReuseTest {
       RunResult r = SequentialDriver.run(sim, RunOptions.of(seed, s.until()));
       if (seed == 518) {
         assertEquals(
-            "47c926359db7f54f9dda6cb287cdb83425d5d4dedcb7590e74d9dacd4237c645", r.traceSha256());
+            "dbb190c55221d67f4f480d56b8304d21a0cebbdfc4778c8b7d04564b5e48cea2", r.traceSha256());
         assertEquals("NoKickedWorkerCulled@300001749714", figures(r).first());
         assertEquals(1L, ((Number) r.metrics().get("kickedWorkersCulled")).longValue());
       } else {

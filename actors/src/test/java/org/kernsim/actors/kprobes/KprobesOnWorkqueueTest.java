@@ -236,20 +236,22 @@ class KprobesOnWorkqueueTest {
    * kernels became one setting (the optimizer protocol names each next step, the lock-order
    * checker's notes, and a kernel section stays non-preemptible between its probe hits), and again
    * when text_poke() became a blocking request to code memory whose stores are published one at a
-   * time (the int3-patching eras share it).
+   * time (the int3-patching eras share it), and again when every channel kept its send order
+   * (ChannelClock: code memory's publications and view updates no longer overtake each other; the
+   * workqueue runs pinned here had no overtaking message).
    */
   @Test
   void dedicatedAndWorkqueueModelHashesAreUnchanged() {
     Map<String, String> pinned =
         Map.of(
             "kprobes-bulk-unregister 1",
-                "abfbf466efbc9c599f115d6a77ba7a7a548e690c85ab9204806891d02ce61205",
+                "892d0508e0f541f1fc347417c90c66a012f7b75f90a4a52aafa366145dec2bb5",
             "kprobes-bulk-unregister 2",
-                "8831ba039219dc16dc1f70b27dac9239c533869b5cdb54021764cc7e3bcf1f61",
+                "65f43e33ceb247b011560542e591b41956fd07594138479eeba598c2bcb37837",
             "kprobes-kp1-broken-wait 1",
-                "5b82643c465afc00a169f4011879d34a6b668664f458ef830a77004426aca6e6",
+                "6f5e2a574474c2a838a5fff76dfa01791875ddaf4f056c37e33bc4f122822e0d",
             "kprobes-kp3-disarm-all 2",
-                "d9771d0add948bf72e2b456f8ef3ce6f71a6f2c7a610d9d88bdf7322373f1d16",
+                "7525ad1ffb274d27c532fb87e4f1a2bfdd4b130bd01dfcacdc583964f462a33e",
             "workqueue-kick-cull 1",
                 "5637cb10ab460dcd49a12b7b23e4cbc8f045ff74808c6fdcb2a8e0781a17a242",
             "workqueue-kick-cull 2",
@@ -263,7 +265,7 @@ class KprobesOnWorkqueueTest {
     RunResult flush =
         KprobesScenarioTest.run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush");
     assertEquals(
-        "c8b6d69e55ad70a24c092abb2e009cac01eb03356b8fe1397da05e0c51b3da8f", flush.traceSha256());
+        "030855d639a9d7aa24dd28f33e9c7c03af787b815ee6209adff6296c81f6097d", flush.traceSha256());
     assertFalse(KprobesScenarioTest.fired(flush).containsKey("K10_WaitReturnsOnEmptyQueues"));
   }
 }
