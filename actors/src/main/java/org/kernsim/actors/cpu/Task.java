@@ -210,12 +210,24 @@ public abstract class Task implements Entity {
     wake(ctx, sleepEpoch);
   }
 
-  /** Spends {@code nanos} of CPU time; {@link #run} is called when it is done. */
+  /**
+   * Spends {@code nanos} of CPU time; {@link #run} is called when it is done. A preemptible stretch
+   * begun with a preemption pending gives the CPU away first (it runs when the task is back).
+   */
   protected final void compute(Context ctx, long nanos, boolean preemptible) {
     requireRunning(ctx, "compute");
-    inSegment = true;
     segmentPreemptible = preemptible;
     segmentKeepsCpu = false;
+    if (preemptible && preemptPending) {
+      // A preemption that arrived during a non-preemptible step (a lock section, an interrupt
+      // handler such as the tick's wq_worker_tick()) is taken as the preemptible stretch begins:
+      // preempt_enable() -> preempt_schedule(), irqentry_exit() -> preempt_schedule_irq(). The
+      // stretch runs when the task is dispatched again.
+      segmentRemaining = Math.max(1, nanos);
+      release(ctx, CpuMessage.ReleaseKind.PREEMPTED);
+      return;
+    }
+    inSegment = true;
     startSegment(ctx, Math.max(1, nanos));
   }
 

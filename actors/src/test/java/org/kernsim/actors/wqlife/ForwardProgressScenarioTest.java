@@ -60,4 +60,19 @@ class ForwardProgressScenarioTest {
         PoolDestroyScenarioTest.run("workqueue-cpu-intensive", 1, "workqueue.era=v3.19");
     assertEquals(0, metric(era, "cpuIntensiveMarked"), "3.19 has no wq_worker_tick()");
   }
+
+  /**
+   * The tick's kick_pool() wakes a second worker, whose wake-up preempts the hog: when that
+   * preemption arrives while the hog is still inside wq_worker_tick()'s pool->lock section, it is
+   * taken at the interrupt's return (before 2026-12-07 it was lost there and seeds 12 and 15 waited
+   * behind the whole 50 ms hog).
+   */
+  @Test
+  void thePreemptionTheTickCausesIsTakenOnEverySeed() {
+    for (long seed = 1; seed <= 20; seed++) {
+      RunResult r = PoolDestroyScenarioTest.run("workqueue-cpu-intensive", seed);
+      assertEquals(1, metric(r, "cpuIntensiveMarked"), "seed " + seed);
+      assertTrue(metric(r, "workWaitMaxNanos") < 15_000_000L, "seed " + seed);
+    }
+  }
 }
