@@ -26,7 +26,8 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
       Duration localStartTimeout,
       List<String> localNodeJvmOptions,
       long snapshotEvery,
-      boolean recover) {}
+      boolean recover,
+      int freeRounds) {}
 
   private static volatile KernsimSettings loaded;
 
@@ -54,7 +55,8 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
             c.getDuration("local-start-timeout"),
             List.copyOf(c.getStringList("local-node-jvm-options")),
             nonNegative(c, "snapshot-every"),
-            c.getBoolean("recover"));
+            c.getBoolean("recover"),
+            (int) Math.min(Integer.MAX_VALUE, nonNegative(c, "free-rounds")));
     return new KernsimSettings(cluster, root.getBytes("kernsim.kryo.max-message-size"));
   }
 

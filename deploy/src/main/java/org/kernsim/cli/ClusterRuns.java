@@ -30,6 +30,7 @@ final class ClusterRuns {
       long cross = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
       m.put("crossNodeEvents", cross);
       m.put("rounds", o.rounds()); // cluster-wide barriers
+      m.put("syncPoints", o.syncPoints()); // rounds the coordinator started (ADR 107)
       double ms = Math.max(1, o.result().simulatedNanos()) / 1e6;
       m.put("crossNodeEventsPerSimulatedMs", Math.round(cross / ms * 10) / 10.0);
       m.put("roundsPerSimulatedMs", Math.round(o.rounds() / ms * 10) / 10.0);

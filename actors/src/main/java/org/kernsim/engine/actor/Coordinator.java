@@ -113,8 +113,12 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    * @param rounds rounds agreed between nodes (cluster-wide barriers)
    * @param localRounds local rounds on the critical path (per round, the most any node ran)
    * @param crossNodeEvents events sent between nodes, by payload type
+   * @param syncPoints rounds the coordinator started itself (every round without free rounds; with
+   *     them, ADR 107, only the sync points: the first round, after snapshots, every {@code
+   *     freeRounds} rounds)
    */
-  public record Sync(long rounds, long localRounds, Map<String, Long> crossNodeEvents) {}
+  public record Sync(
+      long rounds, long localRounds, Map<String, Long> crossNodeEvents, long syncPoints) {}
 
   /**
    * Options of a coordinator beyond the run's own.
@@ -122,9 +126,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    * @param stallTimeout stop the run if it makes no progress for this long (null: never)
    * @param syncSink receives, before the result completes, how the run was synchronised (null: not
    *     wanted)
+   * @param freeRounds the most rounds the partitions run between two sync points with the
+   *     coordinator, agreeing each round among themselves (ADR 107); 0: the coordinator starts
+   *     every round. Only for participants that are {@link Partition}s.
    */
-  public record Extras(Duration stallTimeout, Consumer<Sync> syncSink) {
-    public static final Extras NONE = new Extras(null, null);
+  public record Extras(Duration stallTimeout, Consumer<Sync> syncSink, int freeRounds) {
+    public static final Extras NONE = new Extras(null, null, 0);
+
+    public Extras(Duration stallTimeout, Consumer<Sync> syncSink) {
+      this(stallTimeout, syncSink, 0);
+    }
   }
 
   /** How the run ended when it did not produce a result. */
@@ -191,6 +202,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private long[] reportedMin;
   private boolean[] reported;
   private long[] inbound;
+  // free rounds (ADR 107): the partitions go on by themselves up to lastFree
+  private boolean free;
+  private long syncPoints;
+  private long lastFree;
+  private final TreeMap<Long, List<CoordinatorCommand.WindowDone>> early = new TreeMap<>();
   private long roundLocalMax;
   private long localRounds;
   private long lastTime = -1;
@@ -335,6 +351,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     reported = new boolean[n];
     inbound = new long[n];
     Arrays.fill(inbound, Long.MAX_VALUE);
+    free = extras.freeRounds() > 0 && n > 1 && !options.stopAtFirstViolation() && !snapshotAsked;
     PartitionCommand.Peers peers = new PartitionCommand.Peers(nodes, getContext().getSelf());
     for (ActorRef<PartitionCommand> p : nodes) p.tell(peers);
     return this;
@@ -370,6 +387,43 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   private void startRound() {
     round++;
+    syncPoints++;
+    long t = Long.MAX_VALUE;
+    for (long x : next) t = Math.min(t, x);
+    horizons(t);
+    reports = 0;
+    roundLocalMax = 0;
+    if (free) {
+      // a sync point: every partition (those that sit the round out too) gets the state to go on
+      // from, and runs up to lastFree rounds by itself; the coordinator follows them silently
+      lastFree = round + extras.freeRounds() - 1;
+      if (recovery != null && recovery.every() > 0) {
+        long every = recovery.every();
+        lastFree = Math.min(lastFree, ((round + every - 1) / every) * every);
+      }
+      for (int i = 0; i < n; i++)
+        nodes
+            .get(i)
+            .tell(
+                new PartitionCommand.RunFree(
+                    round, next.clone(), expected[i], lastFree, options.until()));
+    }
+    for (int i = 0; i < n; i++) {
+      floor[i] = Math.min(next[i], horizon[i]);
+      if (next[i] < horizon[i]) {
+        reports++;
+        if (!free)
+          nodes.get(i).tell(new PartitionCommand.StartWindow(round, t, horizon[i], expected[i]));
+      }
+    }
+  }
+
+  /**
+   * The next free round (ADR 107): the partitions started it by themselves, from the same state;
+   * the coordinator only follows (floors, the reports to wait for).
+   */
+  private void followRound() {
+    round++;
     long t = Long.MAX_VALUE;
     for (long x : next) t = Math.min(t, x);
     horizons(t);
@@ -377,10 +431,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     roundLocalMax = 0;
     for (int i = 0; i < n; i++) {
       floor[i] = Math.min(next[i], horizon[i]);
-      if (next[i] < horizon[i]) {
-        reports++;
-        nodes.get(i).tell(new PartitionCommand.StartWindow(round, t, horizon[i], expected[i]));
-      }
+      if (next[i] < horizon[i]) reports++;
     }
   }
 
@@ -391,46 +442,23 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    * canonical window's end {@code t + L}.
    */
   private void horizons(long t) {
-    long[] eot = new long[n];
-    for (int i = 0; i < n; i++) eot[i] = PartitionCore.saturatedAdd(next[i], lookahead);
-    for (int iter = 0; iter <= n; iter++) {
-      long m1 = Long.MAX_VALUE;
-      long m2 = Long.MAX_VALUE;
-      int at = -1;
-      for (int i = 0; i < n; i++) {
-        if (eot[i] < m1) {
-          m2 = m1;
-          m1 = eot[i];
-          at = i;
-        } else if (eot[i] < m2) {
-          m2 = eot[i];
-        }
-      }
-      boolean changed = false;
-      for (int i = 0; i < n; i++) {
-        horizon[i] = i == at ? m2 : m1;
-        long out = Math.min(eot[i], PartitionCore.saturatedAdd(horizon[i], lookahead));
-        if (out != eot[i]) {
-          eot[i] = out;
-          changed = true;
-        }
-      }
-      if (!changed) break;
-    }
     long cap = options.until();
     // run --snapshot-at: canonical windows until the snapshot is taken, so that it is taken at the
     // same boundary as on the sequential driver (the first window start at or after T)
     if (options.stopAtFirstViolation() || snapshotAsked)
       cap = Math.min(cap, PartitionCore.saturatedAdd(t, lookahead));
-    for (int i = 0; i < n; i++) horizon[i] = Math.min(horizon[i], cap);
+    org.kernsim.engine.Horizons.compute(next, lookahead, cap, horizon);
   }
 
   private Behavior<CoordinatorCommand> onProgress(CoordinatorCommand.Progress p) {
-    if (p.window() != round) return this;
+    if (p.window() < round) return this;
     pending.addAll(p.records());
     events += p.delivered();
-    floor[p.partition()] = Math.max(floor[p.partition()], p.floor());
     progress++;
+    // with free rounds a partition can be a round ahead of the coordinator: its records wait in
+    // 'pending' (they are after this round's end), its floor is taken once the round is this one
+    if (p.window() != round) return this;
+    floor[p.partition()] = Math.max(floor[p.partition()], p.floor());
     long f = Long.MAX_VALUE;
     for (long x : floor) f = Math.min(f, x);
     release(f);
@@ -438,6 +466,23 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   }
 
   private Behavior<CoordinatorCommand> onWindowDone(CoordinatorCommand.WindowDone d) {
+    if (free && d.window() > round) {
+      // free rounds: a partition that has the previous round's summaries went on before this
+      // coordinator had every report of it
+      early.computeIfAbsent(d.window(), k -> new ArrayList<>()).add(d);
+      return this;
+    }
+    Behavior<CoordinatorCommand> b = windowDone(d);
+    while (b == this && reports > 0 && !early.isEmpty() && early.firstKey() == round) {
+      for (CoordinatorCommand.WindowDone x : early.pollFirstEntry().getValue()) {
+        b = windowDone(x);
+        if (b != this) return b;
+      }
+    }
+    return b;
+  }
+
+  private Behavior<CoordinatorCommand> windowDone(CoordinatorCommand.WindowDone d) {
     if (d.window() != round) {
       return fail(
           nodeName(d.partition()) + " reported round " + d.window() + " during " + round,
@@ -471,10 +516,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     release(t);
     completedRounds = round;
     completedEnd = Math.min(t, options.until());
+    boolean goingOn = free && round < lastFree; // the partitions go on by themselves
     if (options.stopAtFirstViolation() && obs.violated()) return end(EndReason.VIOLATION);
-    if (org.kernsim.engine.StopRequest.requested()) return end(EndReason.INTERRUPTED);
-    if (t == Long.MAX_VALUE) return end(EndReason.QUIESCENT);
+    // an interrupt is taken at a sync point (free partitions are not idle between them)
+    if (!goingOn && org.kernsim.engine.StopRequest.requested()) return end(EndReason.INTERRUPTED);
+    if (t == Long.MAX_VALUE) return end(EndReason.QUIESCENT); // the partitions stop there too
     if (t >= options.until()) return end(EndReason.LIMIT);
+    if (goingOn) {
+      followRound();
+      return this;
+    }
     // run --snapshot-at T: at the first barrier at or after T (rounds are capped at T until then)
     boolean asked = snapshotAsked && t >= options.snapshot().atNanos();
     if (asked
@@ -617,7 +668,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     c.crossNode().forEach((k, v) -> crossNode.merge(k, v, Long::sum));
     if (++collected < n) return this;
     if (extras.syncSink() != null)
-      extras.syncSink().accept(new Sync(round, localRounds, Map.copyOf(crossNode)));
+      extras.syncSink().accept(new Sync(round, localRounds, Map.copyOf(crossNode), syncPoints));
     result.complete(
         new RunResult(
             events,

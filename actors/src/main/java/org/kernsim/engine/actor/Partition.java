@@ -141,6 +141,25 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private final int[] touched;
   private int touchedCount;
 
+  // free rounds (ADR 107): rounds agreed among the partitions, up to the coordinator's lastRound
+  private boolean free; // in a stretch of free rounds
+  private boolean freeStarted; // freeRound's horizons are computed (and this partition started it)
+  private boolean stepping;
+  private PartitionCommand.RunFree pendingFree;
+  private long freeRound;
+  private long lastFree;
+  private long freeCap;
+  private int freeExpected; // batches sent to this partition before freeRound
+  private long[] freeNext; // every partition's earliest pending event at freeRound's start
+  private long[] freeHorizon;
+  private boolean[] freeActive;
+  private boolean[] freeReported;
+  private long[] freeMin;
+  private long[] freeInbound;
+  private int freeWaiting; // summaries of freeRound still to come (this partition's own too)
+  private int freeBatchesIn;
+  private final TreeMap<Long, List<PartitionCommand.RoundSummary>> summaries = new TreeMap<>();
+
   // a snapshot
   private final Supplier<StateCodec> codec;
   private PartitionCommand.TakeSnapshot pendingSnapshot;
@@ -221,6 +240,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         .onMessage(EntityActor.EntityDone.class, d -> guarded(() -> onEntityDone(d)))
         .onMessage(PartitionCommand.Batch.class, b -> guarded(() -> onBatch(b)))
         .onMessage(PartitionCommand.StartWindow.class, m -> guarded(() -> onStartWindow(m)))
+        .onMessage(PartitionCommand.RoundSummary.class, m -> guarded(() -> onRoundSummary(m)))
+        .onMessage(PartitionCommand.RunFree.class, m -> guarded(() -> onRunFree(m)))
         .onMessage(PartitionCommand.Peers.class, this::onPeers)
         .onMessage(EntityActor.EntityCollected.class, this::onEntityCollected)
         .onMessage(EntityActor.EntityFailed.class, this::onEntityFailed)
@@ -385,6 +406,122 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     return countedBelow;
   }
 
+  // ------------------------------------------------------------------ free rounds (ADR 107)
+
+  private Behavior<PartitionCommand> onRunFree(PartitionCommand.RunFree m) {
+    pendingFree = m; // taken once this partition is through its previous stretch
+    freeStep();
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onRoundSummary(PartitionCommand.RoundSummary m) {
+    if (nodeOf != null && nodeOf[m.from()] != nodeOf[index] && firstOfNode(index)) {
+      // one summary crosses to each node: its first partition hands it to the others there
+      for (int p = index + 1; p < nodeOf.length && nodeOf[p] == nodeOf[index]; p++)
+        peers.get(p).tell(m);
+    }
+    summaries.computeIfAbsent(m.round(), k -> new ArrayList<>(peers.size())).add(m);
+    freeStep();
+    return this;
+  }
+
+  /**
+   * Goes on with the free rounds as far as the summaries received allow: starts a round (this
+   * partition runs it if it has events before its horizon), takes in the round's summaries, and
+   * once every partition that took part has told, computes every partition's earliest pending event
+   * the way the coordinator does and starts the next. Stops after {@code lastFree} (the
+   * coordinator's sync point) or when no event is left before the run's end.
+   */
+  private void freeStep() {
+    if (stepping) return; // called back from this partition's own round end: the loop goes on
+    stepping = true;
+    try {
+      while (true) {
+        if (!free) {
+          PartitionCommand.RunFree m = pendingFree;
+          if (m == null) return;
+          pendingFree = null;
+          free = true;
+          freeStarted = false;
+          freeRound = m.round();
+          lastFree = m.lastRound();
+          freeCap = m.until();
+          freeExpected = m.expectedBatches();
+          freeNext = m.next().clone();
+          int n = freeNext.length;
+          if (freeHorizon == null || freeHorizon.length != n) {
+            freeHorizon = new long[n];
+            freeActive = new boolean[n];
+            freeReported = new boolean[n];
+            freeMin = new long[n];
+            freeInbound = new long[n];
+          }
+        }
+        if (!freeStarted && !startFreeRound()) {
+          free = false; // the run is over: the coordinator says Collect
+          return;
+        }
+        List<PartitionCommand.RoundSummary> got = summaries.remove(freeRound);
+        if (got != null) for (PartitionCommand.RoundSummary x : got) absorb(x);
+        if (freeWaiting > 0) return;
+        for (int m = 0; m < freeNext.length; m++) {
+          if (freeReported[m]) freeNext[m] = freeMin[m];
+          freeNext[m] = Math.min(freeNext[m], freeInbound[m]);
+        }
+        freeExpected += freeBatchesIn;
+        freeStarted = false;
+        if (freeRound >= lastFree) {
+          free = false; // the coordinator's sync point: wait for it
+          continue; // its RunFree may be here already
+        }
+        freeRound++;
+      }
+    } finally {
+      stepping = false;
+    }
+  }
+
+  /** Computes freeRound's horizons and starts this partition's share; false: the run is over. */
+  private boolean startFreeRound() {
+    long t = org.kernsim.engine.Horizons.earliest(freeNext);
+    if (t == Long.MAX_VALUE || t >= freeCap) return false;
+    org.kernsim.engine.Horizons.compute(freeNext, lookahead, freeCap, freeHorizon);
+    freeWaiting = 0;
+    freeBatchesIn = 0;
+    for (int m = 0; m < freeNext.length; m++) {
+      freeActive[m] = freeNext[m] < freeHorizon[m];
+      if (freeActive[m]) freeWaiting++;
+      freeReported[m] = false;
+      freeInbound[m] = Long.MAX_VALUE;
+    }
+    freeStarted = true;
+    if (freeActive[index]) {
+      pendingStart =
+          new PartitionCommand.StartWindow(freeRound, t, freeHorizon[index], freeExpected);
+      maybeBegin();
+    }
+    return true;
+  }
+
+  /**
+   * Whether partition {@code p} is the first of its cluster node (nodes hold contiguous ranges).
+   */
+  private boolean firstOfNode(int p) {
+    return p == 0 || nodeOf[p - 1] != nodeOf[p];
+  }
+
+  private void absorb(PartitionCommand.RoundSummary x) {
+    if (!freeActive[x.from()] || freeReported[x.from()])
+      throw new IllegalStateException(
+          "free round " + freeRound + ": an unexpected summary from partition " + x.from());
+    freeReported[x.from()] = true;
+    freeMin[x.from()] = x.localMin();
+    long[] sent = x.sentMinTo();
+    for (int m = 0; m < sent.length; m++) freeInbound[m] = Math.min(freeInbound[m], sent[m]);
+    freeBatchesIn += x.batchesTo()[index];
+    freeWaiting--;
+  }
+
   private Behavior<PartitionCommand> onStartWindow(PartitionCommand.StartWindow m) {
     pendingStart = m;
     maybeBegin();
@@ -512,11 +649,24 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     long[] sent = sentMinTo.clone();
     Arrays.fill(sentMinTo, Long.MAX_VALUE);
     lastReportWall = System.nanoTime();
+    long localMin = queue.minTime();
     coordinator.tell(
         new CoordinatorCommand.WindowDone(
-            index, round, queue.minTime(), sent, batchesTo, records, lastTime, delivered, windows));
+            index, round, localMin, sent, batchesTo, records, lastTime, delivered, windows));
     records = new ArrayList<>();
     delivered = 0;
+    if (free && round == freeRound) {
+      // the other partitions agree the next round from it without the coordinator
+      PartitionCommand.RoundSummary s =
+          new PartitionCommand.RoundSummary(round, index, localMin, sent, batchesTo);
+      for (int p = 0; p < peers.size(); p++) {
+        // the partitions of this node each get it; another node's get it from its first one
+        boolean here = nodeOf == null || nodeOf[p] == nodeOf[index];
+        if (p != index && (here || firstOfNode(p))) peers.get(p).tell(s);
+      }
+      absorb(s);
+      freeStep();
+    }
   }
 
   private Behavior<PartitionCommand> onEntityFailed(EntityActor.EntityFailed f) {

@@ -31,6 +31,8 @@ public final class ClusterDriver {
    *
    * @param nodes how many worker nodes to run on (0: every worker that is Up when the run starts)
    * @param partitionsPerNode partitions each node hosts
+   * @param freeRounds the most rounds the partitions agree among themselves between two sync points
+   *     with the coordinator (ADR 107; 0: the coordinator starts every round)
    */
   public record Target(
       int nodes,
@@ -40,7 +42,29 @@ public final class ClusterDriver {
       Duration stallTimeout,
       int batchMaxEvents,
       long snapshotEvery,
-      boolean recover) {
+      boolean recover,
+      int freeRounds) {
+
+    public Target(
+        int nodes,
+        int partitionsPerNode,
+        Duration formTimeout,
+        Duration setupTimeout,
+        Duration stallTimeout,
+        int batchMaxEvents,
+        long snapshotEvery,
+        boolean recover) {
+      this(
+          nodes,
+          partitionsPerNode,
+          formTimeout,
+          setupTimeout,
+          stallTimeout,
+          batchMaxEvents,
+          snapshotEvery,
+          recover,
+          0);
+    }
 
     public Target(
         int nodes,
@@ -69,7 +93,8 @@ public final class ClusterDriver {
           c.stallTimeout(),
           c.batchMaxEvents(),
           c.snapshotEvery(),
-          c.recover());
+          c.recover(),
+          c.freeRounds());
     }
 
     /**
@@ -85,7 +110,22 @@ public final class ClusterDriver {
           stallTimeout,
           batchMaxEvents,
           every,
-          recover);
+          recover,
+          freeRounds);
+    }
+
+    /** At most {@code rounds} free rounds between two sync points (0: none; ADR 107). */
+    public Target withFreeRounds(int rounds) {
+      return new Target(
+          nodes,
+          partitionsPerNode,
+          formTimeout,
+          setupTimeout,
+          stallTimeout,
+          batchMaxEvents,
+          snapshotEvery,
+          recover,
+          rounds);
     }
 
     public static Target of(int nodes, KernsimSettings.Cluster c) {
@@ -101,6 +141,8 @@ public final class ClusterDriver {
    * @param rounds rounds the coordinator agreed with the partitions (cluster-wide barriers; after a
    *     recovery, counted from the snapshot's round)
    * @param recoveries nodes lost during the run and how the run went on without them
+   * @param syncPoints rounds the coordinator started itself; the others were free rounds, agreed
+   *     among the partitions (ADR 107)
    */
   public record Outcome(
       RunResult result,
@@ -108,7 +150,18 @@ public final class ClusterDriver {
       int partitionsPerNode,
       Map<String, Long> crossNodeEvents,
       long rounds,
-      List<Recovery> recoveries) {
+      List<Recovery> recoveries,
+      long syncPoints) {
+
+    public Outcome(
+        RunResult result,
+        List<String> nodes,
+        int partitionsPerNode,
+        Map<String, Long> crossNodeEvents,
+        long rounds,
+        List<Recovery> recoveries) {
+      this(result, nodes, partitionsPerNode, crossNodeEvents, rounds, recoveries, rounds);
+    }
 
     public Outcome(
         RunResult result,
@@ -171,7 +224,7 @@ public final class ClusterDriver {
   /** Progress a run reports to whoever waits for it. */
   static final class Holder {
     volatile List<String> nodes = List.of();
-    volatile Coordinator.Sync sync = new Coordinator.Sync(0, 0, Map.of());
+    volatile Coordinator.Sync sync = new Coordinator.Sync(0, 0, Map.of(), 0);
     final List<Recovery> recoveries = new java.util.concurrent.CopyOnWriteArrayList<>();
   }
 
@@ -215,7 +268,8 @@ public final class ClusterDriver {
           target.partitionsPerNode(),
           sync.crossNodeEvents(),
           sync.rounds(),
-          List.copyOf(holder.recoveries));
+          List.copyOf(holder.recoveries),
+          sync.syncPoints());
     } finally {
       Adapter.toClassic(system).stop(Adapter.toClassic(run));
     }

@@ -372,7 +372,8 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
       getContext().watchWith(all.get(p), new PartitionGone(generation, p));
     running = all;
     Coordinator.Extras extras =
-        new Coordinator.Extras(target.stallTimeout(), sync -> holder.sync = sync);
+        new Coordinator.Extras(
+            target.stallTimeout(), sync -> holder.sync = sync, target.freeRounds());
     ActorRef<ClusterRunCommand> me = getContext().getSelf();
     int gen = generation;
     SimSnapshot resume = resuming ? resumeFrom : null;

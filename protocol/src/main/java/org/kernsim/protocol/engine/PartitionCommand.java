@@ -18,6 +18,8 @@ public sealed interface PartitionCommand extends WireMessage
         PartitionCommand.Collect,
         PartitionCommand.Abort,
         PartitionCommand.TakeSnapshot,
+        PartitionCommand.RunFree,
+        PartitionCommand.RoundSummary,
         PartitionCommand.Local {
 
   /** All partitions of the run, in index order, and the coordinator to report to. */
@@ -52,6 +54,30 @@ public sealed interface PartitionCommand extends WireMessage
    * the whole run. The next round starts as usual afterwards.
    */
   record TakeSnapshot(long window, int expectedBatches) implements PartitionCommand {}
+
+  /**
+   * Run rounds {@code round} to {@code lastRound} without the coordinator (ADR 007). For each round
+   * every partition computes the horizons from the partitions' earliest pending events at the
+   * round's start (for {@code round}: {@code next}) as the coordinator would ({@code
+   * org.kernsim.engine.Horizons}, capped at {@code until}); a partition with events before its
+   * horizon runs the round (once {@code expectedBatches} batches in all have arrived, counted as
+   * {@link StartWindow} counts them) and then tells every other partition what it holds and sent
+   * ({@link RoundSummary}); the round is over for every partition once each that took part has told
+   * it, and each updates the earliest pending events the same way. The run stops by itself when no
+   * event is left before {@code until}; after {@code lastRound} the partitions wait for the
+   * coordinator.
+   */
+  record RunFree(long round, long[] next, int expectedBatches, long lastRound, long until)
+      implements PartitionCommand {}
+
+  /**
+   * Partition {@code from} finished free round {@code round} (see {@link RunFree}): its earliest
+   * pending event ({@code Long.MAX_VALUE}: none), and for each partition the earliest event and the
+   * number of batches it sent there in the round — what its {@code WindowDone} tells the
+   * coordinator.
+   */
+  record RoundSummary(long round, int from, long localMin, long[] sentMinTo, int[] batchesTo)
+      implements PartitionCommand {}
 
   /** Messages that never leave the node (a partition and its entity actors). */
   non-sealed interface Local extends PartitionCommand {}

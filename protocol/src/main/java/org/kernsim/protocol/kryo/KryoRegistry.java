@@ -176,6 +176,9 @@ public final class KryoRegistry {
           e(222, CpuMessage.EnqueueWith.class),
           // placement and deferrable timers (org.kernsim.protocol.sched): 1200-1219
           e(1200, org.kernsim.protocol.sched.SchedMessage.SelectIdle.class),
+          // engine: free rounds between the coordinator's sync points (ADR 007)
+          e(1250, PartitionCommand.RunFree.class),
+          e(1251, PartitionCommand.RoundSummary.class),
           e(1201, org.kernsim.protocol.sched.SchedMessage.DeferrableTimer.class),
           e(1202, org.kernsim.protocol.sched.SchedMessage.TimerSoftirq.class),
           e(1203, org.kernsim.protocol.sched.SchedMessage.Irq.class),
