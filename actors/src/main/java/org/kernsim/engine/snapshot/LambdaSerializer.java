@@ -45,7 +45,7 @@ final class LambdaSerializer extends Serializer<Object> {
       kryo.writeClassAndObject(out, s.getCapturedArg(i));
   }
 
-  private static SerializedLambda serialized(Object lambda) {
+  static SerializedLambda serialized(Object lambda) {
     Class<?> c = lambda.getClass();
     Method m =
         WRITE_REPLACE.computeIfAbsent(
@@ -90,8 +90,50 @@ final class LambdaSerializer extends Serializer<Object> {
     String instantiated = in.readString();
     Object[] captured = new Object[in.readVarInt(true)];
     for (int i = 0; i < captured.length; i++) captured[i] = kryo.readClassAndObject(in);
+    return rebuild(
+        capturing,
+        iface,
+        ifaceMethod,
+        ifaceSignature,
+        kind,
+        implClass,
+        implMethod,
+        implSignature,
+        instantiated,
+        captured,
+        kryo.getClassLoader());
+  }
+
+  /** The lambda {@code template} describes, with {@code captured} as its captured values. */
+  static Object rebuild(SerializedLambda template, Object[] captured, ClassLoader loader) {
+    return rebuild(
+        template.getCapturingClass().replace('/', '.'),
+        template.getFunctionalInterfaceClass(),
+        template.getFunctionalInterfaceMethodName(),
+        template.getFunctionalInterfaceMethodSignature(),
+        template.getImplMethodKind(),
+        template.getImplClass(),
+        template.getImplMethodName(),
+        template.getImplMethodSignature(),
+        template.getInstantiatedMethodType(),
+        captured,
+        loader);
+  }
+
+  private static Object rebuild(
+      String capturing,
+      String iface,
+      String ifaceMethod,
+      String ifaceSignature,
+      int kind,
+      String implClass,
+      String implMethod,
+      String implSignature,
+      String instantiated,
+      Object[] captured,
+      ClassLoader loader) {
     try {
-      Class<?> cap = Class.forName(capturing, false, kryo.getClassLoader());
+      Class<?> cap = Class.forName(capturing, false, loader);
       SerializedLambda s =
           new SerializedLambda(
               cap,

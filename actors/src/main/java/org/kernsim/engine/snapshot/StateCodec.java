@@ -79,8 +79,44 @@ public final class StateCodec {
   private final List<KryoRegistry.Entry> rows;
   private final Pool<Kryo> kryos;
 
+  /** How a codec restores an entity, or the checkers, from the same bytes the second time on. */
+  public enum Restore {
+    /** Deserialize the bytes at every restore. */
+    DESERIALIZE,
+    /**
+     * Deserialize the bytes once more into a template, then copy the template at every restore
+     * ({@link StateCopier}): the same state as a deserialization, at a fraction of its cost.
+     */
+    COPY
+  }
+
+  private final Restore restore;
+  private final StateCopier copier;
+
+  /**
+   * Per state bytes (a snapshot's entity or checkers, by identity; weakly, so that a snapshot's
+   * templates go with it): {@link #ONCE} after its first restore, then its template, or {@link
+   * #UNCOPYABLE}.
+   */
+  private final Map<byte[], Object> templates =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  private static final Object ONCE = new Object();
+  private static final Object UNCOPYABLE = new Object();
+  private final java.util.concurrent.atomic.LongAdder copies =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder decodes =
+      new java.util.concurrent.atomic.LongAdder();
+
+  /** A codec that restores by copy ({@link Restore#COPY}). */
   public StateCodec(Simulation sim) {
+    this(sim, Restore.COPY);
+  }
+
+  public StateCodec(Simulation sim, Restore restore) {
+    this.restore = restore;
     this.env = Environment.of(sim);
+    this.copier = new StateCopier(env);
     this.rows = sim.stateClasses();
     this.kryos =
         new Pool<>(true, false, 16) {
@@ -237,8 +273,131 @@ public final class StateCodec {
   /** What {@link #readEntity} gives back: the runtime's saved state and the entity's logic. */
   public record EntityParts(EntityRuntime.Saved saved, Entity logic) {}
 
+  /**
+   * The entity the bytes hold. The first restore from an array deserializes it; with {@link
+   * Restore#COPY}, the following ones copy a template deserialized from it (a forked exploration
+   * restores each touched entity of a snapshot once per schedule).
+   */
   public EntityParts readEntity(byte[] bytes) {
+    Object t = template(bytes);
+    if (t instanceof EntityTemplate et) {
+      copies.increment();
+      return et.copy();
+    }
+    if (t == ONCE) {
+      Kryo kryo = obtain();
+      try {
+        EntityParts parts = decodeEntity(bytes, kryo);
+        t = compileEntity(kryo, parts);
+      } catch (RuntimeException e) {
+        t = UNCOPYABLE; // its own read fails below, with its own message
+      } finally {
+        free(kryo);
+      }
+      templates.put(bytes, t);
+      if (t instanceof EntityTemplate et) {
+        copies.increment();
+        return et.copy();
+      }
+    }
+    decodes.increment();
     Kryo kryo = obtain();
+    try {
+      return decodeEntity(bytes, kryo);
+    } finally {
+      free(kryo);
+    }
+  }
+
+  /**
+   * What the codec does with {@code bytes} now: null (deserialize them; the first time), {@link
+   * #ONCE} (make a template: the second time), a template, or {@link #UNCOPYABLE}.
+   */
+  private Object template(byte[] bytes) {
+    if (restore == Restore.DESERIALIZE) return null;
+    Object t = templates.get(bytes);
+    if (t == null) templates.put(bytes, ONCE);
+    return t;
+  }
+
+  /** Restores that copied a template, and restores that deserialized (since the codec was made). */
+  public long[] restores() {
+    return new long[] {copies.sum(), decodes.sum()};
+  }
+
+  /** An entity's state, read once from its bytes, and its compiled copy plan. */
+  private record EntityTemplate(
+      EntityRuntime.Saved saved, int timers, int[] generations, StateCopier.Plan plan) {
+    EntityParts copy() {
+      Object[] o = plan.copy(); // the timers' keys in stream order, then the logic
+      Map<Object, Integer> t = new HashMap<>(Math.max(4, timers * 2));
+      for (int i = 0; i < timers; i++) t.put(o[i], generations[i]);
+      EntityRuntime.Saved s = saved;
+      Map<Integer, Long> held = new HashMap<>(Math.max(4, s.heldBack().size() * 2));
+      // inserted in the order of the read (see compileEntity)
+      for (Map.Entry<Integer, Long> h : s.heldBack().entrySet()) held.put(h.getKey(), h.getValue());
+      return new EntityParts(
+          new EntityRuntime.Saved(
+              s.random(),
+              s.faultStarted(),
+              s.faultRandom(),
+              s.now(),
+              s.seq(),
+              s.lastTime(),
+              s.lastSrc(),
+              s.lastSeq(),
+              s.delivered(),
+              s.recordIndex(),
+              s.timerGen(),
+              t,
+              s.digest() == null ? null : s.digest().clone(),
+              held),
+          (Entity) o[timers]);
+    }
+  }
+
+  private EntityTemplate compileEntity(Kryo kryo, EntityParts parts) {
+    EntityRuntime.Saved s = parts.saved();
+    // the timers in the order they were read (generation order: see writeEntity)
+    List<Map.Entry<Object, Integer>> timers = new ArrayList<>(s.timers().entrySet());
+    timers.sort(Map.Entry.comparingByValue());
+    Object[] roots = new Object[timers.size() + 1];
+    int[] generations = new int[timers.size()];
+    for (int i = 0; i < timers.size(); i++) {
+      roots[i] = timers.get(i).getKey();
+      generations[i] = timers.get(i).getValue();
+    }
+    roots[timers.size()] = parts.logic();
+    // held-back channels in the order they were read (receiver order: see writeEntity)
+    Map<Integer, Long> held = new java.util.LinkedHashMap<>();
+    new java.util.TreeMap<>(s.heldBack()).forEach(held::put);
+    try {
+      return new EntityTemplate(
+          new EntityRuntime.Saved(
+              s.random(),
+              s.faultStarted(),
+              s.faultRandom(),
+              s.now(),
+              s.seq(),
+              s.lastTime(),
+              s.lastSrc(),
+              s.lastSeq(),
+              s.delivered(),
+              s.recordIndex(),
+              s.timerGen(),
+              Map.of(),
+              s.digest(),
+              held),
+          timers.size(),
+          generations,
+          copier.compile(kryo, roots));
+    } catch (StateCopier.Uncopyable e) {
+      throw new IllegalStateException(e.getMessage());
+    }
+  }
+
+  private EntityParts decodeEntity(byte[] bytes, Kryo kryo) {
+    kryo.reset();
     try {
       Input in = new Input(bytes);
       long random = in.readVarLong(false);
@@ -282,8 +441,6 @@ public final class StateCodec {
           logic);
     } catch (KryoException | IllegalArgumentException e) {
       throw failure("entity state", e);
-    } finally {
-      free(kryo);
     }
   }
 
@@ -305,9 +462,43 @@ public final class StateCodec {
     }
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * The checkers' state the bytes hold: deserialized the first time, then (with {@link
+   * Restore#COPY}) copied from a template, as {@link #readEntity} does.
+   */
   public Observed readObservation(byte[] bytes) {
+    Object t = template(bytes);
+    if (t == ONCE) {
+      Kryo kryo = obtain();
+      try {
+        Observed o = decodeObservation(bytes, kryo);
+        t = new ObservedTemplate(o.records(), copier.compile(kryo, o.checkers(), o.violations()));
+      } catch (RuntimeException | StateCopier.Uncopyable e) {
+        t = UNCOPYABLE;
+      } finally {
+        free(kryo);
+      }
+      templates.put(bytes, t);
+    }
+    if (t instanceof ObservedTemplate ot) return ot.copy();
     Kryo kryo = obtain();
+    try {
+      return decodeObservation(bytes, kryo);
+    } finally {
+      free(kryo);
+    }
+  }
+
+  private record ObservedTemplate(long records, StateCopier.Plan plan) {
+    @SuppressWarnings("unchecked")
+    Observed copy() {
+      Object[] o = plan.copy();
+      return new Observed((List<Checker>) o[0], (List<Violation>) o[1], records);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private Observed decodeObservation(byte[] bytes, Kryo kryo) {
     try {
       Input in = new Input(bytes);
       List<Checker> checkers = (List<Checker>) kryo.readClassAndObject(in);
@@ -315,8 +506,6 @@ public final class StateCodec {
       return new Observed(checkers, violations, in.readVarLong(true));
     } catch (KryoException | IllegalArgumentException e) {
       throw failure("checkers' state", e);
-    } finally {
-      free(kryo);
     }
   }
 

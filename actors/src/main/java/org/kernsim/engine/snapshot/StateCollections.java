@@ -106,6 +106,15 @@ final class StateCollections {
       this.hashed = hashed;
     }
 
+    IntFunction<C> make() {
+      return make;
+    }
+
+    /** A hash set: made with its table capacity (else with its size). */
+    boolean hashed() {
+      return hashed;
+    }
+
     @Override
     public void write(Kryo kryo, Output out, C c) {
       if (hashed) out.writeVarInt(capacity(c), true);
@@ -131,6 +140,10 @@ final class StateCollections {
     Hashed(IntFunction<M> make) {
       super(false, false);
       this.make = make;
+    }
+
+    IntFunction<M> make() {
+      return make;
     }
 
     @Override
