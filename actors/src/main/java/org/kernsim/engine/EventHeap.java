@@ -4,24 +4,24 @@ import java.util.Arrays;
 import org.kernsim.protocol.engine.Event;
 
 /**
- * A binary min-heap of events in canonical global order {@code (time, dst, src, seq)}, with the
- * keys held in parallel primitive arrays: comparisons read arrays, not event objects, which keeps
- * the heap's hot loop in cache. It replaces {@code PriorityQueue<Event>} on the engine's hot path.
+ * A 4-ary min-heap of events in canonical global order {@code (time, dst, src, seq)}. The keys of a
+ * slot are three adjacent longs of one array — the time, {@code dst} and {@code src} packed into
+ * one long that compares as the pair, and the sequence number — so a comparison reads one place in
+ * memory and a node's four children are 96 contiguous bytes; with four children a level, the heap
+ * is half as deep as a binary one. Comparisons never touch the event objects. It replaces {@code
+ * PriorityQueue<Event>} on the engine's hot path (the sequential driver's whole pending set, and
+ * the calendar queue's overflow).
  */
 public final class EventHeap {
-  private long[] time;
-  private int[] dst;
-  private int[] src;
-  private long[] seq;
+  private static final int STRIDE = 3; // longs per slot: time, dst|src, seq
+
+  private long[] keys;
   private Event[] events;
   private int size;
 
   public EventHeap(int capacity) {
     int c = Math.max(16, capacity);
-    time = new long[c];
-    dst = new int[c];
-    src = new int[c];
-    seq = new long[c];
+    keys = new long[c * STRIDE];
     events = new Event[c];
   }
 
@@ -42,7 +42,13 @@ public final class EventHeap {
 
   /** The earliest event's time; {@code Long.MAX_VALUE} if empty. */
   public long minTime() {
-    return size == 0 ? Long.MAX_VALUE : time[0];
+    return size == 0 ? Long.MAX_VALUE : keys[0];
+  }
+
+  /** The earliest event's destination (the heap must not be empty). */
+  public int minDst() {
+    if (size == 0) throw new java.util.NoSuchElementException();
+    return (int) (keys[1] >> 32);
   }
 
   public Event peek() {
@@ -54,92 +60,107 @@ public final class EventHeap {
   }
 
   /**
+   * {@code dst} then {@code src} as one long whose signed order is the pair's: {@code dst} in the
+   * high half, {@code src} with its sign bit flipped (so that its signed order becomes the unsigned
+   * order of the low half).
+   */
+  static long pair(int dst, int src) {
+    return ((long) dst << 32) | ((src ^ Integer.MIN_VALUE) & 0xFFFF_FFFFL);
+  }
+
+  /**
    * Adds {@code e} ordered among same-time events at its destination by {@code srcKey} instead of
    * its source id (a forked schedule's order of sources).
    */
   public void add(Event e, int srcKey) {
     if (size == events.length) grow();
-    int i = size++;
     long t = e.time();
-    int d = e.dst();
-    int s = srcKey;
+    long p = pair(e.dst(), srcKey);
     long q = e.seq();
+    long[] k = keys;
+    Event[] ev = events;
+    int i = size++;
     while (i > 0) {
-      int parent = (i - 1) >>> 1;
-      if (!less(t, d, s, q, parent)) break;
-      move(parent, i);
+      int parent = (i - 1) >>> 2;
+      int b = parent * STRIDE;
+      long pt = k[b];
+      if (t > pt) break;
+      if (t == pt) {
+        long pp = k[b + 1];
+        if (p > pp || (p == pp && q >= k[b + 2])) break;
+      }
+      int a = i * STRIDE;
+      k[a] = pt;
+      k[a + 1] = k[b + 1];
+      k[a + 2] = k[b + 2];
+      ev[i] = ev[parent];
       i = parent;
     }
-    time[i] = t;
-    dst[i] = d;
-    src[i] = s;
-    seq[i] = q;
-    events[i] = e;
+    int a = i * STRIDE;
+    k[a] = t;
+    k[a + 1] = p;
+    k[a + 2] = q;
+    ev[i] = e;
   }
 
   public Event poll() {
     if (size == 0) return null;
-    Event top = events[0];
+    Event[] ev = events;
+    Event top = ev[0];
     int last = --size;
     if (last > 0) {
-      long t = time[last];
-      int d = dst[last];
-      int s = src[last];
-      long q = seq[last];
-      Event e = events[last];
+      long[] k = keys;
+      int l = last * STRIDE;
+      long t = k[l];
+      long p = k[l + 1];
+      long q = k[l + 2];
+      Event e = ev[last];
       int i = 0;
-      int half = last >>> 1;
-      while (i < half) {
-        int child = 2 * i + 1;
-        int right = child + 1;
-        if (right < last && lessAt(right, child)) child = right;
-        if (!lessAt(child, t, d, s, q)) break;
-        move(child, i);
-        i = child;
+      while (true) {
+        int first = 4 * i + 1;
+        if (first >= last) break;
+        // the least of up to four children
+        int best = first;
+        int bb = first * STRIDE;
+        long bt = k[bb];
+        long bp = k[bb + 1];
+        long bq = k[bb + 2];
+        int end = Math.min(first + 4, last);
+        for (int c = first + 1; c < end; c++) {
+          int cb = c * STRIDE;
+          long ct = k[cb];
+          if (ct > bt) continue;
+          if (ct == bt) {
+            long cp = k[cb + 1];
+            if (cp > bp || (cp == bp && k[cb + 2] >= bq)) continue;
+          }
+          best = c;
+          bt = ct;
+          bp = k[cb + 1];
+          bq = k[cb + 2];
+        }
+        // stop when the moving key is not after the least child
+        if (t < bt || (t == bt && (p < bp || (p == bp && q <= bq)))) break;
+        int a = i * STRIDE;
+        k[a] = bt;
+        k[a + 1] = bp;
+        k[a + 2] = bq;
+        ev[i] = ev[best];
+        i = best;
       }
-      time[i] = t;
-      dst[i] = d;
-      src[i] = s;
-      seq[i] = q;
-      events[i] = e;
+      int a = i * STRIDE;
+      k[a] = t;
+      k[a + 1] = p;
+      k[a + 2] = q;
+      ev[i] = e;
     }
-    events[last] = null;
+    ev[last] = null;
     return top;
-  }
-
-  private boolean less(long t, int d, int s, long q, int j) {
-    if (t != time[j]) return t < time[j];
-    if (d != dst[j]) return d < dst[j];
-    if (s != src[j]) return s < src[j];
-    return q < seq[j];
-  }
-
-  private boolean lessAt(int i, int j) {
-    return less(time[i], dst[i], src[i], seq[i], j);
-  }
-
-  /** Whether the element at {@code i} sorts before the key {@code (t, d, s, q)}. */
-  private boolean lessAt(int i, long t, int d, int s, long q) {
-    if (time[i] != t) return time[i] < t;
-    if (dst[i] != d) return dst[i] < d;
-    if (src[i] != s) return src[i] < s;
-    return seq[i] < q;
-  }
-
-  private void move(int from, int to) {
-    time[to] = time[from];
-    dst[to] = dst[from];
-    src[to] = src[from];
-    seq[to] = seq[from];
-    events[to] = events[from];
   }
 
   private void grow() {
     int c = events.length * 2;
-    time = Arrays.copyOf(time, c);
-    dst = Arrays.copyOf(dst, c);
-    src = Arrays.copyOf(src, c);
-    seq = Arrays.copyOf(seq, c);
+    keys = Arrays.copyOf(keys, c * STRIDE);
     events = Arrays.copyOf(events, c);
   }
 }

@@ -42,30 +42,33 @@ public final class HistoryDigest {
             }
           });
 
-  private final byte[] chain = new byte[32];
-  private byte[] buf = new byte[64];
-  private int len;
+  /**
+   * The chaining value in bytes {@code [0, 32)}, the bytes of the current chunk after it: a full
+   * chunk is hashed with the chaining value in one call, and the new chaining value is written over
+   * the old one. It grows to {@code 32 + CHUNK} bytes as the history does.
+   */
+  private byte[] buf = new byte[32 + 64];
+
+  private int len; // bytes of the current chunk
 
   public HistoryDigest() {}
 
   /** Appends {@code b[off..off+n)} to the history. */
   public void update(byte[] b, int off, int n) {
     while (n > 0) {
-      int room = CHUNK - len;
-      if (len + n > buf.length && buf.length < CHUNK) {
-        buf = Arrays.copyOf(buf, Math.min(CHUNK, Math.max(buf.length * 2, len + n)));
+      int k = Math.min(CHUNK - len, n);
+      if (32 + len + k > buf.length) {
+        buf = Arrays.copyOf(buf, Math.min(32 + CHUNK, Math.max(buf.length * 2, 32 + len + k)));
       }
-      int k = Math.min(room, n);
-      System.arraycopy(b, off, buf, len, k);
+      System.arraycopy(b, off, buf, 32 + len, k);
       len += k;
       off += k;
       n -= k;
       if (len == CHUNK) {
         MessageDigest md = DIGESTS.get();
-        md.update(chain);
-        md.update(buf, 0, CHUNK);
+        md.update(buf, 0, 32 + CHUNK);
         try {
-          md.digest(chain, 0, 32);
+          md.digest(buf, 0, 32);
         } catch (java.security.DigestException e) {
           throw new IllegalStateException(e);
         }
@@ -77,17 +80,13 @@ public final class HistoryDigest {
   /** The digest of the history so far (the history can go on). */
   public byte[] digest() {
     MessageDigest md = DIGESTS.get();
-    md.update(chain);
-    md.update(buf, 0, len);
+    md.update(buf, 0, 32 + len);
     return md.digest();
   }
 
   /** The state: the chaining value and the bytes after the last full chunk. */
   public byte[] state() {
-    byte[] s = new byte[32 + len];
-    System.arraycopy(chain, 0, s, 0, 32);
-    System.arraycopy(buf, 0, s, 32, len);
-    return s;
+    return Arrays.copyOf(buf, 32 + len);
   }
 
   /** A digest that goes on from {@code state} (as written by {@link #state()}). */
@@ -95,10 +94,9 @@ public final class HistoryDigest {
     if (state.length < 32 || state.length >= 32 + CHUNK)
       throw new IllegalArgumentException("history digest state of " + state.length + " bytes");
     HistoryDigest d = new HistoryDigest();
-    System.arraycopy(state, 0, d.chain, 0, 32);
     d.len = state.length - 32;
-    if (d.len > d.buf.length) d.buf = new byte[CHUNK];
-    System.arraycopy(state, 32, d.buf, 0, d.len);
+    if (state.length > d.buf.length) d.buf = new byte[32 + CHUNK];
+    System.arraycopy(state, 0, d.buf, 0, state.length);
     return d;
   }
 }

@@ -97,7 +97,36 @@ public final class RecordCodec {
       out.put((byte) 0);
       return;
     }
-    ENCODERS.get(value.getClass()).write(value, out);
+    encoderOf(value.getClass()).write(value, out);
+  }
+
+  /**
+   * The encoder of {@code type}: from a small direct-mapped cache by the class's identity hash (one
+   * array read and a compare), else from {@link #ENCODERS}. The cache is shared by all threads
+   * without locks: a slot holds an immutable pair, so a reader sees a whole pair or an older one,
+   * and a pair of another class is only a miss.
+   */
+  private static Encoder encoderOf(Class<?> type) {
+    int i = System.identityHashCode(type) & (CACHED - 1);
+    Cached c = CACHE[i];
+    if (c != null && c.type == type) return c.encoder;
+    Encoder e = ENCODERS.get(type);
+    CACHE[i] = new Cached(type, e);
+    return e;
+  }
+
+  private static final int CACHED = 512; // a power of two
+
+  private static final Cached[] CACHE = new Cached[CACHED];
+
+  private static final class Cached {
+    final Class<?> type;
+    final Encoder encoder;
+
+    Cached(Class<?> type, Encoder encoder) {
+      this.type = type;
+      this.encoder = encoder;
+    }
   }
 
   /** How the values of one class are encoded. */

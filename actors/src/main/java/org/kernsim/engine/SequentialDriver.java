@@ -186,8 +186,10 @@ public final class SequentialDriver {
     long until = options.until();
     EndReason reason;
     while (true) {
-      Event e = queue.peek();
-      if (e == null || e.time() >= windowEnd) {
+      // the next event's time and destination come from the heap's keys: the event object is read
+      // only when delivered, and the destination's runtime is loaded alongside it
+      long t = queue.minTime();
+      if (t >= windowEnd) {
         if (windows > 0 && !resumedBoundary) obs.windowCompleted(windowEnd);
         resumedBoundary = false;
         if (options.stopAtFirstViolation() && obs.violated()) {
@@ -198,33 +200,34 @@ public final class SequentialDriver {
           reason = EndReason.INTERRUPTED;
           break;
         }
-        if (e == null) {
+        if (queue.isEmpty()) {
           reason = EndReason.QUIESCENT;
           break;
         }
-        if (e.time() >= until) {
+        if (t >= until) {
           reason = EndReason.LIMIT;
           break;
         }
-        if (snapshotPending && e.time() >= options.snapshot().atNanos()) {
+        if (snapshotPending && t >= options.snapshot().atNanos()) {
           snapshotPending = false;
-          options.snapshot().sink().accept(snapshot(e.time()));
+          options.snapshot().sink().accept(snapshot(t));
           if (options.snapshot().stopAfter()) {
             reason = EndReason.SNAPSHOT;
             break;
           }
         }
-        windowEnd = Math.min(saturatedAdd(e.time(), lookahead), until);
+        windowEnd = Math.min(saturatedAdd(t, lookahead), until);
         windows++;
       }
-      queue.poll();
-      EntityRuntime rt = runtimes[e.dst()];
-      if (rt == null) rt = runtime(e.dst());
+      int dst = queue.minDst();
+      EntityRuntime rt = runtimes[dst];
+      Event e = queue.poll();
+      if (rt == null) rt = runtime(dst);
       long before = rt.delivered();
       rt.deliver(e);
       if (rt.delivered() != before) {
-        lastTime = e.time();
-        if (coverage != null) coverage.visit(e.dst(), rt.logic(), e.time());
+        lastTime = t;
+        if (coverage != null) coverage.visit(dst, rt.logic(), t);
       }
     }
     long end = reason == EndReason.LIMIT ? until : lastTime;

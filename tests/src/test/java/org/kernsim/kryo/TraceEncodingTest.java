@@ -48,6 +48,33 @@ class TraceEncodingTest {
     assertTrue(compared > 80, "compared only " + compared + " protocol classes");
   }
 
+  /**
+   * Encoders are found through a direct-mapped cache by class identity: encoding every protocol
+   * record again and again, interleaved (so that classes sharing a cache slot evict each other, and
+   * later passes read cached encoders), still writes the reference bytes for each.
+   */
+  @Test
+  void encodersFoundThroughTheCacheWriteTheReferenceBytes() {
+    List<Object> samples = new java.util.ArrayList<>();
+    for (Class<?> c : ProtocolClasses.all()) {
+      if (!c.isRecord() && !c.isEnum()) continue;
+      Object sample = c.isEnum() ? c.getEnumConstants()[0] : KryoRoundTripTest.sample(c, 0);
+      try {
+        reference(sample);
+      } catch (IllegalArgumentException notEncodable) {
+        continue;
+      }
+      samples.add(sample);
+    }
+    assertTrue(samples.size() > 80, "only " + samples.size() + " samples");
+    for (int pass = 0; pass < 3; pass++) {
+      for (int i = 0; i < samples.size(); i++) {
+        Object v = samples.get(pass == 1 ? samples.size() - 1 - i : i);
+        assertArrayEquals(reference(v), fast(v), pass + " " + v.getClass().getName());
+      }
+    }
+  }
+
   enum Phase {
     A,
     B {
