@@ -51,7 +51,34 @@ final class KprobesSim implements LaidOut {
   /** The exiting init task of the admin's PID namespace ({@code kprobes.ns-init-exit}), or -1. */
   private final int nsInit;
 
+  /**
+   * The CPUs' view before any publication ({@link CpuCodeView.Version}): one for all of them, so
+   * the versions that follow are shared. Held in a JDK container, which the snapshot's {@code
+   * Environment} does not enter: the versions that follow it are run state, not configuration.
+   */
+  private final java.util.concurrent.atomic.AtomicReference<CpuCodeView.Version> initialView;
+
+  /**
+   * The addresses the CPUs execute ({@link KprobesConfig#executedAddresses}): one array for all of
+   * them (20,000 probes made it 80 KB per CPU when each CPU had its own).
+   */
+  private final int[] executedAddresses;
+
+  /** The view every CPU starts from. */
+  CpuCodeView.Version initialView() {
+    return initialView.get();
+  }
+
+  /** The addresses every CPU's workload executes (shared; never changed). */
+  int[] executedAddresses() {
+    return executedAddresses;
+  }
+
   KprobesSim(KprobesConfig cfg, Machine.Latencies latencies, int numaNodes) {
+    this.initialView =
+        new java.util.concurrent.atomic.AtomicReference<>(
+            CpuCodeView.Version.initial(cfg.addresses()));
+    this.executedAddresses = cfg.executedAddresses();
     this.cfg = cfg;
     this.layout = new Layout(cfg.cpus());
     this.machine = new Machine(cfg.cpus(), numaNodes, latencies, layout);

@@ -110,5 +110,8 @@ public final class KprobesState {
           row(2365, "org.kernsim.actors.kprobes.KprobeManager$PassWaiter"),
           row(2366, NsInitExit.class),
           // the optimizer's step, held in a one-element array by a continuation (KprobeManager)
-          row(2367, org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep[].class));
+          row(2367, org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep[].class),
+          // the CPUs' shared views (ids 2400-2419: session mem)
+          row(2401, CpuCodeView.Version.class),
+          row(2402, IntTrie.Node.class));
 }

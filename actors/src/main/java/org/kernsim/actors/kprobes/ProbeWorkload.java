@@ -18,9 +18,9 @@ import org.kernsim.protocol.textpoke.TextPokeMessage;
  * only between kernel sections (at a preemption point), so a stop costs what the longest section in
  * progress makes it cost.
  *
- * <p>It holds this CPU's {@link CpuCodeView}: updates from {@code CodeMemory} are applied in
- * sequence, and those of a stop_machine batch are acknowledged (the CPU flushed its icache inside
- * the stopper).
+ * <p>It holds this CPU's {@link CpuCodeView} (a version shared with the CPUs that applied the same
+ * publications): updates from {@code CodeMemory} are applied in sequence, and those of a
+ * stop_machine batch are acknowledged (the CPU flushed its icache inside the stopper).
  */
 final class ProbeWorkload extends Task {
   private enum Pc {
@@ -61,8 +61,8 @@ final class ProbeWorkload extends Task {
     super(sim.machine(), cpu);
     this.sim = sim;
     this.cfg = sim.config();
-    this.addrs = cfg.executedAddresses();
-    this.view = new CpuCodeView(cfg.addresses(), cfg.core().kernel().delayedUnoptimizing());
+    this.addrs = sim.executedAddresses();
+    this.view = new CpuCodeView(sim.initialView(), cfg.core().kernel().delayedUnoptimizing());
   }
 
   @Override
@@ -77,7 +77,7 @@ final class ProbeWorkload extends Task {
       while (early.containsKey(appliedSeq + 1)) {
         CodeMessage.ViewUpdate next = early.remove(appliedSeq + 1);
         appliedSeq++;
-        for (CodeChange c : next.changes()) view.apply(c);
+        view.apply(next.seq(), next.changes());
         answerSyncs(ctx);
         if (next.stopOp() >= 0) {
           if (ctx.tracing())
