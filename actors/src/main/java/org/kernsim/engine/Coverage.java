@@ -14,6 +14,32 @@ public final class Coverage {
   private final Set<Long> transitions = new HashSet<>();
   private long[] last;
   private boolean[] known;
+  private final java.util.LinkedHashMap<Long, Long> firstAt;
+
+  /** A coverage of one run. */
+  public Coverage() {
+    this(false);
+  }
+
+  /**
+   * A coverage of one run; with {@code times}, it also keeps when each state and transition was
+   * first reached in the run (a coverage-guided exploration forks there, {@link #firstOutside}).
+   */
+  public Coverage(boolean times) {
+    this.firstAt = times ? new java.util.LinkedHashMap<>() : null;
+  }
+
+  /**
+   * The virtual time at which this run first reached a state or transition not in {@code known}, or
+   * -1 if it reached none (only with {@code times}).
+   */
+  public long firstOutside(Set<Long> known) {
+    if (firstAt == null) throw new IllegalStateException("a coverage without times");
+    // in the order first reached, so at nondecreasing times
+    for (java.util.Map.Entry<Long, Long> e : firstAt.entrySet())
+      if (!known.contains(e.getKey())) return e.getValue();
+    return -1;
+  }
 
   /** Starts following {@code entity} (just created or restored) at {@code now}. */
   public void init(int entity, Entity logic, long now) {
@@ -22,7 +48,7 @@ public final class Coverage {
     long s = key(logic, a.abstractState(now));
     last[entity] = s;
     known[entity] = true;
-    states.add(s);
+    if (states.add(s) && firstAt != null) firstAt.putIfAbsent(s, now);
   }
 
   /** {@code entity} handled an event at {@code now}. */
@@ -33,11 +59,12 @@ public final class Coverage {
     if (known[entity]) {
       long prev = last[entity];
       if (prev == s) return;
-      transitions.add(AbstractState.mix(prev, s));
+      long t = AbstractState.mix(prev, s);
+      if (transitions.add(t) && firstAt != null) firstAt.putIfAbsent(t, now);
     }
     last[entity] = s;
     known[entity] = true;
-    states.add(s);
+    if (states.add(s) && firstAt != null) firstAt.putIfAbsent(s, now);
   }
 
   private static long key(Entity logic, long state) {
@@ -50,6 +77,12 @@ public final class Coverage {
       last = last == null ? new long[n] : java.util.Arrays.copyOf(last, n);
       known = known == null ? new boolean[n] : java.util.Arrays.copyOf(known, n);
     }
+  }
+
+  /** Each state and transition reached, with the time first reached, in that order (with times). */
+  public java.util.Map<Long, Long> firstReached() {
+    if (firstAt == null) throw new IllegalStateException("a coverage without times");
+    return java.util.Collections.unmodifiableMap(firstAt);
   }
 
   public Set<Long> states() {

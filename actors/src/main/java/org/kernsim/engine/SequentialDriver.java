@@ -15,7 +15,10 @@ import org.kernsim.protocol.snapshot.SimSnapshot;
  * <p>It can take a snapshot at a window boundary ({@link RunOptions#snapshot()}) and go on from one
  * ({@link RunOptions#resume()}). A resumed run restores an entity only when its first event after
  * the snapshot arrives: entities that stay idle are never deserialized (their digest and count come
- * from the snapshot), which is what makes forking many schedules from one snapshot cheap.
+ * from the snapshot), which is what makes forking many schedules from one snapshot cheap. A forked
+ * run may itself take a snapshot (a coverage-guided schedule's chain of forks): its entities'
+ * streams are saved where the fork's draws left them; the fork's source order is not saved (the
+ * next fork brings its own).
  */
 public final class SequentialDriver {
 
@@ -80,8 +83,6 @@ public final class SequentialDriver {
     int[] ranks = fork == null ? null : fork.ranks();
     this.ranks = ranks;
     this.outbox = ranks == null ? queue::add : e -> queue.add(e, ranks[e.src()]);
-    if (fork != null && options.snapshot() != null)
-      throw new IllegalArgumentException("a forked schedule takes no snapshot");
     if (base == null) {
       this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
       this.baseMetrics = null;

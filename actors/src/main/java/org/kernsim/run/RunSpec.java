@@ -37,10 +37,35 @@ public record RunSpec(
 
   /**
    * A forked schedule: the seed's run up to {@code forkAt}, then perturbation {@code perturbation}
-   * of {@code strategy} (see {@code org.kernsim.engine.schedule.Strategy}).
+   * of {@code strategy} (see {@code org.kernsim.engine.schedule.Strategy}); with {@code then} (a
+   * coverage-guided schedule's chain, {@code org.kernsim.engine.schedule.guided.Chains}, only with
+   * the {@code random} strategy), that up to the next fork time, then its perturbation, and so on.
    */
   public record Fork(
-      long forkAt, long perturbation, org.kernsim.engine.schedule.Strategy strategy) {}
+      long forkAt,
+      long perturbation,
+      org.kernsim.engine.schedule.Strategy strategy,
+      List<org.kernsim.engine.schedule.guided.Step> then) {
+
+    public Fork {
+      then = List.copyOf(then);
+      if (!then.isEmpty() && strategy.kind() != org.kernsim.engine.schedule.Strategy.Kind.RANDOM)
+        throw new org.kernsim.scenario.BadInputException(
+            "--then-fork: only with --strategy random (a coverage-guided schedule's chain)");
+    }
+
+    public Fork(long forkAt, long perturbation, org.kernsim.engine.schedule.Strategy strategy) {
+      this(forkAt, perturbation, strategy, List.of());
+    }
+
+    /** The whole chain: the first fork, then the others. */
+    public List<org.kernsim.engine.schedule.guided.Step> chain() {
+      List<org.kernsim.engine.schedule.guided.Step> c = new java.util.ArrayList<>();
+      c.add(new org.kernsim.engine.schedule.guided.Step(forkAt, perturbation));
+      c.addAll(then);
+      return c;
+    }
+  }
 
   public RunSpec(
       String scenario,
@@ -121,6 +146,16 @@ public record RunSpec(
       sb.append(" --perturb ").append(Long.toUnsignedString(fork.perturbation()));
       if (fork.strategy().kind() != org.kernsim.engine.schedule.Strategy.Kind.RANDOM)
         for (String f : fork.strategy().flags()) sb.append(' ').append(f);
+      if (!fork.then().isEmpty()) {
+        sb.append(" --then-fork ");
+        for (int i = 0; i < fork.then().size(); i++) {
+          var st = fork.then().get(i);
+          if (i > 0) sb.append(',');
+          sb.append(org.kernsim.scenario.Durations.format(st.at()))
+              .append('/')
+              .append(Long.toUnsignedString(st.perturbation()));
+        }
+      }
     }
     return sb.toString();
   }

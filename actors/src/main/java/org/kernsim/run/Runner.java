@@ -192,6 +192,13 @@ public final class Runner {
   static RunResult fork(Simulation sim, RunOptions options, RunSpec.Fork fork) {
     if (options.snapshot() != null || options.resume() != null)
       throw new BadInputException("--fork-at: not with --snapshot-at or --from-snapshot");
+    if (!fork.then().isEmpty()) {
+      try { // a coverage-guided schedule's chain of random forks
+        return org.kernsim.engine.schedule.guided.Chains.run(sim, options, fork.chain());
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException("--then-fork: " + e.getMessage());
+      }
+    }
     org.kernsim.engine.schedule.Forks.Prefix prefix;
     try {
       prefix =

@@ -126,6 +126,24 @@ final class ExploreCommand implements Callable<Integer> {
               + " perturbation (with --fork-at), the checkers that fired.")
   java.nio.file.Path violationsFile;
 
+  @Option(
+      names = "--guided-seed",
+      paramLabel = "G",
+      defaultValue = "1",
+      description =
+          "With --strategy guided: the exploration's own seed (which points it goes on from, the"
+              + " perturbation seeds); default ${DEFAULT-VALUE}.")
+  long guidedSeed;
+
+  @Option(
+      names = "--guided-fresh",
+      paramLabel = "F",
+      defaultValue = "0.5",
+      description =
+          "With --strategy guided: the probability that a schedule is the next fresh seed rather"
+              + " than a continuation from the corpus; default ${DEFAULT-VALUE}.")
+  double guidedFresh;
+
   @Override
   public Integer call() {
     Signals.graceful();
@@ -153,6 +171,13 @@ final class ExploreCommand implements Callable<Integer> {
     if (swarm && shrink)
       throw new BadInputException(
           "--shrink: not with --swarm (replay the schedule with its settings, then shrink that)");
+    if (schedule.guided()) {
+      if (forkAt >= 0 || forks != null || swarm || shrink || violationsFile != null || cluster.on())
+        throw new BadInputException(
+            "--strategy guided: picks its own fork points and runs on one node; not with"
+                + " --fork-at, --forks, --swarm, --shrink, --violations, --cluster-nodes or --join");
+      return exploreGuided(range, untilNanos, n);
+    }
     org.kernsim.run.swarm.Swarm swarmOf =
         swarm ? org.kernsim.run.swarm.Swarm.of(Models.load(scenario, options.sets)) : null;
     org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
@@ -338,6 +363,123 @@ final class ExploreCommand implements Callable<Integer> {
     }
     writeReport(report, null);
     return ExitCodes.OK;
+  }
+
+  /** {@code --strategy guided}: a coverage-guided exploration on this node. */
+  private Integer exploreGuided(long[] range, long untilNanos, int threads) {
+    org.kernsim.run.GuidedExplorer.Params g =
+        new org.kernsim.run.GuidedExplorer.Params(guidedSeed, guidedFresh);
+    Explorer.Plan plan =
+        new Explorer.Plan(
+            scenario,
+            options.sets,
+            range[0],
+            range[1],
+            untilNanos,
+            threads,
+            stopAtFirst,
+            -1,
+            1,
+            org.kernsim.engine.schedule.Strategy.random(),
+            coverage,
+            false);
+    if (plan.schedules() < 0)
+      throw new BadInputException(
+          "--seeds " + seeds + ": more schedules than kernsim can count (at most 2^63 - 1)");
+    org.kernsim.trace.OutputFiles.check("--report", reportFile);
+    boolean showProgress = System.console() != null && !json;
+    org.kernsim.run.GuidedExplorer.Outcome o;
+    try (ProgressBar pb =
+        showProgress
+            ? new ProgressBarBuilder()
+                .setTaskName("schedules")
+                .setInitialMax(plan.schedules())
+                .setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err))
+                .build()
+            : null) {
+      o =
+          org.kernsim.run.GuidedExplorer.explore(
+              plan,
+              g,
+              new Explorer.Listener() {
+                @Override
+                public void progress(long done) {
+                  if (pb != null) pb.stepTo(done);
+                }
+              });
+    }
+    Explorer.Report report = o.report();
+    if (org.kernsim.engine.StopRequest.requested())
+      System.err.printf(
+          "kernsim: interrupted by %s after %d schedules; violating so far: %s%n",
+          org.kernsim.engine.StopRequest.signal(),
+          report.schedulesRun(),
+          report.violating() == 0 ? "none" : describe(report));
+    if (json) {
+      System.out.println(Json.write(o.fullJson()));
+    } else {
+      Map<String, Object> gj = o.json();
+      System.out.printf(
+          "scenario %s, guided (seed %d, fresh %s) over seeds %d..%d: %d schedules run (%s fresh,"
+              + " %s continued), %d violating, %.1f schedules/s, wall %d ms%n",
+          report.scenario(),
+          guidedSeed,
+          guidedFresh,
+          range[0],
+          range[1],
+          report.schedulesRun(),
+          gj.get("freshSchedules"),
+          gj.get("continuedSchedules"),
+          report.violating(),
+          report.schedulesPerSecond(),
+          report.wallMillis());
+      System.out.printf(
+          "corpus: %s points (%s gone on from), deepest chain %s, %s states and transitions%n",
+          gj.get("corpusPoints"),
+          gj.get("pointsContinued"),
+          gj.get("deepestChain"),
+          gj.get("statesAndTransitionsSeen"));
+      if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
+      for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet())
+        System.out.printf("  %-28s fired on %d schedules%n", e.getKey(), e.getValue());
+    }
+    if (report.first() == null) {
+      writeReport(report, null);
+      return ExitCodes.OK;
+    }
+    var out = json ? System.err : System.out;
+    Explorer.Found first = report.first();
+    List<org.kernsim.engine.schedule.guided.Step> chain = o.chain(first.index());
+    out.printf(
+        "%nfirst violation: schedule %d (seed %d, %s), %s: %s%n",
+        first.index() + 1,
+        first.schedule().seed(),
+        chain.isEmpty() ? "a fresh seed" : "a chain of " + chain.size() + " fork(s)",
+        first.first().checker(),
+        first.first().message());
+    String timeline = null;
+    if ((!noTimeline || reportFile != null) && !org.kernsim.engine.StopRequest.requested()) {
+      RunSpec spec =
+          new RunSpec(
+              scenario,
+              options.sets,
+              first.schedule().seed(),
+              untilNanos,
+              null,
+              "sequential",
+              1,
+              false,
+              -1,
+              null,
+              null,
+              org.kernsim.run.GuidedExplorer.fork(chain));
+      timeline = Runner.timeline(Models.load(scenario, options.sets), spec, first.first());
+      if (!noTimeline) out.println(timeline);
+    }
+    out.println("replay: " + report.replay());
+    writeReport(report, timeline);
+    return ExitCodes.VIOLATION;
   }
 
   /**

@@ -46,6 +46,15 @@ final class RunCommand implements Callable<Integer> {
               + " exploration, as its replay command names it); runs on the sequential driver.")
   Long perturb;
 
+  @Option(
+      names = "--then-fork",
+      paramLabel = "AT/P[,AT/P...]",
+      description =
+          "With --fork-at and --perturb (random strategy): then fork again at each AT with"
+              + " perturbation P, in order (a coverage-guided schedule's chain, as explore"
+              + " --strategy guided prints it).")
+  String thenFork;
+
   @Parameters(
       index = "0",
       arity = "0..1",
@@ -209,7 +218,11 @@ final class RunCommand implements Callable<Integer> {
         throw new BadInputException(
             "--fork-at: a forked schedule runs on one thread; not with --cluster-nodes, --join,"
                 + " --snapshot-at or --from-snapshot");
-      fork = new RunSpec.Fork(forkAt, perturb, schedule.strategy());
+      fork =
+          new RunSpec.Fork(
+              forkAt, perturb, schedule.strategy(), ScheduleOptions.thenFork(thenFork, forkAt));
+    } else if (thenFork != null) {
+      throw new BadInputException("--then-fork: needs --fork-at and --perturb (the first fork)");
     } else if (!schedule.strategy.equals("random")) {
       throw new BadInputException(
           "--strategy: needs --fork-at and --perturb (one forked schedule)");

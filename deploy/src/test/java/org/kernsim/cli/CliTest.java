@@ -320,6 +320,108 @@ class CliTest {
         cli("explore", "machine-stop", "--seeds", "1..2", "--strategy", "pct"), "--fork-at");
   }
 
+  /**
+   * explore --strategy guided prints its guided object and the one run command of its first
+   * violation; run --then-fork replays a chain of forks; misuse of either is one line, exit 2.
+   */
+  @Test
+  void guidedExplorationAndChainReplaysFromTheCommandLine() throws IOException {
+    Out g =
+        cli(
+            "explore",
+            "workqueue-kick-cull",
+            "--seeds",
+            "518..530",
+            "--until",
+            "301s",
+            "--strategy",
+            "guided",
+            "--guided-seed",
+            "2",
+            "--stop-at-first",
+            "--no-timeline",
+            "--json");
+    assertEquals(ExitCodes.VIOLATION, g.code(), g.err());
+    JsonNode j = new ObjectMapper().readTree(g.out());
+    assertEquals(2, j.get("guided").get("guidedSeed").asLong());
+    assertEquals(1, j.get("schedulesToFirstViolation").asLong(), "seed 518 first");
+    assertTrue(
+        j.get("firstViolation")
+            .get("replay")
+            .asText()
+            .startsWith("kernsim run workqueue-kick-cull --seed 518"),
+        g.out());
+    Out chain =
+        cli(
+            "run",
+            "workqueue-kick-cull",
+            "--seed",
+            "518",
+            "--until",
+            "301s",
+            "--fork-at",
+            "300s",
+            "--perturb",
+            "1",
+            "--then-fork",
+            "300001ms/2",
+            "--json");
+    assertTrue(chain.code() == ExitCodes.OK || chain.code() == ExitCodes.VIOLATION, chain.err());
+    assertTrue(new ObjectMapper().readTree(chain.out()).has("traceSha256"));
+    assertBadInput(
+        cli("run", "workqueue-kick-cull", "--seed", "518", "--then-fork", "300001ms/2"),
+        "--then-fork");
+    assertBadInput(
+        cli(
+            "run",
+            "workqueue-kick-cull",
+            "--seed",
+            "518",
+            "--fork-at",
+            "300s",
+            "--perturb",
+            "1",
+            "--then-fork",
+            "299s/2"),
+        "--then-fork",
+        "increase");
+    assertBadInput(
+        cli(
+            "run",
+            "workqueue-kick-cull",
+            "--seed",
+            "518",
+            "--fork-at",
+            "300s",
+            "--perturb",
+            "1",
+            "--then-fork",
+            "301s"),
+        "--then-fork");
+    assertBadInput(
+        cli(
+            "explore",
+            "workqueue-kick-cull",
+            "--seeds",
+            "1..2",
+            "--strategy",
+            "guided",
+            "--fork-at",
+            "299s"),
+        "--strategy guided");
+    assertBadInput(
+        cli(
+            "explore",
+            "workqueue-kick-cull",
+            "--seeds",
+            "1..2",
+            "--strategy",
+            "guided",
+            "--guided-fresh",
+            "2"),
+        "--guided-fresh");
+  }
+
   @Test
   void htmlReportsOfARunAndOfAComparison(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run.html");

@@ -1,0 +1,205 @@
+package org.kernsim.engine.schedule.guided;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.kernsim.engine.SplitMix64;
+
+/**
+ * The corpus of a coverage-guided exploration (as AFL keeps inputs that reached new coverage and
+ * Go-Explore keeps the cells it reached, Ecoffet et al., Nature 2021): the points, each a chain
+ * ({@link Chains}) and the virtual time just after a schedule first reached an abstract state or
+ * transition no schedule had reached before, from which further schedules go on under fresh
+ * perturbations.
+ *
+ * <p>Which point to go on from is drawn with probability proportional to its energy ({@link
+ * #weight}): a point continued rarely, whose new states are still rare (few schedules reached
+ * them), and whose continuations found new states or violations (recently, above all) gets more.
+ * Everything here is a function of what was folded in, in order, and of the random stream the
+ * caller passes: the same exploration seed gives the same picks.
+ */
+public final class Corpus {
+
+  /** Schedules during which a point just added or just productive counts as recent. */
+  public static final long RECENT = 256;
+
+  /** One point of the corpus. */
+  public static final class Entry {
+    private final int id;
+    private final Entry parent;
+    private final long seed;
+    private final List<Step> steps;
+    private final long at;
+    private final long[] keys;
+    private final long born;
+    private int chosen;
+    private int productive;
+    private long lastProductive = -1;
+    private boolean dead;
+
+    Entry(int id, Entry parent, long seed, List<Step> steps, long at, long[] keys, long born) {
+      this.id = id;
+      this.parent = parent;
+      this.seed = seed;
+      this.steps = List.copyOf(steps);
+      this.at = at;
+      this.keys = keys.clone();
+      this.born = born;
+    }
+
+    /** Its number, in the order points were added (0-based). */
+    public int id() {
+      return id;
+    }
+
+    /** The point it was reached from (null: a plain run of its seed). */
+    public Entry parent() {
+      return parent;
+    }
+
+    public long seed() {
+      return seed;
+    }
+
+    /** The forks of the schedule that reached it (empty: the plain run of its seed). */
+    public List<Step> steps() {
+      return steps;
+    }
+
+    /** The time of the point: just after the new state was reached. */
+    public long at() {
+      return at;
+    }
+
+    /** The chain of a schedule going on from here under {@code perturbation}. */
+    public List<Step> continued(long perturbation) {
+      List<Step> c = new ArrayList<>(steps);
+      c.add(new Step(at, perturbation));
+      return c;
+    }
+
+    public int chosen() {
+      return chosen;
+    }
+
+    public int productive() {
+      return productive;
+    }
+
+    /** A point its schedule's run never reaches (it ended before): never picked. */
+    public boolean dead() {
+      return dead;
+    }
+  }
+
+  private final List<Entry> entries = new ArrayList<>();
+  private final Map<Long, Integer> hits = new HashMap<>();
+
+  /** The states and transitions reached so far. */
+  public Set<Long> seen() {
+    return hits.keySet();
+  }
+
+  /** Schedules that reached {@code key}. */
+  public int hits(long key) {
+    return hits.getOrDefault(key, 0);
+  }
+
+  public List<Entry> entries() {
+    return java.util.Collections.unmodifiableList(entries);
+  }
+
+  public int size() {
+    return entries.size();
+  }
+
+  /** One schedule reached {@code keys} (its states and transitions); returns those new to all. */
+  public long[] reached(Collection<Long> keys) {
+    long[] fresh = new long[keys.size()];
+    int n = 0;
+    for (long k : keys) if (hits.merge(k, 1, Integer::sum) == 1) fresh[n++] = k;
+    return java.util.Arrays.copyOf(fresh, n);
+  }
+
+  /**
+   * Adds a point: schedule number {@code index} (seed {@code seed}, chain {@code steps}, gone on
+   * from {@code parent} or, if null, a plain run) first reached {@code keys} before {@code at}.
+   */
+  public Entry add(Entry parent, long seed, List<Step> steps, long at, long[] keys, long index) {
+    if (keys.length == 0) throw new IllegalArgumentException("a point reached nothing new");
+    Entry e = new Entry(entries.size(), parent, seed, steps, at, keys, index);
+    entries.add(e);
+    return e;
+  }
+
+  /** {@code e} was picked to go on from. */
+  public void chosen(Entry e) {
+    e.chosen++;
+  }
+
+  /** A draw of {@code e} taken back (its batch is planned again). */
+  public void unchosen(Entry e) {
+    e.chosen--;
+  }
+
+  /** A schedule gone on from {@code e} (number {@code index}) found something new or violated. */
+  public void productive(Entry e, long index) {
+    e.productive++;
+    e.lastProductive = Math.max(e.lastProductive, index);
+  }
+
+  /** {@code e} cannot be reached again (its run ended before its time). */
+  public void dead(Entry e) {
+    e.dead = true;
+  }
+
+  /**
+   * The energy of {@code e} after {@code done} schedules: {@code novelty^2 x (1 + 2 productive) /
+   * sqrt(1 + chosen) x recency}, where novelty is {@code sum 1/h(k)} over the states and
+   * transitions {@code k} it was the first to reach, {@code h(k)} the schedules that have reached
+   * {@code k} since (a point that reached many new things, still rare, weighs most: a schedule near
+   * a rare race reaches many states no other did), and recency is 2 while it was added or
+   * productive within the last {@value #RECENT} schedules, else 1. A dead point has none.
+   */
+  public double weight(Entry e, long done) {
+    if (e.dead) return 0;
+    double novelty = 0;
+    for (long k : e.keys) novelty += 1.0 / Math.max(1, hits(k));
+    double w = novelty * novelty * (1 + 2.0 * e.productive) / Math.sqrt(1 + e.chosen);
+    long last = Math.max(e.born, e.lastProductive);
+    return done - last <= RECENT ? 2 * w : w;
+  }
+
+  /**
+   * Draws {@code n} points, each with probability proportional to its energy as it is now (null
+   * entries if the corpus has none with energy). Each draw counts as chosen.
+   */
+  public List<Entry> pick(int n, long done, SplitMix64 random) {
+    double[] cum = new double[entries.size()];
+    double sum = 0;
+    for (int i = 0; i < cum.length; i++) cum[i] = sum += weight(entries.get(i), done);
+    List<Entry> out = new ArrayList<>(n);
+    for (int j = 0; j < n; j++) {
+      double u = random.nextDouble() * sum;
+      if (sum <= 0) {
+        out.add(null);
+        continue;
+      }
+      int lo = 0;
+      int hi = cum.length - 1;
+      while (lo < hi) { // the first cum > u: never a point without energy
+        int mid = (lo + hi) >>> 1;
+        if (cum[mid] > u) hi = mid;
+        else lo = mid + 1;
+      }
+      int i = lo;
+      Entry e = entries.get(i);
+      chosen(e);
+      out.add(e);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,162 @@
+package org.kernsim.run;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.schedule.Strategy;
+import org.kernsim.engine.schedule.guided.Step;
+import org.kernsim.scenario.BadInputException;
+
+class GuidedExplorerTest {
+
+  private static final long UNTIL = 301_000_000_000L;
+
+  /**
+   * Seeds 500001..500160 up to 301 s with guided seed 5: the first violation is schedule 143, a
+   * continuation (one fork in the warm-up) of seed 500,031, whose own plain run does not violate.
+   */
+  private static Explorer.Plan plan(long last, int threads) {
+    return new Explorer.Plan(
+        "workqueue-kick-cull",
+        List.of(),
+        500_001,
+        last,
+        UNTIL,
+        threads,
+        false,
+        -1,
+        1,
+        Strategy.random(),
+        false,
+        false);
+  }
+
+  private static final long LAST = 500_160;
+
+  private static final GuidedExplorer.Params PARAMS = new GuidedExplorer.Params(5, 0.5);
+
+  private static GuidedExplorer.Outcome oneThread;
+
+  private static synchronized GuidedExplorer.Outcome oneThread() {
+    if (oneThread == null)
+      oneThread = GuidedExplorer.explore(plan(LAST, 1), PARAMS, new Explorer.Listener() {});
+    return oneThread;
+  }
+
+  /**
+   * The same guided seed takes the same schedules (the digest of every schedule's number, seed and
+   * chain) and finds the same violating set with the same chains and hashes, on one thread and on
+   * two; another guided seed takes other schedules.
+   */
+  @Test
+  void theSameGuidedSeedGivesTheSameSchedulesAndViolationsWhateverTheThreads() {
+    GuidedExplorer.Outcome one = oneThread();
+    GuidedExplorer.Outcome two =
+        GuidedExplorer.explore(plan(LAST, 2), PARAMS, new Explorer.Listener() {});
+    assertEquals(160, one.report().schedulesRun());
+    assertEquals(one.json().get("schedulesDigest"), two.json().get("schedulesDigest"));
+    assertEquals(one.json().get("continuedSchedules"), two.json().get("continuedSchedules"));
+    assertTrue((long) one.json().get("continuedSchedules") > 40, "schedules go on from points");
+    assertTrue(one.report().violating() >= 1, "a continuation of seed 500031 violates");
+    assertEquals(143, one.report().first().index() + 1);
+    assertEquals(one.report().violating(), two.report().violating());
+    assertEquals(one.chains(), two.chains());
+    assertEquals(one.traceSha256(), two.traceSha256());
+    assertEquals(
+        one.report().violatingKept().stream().map(Explorer.Found::first).toList(),
+        two.report().violatingKept().stream().map(Explorer.Found::first).toList());
+    GuidedExplorer.Outcome a =
+        GuidedExplorer.explore(plan(500_032, 1), PARAMS, new Explorer.Listener() {});
+    GuidedExplorer.Outcome b =
+        GuidedExplorer.explore(
+            plan(500_032, 1), new GuidedExplorer.Params(6, 0.5), new Explorer.Listener() {});
+    assertNotEquals(a.json().get("schedulesDigest"), b.json().get("schedulesDigest"));
+  }
+
+  /**
+   * Every violating guided schedule that goes on from a corpus point (a chain of one fork or more),
+   * replayed by its one `run` command, reports the same first violation and the same traceSha256.
+   */
+  @Test
+  void aViolatingGuidedScheduleReplaysByItsRunCommandToTheSameViolationAndHash() {
+    Explorer.Plan plan = plan(LAST, 1);
+    GuidedExplorer.Outcome o = oneThread();
+    int chained = 0;
+    for (Explorer.Found f : o.report().violatingKept()) {
+      List<Step> chain = o.chain(f.index());
+      assertNotNull(chain);
+      if (chain.isEmpty()) continue;
+      chained++;
+      RunSpec spec =
+          new RunSpec(
+              "workqueue-kick-cull",
+              List.of(),
+              f.schedule().seed(),
+              UNTIL,
+              null,
+              "sequential",
+              1,
+              false,
+              -1,
+              null,
+              null,
+              GuidedExplorer.fork(chain));
+      String replay = GuidedExplorer.replay(plan, f.schedule().seed(), chain);
+      assertEquals(replay, spec.replayCommand());
+      assertTrue(
+          replay.contains(" --fork-at ") && replay.contains(" --perturb "), "one run: " + replay);
+      if (chain.size() > 1) assertTrue(replay.contains(" --then-fork "), replay);
+      RunResult again = Runner.run(spec).result();
+      assertFalse(again.violations().isEmpty(), "the replay violates: " + replay);
+      assertEquals(f.first(), again.violations().get(0), replay);
+      assertEquals(o.traceSha256().get(f.index()), again.traceSha256(), replay);
+    }
+    assertEquals(1, o.chain(142).size(), "schedule 143 goes on from a point of seed 500031's run");
+    assertTrue(chained >= 1, "a violating continuation among " + o.report().violating());
+    Map<String, Object> first = o.fullJson();
+    assertEquals(
+        GuidedExplorer.replay(plan, 500_031, o.chain(142)),
+        ((Map<?, ?>) first.get("firstViolation")).get("replay"));
+  }
+
+  /**
+   * A chain whose fork times do not increase is bad input; guided does not fork at a fixed time.
+   */
+  @Test
+  void badChainsAndPlansAreRefused() {
+    assertThrows(
+        BadInputException.class,
+        () ->
+            new RunSpec.Fork(1, 1, new Strategy(Strategy.Kind.PCT, 3, 0), List.of(new Step(2, 1))));
+    RunSpec spec =
+        new RunSpec(
+            "workqueue-kick-cull",
+            List.of(),
+            518,
+            UNTIL,
+            null,
+            "sequential",
+            1,
+            false,
+            -1,
+            null,
+            null,
+            new RunSpec.Fork(
+                299_000_000_000L, 1, Strategy.random(), List.of(new Step(298_000_000_000L, 2))));
+    assertThrows(BadInputException.class, () -> Runner.run(spec));
+    Explorer.Plan forking =
+        new Explorer.Plan(
+            "workqueue-kick-cull", List.of(), 1, 2, UNTIL, 1, false, 0, 2, Strategy.random());
+    assertThrows(
+        BadInputException.class,
+        () -> GuidedExplorer.explore(forking, PARAMS, new Explorer.Listener() {}));
+  }
+}
