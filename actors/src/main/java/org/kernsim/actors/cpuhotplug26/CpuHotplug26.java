@@ -119,6 +119,68 @@ public final class CpuHotplug26 {
     return smpMode;
   }
 
+  /** The references task {@code task} holds on {@code cpu_hotplug.refcount}. */
+  public int refs(int task) {
+    return task >= 0 && task < refsByTask.length ? refsByTask[task] : 0;
+  }
+
+  /** Whether CPU {@code cpu} is in {@code cpu_online_mask}. */
+  public boolean online(int cpu) {
+    return online[cpu];
+  }
+
+  /**
+   * What task {@code task} holds, as the kernel names it: the mutexes it owns (in the order the
+   * paths take them), {@code cpu_hotplug.lock (active_writer)} for the writer, and {@code
+   * get_online_cpus() x N} for a reader's references.
+   */
+  public List<String> held(int task) {
+    List<String> out = new ArrayList<>();
+    for (String m :
+        List.of(
+            MODULE_MUTEX,
+            KPROBE_MUTEX,
+            CPU_ADD_REMOVE_LOCK,
+            CPU_HOTPLUG_LOCK,
+            SMP_ALT,
+            TEXT_MUTEX,
+            STOP_CPUS_MUTEX))
+      if (owner(m) == task)
+        out.add(m.equals(CPU_HOTPLUG_LOCK) && activeWriter == task ? m + " (active_writer)" : m);
+    int r = refs(task);
+    if (r > 0) out.add("get_online_cpus()" + (r > 1 ? " x " + r : ""));
+    return out;
+  }
+
+  /**
+   * A wait cycle through {@code start}: {@code waitsFor} maps each waiting task to the tasks that
+   * hold what it waits for (a mutex's owner; for {@code cpu_hotplug_begin()}, every reader with a
+   * reference, each of which the writer needs). Returns the tasks of a cycle from {@code start}
+   * back to it (each waits for the next, the last for {@code start}), or an empty list: then some
+   * holder on every path is not waiting here and may release.
+   */
+  public static List<Integer> waitCycle(int start, Map<Integer, List<Integer>> waitsFor) {
+    List<Integer> path = new ArrayList<>();
+    return cycleFrom(start, start, waitsFor, path, new java.util.HashSet<>()) ? path : List.of();
+  }
+
+  private static boolean cycleFrom(
+      int start,
+      int t,
+      Map<Integer, List<Integer>> waitsFor,
+      List<Integer> path,
+      java.util.Set<Integer> seen) {
+    List<Integer> holders = waitsFor.get(t);
+    if (holders == null || !seen.add(t)) return false;
+    path.add(t);
+    for (int h : holders) {
+      if (h == start) return true;
+      if (cycleFrom(start, h, waitsFor, path, seen)) return true;
+    }
+    path.remove(path.size() - 1);
+    return false;
+  }
+
   /** The task that owns {@code mutex}, or -1. */
   public int owner(String mutex) {
     return owners.getOrDefault(mutex, -1);

@@ -123,22 +123,7 @@ public final class Sm3Interleavings {
   }
 
   private static List<String> held(CpuHotplug26 s, int task) {
-    List<String> out = new ArrayList<>();
-    for (String m :
-        List.of(
-            CpuHotplug26.MODULE_MUTEX,
-            CpuHotplug26.KPROBE_MUTEX,
-            CpuHotplug26.CPU_ADD_REMOVE_LOCK,
-            CpuHotplug26.CPU_HOTPLUG_LOCK,
-            CpuHotplug26.SMP_ALT,
-            CpuHotplug26.TEXT_MUTEX,
-            CpuHotplug26.STOP_CPUS_MUTEX))
-      if (s.owner(m) == task)
-        out.add(
-            m.equals(CpuHotplug26.CPU_HOTPLUG_LOCK) && s.activeWriter() == task
-                ? m + " (active_writer)"
-                : m);
-    return out;
+    return s.held(task);
   }
 
   private static List<String> schedule(Node node, String last) {

@@ -12,6 +12,7 @@ import org.kernsim.actors.workqueue.WqTopology;
 import org.kernsim.engine.Context;
 import org.kernsim.engine.Entity;
 import org.kernsim.engine.lockdep.Lockdep;
+import org.kernsim.protocol.hotplug26.Hotplug26Message;
 import org.kernsim.protocol.kprobes.CodeMessage;
 import org.kernsim.protocol.kprobes.KprobeApi;
 import org.kernsim.protocol.kprobes.KprobeNote;
@@ -173,6 +174,8 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
       unblock(ctx, g.token());
     } else if (msg instanceof TextPokeMessage.Done d) {
       unblock(ctx, d.token());
+    } else if (msg instanceof Hotplug26Message.Granted g) {
+      unblock(ctx, g.token());
     } else if (msg instanceof OptimizerMessage.Begin b) {
       onBegin(ctx, b);
     } else if (msg instanceof OptimizerMessage.Step s) {
@@ -410,12 +413,58 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
         ctx.count(c.metric(), c.delta());
       } else if (e instanceof Effects.LockAcquire l) {
         Lockdep.acquire(ctx, a.owner, l.lock().lockdepName, lockMode(l.lock()), false, a.what);
+        String h = hotplug26Lock(l.lock());
+        if (h != null) {
+          // v2.6.36-v2.6.38 with CPU hotplug: mutex_lock(&text_mutex) / get_online_cpus() sleep
+          // until the lock is granted, the section still holding kprobe_mutex
+          long token = ++tokens;
+          a.isBlocked = true;
+          blocked.put(token, a);
+          blockedNotice(ctx, a);
+          ctx.send(
+              sim.hotplug26(),
+              new Hotplug26Message.Acquire(a.owner, ctx.self(), token, h, a.what, alsoHolds(a)),
+              m.latencies().lock());
+        }
       } else if (e instanceof Effects.LockRelease l) {
         Lockdep.release(ctx, a.owner, l.lock().lockdepName);
+        String h = hotplug26Lock(l.lock());
+        if (h != null) {
+          // one round trip, so that the task's next Acquire cannot arrive before it
+          long token = ++tokens;
+          a.isBlocked = true;
+          blocked.put(token, a);
+          ctx.send(
+              sim.hotplug26(),
+              new Hotplug26Message.Release(a.owner, ctx.self(), token, h),
+              m.latencies().lock());
+        }
       } else {
         throw new IllegalStateException("unknown effect " + e);
       }
     }
+  }
+
+  /**
+   * The name {@code org.kernsim.actors.cpuhotplug26.Hotplug26} knows {@code l} by, if this run's
+   * v2.6.36-v2.6.38 CPU hotplug owns it (text_mutex, the hotplug reader); null otherwise.
+   */
+  private String hotplug26Lock(KprobeCore.Lock l) {
+    if (sim.hotplug26() < 0) return null;
+    if (l == KprobeCore.Lock.TEXT_MUTEX) return "text_mutex";
+    if (l == KprobeCore.Lock.CPU_HOTPLUG) return "get_online_cpus";
+    return null;
+  }
+
+  /** The mutexes a section's task holds here, for a wait cycle's description. */
+  private String alsoHolds(Activity a) {
+    if (!a.holdsMutex) return "";
+    if (a.owner == runHost && running != 0) {
+      List<String> n = new ArrayList<>();
+      for (KprobeCore.Lock l : optimizerHolds) n.add(l.lockdepName);
+      return String.join(", ", n);
+    }
+    return "kprobe_mutex";
   }
 
   /**

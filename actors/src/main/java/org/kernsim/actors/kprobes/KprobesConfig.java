@@ -40,7 +40,20 @@ record KprobesConfig(
     long rcuTasksHoldoutWait,
     long nsInitExitAt,
     Wq wq,
-    OtherWork otherWork) {
+    OtherWork otherWork,
+    Hotplug26 hotplug26) {
+
+  /**
+   * CPU hotplug of the run's kernel, v2.6.36-v2.6.38 only ({@code faults.hotplug.plan}; {@code
+   * org.kernsim.actors.cpuhotplug26}): the plan, {@code hotplug.bringup} (the AP's boot, from
+   * {@code do_boot_cpu()} to {@code start_secondary()} setting it online) and {@code hotplug.die}
+   * (from the dying CPU leaving the stop to {@code play_dead()} setting {@code CPU_DEAD}).
+   */
+  record Hotplug26(
+      org.kernsim.actors.cpuhotplug26.Programs26.Era era,
+      List<org.kernsim.actors.machine.HotplugConfig.PlanEntry> plan,
+      Latency bringup,
+      Latency die) {}
 
   /**
    * With {@code kprobes.optimizer=workqueue}: the system workqueue's pools and kworkers (the
@@ -473,6 +486,7 @@ record KprobesConfig(
             s.number("kprobes.other-work.item-sleep-probability"),
             s.latency("kprobes.other-work.item-sleep"),
             s.nanos("kprobes.other-work.latency-bound"));
+    Hotplug26 hotplug26 = hotplug26(s, kernel, cpus, admin, dedicated ? opt : -1, dedicated);
     return new KprobesConfig(
         cpus,
         1_000_000_000L / s.intValue("kernel.hz"),
@@ -501,7 +515,55 @@ record KprobesConfig(
         s.nanos("rcu.tasks-holdout-wait"),
         nsInitExit,
         wq,
-        other);
+        other,
+        hotplug26);
+  }
+
+  /**
+   * {@code faults.hotplug.plan} in a kprobes run: the CPU hotplug of the kprobes kernel itself
+   * (2.6.36-2.6.38: {@code org.kernsim.actors.cpuhotplug26}), never the machine's later-era hotplug
+   * ({@code hotplug.kernel} is not read). Null without a plan.
+   */
+  private static Hotplug26 hotplug26(
+      Settings s, Kernel kernel, int cpus, int admin, int optimizer, boolean dedicated) {
+    if (s.number("faults.hotplug.rate") > 0)
+      throw new BadInputException(
+          "faults.hotplug.rate: random CPU hotplug is not modelled in kprobes runs; give the"
+              + " cpu_down()/cpu_up() times in faults.hotplug.plan (kprobes.kernel=2.6.36-2.6.38)");
+    List<org.kernsim.actors.machine.HotplugConfig.PlanEntry> plan =
+        org.kernsim.actors.machine.HotplugConfig.parsePlan(s.text("faults.hotplug.plan"), cpus);
+    if (plan.isEmpty()) return null;
+    org.kernsim.actors.cpuhotplug26.Programs26.Era era =
+        org.kernsim.actors.cpuhotplug26.Programs26.Era.of(kernel.label());
+    if (era == null)
+      throw new BadInputException(
+          "faults.hotplug.plan: CPU hotplug in a kprobes run is modelled for kprobes.kernel=2.6.36,"
+              + " 2.6.37 and 2.6.38 (their kernel/cpu.c), not "
+              + kernel.label());
+    if (!dedicated)
+      throw new BadInputException(
+          "faults.hotplug.plan: with kprobes.optimizer=workqueue the system workqueue's per-CPU"
+              + " pools would have to follow CPU hotplug of 2.6.3x, which is not modelled; use"
+              + " kprobes.optimizer=dedicated");
+    for (org.kernsim.actors.machine.HotplugConfig.PlanEntry e : plan) {
+      String what = "faults.hotplug.plan: '" + (e.up() ? "up " : "down ") + e.cpu() + "': ";
+      if (e.cpu() == 0)
+        throw new BadInputException(
+            what
+                + "CPU 0 cannot go offline in kprobes.kernel="
+                + kernel.label()
+                + " (x86 BSP hotplug came in v3.7); the hotplug writer runs on it");
+      if (e.cpu() == admin)
+        throw new BadInputException(
+            what + "the admin task runs on CPU " + admin + " (set kprobes.admin-cpu to another)");
+      if (e.cpu() == optimizer)
+        throw new BadInputException(
+            what
+                + "the optimizer kthread runs on CPU "
+                + optimizer
+                + " (set kprobes.optimizer-cpu to another)");
+    }
+    return new Hotplug26(era, plan, s.latency("hotplug.bringup"), s.latency("hotplug.die"));
   }
 
   /** optinsn.size of the probe at {@code addr} (the bytes its jump replaces). */

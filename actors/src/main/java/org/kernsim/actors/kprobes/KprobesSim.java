@@ -74,6 +74,9 @@ final class KprobesSim implements LaidOut {
     return executedAddresses;
   }
 
+  /** v2.6.36-v2.6.38 CPU hotplug ({@code faults.hotplug.plan}): its writer and locks, or -1. */
+  private final int hotplug26;
+
   KprobesSim(KprobesConfig cfg, Machine.Latencies latencies, int numaNodes) {
     this.initialView =
         new java.util.concurrent.atomic.AtomicReference<>(
@@ -93,6 +96,12 @@ final class KprobesSim implements LaidOut {
     this.rcuTasks =
         cfg.core().kernel().modern() ? layout.add(1, i -> "rcu_tasks_kthread", i -> 0) : -1;
     this.nsInit = cfg.nsInitExitAt() > 0 ? layout.add(1, i -> "ns_init", i -> adminCpu) : -1;
+    if (cfg.hotplug26() != null) {
+      this.hotplug26 = layout.add(1, i -> "cpu_hotplug", i -> 0);
+      machine.withHotplug26();
+    } else {
+      this.hotplug26 = -1;
+    }
     if (cfg.dedicatedOptimizer()) {
       this.wq = null;
       this.otherWork = -1;
@@ -163,6 +172,11 @@ final class KprobesSim implements LaidOut {
     return admin;
   }
 
+  /** The v2.6.36-v2.6.38 hotplug writer and lock owner, or -1. */
+  int hotplug26() {
+    return hotplug26;
+  }
+
   int workload(int cpu) {
     return workloadBase + cpu;
   }
@@ -189,6 +203,13 @@ final class KprobesSim implements LaidOut {
       return new ProbeWorkload(this, id - workloadBase);
     if (id == otherWork) return new OtherWork(this);
     if (id == nsInit) return new NsInitExit(this);
+    if (id == hotplug26) {
+      int[] listeners = new int[cfg.cpus()];
+      for (int c = 0; c < cfg.cpus(); c++) listeners[c] = workload(c);
+      KprobesConfig.Hotplug26 h = cfg.hotplug26();
+      return new org.kernsim.actors.cpuhotplug26.Hotplug26(
+          machine, h.era(), entityCount(), h.plan(), listeners, h.bringup(), h.die());
+    }
     if (id == rcuTasks) {
       return new org.kernsim.actors.rcutasks.RcuTasks(
           machine.rcu(),
@@ -324,6 +345,7 @@ final class KprobesSim implements LaidOut {
         new ArrayList<>(org.kernsim.actors.smp.MachineState.ROWS);
     all.addAll(org.kernsim.actors.workqueue.WorkqueueState.ROWS);
     all.addAll(KprobesState.ROWS);
+    all.addAll(org.kernsim.actors.cpuhotplug26.Hotplug26State.ROWS);
     STATE_CLASSES = List.copyOf(all);
   }
 
@@ -337,6 +359,7 @@ final class KprobesSim implements LaidOut {
     List<org.kernsim.engine.Obligation> all =
         new ArrayList<>(org.kernsim.actors.smp.MachineState.OBLIGATIONS);
     all.addAll(KprobesState.OBLIGATIONS);
+    if (hotplug26 >= 0) all.addAll(org.kernsim.actors.cpuhotplug26.Hotplug26State.OBLIGATIONS);
     if (wq != null) all.addAll(org.kernsim.actors.workqueue.WorkqueueState.OBLIGATIONS);
     return all;
   }

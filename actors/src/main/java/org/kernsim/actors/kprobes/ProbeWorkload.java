@@ -39,6 +39,14 @@ final class ProbeWorkload extends Task {
   private final TreeMap<Long, CodeMessage.ViewUpdate> early = new TreeMap<>();
   private boolean stopRequested;
 
+  /**
+   * v2.6.36-v2.6.38 hotplug: this CPU is out of {@code cpu_online_mask} (it runs nothing until
+   * {@code CPU_ONLINE}); {@code offlineEpoch}: the sleep to wake then, or -1.
+   */
+  private boolean offline;
+
+  private long offlineEpoch = -1;
+
   /** IPIs of text_poke_sync() waiting for this CPU to see the stores they follow. */
   private final java.util.ArrayDeque<TextPokeMessage.SyncCore> syncs = new java.util.ArrayDeque<>();
 
@@ -80,7 +88,9 @@ final class ProbeWorkload extends Task {
         view.apply(next.seq(), next.changes());
         answerSyncs(ctx);
         if (next.stopOp() >= 0) {
-          if (ctx.tracing())
+          // an offline CPU (2.6.3x hotplug) executes nothing: it finds the patched text in memory
+          // when it comes back, and is in no stopper meanwhile
+          if (ctx.tracing() && !offline)
             ctx.trace(new KprobeNote.ViewPatched(cpu(), next.stopOp(), next.seq()));
           ctx.send(
               sim.codeMemory(),
@@ -93,6 +103,18 @@ final class ProbeWorkload extends Task {
       answerSyncs(ctx);
     } else if (msg instanceof WorkloadMessage.WorkloadStop) {
       stopRequested = true;
+    } else if (msg instanceof org.kernsim.protocol.hotplug26.Hotplug26Message.CpuOffline o) {
+      // take_cpu_down() in the stop: this CPU is in its stopper, the workload is off the CPU
+      offline = true;
+      ctx.send(
+          o.replyTo(),
+          new org.kernsim.protocol.hotplug26.Hotplug26Message.CpuOfflineAck(cpu()),
+          machine.latencies().lock());
+    } else if (msg instanceof org.kernsim.protocol.hotplug26.Hotplug26Message.CpuOnline) {
+      offline = false;
+      long e = offlineEpoch;
+      offlineEpoch = -1;
+      if (e >= 0) wake(ctx, e);
     } else {
       super.onMessage(ctx, msg);
     }
@@ -131,6 +153,13 @@ final class ProbeWorkload extends Task {
 
   @Override
   protected void run(Context ctx) {
+    if (offline && pc != Pc.SECTION && pc != Pc.HIT_DONE) {
+      // the CPU went offline while this was off it (at a preemption point): nothing more runs on
+      // it until it is online again
+      offlineEpoch = nextEpoch();
+      if (sleep(ctx)) return;
+      offlineEpoch = -1;
+    }
     switch (pc) {
       case USER -> {
         if (stopRequested) {

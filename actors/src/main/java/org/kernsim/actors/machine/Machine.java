@@ -368,6 +368,24 @@ public final class Machine {
     return hotplug.enabled();
   }
 
+  private boolean hotplug26;
+
+  /**
+   * CPU hotplug of v2.6.36-v2.6.38 runs in this machine ({@code org.kernsim.actors.cpuhotplug26},
+   * driven by a model): {@code stop_machine} follows the CPU views that hotplug sends it ({@code
+   * cpu_online_mask}, each stopper's {@code enabled}), and takes no hotplug lock for its callers
+   * (they take {@code get_online_cpus()} themselves, as those kernels' callers do).
+   */
+  public Machine withHotplug26() {
+    this.hotplug26 = true;
+    return this;
+  }
+
+  /** See {@link #withHotplug26()}. */
+  public boolean hotplug26() {
+    return hotplug26;
+  }
+
   /** The hotplug controller entity ({@code cpu_down()}/{@code cpu_up()}, the lock), or -1. */
   public int cpuhp() {
     return cpuhp;

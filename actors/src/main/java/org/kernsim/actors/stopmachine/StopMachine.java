@@ -79,6 +79,10 @@ public final class StopMachine implements Entity {
       StopMachineMessage.StopMachineRequest r = locking.remove(g.token());
       if (r == null) throw new IllegalStateException("stop_machine: unknown lock grant " + g);
       enqueue(ctx, r.requester(), r.token(), r.activeCpu(), r.fnTarget(), r.fn(), true);
+    } else if (msg instanceof org.kernsim.protocol.hotplug26.Hotplug26Message.StopperView v) {
+      // v2.6.36-v2.6.38: start_secondary(), CPU_ONLINE, CPU_POST_DEAD
+      online.set(v.cpu(), v.online());
+      stopperEnabled.set(v.cpu(), v.enabled());
     } else if (msg instanceof HotplugMessage.StopperState st) {
       online.set(st.cpu(), st.online());
       stopperEnabled.set(st.cpu(), st.stopperEnabled());
@@ -122,7 +126,7 @@ public final class StopMachine implements Entity {
     acked = 0;
     expected = active.numThreads();
     startedAt = ctx.now();
-    if (!m.hotplugEnabled()) {
+    if (!m.hotplugEnabled() && !m.hotplug26()) {
       opNodes = null;
       StopMachineMessage.StopWork work =
           new StopMachineMessage.StopWork(op, active.activeCpu(), active.fnTarget(), active.fn());
@@ -178,7 +182,11 @@ public final class StopMachine implements Entity {
             + op
             + " (from "
             + ctx.name(active.requester())
-            + (active.lockedForCaller() ? ", cpus_read_lock() held" : ", without cpus_read_lock()")
+            + (m.hotplug26()
+                ? ""
+                : active.lockedForCaller()
+                    ? ", cpus_read_lock() held"
+                    : ", without cpus_read_lock()")
             + "): "
             + who);
   }
@@ -213,6 +221,12 @@ public final class StopMachine implements Entity {
       // take_cpu_down() ran: __cpu_disable() cleared it from cpu_online_mask, its stopper is parked
       online.clear(t.cpu());
       stopperEnabled.clear(t.cpu());
+    }
+    if (phase == StopPhase.RUN
+        && active.fn() instanceof org.kernsim.protocol.hotplug26.Hotplug26Message.TakeCpuDown t) {
+      // v2.6.36-v2.6.38 take_cpu_down(): __cpu_disable() cleared it from cpu_online_mask; its
+      // stopper stays enabled until CPU_POST_DEAD (cpu_stop_cpu_callback())
+      online.clear(t.cpu());
     }
     phase = StopPhase.values()[phase.ordinal() + 1];
     StopMachineMessage.PhaseChanged change = new StopMachineMessage.PhaseChanged(op, phase);

@@ -129,4 +129,57 @@ class CpuHotplug26Test {
     v.step(0, new HotplugOp.MutexLock(CpuHotplug26.STOP_CPUS_MUTEX, "x"));
     assertInstanceOf(CpuHotplug26.Done.class, v.step(0, new HotplugOp.StopCpus("x")));
   }
+
+  @Test
+  void heldNamesTheMutexesTheWriterAndTheReadersReferences() {
+    CpuHotplug26 s = new CpuHotplug26(2, 2, 2);
+    step(s, 0, new HotplugOp.MutexLock(CpuHotplug26.CPU_ADD_REMOVE_LOCK, "cpu_down"));
+    step(s, 0, new HotplugOp.CpuHotplugBegin("_cpu_down"));
+    step(s, 1, new HotplugOp.MutexLock(CpuHotplug26.TEXT_MUTEX, "arm_kprobe"));
+    assertEquals(List.of("cpu_add_remove_lock", "cpu_hotplug.lock (active_writer)"), s.held(0));
+    assertEquals(List.of("text_mutex"), s.held(1));
+    CpuHotplug26 r = new CpuHotplug26(2, 2, 2);
+    step(r, 1, new HotplugOp.GetOnlineCpus("register_kprobe"));
+    step(r, 1, new HotplugOp.GetOnlineCpus("stop_machine"));
+    assertEquals(List.of("get_online_cpus() x 2"), r.held(1));
+    assertEquals(2, r.refs(1));
+  }
+
+  @Test
+  void aWaitCycleIsFoundThroughAnyHolderAndOnlyWhenItCloses() {
+    // 0 waits for 1 (a mutex); 1 waits for the readers 2 and 0 (cpu_hotplug_begin())
+    java.util.Map<Integer, List<Integer>> g = new java.util.LinkedHashMap<>();
+    g.put(0, List.of(1));
+    assertEquals(List.of(), CpuHotplug26.waitCycle(0, g), "1 is not waiting: it may release");
+    g.put(1, List.of(2, 0));
+    assertEquals(List.of(0, 1), CpuHotplug26.waitCycle(0, g));
+    assertEquals(List.of(1, 0), CpuHotplug26.waitCycle(1, g));
+    // a chain that does not come back is no cycle through its start
+    java.util.Map<Integer, List<Integer>> chain = new java.util.LinkedHashMap<>();
+    chain.put(3, List.of(4));
+    chain.put(4, List.of(5));
+    chain.put(5, List.of(4));
+    assertEquals(List.of(), CpuHotplug26.waitCycle(3, chain));
+    assertEquals(List.of(4, 5), CpuHotplug26.waitCycle(4, chain));
+  }
+
+  @Test
+  void theStepsOfTheDeadlockFormTheCycleTheEntityReports() {
+    // kprobes (0) holds text_mutex and waits for the hotplug lock; the writer (1) waits for
+    // text_mutex in alternatives_smp_switch(0): the cycle of docs/kprobes.md
+    CpuHotplug26 s = new CpuHotplug26(2, 2, 2);
+    step(s, 1, new HotplugOp.CpuHotplugBegin("_cpu_down"));
+    step(s, 0, new HotplugOp.MutexLock(CpuHotplug26.TEXT_MUTEX, "arm_kprobe"));
+    CpuHotplug26.Waits k =
+        assertInstanceOf(CpuHotplug26.Waits.class, step(s, 0, new HotplugOp.GetOnlineCpus("x")));
+    CpuHotplug26.Waits w =
+        assertInstanceOf(
+            CpuHotplug26.Waits.class,
+            step(
+                s, 1, new HotplugOp.MutexLock(CpuHotplug26.TEXT_MUTEX, "alternatives_smp_unlock")));
+    java.util.Map<Integer, List<Integer>> g = new java.util.LinkedHashMap<>();
+    g.put(0, k.holders());
+    g.put(1, w.holders());
+    assertEquals(List.of(1, 0), CpuHotplug26.waitCycle(1, g));
+  }
 }

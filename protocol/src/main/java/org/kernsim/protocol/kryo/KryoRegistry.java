@@ -56,6 +56,7 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
  *  600-699  hotplug
  * 1200-1219  sched (placement, deferrable timers)
+ * 1220-1249  hotplug26 (v2.6.36-v2.6.38 CPU hotplug in a kprobes run)
  *  800-849  lockdep      850-899  snapshots (the records; an entity's state inside is an
  *           engine state stream with its own table, 2000-2999: Simulation.stateClasses())
  *  900-949  the cluster's admission (token proofs) and node-loss recovery (snapshot pieces,
@@ -372,6 +373,20 @@ public final class KryoRegistry {
           e(661, org.kernsim.protocol.hotplug.HotplugNote.WriteLockReleased.class),
           e(662, org.kernsim.protocol.hotplug.HotplugNote.TaskPushed.class),
           e(663, org.kernsim.protocol.hotplug.HotplugNote.CpuOnlineChanged.class),
+          // ---------------------------------------------------------------- 1220-1249: hotplug26
+          e(1220, org.kernsim.protocol.hotplug26.Hotplug26Message.Acquire.class),
+          e(1221, org.kernsim.protocol.hotplug26.Hotplug26Message.Release.class),
+          e(1222, org.kernsim.protocol.hotplug26.Hotplug26Message.Granted.class),
+          e(1223, org.kernsim.protocol.hotplug26.Hotplug26Message.TakeCpuDown.class),
+          e(1224, org.kernsim.protocol.hotplug26.Hotplug26Message.StopperView.class),
+          e(1225, org.kernsim.protocol.hotplug26.Hotplug26Message.CpuOffline.class),
+          e(1226, org.kernsim.protocol.hotplug26.Hotplug26Message.CpuOfflineAck.class),
+          e(1227, org.kernsim.protocol.hotplug26.Hotplug26Message.CpuOnline.class),
+          e(1228, org.kernsim.protocol.hotplug26.Hotplug26Message.PlanDue.class),
+          e(1229, org.kernsim.protocol.hotplug26.Hotplug26Note.Started.class),
+          e(1230, org.kernsim.protocol.hotplug26.Hotplug26Note.Step.class),
+          e(1231, org.kernsim.protocol.hotplug26.Hotplug26Note.Finished.class),
+          e(1232, org.kernsim.protocol.hotplug26.Hotplug26Message.WriterTimer.class),
           // ---------------------------------------------------------------- 700-799: patching eras
           e(700, org.kernsim.protocol.textpoke.TextPokeMessage.Request.class),
           e(701, org.kernsim.protocol.textpoke.TextPokeMessage.Done.class),

@@ -1,0 +1,160 @@
+package org.kernsim.actors.kprobes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.kernsim.actors.cpuhotplug26.Programs26;
+import org.kernsim.actors.cpuhotplug26.Sm3Interleavings;
+import org.kernsim.engine.RunResult;
+import org.kernsim.engine.Violation;
+import org.kernsim.scenario.BadInputException;
+
+/**
+ * SM-3 in a timed run ({@code kprobes-sm3-hotplug}): the v2.6.36-v2.6.38 hotplug writer ({@code
+ * org.kernsim.actors.cpuhotplug26.Hotplug26}) takes CPU 1 down while {@code enable_kprobe()} arms a
+ * probe inside an optimized probe's jump. Each era's timed verdict is checked against the
+ * exhaustive one of {@link Sm3Interleavings} for the same two paths.
+ */
+class KprobesSm3HotplugTest {
+
+  private static final String SCENARIO = "kprobes-sm3-hotplug";
+  private static final int SEEDS = 30;
+
+  private static Sm3Interleavings.Result exhaustive(Programs26.Era e) {
+    return Sm3Interleavings.explore(
+        2,
+        2,
+        List.of(
+            new Sm3Interleavings.Task("kprobes", Programs26.enableKprobeOverJump(e)),
+            new Sm3Interleavings.Task("cpu_down", Programs26.cpuDown(1, 2))));
+  }
+
+  /** The first seed of 1..SEEDS on which {@code checker} fires, or null. */
+  private static Violation firstOver(String kernel, String checker, String... more) {
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      String[] sets = new String[more.length + 1];
+      sets[0] = "kprobes.kernel=" + kernel;
+      System.arraycopy(more, 0, sets, 1, more.length);
+      RunResult r = KprobesScenarioTest.run(SCENARIO, seed, sets);
+      for (Violation v : r.violations()) if (v.checker().equals(checker)) return v;
+    }
+    return null;
+  }
+
+  @Test
+  void v2638DeadlocksAgainstCpuDownWithTheWaitCycleNamed() {
+    assertNotNull(exhaustive(Programs26.Era.V2_6_38).deadlock());
+    Violation v = firstOver("2.6.38", "NoDeadlock");
+    assertNotNull(v, "no deadlock in seeds 1.." + SEEDS);
+    String m = v.message();
+    assertTrue(m.startsWith("deadlock in 2.6.38 cpu_down(1): wait cycle: "), m);
+    // the writer holds the hotplug lock and smp_alt and waits for text_mutex in
+    // alternatives_smp_switch(0); the kprobes caller holds kprobe_mutex and text_mutex and waits
+    // for the hotplug lock in force_unoptimize_kprobe()
+    assertTrue(
+        m.contains(
+            "cpu_hotplug holds [cpu_add_remove_lock, cpu_hotplug.lock (active_writer), smp_alt]"
+                + " and waits for text_mutex (held by admin)"),
+        m);
+    assertTrue(
+        m.contains(
+            "admin holds [kprobe_mutex, text_mutex] and waits for cpu_hotplug.lock (held by"
+                + " cpu_hotplug)"),
+        m);
+  }
+
+  @Test
+  void v2636DeadlocksAgainstCpuDown() {
+    assertNotNull(exhaustive(Programs26.Era.V2_6_36).deadlock());
+    Violation v = firstOver("2.6.36", "NoDeadlock");
+    assertNotNull(v, "no deadlock in seeds 1.." + SEEDS);
+    assertTrue(v.message().startsWith("deadlock in 2.6.36 cpu_down(1): wait cycle: "), v.message());
+    assertTrue(v.message().contains("waits for text_mutex (held by admin)"), v.message());
+  }
+
+  @Test
+  void v2637HangsInStopMachineAndNeverDeadlocks() {
+    Sm3Interleavings.Result w = exhaustive(Programs26.Era.V2_6_37);
+    assertNull(w.deadlock());
+    assertNotNull(w.hang());
+    int hangs = 0;
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      RunResult r = KprobesScenarioTest.run(SCENARIO, seed, "kprobes.kernel=2.6.37");
+      Map<String, Long> f = KprobesScenarioTest.fired(r);
+      assertFalse(f.containsKey("NoDeadlock"), "seed " + seed + ": " + r.violations());
+      if (f.containsKey("SM1_StopMachineVsHotplug")) {
+        hangs++;
+        String m = KprobesScenarioTest.first(r, "SM1_StopMachineVsHotplug").message();
+        assertTrue(m.contains("1 stopper(s) will run but num_threads = 2"), m);
+        // the kprobes caller never returns: the run ends, the admin stuck in enable_kprobe
+        assertTrue(
+            KprobesScenarioTest.first(r, "AdminScriptCompletes")
+                .message()
+                .contains("in enable_kprobe"));
+      }
+    }
+    assertTrue(hangs > 0, "no stop_machine hang in seeds 1.." + SEEDS);
+  }
+
+  /**
+   * The optimizer and register_kprobe() take get_online_cpus() before text_mutex in every era: CPUs
+   * going down and up under a bulk registration and unregistration deadlock nothing and hang no
+   * stop_machine (the exhaustive verdict: not reachable).
+   */
+  @Test
+  void theOptimizerPathIsNotReachable() {
+    for (Programs26.Era e : Programs26.Era.values()) {
+      Sm3Interleavings.Result w =
+          Sm3Interleavings.explore(
+              2,
+              2,
+              List.of(
+                  new Sm3Interleavings.Task("optimizer", Programs26.kprobeOptimizer(e)),
+                  new Sm3Interleavings.Task("cpu_down", Programs26.cpuDown(1, 2))));
+      assertNull(w.deadlock(), e.version);
+      assertNull(w.hang(), e.version);
+      for (long seed = 1; seed <= 3; seed++) {
+        RunResult r =
+            KprobesScenarioTest.run(
+                "kprobes-sm3-optimizer-hotplug", seed, "kprobes.kernel=" + e.version);
+        Map<String, Long> f = KprobesScenarioTest.fired(r);
+        assertFalse(f.containsKey("NoDeadlock"), e.version + " seed " + seed + ": " + f);
+        assertFalse(
+            f.containsKey("SM1_StopMachineVsHotplug"), e.version + " seed " + seed + ": " + f);
+        assertFalse(f.containsKey("AdminScriptCompletes"), e.version + " seed " + seed + ": " + f);
+        assertTrue(KprobesScenarioTest.metric(r, "hotplug26.cpuDown") >= 2, e.version);
+        assertTrue(KprobesScenarioTest.metric(r, "hotplug26.cpuUp") >= 2, e.version);
+        assertTrue(KprobesScenarioTest.metric(r, "optimizerPasses") >= 2, e.version);
+      }
+    }
+  }
+
+  @Test
+  void theSameSeedGivesTheSameTrace() {
+    RunResult a = KprobesScenarioTest.run(SCENARIO, 5, "kprobes.kernel=2.6.38");
+    RunResult b = KprobesScenarioTest.run(SCENARIO, 5, "kprobes.kernel=2.6.38");
+    assertEquals(a.traceSha256(), b.traceSha256());
+    assertEquals(a.violations().toString(), b.violations().toString());
+  }
+
+  @Test
+  void hotplugOfAnotherEraOrOfTheTasksCpusIsRefused() {
+    assertThrows(
+        BadInputException.class, () -> KprobesScenarioTest.run(SCENARIO, 1, "kprobes.kernel=6.1"));
+    assertThrows(
+        BadInputException.class,
+        () -> KprobesScenarioTest.run(SCENARIO, 1, "faults.hotplug.plan=10ms down 0"));
+    assertThrows(
+        BadInputException.class, () -> KprobesScenarioTest.run(SCENARIO, 1, "kprobes.admin-cpu=1"));
+    assertThrows(
+        BadInputException.class,
+        () -> KprobesScenarioTest.run(SCENARIO, 1, "faults.hotplug.rate=10"));
+  }
+}

@@ -1,0 +1,78 @@
+package org.kernsim.protocol.hotplug26;
+
+import org.kernsim.protocol.WireMessage;
+
+/**
+ * CPU hotplug of v2.6.36-v2.6.38 inside a timed kprobes run (catalogue SM-3): the locks of {@code
+ * kernel/cpu.c} and {@code text_mutex} as blocking requests to the entity that owns them (and runs
+ * the hotplug writer), the writer's {@code take_cpu_down()} as the stop function of its {@code
+ * __stop_machine()}, and the CPU views of {@code stop_cpus()} and of the per-CPU workload. Nothing
+ * here belongs to the later eras' {@code hotplug} protocol.
+ */
+public sealed interface Hotplug26Message extends WireMessage
+    permits Hotplug26Message.Acquire,
+        Hotplug26Message.Release,
+        Hotplug26Message.Granted,
+        Hotplug26Message.TakeCpuDown,
+        Hotplug26Message.StopperView,
+        Hotplug26Message.CpuOffline,
+        Hotplug26Message.CpuOfflineAck,
+        Hotplug26Message.CpuOnline,
+        Hotplug26Message.PlanDue,
+        Hotplug26Message.WriterTimer {
+
+  /**
+   * Task {@code task} (its request made by {@code replyTo}) takes {@code lock}: {@code
+   * "text_mutex"} ({@code mutex_lock(&text_mutex)}) or {@code "get_online_cpus"} (the reader of
+   * {@code cpu_hotplug}); the task sleeps until {@link Granted}. {@code site} is the kernel
+   * function; {@code alsoHolds} what else the task holds that the owner of these locks does not see
+   * (for the wait cycle's description), or "".
+   */
+  record Acquire(int task, int replyTo, long token, String lock, String site, String alsoHolds)
+      implements Hotplug26Message {}
+
+  /**
+   * {@code mutex_unlock(&text_mutex)} or {@code put_online_cpus()} by {@code task}; answered by
+   * {@link Granted} to {@code replyTo}, so that a later {@link Acquire} of the same task cannot
+   * overtake it (messages of one sender are not kept in order).
+   */
+  record Release(int task, int replyTo, long token, String lock) implements Hotplug26Message {}
+
+  /** The lock of request {@code token} is held (or released). */
+  record Granted(long token) implements Hotplug26Message {}
+
+  /**
+   * The stop function of the writer's {@code __stop_machine(take_cpu_down, ..., cpumask_of(cpu))}:
+   * {@code __cpu_disable()} takes {@code cpu} out of {@code cpu_online_mask}.
+   */
+  record TakeCpuDown(int cpu) implements Hotplug26Message {}
+
+  /**
+   * What {@code stop_cpus()} reads of CPU {@code cpu}: whether it is in {@code cpu_online_mask}
+   * ({@code start_secondary()}) and whether its stopper is {@code enabled} ({@code
+   * cpu_stop_cpu_callback()}: true at {@code CPU_ONLINE}, false at {@code CPU_POST_DEAD}).
+   */
+  record StopperView(int cpu, boolean online, boolean enabled) implements Hotplug26Message {}
+
+  /**
+   * CPU {@code cpu} left {@code cpu_online_mask} (in the stop): what it ran stops; answer {@link
+   * CpuOfflineAck} to {@code replyTo}.
+   */
+  record CpuOffline(int cpu, int replyTo) implements Hotplug26Message {}
+
+  /** The CPU's work has stopped. */
+  record CpuOfflineAck(int cpu) implements Hotplug26Message {}
+
+  /** CPU {@code cpu} is online again ({@code CPU_ONLINE}): what it ran may run again. */
+  record CpuOnline(int cpu) implements Hotplug26Message {}
+
+  /** Entry {@code index} of {@code faults.hotplug.plan} is due (the writer's timer). */
+  record PlanDue(int index) implements Hotplug26Message {}
+
+  /**
+   * The hotplug writer's own timer: {@code what} 0 = an {@code msleep(100)} of {@code
+   * native_cpu_die()} ended, 1 = the AP booted ({@code start_secondary()}), 2 = the control CPU saw
+   * it online.
+   */
+  record WriterTimer(int what) implements Hotplug26Message {}
+}
