@@ -102,7 +102,9 @@ class NodeLossTest {
     assertEquals(Coordinator.Cause.CLUSTER, f.failure());
     assertTrue(millis < 30_000, "took " + millis + " ms");
     assertTrue(f.describe().contains(lost), f.describe());
-    assertTrue(f.lastCompletedWindow() >= 199, f.describe());
+    // mid-run: rounds had completed (a round can complete several of the windows counted above,
+    // so their numbers are not comparable)
+    assertTrue(f.lastCompletedWindow() > 0 && f.lastCompletedNanos() > 0, f.describe());
     assertTrue(
         f.describe().contains("last completed window " + f.lastCompletedWindow()), f.describe());
 
