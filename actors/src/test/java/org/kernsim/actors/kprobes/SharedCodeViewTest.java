@@ -70,17 +70,18 @@ class SharedCodeViewTest {
 
   /**
    * {@code kprobes-load}'s traceSha256 pinned from before the views were shared (each CPU had its
-   * own {@code CpuCodeView}): {@code run kprobes-load --set machine.cpus=6 --set kprobes.probes=400
-   * --seed 3}, and 16 CPUs with 2,000 probes for 30 ms, seed 1.
+   * own {@code CpuCodeView}; re-pinned from main with channel order, 96d8bc7): {@code run
+   * kprobes-load --set machine.cpus=6 --set kprobes.probes=400 --seed 3}, and 16 CPUs with 2,000
+   * probes for 30 ms, seed 1.
    */
   @Test
   void kprobesLoadHashIsUnchanged() {
     assertEquals(
-        "98e6f80e33e00a0a20a0593f6219197b261ba7aef569bf9a97e20293635616c3",
+        "7bb4d1ba53d9a450fed3681285eb4e87dcb82971f039d687fe8bac1e97b6a83c",
         KprobesScenarioTest.run("kprobes-load", 3, "machine.cpus=6", "kprobes.probes=400")
             .traceSha256());
     assertEquals(
-        "91159641fe58b595fd0464daf3919981e649522e3b246825256f48366ee8725d",
+        "9149efdd62cd63be6aec5b89efc500a32ab963a9f40ecea130859c4e5f74c131",
         KprobesScenarioTest.run(
                 "kprobes-load", 1, "machine.cpus=16", "kprobes.probes=2000", "scenario.until=30ms")
             .traceSha256());
