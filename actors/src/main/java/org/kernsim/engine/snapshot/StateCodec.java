@@ -96,10 +96,11 @@ public final class StateCodec {
   /**
    * Per state bytes (a snapshot's entity or checkers, by identity; weakly, so that a snapshot's
    * templates go with it): {@link #ONCE} after its first restore, then its template, or {@link
-   * #UNCOPYABLE}.
+   * #UNCOPYABLE}. One map per thread: the explore threads restore about a hundred entities per
+   * schedule each, and never wait for each other here (a template is made once per thread).
    */
-  private final Map<byte[], Object> templates =
-      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  private final ThreadLocal<Map<byte[], Object>> templates =
+      ThreadLocal.withInitial(java.util.WeakHashMap::new);
 
   private static final Object ONCE = new Object();
   private static final Object UNCOPYABLE = new Object();
@@ -294,7 +295,7 @@ public final class StateCodec {
       } finally {
         free(kryo);
       }
-      templates.put(bytes, t);
+      templates.get().put(bytes, t);
       if (t instanceof EntityTemplate et) {
         copies.increment();
         return et.copy();
@@ -315,8 +316,9 @@ public final class StateCodec {
    */
   private Object template(byte[] bytes) {
     if (restore == Restore.DESERIALIZE) return null;
-    Object t = templates.get(bytes);
-    if (t == null) templates.put(bytes, ONCE);
+    Map<byte[], Object> mine = templates.get();
+    Object t = mine.get(bytes);
+    if (t == null) mine.put(bytes, ONCE);
     return t;
   }
 
@@ -478,7 +480,7 @@ public final class StateCodec {
       } finally {
         free(kryo);
       }
-      templates.put(bytes, t);
+      templates.get().put(bytes, t);
     }
     if (t instanceof ObservedTemplate ot) return ot.copy();
     Kryo kryo = obtain();

@@ -194,12 +194,14 @@ final class StateCopier {
   private static final class ObjectNode extends Node {
     private final ObjectPlan plan;
     private final Object template;
-    private final Object[] refs; // per field: its reference (null for a primitive field)
+    private final long[] refOffsets; // the reference fields, in Kryo's order
+    private final Object[] refs; // their references (constants or nodes)
 
-    ObjectNode(int index, ObjectPlan plan, Object template, Object[] refs) {
+    ObjectNode(int index, ObjectPlan plan, Object template, long[] refOffsets, Object[] refs) {
       super(index);
       this.plan = plan;
       this.template = template;
+      this.refOffsets = refOffsets;
       this.refs = refs;
     }
 
@@ -213,7 +215,7 @@ final class StateCopier {
       for (int i = 0; i < offsets.length; i++) {
         long off = offsets[i];
         switch (kinds[i]) {
-          case REF -> UNSAFE.putObject(o, off, resolve(refs[i], made));
+          case REF -> {} // below
           case INT -> UNSAFE.putInt(o, off, UNSAFE.getInt(t, off));
           case LONG -> UNSAFE.putLong(o, off, UNSAFE.getLong(t, off));
           case BOOLEAN -> UNSAFE.putBoolean(o, off, UNSAFE.getBoolean(t, off));
@@ -223,6 +225,12 @@ final class StateCopier {
           case BYTE -> UNSAFE.putByte(o, off, UNSAFE.getByte(t, off));
           default -> UNSAFE.putChar(o, off, UNSAFE.getChar(t, off));
         }
+      }
+      long[] ro = refOffsets;
+      Object[] r = refs;
+      for (int i = 0; i < ro.length; i++) {
+        Object v = r[i];
+        UNSAFE.putObject(o, ro[i], v instanceof Node n ? n.copy(made) : v);
       }
       return o;
     }
@@ -560,11 +568,17 @@ final class StateCopier {
       if (s != null && s.getClass() == FieldSerializer.class) {
         ObjectPlan plan = objectPlan(kryo, c, (FieldSerializer<?>) s);
         long[] offsets = plan.offsets();
-        Object[] values = new Object[offsets.length];
-        ObjectNode n = node(new ObjectNode(count, plan, o, values));
+        int nr = 0;
+        for (byte k : plan.kinds()) if (k == REF) nr++;
+        long[] refOffsets = new long[nr];
+        Object[] values = new Object[nr];
+        ObjectNode n = node(new ObjectNode(count, plan, o, refOffsets, values));
         refs.put(o, n); // before its fields: cycles
-        for (int i = 0; i < offsets.length; i++)
-          if (plan.kinds()[i] == REF) values[i] = ref(UNSAFE.getObject(o, offsets[i]));
+        for (int i = 0, j = 0; i < offsets.length; i++) {
+          if (plan.kinds()[i] != REF) continue;
+          refOffsets[j] = offsets[i];
+          values[j++] = ref(UNSAFE.getObject(o, offsets[i]));
+        }
         return n;
       }
       throw new Uncopyable(
