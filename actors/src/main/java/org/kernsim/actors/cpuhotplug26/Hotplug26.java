@@ -61,7 +61,6 @@ public final class Hotplug26 extends Task {
 
   private static final int MSLEEP = 0;
   private static final int AP_BOOTED = 1;
-  private static final int ONLINE_SEEN = 2;
 
   private final Programs26.Era era;
   private final List<HotplugConfig.PlanEntry> plan;
@@ -102,6 +101,9 @@ public final class Hotplug26 extends Task {
   private long deadAt = -1;
   private int dieTries;
   private boolean deadlockReported;
+
+  /** {@code cpu_up()}: the AP has called in; the writer's next step sets it online. */
+  private boolean apBooted;
 
   /**
    * {@code tasks}: the number of entities that may take the locks (task index = entity id); all
@@ -313,8 +315,22 @@ public final class Hotplug26 extends Task {
       stopMachine(ctx);
       return;
     }
+    if (op instanceof HotplugOp.SetCpuOnline s && apBooted) {
+      // native_cpu_up(), back on the CPU: check_tsc_sync_source() with the AP, then it spins in
+      // while (!cpu_online(cpu)) cpu_relax(); the AP's start_secondary() sets it online meanwhile,
+      // and the writer goes on to CPU_ONLINE's notifiers without giving the CPU away
+      apBooted = false;
+      locks.step(ctx.self(), s);
+      trace(ctx, ctx.self(), s, "");
+      ctx.send(
+          machine.stopMachine(), new Hotplug26Message.StopperView(s.cpu(), true, false), lock());
+      pc++;
+      computeStillNonPreemptible(ctx, Math.max(1, machine.latencies().ipi().sample(ctx.random())));
+      return;
+    }
     if (op instanceof HotplugOp.SetCpuOnline) {
-      // do_boot_cpu() has kicked the AP (after alternatives_smp_switch(1)); it sets itself online
+      // do_boot_cpu() has kicked the AP (after alternatives_smp_switch(1)) and waits for its
+      // callin, udelay(100) and schedule() in turn (smpboot.c:837-847): it lets others run
       timerWait = true;
       ctx.startTimer(
           "writer",
@@ -415,24 +431,9 @@ public final class Hotplug26 extends Task {
 
   private void onTimer(Context ctx, int what) {
     timerWait = false;
-    if (what == AP_BOOTED) {
-      // start_secondary(): set_cpu_online(cpu, true); its stopper is not enabled yet
-      HotplugOp op = program.get(pc);
-      if (!(op instanceof HotplugOp.SetCpuOnline s))
-        throw new IllegalStateException("hotplug26: AP booted at " + op);
-      locks.step(ctx.self(), s);
-      trace(ctx, ctx.self(), s, "");
-      ctx.send(
-          machine.stopMachine(), new Hotplug26Message.StopperView(s.cpu(), true, false), lock());
-      pc++;
-      // native_cpu_up()'s while (!cpu_online(cpu)) loop on the control CPU sees it
-      timerWait = true;
-      ctx.startTimer(
-          "writer",
-          Math.max(1, machine.latencies().ipi().sample(ctx.random())),
-          new Hotplug26Message.WriterTimer(ONLINE_SEEN));
-      return;
-    }
+    // AP_BOOTED: the AP has called in (cpu_callin_mask); the writer runs the rest when it is back
+    // on its CPU (step(), SetCpuOnline)
+    if (what == AP_BOOTED) apBooted = true;
     resume(ctx);
   }
 

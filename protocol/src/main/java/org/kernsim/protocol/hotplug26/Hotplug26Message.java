@@ -71,8 +71,7 @@ public sealed interface Hotplug26Message extends WireMessage
 
   /**
    * The hotplug writer's own timer: {@code what} 0 = an {@code msleep(100)} of {@code
-   * native_cpu_die()} ended, 1 = the AP booted ({@code start_secondary()}), 2 = the control CPU saw
-   * it online.
+   * native_cpu_die()} ended, 1 = the AP has called in ({@code cpu_callin_mask}).
    */
   record WriterTimer(int what) implements Hotplug26Message {}
 }
