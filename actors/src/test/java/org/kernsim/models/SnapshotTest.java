@@ -124,6 +124,15 @@ class SnapshotTest {
         "20ms");
   }
 
+  /**
+   * v2.6.38 CPU hotplug in a kprobes run (seed 3 deadlocks): in cpu_down()'s stop_machine, while
+   * the writer and enable_kprobe() wait for each other's lock, and after.
+   */
+  @Test
+  void kprobesSm3Hotplug() {
+    sameRun("kprobes-sm3-hotplug", List.of(), 3, "63.02ms", "64.1ms", "90ms");
+  }
+
   @Test
   void kprobesOnTheWorkqueue() {
     sameRun("kprobes-optimizer-on-workqueue", List.of(), 1, "2ms", "11ms");
