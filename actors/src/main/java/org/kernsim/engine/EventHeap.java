@@ -51,6 +51,12 @@ public final class EventHeap {
     return (int) (keys[1] >> 32);
   }
 
+  /** The earliest event's source key: its source, or the rank it was added with. */
+  public int minSrcKey() {
+    if (size == 0) throw new java.util.NoSuchElementException();
+    return (int) keys[1] ^ Integer.MIN_VALUE;
+  }
+
   public Event peek() {
     return size == 0 ? null : events[0];
   }

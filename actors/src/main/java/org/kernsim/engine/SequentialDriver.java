@@ -27,7 +27,7 @@ public final class SequentialDriver {
   private final long lookahead;
   private final Observation obs;
   private final RecordFilter filter;
-  private final EventHeap queue;
+  private final CalendarHeap queue;
   private final EntityRuntime[] runtimes;
   private final EntityRuntime.Outbox outbox;
   private final EntityRuntime.Recorder recorder;
@@ -78,7 +78,7 @@ public final class SequentialDriver {
     int n = sim.entityCount();
     this.base = options.resume();
     this.faults = sim.faults();
-    this.queue = new EventHeap(Math.max(16, n));
+    this.queue = new CalendarHeap(Math.max(1, lookahead / 64));
     this.runtimes = new EntityRuntime[n];
     int[] ranks = fork == null ? null : fork.ranks();
     this.ranks = ranks;

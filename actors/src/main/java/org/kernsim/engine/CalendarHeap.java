@@ -1,0 +1,171 @@
+package org.kernsim.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.kernsim.protocol.engine.Event;
+
+/**
+ * The sequential driver's pending events, popped in exact canonical global order {@code (time, dst,
+ * src, seq)} like an {@link EventHeap}, but without the heap's cache misses when many events are
+ * pending (PHOLD: 160,000). Time is cut into buckets of a fixed width: the current bucket's events
+ * are in a small {@link EventHeap} (they fit in the cache), the next {@link #RING} buckets are
+ * unsorted arrays that an event is appended to, and anything later waits in a second heap. When the
+ * current bucket is empty, the next non-empty one (found in an occupancy bitmap) is moved into the
+ * small heap.
+ *
+ * <p>Order: every event in the small heap is earlier than every event in the ring (a later bucket),
+ * and every event in the ring earlier than every event in the far heap (whose buckets are beyond
+ * the ring); an event added to the current bucket or before it goes into the small heap. So the
+ * small heap's minimum is the minimum of all, and pops come out exactly as from one heap, ties
+ * included.
+ */
+public final class CalendarHeap {
+  static final int RING = 1024; // buckets: the current one and those after it (a power of two)
+
+  private final long width;
+  private final EventHeap current = new EventHeap(64);
+  private final EventHeap far = new EventHeap(64);
+  private final Event[][] ringEvents = new Event[RING][];
+  private final int[][] ringKeys = new int[RING][]; // each event's source key (its source, or rank)
+  private final int[] ringSize = new int[RING];
+  private final long[] occupied = new long[RING / 64];
+  private long lo; // the current bucket; the ring holds buckets lo+1 .. lo+RING-1
+  private int size;
+
+  /**
+   * @param width the bucket width in nanoseconds (at least 1): a few dozen events per bucket is
+   *     best; the sequential driver uses 1/64 of the lookahead
+   */
+  public CalendarHeap(long width) {
+    this.width = Math.max(1, width);
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public boolean isEmpty() {
+    return size == 0;
+  }
+
+  private long bucketOf(long time) {
+    return Math.floorDiv(time, width);
+  }
+
+  public void add(Event e) {
+    add(e, e.src());
+  }
+
+  /**
+   * Adds {@code e} ordered among same-time events at its destination by {@code srcKey} instead of
+   * its source id (a forked schedule's order of sources).
+   */
+  public void add(Event e, int srcKey) {
+    long b = bucketOf(e.time());
+    if (size++ == 0) lo = b; // an empty queue starts at the event's bucket
+    if (b <= lo) {
+      current.add(e, srcKey);
+    } else if (b - lo < RING) {
+      put(b, e, srcKey);
+    } else {
+      far.add(e, srcKey);
+    }
+  }
+
+  private void put(long b, Event e, int srcKey) {
+    int i = (int) (b & (RING - 1));
+    int n = ringSize[i];
+    Event[] ev = ringEvents[i];
+    if (ev == null) {
+      ev = ringEvents[i] = new Event[8];
+      ringKeys[i] = new int[8];
+    } else if (n == ev.length) {
+      ev = ringEvents[i] = Arrays.copyOf(ev, n * 2);
+      ringKeys[i] = Arrays.copyOf(ringKeys[i], n * 2);
+    }
+    ev[n] = e;
+    ringKeys[i][n] = srcKey;
+    if (n == 0) occupied[i >>> 6] |= 1L << i;
+    ringSize[i] = n + 1;
+  }
+
+  /** The earliest event's time; {@code Long.MAX_VALUE} if empty. */
+  public long minTime() {
+    return current.minTime();
+  }
+
+  /** The earliest event's destination (the queue must not be empty). */
+  public int minDst() {
+    return current.minDst();
+  }
+
+  public Event peek() {
+    return current.peek();
+  }
+
+  public Event poll() {
+    if (size == 0) return null;
+    Event e = current.poll();
+    if (--size > 0 && current.isEmpty()) advance();
+    return e;
+  }
+
+  /** Makes the next non-empty bucket current (the current one is empty, the queue is not). */
+  private void advance() {
+    long next = nextOccupied();
+    if (next < 0) {
+      // the ring is empty: jump to the far heap's first bucket
+      next = bucketOf(far.minTime());
+    }
+    lo = next;
+    // the ring now reaches further: bring in what the far heap holds for it
+    while (!far.isEmpty()) {
+      long fb = bucketOf(far.minTime());
+      if (fb - lo >= RING) break;
+      int key = far.minSrcKey();
+      Event e = far.poll();
+      if (fb <= lo) current.add(e, key);
+      else put(fb, e, key);
+    }
+    int i = (int) (lo & (RING - 1));
+    int n = ringSize[i];
+    if (n > 0) {
+      Event[] ev = ringEvents[i];
+      int[] keys = ringKeys[i];
+      for (int k = 0; k < n; k++) {
+        current.add(ev[k], keys[k]);
+        ev[k] = null;
+      }
+      ringSize[i] = 0;
+      occupied[i >>> 6] &= ~(1L << i);
+    }
+  }
+
+  /** The first occupied ring bucket after {@code lo} (absolute), or -1 if the ring is empty. */
+  private long nextOccupied() {
+    int start = (int) ((lo + 1) & (RING - 1));
+    int words = RING / 64;
+    for (int step = 0; step <= words; step++) {
+      int word = ((start >>> 6) + step) & (words - 1);
+      long bits = occupied[word];
+      if (step == 0) bits &= -1L << (start & 63);
+      else if (step == words) bits &= ~(-1L << (start & 63));
+      if (bits != 0) {
+        int slot = (word << 6) + Long.numberOfTrailingZeros(bits);
+        return lo + 1 + ((slot - start) & (RING - 1));
+      }
+    }
+    return -1;
+  }
+
+  /** The pending events in canonical global order (nothing is removed). */
+  public List<Event> sorted() {
+    List<Event> out = new ArrayList<>(size);
+    out.addAll(current.sorted());
+    for (int i = 0; i < RING; i++) for (int k = 0; k < ringSize[i]; k++) out.add(ringEvents[i][k]);
+    out.addAll(far.sorted());
+    out.sort(Event::compareGlobal);
+    return out;
+  }
+}
