@@ -14,6 +14,10 @@ import org.kernsim.protocol.engine.Event;
  * current bucket is empty, the next non-empty one (found in an occupancy bitmap) is moved into the
  * small heap.
  *
+ * <p>The bucket width is set when the calendar starts, from the pending events' spread: 1/512 of
+ * it, so that the ring covers twice what is pending then. A model whose events are sparse in time
+ * never has that many pending, and stays a heap.
+ *
  * <p>Order: every event in the small heap is earlier than every event in the ring (a later bucket),
  * and every event in the ring earlier than every event in the far heap (whose buckets are beyond
  * the ring); an event added to the current bucket or before it goes into the small heap. So the
@@ -23,7 +27,13 @@ import org.kernsim.protocol.engine.Event;
 public final class CalendarHeap {
   static final int RING = 1024; // buckets: the current one and those after it (a power of two)
 
-  private final long width;
+  /** Pending events beyond which the calendar starts. */
+  static final int SWITCH = 16_384;
+
+  private final int switchAt;
+
+  private boolean calendar; // false: everything is in the current heap
+  private long width = 1;
   private final EventHeap current = new EventHeap(64);
   private final EventHeap far = new EventHeap(64);
   private final Event[][] ringEvents = new Event[RING][];
@@ -33,12 +43,31 @@ public final class CalendarHeap {
   private long lo; // the current bucket; the ring holds buckets lo+1 .. lo+RING-1
   private int size;
 
+  public CalendarHeap() {
+    this(SWITCH);
+  }
+
+  /** A calendar that starts beyond {@code switchAt} pending events (tests start it early). */
+  CalendarHeap(int switchAt) {
+    this.switchAt = switchAt;
+  }
+
+  /** Whether the calendar has started (more than {@link #SWITCH} events were pending at once). */
+  boolean calendar() {
+    return calendar;
+  }
+
   /**
-   * @param width the bucket width in nanoseconds (at least 1): a few dozen events per bucket is
-   *     best; the sequential driver uses 1/64 of the lookahead
+   * Starts the calendar over the events in the current heap: the width from their spread, and the
+   * current bucket the one of the latest of them, so that each of them is in it or before it.
    */
-  public CalendarHeap(long width) {
-    this.width = Math.max(1, width);
+  private void startCalendar() {
+    long min = current.minTime();
+    long max = current.maxTime();
+    long spread = max - min;
+    width = spread <= 0 ? 1 : Math.max(1, spread / (RING / 2));
+    lo = bucketOf(max);
+    calendar = true;
   }
 
   public int size() {
@@ -62,6 +91,11 @@ public final class CalendarHeap {
    * its source id (a forked schedule's order of sources).
    */
   public void add(Event e, int srcKey) {
+    if (!calendar) {
+      current.add(e, srcKey);
+      if (++size > switchAt) startCalendar();
+      return;
+    }
     long b = bucketOf(e.time());
     if (size++ == 0) lo = b; // an empty queue starts at the event's bucket
     if (b <= lo) {

@@ -45,6 +45,14 @@ public final class EventHeap {
     return size == 0 ? Long.MAX_VALUE : keys[0];
   }
 
+  /** The latest event's time ({@code Long.MIN_VALUE} if empty): a scan of every key. */
+  public long maxTime() {
+    long max = Long.MIN_VALUE;
+    long[] k = keys;
+    for (int i = 0, n = size * STRIDE; i < n; i += STRIDE) if (k[i] > max) max = k[i];
+    return max;
+  }
+
   /** The earliest event's destination (the heap must not be empty). */
   public int minDst() {
     if (size == 0) throw new java.util.NoSuchElementException();

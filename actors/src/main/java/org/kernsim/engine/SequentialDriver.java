@@ -78,7 +78,7 @@ public final class SequentialDriver {
     int n = sim.entityCount();
     this.base = options.resume();
     this.faults = sim.faults();
-    this.queue = new CalendarHeap(Math.max(1, lookahead / 64));
+    this.queue = new CalendarHeap();
     this.runtimes = new EntityRuntime[n];
     int[] ranks = fork == null ? null : fork.ranks();
     this.ranks = ranks;

@@ -13,9 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.kernsim.protocol.engine.Event;
 
 /**
- * The calendar pops exactly what one heap in canonical order pops, ties included, whatever the
- * bucket width against the spread of the times: all in the current bucket, most in the ring, most
- * beyond it (the far heap), and jumps over empty stretches.
+ * The calendar pops exactly what one heap in canonical order pops, ties included: as a plain heap
+ * (few pending), and once started, whatever the bucket width against the spread of later times: all
+ * in the current bucket, most in the ring, most beyond it (the far heap), and jumps over empty
+ * stretches.
  */
 class CalendarHeapTest {
 
@@ -35,65 +36,68 @@ class CalendarHeapTest {
   void popsInCanonicalOrderForEveryWidthAndSpread() {
     int[] identity = {0, 1, 2, 3, 4, 5};
     int[] ranks = {4, 0, 5, 1, 3, 2};
-    long[][] shapes = { // {width, typical delay, occasional long delay}
-      {1, 3, 50_000}, {7, 40, 1_000}, {31, 1_000, 10_000_000}, {1_000_000, 5, 20}, {3, 2, 3}
+    long[][]
+        shapes = { // {spread of the first events (the width is 1/512 of it), delay, long delay}
+      {500, 3, 50_000}, {50_000, 40, 1_000}, {10, 1_000, 10_000_000}, {1L << 40, 5, 20}, {1, 2, 3}
     };
-    for (int[] rank : new int[][] {identity, ranks}) {
-      for (long[] shape : shapes) {
-        SplittableRandom r = new SplittableRandom(shape[0] * 31 + rank[0]);
-        CalendarHeap q = new CalendarHeap(shape[0]);
-        PriorityQueue<Event> ref = new PriorityQueue<>(order(rank));
-        long seq = 0;
-        long now = r.nextLong(1_000_000);
-        // before the first pop, events anywhere (a resumed run's pending set, in any order)
-        for (int i = 0; i < 500; i++) {
-          Event e =
-              Event.message(now + r.nextLong(shape[2]), r.nextInt(6), seq++, r.nextInt(5), "x");
-          q.add(e, rank[e.src()]);
-          ref.add(e);
-        }
-        for (int step = 0; step < 20_000; step++) {
-          if (!ref.isEmpty() && r.nextInt(3) > 0) {
-            assertEquals(ref.peek().time(), q.minTime());
-            assertEquals(ref.peek().dst(), q.minDst());
-            assertEquals(ref.peek(), q.peek());
-            Event e = q.poll();
-            assertEquals(ref.poll(), e);
-            now = e.time();
-          }
-          // sends from "now": mostly near, some at the same time, some far ahead
-          int k = r.nextInt(3);
-          for (int i = 0; i < k; i++) {
-            long delay =
-                switch (r.nextInt(10)) {
-                  case 0 -> 0;
-                  case 1 -> r.nextLong(1, shape[2] + 2);
-                  default -> r.nextLong(1, shape[1] + 2);
-                };
-            Event e = Event.message(now + delay, r.nextInt(6), seq++, r.nextInt(5), "x");
+    for (int switchAt : new int[] {100, 1 << 30})
+      for (int[] rank : new int[][] {identity, ranks}) {
+        for (long[] shape : shapes) {
+          SplittableRandom r = new SplittableRandom(shape[0] * 31 + rank[0] + switchAt);
+          CalendarHeap q = new CalendarHeap(switchAt);
+          PriorityQueue<Event> ref = new PriorityQueue<>(order(rank));
+          long seq = 0;
+          long now = r.nextLong(1_000_000);
+          // before the first pop, events anywhere (a resumed run's pending set, in any order)
+          for (int i = 0; i < 500; i++) {
+            Event e =
+                Event.message(now + r.nextLong(shape[2]), r.nextInt(6), seq++, r.nextInt(5), "x");
             q.add(e, rank[e.src()]);
             ref.add(e);
           }
-          assertEquals(ref.size(), q.size());
-          if (step % 5_000 == 0) {
-            List<Event> all = new ArrayList<>(ref);
-            all.sort(Event::compareGlobal);
-            assertEquals(all, q.sorted());
+          for (int step = 0; step < 20_000; step++) {
+            if (!ref.isEmpty() && r.nextInt(3) > 0) {
+              assertEquals(ref.peek().time(), q.minTime());
+              assertEquals(ref.peek().dst(), q.minDst());
+              assertEquals(ref.peek(), q.peek());
+              Event e = q.poll();
+              assertEquals(ref.poll(), e);
+              now = e.time();
+            }
+            // sends from "now": mostly near, some at the same time, some far ahead
+            int k = r.nextInt(3);
+            for (int i = 0; i < k; i++) {
+              long delay =
+                  switch (r.nextInt(10)) {
+                    case 0 -> 0;
+                    case 1 -> r.nextLong(1, shape[2] + 2);
+                    default -> r.nextLong(1, shape[1] + 2);
+                  };
+              Event e = Event.message(now + delay, r.nextInt(6), seq++, r.nextInt(5), "x");
+              q.add(e, rank[e.src()]);
+              ref.add(e);
+            }
+            assertEquals(ref.size(), q.size());
+            if (step % 5_000 == 0) {
+              List<Event> all = new ArrayList<>(ref);
+              all.sort(Event::compareGlobal);
+              assertEquals(all, q.sorted());
+            }
           }
+          assertEquals(switchAt < 500, q.calendar());
+          while (!ref.isEmpty()) assertEquals(ref.poll(), q.poll());
+          assertTrue(q.isEmpty());
+          assertNull(q.poll());
+          assertEquals(Long.MAX_VALUE, q.minTime());
+          // an emptied queue starts again anywhere
+          Event late = Event.message(now + 123_456_789, 1, seq++, 2, "x");
+          Event early = Event.message(now + 5, 1, seq++, 2, "x");
+          q.add(late, rank[1]);
+          q.add(early, rank[1]);
+          assertEquals(early, q.poll());
+          assertEquals(late, q.poll());
+          assertTrue(q.isEmpty());
         }
-        while (!ref.isEmpty()) assertEquals(ref.poll(), q.poll());
-        assertTrue(q.isEmpty());
-        assertNull(q.poll());
-        assertEquals(Long.MAX_VALUE, q.minTime());
-        // an emptied queue starts again anywhere
-        Event late = Event.message(now + 123_456_789, 1, seq++, 2, "x");
-        Event early = Event.message(now + 5, 1, seq++, 2, "x");
-        q.add(late, rank[1]);
-        q.add(early, rank[1]);
-        assertEquals(early, q.poll());
-        assertEquals(late, q.poll());
-        assertTrue(q.isEmpty());
       }
-    }
   }
 }
