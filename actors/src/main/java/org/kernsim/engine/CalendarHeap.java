@@ -58,16 +58,25 @@ public final class CalendarHeap {
   }
 
   /**
-   * Starts the calendar over the events in the current heap: the width from their spread, and the
-   * current bucket the one of the latest of them, so that each of them is in it or before it.
+   * Starts the calendar over the events in the current heap: the width from their spread, and each
+   * of them moved to its bucket (the earliest one's bucket is the current one), as if they had been
+   * added to the calendar.
    */
   private void startCalendar() {
     long min = current.minTime();
     long max = current.maxTime();
     long spread = max - min;
     width = spread <= 0 ? 1 : Math.max(1, spread / (RING / 2));
-    lo = bucketOf(max);
+    int n = current.size();
+    Event[] events = new Event[n];
+    int[] keys = new int[n];
+    for (int i = 0; i < n; i++) {
+      keys[i] = current.minSrcKey();
+      events[i] = current.poll();
+    }
     calendar = true;
+    size = 0;
+    for (int i = 0; i < n; i++) add(events[i], keys[i]); // the first one sets the current bucket
   }
 
   public int size() {
