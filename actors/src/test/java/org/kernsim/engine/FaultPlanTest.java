@@ -93,30 +93,10 @@ class FaultPlanTest {
                     "faults.delay.extra", "uniform(1us, 20us)"))
             .build();
     RunOptions o = RunOptions.of(9, Long.MAX_VALUE);
-    Map<Long, Long> lastSeq = new HashMap<>();
-    long[] checked = new long[1];
-    RunResult r =
-        SequentialDriver.run(
-            faulty,
-            o.withObserver(
-                rec -> {
-                  if (!(rec instanceof TraceRecord.Delivered d) || d.src() == d.entity()) return;
-                  long channel = ((long) d.src() << 32) | d.entity();
-                  Long before = lastSeq.put(channel, d.seq());
-                  assertTrue(
-                      before == null || before < d.seq(),
-                      "entity "
-                          + d.entity()
-                          + " got send "
-                          + d.seq()
-                          + " of "
-                          + d.src()
-                          + " after its send "
-                          + before);
-                  checked[0]++;
-                }));
+    ChannelOrderTest.InOrder inOrder = new ChannelOrderTest.InOrder();
+    RunResult r = SequentialDriver.run(faulty, o.withObserver(inOrder));
     assertTrue(metric(r, "faultsDelayed") > 100, r.metrics().toString());
-    assertTrue(checked[0] > 1000, "messages checked: " + checked[0]);
+    assertTrue(inOrder.checked > 1000, "messages checked: " + inOrder.checked);
     assertEquals(r.traceSha256(), ActorDriver.run(faulty, o, 2).traceSha256());
   }
 }
