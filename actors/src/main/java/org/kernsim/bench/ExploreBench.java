@@ -71,17 +71,13 @@ public final class ExploreBench {
       long seeds = Math.max(1, c.schedules() / c.forks());
       Explorer.Report f =
           Explorer.explore(
-              new Explorer.Plan(
-                  c.scenario(),
-                  c.overrides(),
-                  base,
-                  base + seeds - 1,
-                  -1,
-                  c.threads(),
-                  false,
-                  c.forkAt(),
-                  c.forks(),
-                  c.strategy()),
+              Explorer.Plan.builder(c.scenario())
+                  .overrides(c.overrides())
+                  .seeds(base, base + seeds - 1)
+                  .threads(c.threads())
+                  .fork(c.forkAt(), c.forks())
+                  .strategy(c.strategy())
+                  .build(),
               new Explorer.Listener() {});
       long cpu2 = cpuNanos();
       java.lang.management.ThreadMXBean threads =

@@ -151,7 +151,27 @@ public final class EntityRuntime implements Context {
       int timerGen,
       Map<Object, Integer> timers,
       byte[] digest,
-      Map<Integer, Long> heldBack) {}
+      Map<Integer, Long> heldBack) {
+
+    /** The same runtime state with other timers, digest state and held-back channels. */
+    public Saved with(Map<Object, Integer> timers, byte[] digest, Map<Integer, Long> heldBack) {
+      return new Saved(
+          random,
+          faultStarted,
+          faultRandom,
+          now,
+          seq,
+          lastTime,
+          lastSrc,
+          lastSeq,
+          delivered,
+          recordIndex,
+          timerGen,
+          timers,
+          digest,
+          heldBack);
+    }
+  }
 
   /** This runtime's state at a window boundary (nothing of the window is pending locally). */
   public Saved saved() {

@@ -146,11 +146,9 @@ public final class ClusterExplorer {
    */
   public static Outcome explore(
       ActorSystem<?> system, Explorer.Plan plan, Target target, Listener listener) {
+    plan.validate();
     Scenario scenario = Models.load(plan.scenario(), plan.overrides());
     long total = plan.schedules();
-    if (total < 0)
-      throw new BadInputException(
-          "--seeds " + plan.first() + ".." + plan.last() + ": more schedules than can be counted");
     long until = plan.untilOverride() >= 0 ? plan.untilOverride() : scenario.until();
     String id =
         "x"

@@ -171,19 +171,16 @@ public final class ExploreWorker implements Extension {
     for (Strategy.Kind k : Strategy.Kind.values()) if (k.flag().equals(o.strategy())) kind = k;
     if (kind == null) throw new IllegalArgumentException("unknown strategy " + o.strategy());
     Explorer.Plan plan =
-        new Explorer.Plan(
-            o.scenario(),
-            java.util.List.of(),
-            o.first(),
-            o.last(),
-            o.untilNanos(),
-            slots(o),
-            o.stopAtFirst(),
-            o.forkAt(),
-            o.forks(),
-            new Strategy(kind, o.pctDepth(), o.delayBound()),
-            o.coverage(),
-            o.swarm());
+        Explorer.Plan.builder(o.scenario())
+            .seeds(o.first(), o.last())
+            .until(o.untilNanos())
+            .threads(slots(o))
+            .stopAtFirst(o.stopAtFirst())
+            .fork(o.forkAt(), o.forks())
+            .strategy(new Strategy(kind, o.pctDepth(), o.delayBound()))
+            .coverage(o.coverage())
+            .swarm(o.swarm())
+            .build();
     return new Exploration(o, plan, scenario, slots(o));
   }
 

@@ -75,80 +75,150 @@ public final class Explorer {
       boolean coverage,
       boolean swarm) {
 
-    public Plan(
-        String scenario,
-        List<String> overrides,
-        long first,
-        long last,
-        long untilOverride,
-        int threads,
-        boolean stopAtFirst,
-        long forkAt,
-        long forks,
-        Strategy strategy,
-        boolean coverage) {
-      this(
-          scenario,
-          overrides,
-          first,
-          last,
-          untilOverride,
-          threads,
-          stopAtFirst,
-          forkAt,
-          forks,
-          strategy,
-          coverage,
-          false);
-    }
-
-    public Plan(
-        String scenario,
-        List<String> overrides,
-        long first,
-        long last,
-        long untilOverride,
-        int threads,
-        boolean stopAtFirst,
-        long forkAt,
-        long forks,
-        Strategy strategy) {
-      this(
-          scenario,
-          overrides,
-          first,
-          last,
-          untilOverride,
-          threads,
-          stopAtFirst,
-          forkAt,
-          forks,
-          strategy,
-          false);
-    }
-
+    /** The plan as given; {@link #validate()} says whether it is one that can run. */
     public Plan {
       overrides = List.copyOf(overrides);
-      if (first < 0 || last < first)
-        throw new BadInputException(
-            "--seeds " + first + ".." + last + ": expected A..B with 0 <= A <= B");
-      if (forks < 1) throw new BadInputException("--forks " + forks + ": must be >= 1");
-      if (forkAt < 0 && (forks != 1 || strategy.kind() != Strategy.Kind.RANDOM))
-        throw new BadInputException(
-            "--forks and --strategy "
-                + strategy.kind().flag()
-                + " need --fork-at (0: from the start)");
-      if (swarm && forkAt >= 0)
-        throw new BadInputException(
-            "--swarm: not with --fork-at (a swarm schedule is a seed's whole run with a subset of"
-                + " the fault plan)");
+      java.util.Objects.requireNonNull(strategy, "strategy");
+    }
+
+    /**
+     * A plan of {@code scenario}: seed 1, no forking, one thread, until set (see {@link Builder}).
+     */
+    public static Builder builder(String scenario) {
+      return new Builder(scenario);
     }
 
     /** A plain exploration of seeds {@code first..last}. */
     public static Plan seeds(
         String scenario, List<String> overrides, long first, long last, long until, int threads) {
-      return new Plan(
-          scenario, overrides, first, last, until, threads, false, -1, 1, Strategy.random());
+      return builder(scenario)
+          .overrides(overrides)
+          .seeds(first, last)
+          .until(until)
+          .threads(threads)
+          .build();
+    }
+
+    /**
+     * The one check of a plan, made by every exploration before it runs ({@link Explorer}, {@link
+     * GuidedExplorer}, {@link ClusterExplorer}, the {@code explore} command): the seed range, forks
+     * and strategy only with a fork time, swarm testing only without, and a schedule count that
+     * fits in a long. Returns the plan.
+     *
+     * @throws BadInputException naming the option at fault
+     */
+    public Plan validate() {
+      if (first < 0 || last < first)
+        throw new BadInputException(
+            "--seeds " + first + ".." + last + ": expected A..B with 0 <= A <= B");
+      if (!forking() && forks != 1)
+        throw new BadInputException(
+            "--forks " + forks + ": needs --fork-at (0: fork from the start)");
+      if (forks < 1) throw new BadInputException("--forks " + forks + ": must be >= 1");
+      if (!forking() && strategy.kind() != Strategy.Kind.RANDOM)
+        throw new BadInputException(
+            "--strategy "
+                + strategy.kind().flag()
+                + ": needs --fork-at (0: perturb from the start)");
+      if (swarm && forking())
+        throw new BadInputException(
+            "--swarm: not with --fork-at (a swarm schedule is a seed's whole run with a subset of"
+                + " the fault plan)");
+      if (schedules() < 0)
+        throw new BadInputException(
+            "--seeds "
+                + first
+                + ".."
+                + last
+                + ": more schedules than kernsim can count (at most 2^63 - 1)");
+      return this;
+    }
+
+    /** Builds a {@link Plan}; every field has a default (seeds 1..1, the scenario's until...). */
+    public static final class Builder {
+      private final String scenario;
+      private List<String> overrides = List.of();
+      private long first = 1;
+      private long last = 1;
+      private long until = -1;
+      private int threads = 1;
+      private boolean stopAtFirst;
+      private long forkAt = -1;
+      private long forks = 1;
+      private Strategy strategy = Strategy.random();
+      private boolean coverage;
+      private boolean swarm;
+
+      private Builder(String scenario) {
+        this.scenario = scenario;
+      }
+
+      /** The scenario's {@code --set} overrides. */
+      public Builder overrides(List<String> v) {
+        overrides = v;
+        return this;
+      }
+
+      /** Scenario seeds {@code first..last}, inclusive. */
+      public Builder seeds(long first, long last) {
+        this.first = first;
+        this.last = last;
+        return this;
+      }
+
+      /** Virtual-time limit in ns (-1: the scenario's). */
+      public Builder until(long v) {
+        until = v;
+        return this;
+      }
+
+      public Builder threads(int v) {
+        threads = v;
+        return this;
+      }
+
+      public Builder stopAtFirst(boolean v) {
+        stopAtFirst = v;
+        return this;
+      }
+
+      /** Fork each seed at {@code forkAt} ns into {@code forks} schedules (-1: no forking). */
+      public Builder fork(long forkAt, long forks) {
+        this.forkAt = forkAt;
+        this.forks = forks;
+        return this;
+      }
+
+      public Builder strategy(Strategy v) {
+        strategy = v;
+        return this;
+      }
+
+      public Builder coverage(boolean v) {
+        coverage = v;
+        return this;
+      }
+
+      public Builder swarm(boolean v) {
+        swarm = v;
+        return this;
+      }
+
+      public Plan build() {
+        return new Plan(
+            scenario,
+            overrides,
+            first,
+            last,
+            until,
+            threads,
+            stopAtFirst,
+            forkAt,
+            forks,
+            strategy,
+            coverage,
+            swarm);
+      }
     }
 
     public boolean forking() {
@@ -338,17 +408,13 @@ public final class Explorer {
       boolean stopAtFirst,
       java.util.function.LongConsumer progress) {
     Plan plan =
-        new Plan(
-            scenarioName,
-            overrides,
-            first,
-            last,
-            untilOverride,
-            threads,
-            stopAtFirst,
-            -1,
-            1,
-            Strategy.random());
+        Plan.builder(scenarioName)
+            .overrides(overrides)
+            .seeds(first, last)
+            .until(untilOverride)
+            .threads(threads)
+            .stopAtFirst(stopAtFirst)
+            .build();
     return explore(
         plan,
         new Listener() {
@@ -361,12 +427,10 @@ public final class Explorer {
 
   /** Explores {@code plan}, telling {@code listener} as it goes. */
   public static Report explore(Plan plan, Listener listener) {
+    plan.validate();
     Scenario scenario = Models.load(plan.scenario(), plan.overrides());
     long until = plan.untilOverride() >= 0 ? plan.untilOverride() : scenario.until();
     long total = plan.schedules();
-    if (total < 0)
-      throw new BadInputException(
-          "--seeds " + plan.first() + ".." + plan.last() + ": more schedules than can be counted");
     long wallStart = System.nanoTime();
     int n = (int) Math.max(1, Math.min(plan.threads(), total));
     org.kernsim.run.swarm.Swarm swarm =

@@ -125,33 +125,19 @@ public final class GuidedExplorer {
 
   /** Explores {@code plan} (seeds, not forking) guided by coverage. */
   public static Outcome explore(Explorer.Plan plan, Params g, Explorer.Listener listener) {
+    plan.validate();
     if (plan.forking() || plan.swarm())
       throw new BadInputException(
           "--strategy guided: picks its own fork points; not with --fork-at, --forks or --swarm");
     Scenario scenario = Models.load(plan.scenario(), plan.overrides());
     long until = plan.untilOverride() >= 0 ? plan.untilOverride() : scenario.until();
     long total = plan.schedules();
-    if (total < 0)
-      throw new BadInputException(
-          "--seeds " + plan.first() + ".." + plan.last() + ": more schedules than can be counted");
     long wallStart = System.nanoTime();
     Map<Long, List<Step>> chains = new ConcurrentHashMap<>();
     Map<Long, String> hashes = new ConcurrentHashMap<>();
     long digest = 0x5EED; // of every schedule taken, in order: (number, seed, chain)
-    Explorer.Listener inner =
-        new Explorer.Listener() {
-          @Override
-          public void progress(long done) {
-            listener.progress(done);
-          }
-
-          @Override
-          public void violating(Explorer.Found f) {
-            listener.violating(f);
-          }
-        };
     Explorer.Aggregate agg =
-        new Explorer.Aggregate(plan, inner, wallStart, Math.max(1, total / 200), null);
+        new Explorer.Aggregate(plan, listener, wallStart, Math.max(1, total / 200), null);
     Simulation sim = scenario.build();
     StateCodec codec = new StateCodec(sim);
     Corpus corpus = new Corpus();

@@ -139,17 +139,12 @@ class ExploreReuseTest {
   void aForkedExplorationFoldsThePinnedAggregate() {
     Explorer.Report r =
         Explorer.explore(
-            new Explorer.Plan(
-                "workqueue-kick-cull",
-                List.of(),
-                518,
-                518,
-                -1,
-                2,
-                false,
-                FORK_AT,
-                40,
-                new Strategy(Strategy.Kind.PCT, 3, 0)),
+            Explorer.Plan.builder("workqueue-kick-cull")
+                .seeds(518, 518)
+                .threads(2)
+                .fork(FORK_AT, 40)
+                .strategy(new Strategy(Strategy.Kind.PCT, 3, 0))
+                .build(),
             new Explorer.Listener() {});
     assertEquals(40, r.schedulesRun());
     assertEquals(0, r.violating());

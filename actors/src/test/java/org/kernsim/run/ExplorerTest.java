@@ -30,8 +30,13 @@ class ExplorerTest {
   void aForkedScheduleReplaysToTheSameViolation() {
     for (Strategy st : List.of(Strategy.random(), new Strategy(Strategy.Kind.PCT, 3, 0))) {
       Explorer.Plan plan =
-          new Explorer.Plan(
-              "workqueue-kick-cull", List.of(), 518, 518, -1, 2, true, FORK_AT, 200, st);
+          Explorer.Plan.builder("workqueue-kick-cull")
+              .seeds(518, 518)
+              .threads(2)
+              .stopAtFirst(true)
+              .fork(FORK_AT, 200)
+              .strategy(st)
+              .build();
       Explorer.Report r = Explorer.explore(plan, new Explorer.Listener() {});
       assertNotNull(r.first(), st + ": a violating schedule forked from seed 518");
       Explorer.Found f = r.first();
@@ -68,31 +73,20 @@ class ExplorerTest {
   @Test
   void seedRangesAreOverflowSafe() {
     Explorer.Plan last =
-        new Explorer.Plan(
-            "phold",
-            List.of("phold.entities=4", "phold.ttl=2"),
-            Long.MAX_VALUE,
-            Long.MAX_VALUE,
-            -1,
-            2,
-            false,
-            -1,
-            1,
-            Strategy.random());
+        Explorer.Plan.builder("phold")
+            .overrides(List.of("phold.entities=4", "phold.ttl=2"))
+            .seeds(Long.MAX_VALUE, Long.MAX_VALUE)
+            .threads(2)
+            .build();
     assertEquals(1, last.schedules());
     assertEquals(1, Explorer.explore(last, new Explorer.Listener() {}).schedulesRun());
     Explorer.Plan forked =
-        new Explorer.Plan(
-            "phold",
-            List.of("phold.entities=4", "phold.ttl=2"),
-            Long.MAX_VALUE - 1,
-            Long.MAX_VALUE,
-            -1,
-            2,
-            false,
-            0,
-            3,
-            Strategy.random());
+        Explorer.Plan.builder("phold")
+            .overrides(List.of("phold.entities=4", "phold.ttl=2"))
+            .seeds(Long.MAX_VALUE - 1, Long.MAX_VALUE)
+            .threads(2)
+            .fork(0, 3)
+            .build();
     assertEquals(6, forked.schedules());
     assertEquals(6, Explorer.explore(forked, new Explorer.Listener() {}).schedulesRun());
     Explorer.Plan all = Explorer.Plan.seeds("phold", List.of(), 0, Long.MAX_VALUE, -1, 2);
@@ -164,5 +158,38 @@ class ExplorerTest {
     assertEquals(r.violating(), r.violatingKept().size());
     for (int i = 1; i < r.violatingKept().size(); i++)
       assertTrue(r.violatingKept().get(i - 1).index() < r.violatingKept().get(i).index());
+  }
+
+  /**
+   * One check of a plan, shared by every exploration and the command: each wrong combination is
+   * refused naming its option, a good plan passes (and is returned), and {@link Explorer#explore}
+   * refuses a bad plan before running anything.
+   */
+  @Test
+  void aPlanIsCheckedByOneValidation() {
+    Explorer.Plan.Builder b = Explorer.Plan.builder("phold").seeds(1, 4).threads(2);
+    Explorer.Plan good = b.build();
+    assertTrue(good == good.validate());
+    Map<String, Explorer.Plan> bad = new java.util.LinkedHashMap<>();
+    bad.put("--seeds 4..1", Explorer.Plan.builder("phold").seeds(4, 1).build());
+    bad.put("--seeds -1..2", Explorer.Plan.builder("phold").seeds(-1, 2).build());
+    bad.put("--forks 3: needs --fork-at", Explorer.Plan.builder("phold").fork(-1, 3).build());
+    bad.put("--forks 0: must be >= 1", Explorer.Plan.builder("phold").fork(0, 0).build());
+    bad.put(
+        "--strategy pct: needs --fork-at",
+        Explorer.Plan.builder("phold").strategy(new Strategy(Strategy.Kind.PCT, 3, 0)).build());
+    bad.put(
+        "--swarm: not with --fork-at",
+        Explorer.Plan.builder("phold").fork(0, 2).swarm(true).build());
+    bad.put(
+        "--seeds 0.." + Long.MAX_VALUE + ": more schedules",
+        Explorer.Plan.builder("phold").seeds(0, Long.MAX_VALUE).build());
+    bad.forEach(
+        (message, plan) -> {
+          BadInputException e = assertThrows(BadInputException.class, plan::validate);
+          assertTrue(e.getMessage().startsWith(message), e.getMessage());
+          assertThrows(
+              BadInputException.class, () -> Explorer.explore(plan, new Explorer.Listener() {}));
+        });
   }
 }

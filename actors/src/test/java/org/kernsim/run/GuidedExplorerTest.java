@@ -24,19 +24,11 @@ class GuidedExplorerTest {
    * continuation (one fork in the warm-up) of seed 500,031, whose own plain run does not violate.
    */
   private static Explorer.Plan plan(long last, int threads) {
-    return new Explorer.Plan(
-        "workqueue-kick-cull",
-        List.of(),
-        500_001,
-        last,
-        UNTIL,
-        threads,
-        false,
-        -1,
-        1,
-        Strategy.random(),
-        false,
-        false);
+    return Explorer.Plan.builder("workqueue-kick-cull")
+        .seeds(500_001, last)
+        .until(UNTIL)
+        .threads(threads)
+        .build();
   }
 
   private static final long LAST = 500_160;
@@ -153,8 +145,7 @@ class GuidedExplorerTest {
                 299_000_000_000L, 1, Strategy.random(), List.of(new Step(298_000_000_000L, 2))));
     assertThrows(BadInputException.class, () -> Runner.run(spec));
     Explorer.Plan forking =
-        new Explorer.Plan(
-            "workqueue-kick-cull", List.of(), 1, 2, UNTIL, 1, false, 0, 2, Strategy.random());
+        Explorer.Plan.builder("workqueue-kick-cull").seeds(1, 2).until(UNTIL).fork(0, 2).build();
     assertThrows(
         BadInputException.class,
         () -> GuidedExplorer.explore(forking, PARAMS, new Explorer.Listener() {}));

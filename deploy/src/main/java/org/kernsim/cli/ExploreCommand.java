@@ -155,52 +155,39 @@ final class ExploreCommand implements Callable<Integer> {
     Models.load(scenario, options.sets); // bad input fails here, before any work
     long forkAt = schedule.forkAtNanos();
     org.kernsim.engine.schedule.Strategy strategy = schedule.strategy();
-    if (forkAt < 0 && forks != null)
-      throw new BadInputException("--forks: needs --fork-at (0: fork from the start)");
-    if (forkAt < 0 && strategy.kind() != org.kernsim.engine.schedule.Strategy.Kind.RANDOM)
-      throw new BadInputException(
-          "--strategy " + schedule.strategy + ": needs --fork-at (0: perturb from the start)");
-    long perSeed = forkAt < 0 ? 1 : forks == null ? 100 : forks;
-    if (perSeed < 1) throw new BadInputException("--forks " + perSeed + ": must be >= 1");
+    long perSeed = forks != null ? forks : forkAt < 0 ? 1 : 100;
+    Explorer.Plan plan =
+        Explorer.Plan.builder(scenario)
+            .overrides(options.sets)
+            .seeds(range[0], range[1])
+            .until(untilNanos)
+            .threads(n)
+            .stopAtFirst(stopAtFirst)
+            .fork(forkAt, perSeed)
+            .strategy(strategy)
+            .coverage(coverage)
+            .swarm(swarm)
+            .build()
+            .validate();
     if (shrink && forkAt >= 0)
       throw new BadInputException("--shrink: not with --fork-at (it shrinks a seed's settings)");
-    if (swarm && forkAt >= 0)
-      throw new BadInputException(
-          "--swarm: not with --fork-at (a swarm schedule is a seed's whole run with a subset of"
-              + " the fault plan)");
     if (swarm && shrink)
       throw new BadInputException(
           "--shrink: not with --swarm (replay the schedule with its settings, then shrink that)");
     if (schedule.guided()) {
-      if (forkAt >= 0 || forks != null || swarm || shrink || violationsFile != null || cluster.on())
+      // --fork-at, --forks and --swarm: GuidedExplorer refuses them with the plan
+      if (shrink || violationsFile != null || cluster.on())
         throw new BadInputException(
-            "--strategy guided: picks its own fork points and runs on one node; not with"
-                + " --fork-at, --forks, --swarm, --shrink, --violations, --cluster-nodes or --join");
-      return exploreGuided(range, untilNanos, n);
+            "--strategy guided: runs on one node and picks its own schedules; not with --shrink,"
+                + " --violations, --cluster-nodes or --join");
+      return exploreGuided(plan);
     }
     org.kernsim.run.swarm.Swarm swarmOf =
         swarm ? org.kernsim.run.swarm.Swarm.of(Models.load(scenario, options.sets)) : null;
     org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
     org.kernsim.trace.OutputFiles.check("--report", reportFile);
     cluster.check();
-    Explorer.Plan plan =
-        new Explorer.Plan(
-            scenario,
-            options.sets,
-            range[0],
-            range[1],
-            untilNanos,
-            n,
-            stopAtFirst,
-            forkAt,
-            perSeed,
-            strategy,
-            coverage,
-            swarm);
     long total = plan.schedules();
-    if (total < 0)
-      throw new BadInputException(
-          "--seeds " + seeds + ": more schedules than kernsim can count (at most 2^63 - 1)");
     Explorer.Report report;
     Map<String, Object> clusterJson = null;
     boolean showProgress = System.console() != null && !json;
@@ -366,26 +353,11 @@ final class ExploreCommand implements Callable<Integer> {
   }
 
   /** {@code --strategy guided}: a coverage-guided exploration on this node. */
-  private Integer exploreGuided(long[] range, long untilNanos, int threads) {
+  private Integer exploreGuided(Explorer.Plan plan) {
     org.kernsim.run.GuidedExplorer.Params g =
         new org.kernsim.run.GuidedExplorer.Params(guidedSeed, guidedFresh);
-    Explorer.Plan plan =
-        new Explorer.Plan(
-            scenario,
-            options.sets,
-            range[0],
-            range[1],
-            untilNanos,
-            threads,
-            stopAtFirst,
-            -1,
-            1,
-            org.kernsim.engine.schedule.Strategy.random(),
-            coverage,
-            false);
-    if (plan.schedules() < 0)
-      throw new BadInputException(
-          "--seeds " + seeds + ": more schedules than kernsim can count (at most 2^63 - 1)");
+    long untilNanos = plan.untilOverride();
+    long[] range = {plan.first(), plan.last()};
     org.kernsim.trace.OutputFiles.check("--report", reportFile);
     boolean showProgress = System.console() != null && !json;
     org.kernsim.run.GuidedExplorer.Outcome o;

@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
-import org.kernsim.engine.schedule.Strategy;
 import org.kernsim.run.ClusterExplorer;
 import org.kernsim.run.ExploreWorker;
 import org.kernsim.run.Explorer;
@@ -29,17 +28,11 @@ class ClusterExploreTest {
   static final long UNTIL = 301_000_000_000L;
 
   static Explorer.Plan plan(int threads) {
-    return new Explorer.Plan(
-        "workqueue-kick-cull",
-        List.of(),
-        500,
-        1100,
-        UNTIL,
-        threads,
-        false,
-        -1,
-        1,
-        Strategy.random());
+    return Explorer.Plan.builder("workqueue-kick-cull")
+        .seeds(500, 1100)
+        .until(UNTIL)
+        .threads(threads)
+        .build();
   }
 
   static List<Long> seeds(Explorer.Report r) {
@@ -119,17 +112,7 @@ class ClusterExploreTest {
       // drops the exploration (no batch thread of it stays)
       AtomicBoolean left = new AtomicBoolean();
       Explorer.Plan huge =
-          new Explorer.Plan(
-              "workqueue-kick-cull",
-              List.of(),
-              1,
-              1_000_000,
-              UNTIL,
-              1,
-              false,
-              -1,
-              1,
-              Strategy.random());
+          Explorer.Plan.builder("workqueue-kick-cull").seeds(1, 1_000_000).until(UNTIL).build();
       java.util.concurrent.CompletableFuture<Object> ended =
           java.util.concurrent.CompletableFuture.supplyAsync(
               () -> {
@@ -181,19 +164,11 @@ class ClusterExploreTest {
             "liveness.bound=10s",
             "workqueue.kick=claim");
     Explorer.Plan plan =
-        new Explorer.Plan(
-            "workqueue-kick-cull",
-            faulty,
-            1,
-            10, // seed 9 violates (its subset: drop)
-            -1,
-            1,
-            false,
-            -1,
-            1,
-            Strategy.random(),
-            false,
-            true);
+        Explorer.Plan.builder("workqueue-kick-cull")
+            .overrides(faulty)
+            .seeds(1, 10) // seed 9 violates (its subset: drop)
+            .swarm(true)
+            .build();
     Explorer.Report one = Explorer.explore(plan, new Explorer.Listener() {});
     try (LocalCluster cluster = LocalCluster.start(2)) {
       for (int i = 0; i < 2; i++) ExploreWorker.start(cluster.system(i));

@@ -339,22 +339,7 @@ public final class StateCodec {
       // inserted in the order of the read (see compileEntity)
       for (Map.Entry<Integer, Long> h : s.heldBack().entrySet()) held.put(h.getKey(), h.getValue());
       return new EntityParts(
-          new EntityRuntime.Saved(
-              s.random(),
-              s.faultStarted(),
-              s.faultRandom(),
-              s.now(),
-              s.seq(),
-              s.lastTime(),
-              s.lastSrc(),
-              s.lastSeq(),
-              s.delivered(),
-              s.recordIndex(),
-              s.timerGen(),
-              t,
-              s.digest() == null ? null : s.digest().clone(),
-              held),
-          (Entity) o[timers]);
+          s.with(t, s.digest() == null ? null : s.digest().clone(), held), (Entity) o[timers]);
     }
   }
 
@@ -375,21 +360,7 @@ public final class StateCodec {
     new java.util.TreeMap<>(s.heldBack()).forEach(held::put);
     try {
       return new EntityTemplate(
-          new EntityRuntime.Saved(
-              s.random(),
-              s.faultStarted(),
-              s.faultRandom(),
-              s.now(),
-              s.seq(),
-              s.lastTime(),
-              s.lastSrc(),
-              s.lastSeq(),
-              s.delivered(),
-              s.recordIndex(),
-              s.timerGen(),
-              Map.of(),
-              s.digest(),
-              held),
+          s.with(Map.of(), s.digest(), held),
           timers.size(),
           generations,
           copier.compile(kryo, roots));

@@ -14,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
-import org.kernsim.engine.schedule.Strategy;
 import org.kernsim.models.Models;
 import org.kernsim.run.Explorer;
 import org.kernsim.scenario.BadInputException;
@@ -40,19 +39,12 @@ class SwarmTest {
           "workqueue.kick=claim");
 
   static Explorer.Plan plan(int threads) {
-    return new Explorer.Plan(
-        "workqueue-kick-cull",
-        FAULTY,
-        1,
-        12,
-        -1,
-        threads,
-        false,
-        -1,
-        1,
-        Strategy.random(),
-        false,
-        true);
+    return Explorer.Plan.builder("workqueue-kick-cull")
+        .overrides(FAULTY)
+        .seeds(1, 12)
+        .threads(threads)
+        .swarm(true)
+        .build();
   }
 
   @Test
@@ -104,19 +96,13 @@ class SwarmTest {
     assertThrows(
         BadInputException.class,
         () ->
-            new Explorer.Plan(
-                "workqueue-kick-cull",
-                FAULTY,
-                1,
-                2,
-                -1,
-                1,
-                false,
-                299_000_000_000L,
-                2,
-                Strategy.random(),
-                false,
-                true));
+            Explorer.Plan.builder("workqueue-kick-cull")
+                .overrides(FAULTY)
+                .seeds(1, 2)
+                .fork(299_000_000_000L, 2)
+                .swarm(true)
+                .build()
+                .validate());
   }
 
   @Test
