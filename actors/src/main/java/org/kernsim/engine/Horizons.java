@@ -16,12 +16,23 @@ public final class Horizons {
   /**
    * Fills {@code horizon} for the round whose participants hold their earliest pending events in
    * {@code next} ({@code Long.MAX_VALUE}: none), every horizon capped at {@code cap}.
+   *
+   * <p>The cap counts as an input from outside the participants (another node's events, on a node;
+   * the run's end or the canonical window's end, on the coordinator): a participant reached at the
+   * cap can answer a lookahead later, so the cap is applied inside the fixed point. For the
+   * horizons below the cap this is the same as capping afterwards (earliest-output times below the
+   * cap never depend on those at or above it), and the result is the earliest arrival over every
+   * chain of participants that may start at the cap ({@code HorizonsTest} holds it to a brute-force
+   * reference).
+   *
+   * @param eot scratch of at least {@code next.length} (the earliest output times), so that a round
+   *     allocates nothing
    */
-  public static void compute(long[] next, long lookahead, long cap, long[] horizon) {
+  public static void compute(long[] next, long lookahead, long cap, long[] horizon, long[] eot) {
     int n = next.length;
-    long[] eot = new long[n];
     for (int i = 0; i < n; i++) eot[i] = PartitionCore.saturatedAdd(next[i], lookahead);
     for (int iter = 0; iter <= n; iter++) {
+      // the smallest and second smallest earliest-output times: the minimum over "the others"
       long m1 = Long.MAX_VALUE;
       long m2 = Long.MAX_VALUE;
       int at = -1;
@@ -36,7 +47,7 @@ public final class Horizons {
       }
       boolean changed = false;
       for (int i = 0; i < n; i++) {
-        horizon[i] = i == at ? m2 : m1;
+        horizon[i] = Math.min(cap, i == at ? m2 : m1);
         long out = Math.min(eot[i], PartitionCore.saturatedAdd(horizon[i], lookahead));
         if (out != eot[i]) {
           eot[i] = out;
@@ -45,7 +56,6 @@ public final class Horizons {
       }
       if (!changed) break;
     }
-    for (int i = 0; i < n; i++) horizon[i] = Math.min(horizon[i], cap);
   }
 
   /** The earliest pending event of all participants ({@code Long.MAX_VALUE}: none). */

@@ -17,7 +17,7 @@ class HorizonsTest {
 
   private static long[] horizons(long lookahead, long cap, long... next) {
     long[] h = new long[next.length];
-    Horizons.compute(next, lookahead, cap, h);
+    Horizons.compute(next, lookahead, cap, h, new long[next.length]);
     return h;
   }
 
@@ -76,6 +76,37 @@ class HorizonsTest {
         assertEquals(want, h[i], "partition " + i + " of " + java.util.Arrays.toString(next));
       }
       assertTrue(Horizons.earliest(next) == MAX || anyActive(next, h), "someone runs");
+    }
+  }
+
+  /**
+   * The cap as an input from outside (a node's horizon: another node's event can reach any of its
+   * partitions at the cap, and that partition can answer a lookahead later): the horizons are the
+   * earliest arrival over every chain that starts at an own event or at the cap — what the node
+   * computed with the cap inside its own fixed point before it called this function.
+   */
+  @Test
+  void aCapIsAnOutsideInputThatPartitionsCanAnswer() {
+    SplittableRandom r = new SplittableRandom(6);
+    for (int trial = 0; trial < 2_000; trial++) {
+      int n = 1 + r.nextInt(7);
+      long lookahead = 1 + r.nextInt(300);
+      long cap = r.nextInt(5) == 0 ? MAX : r.nextInt(2_500);
+      long[] next = new long[n];
+      for (int i = 0; i < n; i++) next[i] = r.nextInt(4) == 0 ? MAX : r.nextInt(2_000);
+      long[] h = horizons(lookahead, cap, next);
+      long[] act = next.clone();
+      if (cap != MAX) for (int i = 0; i < n; i++) act[i] = Math.min(act[i], cap);
+      for (int iter = 0; iter < n; iter++)
+        for (int i = 0; i < n; i++)
+          for (int j = 0; j < n; j++)
+            if (i != j && act[j] != MAX) act[i] = Math.min(act[i], act[j] + lookahead);
+      for (int i = 0; i < n; i++) {
+        long want = cap;
+        for (int j = 0; j < n; j++)
+          if (j != i && act[j] != MAX) want = Math.min(want, act[j] + lookahead);
+        assertEquals(want, h[i], "partition " + i + " of " + java.util.Arrays.toString(next));
+      }
     }
   }
 

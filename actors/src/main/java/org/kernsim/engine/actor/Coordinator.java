@@ -199,6 +199,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private long[] floor;
   private int[] expected;
   private long[] horizon;
+  private long[] eot;
   private long[] reportedMin;
   private boolean[] reported;
   private long[] inbound;
@@ -347,6 +348,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     floor = new long[n];
     expected = new int[n];
     horizon = new long[n];
+    eot = new long[n];
     reportedMin = new long[n];
     reported = new boolean[n];
     inbound = new long[n];
@@ -447,7 +449,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     // same boundary as on the sequential driver (the first window start at or after T)
     if (options.stopAtFirstViolation() || snapshotAsked)
       cap = Math.min(cap, PartitionCore.saturatedAdd(t, lookahead));
-    org.kernsim.engine.Horizons.compute(next, lookahead, cap, horizon);
+    org.kernsim.engine.Horizons.compute(next, lookahead, cap, horizon, eot);
   }
 
   private Behavior<CoordinatorCommand> onProgress(CoordinatorCommand.Progress p) {

@@ -312,33 +312,7 @@ public final class NodeRunner extends AbstractBehavior<PartitionCommand> {
    * could reach it (a fixed point: an event sent to an idle partition can make it send back).
    */
   private void localHorizons() {
-    int k = cores.length;
-    for (int i = 0; i < k; i++) eot[i] = PartitionCore.saturatedAdd(next[i], lookahead);
-    for (int iter = 0; iter <= k; iter++) {
-      // the smallest and second smallest earliest-output times: the minimum over "the others"
-      long m1 = Long.MAX_VALUE;
-      long m2 = Long.MAX_VALUE;
-      int at = -1;
-      for (int i = 0; i < k; i++) {
-        if (eot[i] < m1) {
-          m2 = m1;
-          m1 = eot[i];
-          at = i;
-        } else if (eot[i] < m2) {
-          m2 = eot[i];
-        }
-      }
-      boolean changed = false;
-      for (int i = 0; i < k; i++) {
-        eit[i] = Math.min(horizon, i == at ? m2 : m1);
-        long out = Math.min(eot[i], PartitionCore.saturatedAdd(eit[i], lookahead));
-        if (out != eot[i]) {
-          eot[i] = out;
-          changed = true;
-        }
-      }
-      if (!changed) break;
-    }
+    org.kernsim.engine.Horizons.compute(next, lookahead, horizon, eit, eot);
   }
 
   /** Moves the events that crossed partitions, and gathers the records. */

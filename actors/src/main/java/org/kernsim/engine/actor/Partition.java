@@ -152,6 +152,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private int freeExpected; // batches sent to this partition before freeRound
   private long[] freeNext; // every partition's earliest pending event at freeRound's start
   private long[] freeHorizon;
+  private long[] freeEot;
   private boolean[] freeActive;
   private boolean[] freeReported;
   private long[] freeMin;
@@ -451,6 +452,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
           int n = freeNext.length;
           if (freeHorizon == null || freeHorizon.length != n) {
             freeHorizon = new long[n];
+            freeEot = new long[n];
             freeActive = new boolean[n];
             freeReported = new boolean[n];
             freeMin = new long[n];
@@ -485,7 +487,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private boolean startFreeRound() {
     long t = org.kernsim.engine.Horizons.earliest(freeNext);
     if (t == Long.MAX_VALUE || t >= freeCap) return false;
-    org.kernsim.engine.Horizons.compute(freeNext, lookahead, freeCap, freeHorizon);
+    org.kernsim.engine.Horizons.compute(freeNext, lookahead, freeCap, freeHorizon, freeEot);
     freeWaiting = 0;
     freeBatchesIn = 0;
     for (int m = 0; m < freeNext.length; m++) {
