@@ -51,6 +51,12 @@ class CliTest {
     for (String m : mentions) assertTrue(o.err().contains(m), "'" + m + "' not in: " + o.err());
   }
 
+  /** A run that exited 0 with {@code --json}: its {@code traceSha256}. */
+  static String okHash(Out o) throws IOException {
+    assertEquals(ExitCodes.OK, o.code(), o.err());
+    return new ObjectMapper().readTree(o.out()).get("traceSha256").asText();
+  }
+
   static Path write(Path dir, String name, String text) throws IOException {
     Path p = dir.resolve(name);
     Files.writeString(p, text);
@@ -160,22 +166,21 @@ class CliTest {
       assertEquals(1, s.count(), "temporary file left behind");
     }
     // the sequential driver gives the same hash
-    Out seq =
-        cli(
-            "run",
-            "phold",
-            "--seed",
-            "3",
-            "--json",
-            "--set",
-            "phold.entities=16",
-            "--set",
-            "phold.ttl=4",
-            "--driver",
-            "sequential");
-    assertEquals(
-        j.get("traceSha256").asText(),
-        new ObjectMapper().readTree(seq.out()).get("traceSha256").asText());
+    String seq =
+        okHash(
+            cli(
+                "run",
+                "phold",
+                "--seed",
+                "3",
+                "--json",
+                "--set",
+                "phold.entities=16",
+                "--set",
+                "phold.ttl=4",
+                "--driver",
+                "sequential"));
+    assertEquals(j.get("traceSha256").asText(), seq);
   }
 
   @Test
@@ -278,26 +283,22 @@ class CliTest {
   @Test
   void snapshotsAndForkedReplaysFromTheCommandLine(@TempDir Path dir) throws IOException {
     Path snap = dir.resolve("s.snap");
-    Out whole = cli("run", "machine-stop", "--seed", "3", "--json");
-    assertEquals(ExitCodes.OK, whole.code(), whole.err());
-    String hash = new ObjectMapper().readTree(whole.out()).get("traceSha256").asText();
-    Out taking =
-        cli(
-            "run",
-            "machine-stop",
-            "--seed",
-            "3",
-            "--snapshot-at",
-            "2500us",
-            "--snapshot",
-            snap.toString(),
-            "--json");
-    assertEquals(ExitCodes.OK, taking.code(), taking.err());
-    assertEquals(hash, new ObjectMapper().readTree(taking.out()).get("traceSha256").asText());
+    String hash = okHash(cli("run", "machine-stop", "--seed", "3", "--json"));
+    String taking =
+        okHash(
+            cli(
+                "run",
+                "machine-stop",
+                "--seed",
+                "3",
+                "--snapshot-at",
+                "2500us",
+                "--snapshot",
+                snap.toString(),
+                "--json"));
+    assertEquals(hash, taking, "the run that took a snapshot goes on to the same hash");
     assertTrue(Files.size(snap) > 0, "the snapshot is written");
-    Out resumed = cli("run", "--from-snapshot", snap.toString(), "--json");
-    assertEquals(ExitCodes.OK, resumed.code(), resumed.err());
-    assertEquals(hash, new ObjectMapper().readTree(resumed.out()).get("traceSha256").asText());
+    assertEquals(hash, okHash(cli("run", "--from-snapshot", snap.toString(), "--json")));
     Out forked =
         cli(
             "run",

@@ -45,45 +45,6 @@ public final class ClusterDriver {
       boolean recover,
       int freeRounds) {
 
-    public Target(
-        int nodes,
-        int partitionsPerNode,
-        Duration formTimeout,
-        Duration setupTimeout,
-        Duration stallTimeout,
-        int batchMaxEvents,
-        long snapshotEvery,
-        boolean recover) {
-      this(
-          nodes,
-          partitionsPerNode,
-          formTimeout,
-          setupTimeout,
-          stallTimeout,
-          batchMaxEvents,
-          snapshotEvery,
-          recover,
-          0);
-    }
-
-    public Target(
-        int nodes,
-        int partitionsPerNode,
-        Duration formTimeout,
-        Duration setupTimeout,
-        Duration stallTimeout,
-        int batchMaxEvents) {
-      this(
-          nodes,
-          partitionsPerNode,
-          formTimeout,
-          setupTimeout,
-          stallTimeout,
-          batchMaxEvents,
-          0,
-          false);
-    }
-
     public static Target of(int nodes, int partitionsPerNode, KernsimSettings.Cluster c) {
       return new Target(
           nodes,
@@ -151,26 +112,7 @@ public final class ClusterDriver {
       Map<String, Long> crossNodeEvents,
       long rounds,
       List<Recovery> recoveries,
-      long syncPoints) {
-
-    public Outcome(
-        RunResult result,
-        List<String> nodes,
-        int partitionsPerNode,
-        Map<String, Long> crossNodeEvents,
-        long rounds,
-        List<Recovery> recoveries) {
-      this(result, nodes, partitionsPerNode, crossNodeEvents, rounds, recoveries, rounds);
-    }
-
-    public Outcome(
-        RunResult result,
-        List<String> nodes,
-        int partitionsPerNode,
-        Map<String, Long> crossNodeEvents) {
-      this(result, nodes, partitionsPerNode, crossNodeEvents, 0, List.of());
-    }
-  }
+      long syncPoints) {}
 
   /**
    * A node lost during the run, and the run going on without it from the last snapshot.
