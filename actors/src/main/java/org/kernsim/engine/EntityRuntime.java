@@ -73,6 +73,7 @@ public final class EntityRuntime implements Context {
   private final Metrics metrics;
 
   private HistoryDigest digest;
+  private boolean hashing = true;
   private final RecordCodec.Bytes bytes;
 
   /** Window mode: own events before {@code windowEnd} are handled locally in this window. */
@@ -177,6 +178,7 @@ public final class EntityRuntime implements Context {
   public Saved saved() {
     if (local != null && !local.isEmpty())
       throw new IllegalStateException(names.apply(id) + ": snapshot inside a window");
+    if (!hashing) throw new IllegalStateException(names.apply(id) + ": history not hashed");
     return new Saved(
         random.state(),
         faultRandom != null,
@@ -379,7 +381,7 @@ public final class EntityRuntime implements Context {
     lastSeq = e.seq();
     now = e.time();
     delivered++;
-    hash(e);
+    if (hashing) hash(e);
     Object payload = e.payload();
     if (filter.wants(payload.getClass())) {
       recorder.record(
@@ -397,9 +399,23 @@ public final class EntityRuntime implements Context {
     digest.update(bytes.array(), 0, bytes.length());
   }
 
-  /** The digest of this entity's history so far (null if it never processed an event). */
+  /**
+   * The digest of this entity's history so far (null if it never processed an event).
+   *
+   * @throws IllegalStateException if the history is not hashed ({@link #skipTraceHash})
+   */
   public byte[] historyDigest() {
+    if (!hashing) throw new IllegalStateException(names.apply(id) + ": history not hashed");
     return digest == null ? null : digest.digest();
+  }
+
+  /**
+   * Stops hashing this entity's history (a run whose {@code traceSha256} nothing reads: {@link
+   * RunOptions#traceHash}); its digest is then gone and {@link #historyDigest} refuses.
+   */
+  public void skipTraceHash() {
+    hashing = false;
+    digest = null;
   }
 
   // ---------------------------------------------------------------- Context

@@ -17,6 +17,12 @@ import org.kernsim.protocol.snapshot.SimSnapshot;
  * @param snapshot take a snapshot on the way (null: none)
  * @param resume go on from this snapshot instead of starting at time 0 (null: start fresh); the
  *     seed is the snapshot's
+ * @param traceHash compute the run's {@code traceSha256} (encode every delivered event into its
+ *     entity's history digest); without it the sequential driver skips that per-event work and the
+ *     result's {@code traceSha256} is null, never a wrong hash. For runs whose hash nothing prints
+ *     or compares (an exploration's schedules: a violating one is named by its identity and its
+ *     replay recomputes the hash). Only the sequential driver honours it (the actor and cluster
+ *     drivers always hash); a run without it cannot take a snapshot (a snapshot holds the digests)
  */
 public record RunOptions(
     long seed,
@@ -25,7 +31,8 @@ public record RunOptions(
     boolean recordAll,
     List<TraceObserver> observers,
     Snapshots snapshot,
-    SimSnapshot resume) {
+    SimSnapshot resume,
+    boolean traceHash) {
 
   /**
    * A snapshot to take: at the first window boundary at or after {@code atNanos} (every event
@@ -44,12 +51,24 @@ public record RunOptions(
     this(seed, until, stopAtFirstViolation, recordAll, observers, null, null);
   }
 
+  /** Options that compute the trace hash. */
+  public RunOptions(
+      long seed,
+      long until,
+      boolean stopAtFirstViolation,
+      boolean recordAll,
+      List<TraceObserver> observers,
+      Snapshots snapshot,
+      SimSnapshot resume) {
+    this(seed, until, stopAtFirstViolation, recordAll, observers, snapshot, resume, true);
+  }
+
   public static RunOptions of(long seed, long until) {
     return new RunOptions(seed, until, false, false, List.of());
   }
 
   public RunOptions withStopAtFirstViolation(boolean stop) {
-    return new RunOptions(seed, until, stop, recordAll, observers, snapshot, resume);
+    return new RunOptions(seed, until, stop, recordAll, observers, snapshot, resume, traceHash);
   }
 
   /**
@@ -59,7 +78,7 @@ public record RunOptions(
     List<TraceObserver> l = new java.util.ArrayList<>(observers);
     l.add(o);
     return new RunOptions(
-        seed, until, stopAtFirstViolation, recordAll, List.copyOf(l), snapshot, resume);
+        seed, until, stopAtFirstViolation, recordAll, List.copyOf(l), snapshot, resume, traceHash);
   }
 
   /**
@@ -77,15 +96,27 @@ public record RunOptions(
         recordAll || o.observes() == null,
         List.copyOf(l),
         snapshot,
-        resume);
+        resume,
+        traceHash);
   }
 
   public RunOptions withSnapshot(Snapshots s) {
-    return new RunOptions(seed, until, stopAtFirstViolation, recordAll, observers, s, resume);
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, recordAll, observers, s, resume, traceHash);
   }
 
   /** Goes on from {@code s} (its seed becomes the run's). */
   public RunOptions resumingFrom(SimSnapshot s) {
-    return new RunOptions(s.seed(), until, stopAtFirstViolation, recordAll, observers, snapshot, s);
+    return new RunOptions(
+        s.seed(), until, stopAtFirstViolation, recordAll, observers, snapshot, s, traceHash);
+  }
+
+  /**
+   * The same run without its trace hash (see {@code traceHash}): for a schedule whose {@code
+   * traceSha256} nothing reads.
+   */
+  public RunOptions withoutTraceHash() {
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, recordAll, observers, snapshot, resume, false);
   }
 }

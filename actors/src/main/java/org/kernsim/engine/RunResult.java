@@ -9,7 +9,8 @@ import org.HdrHistogram.Histogram;
  *
  * @param events messages and timers delivered
  * @param simulatedNanos virtual time of the last delivered event
- * @param traceSha256 hash of the canonical trace (see {@link TraceHash})
+ * @param traceSha256 hash of the canonical trace (see {@link TraceHash}); null when the run was
+ *     made without it ({@link RunOptions#traceHash})
  * @param windows number of conservative windows the run advanced through
  * @param histograms the latency histograms the entities recorded ({@code ctx.record}), merged
  * @param counters the entities' counters ({@code ctx.count}), summed: the metrics that add up over

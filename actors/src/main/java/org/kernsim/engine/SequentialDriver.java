@@ -100,6 +100,8 @@ public final class SequentialDriver {
     this.filter = obs.filter(options.recordAll());
     this.recorder = obs::accept;
     this.snapshotPending = options.snapshot() != null;
+    if (snapshotPending && !options.traceHash())
+      throw new IllegalArgumentException("a snapshot needs the trace hash (it holds the digests)");
   }
 
   /** A snapshot fits this simulation: same model, same entities, same configuration graph. */
@@ -157,6 +159,7 @@ public final class SequentialDriver {
         EntityRuntime.restore(
             id, p.logic(), p.saved(), lookahead, sim::entityName, filter, faults, metrics, scratch);
     rt.bind(outbox, recorder);
+    if (!options.traceHash()) rt.skipTraceHash();
     if (ranks != null) rt.ranks(ranks);
     if (fork != null) fork.restored(rt);
     if (coverage != null) coverage.init(id, rt.logic(), base.resumeNanos());
@@ -179,6 +182,7 @@ public final class SequentialDriver {
                 metrics,
                 scratch);
         runtimes[id].bind(outbox, recorder);
+        if (!options.traceHash()) runtimes[id].skipTraceHash();
       }
       for (EntityRuntime rt : runtimes) rt.start();
       if (coverage != null) for (EntityRuntime rt : runtimes) coverage.init(rt.id(), rt.logic(), 0);
@@ -234,7 +238,7 @@ public final class SequentialDriver {
     long end = reason == EndReason.LIMIT ? until : lastTime;
     obs.finish(end, reason);
 
-    TraceHash hash = new TraceHash();
+    TraceHash hash = options.traceHash() ? new TraceHash() : null;
     Metrics merged = metrics;
     if (baseMetrics != null) {
       merged = new Metrics();
@@ -245,18 +249,18 @@ public final class SequentialDriver {
     for (int id = 0; id < n; id++) {
       EntityRuntime rt = runtimes[id];
       if (rt != null) {
-        hash.add(id, rt.delivered(), rt.historyDigest());
+        if (hash != null) hash.add(id, rt.delivered(), rt.historyDigest());
         events += rt.delivered();
       } else {
         SimSnapshot.EntityState s = base.entities().get(id);
-        hash.add(id, s.delivered(), s.digest());
+        if (hash != null) hash.add(id, s.delivered(), s.digest());
         events += s.delivered();
       }
     }
     return new RunResult(
         events,
         lastTime,
-        hash.sha256(),
+        hash == null ? null : hash.sha256(),
         obs.violations(),
         Simulations.report(sim, merged, obs.checkers()),
         reason,

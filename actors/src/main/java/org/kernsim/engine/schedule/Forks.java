@@ -113,7 +113,11 @@ public final class Forks {
           new Strategy.Pilot(0, new int[0]),
           prefixMillis);
     Strategy.Counting counting = new Strategy.Counting();
-    SequentialDriver.run(sim, RunOptions.of(seed, until).resumingFrom(snap.get()), codec, counting);
+    SequentialDriver.run(
+        sim,
+        RunOptions.of(seed, until).withoutTraceHash().resumingFrom(snap.get()),
+        codec,
+        counting); // only its draws are counted
     return new Prefix(sim, seed, forkAt, until, snap.get(), codec, counting.pilot(), prefixMillis);
   }
 
