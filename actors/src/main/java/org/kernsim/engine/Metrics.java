@@ -132,6 +132,38 @@ public final class Metrics {
       else target.add(histogram);
     }
 
+    /** Adds every value to {@code target} (as {@code target.add(histogram())} would). */
+    void addTo(Histogram target) {
+      if (histogram == null) for (int i = 0; i < n; i++) target.recordValue(values[i]);
+      else target.add(histogram);
+    }
+
+    /**
+     * HdrHistogram's {@code getValueAtPercentile}, from the kept values when no histogram is made:
+     * the bucket of the k-th smallest value, k = max(1, ceil(p' * n / 100)) with p' one ulp below
+     * {@code percentile} (buckets are ordered as their values are).
+     */
+    long valueAtPercentile(double percentile) {
+      if (histogram != null || n == 0) return histogram().getValueAtPercentile(percentile);
+      double p =
+          Math.min(Math.max(Math.nextAfter(percentile, Double.NEGATIVE_INFINITY), 0.0), 100.0);
+      long k = Math.max(1, (long) Math.ceil(p * n / 100.0));
+      long[] sorted = java.util.Arrays.copyOf(values, n);
+      java.util.Arrays.sort(sorted);
+      long v = sorted[(int) Math.min(n, k) - 1];
+      return percentile == 0.0
+          ? BUCKETS.lowestEquivalentValue(v)
+          : BUCKETS.highestEquivalentValue(v);
+    }
+
+    /** HdrHistogram's {@code getMaxValue}, from the kept values when no histogram is made. */
+    long maxValue() {
+      if (histogram != null || n == 0) return histogram().getMaxValue();
+      long max = 0;
+      for (int i = 0; i < n; i++) max = Math.max(max, values[i]);
+      return max == 0 ? 0 : BUCKETS.highestEquivalentValue(max);
+    }
+
     void add(Histogram other) {
       if (histogram == null) {
         long max = Math.max(2, other.getMaxValue());
@@ -148,6 +180,12 @@ public final class Metrics {
     return new Histogram(1, HIGHEST, 3);
   }
 
+  /**
+   * Only its bucket arithmetic is used (equivalent values: the same for every histogram of 1 ns and
+   * 3 digits, whatever its range), never its counts.
+   */
+  private static final Histogram BUCKETS = new Histogram(1, 2, 3);
+
   public long counter(String name) {
     long[] c = counters.get(name);
     return c == null ? 0 : c[0];
@@ -158,17 +196,88 @@ public final class Metrics {
     return v == null ? null : v.histogram();
   }
 
+  /**
+   * {@code histogram(name).getValueAtPercentile(percentile)} (null: nothing recorded), without
+   * making the histogram while its values are kept as values: a run's report asks for a few
+   * percentiles of a few dozen values, and a histogram of their range is some 100 KB to allocate.
+   */
+  public Long valueAtPercentile(String name, double percentile) {
+    Values v = histograms.get(name);
+    return v == null ? null : v.valueAtPercentile(percentile);
+  }
+
+  /**
+   * {@code histogram(name).getMaxValue()} (null: nothing recorded), as {@link #valueAtPercentile}.
+   */
+  public Long maxValue(String name) {
+    Values v = histograms.get(name);
+    return v == null ? null : v.maxValue();
+  }
+
   public Map<String, Long> counters() {
     Map<String, Long> out = new TreeMap<>();
     counters.forEach((k, v) -> out.put(k, v[0]));
     return out;
   }
 
-  /** The histograms by name, in name order. */
+  /**
+   * The histograms by name, in name order: a read-only {@link Histograms} that makes each histogram
+   * when it is first read (and the values go on being recorded only before that).
+   */
   public Map<String, Histogram> histograms() {
-    Map<String, Histogram> out = new TreeMap<>();
-    histograms.forEach((k, v) -> out.put(k, v.histogram()));
-    return out;
+    return new Histograms(new TreeMap<>(histograms));
+  }
+
+  /**
+   * A run's histograms by name, each made from its values when first read; {@link #addTo} adds one
+   * to another histogram without making it (an exploration folds a few dozen values per schedule
+   * into its merged histograms: the same counts, minimum, maximum and mean as adding the
+   * histogram).
+   */
+  public static final class Histograms extends java.util.AbstractMap<String, Histogram> {
+    private final TreeMap<String, Values> values;
+    private Map<String, Histogram> made;
+
+    private Histograms(TreeMap<String, Values> values) {
+      this.values = values;
+    }
+
+    /** Adds histogram {@code name}'s values to {@code target} (nothing if there is none). */
+    public void addTo(String name, Histogram target) {
+      Values v = values.get(name);
+      if (v != null) v.addTo(target);
+    }
+
+    /** The names, in order. */
+    public java.util.Set<String> names() {
+      return java.util.Collections.unmodifiableSet(values.keySet());
+    }
+
+    @Override
+    public Histogram get(Object name) {
+      Values v = values.get(name);
+      return v == null ? null : v.histogram();
+    }
+
+    @Override
+    public boolean containsKey(Object name) {
+      return values.containsKey(name);
+    }
+
+    @Override
+    public int size() {
+      return values.size();
+    }
+
+    @Override
+    public java.util.Set<Map.Entry<String, Histogram>> entrySet() {
+      if (made == null) {
+        Map<String, Histogram> m = new TreeMap<>();
+        values.forEach((k, v) -> m.put(k, v.histogram()));
+        made = java.util.Collections.unmodifiableMap(m);
+      }
+      return made.entrySet();
+    }
   }
 
   public boolean isEmpty() {

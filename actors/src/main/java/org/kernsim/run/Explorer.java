@@ -754,8 +754,12 @@ public final class Explorer {
           if (done % growthStep == 0)
             growth.add(new long[] {done, states.size(), transitions.size()});
         }
-        r.histograms()
-            .forEach((k, h) -> latencies.computeIfAbsent(k, x -> new Histogram(3)).add(h));
+        if (r.histograms() instanceof org.kernsim.engine.Metrics.Histograms hs)
+          for (String k : hs.names()) // the values, without making each run's histogram
+          hs.addTo(k, latencies.computeIfAbsent(k, x -> new Histogram(3)));
+        else
+          r.histograms()
+              .forEach((k, h) -> latencies.computeIfAbsent(k, x -> new Histogram(3)).add(h));
         Map<String, Long> counters = r.counters();
         for (Map.Entry<String, Object> e : r.metrics().entrySet()) {
           if (!(e.getValue() instanceof Number num)) continue;

@@ -100,6 +100,37 @@ class MetricsTest {
     assertSame(reference(a), ma.histogram("lat"), "a source after the merge");
   }
 
+  /**
+   * A run's report reads percentiles and maxima from the kept values, and an exploration adds a
+   * run's histograms to its merged ones from the values, neither making the run's histogram: both
+   * must answer exactly as the histogram of those values (HdrHistogram's own answers).
+   */
+  @Test
+  void valuesAnswerAsTheHistogramWithoutMakingIt() {
+    for (int n : new int[] {1, 2, 3, 36, 101, Metrics.BUFFERED, 3_000}) {
+      for (long seed = 1; seed <= 20; seed++) {
+        long[] v = values(seed * 10_000 + n, n);
+        Histogram ref = reference(v);
+        Metrics m = new Metrics();
+        for (long x : v) m.record("lat", x);
+        Histogram folded = new Histogram(3);
+        ((Metrics.Histograms) m.histograms()).addTo("lat", folded);
+        String what = n + " values, seed " + seed;
+        for (double p : PERCENTILES)
+          assertEquals(ref.getValueAtPercentile(p), m.valueAtPercentile("lat", p), what + " p" + p);
+        for (double p = 0.05; p < 100; p += 0.73)
+          assertEquals(ref.getValueAtPercentile(p), m.valueAtPercentile("lat", p), what + " p" + p);
+        assertEquals(ref.getMaxValue(), m.maxValue("lat"), what + ": max");
+        Histogram added = new Histogram(3);
+        added.add(m.histogram("lat"));
+        assertSame(added, folded, what + ": folded from the values");
+        assertSame(ref, folded, what + ": folded, against the reference");
+      }
+    }
+    assertNull(new Metrics().valueAtPercentile("none", 50));
+    assertNull(new Metrics().maxValue("none"));
+  }
+
   /** A snapshot holds the same bytes whatever form the values had (a snapshot's bytes are kept). */
   @Test
   void snapshotsEncodeTheFixedSizeHistogram() {

@@ -576,16 +576,16 @@ public final class WorkqueueModel implements ModelFactory {
       }
       out.putAll(merged.counters());
       for (Checker c : checkers) c.contribute(out);
-      var k = merged.histogram("kickToLockNanos");
-      if (k != null) {
-        out.put("kickToLockP50Nanos", k.getValueAtPercentile(50));
-        out.put("kickToLockP99Nanos", k.getValueAtPercentile(99));
-        out.put("kickToLockMaxNanos", k.getMaxValue());
+      // percentiles from the values (Metrics.valueAtPercentile), no per-run histogram made
+      if (merged.maxValue("kickToLockNanos") != null) {
+        out.put("kickToLockP50Nanos", merged.valueAtPercentile("kickToLockNanos", 50));
+        out.put("kickToLockP99Nanos", merged.valueAtPercentile("kickToLockNanos", 99));
+        out.put("kickToLockMaxNanos", merged.maxValue("kickToLockNanos"));
       }
-      var h = merged.histogram("deferredWakeDelayNanos");
-      if (h != null) {
-        out.put("deferredWakeDelayP99Nanos", h.getValueAtPercentile(99));
-        out.put("deferredWakeDelayMaxNanos", h.getMaxValue());
+      if (merged.maxValue("deferredWakeDelayNanos") != null) {
+        out.put(
+            "deferredWakeDelayP99Nanos", merged.valueAtPercentile("deferredWakeDelayNanos", 99));
+        out.put("deferredWakeDelayMaxNanos", merged.maxValue("deferredWakeDelayNanos"));
       }
       return out;
     }
