@@ -324,13 +324,22 @@ public final class EntityRuntime implements Context {
    * {@code end}) merged with the entity's own events that fall before {@code end}.
    */
   public void runWindow(Event[] events, int count, long end) {
+    runWindow(events, 0, count, end);
+  }
+
+  /**
+   * Runs one window: delivers {@code events[from..to)} (sorted in canonical order, all before
+   * {@code end}; a slice of an array the partition's entities share) merged with the entity's own
+   * events that fall before {@code end}.
+   */
+  public void runWindow(Event[] events, int from, int to, long end) {
     windowEnd = end;
     try {
-      int i = 0;
+      int i = from;
       while (true) {
         Event next = null;
         Event mine = local == null ? null : local.peek();
-        if (i < count) {
+        if (i < to) {
           next = events[i];
           if (mine != null && Event.compareAtDestination(mine, next) < 0) {
             next = local.poll();

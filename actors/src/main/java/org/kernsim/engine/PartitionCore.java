@@ -61,9 +61,7 @@ public final class PartitionCore {
   private final Consumer<Event> filer = this::file;
   private final EventBuffer[] outboxes;
   private final long[] sentMinTo;
-  private final EventBuffer[] perSlot;
-  private final int[] touched;
-  private int touchedCount;
+  private final WindowSlices slices; // the window's events, one array for all entities
   private final RecordBuffer records = new RecordBuffer();
 
   private long delivered;
@@ -87,8 +85,7 @@ public final class PartitionCore {
     this.outboxes = new EventBuffer[placement.partitions()];
     this.sentMinTo = new long[placement.partitions()];
     Arrays.fill(sentMinTo, Long.MAX_VALUE);
-    this.perSlot = new EventBuffer[members.length];
-    this.touched = new int[members.length];
+    this.slices = new WindowSlices(members.length);
     this.recorder = records::add;
   }
 
@@ -219,33 +216,32 @@ public final class PartitionCore {
   }
 
   private void runWindow(long start, long end) {
-    touchedCount = 0;
     queue.drainWindow(start, end, filer);
-    for (int i = 0; i < touchedCount; i++) {
-      int slot = touched[i];
-      EventBuffer l = perSlot[slot];
-      l.sortCanonically();
-      EntityRuntime rt = runtime(slot);
-      long before = rt.delivered();
-      running = rt.id();
-      rt.runWindow(l.a, l.size, end);
-      l.clear();
-      long n = rt.delivered() - before;
-      if (n > 0) {
-        delivered += n;
-        if (rt.now() > lastTime) lastTime = rt.now();
+    int touched = slices.seal();
+    Event[] events = slices.events();
+    try {
+      for (int i = 0; i < touched; i++) {
+        int slot = slices.touched(i);
+        EntityRuntime rt = runtime(slot);
+        long before = rt.delivered();
+        running = rt.id();
+        int from = slices.from(slot);
+        rt.runWindow(events, from, from + slices.count(slot), end);
+        long n = rt.delivered() - before;
+        if (n > 0) {
+          delivered += n;
+          if (rt.now() > lastTime) lastTime = rt.now();
+        }
       }
+    } finally {
+      slices.clear();
     }
     running = -1;
   }
 
   /** Files an event of the window under its entity. */
   private void file(Event e) {
-    int slot = placement.slotOf(e.dst());
-    EventBuffer l = perSlot[slot];
-    if (l == null) l = perSlot[slot] = new EventBuffer(4);
-    if (l.size == 0) touched[touchedCount++] = slot;
-    l.add(e);
+    slices.add(placement.slotOf(e.dst()), e);
   }
 
   private void route(Event e) {
@@ -348,23 +344,6 @@ public final class PartitionCore {
     void clear() {
       Arrays.fill(a, 0, size, null);
       size = 0;
-    }
-
-    /** The canonical order at one destination: (time, source, source sequence). */
-    void sortCanonically() {
-      if (size > 16) {
-        Arrays.sort(a, 0, size, Event::compareAtDestination);
-        return;
-      }
-      for (int i = 1; i < size; i++) { // few events per entity and window: insertion sort
-        Event e = a[i];
-        int j = i - 1;
-        while (j >= 0 && Event.compareAtDestination(a[j], e) > 0) {
-          a[j + 1] = a[j];
-          j--;
-        }
-        a[j + 1] = e;
-      }
     }
   }
 

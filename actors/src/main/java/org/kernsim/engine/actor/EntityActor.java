@@ -33,8 +33,12 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   /** Run the entity's {@code start()} at time 0. */
   public record StartEntity() implements Command {}
 
-  /** Deliver {@code events[0..count)} (canonical order) and the entity's own events before end. */
-  public record RunWindow(Event[] events, int count, long end) implements Command {}
+  /**
+   * Deliver {@code events[from..from+count)} (canonical order; a slice of the array the partition's
+   * entities share, which it does not touch until every entity of the window has answered) and the
+   * entity's own events before end.
+   */
+  public record RunWindow(Event[] events, int from, int count, long end) implements Command {}
 
   /** Report the final history digest and metrics. */
   public record CollectEntity() implements Command {}
@@ -119,21 +123,22 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   }
 
   private Behavior<EntityCommand> onStart(StartEntity m) {
-    return step(null, 0, Long.MIN_VALUE, true);
+    return step(null, 0, 0, Long.MIN_VALUE, true);
   }
 
   private Behavior<EntityCommand> onRunWindow(RunWindow m) {
-    return step(m.events(), m.count(), m.end(), false);
+    return step(m.events(), m.from(), m.count(), m.end(), false);
   }
 
-  private Behavior<EntityCommand> step(Event[] events, int count, long end, boolean start) {
+  private Behavior<EntityCommand> step(
+      Event[] events, int from, int count, long end, boolean start) {
     List<Event> out = new ArrayList<>(count + 4);
     List<TraceRecord> records = new ArrayList<>(0);
     runtime.bind(out::add, records::add);
     long before = runtime.delivered();
     try {
       if (start) runtime.start();
-      else runtime.runWindow(events, count, end);
+      else runtime.runWindow(events, from, from + count, end);
     } catch (RuntimeException e) {
       partition.tell(new EntityFailed(slot, runtime.name(runtime.id()) + ": " + e));
       return this;

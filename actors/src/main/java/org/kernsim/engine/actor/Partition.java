@@ -7,6 +7,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -21,6 +22,7 @@ import org.kernsim.engine.PartitionCore;
 import org.kernsim.engine.Placement;
 import org.kernsim.engine.StopRequest;
 import org.kernsim.engine.WindowQueue;
+import org.kernsim.engine.WindowSlices;
 import org.kernsim.engine.snapshot.StateCodec;
 import org.kernsim.protocol.engine.CoordinatorCommand;
 import org.kernsim.protocol.engine.EntityCommand;
@@ -137,9 +139,9 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private long lastTime = -1;
   private long delivered; // since the last report
   private long lastReportWall = System.nanoTime();
-  private final EventList[] perSlot;
-  private final int[] touched;
-  private int touchedCount;
+  private final WindowSlices slices; // the window's events, one array for all entities
+  private final Consumer<Event> collector = this::collect;
+  private boolean sliced; // entities may still read the slices: cleared before the next window
 
   // free rounds (ADR 107): rounds agreed among the partitions, up to the coordinator's lastRound
   private boolean free; // in a stretch of free rounds
@@ -225,10 +227,9 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       for (int i = 0; i < members.length; i++) entities[i] = spawned.get(i);
       attached = members.length;
     }
-    this.perSlot = new EventList[members.length];
+    this.slices = new WindowSlices(members.length);
     this.queue = new WindowQueue(lookahead);
     for (Event e : snapshots.pending()) queue.add(e); // going on from a snapshot
-    this.touched = new int[members.length];
     this.outboxes = new List[placement.partitions()];
     this.sentMinTo = new long[placement.partitions()];
     Arrays.fill(sentMinTo, Long.MAX_VALUE);
@@ -556,6 +557,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   /** Runs the next window of the round, or ends the round at its horizon. */
   private void nextWindow() {
     while (true) {
+      if (sliced) { // every entity of the last window has answered
+        slices.clear();
+        sliced = false;
+      }
       long t = queue.minTime();
       if (t >= horizon || StopRequest.requested()) {
         finishRound();
@@ -564,18 +569,17 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       long end = Math.min(PartitionCore.saturatedAdd(t, lookahead), horizon);
       windowEnd = end;
       windows++;
-      touchedCount = 0;
-      queue.drainWindow(t, end, this::collect);
+      queue.drainWindow(t, end, collector);
+      int touched = slices.seal();
+      sliced = true;
+      Event[] events = slices.events();
       outstanding = 0;
-      for (int i = 0; i < touchedCount; i++) {
-        int slot = touched[i];
-        EventList l = perSlot[slot];
-        l.sortCanonically();
+      for (int i = 0; i < touched; i++) {
+        int slot = slices.touched(i);
         ActorRef<EntityCommand> e = entities[slot];
         if (e == null)
           e = entities[slot] = spawner.spawnLater(getContext(), index, slot, members[slot]);
-        e.tell(new EntityActor.RunWindow(l.take(), l.size, end));
-        l.size = 0;
+        e.tell(new EntityActor.RunWindow(events, slices.from(slot), slices.count(slot), end));
         outstanding++;
       }
       if (outstanding > 0) return; // the entities' answers go on
@@ -584,11 +588,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   /** Files an event of the window under its entity. */
   private void collect(Event e) {
-    int slot = placement.slotOf(e.dst());
-    EventList l = perSlot[slot];
-    if (l == null) l = perSlot[slot] = new EventList();
-    if (l.size == 0) touched[touchedCount++] = slot;
-    l.add(e);
+    slices.add(placement.slotOf(e.dst()), e);
   }
 
   private Behavior<PartitionCommand> onEntityDone(EntityActor.EntityDone d) {
@@ -718,40 +718,5 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
             : c;
     String n = k.getName();
     return n.substring(n.lastIndexOf('.') + 1).replace('$', '.');
-  }
-
-  /** A growable array of events, reused across windows for one entity. */
-  static final class EventList {
-    Event[] a = new Event[4];
-    int size;
-
-    void add(Event e) {
-      if (size == a.length) a = Arrays.copyOf(a, size * 2);
-      a[size++] = e;
-    }
-
-    /** The canonical order at one destination: (time, source, source sequence). */
-    void sortCanonically() {
-      if (size > 16) {
-        Arrays.sort(a, 0, size, Event::compareAtDestination);
-        return;
-      }
-      for (int i = 1; i < size; i++) { // few events per entity and window: insertion sort
-        Event e = a[i];
-        int j = i - 1;
-        while (j >= 0 && Event.compareAtDestination(a[j], e) > 0) {
-          a[j + 1] = a[j];
-          j--;
-        }
-        a[j + 1] = e;
-      }
-    }
-
-    /** Hands the array over (the entity reads it later) and starts a fresh one. */
-    Event[] take() {
-      Event[] out = a;
-      a = new Event[a.length]; // the capacity this entity needed, so that it rarely grows again
-      return out;
-    }
   }
 }
