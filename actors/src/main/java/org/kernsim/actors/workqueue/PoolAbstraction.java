@@ -19,7 +19,8 @@ final class PoolAbstraction {
     long h = p.unbound ? 1 : 2;
     int pickedElsewhere = 0;
     int busy = 0;
-    for (PoolLogic.Worker w : p.slots) {
+    for (int s = 0; s < p.made; s++) { // slots not made yet are FREE
+      PoolLogic.Worker w = p.slots[s];
       if (w.state != PoolLogic.SlotState.LIVE) continue;
       if (!w.onIdleList && !w.has(WorkerFlag.DIE)) busy++;
       if (w.picked && !w.onIdleList) pickedElsewhere++;

@@ -13,7 +13,12 @@ import org.kernsim.protocol.workqueue.WorkItem;
  * messages.
  *
  * <p>Workers are kworker slots: a slot is reused (with a new incarnation) once its previous kthread
- * has exited, as worker ids are by {@code ida_alloc()}.
+ * has exited, as worker ids are by {@code ida_alloc()}. A slot's {@link Worker} is made when it is
+ * first needed — by {@link #createWorker}, which takes the lowest free slot, or when asked for
+ * ({@link #worker}) — always the lowest slot not made yet, so the slots made are {@code [0,
+ * createdSlots())}; a slot not made yet is a {@link SlotState#FREE} slot that has never had a
+ * kthread, and every decision is the one the pool took with all slots made up front (a pool of 16
+ * slots that never needed more than two kworkers holds two).
  */
 public final class PoolLogic {
 
@@ -173,7 +178,13 @@ public final class PoolLogic {
 
   final boolean unbound;
   final WqConfig cfg;
+
+  /** The slots; {@code [createdSlots(), slots.length)} are not made yet (null: FREE, unused). */
   final Worker[] slots;
+
+  /** The slots made so far: {@code slots[0..made)} are non-null. */
+  int made;
+
   final ArrayDeque<WorkItem> worklist = new ArrayDeque<>();
 
   /** LIFO: the first element is the head ({@code list_first_entry}), the last is the tail. */
@@ -237,7 +248,6 @@ public final class PoolLogic {
     this.unbound = unbound;
     this.cfg = cfg;
     this.slots = new Worker[slots];
-    for (int i = 0; i < slots; i++) this.slots[i] = new Worker(i);
   }
 
   /** Installs the hooks of a model layered on the pool (see {@link Hooks}). */
@@ -370,7 +380,10 @@ public final class PoolLogic {
     Worker w = firstIdleWorker();
     if (!needMoreWorker() || w == null) return null;
     int others = 0;
-    for (Worker o : slots) if (o != w && o.state == SlotState.LIVE && o.picked) others++;
+    for (int i = 0; i < made; i++) {
+      Worker o = slots[i];
+      if (o != w && o.state == SlotState.LIVE && o.picked) others++;
+    }
     boolean repeat = w.picked;
     boolean expired = expired(w, nowJ);
     boolean claimed = false;
@@ -499,7 +512,8 @@ public final class PoolLogic {
       linked.put(target, barrier);
       return ON_WORKLIST;
     }
-    for (Worker o : slots) {
+    for (int s = 0; s < made; s++) {
+      Worker o = slots[s];
       if (o.state != SlotState.LIVE) continue;
       List<WorkItem> copy = new ArrayList<>(o.scheduled);
       for (int i = 0; i < copy.size(); i++) {
@@ -511,7 +525,8 @@ public final class PoolLogic {
         }
       }
     }
-    for (Worker o : slots) {
+    for (int s = 0; s < made; s++) {
+      Worker o = slots[s];
       if (o.state == SlotState.LIVE && o.current != null && o.current.id() == target) {
         o.scheduled.addFirst(barrier);
         return o.slot;
@@ -548,7 +563,8 @@ public final class PoolLogic {
    * {@code find_worker_executing_work()}: the worker whose current work is {@code work}, or null.
    */
   public Worker findWorkerExecutingWork(WorkItem work) {
-    for (Worker o : slots) {
+    for (int s = 0; s < made; s++) {
+      Worker o = slots[s];
       if (o.state == SlotState.LIVE && o.current != null && o.current.id() == work.id()) return o;
     }
     for (Worker r : rescuers) if (r.current != null && r.current.id() == work.id()) return r;
@@ -770,13 +786,16 @@ public final class PoolLogic {
    */
   public Worker createWorker(long nowJ, int cpu) {
     Worker w = null;
-    for (Worker s : slots) {
-      if (s.state == SlotState.FREE) {
-        w = s;
+    for (int s = 0; s < made; s++) {
+      if (slots[s].state == SlotState.FREE) {
+        w = slots[s];
         break;
       }
     }
-    if (w == null) return null;
+    if (w == null) { // the lowest free slot is the first not made yet, if any
+      if (made == slots.length) return null;
+      w = make();
+    }
     w.state = SlotState.LIVE;
     w.incarnation++;
     // worker_attach_to_pool(): a worker of a disassociated pool is born WORKER_UNBOUND
@@ -939,7 +958,10 @@ public final class PoolLogic {
    * #zapNrRunning} follows after a {@code schedule()}.
    */
   public void wqUnbindFlags() {
-    for (Worker w : slots) if (w.state == SlotState.LIVE) w.flags |= WorkerFlag.UNBOUND.bit;
+    for (int s = 0; s < made; s++) {
+      Worker w = slots[s];
+      if (w.state == SlotState.LIVE) w.flags |= WorkerFlag.UNBOUND.bit;
+    }
     disassociated = true;
   }
 
@@ -969,7 +991,8 @@ public final class PoolLogic {
    */
   public void rebindWorkers() {
     disassociated = false;
-    for (Worker w : slots) {
+    for (int s = 0; s < made; s++) {
+      Worker w = slots[s];
       if (w.state != SlotState.LIVE) continue;
       if (!w.has(WorkerFlag.UNBOUND)) warn("W2", "rebind_workers(): " + w + " is not UNBOUND");
       w.flags = (w.flags | WorkerFlag.REBOUND.bit) & ~WorkerFlag.UNBOUND.bit;
@@ -979,7 +1002,7 @@ public final class PoolLogic {
   /** The attached workers ({@code pool->workers}): the live slots, in slot order. */
   public List<Worker> attachedWorkers() {
     List<Worker> out = new ArrayList<>();
-    for (Worker w : slots) if (w.state == SlotState.LIVE) out.add(w);
+    for (int s = 0; s < made; s++) if (slots[s].state == SlotState.LIVE) out.add(slots[s]);
     return out;
   }
 
@@ -997,7 +1020,8 @@ public final class PoolLogic {
     int idleFlags = 0;
     int counted = 0;
     int live = 0;
-    for (Worker w : slots) {
+    for (int s = 0; s < made; s++) { // a slot not made yet is FREE and on no list
+      Worker w = slots[s];
       if (w.state != SlotState.LIVE) {
         if (w.onIdleList || w.onKickedList)
           warn("W4", w + " (" + w.state + ") is on the idle list");
@@ -1049,12 +1073,32 @@ public final class PoolLogic {
 
   // ------------------------------------------------------------------ accessors
 
+  /** Slot {@code slot}'s worker (made now, with the slots below it, if it was not yet). */
   public Worker worker(int slot) {
+    if (slot < 0 || slot >= slots.length)
+      throw new IndexOutOfBoundsException("slot " + slot + " of " + slots.length);
+    while (made <= slot) make();
     return slots[slot];
   }
 
+  /** The pool's slots ({@code worker(0..slots())}), made or not. */
   public int slots() {
     return slots.length;
+  }
+
+  /**
+   * The slots made so far ({@code [0, createdSlots())}); every slot above is FREE and has never had
+   * a kthread.
+   */
+  public int createdSlots() {
+    return made;
+  }
+
+  /** Makes the lowest slot not made yet. */
+  private Worker make() {
+    Worker w = new Worker(made);
+    slots[made++] = w;
+    return w;
   }
 
   public int nrWorkers() {

@@ -817,7 +817,7 @@ public final class WorkerPool implements Entity, org.kernsim.engine.AbstractStat
     // near misses: a kicked worker that has not run yet sits on the idle list when the cull looks
     boolean kickedIdle = false;
     boolean kickedExpired = false;
-    for (int s = 0; s < pool.slots(); s++) {
+    for (int s = 0; s < pool.createdSlots(); s++) { // the rest are FREE
       PoolLogic.Worker w = pool.worker(s);
       if (w.picked() && w.has(WorkerFlag.IDLE)) {
         kickedIdle = true;

@@ -58,7 +58,7 @@ public final class PoolRelease {
       picked.add(p);
     }
     List<PoolLogic.Worker> left = new ArrayList<>();
-    for (int s = 0; s < pool.slots(); s++) {
+    for (int s = 0; s < pool.createdSlots(); s++) { // the rest are FREE
       PoolLogic.Worker x = pool.worker(s);
       if (x.state() == PoolLogic.SlotState.LIVE && !x.has(WorkerFlag.IDLE)) left.add(x);
     }
