@@ -15,25 +15,35 @@ import java.util.Map;
  * fall. Without it a latency class with spread ({@code uniform(100ns, 400ns)}) could deliver the
  * second before the first, an order no kernel has.
  *
- * <p>A primitive open-addressing map (receiver id to arrival time), pruned of arrivals already past
- * when it would grow, so a sender that talks to many receivers keeps only its channels in flight.
+ * <p>The channels are a primitive open-addressing table (linear probing) in one {@code long[]},
+ * which {@link EntityRuntime} holds directly: {@code [0]} counts the slots taken, slot {@code i} is
+ * the receiver at {@code [2 + 2i]} and the arrival at {@code [3 + 2i]}. A send reads the array's
+ * first line and the probed one (PHOLD sends to a random receiver that is almost never in the
+ * table: the probe runs to a free slot). A slot whose message has arrived ({@code arrival <= now})
+ * holds nothing back: a new message leaves at {@code now} and arrives after it. Such slots are
+ * dropped before more than half the slots would be taken, in place (no allocation; the table
+ * doubles only when more than a quarter of it is still in flight), so a sender that talks to many
+ * receivers keeps only its channels in flight. An instance wraps one table (tests, snapshots).
  */
 final class ChannelClock {
 
-  private static final int EMPTY = -1;
+  private static final long EMPTY = -1;
 
-  private int[] keys;
-  private long[] arrivals;
-  private int size;
+  private long[] table;
 
   ChannelClock() {
-    this(8);
+    this(table(8));
   }
 
-  private ChannelClock(int capacity) {
-    keys = new int[capacity];
-    arrivals = new long[capacity];
-    java.util.Arrays.fill(keys, EMPTY);
+  private ChannelClock(long[] table) {
+    this.table = table;
+  }
+
+  /** An empty table of {@code slots} slots (a power of two). */
+  static long[] table(int slots) {
+    long[] t = new long[2 + 2 * slots];
+    for (int i = 2; i < t.length; i += 2) t[i] = EMPTY;
+    return t;
   }
 
   /**
@@ -41,83 +51,130 @@ final class ChannelClock {
    * now}: no earlier than the last message in flight to {@code to}. Records the result.
    */
   long hold(int to, long at, long now) {
-    int mask = keys.length - 1;
-    int i = mix(to) & mask;
+    if (full(table)) table = room(table, now);
+    return hold(table, to, at);
+  }
+
+  /** Whether {@code t} must make {@link #room} before the next {@link #hold(long[], int, long)}. */
+  static boolean full(long[] t) {
+    return 4 * (t[0] + 1) > t.length - 2; // more than half the slots would be taken
+  }
+
+  /** As {@link #hold(int, long, long)} on table {@code t}, which has room (not {@link #full}). */
+  static long hold(long[] t, int to, long at) {
+    int m = ((t.length - 2) >>> 1) - 1;
+    int i = mix(to) & m;
     while (true) {
-      int k = keys[i];
+      int p = 2 + 2 * i;
+      long k = t[p];
       if (k == to) {
-        long held = arrivals[i];
+        long held = t[p + 1];
         if (held > at) at = held;
-        arrivals[i] = at;
+        t[p + 1] = at;
         return at;
       }
-      if (k == EMPTY) break;
-      i = (i + 1) & mask;
+      if (k == EMPTY) {
+        t[p] = to;
+        t[p + 1] = at;
+        t[0]++;
+        return at;
+      }
+      i = (i + 1) & m;
     }
-    if ((size + 1) * 4 > keys.length * 3) {
-      prune(now);
-      if ((size + 1) * 4 > keys.length * 3) rehash(keys.length * 2);
-      put(to, at);
-      return at;
-    }
-    keys[i] = to;
-    arrivals[i] = at;
-    size++;
-    return at;
+  }
+
+  /**
+   * Makes room in a {@link #full} table: drops the channels whose message has arrived by {@code
+   * now}, in place, and returns {@code t} or, when more than a quarter of its slots are still in
+   * flight, a table twice as large holding them.
+   */
+  static long[] room(long[] t, long now) {
+    compact(t, now);
+    if (4 * (t[0] + 1) <= (t.length - 2) >>> 1) return t;
+    long[] bigger = table(t.length - 2);
+    for (int p = 2; p < t.length; p += 2) if (t[p] != EMPTY) put(bigger, (int) t[p], t[p + 1]);
+    return bigger;
   }
 
   /** The channels whose last message is still in flight at {@code now} (for a snapshot). */
   Map<Integer, Long> inFlight(long now) {
+    return inFlight(table, now);
+  }
+
+  static Map<Integer, Long> inFlight(long[] t, long now) {
     Map<Integer, Long> m = new HashMap<>();
-    for (int i = 0; i < keys.length; i++) {
-      if (keys[i] != EMPTY && arrivals[i] > now) m.put(keys[i], arrivals[i]);
+    for (int p = 2; p < t.length; p += 2) {
+      if (t[p] != EMPTY && t[p + 1] > now) m.put((int) t[p], t[p + 1]);
     }
     return m;
   }
 
   /** A clock holding {@code inFlight} (as {@link #inFlight} gave it). */
   static ChannelClock of(Map<Integer, Long> inFlight) {
-    int cap = 8;
-    while (inFlight.size() * 4 > cap * 3) cap *= 2;
-    ChannelClock c = new ChannelClock(cap);
-    inFlight.forEach(c::put);
-    return c;
+    return new ChannelClock(tableOf(inFlight));
   }
 
+  /** A table holding {@code inFlight}, with room for the next send. */
+  static long[] tableOf(Map<Integer, Long> inFlight) {
+    int slots = 8;
+    while (4 * (inFlight.size() + 1) > slots) slots *= 2;
+    long[] t = table(slots);
+    inFlight.forEach((to, at) -> put(t, to, at));
+    return t;
+  }
+
+  /**
+   * The arrival recorded for {@code to}, found by probing as a send would ({@code Long.MIN_VALUE}:
+   * none; tests).
+   */
+  long recorded(int to) {
+    long[] t = table;
+    int m = ((t.length - 2) >>> 1) - 1;
+    for (int i = mix(to) & m; t[2 + 2 * i] != EMPTY; i = (i + 1) & m) {
+      if (t[2 + 2 * i] == to) return t[3 + 2 * i];
+    }
+    return Long.MIN_VALUE;
+  }
+
+  /** Slots taken: channels in flight, and arrived ones not dropped yet. */
   int size() {
-    return size;
+    return (int) table[0];
   }
 
-  private void put(int to, long at) {
-    int mask = keys.length - 1;
-    int i = mix(to) & mask;
-    while (keys[i] != EMPTY && keys[i] != to) i = (i + 1) & mask;
-    if (keys[i] == EMPTY) size++;
-    keys[i] = to;
-    arrivals[i] = at;
+  /** Slots in the table (tests). */
+  int slots() {
+    return (table.length - 2) >>> 1;
   }
 
-  /** Drops the channels whose last message has arrived: they hold nothing back any more. */
-  private void prune(long now) {
-    int live = 0;
-    for (int i = 0; i < keys.length; i++) if (keys[i] != EMPTY && arrivals[i] > now) live++;
-    if (live == size) return;
-    rehashKeeping(keys.length, now);
+  private static void put(long[] t, int to, long at) {
+    int m = ((t.length - 2) >>> 1) - 1;
+    int i = mix(to) & m;
+    while (t[2 + 2 * i] != EMPTY && t[2 + 2 * i] != to) i = (i + 1) & m;
+    int p = 2 + 2 * i;
+    if (t[p] == EMPTY) t[0]++;
+    t[p] = to;
+    t[p + 1] = at;
   }
 
-  private void rehash(int capacity) {
-    rehashKeeping(capacity, Long.MIN_VALUE);
-  }
-
-  private void rehashKeeping(int capacity, long after) {
-    int[] oldKeys = keys;
-    long[] oldArrivals = arrivals;
-    keys = new int[capacity];
-    arrivals = new long[capacity];
-    java.util.Arrays.fill(keys, EMPTY);
-    size = 0;
-    for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != EMPTY && oldArrivals[i] > after) put(oldKeys[i], oldArrivals[i]);
+  /**
+   * Drops the channels whose last message has arrived by {@code now}, in place. Each remaining
+   * entry is taken out and put back, in slot order starting after a slot that was free: no probe
+   * chain crosses that slot, so every entry's chain lies in the part already redone when it is put
+   * back, and it lands at or before its old slot (which it just freed).
+   */
+  private static void compact(long[] t, long now) {
+    int slots = (t.length - 2) >>> 1;
+    int m = slots - 1;
+    int s = 0;
+    while (t[2 + 2 * s] != EMPTY) s++; // there is one: at most half the slots are taken
+    t[0] = 0;
+    for (int step = 1; step < slots; step++) {
+      int p = 2 + 2 * ((s + step) & m);
+      long k = t[p];
+      if (k == EMPTY) continue;
+      t[p] = EMPTY;
+      long at = t[p + 1];
+      if (at > now) put(t, (int) k, at);
     }
   }
 

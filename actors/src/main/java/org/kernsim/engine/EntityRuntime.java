@@ -51,9 +51,10 @@ public final class EntityRuntime implements Context {
    * Per receiver, the arrival time of the last message sent to it that is still in flight: no later
    * message to the same receiver arrives before it ({@link ChannelClock}), whatever latency was
    * drawn for it or however long the fault plan delayed it. Most entities have one channel in
-   * flight at a time ({@code soleTo}, {@code soleAt}); the map is made when a second one is.
+   * flight at a time ({@code soleTo}, {@code soleAt}); the table (a {@link ChannelClock} table,
+   * held here so that a send reads no object in between) is made when a second one is.
    */
-  private ChannelClock channels;
+  private long[] channels;
 
   private int soleTo = -1;
   private long soleAt;
@@ -249,7 +250,7 @@ public final class EntityRuntime implements Context {
       rt.soleTo = e.getKey();
       rt.soleAt = e.getValue();
     } else if (inFlight.size() > 1) {
-      rt.channels = ChannelClock.of(inFlight);
+      rt.channels = ChannelClock.tableOf(inFlight);
     }
     return rt;
   }
@@ -494,14 +495,18 @@ public final class EntityRuntime implements Context {
    * When a message to {@code to} that would arrive at {@code at} arrives: after its channel's last.
    */
   private long arrival(int to, long at) {
-    if (channels != null) return channels.hold(to, at, now);
+    long[] t = channels;
+    if (t != null) {
+      if (ChannelClock.full(t)) channels = t = ChannelClock.room(t, now);
+      return ChannelClock.hold(t, to, at);
+    }
     if (soleTo == to) {
       if (soleAt > at) at = soleAt;
     } else if (soleTo >= 0 && soleAt > now) {
-      channels = new ChannelClock();
-      channels.hold(soleTo, soleAt, now);
+      channels = t = ChannelClock.table(8);
+      ChannelClock.hold(t, soleTo, soleAt);
       soleTo = -1;
-      return channels.hold(to, at, now);
+      return ChannelClock.hold(t, to, at);
     }
     soleTo = to;
     soleAt = at;
@@ -509,7 +514,7 @@ public final class EntityRuntime implements Context {
   }
 
   private Map<Integer, Long> channelsInFlight() {
-    if (channels != null) return channels.inFlight(now);
+    if (channels != null) return ChannelClock.inFlight(channels, now);
     Map<Integer, Long> m = new HashMap<>();
     if (soleTo >= 0 && soleAt > now) m.put(soleTo, soleAt);
     return m;
