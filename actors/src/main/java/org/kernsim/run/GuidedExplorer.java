@@ -199,14 +199,32 @@ public final class GuidedExplorer {
           nextSeed = seedBefore;
           for (Guided s : batch) if (s.from() != null) corpus.unchosen(s.from());
         }
-        // run it
-        List<Future<RunResult>> results = new ArrayList<>(n);
+        // run it: the continuations of one point one after the other on one thread, so that they
+        // share the snapshot's decoded metrics and entity templates (a run does not depend on
+        // where or after what it runs; the results are folded in slot order below)
+        List<CompletableFuture<RunResult>> results = new ArrayList<>(n);
         List<Coverage> covs = new ArrayList<>(n);
-        for (Guided s : batch) {
-          Coverage cov = new Coverage(true);
-          covs.add(cov);
-          results.add(pool.submit(() -> run(sim, codec, snapshots, s, until, cov)));
+        Map<Object, List<Integer>> groups = new LinkedHashMap<>();
+        List<Guided> planned = batch;
+        for (int j = 0; j < n; j++) {
+          Guided s = planned.get(j);
+          covs.add(new Coverage(true));
+          results.add(new CompletableFuture<>());
+          groups.computeIfAbsent(s.from() == null ? s : s.from(), k -> new ArrayList<>()).add(j);
         }
+        for (List<Integer> group : groups.values())
+          pool.submit(
+              () -> {
+                for (int j : group) {
+                  try {
+                    results
+                        .get(j)
+                        .complete(run(sim, codec, snapshots, planned.get(j), until, covs.get(j)));
+                  } catch (RuntimeException | Error x) {
+                    results.get(j).completeExceptionally(x);
+                  }
+                }
+              });
         // fold it in, in order
         for (int j = 0; j < n; j++) {
           Guided s = batch.get(j);

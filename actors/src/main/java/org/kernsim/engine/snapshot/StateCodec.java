@@ -134,14 +134,23 @@ public final class StateCodec {
   private volatile DecodedMetrics lastMetrics;
 
   /**
-   * The metrics of {@code s}, decoded; the same object for the same snapshot while it is the last
-   * asked for (forked schedules resume from one snapshot many times). Read only: a run merges it
-   * into metrics of its own and never changes it.
+   * The metrics decoded so far, by snapshot (weakly: they go with it). A coverage-guided
+   * exploration resumes from many snapshots in turn, so the last one alone rarely matches.
+   */
+  private final Map<org.kernsim.protocol.engine.MetricsSnapshot, org.kernsim.engine.Metrics>
+      decodedMetrics = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /**
+   * The metrics of {@code s}, decoded; the same object for the same snapshot while the snapshot
+   * lives (forked schedules resume from one snapshot many times, guided ones from many in turn).
+   * Read only: a run merges it into metrics of its own and never changes it.
    */
   public org.kernsim.engine.Metrics metrics(SimSnapshot s) {
     DecodedMetrics d = lastMetrics;
     if (d != null && d.snapshot() == s) return d.metrics();
-    org.kernsim.engine.Metrics m = org.kernsim.engine.Metrics.fromSnapshot(s.metrics());
+    org.kernsim.engine.Metrics m =
+        decodedMetrics.computeIfAbsent(
+            s.metrics(), x -> org.kernsim.engine.Metrics.fromSnapshot(x));
     lastMetrics = new DecodedMetrics(s, m);
     return m;
   }

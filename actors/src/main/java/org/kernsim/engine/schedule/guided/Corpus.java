@@ -39,6 +39,8 @@ public final class Corpus {
     private int productive;
     private long lastProductive = -1;
     private boolean dead;
+    private double novelty;
+    private boolean stale = true; // its novelty is to be summed again (a key of it was reached)
 
     Entry(int id, Entry parent, long seed, List<Step> steps, long at, long[] keys, long born) {
       this.id = id;
@@ -98,6 +100,13 @@ public final class Corpus {
   private final List<Entry> entries = new ArrayList<>();
   private final Map<Long, Integer> hits = new HashMap<>();
 
+  /**
+   * The points that were first to reach each key (one, but {@link #add} does not insist): a point's
+   * novelty is summed again only after a schedule reached one of its keys, so a draw costs a few
+   * multiplications per point, not a hash look-up per key of every point.
+   */
+  private final Map<Long, Object> owners = new HashMap<>();
+
   /** The states and transitions reached so far. */
   public Set<Long> seen() {
     return hits.keySet();
@@ -120,7 +129,10 @@ public final class Corpus {
   public long[] reached(Collection<Long> keys) {
     long[] fresh = new long[keys.size()];
     int n = 0;
-    for (long k : keys) if (hits.merge(k, 1, Integer::sum) == 1) fresh[n++] = k;
+    for (long k : keys) {
+      if (hits.merge(k, 1, Integer::sum) == 1) fresh[n++] = k;
+      else stale(owners.get(k));
+    }
     return java.util.Arrays.copyOf(fresh, n);
   }
 
@@ -128,11 +140,23 @@ public final class Corpus {
    * Adds a point: schedule number {@code index} (seed {@code seed}, chain {@code steps}, gone on
    * from {@code parent} or, if null, a plain run) first reached {@code keys} before {@code at}.
    */
+  @SuppressWarnings("unchecked")
   public Entry add(Entry parent, long seed, List<Step> steps, long at, long[] keys, long index) {
     if (keys.length == 0) throw new IllegalArgumentException("a point reached nothing new");
     Entry e = new Entry(entries.size(), parent, seed, steps, at, keys, index);
     entries.add(e);
+    for (long k : keys) {
+      Object o = owners.get(k);
+      if (o == null) owners.put(k, e);
+      else if (o instanceof Entry other) owners.put(k, new ArrayList<>(List.of(other, e)));
+      else if (o instanceof List<?> l) ((List<Object>) l).add(e);
+    }
     return e;
+  }
+
+  private static void stale(Object owner) {
+    if (owner instanceof Entry e) e.stale = true;
+    else if (owner instanceof List<?> l) for (Object e : l) ((Entry) e).stale = true;
   }
 
   /** {@code e} was picked to go on from. */
@@ -166,8 +190,13 @@ public final class Corpus {
    */
   public double weight(Entry e, long done) {
     if (e.dead) return 0;
-    double novelty = 0;
-    for (long k : e.keys) novelty += 1.0 / Math.max(1, hits(k));
+    if (e.stale) {
+      double sum = 0;
+      for (long k : e.keys) sum += 1.0 / Math.max(1, hits(k));
+      e.novelty = sum;
+      e.stale = false;
+    }
+    double novelty = e.novelty;
     double w = novelty * novelty * (1 + 2.0 * e.productive) / Math.sqrt(1 + e.chosen);
     long last = Math.max(e.born, e.lastProductive);
     return done - last <= RECENT ? 2 * w : w;
