@@ -53,12 +53,16 @@ final class StateCollections {
     kryo.register(type, s, id);
   }
 
-  /** Thrown by {@link CapacityProbe} with the first int a {@code writeObject} writes. */
-  private static final class Found extends IOException {
+  /**
+   * Thrown by {@link CapacityProbe} with the first int a {@code writeObject} writes. Unchecked: an
+   * {@code IOException} out of {@code writeObject} makes the stream serialize the exception itself
+   * (its class descriptors and fields) before rethrowing it, which cost more than the probe.
+   */
+  private static final class Found extends RuntimeException {
     final int value;
 
     Found(int value) {
-      super(null, null);
+      super(null, null, false, false);
       this.value = value;
     }
   }
