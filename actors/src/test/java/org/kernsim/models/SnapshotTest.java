@@ -133,6 +133,22 @@ class SnapshotTest {
     sameRun("kprobes-sm3-hotplug", List.of(), 3, "63.02ms", "64.1ms", "90ms");
   }
 
+  /**
+   * 2.6.38 CPU hotplug at random ({@code faults.hotplug.rate}, no plan): resumed before the first
+   * random cpu_down(), while CPUs come and go, and late: the random stream's times and CPUs and the
+   * pending downtime timers are part of the writer's state.
+   */
+  @Test
+  void kprobesSm3RandomHotplug() {
+    sameRun(
+        "kprobes-sm3-hotplug",
+        List.of("faults.hotplug.plan=", "faults.hotplug.rate=40"),
+        7,
+        "5ms",
+        "63.5ms",
+        "130ms");
+  }
+
   @Test
   void kprobesOnTheWorkqueue() {
     sameRun("kprobes-optimizer-on-workqueue", List.of(), 1, "2ms", "11ms");

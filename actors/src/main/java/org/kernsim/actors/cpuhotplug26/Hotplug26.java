@@ -49,6 +49,15 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  * CpuHotplug26#waitCycle}); one is reported as {@code NoDeadlock} with who holds what and waits for
  * what, and the tasks in it never run again (as in the kernel; the run ends at its end time, or at
  * the violation with {@code --stop-at-first-violation}).
+ *
+ * <p>The requests come from {@code faults.hotplug.plan} (fixed times) and {@code
+ * faults.hotplug.rate}: random {@code cpu_down()}s, exponentially spaced at that rate, of a CPU
+ * drawn from those that may go offline and are online with no request pending for them, each
+ * brought back by {@code cpu_up()} after {@code faults.hotplug.downtime} (the machine-level {@code
+ * org.kernsim.actors.hotplug.CpuHotplug}'s rule). Times and CPUs are drawn from this entity's own
+ * random stream, so a run replays from its seed; a request waits for the writer's previous one
+ * ({@code cpu_maps_update_begin()}), and is refused as {@code _cpu_down()} / {@code _cpu_up()}
+ * refuse. In the liveness phase no more CPUs go down at random (those down still come back).
  */
 public final class Hotplug26 extends Task {
 
@@ -59,11 +68,17 @@ public final class Hotplug26 extends Task {
   private record Request(int task, int replyTo, long token, HotplugOp op)
       implements java.io.Serializable {}
 
+  /** A due {@code cpu_down()} / {@code cpu_up()}: from the plan, or random ({@code random}). */
+  private record Due(int cpu, boolean up, boolean random) implements java.io.Serializable {}
+
   private static final int MSLEEP = 0;
   private static final int AP_BOOTED = 1;
 
   private final Programs26.Era era;
   private final List<HotplugConfig.PlanEntry> plan;
+  private final double rate;
+  private final Latency downtime;
+  private final int[] randomCpus;
   private final int[] listeners;
   private final Latency bringup;
   private final Latency die;
@@ -78,13 +93,13 @@ public final class Hotplug26 extends Task {
   /** What other tasks hold that this entity does not see, by task (from their requests). */
   private final Map<Integer, String> alsoHolds = new TreeMap<>();
 
-  /** Plan entries that are due, for the writer. */
-  private final ArrayDeque<Integer> due = new ArrayDeque<>();
+  /** Requests that are due, for the writer, in order. */
+  private final ArrayDeque<Due> due = new ArrayDeque<>();
 
   // the writer
   private List<HotplugOp> program;
   private int pc;
-  private HotplugConfig.PlanEntry current;
+  private Due current;
   private long ops;
   private long startedAt;
   private long waitEpoch = -1;
@@ -107,20 +122,28 @@ public final class Hotplug26 extends Task {
 
   /**
    * {@code tasks}: the number of entities that may take the locks (task index = entity id); all
-   * CPUs online at first; {@code listeners[cpu]}: the entity that runs on CPU {@code cpu} and must
-   * stop while it is offline, or -1.
+   * CPUs online at first; {@code rate}: random {@code cpu_down()}s per second of virtual time (0:
+   * none), of one of {@code randomCpus}, each CPU back after {@code downtime}; {@code
+   * listeners[cpu]}: the entity that runs on CPU {@code cpu} and must stop while it is offline, or
+   * -1.
    */
   public Hotplug26(
       Machine m,
       Programs26.Era era,
       int tasks,
       List<HotplugConfig.PlanEntry> plan,
+      double rate,
+      Latency downtime,
+      int[] randomCpus,
       int[] listeners,
       Latency bringup,
       Latency die) {
     super(m, 0);
     this.era = era;
     this.plan = List.copyOf(plan);
+    this.rate = rate;
+    this.downtime = downtime;
+    this.randomCpus = randomCpus.clone();
     this.listeners = listeners.clone();
     this.bringup = bringup;
     this.die = die;
@@ -134,6 +157,45 @@ public final class Hotplug26 extends Task {
       ctx.startTimer(
           "plan" + i, Math.max(1, plan.get(i).at() - ctx.now()), new Hotplug26Message.PlanDue(i));
     }
+    if (rate > 0) scheduleRandomDown(ctx);
+  }
+
+  // ====================================================================== faults.hotplug.rate
+
+  /** The next random {@code cpu_down()}: exponentially distributed at {@code rate} per second. */
+  private void scheduleRandomDown(Context ctx) {
+    double mean = 1e9 / rate;
+    long delay = Math.max(1, (long) (-mean * Math.log1p(-ctx.random().nextDouble())));
+    ctx.startTimer("random-down", delay, new Hotplug26Message.RandomDue(-1));
+  }
+
+  /**
+   * A random {@code cpu_down()} is due (of an online CPU of {@code randomCpus} with no request
+   * pending, drawn from this entity's stream), or a randomly offlined CPU's downtime is over.
+   */
+  private void onRandom(Context ctx, Hotplug26Message.RandomDue r) {
+    if (r.cpu() >= 0) {
+      request(ctx, new Due(r.cpu(), true, true));
+      return;
+    }
+    if (!ctx.faultsActive()) return; // the liveness phase: no more CPUs go down
+    List<Integer> candidates = new ArrayList<>();
+    for (int c : randomCpus) if (locks.online(c) && !pending(c)) candidates.add(c);
+    if (!candidates.isEmpty())
+      request(ctx, new Due(candidates.get(ctx.random().nextInt(candidates.size())), false, true));
+    scheduleRandomDown(ctx);
+  }
+
+  /** Whether the writer runs or has queued a request for {@code cpu}. */
+  private boolean pending(int cpu) {
+    if (current != null && current.cpu() == cpu) return true;
+    for (Due d : due) if (d.cpu() == cpu) return true;
+    return false;
+  }
+
+  private void request(Context ctx, Due d) {
+    due.addLast(d);
+    if (program == null) resume(ctx);
   }
 
   // ====================================================================== messages
@@ -145,8 +207,10 @@ public final class Hotplug26 extends Task {
     } else if (msg instanceof Hotplug26Message.Release r) {
       onRelease(ctx, r);
     } else if (msg instanceof Hotplug26Message.PlanDue p) {
-      due.addLast(p.index());
-      if (program == null) resume(ctx);
+      HotplugConfig.PlanEntry e = plan.get(p.index());
+      request(ctx, new Due(e.cpu(), e.up(), false));
+    } else if (msg instanceof Hotplug26Message.RandomDue r) {
+      onRandom(ctx, r);
     } else if (msg instanceof StopMachineMessage.StopFnCall c) {
       onTakeCpuDown(ctx, c);
     } else if (msg instanceof Hotplug26Message.CpuOfflineAck a) {
@@ -271,7 +335,7 @@ public final class Hotplug26 extends Task {
       nativeCpuDie(ctx);
     } else if (program == null) {
       if (due.isEmpty()) sleepNow(ctx);
-      else begin(ctx, plan.get(due.pollFirst()));
+      else begin(ctx, due.pollFirst());
     } else if (pc >= program.size()) {
       finish(ctx);
     } else {
@@ -283,7 +347,7 @@ public final class Hotplug26 extends Task {
    * {@code cpu_down(cpu)} or {@code cpu_up(cpu)}; refused as {@code _cpu_down()} / {@code
    * _cpu_up()} refuse (-EBUSY for the last online CPU, -EINVAL if the CPU is already so).
    */
-  private void begin(Context ctx, HotplugConfig.PlanEntry e) {
+  private void begin(Context ctx, Due e) {
     boolean isOnline = locks.online(e.cpu());
     if (e.up() == isOnline || (!e.up() && locks.numOnlineCpus() == 1)) {
       ctx.count("hotplug26.refused", 1);
@@ -305,6 +369,13 @@ public final class Hotplug26 extends Task {
       ctx.trace(
           new Hotplug26Note.Finished(ops, current.cpu(), current.up(), ctx.now() - startedAt));
     ctx.count(current.up() ? "hotplug26.cpuUp" : "hotplug26.cpuDown", 1);
+    if (current.random() && !current.up()) {
+      // faults.hotplug.rate: the CPU comes back after its downtime
+      ctx.startTimer(
+          "random-up" + current.cpu(),
+          Math.max(1, downtime.sample(ctx.random())),
+          new Hotplug26Message.RandomDue(current.cpu()));
+    }
     program = null;
     current = null;
     run(ctx);

@@ -7,9 +7,9 @@ import org.kernsim.protocol.hotplug26.Hotplug26Note;
 import org.kernsim.protocol.kryo.KryoRegistry;
 
 /**
- * The state classes of v2.6.36-v2.6.38 CPU hotplug in a run, for snapshots (ids 2380-2399): the
- * writer and lock owner ({@link Hotplug26}), its {@link CpuHotplug26} and the steps of its program;
- * and what it promises to the liveness phase.
+ * The state classes of v2.6.36-v2.6.38 CPU hotplug in a run, for snapshots (ids 2380-2399,
+ * 2450-2459): the writer and lock owner ({@link Hotplug26}), its {@link CpuHotplug26} and the steps
+ * of its program; and what it promises to the liveness phase.
  */
 public final class Hotplug26State {
   private Hotplug26State() {}
@@ -47,5 +47,6 @@ public final class Hotplug26State {
           row(2396, HotplugOp.StopperEnabled.class),
           row(2397, HotplugOp.SkipIfSmpMode.class),
           row(2398, HotplugOp.SetSmpMode.class),
-          row(2399, "org.kernsim.actors.kprobes.KprobesConfig$Hotplug26"));
+          row(2399, "org.kernsim.actors.kprobes.KprobesConfig$Hotplug26"),
+          row(2450, "org.kernsim.actors.cpuhotplug26.Hotplug26$Due"));
 }

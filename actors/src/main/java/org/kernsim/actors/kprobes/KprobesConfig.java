@@ -44,14 +44,20 @@ record KprobesConfig(
     Hotplug26 hotplug26) {
 
   /**
-   * CPU hotplug of the run's kernel, v2.6.36-v2.6.38 only ({@code faults.hotplug.plan}; {@code
-   * org.kernsim.actors.cpuhotplug26}): the plan, {@code hotplug.bringup} (the AP's boot, from
+   * CPU hotplug of the run's kernel, v2.6.36-v2.6.38 only ({@code faults.hotplug.plan} and {@code
+   * faults.hotplug.rate}; {@code org.kernsim.actors.cpuhotplug26}): the plan, the random {@code
+   * cpu_down()}s per second of virtual time and how long such a CPU stays offline ({@code
+   * faults.hotplug.downtime}), the CPUs a random {@code cpu_down()} may pick ({@code randomCpus}:
+   * not CPU 0, not the admin's or the optimizer's), {@code hotplug.bringup} (the AP's boot, from
    * {@code do_boot_cpu()} to {@code start_secondary()} setting it online) and {@code hotplug.die}
    * (from the dying CPU leaving the stop to {@code play_dead()} setting {@code CPU_DEAD}).
    */
   record Hotplug26(
       org.kernsim.actors.cpuhotplug26.Programs26.Era era,
       List<org.kernsim.actors.machine.HotplugConfig.PlanEntry> plan,
+      double rate,
+      Latency downtime,
+      int[] randomCpus,
       Latency bringup,
       Latency die) {}
 
@@ -520,29 +526,29 @@ record KprobesConfig(
   }
 
   /**
-   * {@code faults.hotplug.plan} in a kprobes run: the CPU hotplug of the kprobes kernel itself
-   * (2.6.36-2.6.38: {@code org.kernsim.actors.cpuhotplug26}), never the machine's later-era hotplug
-   * ({@code hotplug.kernel} is not read). Null without a plan.
+   * {@code faults.hotplug.plan} and {@code faults.hotplug.rate} in a kprobes run: the CPU hotplug
+   * of the kprobes kernel itself (2.6.36-2.6.38: {@code org.kernsim.actors.cpuhotplug26}), never
+   * the machine's later-era hotplug ({@code hotplug.kernel} is not read). Null without either.
    */
   private static Hotplug26 hotplug26(
       Settings s, Kernel kernel, int cpus, int admin, int optimizer, boolean dedicated) {
-    if (s.number("faults.hotplug.rate") > 0)
-      throw new BadInputException(
-          "faults.hotplug.rate: random CPU hotplug is not modelled in kprobes runs; give the"
-              + " cpu_down()/cpu_up() times in faults.hotplug.plan (kprobes.kernel=2.6.36-2.6.38)");
+    double rate = s.number("faults.hotplug.rate");
     List<org.kernsim.actors.machine.HotplugConfig.PlanEntry> plan =
         org.kernsim.actors.machine.HotplugConfig.parsePlan(s.text("faults.hotplug.plan"), cpus);
-    if (plan.isEmpty()) return null;
+    if (plan.isEmpty() && rate <= 0) return null;
+    String key = plan.isEmpty() ? "faults.hotplug.rate" : "faults.hotplug.plan";
     org.kernsim.actors.cpuhotplug26.Programs26.Era era =
         org.kernsim.actors.cpuhotplug26.Programs26.Era.of(kernel.label());
     if (era == null)
       throw new BadInputException(
-          "faults.hotplug.plan: CPU hotplug in a kprobes run is modelled for kprobes.kernel=2.6.36,"
+          key
+              + ": CPU hotplug in a kprobes run is modelled for kprobes.kernel=2.6.36,"
               + " 2.6.37 and 2.6.38 (their kernel/cpu.c), not "
               + kernel.label());
     if (!dedicated)
       throw new BadInputException(
-          "faults.hotplug.plan: with kprobes.optimizer=workqueue the system workqueue's per-CPU"
+          key
+              + ": with kprobes.optimizer=workqueue the system workqueue's per-CPU"
               + " pools would have to follow CPU hotplug of 2.6.3x, which is not modelled; use"
               + " kprobes.optimizer=dedicated");
     for (org.kernsim.actors.machine.HotplugConfig.PlanEntry e : plan) {
@@ -563,7 +569,28 @@ record KprobesConfig(
                 + optimizer
                 + " (set kprobes.optimizer-cpu to another)");
     }
-    return new Hotplug26(era, plan, s.latency("hotplug.bringup"), s.latency("hotplug.die"));
+    // a random cpu_down() picks among the CPUs a plan may name: not CPU 0 (no BSP hotplug before
+    // v3.7, and the writer runs there), not the admin's or the optimizer's (not migrated)
+    int[] randomCpus =
+        java.util.stream.IntStream.range(1, cpus)
+            .filter(c -> c != admin && c != optimizer)
+            .toArray();
+    if (rate > 0 && randomCpus.length == 0)
+      throw new BadInputException(
+          "faults.hotplug.rate: no CPU can go offline at random (machine.cpus = "
+              + cpus
+              + "; CPU 0, the admin's CPU "
+              + admin
+              + (optimizer >= 0 ? " and the optimizer's CPU " + optimizer : "")
+              + " stay online)");
+    return new Hotplug26(
+        era,
+        plan,
+        rate,
+        s.latency("faults.hotplug.downtime"),
+        randomCpus,
+        s.latency("hotplug.bringup"),
+        s.latency("hotplug.die"));
   }
 
   /** optinsn.size of the probe at {@code addr} (the bytes its jump replaces). */

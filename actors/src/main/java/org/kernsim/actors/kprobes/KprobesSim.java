@@ -208,7 +208,16 @@ final class KprobesSim implements LaidOut {
       for (int c = 0; c < cfg.cpus(); c++) listeners[c] = workload(c);
       KprobesConfig.Hotplug26 h = cfg.hotplug26();
       return new org.kernsim.actors.cpuhotplug26.Hotplug26(
-          machine, h.era(), entityCount(), h.plan(), listeners, h.bringup(), h.die());
+          machine,
+          h.era(),
+          entityCount(),
+          h.plan(),
+          h.rate(),
+          h.downtime(),
+          h.randomCpus(),
+          listeners,
+          h.bringup(),
+          h.die());
     }
     if (id == rcuTasks) {
       return new org.kernsim.actors.rcutasks.RcuTasks(

@@ -155,6 +155,65 @@ class KprobesSm3HotplugTest {
         BadInputException.class, () -> KprobesScenarioTest.run(SCENARIO, 1, "kprobes.admin-cpu=1"));
     assertThrows(
         BadInputException.class,
-        () -> KprobesScenarioTest.run(SCENARIO, 1, "faults.hotplug.rate=10"));
+        () -> KprobesScenarioTest.run(SCENARIO, 1, "kprobes.kernel=6.1", "faults.hotplug.rate=10"));
+    // CPU 0, the admin's and the optimizer's CPU stay online: nothing left to take down at random
+    assertThrows(
+        BadInputException.class,
+        () ->
+            KprobesScenarioTest.run(
+                SCENARIO,
+                1,
+                "faults.hotplug.plan=",
+                "faults.hotplug.rate=10",
+                "machine.cpus=2",
+                "kprobes.admin-cpu=1"));
+  }
+
+  /**
+   * {@code faults.hotplug.rate} without a plan: random cpu_down()s of CPU 1 (the only CPU that may
+   * go) and its cpu_up() after the downtime, drawn from the writer's stream: the same seed gives
+   * the same trace, another seed other times; without the rate the run has no hotplug at all.
+   */
+  @Test
+  void randomHotplugFollowsTheRateFromTheSeed() {
+    String[] random = {"kprobes.kernel=2.6.38", "faults.hotplug.plan=", "faults.hotplug.rate=40"};
+    RunResult a = KprobesScenarioTest.run(SCENARIO, 7, random);
+    RunResult b = KprobesScenarioTest.run(SCENARIO, 7, random);
+    assertEquals(a.traceSha256(), b.traceSha256());
+    assertEquals(a.violations().toString(), b.violations().toString());
+    // a CPU went down at random, and came back after its downtime
+    assertTrue(KprobesScenarioTest.metric(a, "hotplug26.cpuDown") >= 1, a.metrics().toString());
+    assertTrue(KprobesScenarioTest.metric(a, "hotplug26.cpuUp") >= 1, a.metrics().toString());
+    RunResult other = KprobesScenarioTest.run(SCENARIO, 8, random);
+    assertFalse(a.traceSha256().equals(other.traceSha256()));
+    RunResult none =
+        KprobesScenarioTest.run(SCENARIO, 7, "kprobes.kernel=2.6.38", "faults.hotplug.plan=");
+    assertEquals(0, KprobesScenarioTest.metric(none, "hotplug26.cpuDown"));
+    assertFalse(KprobesScenarioTest.fired(none).containsKey("NoDeadlock"));
+  }
+
+  /**
+   * Random hotplug meets enable_kprobe() as the plan does: 2.6.38 seed 94 at 200 random cpu_down()s
+   * per second takes CPU 1 down and up three times; the third cpu_down() (2 -> 1 CPUs) meets
+   * enable_kprobe() and deadlocks with the SM-3 wait cycle (2 of seeds 1..200 do so).
+   */
+  @Test
+  void randomHotplugReachesTheSm3DeadlockIn2638() {
+    RunResult r =
+        KprobesScenarioTest.run(
+            SCENARIO,
+            94,
+            "kprobes.kernel=2.6.38",
+            "faults.hotplug.plan=",
+            "faults.hotplug.rate=200");
+    assertEquals(3, KprobesScenarioTest.metric(r, "hotplug26.cpuDown"));
+    String m = KprobesScenarioTest.first(r, "NoDeadlock").message();
+    assertTrue(
+        m.equals(
+            "deadlock in 2.6.38 cpu_down(1): wait cycle: cpu_hotplug holds [cpu_add_remove_lock,"
+                + " cpu_hotplug.lock (active_writer), smp_alt] and waits for text_mutex (held by"
+                + " admin); admin holds [kprobe_mutex, text_mutex] and waits for cpu_hotplug.lock"
+                + " (held by cpu_hotplug)"),
+        m);
   }
 }

@@ -19,6 +19,7 @@ public sealed interface Hotplug26Message extends WireMessage
         Hotplug26Message.CpuOfflineAck,
         Hotplug26Message.CpuOnline,
         Hotplug26Message.PlanDue,
+        Hotplug26Message.RandomDue,
         Hotplug26Message.WriterTimer {
 
   /**
@@ -68,6 +69,13 @@ public sealed interface Hotplug26Message extends WireMessage
 
   /** Entry {@code index} of {@code faults.hotplug.plan} is due (the writer's timer). */
   record PlanDue(int index) implements Hotplug26Message {}
+
+  /**
+   * {@code faults.hotplug.rate}'s timers: {@code cpu} -1 = the next random {@code cpu_down()} is
+   * due (the CPU is drawn when it fires); {@code cpu} >= 0 = that randomly offlined CPU's {@code
+   * faults.hotplug.downtime} is over, {@code cpu_up()} it.
+   */
+  record RandomDue(int cpu) implements Hotplug26Message {}
 
   /**
    * The hotplug writer's own timer: {@code what} 0 = an {@code msleep(100)} of {@code
