@@ -55,8 +55,12 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  * drawn from those that may go offline and are online with no request pending for them, each
  * brought back by {@code cpu_up()} after {@code faults.hotplug.downtime} (the machine-level {@code
  * org.kernsim.actors.hotplug.CpuHotplug}'s rule). Times and CPUs are drawn from this entity's own
- * random stream, so a run replays from its seed; a request waits for the writer's previous one
- * ({@code cpu_maps_update_begin()}), and is refused as {@code _cpu_down()} / {@code _cpu_up()}
+ * random stream, so a run replays from its seed. Each request is what a write of 0 or 1 to {@code
+ * /sys/devices/system/cpu/cpuN/online} does in these kernels: {@code store_online()} ({@code
+ * drivers/base/cpu.c}:36-63, the same in v2.6.36, v2.6.37 and v2.6.38) calls {@code cpu_down()} /
+ * {@code cpu_up()}; it waits for the writer's previous one ({@code cpu_maps_update_begin()}), and
+ * is refused as {@code _cpu_down()} (-EBUSY for the last online CPU, -EINVAL for an offline one;
+ * v2.6.38 {@code kernel/cpu.c}:223-227) and {@code _cpu_up()} (-EINVAL for an online one, :300)
  * refuse. In the liveness phase no more CPUs go down at random (those down still come back).
  */
 public final class Hotplug26 extends Task {
