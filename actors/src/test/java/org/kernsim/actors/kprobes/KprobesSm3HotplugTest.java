@@ -216,4 +216,28 @@ class KprobesSm3HotplugTest {
                 + " (held by cpu_hotplug)"),
         m);
   }
+
+  /**
+   * 2.6.37 under random hotplug hangs as under the plan, never deadlocks: seed 4 at 200 random
+   * cpu_down()s per second, enable_kprobe()'s __stop_machine() counted 2 CPUs before the writer's
+   * take_cpu_down() left 1 stopper.
+   */
+  @Test
+  void randomHotplugReachesTheSm3HangIn2637() {
+    RunResult r =
+        KprobesScenarioTest.run(
+            SCENARIO,
+            4,
+            "kprobes.kernel=2.6.37",
+            "faults.hotplug.plan=",
+            "faults.hotplug.rate=200");
+    Map<String, Long> f = KprobesScenarioTest.fired(r);
+    assertFalse(f.containsKey("NoDeadlock"), f.toString());
+    String m = KprobesScenarioTest.first(r, "SM1_StopMachineVsHotplug").message();
+    assertTrue(m.contains("1 stopper(s) will run but num_threads = 2"), m);
+    assertTrue(
+        KprobesScenarioTest.first(r, "AdminScriptCompletes")
+            .message()
+            .contains("in enable_kprobe"));
+  }
 }
