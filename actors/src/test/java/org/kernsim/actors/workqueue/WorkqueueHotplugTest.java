@@ -81,7 +81,7 @@ class WorkqueueHotplugTest {
   // ------------------------------------------------------------------ WQ-7
 
   @Test
-  void wq7V39StrandsTheNormalPoolsWorkWhenItsBusyWorkerBlocks() {
+  void wq7V38StrandsTheNormalPoolsWorkWhenItsBusyWorkerBlocks() {
     for (long seed = 1; seed <= 3; seed++) {
       RunResult r = run("workqueue-wq7-unbind-highpri", seed);
       assertEquals(1, m(r, "poolsUnboundWithWorkPending"), "the window: seed " + seed);
