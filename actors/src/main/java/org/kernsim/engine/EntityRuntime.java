@@ -400,6 +400,21 @@ public final class EntityRuntime implements Context {
     logic.receive(this, payload);
   }
 
+  /**
+   * Reads the first places that delivering {@code e} here will read (the event and its payload,
+   * this runtime, its history buffer and channel table) and returns something of them: a driver
+   * calls it for the next event before delivering the current one, so that the cache misses of the
+   * two overlap. Changes nothing.
+   */
+  int warm(Event e) {
+    Object p = e.payload();
+    int w = p != null && p.getClass() == Event.class ? 1 : 0;
+    if (digest != null) w += digest.warm();
+    long[] t = channels;
+    if (t != null) w += (int) t[0];
+    return w + (int) delivered;
+  }
+
   private void hash(Event e) {
     if (digest == null) digest = new HistoryDigest();
     bytes.reset();

@@ -77,6 +77,13 @@ public final class HistoryDigest {
     }
   }
 
+  /** A byte where the next update will write (see {@link EntityRuntime#warm}). */
+  int warm() {
+    byte[] b = buf;
+    int i = 32 + len;
+    return i < b.length ? b[i] : b.length;
+  }
+
   /** The digest of the history so far (the history can go on). */
   public byte[] digest() {
     MessageDigest md = DIGESTS.get();

@@ -46,6 +46,18 @@ public final class SequentialDriver {
   private final Metrics baseMetrics;
   private boolean snapshotPending;
 
+  /**
+   * Whether to read the next event's data ahead ({@link EntityRuntime#warm}): with this many
+   * entities their state does not stay in the cache (PHOLD, paired runs: 1.2x events per CPU second
+   * at 10,000 entities, 1.1x at 1,000; at 100 it only costs).
+   */
+  public static final int LOOK_AHEAD_ENTITIES = 512;
+
+  private final boolean lookAhead;
+
+  /** What {@link EntityRuntime#warm} read ahead: kept, so that the loads are made. */
+  private int warmth;
+
   private long windowEnd = Long.MIN_VALUE;
   private long windows;
   private long lastTime;
@@ -80,6 +92,7 @@ public final class SequentialDriver {
     this.faults = sim.faults();
     this.queue = new CalendarHeap();
     this.runtimes = new EntityRuntime[n];
+    this.lookAhead = n >= LOOK_AHEAD_ENTITIES;
     int[] ranks = fork == null ? null : fork.ranks();
     this.ranks = ranks;
     this.outbox = ranks == null ? queue::add : e -> queue.add(e, ranks[e.src()]);
@@ -228,6 +241,13 @@ public final class SequentialDriver {
       EntityRuntime rt = runtimes[dst];
       Event e = queue.poll();
       if (rt == null) rt = runtime(dst);
+      if (lookAhead && !queue.isEmpty()) {
+        // start loading what the next event will read (its object and payload, its entity's
+        // runtime, history buffer and channels) while this one is delivered: with many entities
+        // each of them is a cache miss, and they overlap with this event's work
+        EntityRuntime next = runtimes[queue.minDst()];
+        if (next != null) warmth += next.warm(queue.peek());
+      }
       long before = rt.delivered();
       rt.deliver(e);
       if (rt.delivered() != before) {

@@ -1,0 +1,36 @@
+package org.kernsim.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.kernsim.engine.RunOptions;
+import org.kernsim.engine.SequentialDriver;
+import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.scenario.Scenario;
+
+/**
+ * With {@link SequentialDriver#LOOK_AHEAD_ENTITIES} entities or more the sequential driver reads
+ * each next event's data ahead while it delivers the current one. That must change nothing: the
+ * same run as the actor driver (which never reads ahead), and the same run resumed from snapshots
+ * (entities not yet restored when their event is next in line are skipped, never restored early).
+ */
+class SequentialLookAheadTest {
+
+  private static final List<String> SETS =
+      List.of(
+          "phold.entities=" + SequentialDriver.LOOK_AHEAD_ENTITIES,
+          "phold.population=2",
+          "phold.ttl=4",
+          "phold.mean-extra=3us");
+
+  @Test
+  void readingAheadChangesNoRun() {
+    Scenario s = Models.load("phold", SETS);
+    RunOptions o = RunOptions.of(11, s.until());
+    assertEquals(
+        ActorDriver.run(s.build(), o, 2).traceSha256(),
+        SequentialDriver.run(s.build(), o).traceSha256());
+    SnapshotTest.sameRun("phold", SETS, 11, "2us", "9us");
+  }
+}
