@@ -16,8 +16,9 @@ import org.kernsim.scenario.Scenario;
  * {@code kernsim bench explore}: how many schedules per second {@code explore} runs on a scenario,
  * without forking (every schedule a seed from time 0) and forking (each seed simulated once to the
  * fork time, then {@code forks} schedules from its snapshot), beside the events per second of one
- * run of the same scenario on one thread. Repeats are interleaved (plain, forked, single run, ...)
- * so that the machine's drift touches every figure alike; medians, mins and maxes are reported.
+ * run of the same scenario on one thread ({@value #SINGLE_RUNS} runs one after the other, as {@code
+ * run} makes them: hashed). Repeats are interleaved (plain, forked, single run, ...) so that the
+ * machine's drift touches every figure alike; medians, mins and maxes are reported.
  *
  * <p>Beside each rate per wall second, the same rate per CPU second of the whole process (its
  * threads, the collector's and the compiler's included): on a shared machine the wall-clock rates
@@ -26,6 +27,9 @@ import org.kernsim.scenario.Scenario;
  */
 public final class ExploreBench {
   private ExploreBench() {}
+
+  /** Runs of the single-run figure per repeat (one after the other on one thread). */
+  static final int SINGLE_RUNS = 20;
 
   /**
    * @param schedules schedules per measured exploration
@@ -85,16 +89,24 @@ public final class ExploreBench {
       long tcpu0 =
           threads.getCurrentThreadCpuTime(); // a run is shorter than the process clock's tick
       long t0 = System.nanoTime();
-      RunResult one = SequentialDriver.run(s.build(), RunOptions.of(base, s.until()));
+      // SINGLE_RUNS whole runs one after the other (as `run` makes them: hashed), so that the
+      // first, which meets code the exploration left compiled for unhashed runs, does not make
+      // the figure
+      RunResult one = null;
+      long oneEvents = 0;
+      for (int k = 0; k < SINGLE_RUNS; k++) {
+        one = SequentialDriver.run(s.build(), RunOptions.of(base + k, s.until()));
+        oneEvents += one.events();
+      }
       double secs = (System.nanoTime() - t0) / 1e9;
       long tcpu = threads.getCurrentThreadCpuTime() - tcpu0;
       if (measured) {
         plain.add(p.schedulesPerSecond());
         forked.add(f.schedulesPerSecond());
-        single.add(one.events() / Math.max(1e-9, secs));
+        single.add(oneEvents / Math.max(1e-9, secs));
         plainCpu.add(p.schedulesRun() / Math.max(1e-9, (cpu1 - cpu0) / 1e9));
         forkedCpu.add(f.schedulesRun() / Math.max(1e-9, (cpu2 - cpu1) / 1e9));
-        if (tcpu0 >= 0) singleCpu.add(one.events() / Math.max(1e-9, tcpu / 1e9));
+        if (tcpu0 >= 0) singleCpu.add(oneEvents / Math.max(1e-9, tcpu / 1e9));
         singleEvents = one.events();
         plainViolating += p.violating();
         forkedViolating += f.violating();
@@ -134,6 +146,7 @@ public final class ExploreBench {
     r.put("loadAverageBefore", Math.round(loadBefore * 100) / 100.0);
     r.put("loadAverageAfter", Math.round(loadAverage() * 100) / 100.0);
     r.put("singleRunEvents", singleEvents);
+    r.put("singleRunsPerRepeat", SINGLE_RUNS);
     r.put("eventsPerPlainSchedule", plainEvents / Math.max(1, c.repeat()));
     r.put("eventsPerForkedSchedule", forkedEvents / Math.max(1, c.repeat()));
     r.put("violatingPlain", plainViolating);
