@@ -76,6 +76,11 @@ public final class Corpus {
       return at;
     }
 
+    /** The states and transitions it was the first to reach. */
+    long[] keys() {
+      return keys.clone();
+    }
+
     /** The chain of a schedule going on from here under {@code perturbation}. */
     public List<Step> continued(long perturbation) {
       List<Step> c = new ArrayList<>(steps);

@@ -51,6 +51,31 @@ class CorpusTest {
     assertEquals(0, c.weight(three, late));
   }
 
+  /**
+   * A point's energy is kept between draws and summed again only after a schedule reached one of
+   * its keys: after any sequence of schedules it equals the energy summed from the hits now.
+   */
+  @Test
+  void aKeptEnergyEqualsTheEnergySummedFromTheHitsNow() {
+    Corpus c = new Corpus();
+    SplitMix64 r = new SplitMix64(3);
+    for (int schedule = 0; schedule < 300; schedule++) {
+      List<Long> keys = new java.util.ArrayList<>();
+      for (int i = 0; i < 6; i++) keys.add((long) r.nextInt(120));
+      long[] novel = c.reached(keys);
+      if (novel.length > 0) c.add(null, schedule, List.of(), 10, novel, schedule);
+      if (schedule % 7 == 0 && c.size() > 0) c.pick(2, schedule, r); // weights kept here
+      for (Corpus.Entry e : c.entries()) {
+        double novelty = 0;
+        for (long k : e.keys()) novelty += 1.0 / Math.max(1, c.hits(k));
+        double expected =
+            novelty * novelty * (1 + 2.0 * e.productive()) / Math.sqrt(1 + e.chosen());
+        double late = c.weight(e, 100_000);
+        assertEquals(expected, late, 0, "point " + e.id() + " after schedule " + schedule);
+      }
+    }
+  }
+
   /** Picks follow the energy, are a function of the random stream, and skip dead points. */
   @Test
   void picksAreProportionalToEnergyDeterministicAndSkipDeadPoints() {
