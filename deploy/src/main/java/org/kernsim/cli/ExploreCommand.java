@@ -325,25 +325,7 @@ final class ExploreCommand implements Callable<Integer> {
           replay = s.replay();
         }
       }
-      String timeline = null;
-      if ((!noTimeline || reportFile != null) && !org.kernsim.engine.StopRequest.requested()) {
-        RunSpec spec =
-            new RunSpec(
-                scenario,
-                shownSets,
-                shownSeed,
-                untilNanos,
-                null,
-                "sequential",
-                1,
-                false,
-                -1,
-                null,
-                null,
-                shownFork);
-        timeline = Runner.timeline(Models.load(scenario, shownSets), spec, shownViolation);
-        if (!noTimeline) out.println(timeline);
-      }
+      String timeline = timeline(out, shownSets, shownSeed, untilNanos, shownFork, shownViolation);
       out.println("replay: " + replay);
       writeReport(report, timeline);
       return ExitCodes.VIOLATION;
@@ -430,28 +412,39 @@ final class ExploreCommand implements Callable<Integer> {
         chain.isEmpty() ? "a fresh seed" : "a chain of " + chain.size() + " fork(s)",
         first.first().checker(),
         first.first().message());
-    String timeline = null;
-    if ((!noTimeline || reportFile != null) && !org.kernsim.engine.StopRequest.requested()) {
-      RunSpec spec =
-          new RunSpec(
-              scenario,
-              options.sets,
-              first.schedule().seed(),
-              untilNanos,
-              null,
-              "sequential",
-              1,
-              false,
-              -1,
-              null,
-              null,
-              org.kernsim.run.GuidedExplorer.fork(chain));
-      timeline = Runner.timeline(Models.load(scenario, options.sets), spec, first.first());
-      if (!noTimeline) out.println(timeline);
-    }
+    String timeline =
+        timeline(
+            out,
+            options.sets,
+            first.schedule().seed(),
+            untilNanos,
+            org.kernsim.run.GuidedExplorer.fork(chain),
+            first.first());
     out.println("replay: " + report.replay());
     writeReport(report, timeline);
     return ExitCodes.VIOLATION;
+  }
+
+  /**
+   * The timeline of the violating schedule (its sequential replay), printed unless {@code
+   * --no-timeline} on {@code out}; null when neither the screen nor {@code --report} wants it, or a
+   * stop was asked for.
+   */
+  private String timeline(
+      java.io.PrintStream out,
+      List<String> sets,
+      long seed,
+      long untilNanos,
+      RunSpec.Fork fork,
+      org.kernsim.engine.Violation violation) {
+    if ((noTimeline && reportFile == null) || org.kernsim.engine.StopRequest.requested())
+      return null;
+    RunSpec spec =
+        new RunSpec(
+            scenario, sets, seed, untilNanos, null, "sequential", 1, false, -1, null, null, fork);
+    String timeline = Runner.timeline(Models.load(scenario, sets), spec, violation);
+    if (!noTimeline) out.println(timeline);
+    return timeline;
   }
 
   /**

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,7 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class CatalogueTest {
 
-  private static final Path ROOT = Path.of("..");
+  private static final Path ROOT = DocPages.ROOT;
   private static final Pattern ID = Pattern.compile("\\b(KP|SM|WQ|KX)-(\\d+)[a-z]?\\b");
   private static final Pattern ROW =
       Pattern.compile("^\\| ((?:KP|SM|WQ|KX)-\\d+) \\|", Pattern.MULTILINE);
@@ -45,23 +44,10 @@ class CatalogueTest {
     assertTrue(used.size() >= 10, "the docs were read: " + used);
   }
 
-  /** The user-facing pages: README files, docs/ and the built-in scenarios' descriptions. */
+  /** The user-facing pages but the catalogue itself. */
   private static List<Path> docs() throws IOException {
-    try (Stream<Path> s =
-        Stream.of("docs", "scenarios", "deploy", ".")
-            .flatMap(
-                d -> {
-                  try {
-                    return Files.walk(ROOT.resolve(d), d.equals(".") ? 1 : 8);
-                  } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                  }
-                })) {
-      return s.filter(p -> !p.toString().contains("/target/"))
-          .filter(p -> p.toString().endsWith(".md") || p.toString().endsWith(".conf"))
-          .filter(p -> !p.getFileName().toString().equals("catalogue.md"))
-          .distinct()
-          .toList();
-    }
+    return DocPages.all().stream()
+        .filter(p -> !p.getFileName().toString().equals("catalogue.md"))
+        .toList();
   }
 }

@@ -14,7 +14,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.kernsim.models.Models;
 import org.kernsim.scenario.Scenarios;
@@ -29,7 +28,7 @@ import org.kernsim.scenario.Setting;
  */
 class DocSetKeysTest {
 
-  private static final Path ROOT = Path.of("..");
+  private static final Path ROOT = DocPages.ROOT;
   private static final Pattern COMMAND =
       Pattern.compile(
           "kernsim\\s+(?:run|explore|trace|bench|report|settings)\\s+([a-z0-9][a-z0-9-]*)");
@@ -66,20 +65,6 @@ class DocSetKeysTest {
   }
 
   private static List<Path> docs() throws IOException {
-    try (Stream<Path> s =
-        Stream.of("docs", "scenarios", "deploy", ".")
-            .flatMap(
-                d -> {
-                  try {
-                    return Files.walk(ROOT.resolve(d), d.equals(".") ? 1 : 8);
-                  } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                  }
-                })) {
-      return s.filter(p -> !p.toString().contains("/target/"))
-          .filter(p -> p.toString().endsWith(".md") || p.toString().endsWith(".conf"))
-          .distinct()
-          .toList();
-    }
+    return DocPages.all();
   }
 }
