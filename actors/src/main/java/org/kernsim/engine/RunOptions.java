@@ -42,29 +42,31 @@ public record RunOptions(
   public record Snapshots(
       long atNanos, Map<String, String> settings, boolean stopAfter, Consumer<SimSnapshot> sink) {}
 
-  public RunOptions(
-      long seed,
-      long until,
-      boolean stopAtFirstViolation,
-      boolean recordAll,
-      List<TraceObserver> observers) {
-    this(seed, until, stopAtFirstViolation, recordAll, observers, null, null);
-  }
-
-  /** Options that compute the trace hash. */
-  public RunOptions(
-      long seed,
-      long until,
-      boolean stopAtFirstViolation,
-      boolean recordAll,
-      List<TraceObserver> observers,
-      Snapshots snapshot,
-      SimSnapshot resume) {
-    this(seed, until, stopAtFirstViolation, recordAll, observers, snapshot, resume, true);
-  }
-
+  /**
+   * Options for a run of {@code seed} up to {@code until}: no observers, nothing recorded beyond
+   * what checkers observe, no snapshot, from time 0, with the trace hash. Every other setting is a
+   * {@code with...} on the result (the one way to build options: no telescoping constructors).
+   */
   public static RunOptions of(long seed, long until) {
-    return new RunOptions(seed, until, false, false, List.of());
+    return new RunOptions(seed, until, false, false, List.of(), null, null, true);
+  }
+
+  /** Turns recording of every delivered message and note on (or off). */
+  public RunOptions withRecordAll(boolean all) {
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, all, observers, snapshot, resume, traceHash);
+  }
+
+  /** Replaces the observers (recording is set apart: {@link #withRecordAll}). */
+  public RunOptions withObservers(List<TraceObserver> os) {
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, recordAll, List.copyOf(os), snapshot, resume, traceHash);
+  }
+
+  /** Starts from time 0 again (the seed stays). */
+  public RunOptions withoutResume() {
+    return new RunOptions(
+        seed, until, stopAtFirstViolation, recordAll, observers, snapshot, null, traceHash);
   }
 
   public RunOptions withStopAtFirstViolation(boolean stop) {

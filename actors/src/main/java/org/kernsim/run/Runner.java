@@ -102,7 +102,7 @@ public final class Runner {
     Simulation sim = scenario.build();
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
     RunOptions options =
-        new RunOptions(spec.seed(), until, spec.stopAtFirstViolation(), false, List.of());
+        RunOptions.of(spec.seed(), until).withStopAtFirstViolation(spec.stopAtFirstViolation());
     if (resume != null) {
       if (resume.resumeNanos() >= until && !resume.pending().isEmpty())
         throw new BadInputException(
@@ -241,7 +241,11 @@ public final class Runner {
     long until = spec.until() >= 0 ? spec.until() : scenario.until();
     if (!firstOnly) until = Math.min(until, violation.atNanos() + 1);
     Timeline.Collector collector = new Timeline.Collector(200_000);
-    RunOptions options = new RunOptions(spec.seed(), until, firstOnly, true, List.of(collector));
+    RunOptions options =
+        RunOptions.of(spec.seed(), until)
+            .withStopAtFirstViolation(firstOnly)
+            .withRecordAll(true)
+            .withObservers(List.of(collector));
     if (spec.fork() != null) fork(sim, options, spec.fork());
     else SequentialDriver.run(sim, options);
     return Timeline.render(collector.records(), sim.timeline(), violation, 30);

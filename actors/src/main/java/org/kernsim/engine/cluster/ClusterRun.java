@@ -387,16 +387,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
             resume);
     RunOptions o = options.withProgress(seen);
     RunOptions.Snapshots asked = askedSnapshot();
-    if (asked != options.snapshot())
-      o =
-          new RunOptions(
-              o.seed(),
-              o.until(),
-              o.stopAtFirstViolation(),
-              o.recordAll(),
-              o.observers(),
-              asked,
-              o.resume());
+    if (asked != options.snapshot()) o = o.withSnapshot(asked);
     if (resume != null) {
       // the observers (trace file, progress) saw the windows up to the loss: not again
       long skip = seen.until.get();
@@ -405,14 +396,11 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
       replayed.add(seen);
       seen.resumedBy = recovering;
       o =
-          new RunOptions(
-              options.seed(),
-              options.until(),
-              options.stopAtFirstViolation(),
-              options.recordAll() || !options.observers().isEmpty(),
-              List.copyOf(replayed),
-              asked,
-              null);
+          options
+              .withRecordAll(options.recordAll() || !options.observers().isEmpty())
+              .withObservers(replayed)
+              .withSnapshot(asked)
+              .withoutResume();
     }
     coordinator =
         getContext().spawn(Coordinator.create(sim, o, result, extras, rec), "kernsim-coordinator");

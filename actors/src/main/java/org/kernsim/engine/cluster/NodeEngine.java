@@ -110,7 +110,7 @@ public final class NodeEngine extends AbstractBehavior<NodeCommand> {
     try {
       Simulation sim = source.build(s.model(), s.settings());
       Placement placement = new Placement(sim, s.partitions());
-      RunOptions o = new RunOptions(s.seed(), Long.MAX_VALUE, false, s.recordAll(), List.of());
+      RunOptions o = RunOptions.of(s.seed(), Long.MAX_VALUE).withRecordAll(s.recordAll());
       RecordFilter filter = Coordinator.filterFor(sim, o);
       rc =
           new NodeRuns.RunContext(

@@ -113,7 +113,13 @@ class WorkqueueActorTest {
     Timeline.Collector c = new Timeline.Collector(200_000);
     RunResult r =
         ActorDriver.run(
-            kit.system(), sim, new RunOptions(518, s.until(), true, true, List.of(c)), 2);
+            kit.system(),
+            sim,
+            RunOptions.of(518, s.until())
+                .withStopAtFirstViolation(true)
+                .withRecordAll(true)
+                .withObservers(List.of(c)),
+            2);
     Violation v = r.violations().get(0);
     String table = Timeline.render(c.records(), sim.timeline(), v, 30);
     assertTrue(table.contains("CPU "), table);
