@@ -41,6 +41,13 @@ import org.kernsim.scenario.Scenario;
  * the guided seed, whatever {@code --threads}. A schedule is a chain ({@link Chains}); its replay
  * is one {@code run} command ({@code --fork-at t1 --perturb p1 --then-fork t2/p2,...}). At most as
  * many schedules as {@code --seeds} names are run, so the cap is that of a plain exploration.
+ *
+ * <p>With {@code --swarm} ({@link org.kernsim.run.swarm.Swarm}) a schedule runs with its scenario
+ * seed's subset of the fault plan, the whole chain (a chain's segments are one simulation, so its
+ * root seed decides the subset, as it does for a plain swarm schedule); the subset is part of the
+ * schedule's identity through its seed, and the replay names the settings that switch the others
+ * off. The corpus is one for every subset (its points are abstract states, whichever subset reached
+ * them).
  */
 public final class GuidedExplorer {
   private GuidedExplorer() {}
@@ -105,13 +112,33 @@ public final class GuidedExplorer {
         chain.subList(1, chain.size()));
   }
 
+  /**
+   * The settings of a guided schedule of seed {@code seed}: the plan's, and with {@code --swarm}
+   * those that switch off what the seed's subset of the fault plan leaves off (a chain keeps its
+   * root seed's subset: its segments are one simulation of one scenario).
+   */
+  public static List<String> settings(Explorer.Plan plan, long seed) {
+    if (!plan.swarm()) return plan.overrides();
+    org.kernsim.run.swarm.Swarm sw =
+        org.kernsim.run.swarm.Swarm.of(Models.load(plan.scenario(), plan.overrides()));
+    List<String> sets = new ArrayList<>(plan.overrides());
+    sets.addAll(sw.offSets(sw.subset(seed)));
+    return sets;
+  }
+
   /** The one command that replays a guided schedule of {@code plan}. */
   public static String replay(Explorer.Plan plan, long seed, List<Step> chain) {
+    return replay(plan.scenario(), settings(plan, seed), seed, plan.untilOverride(), chain);
+  }
+
+  /** The one command that replays seed {@code seed}'s {@code chain} (until -1: the scenario's). */
+  public static String replay(
+      String scenario, List<String> settings, long seed, long until, List<Step> chain) {
     return new RunSpec(
-            plan.scenario(),
-            plan.overrides(),
+            scenario,
+            settings,
             seed,
-            plan.untilOverride(),
+            until,
             null,
             "sequential",
             1,
@@ -126,10 +153,12 @@ public final class GuidedExplorer {
   /** Explores {@code plan} (seeds, not forking) guided by coverage. */
   public static Outcome explore(Explorer.Plan plan, Params g, Explorer.Listener listener) {
     plan.validate();
-    if (plan.forking() || plan.swarm())
+    if (plan.forking())
       throw new BadInputException(
-          "--strategy guided: picks its own fork points; not with --fork-at, --forks or --swarm");
+          "--strategy guided: picks its own fork points; not with --fork-at or --forks");
     Scenario scenario = Models.load(plan.scenario(), plan.overrides());
+    org.kernsim.run.swarm.Swarm swarm =
+        plan.swarm() ? org.kernsim.run.swarm.Swarm.of(scenario) : null;
     long until = plan.untilOverride() >= 0 ? plan.untilOverride() : scenario.until();
     long total = plan.schedules();
     long wallStart = System.nanoTime();
@@ -137,13 +166,12 @@ public final class GuidedExplorer {
     Map<Long, String> hashes = new ConcurrentHashMap<>();
     long digest = 0x5EED; // of every schedule taken, in order: (number, seed, chain)
     Explorer.Aggregate agg =
-        new Explorer.Aggregate(plan, listener, wallStart, Math.max(1, total / 200), null);
-    Simulation sim = scenario.build();
-    StateCodec codec = new StateCodec(sim);
+        new Explorer.Aggregate(plan, listener, wallStart, Math.max(1, total / 200), swarm);
+    Sims sims = new Sims(scenario, swarm);
     Corpus corpus = new Corpus();
     SplitMix64 random =
         new SplitMix64(org.kernsim.engine.EntityRuntime.streamSeed(g.seed(), 0x6D1));
-    Snapshots snapshots = new Snapshots(sim, codec, until);
+    Snapshots snapshots = new Snapshots(sims, until);
     int threads = (int) Math.max(1, Math.min(plan.threads(), g.batch()));
     ExecutorService pool =
         Executors.newFixedThreadPool(
@@ -219,7 +247,7 @@ public final class GuidedExplorer {
                   try {
                     results
                         .get(j)
-                        .complete(run(sim, codec, snapshots, planned.get(j), until, covs.get(j)));
+                        .complete(run(sims, snapshots, planned.get(j), until, covs.get(j)));
                   } catch (RuntimeException | Error x) {
                     results.get(j).completeExceptionally(x);
                   }
@@ -309,7 +337,11 @@ public final class GuidedExplorer {
     j.put(
         "scheduleIdentity",
         "scenario and settings, scenario seed, chain [(forkAtNanos, perturbation)...] of random"
-            + " forks (empty: the plain run of the seed)");
+            + " forks (empty: the plain run of the seed)"
+            + (swarm == null
+                ? ""
+                : "; with --swarm the scenario seed's subset of the fault plan, for the whole"
+                    + " chain (the replay names the settings that switch the others off)"));
     j.put("freshSchedules", fresh);
     j.put("continuedSchedules", continued);
     j.put("continuationsWithNewCoverage", productiveContinuations);
@@ -343,14 +375,43 @@ public final class GuidedExplorer {
     return out;
   }
 
-  private static RunResult run(
-      Simulation sim, StateCodec codec, Snapshots snapshots, Guided s, long until, Coverage cov) {
+  private static RunResult run(Sims sims, Snapshots snapshots, Guided s, long until, Coverage cov) {
     RunOptions options = RunOptions.of(s.seed(), until);
+    Sim sim = sims.of(s.seed());
     if (s.from() == null)
-      return org.kernsim.engine.SequentialDriver.run(sim, options, codec, null, cov);
+      return org.kernsim.engine.SequentialDriver.run(sim.sim(), options, sim.codec(), null, cov);
     SimSnapshot from = snapshots.of(s.from());
     if (from == null) throw new IllegalStateException("a point without a snapshot was picked");
-    return Chains.finish(sim, codec, options, from, s.chain().get(s.chain().size() - 1), cov);
+    return Chains.finish(
+        sim.sim(), sim.codec(), options, from, s.chain().get(s.chain().size() - 1), cov);
+  }
+
+  /** A built simulation and its codec, shared by the threads. */
+  private record Sim(Simulation sim, StateCodec codec) {}
+
+  /**
+   * The simulation of each seed: the scenario's, or with {@code --swarm} that of the seed's subset
+   * of the fault plan (one per subset, built when first needed).
+   */
+  private static final class Sims {
+    private final org.kernsim.run.swarm.Swarm swarm;
+    private final Sim whole;
+    private final ConcurrentHashMap<Long, Sim> bySubset = new ConcurrentHashMap<>();
+
+    Sims(Scenario scenario, org.kernsim.run.swarm.Swarm swarm) {
+      this.swarm = swarm;
+      this.whole = swarm == null ? of(scenario) : null;
+    }
+
+    private static Sim of(Scenario s) {
+      Simulation sim = s.build();
+      return new Sim(sim, new StateCodec(sim));
+    }
+
+    Sim of(long seed) {
+      if (swarm == null) return whole;
+      return bySubset.computeIfAbsent(swarm.subset(seed), m -> of(swarm.scenarioOf(m)));
+    }
   }
 
   /**
@@ -359,17 +420,15 @@ public final class GuidedExplorer {
    */
   private static final class Snapshots {
     static final int KEEP = 2048;
-    private final Simulation sim;
-    private final StateCodec codec;
+    private final Sims sims;
     private final long until;
     private final ConcurrentHashMap<Corpus.Entry, CompletableFuture<SimSnapshot>> taken =
         new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong count =
         new java.util.concurrent.atomic.AtomicLong();
 
-    Snapshots(Simulation sim, StateCodec codec, long until) {
-      this.sim = sim;
-      this.codec = codec;
+    Snapshots(Sims sims, long until) {
+      this.sims = sims;
       this.until = until;
     }
 
@@ -380,6 +439,8 @@ public final class GuidedExplorer {
       try {
         SimSnapshot s;
         RunOptions options = RunOptions.of(e.seed(), until);
+        Simulation sim = sims.of(e.seed()).sim();
+        StateCodec codec = sims.of(e.seed()).codec();
         if (e.parent() == null) {
           s = Chains.snapshotAt(sim, codec, options, null, null, e.at());
         } else {

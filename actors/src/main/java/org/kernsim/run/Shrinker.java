@@ -34,7 +34,7 @@ public final class Shrinker {
       int runs,
       List<Step> steps) {}
 
-  private static final List<String> FAULT_KEYS =
+  static final List<String> FAULT_KEYS =
       List.of("faults.delay.probability", "faults.drop.probability", "faults.preempt.rate");
 
   private Shrinker() {}

@@ -150,4 +150,89 @@ class GuidedExplorerTest {
         BadInputException.class,
         () -> GuidedExplorer.explore(forking, PARAMS, new Explorer.Listener() {}));
   }
+
+  /** SwarmTest's ablation (not the kernel): lost wake-ups and delayed messages until 400 s. */
+  private static final List<String> FAULTY =
+      List.of(
+          "faults.drop.probability=0.2",
+          "faults.delay.probability=0.1",
+          "liveness.faults-off-at=400s",
+          "liveness.bound=10s",
+          "workqueue.kick=claim");
+
+  /**
+   * Guided with swarm testing (an ablation's fault plan, {@link #FAULTY}): every schedule runs with
+   * its seed's subset of the fault plan (the whole chain), the same guided seed gives the same
+   * schedules, per-subset counts, violating set and chains on one thread and two, and every
+   * violating schedule, run as its printed replay says (the settings that switch its subset's
+   * others off, then the chain), gives the same first violation and traceSha256.
+   */
+  @Test
+  void guidedWithSwarmIsDeterministicAndEveryViolationReplaysWithItsSubset() {
+    Explorer.Plan one =
+        Explorer.Plan.builder("workqueue-kick-cull")
+            .overrides(FAULTY)
+            .seeds(1, 32)
+            .threads(1)
+            .swarm(true)
+            .build();
+    Explorer.Plan two =
+        Explorer.Plan.builder("workqueue-kick-cull")
+            .overrides(FAULTY)
+            .seeds(1, 32)
+            .threads(2)
+            .swarm(true)
+            .build();
+    GuidedExplorer.Params g = new GuidedExplorer.Params(3, 0.5);
+    GuidedExplorer.Outcome a = GuidedExplorer.explore(one, g, new Explorer.Listener() {});
+    GuidedExplorer.Outcome b = GuidedExplorer.explore(two, g, new Explorer.Listener() {});
+    assertEquals(32, a.report().schedulesRun());
+    assertEquals(a.json().get("schedulesDigest"), b.json().get("schedulesDigest"));
+    assertEquals(a.report().swarm(), b.report().swarm());
+    assertEquals(a.chains(), b.chains());
+    assertEquals(a.traceSha256(), b.traceSha256());
+    assertEquals(
+        a.report().violatingKept().stream().map(Explorer.Found::first).toList(),
+        b.report().violatingKept().stream().map(Explorer.Found::first).toList());
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> subsets =
+        (Map<String, Map<String, Object>>) a.report().swarm().get("subsets");
+    assertTrue(subsets.size() >= 3, "several subsets: " + subsets.keySet());
+    long counted = 0;
+    for (Map<String, Object> c : subsets.values()) counted += (Long) c.get("schedules");
+    assertEquals(32, counted, "every schedule counted in its seed's subset");
+    assertTrue((long) a.json().get("continuedSchedules") > 5, "schedules go on from points");
+    org.kernsim.run.swarm.Swarm swarm =
+        org.kernsim.run.swarm.Swarm.of(
+            org.kernsim.models.Models.load("workqueue-kick-cull", FAULTY));
+    int chained = 0;
+    assertTrue(a.report().violating() >= 2, "lost wake-ups violate: " + a.report().violating());
+    for (Explorer.Found f : a.report().violatingKept()) {
+      long seed = f.schedule().seed();
+      List<Step> chain = a.chain(f.index());
+      if (!chain.isEmpty()) chained++;
+      List<String> sets = GuidedExplorer.settings(one, seed);
+      assertEquals(swarm.offSets(swarm.subset(seed)), sets.subList(5, sets.size()));
+      assertTrue(swarm.name(swarm.subset(seed)).contains("drop"), "only lost wake-ups violate");
+      RunSpec spec =
+          new RunSpec(
+              "workqueue-kick-cull",
+              sets,
+              seed,
+              -1,
+              null,
+              "sequential",
+              1,
+              false,
+              -1,
+              null,
+              null,
+              GuidedExplorer.fork(chain));
+      assertEquals(GuidedExplorer.replay(one, seed, chain), spec.replayCommand());
+      RunResult again = Runner.run(spec).result();
+      assertEquals(f.first(), again.violations().get(0), spec.replayCommand());
+      assertEquals(a.traceSha256().get(f.index()), again.traceSha256(), spec.replayCommand());
+    }
+    assertTrue(chained >= 1, "a violating continuation among " + a.report().violating());
+  }
 }

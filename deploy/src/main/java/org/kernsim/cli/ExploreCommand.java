@@ -73,7 +73,9 @@ final class ExploreCommand implements Callable<Integer> {
   @Option(
       names = "--shrink",
       description =
-          "Shrink the first violation: lower the model's sizes and the fault rates while the same checker still fires.")
+          "Shrink the first violation: lower the model's sizes and the fault rates while the same"
+              + " checker still fires; with --strategy guided, its chain of forks (drop forks,"
+              + " move them later, lower the settings, end the run at the violation).")
   boolean shrink;
 
   @Option(
@@ -171,17 +173,17 @@ final class ExploreCommand implements Callable<Integer> {
             .validate();
     if (shrink && forkAt >= 0)
       throw new BadInputException("--shrink: not with --fork-at (it shrinks a seed's settings)");
-    if (swarm && shrink)
-      throw new BadInputException(
-          "--shrink: not with --swarm (replay the schedule with its settings, then shrink that)");
     if (schedule.guided()) {
-      // --fork-at, --forks and --swarm: GuidedExplorer refuses them with the plan
-      if (shrink || violationsFile != null || cluster.on())
+      // --fork-at and --forks: GuidedExplorer refuses them with the plan
+      if (violationsFile != null || cluster.on())
         throw new BadInputException(
-            "--strategy guided: runs on one node and picks its own schedules; not with --shrink,"
+            "--strategy guided: runs on one node and picks its own schedules; not with"
                 + " --violations, --cluster-nodes or --join");
       return exploreGuided(plan);
     }
+    if (swarm && shrink)
+      throw new BadInputException(
+          "--shrink: not with --swarm (replay the schedule with its settings, then shrink that)");
     org.kernsim.run.swarm.Swarm swarmOf =
         swarm ? org.kernsim.run.swarm.Swarm.of(Models.load(scenario, options.sets)) : null;
     org.kernsim.trace.OutputFiles.check("--violations", violationsFile);
@@ -255,21 +257,7 @@ final class ExploreCommand implements Callable<Integer> {
         System.out.printf(
             "coverage: %s abstract states, %s transitions%n",
             report.coverage().get("abstractStates"), report.coverage().get("transitions"));
-      if (report.swarm() != null) {
-        System.out.println(
-            "swarm: subsets of the fault plan "
-                + swarmOf.components().stream()
-                    .map(org.kernsim.run.swarm.Swarm.Component::name)
-                    .toList());
-        @SuppressWarnings("unchecked")
-        Map<String, Map<String, Object>> per =
-            (Map<String, Map<String, Object>>) report.swarm().get("subsets");
-        per.forEach(
-            (k, v) ->
-                System.out.printf(
-                    "  %-28s %s schedules, %s violating%n",
-                    k, v.get("schedules"), v.get("violating")));
-      }
+      printSwarm(report);
       if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
       for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet()) {
         System.out.printf("  %-28s fired on %d schedules%n", e.getKey(), e.getValue());
@@ -394,6 +382,7 @@ final class ExploreCommand implements Callable<Integer> {
           gj.get("pointsContinued"),
           gj.get("deepestChain"),
           gj.get("statesAndTransitionsSeen"));
+      printSwarm(report);
       if (report.violationsByChecker().isEmpty()) System.out.println("no checker fired");
       for (Map.Entry<String, Long> e : report.violationsByChecker().entrySet())
         System.out.printf("  %-28s fired on %d schedules%n", e.getKey(), e.getValue());
@@ -412,17 +401,72 @@ final class ExploreCommand implements Callable<Integer> {
         chain.isEmpty() ? "a fresh seed" : "a chain of " + chain.size() + " fork(s)",
         first.first().checker(),
         first.first().message());
+    List<String> sets = org.kernsim.run.GuidedExplorer.settings(plan, first.schedule().seed());
+    if (plan.swarm()) {
+      org.kernsim.run.swarm.Swarm sw =
+          org.kernsim.run.swarm.Swarm.of(Models.load(scenario, options.sets));
+      List<String> off = sets.subList(options.sets.size(), sets.size());
+      out.println(
+          "swarm subset: "
+              + sw.name(sw.subset(first.schedule().seed()))
+              + (off.isEmpty() ? "" : " (the others off: " + String.join(" ", off) + ")"));
+    }
+    long shownUntil = untilNanos;
+    org.kernsim.engine.Violation shownViolation = first.first();
+    String replay = report.replay();
+    if (shrink && !org.kernsim.engine.StopRequest.requested()) {
+      org.kernsim.run.ChainShrinker.Result s =
+          org.kernsim.run.ChainShrinker.shrink(
+              scenario,
+              sets,
+              first.schedule().seed(),
+              chain,
+              first.first().checker(),
+              untilNanos,
+              shrinkBudget);
+      out.printf(
+          "shrunk in %d runs (%s): %s -> %s%n",
+          s.runs(),
+          s.tried().entrySet().stream()
+              .map(e -> e.getValue() + " " + e.getKey())
+              .collect(java.util.stream.Collectors.joining(", ")),
+          org.kernsim.run.ChainShrinker.describe(chain),
+          org.kernsim.run.ChainShrinker.describe(s.chain()));
+      for (org.kernsim.run.ChainShrinker.Change c : s.changes())
+        out.printf("  %s: %s -> %s%n", c.what(), c.from(), c.to());
+      if (s.minimal())
+        out.println(
+            "  already minimal: no smaller schedule tried still fires " + first.first().checker());
+      sets = s.overrides();
+      chain = s.chain();
+      shownUntil = s.until();
+      shownViolation = s.violation();
+      replay = s.replay();
+    }
     String timeline =
         timeline(
             out,
-            options.sets,
+            sets,
             first.schedule().seed(),
-            untilNanos,
+            shownUntil,
             org.kernsim.run.GuidedExplorer.fork(chain),
-            first.first());
-    out.println("replay: " + report.replay());
+            shownViolation);
+    out.println("replay: " + replay);
     writeReport(report, timeline);
     return ExitCodes.VIOLATION;
+  }
+
+  /** With --swarm: the components and, per subset, its schedules and violating schedules. */
+  private static void printSwarm(Explorer.Report report) {
+    if (report.swarm() == null) return;
+    System.out.println("swarm: subsets of the fault plan " + report.swarm().get("components"));
+    @SuppressWarnings("unchecked")
+    Map<String, Map<String, Object>> per =
+        (Map<String, Map<String, Object>>) report.swarm().get("subsets");
+    per.forEach(
+        (k, v) ->
+            System.out.printf(
+                "  %-28s %s schedules, %s violating%n", k, v.get("schedules"), v.get("violating")));
   }
 
   /**

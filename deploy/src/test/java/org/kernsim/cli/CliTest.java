@@ -423,6 +423,57 @@ class CliTest {
         "--guided-fresh");
   }
 
+  /**
+   * explore --strategy guided with --swarm and --shrink: the per-subset counts, the violating
+   * schedule's subset, the shrinker's account (here a fresh seed, seed 9 with lost wake-ups, whose
+   * run is cut at the violation within a budget of two runs), and a replay that names the subset's
+   * settings.
+   */
+  @Test
+  void guidedWithSwarmAndShrinkFromTheCommandLine() {
+    Out g =
+        cli(
+            "explore",
+            "workqueue-kick-cull",
+            "--seeds",
+            "9..9",
+            "--strategy",
+            "guided",
+            "--swarm",
+            "--shrink",
+            "--shrink-budget",
+            "2",
+            "--set",
+            "faults.drop.probability=0.2",
+            "--set",
+            "faults.delay.probability=0.1",
+            "--set",
+            "liveness.faults-off-at=400s",
+            "--set",
+            "liveness.bound=10s",
+            "--set",
+            "workqueue.kick=claim",
+            "--no-timeline");
+    assertEquals(ExitCodes.VIOLATION, g.code(), g.err());
+    assertTrue(g.out().contains("swarm: subsets of the fault plan [delay, drop]"), g.out());
+    assertTrue(
+        g.out().contains("swarm subset: drop (the others off: faults.delay.probability=0)"),
+        g.out());
+    assertTrue(
+        g.out()
+            .contains(
+                "shrunk in 2 runs (1 end at the violation): the plain seed -> the plain seed"),
+        g.out());
+    assertTrue(g.out().contains("  until: the scenario's -> 410000000001ns"), g.out());
+    assertTrue(
+        g.out()
+            .contains(
+                "replay: kernsim run workqueue-kick-cull --seed 9 --set faults.drop.probability=0.2"
+                    + " --set faults.delay.probability=0 "),
+        g.out());
+    assertTrue(g.out().contains(" --until 410000000001ns"), g.out());
+  }
+
   @Test
   void htmlReportsOfARunAndOfAComparison(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run.html");
