@@ -17,8 +17,9 @@ import org.kernsim.scenario.Settings;
 /**
  * {@code kernsim bench phold}: PHOLD on the actor engine, against raw Pekko typed {@code tell} with
  * the same traffic in the same ActorSystem (so the same dispatcher and threads), in pairs,
- * reporting the pair-by-pair ratio (min, median, max) and the sequential driver's rate. Traces off;
- * the trace hash is computed as in every run.
+ * reporting the pair-by-pair ratio (min, median, max) and the sequential driver's rate, paired with
+ * a plain Java loop doing the same traffic ({@link PlainPhold}) on the same thread, by CPU time.
+ * Traces off; the trace hash is computed as in every run.
  */
 public final class PholdBench {
   private PholdBench() {}
@@ -32,10 +33,10 @@ public final class PholdBench {
   }
 
   /**
-   * Runs the engine and the raw-{@code tell} baseline in turn (engine, baseline, engine, ...) in
-   * one ActorSystem, and the sequential driver after each pair; each pair gives one ratio, so a
-   * drift in the machine's speed moves both sides of a ratio alike. Reports the ratios' min, median
-   * and max.
+   * Runs the engine and the raw-{@code tell} baseline in turn in one ActorSystem (who goes first
+   * alternates pair by pair), then the sequential driver and the plain loop (alternating too); each
+   * pair gives one ratio, so a drift in the machine's speed moves both sides of a ratio alike.
+   * Reports the ratios' min, median and max.
    */
   public static Map<String, Object> run(Config c) {
     return run(c, () -> {});
@@ -59,23 +60,40 @@ public final class PholdBench {
     List<Double> tell = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();
     List<Double> sequential = new ArrayList<>();
+    List<Double> sequentialCpu = new ArrayList<>();
+    List<Double> plainCpu = new ArrayList<>();
+    List<Double> plainRatios = new ArrayList<>();
+    java.lang.management.ThreadMXBean cpu =
+        java.lang.management.ManagementFactory.getThreadMXBean();
     RunResult last = null;
     RunResult seq = null;
+    long expected = (long) c.entities() * c.population() * (c.ttl() + 1L);
     try {
       for (int i = 0; i < c.warmups() + c.repeats(); i++) {
+        // engine and tell alternate who goes first, pair by pair, and so do the sequential driver
+        // and the plain loop: a drift of the machine's speed within a pair does not favour a side
+        boolean engineFirst = i % 2 == 0;
+        double tps = engineFirst ? 0 : tellRate(system, c);
         long t0 = System.nanoTime();
         RunResult r =
             ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
         double eps = r.events() / ((System.nanoTime() - t0) / 1e9);
-        double tps = PekkoTellBaseline.run(system, c.entities(), c.population(), c.ttl(), c.seed());
+        if (engineFirst) tps = tellRate(system, c);
+        double plain = engineFirst ? 0 : plainRate(sim, c, cpu, expected);
+        long c0 = cpu.getCurrentThreadCpuTime();
         long s0 = System.nanoTime();
         seq = SequentialDriver.run(sim, RunOptions.of(c.seed(), Long.MAX_VALUE));
         double seqEps = seq.events() / ((System.nanoTime() - s0) / 1e9);
+        double seqCpu = seq.events() / ((cpu.getCurrentThreadCpuTime() - c0) / 1e9);
+        if (engineFirst) plain = plainRate(sim, c, cpu, expected);
         if (i >= c.warmups()) {
           engine.add(eps);
           tell.add(tps);
           ratios.add(eps / tps);
           sequential.add(seqEps);
+          sequentialCpu.add(seqCpu);
+          plainCpu.add(plain);
+          plainRatios.add(seqCpu / plain);
         }
         last = r;
         step.run();
@@ -99,13 +117,37 @@ public final class PholdBench {
     m.put("ratioMin", round3(min(ratios)));
     m.put("ratioMax", round3(max(ratios)));
     m.put("sequentialEventsPerSecond", Math.round(median(sequential)));
+    m.put("sequentialEventsPerCpuSecond", Math.round(median(sequentialCpu)));
+    m.put("plainLoopEventsPerCpuSecond", Math.round(median(plainCpu)));
+    m.put("sequentialToPlainLoop", round3(median(plainRatios)));
+    m.put("sequentialToPlainLoopMin", round3(min(plainRatios)));
+    m.put("sequentialToPlainLoopMax", round3(max(plainRatios)));
     m.put("traceSha256", last.traceSha256());
     m.put("sameHashSequential", last.traceSha256().equals(seq.traceSha256()));
     m.put("samplesEventsPerSecond", engine.stream().map(Math::round).toList());
     m.put("samplesTellPerSecond", tell.stream().map(Math::round).toList());
     m.put("samplesRatio", ratios.stream().map(PholdBench::round3).toList());
     m.put("samplesSequentialEventsPerSecond", sequential.stream().map(Math::round).toList());
+    m.put("samplesSequentialEventsPerCpuSecond", sequentialCpu.stream().map(Math::round).toList());
+    m.put("samplesPlainLoopEventsPerCpuSecond", plainCpu.stream().map(Math::round).toList());
+    m.put("samplesSequentialToPlainLoop", plainRatios.stream().map(PholdBench::round3).toList());
     return m;
+  }
+
+  private static double tellRate(ActorSystem<?> system, Config c) {
+    return PekkoTellBaseline.run(system, c.entities(), c.population(), c.ttl(), c.seed());
+  }
+
+  /** The plain loop's events per CPU second of this thread ({@link PlainPhold}). */
+  private static double plainRate(
+      PholdModel.Phold sim, Config c, java.lang.management.ThreadMXBean cpu, long expected) {
+    long c0 = cpu.getCurrentThreadCpuTime();
+    long n =
+        PlainPhold.run(
+            c.entities(), c.population(), c.ttl(), sim.lookahead(), sim.meanExtra(), c.seed());
+    if (n != expected)
+      throw new IllegalStateException("plain PHOLD delivered " + n + " events, not " + expected);
+    return n / ((cpu.getCurrentThreadCpuTime() - c0) / 1e9);
   }
 
   static double round3(double x) {

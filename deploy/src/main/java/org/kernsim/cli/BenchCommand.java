@@ -165,7 +165,16 @@ final class BenchCommand implements Callable<Integer> {
           "  ratio             %s (min %s, max %s; engine / tell, pair by pair)%n",
           r.get("ratio"), r.get("ratioMin"), r.get("ratioMax"));
       System.out.printf(
-          "  sequential driver %,d events/s%n", (Long) r.get("sequentialEventsPerSecond"));
+          "  sequential driver %,d events/s (%,d per CPU second)%n",
+          (Long) r.get("sequentialEventsPerSecond"), (Long) r.get("sequentialEventsPerCpuSecond"));
+      System.out.printf(
+          "  plain Java loop   %,d events per CPU second (same traffic, primitive arrays)%n",
+          (Long) r.get("plainLoopEventsPerCpuSecond"));
+      System.out.printf(
+          "  ratio             %s (min %s, max %s; sequential / plain loop, pair by pair)%n",
+          r.get("sequentialToPlainLoop"),
+          r.get("sequentialToPlainLoopMin"),
+          r.get("sequentialToPlainLoopMax"));
     }
     return ExitCodes.OK;
   }
