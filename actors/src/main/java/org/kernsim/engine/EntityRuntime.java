@@ -70,7 +70,7 @@ public final class EntityRuntime implements Context {
   private long delivered;
   private long recordIndex;
   private int timerGen;
-  private Map<Object, Integer> timers; // created with the first timer
+  private TimerTable timers; // created with the first timer
   private final Metrics metrics;
 
   private HistoryDigest digest;
@@ -192,7 +192,7 @@ public final class EntityRuntime implements Context {
         delivered,
         recordIndex,
         timerGen,
-        timers == null ? new HashMap<>() : new HashMap<>(timers),
+        timers == null ? new HashMap<>() : timers.toMap(),
         digest == null ? null : digest.state(),
         channelsInFlight());
   }
@@ -242,7 +242,7 @@ public final class EntityRuntime implements Context {
     rt.delivered = saved.delivered();
     rt.recordIndex = saved.recordIndex();
     rt.timerGen = saved.timerGen();
-    if (!saved.timers().isEmpty()) rt.timers = new HashMap<>(saved.timers());
+    if (!saved.timers().isEmpty()) rt.timers = TimerTable.of(saved.timers());
     if (saved.digest() != null) rt.digest = HistoryDigest.restore(saved.digest());
     Map<Integer, Long> inFlight = saved.heldBack();
     if (inFlight.size() == 1) {
@@ -362,9 +362,11 @@ public final class EntityRuntime implements Context {
   /** Delivers one event (the sequential driver's path; the window path ends here too). */
   public void deliver(Event e) {
     if (e.timerKey() != null) {
-      Integer gen = timers == null ? null : timers.get(e.timerKey());
-      if (gen == null || gen != e.timerGen()) return; // cancelled or restarted: never fires
-      timers.remove(e.timerKey());
+      Object key = e.timerKey();
+      int at = timers == null ? -1 : timers.indexOf(key);
+      if (at < 0 || timers.generation(at, key) != e.timerGen())
+        return; // cancelled or restarted: never fires
+      timers.removeAt(at, key);
     }
     int src = ranks == null ? e.src() : ranks[e.src()];
     if (e.time() < lastTime
@@ -539,7 +541,7 @@ public final class EntityRuntime implements Context {
   public void startTimer(Object key, long delayNanos, Object message) {
     if (delayNanos < 1) throw new IllegalStateException("timer delay must be >= 1 ns: " + key);
     int gen = ++timerGen;
-    if (timers == null) timers = new HashMap<>(4);
+    if (timers == null) timers = new TimerTable();
     timers.put(key, gen);
     enqueue(new Event(now + delayNanos, id, seq++, id, message, key, gen));
   }
@@ -551,7 +553,7 @@ public final class EntityRuntime implements Context {
 
   @Override
   public boolean timerActive(Object key) {
-    return timers != null && timers.containsKey(key);
+    return timers != null && timers.contains(key);
   }
 
   private void enqueue(Event e) {

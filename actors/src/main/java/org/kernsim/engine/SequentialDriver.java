@@ -42,6 +42,7 @@ public final class SequentialDriver {
   private final RecordCodec.Bytes scratch = new RecordCodec.Bytes();
 
   private StateCodec codec;
+  private StateCodec.Restorer restorer; // resumed: the entities' restores from the snapshot
   private final SimSnapshot base; // resumed from (null: a fresh run)
   private final Metrics baseMetrics;
   private boolean snapshotPending;
@@ -166,8 +167,8 @@ public final class SequentialDriver {
   private EntityRuntime runtime(int id) {
     EntityRuntime rt = runtimes[id];
     if (rt != null) return rt;
-    SimSnapshot.EntityState s = base.entities().get(id);
-    StateCodec.EntityParts p = codec().readEntity(s.state());
+    if (restorer == null) restorer = codec().restorer(base);
+    StateCodec.EntityParts p = restorer.read(id, options.traceHash());
     rt =
         EntityRuntime.restore(
             id, p.logic(), p.saved(), lookahead, sim::entityName, filter, faults, metrics, scratch);

@@ -19,6 +19,22 @@ public final class NoKickedWorkerCulled implements Checker {
   private final String[] pickedSite;
   private long fired;
 
+  /**
+   * Per kick site, its name as a violation says it, without and with a deferred wake-up: made once,
+   * not at every kick (a kick is a note of every burst).
+   */
+  private static final String[][] SITES = sites();
+
+  private static String[][] sites() {
+    WqNote.KickSite[] all = WqNote.KickSite.values();
+    String[][] out = new String[all.length][];
+    for (WqNote.KickSite k : all) {
+      String n = k.name().toLowerCase(java.util.Locale.ROOT);
+      out[k.ordinal()] = new String[] {n, n + ", wake deferred"};
+    }
+    return out;
+  }
+
   public NoKickedWorkerCulled(int entities) {
     pickedLife = new long[entities];
     pickedAt = new long[entities];
@@ -43,9 +59,7 @@ public final class NoKickedWorkerCulled implements Checker {
       if (pickedLife[k.worker()] != k.incarnation()) {
         pickedLife[k.worker()] = k.incarnation();
         pickedAt[k.worker()] = record.time();
-        pickedSite[k.worker()] =
-            k.site().name().toLowerCase(java.util.Locale.ROOT)
-                + (k.deferred() ? ", wake deferred" : "");
+        pickedSite[k.worker()] = SITES[k.site().ordinal()][k.deferred() ? 1 : 0];
       }
     } else if (n instanceof WqNote.WokeUp w) {
       if (pickedLife[w.worker()] == w.incarnation()) pickedLife[w.worker()] = -1;

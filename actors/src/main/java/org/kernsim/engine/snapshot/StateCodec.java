@@ -320,6 +320,51 @@ public final class StateCodec {
   }
 
   /**
+   * The restores of runs resumed from {@code snapshot} on this thread: the same parts as {@link
+   * #readEntity} gives for an entity's bytes, its template found by the entity's id rather than by
+   * the bytes' identity in a weak map (a forked schedule restores most of a hundred entities, and
+   * each thread runs many schedules from one snapshot in a row). The last snapshot's restorer is
+   * kept per thread.
+   */
+  public Restorer restorer(SimSnapshot snapshot) {
+    Restorer r = lastRestorer.get();
+    if (r == null || r.entities != snapshot.entities()) {
+      r = new Restorer(snapshot.entities());
+      lastRestorer.set(r);
+    }
+    return r;
+  }
+
+  private final ThreadLocal<Restorer> lastRestorer = new ThreadLocal<>();
+
+  /** One thread's restores from one snapshot (see {@link #restorer}). */
+  public final class Restorer {
+    private final List<SimSnapshot.EntityState> entities;
+    private final EntityTemplate[] byId;
+
+    private Restorer(List<SimSnapshot.EntityState> entities) {
+      this.entities = entities;
+      this.byId = new EntityTemplate[entities.size()];
+    }
+
+    /**
+     * Entity {@code id}'s state as {@link #readEntity} reads it from the snapshot; without {@code
+     * digest} the parts hold no history digest (for a run that does not hash).
+     */
+    public EntityParts read(int id, boolean digest) {
+      EntityTemplate t = byId[id];
+      if (t != null) {
+        copies.increment();
+        return t.copy(digest);
+      }
+      byte[] bytes = entities.get(id).state();
+      EntityParts p = readEntity(bytes);
+      if (templates.get().get(bytes) instanceof EntityTemplate et) byId[id] = et;
+      return p;
+    }
+  }
+
+  /**
    * What the codec does with {@code bytes} now: null (deserialize them; the first time), {@link
    * #ONCE} (make a template: the second time), a template, or {@link #UNCOPYABLE}.
    */
@@ -338,17 +383,34 @@ public final class StateCodec {
 
   /** An entity's state, read once from its bytes, and its compiled copy plan. */
   private record EntityTemplate(
-      EntityRuntime.Saved saved, int timers, int[] generations, StateCopier.Plan plan) {
+      EntityRuntime.Saved saved,
+      int timers,
+      int[] generations,
+      StateCopier.Plan plan,
+      Map<Integer, Long> sharedHeld) {
     EntityParts copy() {
+      return copy(true);
+    }
+
+    /**
+     * A fresh copy; without {@code digest} its history digest is left out (a run that does not hash
+     * drops it at once). At most one held-back channel (nearly every entity): one read-only map for
+     * every copy, since a restore only reads it.
+     */
+    EntityParts copy(boolean digest) {
       Object[] o = plan.copy(); // the timers' keys in stream order, then the logic
       Map<Object, Integer> t = new HashMap<>(Math.max(4, timers * 2));
       for (int i = 0; i < timers; i++) t.put(o[i], generations[i]);
       EntityRuntime.Saved s = saved;
-      Map<Integer, Long> held = new HashMap<>(Math.max(4, s.heldBack().size() * 2));
-      // inserted in the order of the read (see compileEntity)
-      for (Map.Entry<Integer, Long> h : s.heldBack().entrySet()) held.put(h.getKey(), h.getValue());
-      return new EntityParts(
-          s.with(t, s.digest() == null ? null : s.digest().clone(), held), (Entity) o[timers]);
+      Map<Integer, Long> held = sharedHeld;
+      if (held == null) {
+        held = new HashMap<>(Math.max(4, s.heldBack().size() * 2));
+        // inserted in the order of the read (see compileEntity)
+        for (Map.Entry<Integer, Long> h : s.heldBack().entrySet())
+          held.put(h.getKey(), h.getValue());
+      }
+      byte[] d = digest && s.digest() != null ? s.digest().clone() : null;
+      return new EntityParts(s.with(t, d, held), (Entity) o[timers]);
     }
   }
 
@@ -367,12 +429,14 @@ public final class StateCodec {
     // held-back channels in the order they were read (receiver order: see writeEntity)
     Map<Integer, Long> held = new java.util.LinkedHashMap<>();
     new java.util.TreeMap<>(s.heldBack()).forEach(held::put);
+    Map<Integer, Long> shared = held.size() <= 1 ? Map.copyOf(held) : null;
     try {
       return new EntityTemplate(
           s.with(Map.of(), s.digest(), held),
           timers.size(),
           generations,
-          copier.compile(kryo, roots));
+          copier.compile(kryo, roots),
+          shared);
     } catch (StateCopier.Uncopyable e) {
       throw new IllegalStateException(e.getMessage());
     }
