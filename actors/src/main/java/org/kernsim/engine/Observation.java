@@ -24,6 +24,11 @@ public final class Observation implements Checker.Checks {
   private Checker current;
   private long records;
 
+  // byClass as an open-addressed table by identity hash (a power of two, load <= 1/2): accept runs
+  // for every record, and a probe or two beats a HashMap's lookup there
+  private final Class<?>[] classes;
+  private final Checker[][] interested;
+
   public Observation(
       List<Checker> checkers, List<TraceObserver> observers, IntFunction<String> names) {
     this.checkers = checkers;
@@ -31,6 +36,27 @@ public final class Observation implements Checker.Checks {
     this.names = names;
     for (Checker c : checkers) {
       for (Class<?> k : c.observes()) byClass.computeIfAbsent(k, x -> new ArrayList<>()).add(c);
+    }
+    int n = Integer.highestOneBit(Math.max(1, byClass.size()) * 4 - 1) * 2;
+    classes = new Class<?>[n];
+    interested = new Checker[n][];
+    byClass.forEach(
+        (k, cs) -> {
+          int i = System.identityHashCode(k) & (n - 1);
+          while (classes[i] != null) i = (i + 1) & (n - 1);
+          classes[i] = k;
+          interested[i] = cs.toArray(new Checker[0]);
+        });
+  }
+
+  /** The checkers that observe {@code c}, in the order they were given (null: none). */
+  private Checker[] interested(Class<?> c) {
+    Class<?>[] t = classes;
+    int m = t.length - 1;
+    for (int i = System.identityHashCode(c) & m; ; i = (i + 1) & m) {
+      Class<?> k = t[i];
+      if (k == c) return interested[i];
+      if (k == null) return null;
     }
   }
 
@@ -51,7 +77,7 @@ public final class Observation implements Checker.Checks {
     }
     Object payload =
         r instanceof TraceRecord.Delivered d ? d.payload() : ((TraceRecord.Note) r).note();
-    List<Checker> interested = byClass.get(payload.getClass());
+    Checker[] interested = interested(payload.getClass());
     if (interested == null) return;
     for (Checker c : interested) {
       current = c;
