@@ -43,6 +43,20 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *       online; {@code CPU_ONLINE} then enables its stopper ({@code cpu_stop_cpu_callback()},
  *       stop_machine.c:314-321) an IPI later and what it runs resumes; {@code CPU_POST_DEAD}
  *       disables it (325-336).
+ *   <li>The stopper views reach the {@code stop_machine} entity as {@link
+ *       Hotplug26Message.StopperView}s, in send order. {@code CPU_ONLINE}'s is a round trip ({@link
+ *       Hotplug26Message.StopperEnable}): the writer goes on running on its CPU (the rest of the
+ *       {@code CPU_ONLINE} chain) and calls {@code cpu_hotplug_done()} only once stop_machine has
+ *       the view ({@link Hotplug26Message.StopperViewSet}), because in the kernel {@code
+ *       stopper->enabled = true} is stored under {@code stopper->lock} inside {@code
+ *       cpu_notify(CPU_ONLINE)} and {@code _cpu_up()} calls {@code cpu_hotplug_done()} after it
+ *       returns (v2.6.38 {@code kernel/cpu.c}:319-324, the same in v2.6.36/37): a reader that
+ *       {@code get_online_cpus()} lets through never sees the CPU online with its stopper disabled.
+ *       {@code start_secondary()}'s view (online, stopper not yet enabled) and {@code
+ *       CPU_POST_DEAD}'s (which {@code _cpu_down()} sends after {@code cpu_hotplug_done()},
+ *       cpu.c:266-269, of a CPU that {@code take_cpu_down()} already took out of {@code
+ *       cpu_online_mask}, so {@code stop_cpus(cpu_online_mask)} does not look at its stopper) are
+ *       one-way.
  * </ul>
  *
  * <p>Whenever a task must wait here, the waits are searched for a cycle ({@link
@@ -113,6 +127,14 @@ public final class Hotplug26 extends Task {
 
   private boolean stopWait;
   private boolean timerWait;
+
+  /**
+   * {@code CPU_ONLINE}: the writer has sent {@code stopper->enabled = true} to stop_machine and
+   * does not call {@code cpu_hotplug_done()} until it is there ({@link
+   * Hotplug26Message.StopperViewSet}); it keeps its CPU meanwhile.
+   */
+  private boolean viewWait;
+
   private long stopToken;
   private long stopOp = -1;
   private int stopCpu = -1;
@@ -231,6 +253,10 @@ public final class Hotplug26 extends Task {
       dieTries = 0;
       dieWait = true;
       resume(ctx);
+    } else if (msg instanceof Hotplug26Message.StopperViewSet v) {
+      if (!viewWait || v.cpu() != current.cpu())
+        throw new IllegalStateException("hotplug26: stray " + v);
+      viewWait = false;
     } else if (msg instanceof Hotplug26Message.WriterTimer t) {
       onTimer(ctx, t.what());
     } else {
@@ -335,6 +361,10 @@ public final class Hotplug26 extends Task {
   protected void run(Context ctx) {
     if (lockWait || stopWait || timerWait) {
       sleepNow(ctx);
+    } else if (viewWait) {
+      // CPU_ONLINE's notifiers go on on this CPU (cpu_stop_cpu_callback() does not sleep) while the
+      // store reaches stop_machine; cpu_hotplug_done() comes after it
+      compute(ctx, local(ctx), true);
     } else if (dieWait) {
       nativeCpuDie(ctx);
     } else if (program == null) {
@@ -425,16 +455,23 @@ public final class Hotplug26 extends Task {
     if (!(o instanceof CpuHotplug26.Done d))
       throw new IllegalStateException("hotplug26: " + op + ": " + o);
     trace(ctx, ctx.self(), op, "");
-    if (op instanceof HotplugOp.StopperEnabled s) {
+    pc += 1 + d.skip();
+    if (op instanceof HotplugOp.StopperEnabled s && !s.enabled()) {
+      // CPU_POST_DEAD, after cpu_hotplug_done(), of a CPU already out of cpu_online_mask
       ctx.send(
           machine.stopMachine(),
-          new Hotplug26Message.StopperView(s.cpu(), locks.online(s.cpu()), s.enabled()),
+          new Hotplug26Message.StopperView(s.cpu(), locks.online(s.cpu()), false),
           lock());
-      // CPU_ONLINE: the CPU runs tasks again
-      if (s.enabled() && listeners[s.cpu()] >= 0)
+    } else if (op instanceof HotplugOp.StopperEnabled s) {
+      // CPU_ONLINE: the store is done before _cpu_up() goes on to cpu_hotplug_done(), so the writer
+      // waits for stop_machine to have it (a round trip)
+      ctx.send(
+          machine.stopMachine(), new Hotplug26Message.StopperEnable(s.cpu(), ctx.self()), lock());
+      // the CPU runs tasks again
+      if (listeners[s.cpu()] >= 0)
         ctx.send(listeners[s.cpu()], new Hotplug26Message.CpuOnline(s.cpu()), lock());
+      viewWait = true;
     }
-    pc += 1 + d.skip();
     if (op instanceof HotplugOp.CpuHotplugDone || op instanceof HotplugOp.MutexUnlock) retry(ctx);
     compute(ctx, local(ctx), true);
   }

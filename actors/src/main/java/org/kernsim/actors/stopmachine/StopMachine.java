@@ -80,9 +80,17 @@ public final class StopMachine implements Entity {
       if (r == null) throw new IllegalStateException("stop_machine: unknown lock grant " + g);
       enqueue(ctx, r.requester(), r.token(), r.activeCpu(), r.fnTarget(), r.fn(), true);
     } else if (msg instanceof org.kernsim.protocol.hotplug26.Hotplug26Message.StopperView v) {
-      // v2.6.36-v2.6.38: start_secondary(), CPU_ONLINE, CPU_POST_DEAD
+      // v2.6.36-v2.6.38: start_secondary(), CPU_POST_DEAD
       online.set(v.cpu(), v.online());
       stopperEnabled.set(v.cpu(), v.enabled());
+    } else if (msg instanceof org.kernsim.protocol.hotplug26.Hotplug26Message.StopperEnable v) {
+      // v2.6.36-v2.6.38 CPU_ONLINE: the writer calls cpu_hotplug_done() only once this is set
+      online.set(v.cpu());
+      stopperEnabled.set(v.cpu());
+      ctx.send(
+          v.replyTo(),
+          new org.kernsim.protocol.hotplug26.Hotplug26Message.StopperViewSet(v.cpu()),
+          m.latencies().lock());
     } else if (msg instanceof HotplugMessage.StopperState st) {
       online.set(st.cpu(), st.online());
       stopperEnabled.set(st.cpu(), st.stopperEnabled());

@@ -15,6 +15,8 @@ public sealed interface Hotplug26Message extends WireMessage
         Hotplug26Message.Granted,
         Hotplug26Message.TakeCpuDown,
         Hotplug26Message.StopperView,
+        Hotplug26Message.StopperEnable,
+        Hotplug26Message.StopperViewSet,
         Hotplug26Message.CpuOffline,
         Hotplug26Message.CpuOfflineAck,
         Hotplug26Message.CpuOnline,
@@ -51,9 +53,23 @@ public sealed interface Hotplug26Message extends WireMessage
   /**
    * What {@code stop_cpus()} reads of CPU {@code cpu}: whether it is in {@code cpu_online_mask}
    * ({@code start_secondary()}) and whether its stopper is {@code enabled} ({@code
-   * cpu_stop_cpu_callback()}: true at {@code CPU_ONLINE}, false at {@code CPU_POST_DEAD}).
+   * cpu_stop_cpu_callback()}: false at {@code CPU_POST_DEAD}; {@code CPU_ONLINE}'s is {@link
+   * StopperEnable}). One-way.
    */
   record StopperView(int cpu, boolean online, boolean enabled) implements Hotplug26Message {}
+
+  /**
+   * {@code CPU_ONLINE}'s {@code cpu_stop_cpu_callback()}: CPU {@code cpu}'s stopper is {@code
+   * enabled} (and the CPU online); answer {@link StopperViewSet} to {@code replyTo}: the writer
+   * goes on to {@code cpu_hotplug_done()} only then.
+   */
+  record StopperEnable(int cpu, int replyTo) implements Hotplug26Message {}
+
+  /**
+   * The {@link StopperEnable} of CPU {@code cpu} is what {@code stop_cpus()} reads from now on: the
+   * store of {@code stopper->enabled} under {@code stopper->lock} is done.
+   */
+  record StopperViewSet(int cpu) implements Hotplug26Message {}
 
   /**
    * CPU {@code cpu} left {@code cpu_online_mask} (in the stop): what it ran stops; answer {@link

@@ -56,7 +56,8 @@ import org.kernsim.protocol.stopmachine.StopMachineMessage;
  *  400-499  workqueue    500-599  kprobes      700-799  kprobes (patching eras)
  *  600-699  hotplug
  * 1200-1219  sched (placement, deferrable timers)
- * 1220-1249  hotplug26 (v2.6.36-v2.6.38 CPU hotplug in a kprobes run; 1280-1289 its random plan)
+ * 1220-1249  hotplug26 (v2.6.36-v2.6.38 CPU hotplug in a kprobes run; 1280-1289 its random plan;
+ *            1290-1299 the writer's stopper view as a round trip)
  *  800-849  lockdep      850-899  snapshots (the records; an entity's state inside is an
  *           engine state stream with its own table, 2000-2999: Simulation.stateClasses())
  *  900-949  the cluster's admission (token proofs) and node-loss recovery (snapshot pieces,
@@ -388,6 +389,8 @@ public final class KryoRegistry {
           e(1231, org.kernsim.protocol.hotplug26.Hotplug26Note.Finished.class),
           e(1232, org.kernsim.protocol.hotplug26.Hotplug26Message.WriterTimer.class),
           e(1280, org.kernsim.protocol.hotplug26.Hotplug26Message.RandomDue.class),
+          e(1290, org.kernsim.protocol.hotplug26.Hotplug26Message.StopperEnable.class),
+          e(1291, org.kernsim.protocol.hotplug26.Hotplug26Message.StopperViewSet.class),
           // ---------------------------------------------------------------- 700-799: patching eras
           e(700, org.kernsim.protocol.textpoke.TextPokeMessage.Request.class),
           e(701, org.kernsim.protocol.textpoke.TextPokeMessage.Done.class),
