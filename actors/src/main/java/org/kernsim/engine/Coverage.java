@@ -34,10 +34,15 @@ public final class Coverage {
    * -1 if it reached none (only with {@code times}).
    */
   public long firstOutside(Set<Long> known) {
+    return firstOutside(k -> known.contains(k));
+  }
+
+  /** {@link #firstOutside(Set)} with the known keys as a predicate (no boxing). */
+  public long firstOutside(java.util.function.LongPredicate known) {
     if (firstAt == null) throw new IllegalStateException("a coverage without times");
     // in the order first reached, so at nondecreasing times
     for (java.util.Map.Entry<Long, Long> e : firstAt.entrySet())
-      if (!known.contains(e.getKey())) return e.getValue();
+      if (!known.test(e.getKey())) return e.getValue();
     return -1;
   }
 
@@ -68,8 +73,17 @@ public final class Coverage {
   }
 
   private static long key(Entity logic, long state) {
-    return AbstractState.mix(logic.getClass().getName().hashCode(), state);
+    return AbstractState.mix(CLASS_KEY.get(logic.getClass()), state);
   }
+
+  /** Each class's name's hash, once (the key of a state after every event; the same value). */
+  private static final ClassValue<Long> CLASS_KEY =
+      new ClassValue<>() {
+        @Override
+        protected Long computeValue(Class<?> c) {
+          return (long) c.getName().hashCode();
+        }
+      };
 
   private void ensure(int entity) {
     if (last == null || entity >= last.length) {

@@ -102,6 +102,12 @@ public final class GuidedExplorer {
     }
   }
 
+  /**
+   * Violating schedules whose {@code traceSha256} the outcome gives (their replays, at the end: a
+   * schedule itself runs without the trace hash); the others' replays compute it.
+   */
+  public static final int HASHED = 32;
+
   /** The fork that replays {@code chain} (null: a plain run of its seed). */
   public static RunSpec.Fork fork(List<Step> chain) {
     if (chain.isEmpty()) return null;
@@ -163,7 +169,6 @@ public final class GuidedExplorer {
     long total = plan.schedules();
     long wallStart = System.nanoTime();
     Map<Long, List<Step>> chains = new ConcurrentHashMap<>();
-    Map<Long, String> hashes = new ConcurrentHashMap<>();
     long digest = 0x5EED; // of every schedule taken, in order: (number, seed, chain)
     Explorer.Aggregate agg =
         new Explorer.Aggregate(plan, listener, wallStart, Math.max(1, total / 200), swarm);
@@ -269,18 +274,13 @@ public final class GuidedExplorer {
             digest = org.kernsim.engine.AbstractState.mix(digest, st.at());
             digest = org.kernsim.engine.AbstractState.mix(digest, st.perturbation());
           }
-          if (!r.violations().isEmpty() && chains.size() < Explorer.KEPT) {
+          if (!r.violations().isEmpty() && chains.size() < Explorer.KEPT)
             chains.put(s.index(), s.chain());
-            hashes.put(s.index(), r.traceSha256());
-          }
           long lastP = s.chain().isEmpty() ? 0 : s.chain().get(s.chain().size() - 1).perturbation();
           agg.add(
               s.index(), new Explorer.Schedule(s.seed(), lastP), r, plan.coverage() ? cov : null);
-          long t = cov.firstOutside(corpus.seen());
-          List<Long> keys = new ArrayList<>(cov.states().size() + cov.transitions().size());
-          keys.addAll(cov.states());
-          keys.addAll(cov.transitions());
-          long[] novel = corpus.reached(keys);
+          long t = cov.firstOutside(corpus::seen);
+          long[] novel = corpus.reached(cov.states(), cov.transitions());
           boolean productive = novel.length > 0 || !r.violations().isEmpty();
           if (novel.length > 0 && t >= 0) {
             corpus.add(s.from(), s.seed(), s.chain(), t + 1, novel, s.index());
@@ -328,7 +328,14 @@ public final class GuidedExplorer {
     Map<Long, String> keptHashes = new LinkedHashMap<>();
     for (Explorer.Found f : report.violatingKept()) {
       kept.put(f.index(), chains.get(f.index()));
-      keptHashes.put(f.index(), hashes.get(f.index()));
+      // a schedule runs without its trace hash; the first violating ones' replays compute it
+      if (keptHashes.size() < HASHED && !StopRequest.requested()) {
+        Sim sim = sims.of(f.schedule().seed());
+        keptHashes.put(
+            f.index(),
+            Chains.run(sim.sim(), RunOptions.of(f.schedule().seed(), until), chains.get(f.index()))
+                .traceSha256());
+      }
     }
     Map<String, Object> j = new LinkedHashMap<>();
     j.put("guidedSeed", g.seed());
@@ -350,7 +357,7 @@ public final class GuidedExplorer {
     j.put("pointsContinued", entriesContinued.size());
     j.put("deepestChain", maxDepth);
     j.put("snapshotsTaken", snapshots.taken());
-    j.put("statesAndTransitionsSeen", corpus.seen().size());
+    j.put("statesAndTransitionsSeen", corpus.seenCount());
     j.put("schedulesDigest", String.format("%016x", digest));
     List<Object> v = new ArrayList<>();
     for (Map.Entry<Long, List<Step>> e : kept.entrySet()) {
@@ -360,7 +367,7 @@ public final class GuidedExplorer {
           report.violatingKept().stream().filter(x -> x.index() == e.getKey()).findFirst().get();
       one.put("seed", f.schedule().seed());
       one.put("chain", chainJson(e.getValue()));
-      one.put("traceSha256", keptHashes.get(e.getKey()));
+      if (keptHashes.containsKey(e.getKey())) one.put("traceSha256", keptHashes.get(e.getKey()));
       v.add(one);
     }
     j.put("violating", v);
@@ -376,7 +383,8 @@ public final class GuidedExplorer {
   }
 
   private static RunResult run(Sims sims, Snapshots snapshots, Guided s, long until, Coverage cov) {
-    RunOptions options = RunOptions.of(s.seed(), until);
+    // nothing reads a schedule's trace hash (a violating one's replay computes it, at the end)
+    RunOptions options = RunOptions.of(s.seed(), until).withoutTraceHash();
     Sim sim = sims.of(s.seed());
     if (s.from() == null)
       return org.kernsim.engine.SequentialDriver.run(sim.sim(), options, sim.codec(), null, cov);

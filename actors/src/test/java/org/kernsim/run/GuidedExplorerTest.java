@@ -74,6 +74,25 @@ class GuidedExplorerTest {
   }
 
   /**
+   * The outcome of guided seed 5 over seeds 500001..500160 is pinned (taken on main at a1564bf,
+   * before the cost cuts: schedules without the trace hash, the corpus's primitive table): the same
+   * schedules (digest), corpus and snapshots, and the one violating schedule's chain and
+   * traceSha256. A change that makes guided cheaper must not move any of it.
+   */
+  @Test
+  void guidedSeedFivesOutcomeIsPinned() {
+    GuidedExplorer.Outcome o = oneThread();
+    assertEquals("cd524f021d4770e8", o.json().get("schedulesDigest"));
+    assertEquals(22L, o.json().get("snapshotsTaken"));
+    assertEquals(139, o.json().get("corpusPoints"));
+    assertEquals(1, o.report().violating());
+    assertEquals(List.of(new Step(830_427, 256_051_214)), o.chain(142));
+    assertEquals(
+        "e55f48af1c6ba67766cb4739f217be85ba700dc8972c468179b6672c7bb5acd8",
+        o.traceSha256().get(142L));
+  }
+
+  /**
    * Every violating guided schedule that goes on from a corpus point (a chain of one fork or more),
    * replayed by its one `run` command, reports the same first violation and the same traceSha256.
    */

@@ -2,10 +2,7 @@ package org.kernsim.engine.schedule.guided;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 import org.kernsim.engine.SplitMix64;
 
 /**
@@ -103,23 +100,29 @@ public final class Corpus {
   }
 
   private final List<Entry> entries = new ArrayList<>();
-  private final Map<Long, Integer> hits = new HashMap<>();
 
   /**
-   * The points that were first to reach each key (one, but {@link #add} does not insist): a point's
-   * novelty is summed again only after a schedule reached one of its keys, so a draw costs a few
-   * multiplications per point, not a hash look-up per key of every point.
+   * Per state or transition reached: the schedules that reached it, and the points that were first
+   * to reach it (one, but {@link #add} does not insist): a point's novelty is summed again only
+   * after a schedule reached one of its keys, so a draw costs a few multiplications per point, not
+   * a hash look-up per key of every point. One open-addressing table of primitive keys (a schedule
+   * folds in hundreds of keys; boxed maps made that a twentieth of a guided exploration's time).
    */
-  private final Map<Long, Object> owners = new HashMap<>();
+  private final Keys keys = new Keys();
+
+  /** Whether a schedule has reached {@code key} (a state or transition). */
+  public boolean seen(long key) {
+    return keys.hits(key) > 0;
+  }
 
   /** The states and transitions reached so far. */
-  public Set<Long> seen() {
-    return hits.keySet();
+  public int seenCount() {
+    return keys.size;
   }
 
   /** Schedules that reached {@code key}. */
   public int hits(long key) {
-    return hits.getOrDefault(key, 0);
+    return keys.hits(key);
   }
 
   public List<Entry> entries() {
@@ -132,12 +135,22 @@ public final class Corpus {
 
   /** One schedule reached {@code keys} (its states and transitions); returns those new to all. */
   public long[] reached(Collection<Long> keys) {
-    long[] fresh = new long[keys.size()];
+    return reached(keys, List.of());
+  }
+
+  /**
+   * One schedule reached {@code states} and {@code transitions}; returns those new to all (in that
+   * order: the states, then the transitions, each in its collection's order).
+   */
+  public long[] reached(Collection<Long> states, Collection<Long> transitions) {
+    long[] fresh = new long[states.size() + transitions.size()];
     int n = 0;
-    for (long k : keys) {
-      if (hits.merge(k, 1, Integer::sum) == 1) fresh[n++] = k;
-      else stale(owners.get(k));
-    }
+    for (Collection<Long> c : List.of(states, transitions))
+      for (long k : c) {
+        int slot = keys.hit(k);
+        if (keys.hits[slot] == 1) fresh[n++] = k;
+        else stale(keys.owners[slot]);
+      }
     return java.util.Arrays.copyOf(fresh, n);
   }
 
@@ -151,9 +164,11 @@ public final class Corpus {
     Entry e = new Entry(entries.size(), parent, seed, steps, at, keys, index);
     entries.add(e);
     for (long k : keys) {
-      Object o = owners.get(k);
-      if (o == null) owners.put(k, e);
-      else if (o instanceof Entry other) owners.put(k, new ArrayList<>(List.of(other, e)));
+      int slot = this.keys.slot(k);
+      Object o = this.keys.owners[slot];
+      if (o == null) this.keys.owners[slot] = e;
+      else if (o instanceof Entry other)
+        this.keys.owners[slot] = new ArrayList<>(List.of(other, e));
       else if (o instanceof List<?> l) ((List<Object>) l).add(e);
     }
     return e;
@@ -235,5 +250,78 @@ public final class Corpus {
       out.add(e);
     }
     return out;
+  }
+
+  /**
+   * The keys reached: an open-addressing table (linear probing, at most half full) of primitive
+   * keys with their hit counts and owners. A key is in it once a schedule reached it ({@link #hit})
+   * or a point was added with it ({@link #slot}); {@code hits} 0 means only the latter.
+   */
+  private static final class Keys {
+    long[] keys = new long[1024];
+    int[] hits = new int[1024];
+    Object[] owners = new Object[1024];
+    boolean[] used = new boolean[1024];
+    int size; // keys with hits > 0
+    int slots; // used slots
+
+    private static int mix(long k) {
+      long h = k * 0x9E3779B97F4A7C15L;
+      return (int) (h ^ (h >>> 32));
+    }
+
+    private int find(long k) {
+      int mask = keys.length - 1;
+      int i = mix(k) & mask;
+      while (used[i] && keys[i] != k) i = (i + 1) & mask;
+      return i;
+    }
+
+    int hits(long k) {
+      int i = find(k);
+      return used[i] ? hits[i] : 0;
+    }
+
+    /** The slot of {@code k}, made if new. */
+    int slot(long k) {
+      int i = find(k);
+      if (!used[i]) {
+        if (2 * (slots + 1) > keys.length) {
+          grow();
+          i = find(k);
+        }
+        used[i] = true;
+        keys[i] = k;
+        slots++;
+      }
+      return i;
+    }
+
+    /** One more schedule reached {@code k}; its slot. */
+    int hit(long k) {
+      int i = slot(k);
+      if (hits[i]++ == 0) size++;
+      return i;
+    }
+
+    private void grow() {
+      long[] k0 = keys;
+      int[] h0 = hits;
+      Object[] o0 = owners;
+      boolean[] u0 = used;
+      int n = k0.length * 2;
+      keys = new long[n];
+      hits = new int[n];
+      owners = new Object[n];
+      used = new boolean[n];
+      for (int j = 0; j < k0.length; j++) {
+        if (!u0[j]) continue;
+        int i = find(k0[j]);
+        used[i] = true;
+        keys[i] = k0[j];
+        hits[i] = h0[j];
+        owners[i] = o0[j];
+      }
+    }
   }
 }
