@@ -27,8 +27,12 @@ import org.kernsim.protocol.engine.Event;
 public final class CalendarHeap {
   static final int RING = 1024; // buckets: the current one and those after it (a power of two)
 
-  /** Pending events beyond which the calendar starts. */
-  static final int SWITCH = 16_384;
+  /**
+   * Pending events beyond which the calendar starts: at 4,096 (PHOLD with 1,000 entities, 16,000
+   * pending, 1.18-1.32x events per CPU second; {@code workqueue-load} at 512 and 1,024 CPUs, 5,051
+   * and 9,845 pending at the peak, the same within the noise; docs/performance.md).
+   */
+  static final int SWITCH = 4_096;
 
   private final int switchAt;
 
