@@ -48,6 +48,7 @@ public final class CalendarHeap {
   private long[] occupied;
   private long lo; // the current bucket; the ring holds buckets lo+1 .. lo+RING-1
   private int size;
+  private int moves; // buckets moved into the current heap so far
 
   public CalendarHeap() {
     this(SWITCH);
@@ -194,6 +195,27 @@ public final class CalendarHeap {
       ringSize[i] = 0;
       occupied[i >>> 6] &= ~(1L << i);
     }
+    moves++;
+  }
+
+  /**
+   * How many times a bucket was made current: when it changes, the current heap holds the next
+   * bucket's events ({@link #currentSize}, {@link #current}), which a driver may read ahead.
+   */
+  int moves() {
+    return moves;
+  }
+
+  /** Events in the current bucket's heap (the calendar has started, or everything). */
+  int currentSize() {
+    return current.size();
+  }
+
+  /**
+   * The {@code i}-th event of the current bucket's heap, in heap order ({@code i < currentSize}).
+   */
+  Event current(int i) {
+    return current.at(i);
   }
 
   /** The first occupied ring bucket after {@code lo} (absolute), or -1 if the ring is empty. */

@@ -69,6 +69,11 @@ public final class EventHeap {
     return size == 0 ? null : events[0];
   }
 
+  /** The event in slot {@code i} of the heap ({@code i < size}; heap order, not sorted). */
+  Event at(int i) {
+    return events[i];
+  }
+
   public void add(Event e) {
     add(e, e.src());
   }

@@ -59,6 +59,9 @@ public final class SequentialDriver {
   /** What {@link EntityRuntime#warm} read ahead: kept, so that the loads are made. */
   private int warmth;
 
+  /** The calendar's bucket moves already read ahead ({@link CalendarHeap#moves}). */
+  private int moves;
+
   private long windowEnd = Long.MIN_VALUE;
   private long windows;
   private long lastTime;
@@ -242,6 +245,16 @@ public final class SequentialDriver {
       EntityRuntime rt = runtimes[dst];
       Event e = queue.poll();
       if (rt == null) rt = runtime(dst);
+      if (lookAhead && queue.moves() != moves) {
+        // a new bucket became current: read all its events' data ahead in one loop, whose misses
+        // (independent of each other) overlap, instead of one event ahead at a time
+        moves = queue.moves();
+        for (int i = 0, k = queue.currentSize(); i < k; i++) {
+          Event ahead = queue.current(i);
+          EntityRuntime r = runtimes[ahead.dst()];
+          if (r != null) warmth += r.warm(ahead);
+        }
+      }
       if (lookAhead && !queue.isEmpty()) {
         // start loading what the next event will read (its object and payload, its entity's
         // runtime, history buffer and channels) while this one is delivered: with many entities

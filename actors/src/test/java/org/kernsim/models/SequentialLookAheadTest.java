@@ -14,6 +14,8 @@ import org.kernsim.scenario.Scenario;
  * each next event's data ahead while it delivers the current one. That must change nothing: the
  * same run as the actor driver (which never reads ahead), and the same run resumed from snapshots
  * (entities not yet restored when their event is next in line are skipped, never restored early).
+ * Beyond {@code CalendarHeap.SWITCH} pending events it reads a whole bucket ahead when the calendar
+ * makes it current: the same two checks.
  */
 class SequentialLookAheadTest {
 
@@ -24,6 +26,14 @@ class SequentialLookAheadTest {
           "phold.ttl=4",
           "phold.mean-extra=3us");
 
+  /** 8,192 events pending: the calendar starts, and each bucket it makes current is read ahead. */
+  private static final List<String> CALENDAR =
+      List.of(
+          "phold.entities=" + SequentialDriver.LOOK_AHEAD_ENTITIES,
+          "phold.population=16",
+          "phold.ttl=3",
+          "phold.mean-extra=3us");
+
   @Test
   void readingAheadChangesNoRun() {
     Scenario s = Models.load("phold", SETS);
@@ -32,5 +42,15 @@ class SequentialLookAheadTest {
         ActorDriver.run(s.build(), o, 2).traceSha256(),
         SequentialDriver.run(s.build(), o).traceSha256());
     SnapshotTest.sameRun("phold", SETS, 11, "2us", "9us");
+  }
+
+  @Test
+  void readingAWholeBucketAheadChangesNoRun() {
+    Scenario s = Models.load("phold", CALENDAR);
+    RunOptions o = RunOptions.of(5, s.until());
+    assertEquals(
+        ActorDriver.run(s.build(), o, 2).traceSha256(),
+        SequentialDriver.run(s.build(), o).traceSha256());
+    SnapshotTest.sameRun("phold", CALENDAR, 5, "2us", "7us");
   }
 }
