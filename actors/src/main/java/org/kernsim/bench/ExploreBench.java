@@ -24,6 +24,11 @@ import org.kernsim.scenario.Scenario;
  * threads, the collector's and the compiler's included): on a shared machine the wall-clock rates
  * move with the other processes' load, the CPU cost of a schedule much less. The system's load
  * average is reported before and after.
+ *
+ * <p>The JIT compiler is a large part of an exploration's CPU for its first tens of thousands of
+ * schedules (C2 compiles the models' event paths, the restores and Kryo's for a long time), so the
+ * warm-up goes on until the compiler's threads take at most {@link #JIT_SETTLED} of a repeat's
+ * process CPU, and each rate per CPU second is also given without the compiler's CPU.
  */
 public final class ExploreBench {
   private ExploreBench() {}
@@ -62,9 +67,19 @@ public final class ExploreBench {
     long forkedEvents = 0;
     long plainEvents = 0;
     long prefixMillis = 0;
-    for (int i = 0; i < c.warmup() + c.repeat(); i++) {
-      boolean measured = i >= c.warmup();
+    List<Double> plainNoJit = new ArrayList<>();
+    List<Double> forkedNoJit = new ArrayList<>();
+    List<Double> jitShare = new ArrayList<>();
+    int warmups = 0;
+    boolean settled = compilerNanos() < 0; // nothing to wait for where the compiler is not seen
+    int measuredSoFar = 0;
+    for (int i = 0; measuredSoFar < c.repeat(); i++) {
+      // warm-up: the repeats asked for, then on (at most MAX_WARMUP in all) while the JIT
+      // compiler's threads still take more than JIT_SETTLED of the process's CPU in a repeat
+      boolean measured = i >= c.warmup() && (settled || i >= MAX_WARMUP);
+      if (!measured) warmups++;
       long base = 1 + (long) i * c.schedules(); // fresh seeds every time
+      long jit0 = compilerNanos();
       long cpu0 = cpuNanos();
       Explorer.Report p =
           Explorer.explore(
@@ -84,6 +99,11 @@ public final class ExploreBench {
                   .build(),
               new Explorer.Listener() {});
       long cpu2 = cpuNanos();
+      long jit2 = compilerNanos();
+      double share = jit0 < 0 ? 0 : (jit2 - jit0) / Math.max(1.0, cpu2 - cpu0);
+      if (!measured) {
+        settled = share <= JIT_SETTLED;
+      }
       java.lang.management.ThreadMXBean threads =
           java.lang.management.ManagementFactory.getThreadMXBean();
       long tcpu0 =
@@ -101,6 +121,15 @@ public final class ExploreBench {
       double secs = (System.nanoTime() - t0) / 1e9;
       long tcpu = threads.getCurrentThreadCpuTime() - tcpu0;
       if (measured) {
+        measuredSoFar++;
+        if (jit0 >= 0) {
+          jitShare.add(share);
+          // the rates without the compiler's CPU: what a schedule costs once the code is compiled
+          double noJit = (cpu2 - cpu0) - (jit2 - jit0);
+          double plainPart = (cpu1 - cpu0) / Math.max(1.0, cpu2 - cpu0);
+          plainNoJit.add(p.schedulesRun() / Math.max(1e-9, noJit * plainPart / 1e9));
+          forkedNoJit.add(f.schedulesRun() / Math.max(1e-9, noJit * (1 - plainPart) / 1e9));
+        }
         plain.add(p.schedulesPerSecond());
         forked.add(f.schedulesPerSecond());
         single.add(oneEvents / Math.max(1e-9, secs));
@@ -143,6 +172,26 @@ public final class ExploreBench {
               + " collector's, the compiler's; for the single run, its thread's), which the other"
               + " processes' load moves much less");
     }
+    if (!jitShare.isEmpty()) {
+      r.put("plainSchedulesPerCpuSecondWithoutJit", stats(plainNoJit));
+      r.put("forkedSchedulesPerCpuSecondWithoutJit", stats(forkedNoJit));
+      Map<String, Object> js = new LinkedHashMap<>();
+      js.put("median", Math.round(median(jitShare) * 1000) / 1000.0);
+      js.put("samples", jitShare.stream().map(x -> Math.round(x * 1000) / 1000.0).toList());
+      r.put("jitCompilerShareOfProcessCpu", js);
+      r.put(
+          "withoutJitWhat",
+          "the per-CPU-second rates less the CPU of the JIT compiler's threads (C1, C2) in the same"
+              + " repeat, split between the plain and the forked exploration in proportion to their"
+              + " process CPU: the cost of a schedule once its code is compiled. The warm-up goes on"
+              + " past --warmup (at most "
+              + MAX_WARMUP
+              + " repeats in all) until the compiler takes at most "
+              + Math.round(JIT_SETTLED * 100)
+              + " % of a repeat's process CPU");
+    }
+    r.put("warmupRepeats", warmups);
+    r.put("jitSettledBeforeMeasuring", settled);
     r.put("loadAverageBefore", Math.round(loadBefore * 100) / 100.0);
     r.put("loadAverageAfter", Math.round(loadAverage() * 100) / 100.0);
     r.put("singleRunEvents", singleEvents);
@@ -152,6 +201,43 @@ public final class ExploreBench {
     r.put("violatingPlain", plainViolating);
     r.put("violatingForked", forkedViolating);
     return r;
+  }
+
+  /** The most warm-up repeats (see {@link #JIT_SETTLED}). */
+  static final int MAX_WARMUP = 20;
+
+  /**
+   * The JIT compiler's share of a repeat's process CPU below which the code counts as compiled:
+   * {@code workqueue-kick-cull}'s C2 compiler takes about as much CPU as the schedules for the
+   * first ~10,000 of them and still a third after 15,000 (a forked exploration compiles more code).
+   */
+  static final double JIT_SETTLED = 0.10;
+
+  /**
+   * CPU time (ns) of the JIT compiler's threads alive now ({@code /proc/self/task}, threads named
+   * {@code C1 CompilerThre...}/{@code C2 CompilerThre...}), or -1 where there is no such file.
+   */
+  static long compilerNanos() {
+    java.nio.file.Path tasks = java.nio.file.Paths.get("/proc/self/task");
+    if (!java.nio.file.Files.isDirectory(tasks)) return -1;
+    long ticks = 0;
+    try (java.nio.file.DirectoryStream<java.nio.file.Path> d =
+        java.nio.file.Files.newDirectoryStream(tasks)) {
+      for (java.nio.file.Path t : d) {
+        try {
+          String comm = java.nio.file.Files.readString(t.resolve("comm")).trim();
+          if (!comm.startsWith("C1 Compiler") && !comm.startsWith("C2 Compiler")) continue;
+          String st = java.nio.file.Files.readString(t.resolve("stat"));
+          String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+          ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime
+        } catch (java.io.IOException | RuntimeException e) {
+          // the thread ended meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      return -1;
+    }
+    return ticks * 10_000_000L; // USER_HZ = 100 on Linux
   }
 
   /** CPU time of the whole process so far (ns), or -1 where the JVM does not say. */
