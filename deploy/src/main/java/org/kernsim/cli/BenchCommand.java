@@ -225,6 +225,15 @@ final class BenchCommand implements Callable<Integer> {
           range(r.get("plainSchedulesPerCpuSecond")),
           range(r.get("forkedSchedulesPerCpuSecond")),
           range(r.get("singleRunEventsPerCpuSecond")));
+    if (r.containsKey("plainSchedulesPerCpuSecondWithoutJit"))
+      System.out.printf(
+          "  without the JIT compiler's CPU (%s of the process's): %s schedules without forking,"
+              + " %s forking; %d warm-up repeats, compiler settled: %s%n",
+          ((Map<?, ?>) r.get("jitCompilerShareOfProcessCpu")).get("median"),
+          range(r.get("plainSchedulesPerCpuSecondWithoutJit")),
+          range(r.get("forkedSchedulesPerCpuSecondWithoutJit")),
+          (Integer) r.get("warmupRepeats"),
+          r.get("jitSettledBeforeMeasuring"));
     System.out.printf(
         "  load average %s before, %s after%n",
         r.get("loadAverageBefore"), r.get("loadAverageAfter"));
