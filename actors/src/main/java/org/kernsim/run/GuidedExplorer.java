@@ -140,20 +140,7 @@ public final class GuidedExplorer {
   /** The one command that replays seed {@code seed}'s {@code chain} (until -1: the scenario's). */
   public static String replay(
       String scenario, List<String> settings, long seed, long until, List<Step> chain) {
-    return new RunSpec(
-            scenario,
-            settings,
-            seed,
-            until,
-            null,
-            "sequential",
-            1,
-            false,
-            -1,
-            null,
-            null,
-            fork(chain))
-        .replayCommand();
+    return RunSpec.schedule(scenario, settings, seed, until, fork(chain)).replayCommand();
   }
 
   /** Explores {@code plan} (seeds, not forking) guided by coverage. */

@@ -122,6 +122,17 @@ public record RunSpec(
         scenario, List.copyOf(overrides), seed, -1, null, "actors", defaultThreads(), false);
   }
 
+  /**
+   * One schedule of an exploration as its replay command runs it: the sequential driver, one
+   * thread, no trace file, no snapshot, not stopped at the first violation; {@code fork} null for a
+   * plain seed. ({@code until} -1: the scenario's.)
+   */
+  public static RunSpec schedule(
+      String scenario, List<String> overrides, long seed, long until, Fork fork) {
+    return new RunSpec(
+        scenario, overrides, seed, until, null, "sequential", 1, false, -1, null, null, fork);
+  }
+
   public static int defaultThreads() {
     return Math.max(1, Runtime.getRuntime().availableProcessors());
   }

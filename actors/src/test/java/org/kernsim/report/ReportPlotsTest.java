@@ -27,7 +27,7 @@ class ReportPlotsTest {
 
   private static String report(Path dir, String scenario, long seed) throws Exception {
     RunSeries series = new RunSeries();
-    RunSpec spec = new RunSpec(scenario, List.of(), seed, -1, null, "sequential", 1, false);
+    RunSpec spec = RunSpec.schedule(scenario, List.of(), seed, -1, null);
     Runner.Outcome o = Runner.run(spec, null, null, List.<TraceObserver>of(series));
     Path page = dir.resolve(scenario + ".html");
     HtmlReport.run(page, o.scenario(), seed, spec.replayCommand(), o.result(), null, series);

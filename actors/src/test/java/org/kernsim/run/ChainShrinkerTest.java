@@ -24,18 +24,11 @@ class ChainShrinkerTest {
   /** The replay of a shrunk schedule, as its one {@code run} command says. */
   private static RunResult replay(ChainShrinker.Result s) {
     RunSpec spec =
-        new RunSpec(
+        RunSpec.schedule(
             "workqueue-kick-cull",
             s.overrides(),
             s.seed(),
             s.until(),
-            null,
-            "sequential",
-            1,
-            false,
-            -1,
-            null,
-            null,
             GuidedExplorer.fork(s.chain()));
     assertEquals(s.replay(), spec.replayCommand());
     return Runner.run(spec).result();

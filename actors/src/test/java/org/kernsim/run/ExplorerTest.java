@@ -49,18 +49,11 @@ class ExplorerTest {
                   + f.schedule().perturbation()),
           replay);
       RunSpec spec =
-          new RunSpec(
+          RunSpec.schedule(
               "workqueue-kick-cull",
               List.of(),
               518,
               -1,
-              null,
-              "sequential",
-              1,
-              false,
-              -1,
-              null,
-              null,
               new RunSpec.Fork(FORK_AT, f.schedule().perturbation(), st));
       assertEquals(replay, spec.replayCommand());
       RunResult again = Runner.run(spec).result();

@@ -107,18 +107,11 @@ class GuidedExplorerTest {
       if (chain.isEmpty()) continue;
       chained++;
       RunSpec spec =
-          new RunSpec(
+          RunSpec.schedule(
               "workqueue-kick-cull",
               List.of(),
               f.schedule().seed(),
               UNTIL,
-              null,
-              "sequential",
-              1,
-              false,
-              -1,
-              null,
-              null,
               GuidedExplorer.fork(chain));
       String replay = GuidedExplorer.replay(plan, f.schedule().seed(), chain);
       assertEquals(replay, spec.replayCommand());
@@ -148,18 +141,11 @@ class GuidedExplorerTest {
         () ->
             new RunSpec.Fork(1, 1, new Strategy(Strategy.Kind.PCT, 3, 0), List.of(new Step(2, 1))));
     RunSpec spec =
-        new RunSpec(
+        RunSpec.schedule(
             "workqueue-kick-cull",
             List.of(),
             518,
             UNTIL,
-            null,
-            "sequential",
-            1,
-            false,
-            -1,
-            null,
-            null,
             new RunSpec.Fork(
                 299_000_000_000L, 1, Strategy.random(), List.of(new Step(298_000_000_000L, 2))));
     assertThrows(BadInputException.class, () -> Runner.run(spec));
@@ -234,19 +220,7 @@ class GuidedExplorerTest {
       assertEquals(swarm.offSets(swarm.subset(seed)), sets.subList(5, sets.size()));
       assertTrue(swarm.name(swarm.subset(seed)).contains("drop"), "only lost wake-ups violate");
       RunSpec spec =
-          new RunSpec(
-              "workqueue-kick-cull",
-              sets,
-              seed,
-              -1,
-              null,
-              "sequential",
-              1,
-              false,
-              -1,
-              null,
-              null,
-              GuidedExplorer.fork(chain));
+          RunSpec.schedule("workqueue-kick-cull", sets, seed, -1, GuidedExplorer.fork(chain));
       assertEquals(GuidedExplorer.replay(one, seed, chain), spec.replayCommand());
       RunResult again = Runner.run(spec).result();
       assertEquals(f.first(), again.violations().get(0), spec.replayCommand());

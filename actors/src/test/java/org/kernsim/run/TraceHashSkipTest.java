@@ -120,15 +120,7 @@ class TraceHashSkipTest {
     Explorer.Found first = r.first();
     assertNotNull(first);
     RunSpec replay =
-        new RunSpec(
-            "workqueue-kick-cull",
-            FAULTY,
-            first.schedule().seed(),
-            -1,
-            null,
-            "sequential",
-            1,
-            false);
+        RunSpec.schedule("workqueue-kick-cull", FAULTY, first.schedule().seed(), -1, null);
     assertTrue(plan.replay(first.schedule()).startsWith("kernsim run workqueue-kick-cull"));
     RunResult again = Runner.run(replay).result();
     assertEquals(

@@ -483,9 +483,7 @@ final class ExploreCommand implements Callable<Integer> {
       org.kernsim.engine.Violation violation) {
     if ((noTimeline && reportFile == null) || org.kernsim.engine.StopRequest.requested())
       return null;
-    RunSpec spec =
-        new RunSpec(
-            scenario, sets, seed, untilNanos, null, "sequential", 1, false, -1, null, null, fork);
+    RunSpec spec = RunSpec.schedule(scenario, sets, seed, untilNanos, fork);
     String timeline = Runner.timeline(Models.load(scenario, sets), spec, violation);
     if (!noTimeline) out.println(timeline);
     return timeline;
