@@ -156,34 +156,26 @@ class GuidedExplorerTest {
         () -> GuidedExplorer.explore(forking, PARAMS, new Explorer.Listener() {}));
   }
 
-  /** SwarmTest's ablation (not the kernel): lost wake-ups and delayed messages until 400 s. */
-  private static final List<String> FAULTY =
-      List.of(
-          "faults.drop.probability=0.2",
-          "faults.delay.probability=0.1",
-          "liveness.faults-off-at=400s",
-          "liveness.bound=10s",
-          "workqueue.kick=claim");
-
   /**
-   * Guided with swarm testing (an ablation's fault plan, {@link #FAULTY}): every schedule runs with
-   * its seed's subset of the fault plan (the whole chain), the same guided seed gives the same
-   * schedules, per-subset counts, violating set and chains on one thread and two, and every
-   * violating schedule, run as its printed replay says (the settings that switch its subset's
-   * others off, then the chain), gives the same first violation and traceSha256.
+   * Guided with swarm testing (an ablation's fault plan, {@link
+   * Ablations#LOST_WAKEUPS_UNTIL_400S}): every schedule runs with its seed's subset of the fault
+   * plan (the whole chain), the same guided seed gives the same schedules, per-subset counts,
+   * violating set and chains on one thread and two, and every violating schedule, run as its
+   * printed replay says (the settings that switch its subset's others off, then the chain), gives
+   * the same first violation and traceSha256.
    */
   @Test
   void guidedWithSwarmIsDeterministicAndEveryViolationReplaysWithItsSubset() {
     Explorer.Plan one =
         Explorer.Plan.builder("workqueue-kick-cull")
-            .overrides(FAULTY)
+            .overrides(Ablations.LOST_WAKEUPS_UNTIL_400S)
             .seeds(1, 32)
             .threads(1)
             .swarm(true)
             .build();
     Explorer.Plan two =
         Explorer.Plan.builder("workqueue-kick-cull")
-            .overrides(FAULTY)
+            .overrides(Ablations.LOST_WAKEUPS_UNTIL_400S)
             .seeds(1, 32)
             .threads(2)
             .swarm(true)
@@ -209,7 +201,8 @@ class GuidedExplorerTest {
     assertTrue((long) a.json().get("continuedSchedules") > 5, "schedules go on from points");
     org.kernsim.run.swarm.Swarm swarm =
         org.kernsim.run.swarm.Swarm.of(
-            org.kernsim.models.Models.load("workqueue-kick-cull", FAULTY));
+            org.kernsim.models.Models.load(
+                "workqueue-kick-cull", Ablations.LOST_WAKEUPS_UNTIL_400S));
     int chained = 0;
     assertTrue(a.report().violating() >= 2, "lost wake-ups violate: " + a.report().violating());
     for (Explorer.Found f : a.report().violatingKept()) {

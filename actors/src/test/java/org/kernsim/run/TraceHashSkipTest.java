@@ -30,15 +30,6 @@ class TraceHashSkipTest {
 
   private static final long FORK_AT = 299_000_000_000L;
 
-  /** Lost wake-ups and delays until 400 s (an ablation: many seeds violate Liveness). */
-  private static final List<String> FAULTY =
-      List.of(
-          "faults.drop.probability=0.2",
-          "faults.delay.probability=0.1",
-          "liveness.faults-off-at=400s",
-          "liveness.bound=10s",
-          "workqueue.kick=claim");
-
   /** Everything of a result but its hash and wall time. */
   private static void assertSameRun(RunResult hashed, RunResult bare, String what) {
     assertNotNull(hashed.traceSha256(), what);
@@ -56,7 +47,7 @@ class TraceHashSkipTest {
 
   @Test
   void aRunWithoutTheHashIsTheSameRun() {
-    Scenario s = Models.load("workqueue-kick-cull", FAULTY);
+    Scenario s = Models.load("workqueue-kick-cull", Ablations.LOST_WAKEUPS_UNTIL_400S);
     Simulation sim = s.build();
     int violating = 0;
     for (long seed = 1; seed <= 12; seed++) {
@@ -99,12 +90,12 @@ class TraceHashSkipTest {
   void explorePrintsNoHashAndItsReplayPrintsTheTrueOne() {
     Explorer.Plan plan =
         Explorer.Plan.builder("workqueue-kick-cull")
-            .overrides(FAULTY)
+            .overrides(Ablations.LOST_WAKEUPS_UNTIL_400S)
             .seeds(1, 12)
             .threads(2)
             .build();
     Explorer.Report r = Explorer.explore(plan, new Explorer.Listener() {});
-    Scenario s = Models.load("workqueue-kick-cull", FAULTY);
+    Scenario s = Models.load("workqueue-kick-cull", Ablations.LOST_WAKEUPS_UNTIL_400S);
     Simulation sim = s.build();
     List<Long> expected = new java.util.ArrayList<>();
     long events = 0;
@@ -120,7 +111,12 @@ class TraceHashSkipTest {
     Explorer.Found first = r.first();
     assertNotNull(first);
     RunSpec replay =
-        RunSpec.schedule("workqueue-kick-cull", FAULTY, first.schedule().seed(), -1, null);
+        RunSpec.schedule(
+            "workqueue-kick-cull",
+            Ablations.LOST_WAKEUPS_UNTIL_400S,
+            first.schedule().seed(),
+            -1,
+            null);
     assertTrue(plan.replay(first.schedule()).startsWith("kernsim run workqueue-kick-cull"));
     RunResult again = Runner.run(replay).result();
     assertEquals(

@@ -15,6 +15,7 @@ import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.SequentialDriver;
 import org.kernsim.models.Models;
+import org.kernsim.run.Ablations;
 import org.kernsim.run.Explorer;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Scenario;
@@ -26,21 +27,9 @@ import org.kernsim.scenario.Scenario;
  */
 class SwarmTest {
 
-  /**
-   * An ablation, not the kernel (docs/exploration.md, "Liveness phase"): lost wake-ups and delayed
-   * messages until 400 s, the fixed kick variant; the Liveness checker names work that never ran.
-   */
-  static final List<String> FAULTY =
-      List.of(
-          "faults.drop.probability=0.2",
-          "faults.delay.probability=0.1",
-          "liveness.faults-off-at=400s",
-          "liveness.bound=10s",
-          "workqueue.kick=claim");
-
   static Explorer.Plan plan(int threads) {
     return Explorer.Plan.builder("workqueue-kick-cull")
-        .overrides(FAULTY)
+        .overrides(Ablations.LOST_WAKEUPS_UNTIL_400S)
         .seeds(1, 12)
         .threads(threads)
         .swarm(true)
@@ -49,7 +38,7 @@ class SwarmTest {
 
   @Test
   void aSchedulesSubsetIsAFunctionOfItsSeed() {
-    Swarm swarm = Swarm.of(Models.load("workqueue-kick-cull", FAULTY));
+    Swarm swarm = Swarm.of(Models.load("workqueue-kick-cull", Ablations.LOST_WAKEUPS_UNTIL_400S));
     assertEquals(
         List.of("delay", "drop"), swarm.components().stream().map(Swarm.Component::name).toList());
     Set<Long> seen = new HashSet<>();
@@ -97,7 +86,7 @@ class SwarmTest {
         BadInputException.class,
         () ->
             Explorer.Plan.builder("workqueue-kick-cull")
-                .overrides(FAULTY)
+                .overrides(Ablations.LOST_WAKEUPS_UNTIL_400S)
                 .seeds(1, 2)
                 .fork(299_000_000_000L, 2)
                 .swarm(true)
@@ -117,7 +106,7 @@ class SwarmTest {
     assertEquals(a.events(), b.events());
     assertNotNull(a.swarm());
 
-    Swarm swarm = Swarm.of(Models.load("workqueue-kick-cull", FAULTY));
+    Swarm swarm = Swarm.of(Models.load("workqueue-kick-cull", Ablations.LOST_WAKEUPS_UNTIL_400S));
     long subsetRuns = 0;
     @SuppressWarnings("unchecked")
     var per = (java.util.Map<String, java.util.Map<String, Object>>) a.swarm().get("subsets");
@@ -127,7 +116,7 @@ class SwarmTest {
     // every violating schedule, replayed as its printed command says, gives its first violation
     for (Explorer.Found f : a.violatingKept()) {
       long seed = f.schedule().seed();
-      List<String> sets = new ArrayList<>(FAULTY);
+      List<String> sets = new ArrayList<>(Ablations.LOST_WAKEUPS_UNTIL_400S);
       sets.addAll(swarm.offSets(swarm.subset(seed)));
       String replay = plan(1).replay(f.schedule());
       StringBuilder expected = new StringBuilder("kernsim run workqueue-kick-cull --seed " + seed);
