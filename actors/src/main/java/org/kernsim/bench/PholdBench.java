@@ -74,12 +74,14 @@ public final class PholdBench {
         // and the plain loop: a drift of the machine's speed within a pair does not favour a side
         boolean engineFirst = i % 2 == 0;
         double tps = engineFirst ? 0 : tellRate(system, c);
+        settle();
         long t0 = System.nanoTime();
         RunResult r =
             ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
         double eps = r.events() / ((System.nanoTime() - t0) / 1e9);
         if (engineFirst) tps = tellRate(system, c);
         double plain = engineFirst ? 0 : plainRate(sim, c, cpu, expected);
+        settle();
         long c0 = cpu.getCurrentThreadCpuTime();
         long s0 = System.nanoTime();
         seq = SequentialDriver.run(sim, RunOptions.of(c.seed(), Long.MAX_VALUE));
@@ -135,12 +137,34 @@ public final class PholdBench {
   }
 
   private static double tellRate(ActorSystem<?> system, Config c) {
+    settle();
     return PekkoTellBaseline.run(system, c.entities(), c.population(), c.ttl(), c.seed());
+  }
+
+  /** How long every timed side waits after the full collection before it starts. */
+  static final long SETTLE_MILLIS = 200;
+
+  /**
+   * Before every timed side (engine, {@code tell}, sequential driver, plain loop) alike: a full
+   * collection of what the previous side left in the heap, then a pause in which the collector's
+   * and Pekko's threads go quiet, so that a side does not pay for the garbage of the one before it
+   * (with who goes first alternating, the first side of a pair was the slower one: 0.38-0.56 engine
+   * first, 0.68-1.00 {@code tell} first, on 2026-12-07).
+   */
+  static void settle() {
+    System.gc();
+    System.gc();
+    try {
+      Thread.sleep(SETTLE_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** The plain loop's events per CPU second of this thread ({@link PlainPhold}). */
   private static double plainRate(
       PholdModel.Phold sim, Config c, java.lang.management.ThreadMXBean cpu, long expected) {
+    settle();
     long c0 = cpu.getCurrentThreadCpuTime();
     long n =
         PlainPhold.run(
