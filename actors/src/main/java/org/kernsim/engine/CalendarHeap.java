@@ -14,6 +14,11 @@ import org.kernsim.protocol.engine.Event;
  * current bucket is empty, the next non-empty one (found in an occupancy bitmap) is moved into the
  * small heap.
  *
+ * <p>No event objects: an event is its keys (time, destination, source key, sequence) in {@code
+ * long} arrays and one reference (its payload, or a {@link PendingEvent} for a timer or a ranked
+ * source) in a parallel array, in the heaps ({@link SlotHeap}) and the ring's buckets alike. Adding
+ * a message allocates nothing, and moving a bucket reads two arrays front to back.
+ *
  * <p>The bucket width is set when the calendar starts, from the pending events' spread: 1/512 of
  * it, so that the ring covers twice what is pending then. A model whose events are sparse in time
  * never has that many pending, and stays a heap.
@@ -26,6 +31,7 @@ import org.kernsim.protocol.engine.Event;
  */
 public final class CalendarHeap {
   static final int RING = 1024; // buckets: the current one and those after it (a power of two)
+  private static final int STRIDE = 3; // a ring bucket's longs per event: time, dst|srcKey, seq
 
   /**
    * Pending events beyond which the calendar starts: at 4,096 (PHOLD with 1,000 entities, 16,000
@@ -38,12 +44,12 @@ public final class CalendarHeap {
 
   private boolean calendar; // false: everything is in the current heap
   private long width = 1;
-  private final EventHeap current = new EventHeap(64);
+  private final SlotHeap current = new SlotHeap(64);
   // the far heap and the ring exist once the calendar starts: a run that never has SWITCH events
   // pending (an explored schedule: about a hundred) does not allocate and zero them (~14 KB)
-  private EventHeap far;
-  private Event[][] ringEvents;
-  private int[][] ringKeys; // each event's source key (its source, or rank)
+  private SlotHeap far;
+  private long[][] ringKeys; // per bucket: each event's time, dst|srcKey pair and sequence
+  private Object[][] ringRefs; // per bucket: each event's payload or PendingEvent
   private int[] ringSize;
   private long[] occupied;
   private long lo; // the current bucket; the ring holds buckets lo+1 .. lo+RING-1
@@ -75,20 +81,24 @@ public final class CalendarHeap {
     long spread = max - min;
     width = spread <= 0 ? 1 : Math.max(1, spread / (RING / 2));
     int n = current.size();
-    Event[] events = new Event[n];
-    int[] keys = new int[n];
+    long[] keys = new long[n * STRIDE];
+    Object[] refs = new Object[n];
     for (int i = 0; i < n; i++) {
-      keys[i] = current.minSrcKey();
-      events[i] = current.poll();
+      keys[i * STRIDE] = current.minTime();
+      keys[i * STRIDE + 1] = current.minPair();
+      keys[i * STRIDE + 2] = current.minSeq();
+      refs[i] = current.minRef();
+      current.remove();
     }
-    far = new EventHeap(64);
-    ringEvents = new Event[RING][];
-    ringKeys = new int[RING][];
+    far = new SlotHeap(64);
+    ringKeys = new long[RING][];
+    ringRefs = new Object[RING][];
     ringSize = new int[RING];
     occupied = new long[RING / 64];
     calendar = true;
     size = 0;
-    for (int i = 0; i < n; i++) add(events[i], keys[i]); // the first one sets the current bucket
+    for (int i = 0; i < n; i++) // the first one sets the current bucket
+    add(keys[i * STRIDE], keys[i * STRIDE + 1], keys[i * STRIDE + 2], refs[i]);
   }
 
   public int size() {
@@ -112,35 +122,65 @@ public final class CalendarHeap {
    * its source id (a forked schedule's order of sources).
    */
   public void add(Event e, int srcKey) {
+    add(e.time(), e.src(), e.seq(), e.dst(), e.payload(), e.timerKey(), e.timerGen(), srcKey);
+  }
+
+  /**
+   * Adds the event {@code (time, src, seq, dst, payload, timerKey, timerGen)}, ordered among
+   * same-time events at its destination by {@code srcKey} (its source, or a forked schedule's rank
+   * of it), without an {@link Event} object: a message ordered by its own source is kept as its
+   * keys and payload alone.
+   */
+  public void add(
+      long time,
+      int src,
+      long seq,
+      int dst,
+      Object payload,
+      Object timerKey,
+      int timerGen,
+      int srcKey) {
+    add(
+        time,
+        EventHeap.pair(dst, srcKey),
+        seq,
+        PendingEvent.ref(src, srcKey, payload, timerKey, timerGen));
+  }
+
+  private void add(long t, long p, long q, Object ref) {
     if (!calendar) {
-      current.add(e, srcKey);
+      current.add(t, p, q, ref);
       if (++size > switchAt) startCalendar();
       return;
     }
-    long b = bucketOf(e.time());
+    long b = bucketOf(t);
     if (size++ == 0) lo = b; // an empty queue starts at the event's bucket
     if (b <= lo) {
-      current.add(e, srcKey);
+      current.add(t, p, q, ref);
     } else if (b - lo < RING) {
-      put(b, e, srcKey);
+      put(b, t, p, q, ref);
     } else {
-      far.add(e, srcKey);
+      far.add(t, p, q, ref);
     }
   }
 
-  private void put(long b, Event e, int srcKey) {
+  private void put(long b, long t, long p, long q, Object ref) {
     int i = (int) (b & (RING - 1));
     int n = ringSize[i];
-    Event[] ev = ringEvents[i];
-    if (ev == null) {
-      ev = ringEvents[i] = new Event[8];
-      ringKeys[i] = new int[8];
-    } else if (n == ev.length) {
-      ev = ringEvents[i] = Arrays.copyOf(ev, n * 2);
-      ringKeys[i] = Arrays.copyOf(ringKeys[i], n * 2);
+    Object[] rs = ringRefs[i];
+    long[] ks = ringKeys[i];
+    if (rs == null) {
+      rs = ringRefs[i] = new Object[8];
+      ks = ringKeys[i] = new long[8 * STRIDE];
+    } else if (n == rs.length) {
+      rs = ringRefs[i] = Arrays.copyOf(rs, n * 2);
+      ks = ringKeys[i] = Arrays.copyOf(ks, n * 2 * STRIDE);
     }
-    ev[n] = e;
-    ringKeys[i][n] = srcKey;
+    rs[n] = ref;
+    int a = n * STRIDE;
+    ks[a] = t;
+    ks[a + 1] = p;
+    ks[a + 2] = q;
     if (n == 0) occupied[i >>> 6] |= 1L << i;
     ringSize[i] = n + 1;
   }
@@ -152,18 +192,45 @@ public final class CalendarHeap {
 
   /** The earliest event's destination (the queue must not be empty). */
   public int minDst() {
-    return current.minDst();
+    return (int) (current.minPair() >> 32);
   }
 
+  /** The earliest event's source key: its source, or the rank it was added with (not empty). */
+  public int minSrcKey() {
+    return (int) current.minPair() ^ Integer.MIN_VALUE;
+  }
+
+  /** The earliest event's sequence number (the queue must not be empty). */
+  public long minSeq() {
+    return current.minSeq();
+  }
+
+  /**
+   * What the earliest event holds besides its keys: its payload, or a {@link PendingEvent} (a
+   * timer, or a ranked source); see {@link EntityRuntime#deliver(long, int, long, Object)}.
+   */
+  Object minRef() {
+    return current.minRef();
+  }
+
+  /** The earliest event, made into an {@link Event} (null if empty); nothing is removed. */
   public Event peek() {
-    return current.peek();
+    if (size == 0) return null;
+    return PendingEvent.event(minTime(), minSrcKey(), minSeq(), minDst(), minRef());
   }
 
+  /** Removes the earliest event and returns it as an {@link Event} (null if empty). */
   public Event poll() {
-    if (size == 0) return null;
-    Event e = current.poll();
-    if (--size > 0 && current.isEmpty()) advance();
+    Event e = peek();
+    if (e != null) remove();
     return e;
+  }
+
+  /** Removes the earliest event (the queue must not be empty). */
+  public void remove() {
+    if (size == 0) throw new java.util.NoSuchElementException();
+    current.remove();
+    if (--size > 0 && current.isEmpty()) advance();
   }
 
   /** Makes the next non-empty bucket current (the current one is empty, the queue is not). */
@@ -176,21 +243,24 @@ public final class CalendarHeap {
     lo = next;
     // the ring now reaches further: bring in what the far heap holds for it
     while (!far.isEmpty()) {
-      long fb = bucketOf(far.minTime());
+      long t = far.minTime();
+      long fb = bucketOf(t);
       if (fb - lo >= RING) break;
-      int key = far.minSrcKey();
-      Event e = far.poll();
-      if (fb <= lo) current.add(e, key);
-      else put(fb, e, key);
+      long p = far.minPair();
+      long q = far.minSeq();
+      Object ref = far.minRef();
+      far.remove();
+      if (fb <= lo) current.add(t, p, q, ref);
+      else put(fb, t, p, q, ref);
     }
     int i = (int) (lo & (RING - 1));
     int n = ringSize[i];
     if (n > 0) {
-      Event[] ev = ringEvents[i];
-      int[] keys = ringKeys[i];
-      for (int k = 0; k < n; k++) {
-        current.add(ev[k], keys[k]);
-        ev[k] = null;
+      long[] ks = ringKeys[i];
+      Object[] rs = ringRefs[i];
+      for (int k = 0, a = 0; k < n; k++, a += STRIDE) {
+        current.add(ks[a], ks[a + 1], ks[a + 2], rs[k]);
+        rs[k] = null;
       }
       ringSize[i] = 0;
       occupied[i >>> 6] &= ~(1L << i);
@@ -200,7 +270,8 @@ public final class CalendarHeap {
 
   /**
    * How many times a bucket was made current: when it changes, the current heap holds the next
-   * bucket's events ({@link #currentSize}, {@link #current}), which a driver may read ahead.
+   * bucket's events ({@link #currentSize}, {@link #currentDst}, {@link #currentRef}), which a
+   * driver may read ahead.
    */
   int moves() {
     return moves;
@@ -211,11 +282,14 @@ public final class CalendarHeap {
     return current.size();
   }
 
-  /**
-   * The {@code i}-th event of the current bucket's heap, in heap order ({@code i < currentSize}).
-   */
-  Event current(int i) {
-    return current.at(i);
+  /** The destination of the current bucket's {@code i}-th event, in heap order. */
+  int currentDst(int i) {
+    return (int) (current.pairAt(i) >> 32);
+  }
+
+  /** The reference ({@link #minRef}) of the current bucket's {@code i}-th event, in heap order. */
+  Object currentRef(int i) {
+    return current.refAt(i);
   }
 
   /** The first occupied ring bucket after {@code lo} (absolute), or -1 if the ring is empty. */
@@ -235,14 +309,26 @@ public final class CalendarHeap {
     return -1;
   }
 
+  private static Event event(long t, long p, long q, Object ref) {
+    return PendingEvent.event(t, (int) p ^ Integer.MIN_VALUE, q, (int) (p >> 32), ref);
+  }
+
+  private static void addAll(SlotHeap h, List<Event> out) {
+    for (int i = 0; i < h.size(); i++)
+      out.add(event(h.timeAt(i), h.pairAt(i), h.seqAt(i), h.refAt(i)));
+  }
+
   /** The pending events in canonical global order (nothing is removed). */
   public List<Event> sorted() {
     List<Event> out = new ArrayList<>(size);
-    out.addAll(current.sorted());
+    addAll(current, out);
     if (calendar) {
-      for (int i = 0; i < RING; i++)
-        for (int k = 0; k < ringSize[i]; k++) out.add(ringEvents[i][k]);
-      out.addAll(far.sorted());
+      for (int i = 0; i < RING; i++) {
+        long[] ks = ringKeys[i];
+        for (int k = 0; k < ringSize[i]; k++)
+          out.add(event(ks[k * STRIDE], ks[k * STRIDE + 1], ks[k * STRIDE + 2], ringRefs[i][k]));
+      }
+      addAll(far, out);
     }
     out.sort(Event::compareGlobal);
     return out;

@@ -23,6 +23,16 @@ public final class EntityRuntime implements Context {
   /** Where the runtime puts what the entity sends (and its own events beyond the window). */
   public interface Outbox {
     void emit(Event e);
+
+    /**
+     * Emits the event {@code (time, src, seq, dst, payload, timerKey, timerGen)}: an outbox that
+     * keeps events as fields (the sequential driver's queue) takes them without an {@link Event}
+     * object; by default one is made.
+     */
+    default void emit(
+        long time, int src, long seq, int dst, Object payload, Object timerKey, int timerGen) {
+      emit(new Event(time, src, seq, dst, payload, timerKey, timerGen));
+    }
   }
 
   /** Where the runtime puts trace records (delivered messages, notes, violations). */
@@ -359,27 +369,44 @@ public final class EntityRuntime implements Context {
     }
   }
 
-  /** Delivers one event (the sequential driver's path; the window path ends here too). */
+  /** Delivers one event (the window path ends here). */
   public void deliver(Event e) {
-    if (e.timerKey() != null) {
-      Object key = e.timerKey();
-      int at = timers == null ? -1 : timers.indexOf(key);
-      if (at < 0 || timers.generation(at, key) != e.timerGen())
-        return; // cancelled or restarted: never fires
-      timers.removeAt(at, key);
+    deliver(e.time(), e.src(), e.seq(), e.payload(), e.timerKey(), e.timerGen());
+  }
+
+  /**
+   * Delivers the event that the sequential driver's queue holds as keys and {@code ref}: the
+   * payload of a message ordered by its own source {@code srcKey}, or a {@link PendingEvent}.
+   */
+  void deliver(long time, int srcKey, long seq, Object ref) {
+    if (ref instanceof PendingEvent) {
+      PendingEvent p = (PendingEvent) ref;
+      deliver(time, p.src, seq, p.payload, p.timerKey, p.timerGen);
+    } else {
+      deliver(time, srcKey, seq, ref, null, 0);
     }
-    int src = ranks == null ? e.src() : ranks[e.src()];
-    if (e.time() < lastTime
-        || (e.time() == lastTime && (src < lastSrc || (src == lastSrc && e.seq() <= lastSeq)))) {
+  }
+
+  private void deliver(
+      long time, int from, long number, Object payload, Object timerKey, int timerGen) {
+    if (timerKey != null) {
+      int at = timers == null ? -1 : timers.indexOf(timerKey);
+      if (at < 0 || timers.generation(at, timerKey) != timerGen)
+        return; // cancelled or restarted: never fires
+      timers.removeAt(at, timerKey);
+    }
+    int src = ranks == null ? from : ranks[from];
+    if (time < lastTime
+        || (time == lastTime && (src < lastSrc || (src == lastSrc && number <= lastSeq)))) {
       throw new IllegalStateException(
           "causality violated at "
               + names.apply(id)
               + ": event ("
-              + e.time()
+              + time
               + ","
-              + e.src()
+              + from
               + ","
-              + e.seq()
+              + number
               + ") after ("
               + lastTime
               + ","
@@ -388,16 +415,15 @@ public final class EntityRuntime implements Context {
               + lastSeq
               + ")");
     }
-    lastTime = e.time();
+    lastTime = time;
     lastSrc = src;
-    lastSeq = e.seq();
-    now = e.time();
+    lastSeq = number;
+    now = time;
     delivered++;
-    if (hashing) hash(e);
-    Object payload = e.payload();
+    if (hashing) hash(time, from, number, timerKey != null, payload);
     if (filter.wants(payload.getClass())) {
       recorder.record(
-          new TraceRecord.Delivered(now, id, recordIndex++, e.src(), e.seq(), payload, seq));
+          new TraceRecord.Delivered(now, id, recordIndex++, from, number, payload, seq));
     }
     logic.receive(this, payload);
   }
@@ -409,20 +435,27 @@ public final class EntityRuntime implements Context {
    * two overlap. Changes nothing.
    */
   int warm(Event e) {
-    Object p = e.payload();
-    int w = p != null && p.getClass() == Event.class ? 1 : 0;
+    return warm(e.payload());
+  }
+
+  /**
+   * As {@link #warm(Event)} for the event whose queue reference ({@code CalendarHeap}) is {@code
+   * ref}.
+   */
+  int warm(Object ref) {
+    int w = ref != null && ref.getClass() == Event.class ? 1 : 0;
     if (digest != null) w += digest.warm();
     long[] t = channels;
     if (t != null) w += (int) t[0];
     return w + (int) delivered;
   }
 
-  private void hash(Event e) {
+  private void hash(long time, int src, long number, boolean timer, Object payload) {
     if (digest == null) digest = new HistoryDigest();
     bytes.reset();
-    bytes.putLong(e.time()).putInt(e.src()).putLong(e.seq());
-    if (e.timerKey() != null) bytes.put((byte) 1);
-    RecordCodec.encode(e.payload(), bytes);
+    bytes.putLong(time).putInt(src).putLong(number);
+    if (timer) bytes.put((byte) 1);
+    RecordCodec.encode(payload, bytes);
     digest.update(bytes.array(), 0, bytes.length());
   }
 
@@ -505,7 +538,7 @@ public final class EntityRuntime implements Context {
     } else if (delay < 1) {
       throw new IllegalStateException(names.apply(id) + " sent itself a message with delay < 1 ns");
     }
-    enqueue(Event.message(now + delay, id, seq++, to, message));
+    enqueue(now + delay, to, message, null, 0);
   }
 
   /**
@@ -543,7 +576,7 @@ public final class EntityRuntime implements Context {
     int gen = ++timerGen;
     if (timers == null) timers = new TimerTable();
     timers.put(key, gen);
-    enqueue(new Event(now + delayNanos, id, seq++, id, message, key, gen));
+    enqueue(now + delayNanos, id, message, key, gen);
   }
 
   @Override
@@ -556,12 +589,14 @@ public final class EntityRuntime implements Context {
     return timers != null && timers.contains(key);
   }
 
-  private void enqueue(Event e) {
-    if (e.dst() == id && e.time() < windowEnd) {
+  /** Sends {@code (time, dst, payload, timer)} with the next sequence number. */
+  private void enqueue(long time, int dst, Object payload, Object timerKey, int timerGen) {
+    long number = seq++;
+    if (dst == id && time < windowEnd) {
       if (local == null) local = new PriorityQueue<>(Event::compareAtDestination);
-      local.add(e);
+      local.add(new Event(time, id, number, dst, payload, timerKey, timerGen));
     } else {
-      outbox.emit(e);
+      outbox.emit(time, id, number, dst, payload, timerKey, timerGen);
     }
   }
 

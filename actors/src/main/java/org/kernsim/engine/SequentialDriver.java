@@ -83,6 +83,31 @@ public final class SequentialDriver {
     }
   }
 
+  /**
+   * Puts what entities send into the queue as fields (no {@link Event} object for a message),
+   * ordered at its destination by its source, or by a forked schedule's {@code ranks[src]}.
+   */
+  private static final class QueueOutbox implements EntityRuntime.Outbox {
+    private final CalendarHeap queue;
+    private final int[] ranks;
+
+    QueueOutbox(CalendarHeap queue, int[] ranks) {
+      this.queue = queue;
+      this.ranks = ranks;
+    }
+
+    @Override
+    public void emit(Event e) {
+      queue.add(e, ranks == null ? e.src() : ranks[e.src()]);
+    }
+
+    @Override
+    public void emit(
+        long time, int src, long seq, int dst, Object payload, Object timerKey, int timerGen) {
+      queue.add(time, src, seq, dst, payload, timerKey, timerGen, ranks == null ? src : ranks[src]);
+    }
+  }
+
   private SequentialDriver(
       Simulation sim, RunOptions options, StateCodec codec, Fork fork, Coverage coverage) {
     this.sim = sim;
@@ -99,7 +124,7 @@ public final class SequentialDriver {
     this.lookAhead = n >= LOOK_AHEAD_ENTITIES;
     int[] ranks = fork == null ? null : fork.ranks();
     this.ranks = ranks;
-    this.outbox = ranks == null ? queue::add : e -> queue.add(e, ranks[e.src()]);
+    this.outbox = new QueueOutbox(queue, ranks);
     if (base == null) {
       this.obs = new Observation(sim.checkers(), options.observers(), sim::entityName);
       this.baseMetrics = null;
@@ -241,18 +266,21 @@ public final class SequentialDriver {
         windowEnd = Math.min(saturatedAdd(t, lookahead), until);
         windows++;
       }
+      // the event is its keys and one reference (payload, or a timer's or ranked source's fields)
       int dst = queue.minDst();
       EntityRuntime rt = runtimes[dst];
-      Event e = queue.poll();
+      int srcKey = queue.minSrcKey();
+      long seq = queue.minSeq();
+      Object ref = queue.minRef();
+      queue.remove();
       if (rt == null) rt = runtime(dst);
       if (lookAhead && queue.moves() != moves) {
         // a new bucket became current: read all its events' data ahead in one loop, whose misses
         // (independent of each other) overlap, instead of one event ahead at a time
         moves = queue.moves();
         for (int i = 0, k = queue.currentSize(); i < k; i++) {
-          Event ahead = queue.current(i);
-          EntityRuntime r = runtimes[ahead.dst()];
-          if (r != null) warmth += r.warm(ahead);
+          EntityRuntime r = runtimes[queue.currentDst(i)];
+          if (r != null) warmth += r.warm(queue.currentRef(i));
         }
       }
       if (lookAhead && !queue.isEmpty()) {
@@ -260,10 +288,10 @@ public final class SequentialDriver {
         // runtime, history buffer and channels) while this one is delivered: with many entities
         // each of them is a cache miss, and they overlap with this event's work
         EntityRuntime next = runtimes[queue.minDst()];
-        if (next != null) warmth += next.warm(queue.peek());
+        if (next != null) warmth += next.warm(queue.minRef());
       }
       long before = rt.delivered();
-      rt.deliver(e);
+      rt.deliver(t, srcKey, seq, ref);
       if (rt.delivered() != before) {
         lastTime = t;
         if (coverage != null) coverage.visit(dst, rt.logic(), t);

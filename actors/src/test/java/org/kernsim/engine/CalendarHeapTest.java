@@ -100,4 +100,50 @@ class CalendarHeapTest {
         }
       }
   }
+
+  /**
+   * Events added as fields (the sequential driver's path: no {@link Event} object for a message)
+   * come back whole: a timer's key and generation, a ranked source's id, each payload by identity,
+   * in the heap and in the calendar (ring and far heap) alike.
+   */
+  @Test
+  void keepsTimersAndRankedSourcesAddedAsFields() {
+    int[] identity = {0, 1, 2, 3, 4, 5};
+    int[] ranks = {4, 0, 5, 1, 3, 2};
+    for (int switchAt : new int[] {100, 1 << 30})
+      for (int[] rank : new int[][] {identity, ranks}) {
+        SplittableRandom r = new SplittableRandom(switchAt + rank[0]);
+        CalendarHeap q = new CalendarHeap(switchAt);
+        PriorityQueue<Event> ref = new PriorityQueue<>(order(rank));
+        long seq = 0;
+        long now = 0;
+        for (int step = 0; step < 5_000; step++) {
+          for (int i = r.nextInt(3); i > 0; i--) {
+            int src = r.nextInt(6);
+            long time = now + (r.nextInt(20) == 0 ? r.nextLong(1, 1_000_000) : r.nextLong(1, 500));
+            Object payload = new Object();
+            Object timerKey = r.nextInt(4) == 0 ? "timer" + r.nextInt(3) : null;
+            int gen = timerKey == null ? 0 : r.nextInt(1, 1_000);
+            int dst = timerKey == null ? r.nextInt(6) : src;
+            Event e = new Event(time, src, seq++, dst, payload, timerKey, gen);
+            q.add(time, src, e.seq(), dst, payload, timerKey, gen, rank[src]);
+            ref.add(e);
+          }
+          if (!ref.isEmpty() && r.nextBoolean()) {
+            Event want = ref.poll();
+            assertEquals(want.dst(), q.minDst());
+            assertEquals(rank[want.src()], q.minSrcKey());
+            assertEquals(want.seq(), q.minSeq());
+            assertEquals(want, q.poll());
+            now = want.time();
+          }
+        }
+        assertEquals(switchAt == 100, q.calendar());
+        List<Event> all = new ArrayList<>(ref);
+        all.sort(Event::compareGlobal);
+        assertEquals(all, q.sorted());
+        while (!ref.isEmpty()) assertEquals(ref.poll(), q.poll());
+        assertTrue(q.isEmpty());
+      }
+  }
 }

@@ -1,0 +1,165 @@
+package org.kernsim.engine;
+
+import java.util.Arrays;
+
+/**
+ * {@link EventHeap}'s 4-ary heap with no event objects: a slot is its three keys (time; {@code dst}
+ * and the source key packed as {@link EventHeap#pair}; sequence number), adjacent in one {@code
+ * long[]}, and one reference in a parallel array (the payload, or a {@link PendingEvent}). The
+ * sequential driver's queue ({@link CalendarHeap}) is made of it: an event costs no allocation and
+ * its keys are read where the heap already is.
+ */
+final class SlotHeap {
+  private static final int STRIDE = 3; // longs per slot: time, dst|srcKey, seq
+
+  private long[] keys;
+  private Object[] refs;
+  private int size;
+
+  SlotHeap(int capacity) {
+    int c = Math.max(16, capacity);
+    keys = new long[c * STRIDE];
+    refs = new Object[c];
+  }
+
+  int size() {
+    return size;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  /** The earliest slot's time; {@code Long.MAX_VALUE} if empty. */
+  long minTime() {
+    return size == 0 ? Long.MAX_VALUE : keys[0];
+  }
+
+  /** The earliest slot's {@code dst|srcKey} pair (the heap must not be empty). */
+  long minPair() {
+    if (size == 0) throw new java.util.NoSuchElementException();
+    return keys[1];
+  }
+
+  /** The earliest slot's sequence number (the heap must not be empty). */
+  long minSeq() {
+    return keys[2];
+  }
+
+  /** The earliest slot's reference (null if empty). */
+  Object minRef() {
+    return refs[0];
+  }
+
+  /** The latest time ({@code Long.MIN_VALUE} if empty): a scan of every key. */
+  long maxTime() {
+    long max = Long.MIN_VALUE;
+    long[] k = keys;
+    for (int i = 0, n = size * STRIDE; i < n; i += STRIDE) if (k[i] > max) max = k[i];
+    return max;
+  }
+
+  /** Slot {@code i}'s time, pair, sequence number and reference (heap order, {@code i < size}). */
+  long timeAt(int i) {
+    return keys[i * STRIDE];
+  }
+
+  long pairAt(int i) {
+    return keys[i * STRIDE + 1];
+  }
+
+  long seqAt(int i) {
+    return keys[i * STRIDE + 2];
+  }
+
+  Object refAt(int i) {
+    return refs[i];
+  }
+
+  void add(long t, long p, long q, Object ref) {
+    if (size == refs.length) grow();
+    long[] k = keys;
+    Object[] rs = refs;
+    int i = size++;
+    while (i > 0) {
+      int parent = (i - 1) >>> 2;
+      int b = parent * STRIDE;
+      long pt = k[b];
+      if (t > pt) break;
+      if (t == pt) {
+        long pp = k[b + 1];
+        if (p > pp || (p == pp && q >= k[b + 2])) break;
+      }
+      int a = i * STRIDE;
+      k[a] = pt;
+      k[a + 1] = k[b + 1];
+      k[a + 2] = k[b + 2];
+      rs[i] = rs[parent];
+      i = parent;
+    }
+    int a = i * STRIDE;
+    k[a] = t;
+    k[a + 1] = p;
+    k[a + 2] = q;
+    rs[i] = ref;
+  }
+
+  /** Removes the earliest slot (the heap must not be empty). */
+  void remove() {
+    Object[] rs = refs;
+    int last = --size;
+    if (last > 0) {
+      long[] k = keys;
+      int l = last * STRIDE;
+      long t = k[l];
+      long p = k[l + 1];
+      long q = k[l + 2];
+      Object r = rs[last];
+      int i = 0;
+      while (true) {
+        int first = 4 * i + 1;
+        if (first >= last) break;
+        // the least of up to four children
+        int best = first;
+        int bb = first * STRIDE;
+        long bt = k[bb];
+        long bp = k[bb + 1];
+        long bq = k[bb + 2];
+        int end = Math.min(first + 4, last);
+        for (int c = first + 1; c < end; c++) {
+          int cb = c * STRIDE;
+          long ct = k[cb];
+          if (ct > bt) continue;
+          if (ct == bt) {
+            long cp = k[cb + 1];
+            if (cp > bp || (cp == bp && k[cb + 2] >= bq)) continue;
+          }
+          best = c;
+          bt = ct;
+          bp = k[cb + 1];
+          bq = k[cb + 2];
+        }
+        // stop when the moving key is not after the least child
+        if (t < bt || (t == bt && (p < bp || (p == bp && q <= bq)))) break;
+        int a = i * STRIDE;
+        k[a] = bt;
+        k[a + 1] = bp;
+        k[a + 2] = bq;
+        rs[i] = rs[best];
+        i = best;
+      }
+      int a = i * STRIDE;
+      k[a] = t;
+      k[a + 1] = p;
+      k[a + 2] = q;
+      rs[i] = r;
+    }
+    rs[last] = null;
+  }
+
+  private void grow() {
+    int c = refs.length * 2;
+    keys = Arrays.copyOf(keys, c * STRIDE);
+    refs = Arrays.copyOf(refs, c);
+  }
+}
