@@ -36,9 +36,11 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   /**
    * Deliver {@code events[from..from+count)} (canonical order; a slice of the array the partition's
    * entities share, which it does not touch until every entity of the window has answered) and the
-   * entity's own events before end.
+   * entity's own events before end; put what the entity sent into {@code reply} and count the
+   * window's entities down ({@link WindowReplies}).
    */
-  public record RunWindow(Event[] events, int from, int count, long end) implements Command {}
+  public record RunWindow(Event[] events, int from, int count, long end, WindowReplies.Reply reply)
+      implements Command {}
 
   /** Report the final history digest and metrics. */
   public record CollectEntity() implements Command {}
@@ -60,8 +62,9 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
       implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /**
-   * Reply: what the entity sent during the window, its trace records, and (when it recorded any)
-   * its metrics, whose buffered histogram values the partition records into its own.
+   * Reply to {@link StartEntity}: what the entity sent as it started, its trace records, and (when
+   * it recorded any) its metrics, whose buffered histogram values the partition records into its
+   * own. (A window's answers go through {@link WindowReplies} instead.)
    */
   public record EntityDone(
       int slot,
@@ -83,6 +86,10 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   private final EntityRuntime runtime;
   private final int slot;
   private final ActorRef<PartitionCommand> partition;
+
+  // where the runtime's sends and records go in the step under way (bound once, not per step)
+  private List<Event> out;
+  private List<TraceRecord> records;
 
   public static Behavior<EntityCommand> create(
       EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
@@ -108,6 +115,16 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
     this.runtime = runtime;
     this.slot = slot;
     this.partition = partition;
+    runtime.bind(this::emit, this::record);
+  }
+
+  private void emit(Event e) {
+    out.add(e);
+  }
+
+  private void record(TraceRecord r) {
+    if (records == null) records = new ArrayList<>(4);
+    records.add(r);
   }
 
   @Override
@@ -123,36 +140,54 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   }
 
   private Behavior<EntityCommand> onStart(StartEntity m) {
-    return step(null, 0, 0, Long.MIN_VALUE, true);
-  }
-
-  private Behavior<EntityCommand> onRunWindow(RunWindow m) {
-    return step(m.events(), m.from(), m.count(), m.end(), false);
-  }
-
-  private Behavior<EntityCommand> step(
-      Event[] events, int from, int count, long end, boolean start) {
-    List<Event> out = new ArrayList<>(count + 4);
-    List<TraceRecord> records = new ArrayList<>(0);
-    runtime.bind(out::add, records::add);
-    long before = runtime.delivered();
+    out = new ArrayList<>(4);
+    records = null;
     try {
-      if (start) runtime.start();
-      else runtime.runWindow(events, from, from + count, end);
+      runtime.start();
     } catch (RuntimeException e) {
       partition.tell(new EntityFailed(slot, runtime.name(runtime.id()) + ": " + e));
       return this;
     }
-    long delivered = runtime.delivered() - before;
-    Metrics m = runtime.metrics();
+    Metrics metrics = runtime.metrics();
     partition.tell(
         new EntityDone(
             slot,
             out,
-            records,
-            delivered > 0 ? runtime.now() : -1,
-            delivered,
-            m.hasRecorded() ? m : null));
+            records == null ? List.of() : records,
+            -1,
+            0,
+            metrics.hasRecorded() ? metrics : null));
+    out = null;
+    records = null;
+    return this;
+  }
+
+  /**
+   * Runs the window and answers in its {@link WindowReplies.Reply}; the last entity of the window
+   * to finish tells the partition ({@link WindowReplies#done}), so a window costs the partition one
+   * message however many entities ran in it.
+   */
+  private Behavior<EntityCommand> onRunWindow(RunWindow m) {
+    WindowReplies.Reply reply = m.reply();
+    out = reply.out;
+    records = null;
+    long before = runtime.delivered();
+    try {
+      runtime.runWindow(m.events(), m.from(), m.from() + m.count(), m.end());
+    } catch (RuntimeException e) {
+      out = null;
+      partition.tell(new EntityFailed(slot, runtime.name(runtime.id()) + ": " + e));
+      return this;
+    }
+    long delivered = runtime.delivered() - before;
+    Metrics metrics = runtime.metrics();
+    reply.records = records;
+    reply.lastTime = delivered > 0 ? runtime.now() : -1;
+    reply.delivered = delivered;
+    reply.recorded = metrics.hasRecorded() ? metrics : null;
+    out = null;
+    records = null;
+    reply.done(partition);
     return this;
   }
 

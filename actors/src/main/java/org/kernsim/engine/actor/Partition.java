@@ -141,6 +141,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private long lastReportWall = System.nanoTime();
   private final WindowSlices slices; // the window's events, one array for all entities
   private final Consumer<Event> collector = this::collect;
+  private final WindowReplies replies = new WindowReplies(); // the entities' answers to a window
+  private long windowSeq; // windows started in this run (names a WindowRan)
   private boolean sliced; // entities may still read the slices: cleared before the next window
 
   // free rounds (ADR 107): rounds agreed among the partitions, up to the coordinator's lastRound
@@ -239,6 +241,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   @Override
   public Receive<PartitionCommand> createReceive() {
     return newReceiveBuilder()
+        .onMessage(WindowReplies.WindowRan.class, d -> guarded(() -> onWindowRan(d)))
         .onMessage(EntityActor.EntityDone.class, d -> guarded(() -> onEntityDone(d)))
         .onMessage(PartitionCommand.Batch.class, b -> guarded(() -> onBatch(b)))
         .onMessage(PartitionCommand.StartWindow.class, m -> guarded(() -> onStartWindow(m)))
@@ -573,26 +576,49 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       int touched = slices.seal();
       sliced = true;
       Event[] events = slices.events();
-      outstanding = 0;
+      if (touched == 0) continue;
+      outstanding = touched;
+      replies.start(++windowSeq, touched);
       for (int i = 0; i < touched; i++) {
         int slot = slices.touched(i);
         ActorRef<EntityCommand> e = entities[slot];
         if (e == null)
           e = entities[slot] = spawner.spawnLater(getContext(), index, slot, members[slot]);
-        e.tell(new EntityActor.RunWindow(events, slices.from(slot), slices.count(slot), end));
-        outstanding++;
+        e.tell(
+            new EntityActor.RunWindow(
+                events, slices.from(slot), slices.count(slot), end, replies.reply(i, slot)));
       }
-      if (outstanding > 0) return; // the entities' answers go on
+      return; // the last entity's WindowRan goes on
     }
   }
 
-  /** Files an event of the window under its entity. */
-  private void collect(Event e) {
-    slices.add(placement.slotOf(e.dst()), e);
+  /**
+   * Every entity of the window has answered: takes what they sent, in the order they were told (the
+   * order of their first event in the window), and goes on with the next window.
+   */
+  private Behavior<PartitionCommand> onWindowRan(WindowReplies.WindowRan m) {
+    if (m.window() != windowSeq || outstanding != replies.size())
+      throw new IllegalStateException(
+          "window " + m.window() + " answered during window " + windowSeq);
+    for (int i = 0, n = replies.size(); i < n; i++) {
+      WindowReplies.Reply r = replies.get(i);
+      route(r.out);
+      if (r.records != null) records.addAll(r.records);
+      if (r.recorded != null) r.recorded.drainRecordedInto(metrics);
+      if (r.lastTime > lastTime) lastTime = r.lastTime;
+      delivered += r.delivered;
+    }
+    replies.clear();
+    outstanding = 0;
+    maybeProgress();
+    nextWindow();
+    return this;
   }
 
-  private Behavior<PartitionCommand> onEntityDone(EntityActor.EntityDone d) {
-    for (Event e : d.out()) {
+  /** Keeps the events for this partition's entities; the others wait in the outboxes. */
+  private void route(List<Event> out) {
+    for (int i = 0, n = out.size(); i < n; i++) {
+      Event e = out.get(i);
       int p = placement.partitionOf(e.dst());
       if (p == index) {
         queue.add(e);
@@ -606,6 +632,16 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         }
       }
     }
+  }
+
+  /** Files an event of the window under its entity. */
+  private void collect(Event e) {
+    slices.add(placement.slotOf(e.dst()), e);
+  }
+
+  /** An entity's answer to its start (round 0). */
+  private Behavior<PartitionCommand> onEntityDone(EntityActor.EntityDone d) {
+    route(d.out());
     if (!d.records().isEmpty()) records.addAll(d.records());
     if (d.recorded() != null) d.recorded().drainRecordedInto(metrics);
     if (d.lastTime() > lastTime) lastTime = d.lastTime();
