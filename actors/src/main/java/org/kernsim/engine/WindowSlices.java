@@ -35,6 +35,14 @@ public final class WindowSlices {
   private Event[] in = new Event[MIN_CAPACITY]; // as drained
   private int[] slotOf = new int[MIN_CAPACITY];
   private Event[] out = new Event[MIN_CAPACITY]; // grouped by entity
+  // the canonical keys (time, src, seq) of in[] and out[], read once as an event is added: the
+  // sort compares these instead of reading every event again
+  private long[] inTime = new long[MIN_CAPACITY];
+  private int[] inSrc = new int[MIN_CAPACITY];
+  private long[] inSeq = new long[MIN_CAPACITY];
+  private long[] outTime = new long[MIN_CAPACITY];
+  private int[] outSrc = new int[MIN_CAPACITY];
+  private long[] outSeq = new long[MIN_CAPACITY];
   private int size;
   private final int[] count; // per slot: its events in this window (0: none)
   private final int[] from; // per slot: where its slice starts in out (after seal)
@@ -55,8 +63,14 @@ public final class WindowSlices {
     if (size == in.length) {
       in = Arrays.copyOf(in, size * 2);
       slotOf = Arrays.copyOf(slotOf, size * 2);
+      inTime = Arrays.copyOf(inTime, size * 2);
+      inSrc = Arrays.copyOf(inSrc, size * 2);
+      inSeq = Arrays.copyOf(inSeq, size * 2);
     }
     in[size] = e;
+    inTime[size] = e.time();
+    inSrc[size] = e.src();
+    inSeq[size] = e.seq();
     slotOf[size++] = slot;
     if (count[slot]++ == 0) touched[touchedCount++] = slot;
   }
@@ -67,7 +81,12 @@ public final class WindowSlices {
    * @return the number of entities with events ({@link #touched})
    */
   public int seal() {
-    if (out.length < in.length) out = new Event[in.length];
+    if (out.length < in.length) {
+      out = new Event[in.length];
+      outTime = new long[in.length];
+      outSrc = new int[in.length];
+      outSeq = new long[in.length];
+    }
     int at = 0;
     for (int i = 0; i < touchedCount; i++) {
       int slot = touched[i];
@@ -76,13 +95,17 @@ public final class WindowSlices {
     }
     for (int i = 0; i < size; i++) {
       int slot = slotOf[i];
-      out[from[slot]++] = in[i]; // from[] ends one past the slice ...
+      int to = from[slot]++; // from[] ends one past the slice ...
+      out[to] = in[i];
+      outTime[to] = inTime[i];
+      outSrc[to] = inSrc[i];
+      outSeq[to] = inSeq[i];
       in[i] = null;
     }
     for (int i = 0; i < touchedCount; i++) {
       int slot = touched[i];
       from[slot] -= count[slot]; // ... and is moved back to its start
-      sortCanonically(out, from[slot], from[slot] + count[slot]);
+      if (count[slot] > 1) sortSlice(from[slot], from[slot] + count[slot]);
     }
     return touchedCount;
   }
@@ -134,9 +157,49 @@ public final class WindowSlices {
       in = new Event[target];
       slotOf = new int[target];
       out = new Event[target];
+      inTime = new long[target];
+      inSrc = new int[target];
+      inSeq = new long[target];
+      outTime = new long[target];
+      outSrc = new int[target];
+      outSeq = new long[target];
     }
     peak = 0;
     windows = 0;
+  }
+
+  /**
+   * Puts {@code out[lo..hi)} in the canonical order at one destination, {@code (time, src, seq)},
+   * by the keys read as the events were added: an insertion sort (a few events per entity and
+   * window), {@link #sortCanonically} for long slices.
+   */
+  private void sortSlice(int lo, int hi) {
+    if (hi - lo > 16) {
+      sortCanonically(out, lo, hi); // the keys are not needed after the sort
+      return;
+    }
+    Event[] a = out;
+    long[] tm = outTime;
+    int[] sr = outSrc;
+    long[] sq = outSeq;
+    for (int i = lo + 1; i < hi; i++) {
+      Event e = a[i];
+      long t = tm[i];
+      int s = sr[i];
+      long q = sq[i];
+      int j = i - 1;
+      while (j >= lo && (tm[j] > t || (tm[j] == t && (sr[j] > s || (sr[j] == s && sq[j] > q))))) {
+        a[j + 1] = a[j];
+        tm[j + 1] = tm[j];
+        sr[j + 1] = sr[j];
+        sq[j + 1] = sq[j];
+        j--;
+      }
+      a[j + 1] = e;
+      tm[j + 1] = t;
+      sr[j + 1] = s;
+      sq[j + 1] = q;
+    }
   }
 
   /** The canonical order at one destination: (time, source, source sequence). */
