@@ -22,4 +22,11 @@ public interface TraceObserver {
   default void windowCompleted(long windowEnd) {}
 
   default void finish(long endNanos, EndReason reason) {}
+
+  /**
+   * What the driver is doing while no window completes: before the first one, creating and starting
+   * the entity actors ("entity actors: 40,960 of 196,614 created"), and after the last, stopping
+   * them. For a display (a progress bar) only; called from any of the run's threads.
+   */
+  default void stage(String what) {}
 }

@@ -49,8 +49,10 @@ final class Progress implements TraceObserver, AutoCloseable {
    */
   static void stage(Progress progress, String what) {
     if (progress == null || progress.going) return;
-    progress.bar.setExtraMessage(" " + what);
-    progress.bar.refresh();
+    synchronized (progress) { // the partitions report their stages from their own threads
+      progress.bar.setExtraMessage(" " + what);
+      progress.bar.refresh();
+    }
   }
 
   /**
@@ -93,6 +95,13 @@ final class Progress implements TraceObserver, AutoCloseable {
   @Override
   public void finish(long endNanos, EndReason reason) {
     bar.stepTo(bar.getMax());
+    going = false; // what comes after the run (its actors stopping) is shown again
+  }
+
+  /** The driver's start and stop stages (entity actors created, started, stopping). */
+  @Override
+  public void stage(String what) {
+    stage(this, what);
   }
 
   @Override

@@ -38,10 +38,12 @@ public final class ActorDriver {
 
   /** Runs in a fresh ActorSystem whose default dispatcher has {@code threads} threads. */
   public static RunResult run(Simulation sim, RunOptions options, int threads) {
+    StartStages stages = stages(sim, options);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim", config(threads));
     try {
-      return run(system, sim, options, threads);
+      return run(system, sim, options, threads, stages);
     } finally {
+      stages.stopping();
       system.terminate();
       try {
         system.getWhenTerminated().toCompletableFuture().get();
@@ -58,6 +60,24 @@ public final class ActorDriver {
    */
   public static RunResult run(
       ActorSystem<?> system, Simulation sim, RunOptions options, int partitions) {
+    return run(system, sim, options, partitions, stages(sim, options));
+  }
+
+  /** What the run's observers are told about its start: none, without observers. */
+  static StartStages stages(Simulation sim, RunOptions options) {
+    if (options.observers().isEmpty()) return StartStages.NONE;
+    boolean resume = options.resume() != null;
+    long total = 0;
+    for (int id = 0; id < sim.entityCount(); id++) if (resume || !sim.startsIdle(id)) total++;
+    return new StartStages(options.observers(), total);
+  }
+
+  static RunResult run(
+      ActorSystem<?> system,
+      Simulation sim,
+      RunOptions options,
+      int partitions,
+      StartStages stages) {
     CompletableFuture<RunResult> result = new CompletableFuture<>();
     Placement placement = new Placement(sim, partitions);
     RecordFilter filter = Coordinator.filterFor(sim, options);
@@ -102,7 +122,7 @@ public final class ActorDriver {
                                 p,
                                 placement,
                                 sim::entityName,
-                                localSpawner(sim, options, filter, result, codec, props),
+                                localSpawner(sim, options, filter, result, codec, props, stages),
                                 Partition.Wiring.LOCAL,
                                 snapshots
                                     ? new Partition.Snapshots(codec, pending.get(p))
@@ -176,7 +196,8 @@ public final class ActorDriver {
   /**
    * Spawns each member of a partition as a child actor that owns its entity's state and runs its
    * logic; an entity the model makes on demand ({@link Simulation#startsIdle}) is spawned on its
-   * first event.
+   * first event. In a fresh run the entities spawned at the start run their {@code start()} as they
+   * are created ({@link EntityActor#started}), so round 0 sends them nothing.
    */
   static Partition.EntitySpawner localSpawner(
       Simulation sim,
@@ -184,7 +205,8 @@ public final class ActorDriver {
       RecordFilter filter,
       CompletableFuture<?> result,
       Supplier<StateCodec> codec,
-      org.apache.pekko.actor.typed.Props props) {
+      org.apache.pekko.actor.typed.Props props,
+      StartStages stages) {
     SimSnapshot resume = options.resume();
     return new Partition.EntitySpawner() {
       @Override
@@ -194,13 +216,29 @@ public final class ActorDriver {
           int[] members) {
         List<ActorRef<org.kernsim.protocol.engine.EntityCommand>> refs =
             new ArrayList<>(members.length);
+        int made = 0;
         for (int slot = 0; slot < members.length; slot++) {
           int id = members[slot];
           // going on from a snapshot, every entity is restored at once
           boolean later = resume == null && sim.startsIdle(id);
-          refs.add(later ? null : spawnLater(ctx, partition, slot, id));
+          refs.add(later ? null : make(ctx, slot, id, resume == null));
+          if (!later && ++made == StartStages.STEP) {
+            stages.created(made);
+            made = 0;
+          }
         }
+        stages.created(made);
         return refs;
+      }
+
+      @Override
+      public boolean startsAtSpawn() {
+        return resume == null;
+      }
+
+      @Override
+      public void started(int n) {
+        stages.started(n);
       }
 
       @Override
@@ -209,6 +247,15 @@ public final class ActorDriver {
           int partition,
           int slot,
           int id) {
+        return make(ctx, slot, id, false);
+      }
+
+      /** The entity actor of {@code id}; {@code start}: it runs its start() as it is created. */
+      private ActorRef<org.kernsim.protocol.engine.EntityCommand> make(
+          org.apache.pekko.actor.typed.javadsl.ActorContext<PartitionCommand> ctx,
+          int slot,
+          int id,
+          boolean start) {
         EntityRuntime rt;
         if (resume != null) {
           // restored from the snapshot the run goes on from
@@ -228,7 +275,11 @@ public final class ActorDriver {
           rt = runtime(sim, options.seed(), filter, id);
         }
         return ctx.spawn(
-            FatalErrors.guard(EntityActor.create(rt, slot, ctx.getSelf()), result),
+            FatalErrors.guard(
+                start
+                    ? EntityActor.started(rt, slot, ctx.getSelf())
+                    : EntityActor.create(rt, slot, ctx.getSelf()),
+                result),
             "e" + id,
             props);
       }

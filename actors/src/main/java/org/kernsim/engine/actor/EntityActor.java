@@ -96,6 +96,22 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
     return Behaviors.setup(ctx -> new EntityActor(ctx, runtime, slot, partition));
   }
 
+  /**
+   * An entity that runs its {@code start()} as it is created and answers {@link EntityDone} (or
+   * {@link EntityFailed}) for it: the partition counts these answers before it reports ready, and
+   * needs no {@link StartEntity} round trip per entity at round 0 (at 65,536 CPUs, 196,614 entity
+   * actors, that round trip was seconds of the start).
+   */
+  public static Behavior<EntityCommand> started(
+      EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {
+    return Behaviors.setup(
+        ctx -> {
+          EntityActor a = new EntityActor(ctx, runtime, slot, partition);
+          a.onStart(null);
+          return a;
+        });
+  }
+
   /** A sharded entity: it registers its own ActorRef with its partition as it starts. */
   public static Behavior<EntityCommand> attached(
       EntityRuntime runtime, int slot, ActorRef<PartitionCommand> partition) {

@@ -45,8 +45,11 @@ import org.kernsim.protocol.snapshot.SimSnapshot;
  * with the time below which the partition will produce no more).
  *
  * <p>Entities with no events in a window get no message. An entity the model makes on demand
- * ({@code Simulation.startsIdle}: kworker slots) is spawned when its first event arrives. The
- * entities' histogram values are recorded once per partition.
+ * ({@code Simulation.startsIdle}: kworker slots) is spawned when its first event arrives. On one
+ * node the entities spawned at the start run their {@code start()} as they are created and answer
+ * it before the partition reports ready, so round 0 sends them nothing ({@link
+ * EntitySpawner#startsAtSpawn}); sharded entities are told to start at round 0. The entities'
+ * histogram values are recorded once per partition.
  *
  * <p>In a cluster, a partition's entities are Cluster Sharding entities on the same node: the
  * spawner starts them through sharding and each registers its ActorRef back ({@link
@@ -64,6 +67,19 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
      */
     List<ActorRef<EntityCommand>> spawn(
         ActorContext<PartitionCommand> ctx, int partition, int[] members);
+
+    /**
+     * Whether the entities {@link #spawn} returns run their {@code start()} as they are created and
+     * each answers it with {@link EntityActor.EntityDone} (or {@link EntityActor.EntityFailed}):
+     * the partition is ready once all have answered, and round 0 sends them no {@link
+     * EntityActor.StartEntity}. False: round 0 tells each to start.
+     */
+    default boolean startsAtSpawn() {
+      return false;
+    }
+
+    /** {@code n} more of the entities started at spawn have answered (a display's count). */
+    default void started(int n) {}
 
     /** Starts entity {@code id} in {@code slot} now, on its first event. */
     default ActorRef<EntityCommand> spawnLater(
@@ -107,6 +123,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private final ActorRef<EntityCommand>[] entities;
   private final EntitySpawner spawner;
   private final boolean children;
+  private final boolean startedAtSpawn; // the entities ran start() as they were created
+  private int startsPending; // ... and these have not answered yet
+  private int startsUnreported; // answers not yet counted for the display
+  private String earlyFailure; // an entity failed at its start before the coordinator was known
   private int attached;
   private boolean readySent;
   private final IntFunction<String> names;
@@ -229,6 +249,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       for (int i = 0; i < members.length; i++) entities[i] = spawned.get(i);
       attached = members.length;
     }
+    this.startedAtSpawn = spawned != null && spawner.startsAtSpawn();
+    if (startedAtSpawn) for (ActorRef<EntityCommand> e : entities) if (e != null) startsPending++;
     this.slices = new WindowSlices(members.length);
     this.queue = new WindowQueue(lookahead);
     for (Event e : snapshots.pending()) queue.add(e); // going on from a snapshot
@@ -264,7 +286,12 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     try {
       return step.get();
     } catch (RuntimeException e) {
-      coordinator.tell(new CoordinatorCommand.PartitionFailed(index, "round " + round + ": " + e));
+      String why = "round " + round + ": " + e;
+      if (coordinator == null) { // at the start, before the coordinator introduced itself
+        if (earlyFailure == null) earlyFailure = why;
+      } else {
+        coordinator.tell(new CoordinatorCommand.PartitionFailed(index, why));
+      }
       return this;
     }
   }
@@ -272,6 +299,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private Behavior<PartitionCommand> onPeers(PartitionCommand.Peers m) {
     peers = m.partitions();
     coordinator = m.coordinator();
+    if (earlyFailure != null)
+      coordinator.tell(new CoordinatorCommand.PartitionFailed(index, earlyFailure));
     maybeReady();
     return this;
   }
@@ -286,7 +315,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   }
 
   private void maybeReady() {
-    if (readySent || peers == null || attached < members.length) return;
+    if (readySent || peers == null || attached < members.length || startsPending > 0) return;
     readySent = true;
     coordinator.tell(new CoordinatorCommand.PartitionReady(index, members.length));
   }
@@ -542,7 +571,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     horizon = m.end();
     windows = 0;
     running = true;
-    if (round == 0) {
+    if (round == 0 && !startedAtSpawn) {
       EntityActor.StartEntity start = new EntityActor.StartEntity();
       outstanding = 0;
       for (ActorRef<EntityCommand> e : entities) {
@@ -646,6 +675,16 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     if (d.recorded() != null) d.recorded().drainRecordedInto(metrics);
     if (d.lastTime() > lastTime) lastTime = d.lastTime();
     delivered += d.delivered();
+    if (startsPending > 0) {
+      // an entity's answer to its start at spawn: before round 0, which needs them all
+      startsPending--;
+      if (++startsUnreported == StartStages.STEP || startsPending == 0) {
+        spawner.started(startsUnreported);
+        startsUnreported = 0;
+      }
+      if (startsPending == 0) maybeReady();
+      return this;
+    }
     if (--outstanding == 0) {
       maybeProgress();
       nextWindow();
@@ -708,6 +747,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   }
 
   private Behavior<PartitionCommand> onEntityFailed(EntityActor.EntityFailed f) {
+    if (coordinator == null) { // at its start at spawn, before the coordinator introduced itself
+      if (earlyFailure == null) earlyFailure = f.reason();
+      return this;
+    }
     coordinator.tell(new CoordinatorCommand.PartitionFailed(index, f.reason()));
     return this;
   }
