@@ -282,6 +282,9 @@ public final class Hotplug26 extends Task {
     CpuHotplug26.Waits w =
         o instanceof CpuHotplug26.Waits ww ? ww : waits.get(firstWaiterFor(op).task());
     waiting.addLast(r);
+    // the task sleeps in mutex_lock() (v2.6.37 kernel/mutex.c __mutex_lock_common(): schedule());
+    // whoever runs its kernel code on its CPU lets the CPU go now
+    ctx.send(a.replyTo(), new Hotplug26Message.Queued(a.token()), lock());
     waitFor(ctx, a.task(), op, w);
   }
 

@@ -10,8 +10,18 @@ import org.kernsim.protocol.kprobes.WorkloadMessage;
 
 /**
  * The "admin" task: runs {@code kprobes.script} (a module registering probes, perf, a shell writing
- * sysctl and debugfs). Each API call sleeps until the kernel function returns; {@code wait} sleeps
- * on a timer. When the script ends it tells the workload to stop and exits.
+ * sysctl and debugfs); {@code wait} sleeps on a timer. When the script ends it tells the workload
+ * to stop and exits.
+ *
+ * <p>An API call is the kernel function run by this task on its own CPU, as the kernel runs it: the
+ * {@link KprobeManager} carries out its sections while the task stays on the CPU, in the kernel and
+ * not preemptible (it looks for the manager's messages every {@code latency.local}, as {@code
+ * Hotplug26}'s writer spins); it gives the CPU up only where the function sleeps ({@link
+ * KprobeApi.CallerSleeps}: a contended mutex, {@code wait_for_completion()} in {@code
+ * stop_machine()}, {@code synchronize_sched()}, a flush), and, woken ({@link
+ * KprobeApi.CallerWakes}), competes for the CPU as any task and tells the manager when it holds it
+ * again ({@link KprobeApi.CallerOnCpu}); see {@link CallerCpu}. Returning to user space ({@link
+ * KprobeApi.Returned}) is a preemption point.
  */
 final class AdminTask extends Task {
   private final KprobesSim sim;
@@ -19,6 +29,27 @@ final class AdminTask extends Task {
   private int step = -1;
   private long token;
   private long waiting = -1;
+
+  /** In a kernel function (from the call to its return). */
+  private boolean inKernel;
+
+  /** The function returned (the result is recorded); the task goes back to user space. */
+  private boolean returned;
+
+  /** The manager said the function sleeps here; the task has not slept yet. */
+  private boolean sleepAsked;
+
+  /** The number of that sleep (the manager's wake may arrive before the task sleeps). */
+  private long kernelSleep = -1;
+
+  /** Asleep in the function; the next run is on the CPU again. */
+  private boolean asleep;
+
+  /** The manager said the function sleeps once this CPU's stopper asks for the CPU. */
+  private boolean stopperAsked;
+
+  /** The task gave its CPU to the stopper (it is runnable, in stop_machine()'s wait). */
+  private boolean gaveToStopper;
 
   AdminTask(KprobesSim sim, int cpu) {
     super(sim.machine(), cpu);
@@ -36,9 +67,22 @@ final class AdminTask extends Task {
   @Override
   protected void onMessage(Context ctx, Object msg) {
     if (msg instanceof KprobeApi.Returned r) {
-      if (r.token() != token) throw new IllegalStateException("admin: stray reply " + r);
+      if (r.token() != token || !inKernel || asleep || sleepAsked || stopperAsked)
+        throw new IllegalStateException("admin: stray reply " + r);
       record(ctx, r.result());
-      resume(ctx);
+      returned = true; // seen at the next look
+    } else if (msg instanceof KprobeApi.CallerSleeps z) {
+      if (z.token() != token || !inKernel || asleep || sleepAsked || stopperAsked)
+        throw new IllegalStateException("admin: stray " + z);
+      if (z.atStopper()) stopperAsked = true;
+      else sleepAsked = true;
+      kernelSleep = nextEpoch();
+    } else if (msg instanceof KprobeApi.CallerWakes w) {
+      if (w.token() != token || kernelSleep < 0)
+        throw new IllegalStateException("admin: stray " + w);
+      long e = kernelSleep;
+      kernelSleep = -1;
+      wake(ctx, e); // try_to_wake_up(); a wake before the sleep makes the sleep return at once
     } else if (msg instanceof WorkloadMessage.AdminWake w) {
       if (w.step() == step) resume(ctx);
     } else {
@@ -62,6 +106,10 @@ final class AdminTask extends Task {
 
   @Override
   protected void run(Context ctx) {
+    if (inKernel) {
+      inKernel(ctx);
+      return;
+    }
     step++;
     if (step >= script.size()) {
       for (int i = 0; i < machine.cpus(); i++)
@@ -102,7 +150,57 @@ final class AdminTask extends Task {
   private void call(Context ctx, KprobeApi.Op op) {
     token++;
     ctx.send(sim.manager(), new KprobeApi.Call(ctx.self(), token, op), machine.latencies().lock());
-    sleepNow(ctx);
+    inKernel = true;
+    inKernel(ctx);
+  }
+
+  /**
+   * One look of the task in its kernel function: back on the CPU after a sleep (tell the manager),
+   * returned (to user space: a preemption point, then the next step), asked to sleep (sleep), or
+   * spin on until the next look.
+   */
+  private void inKernel(Context ctx) {
+    if (asleep) {
+      asleep = false;
+      onCpuAgain(ctx);
+    }
+    if (returned) {
+      returned = false;
+      inKernel = false;
+      if (preemptionPoint(ctx)) return; // run() goes on with the next step
+      run(ctx);
+      return;
+    }
+    if (stopperAsked) {
+      if (!gaveToStopper) {
+        // __stop_cpus() queued the work on this CPU's stopper and woke it; the caller goes on to
+        // wait_for_completion(), whose schedule() gives the CPU to the stopper: here, once the
+        // stopper's work has reached the CPU (its preemption request)
+        if (preemptionPoint(ctx)) {
+          gaveToStopper = true;
+          return;
+        }
+      } else {
+        // back on the CPU (the stopper is done with it): wait_for_completion() sleeps, unless the
+        // stop_machine() already completed
+        gaveToStopper = false;
+        stopperAsked = false;
+        sleepAsked = true;
+      }
+    }
+    if (sleepAsked) {
+      sleepAsked = false;
+      asleep = true;
+      if (sleep(ctx)) return;
+      asleep = false; // woken already
+      onCpuAgain(ctx);
+    }
+    computeStillNonPreemptible(ctx, Math.max(1, machine.latencies().local().sample(ctx.random())));
+  }
+
+  private void onCpuAgain(Context ctx) {
+    ctx.send(
+        sim.manager(), new KprobeApi.CallerOnCpu(ctx.self(), token), machine.latencies().lock());
   }
 
   private void sleepNow(Context ctx) {

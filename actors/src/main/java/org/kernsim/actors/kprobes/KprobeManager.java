@@ -102,6 +102,15 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
   private long clearsOwed;
   private int deferredBegin = -1;
 
+  /** The API callers inside a call, and whether each holds its CPU ({@link CallerCpu}). */
+  private final CallerCpu callers = new CallerCpu();
+
+  /** Per caller woken from a sleep: what its function does once it holds its CPU again. */
+  private final Map<Integer, Cont> onCpuAgain = new java.util.TreeMap<>();
+
+  /** optimizer=workqueue: the task that flushes through each barrier (its owner sleeps on it). */
+  private final Map<Long, Integer> barrierOwners = new HashMap<>();
+
   // effects
   private long pubSeq;
   private long tokens;
@@ -167,7 +176,22 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
   @Override
   public void receive(Context ctx, Object msg) {
     if (msg instanceof KprobeApi.Call c) {
+      callers.enter(c.requester(), c.token());
       onCall(ctx, c);
+    } else if (msg instanceof KprobeApi.CallerOnCpu o) {
+      if (!callers.onCpu(o.task(), o.token()))
+        throw new IllegalStateException("kprobe manager: stray " + o);
+      onCpuAgain.remove(o.task()).run(ctx);
+    } else if (msg instanceof StopMachineMessage.Counted n) {
+      // __stop_machine() counted num_threads: the caller sleeps in stop_cpus_mutex or the wait
+      Activity a = blocked.get(n.token());
+      if (a == null) throw new IllegalStateException("kprobe manager: stray " + n);
+      callerSleeps(ctx, a.owner, n.queued());
+    } else if (msg instanceof Hotplug26Message.Queued q) {
+      // mutex_lock(&text_mutex) / get_online_cpus() is contended: the task sleeps in it
+      Activity a = blocked.get(q.token());
+      if (a == null) throw new IllegalStateException("kprobe manager: stray " + q);
+      callerSleeps(ctx, a.owner);
     } else if (msg instanceof StopMachineMessage.StopMachineDone d) {
       unblock(ctx, d.token());
     } else if (msg instanceof RcuMessage.GracePeriodDone g) {
@@ -238,6 +262,7 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
       grant(ctx, w);
     } else {
       waiters.addLast(w);
+      callerSleeps(ctx, owner); // __mutex_lock_common(): schedule()
     }
   }
 
@@ -263,7 +288,11 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
     Waiter next = waiters.pollFirst();
     if (next == null) return;
     mutexOwner = next.owner();
-    if (next.handoffDelay()) {
+    if (callers.isCaller(next.owner())) {
+      // the unlock wakes the waiter; it takes the mutex when it runs on its CPU again (the CPU
+      // model's wake-up, in place of latency.wakeup)
+      onCaller(ctx, next.owner(), c -> grant(c, next));
+    } else if (next.handoffDelay()) {
       handoffs.put(next.id(), next);
       ctx.sendAfter(
           ctx.self(),
@@ -377,6 +406,7 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
                 sim.codeMemory(),
                 new CodeMessage.TextPokeBatch(pubSeq, s.function(), s.patches())),
             m.latencies().lock());
+        // the caller keeps its CPU until num_threads is counted (StopMachineMessage.Counted)
       } else if (e instanceof Effects.TextPoke t) {
         // text_poke() and text_poke_sync() spin: a kworker does not sleep in them
         long token = ++tokens;
@@ -392,12 +422,14 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
         blocked.put(token, a);
         blockedNotice(ctx, a);
         ctx.send(m.rcu(), new RcuMessage.SynchronizeSched(ctx.self(), token), m.latencies().lock());
+        callerSleeps(ctx, a.owner); // wait_rcu_gp(): wait_for_completion()
       } else if (e instanceof Effects.WaitForOptimizer) {
         // seed: if (delayed_work_pending(&optimizing_work)) wait_for_completion(&optimizer_comp);
         if (pending) Lockdep.waitFor(ctx, a.owner, COMP_MAP, "wait_for_kprobe_optimizer");
         if (pending && !compDone) {
           a.isBlocked = true;
           compWaiters.add(a);
+          callerSleeps(ctx, a.owner);
         } else {
           waitReturned(ctx, "completion");
         }
@@ -483,7 +515,40 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
     if (a == null)
       throw new IllegalStateException("kprobe manager: nobody waits for token " + token);
     a.isBlocked = false;
-    drain(ctx, a);
+    onCaller(ctx, a.owner, c -> drain(c, a));
+  }
+
+  // ====================================================================== the caller's CPU
+
+  /**
+   * The function that {@code task} runs sleeps here: if {@code task} is an API caller ({@link
+   * CallerCpu}), it gives up its CPU ({@link KprobeApi.CallerSleeps}).
+   */
+  private void callerSleeps(Context ctx, int task) {
+    callerSleeps(ctx, task, false);
+  }
+
+  /**
+   * As {@link #callerSleeps(Context, int)}; {@code atStopper}: see {@link KprobeApi.CallerSleeps}.
+   */
+  private void callerSleeps(Context ctx, int task, boolean atStopper) {
+    if (callers.sleeps(task))
+      ctx.send(
+          task, new KprobeApi.CallerSleeps(callers.token(task), atStopper), m.latencies().lock());
+  }
+
+  /**
+   * What {@code task}'s function waited for is there: {@code then} runs at once if the task holds
+   * its CPU (or is not an API caller); otherwise the task is woken ({@link KprobeApi.CallerWakes})
+   * and {@code then} runs when it is back on its CPU ({@link KprobeApi.CallerOnCpu}).
+   */
+  private void onCaller(Context ctx, int task, Cont then) {
+    if (callers.resume(task) == CallerCpu.Resume.NOW) {
+      then.run(ctx);
+      return;
+    }
+    onCpuAgain.put(task, then);
+    ctx.send(task, new KprobeApi.CallerWakes(callers.token(task)), m.latencies().lock());
   }
 
   private void waitReturned(Context ctx, String mode) {
@@ -618,13 +683,15 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
                   }
                   c2.count("optimizerFlushWaits", 1);
                   long id = ++waiterIds;
-                  Cont again = c3 -> flushKthread(c3, owner, done);
+                  Cont again = c3 -> onCaller(c3, owner, c4 -> flushKthread(c4, owner, done));
                   if (passCounter) {
                     passWaiters.put(id, new PassWaiter(seen[0], again));
+                    callerSleeps(c2, owner); // wait_var_event()
                   } else if (kthread.waitForCompletion(id)) {
                     again.run(c2);
                   } else {
                     completionWaiters.put(id, again);
+                    callerSleeps(c2, owner); // wait_for_completion()
                   }
                 }));
   }
@@ -755,7 +822,8 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
     WorkItem barrier = WorkItem.barrier(ctx.self(), ++barriers, 200);
     long req = ++wqReqs;
     barrierReqs.put(req, barrier.id());
-    barrierWaits.put(barrier.id(), after);
+    barrierWaits.put(barrier.id(), c -> onCaller(c, owner, after));
+    barrierOwners.put(barrier.id(), owner);
     Kernel kernel = cfg.core().kernel();
     if (kernel.flushTouchesWorkMap(true) && !kernel.flushTouchesWorkMap(false))
       barrierFlushers.put(barrier.id(), owner);
@@ -770,7 +838,9 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
     if (barrier == null)
       throw new IllegalStateException("kprobe manager: unknown barrier request " + b.reqId());
     Integer flusher = barrierFlushers.remove(barrier);
+    int owner = barrierOwners.remove(barrier);
     if (b.inserted()) {
+      callerSleeps(ctx, owner); // wait_for_completion(&barr.done)
       // v6.13 start_flush_work(): insert_wq_barrier(), then touch_work_lockdep_map()
       if (flusher != null) Lockdep.waitFor(ctx, flusher, WORK_MAP, "flush_work");
       return; // wait_for_completion(&barr.done)
@@ -798,9 +868,14 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
     List<Activity> ws = List.copyOf(compWaiters);
     compWaiters.clear();
     for (Activity a : ws) {
-      waitReturned(ctx, "completion");
       a.isBlocked = false;
-      drain(ctx, a);
+      onCaller(
+          ctx,
+          a.owner,
+          c -> {
+            waitReturned(c, "completion");
+            drain(c, a);
+          });
     }
   }
 
@@ -1073,7 +1148,7 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
                 reply(c, call, what, 0);
               } else if (!cfg.core().delayed()) {
                 synchronizeSched(
-                    c, what, returned); // allow all currently running kprobes to complete
+                    c, owner, what, returned); // allow all currently running kprobes to complete
               } else if (cfg.waitFlush()) {
                 flushWait(c, owner, returned);
               } else {
@@ -1141,6 +1216,7 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
         c ->
             synchronizeSched(
                 c,
+                owner,
                 "unregister_kprobes",
                 c2 ->
                     section(
@@ -1153,8 +1229,9 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
                         done)));
   }
 
-  private void synchronizeSched(Context ctx, String what, Cont then) {
+  private void synchronizeSched(Context ctx, int owner, String what, Cont then) {
     Activity a = new Activity(what + ": synchronize_sched", false);
+    a.owner = owner;
     a.fx.add(new Effects.SynchronizeSched());
     a.then = then;
     drain(ctx, a);
@@ -1202,7 +1279,11 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
             relaxing.put(id, c2 -> flushWait(c2, owner, done));
             c.sendAfter(c.self(), new ManagerMessage.Relax(id), 1_000);
           } else {
-            flushWaiters.add(new FlushWaiter(target, c2 -> flushWait(c2, owner, done)));
+            // flush_work(): wait_for_completion(&barr.done)
+            callerSleeps(c, owner);
+            flushWaiters.add(
+                new FlushWaiter(
+                    target, c2 -> onCaller(c2, owner, c3 -> flushWait(c3, owner, done))));
           }
         });
   }
@@ -1216,6 +1297,7 @@ final class KprobeManager implements Entity, org.kernsim.engine.AbstractState {
   private void reply(Context ctx, KprobeApi.Call call, String what, int result) {
     if (call.op() instanceof KprobeApi.SysctlOptimization && cfg.core().kernel().modern())
       Lockdep.release(ctx, call.requester(), "kprobe_sysctl_mutex");
+    callers.leave(call.requester());
     if (ctx.tracing())
       ctx.trace(new KprobeNote.ApiReturned(call.requester(), call.token(), what, result));
     ctx.send(call.requester(), new KprobeApi.Returned(call.token(), result), m.latencies().lock());

@@ -86,6 +86,8 @@ final class KprobesSim implements LaidOut {
     this.layout = new Layout(cfg.cpus());
     this.machine = new Machine(cfg.cpus(), numaNodes, latencies, layout);
     this.manager = layout.add(1, i -> "kprobe_manager", i -> 0);
+    // the API callers keep their CPU in __stop_machine() until num_threads is counted (CallerCpu)
+    machine.withStopMachineCountedTo(manager);
     this.codeMemory = layout.add(1, i -> "code_memory", i -> 0);
     int optCpu = cfg.optimizerCpu();
     this.optimizer =

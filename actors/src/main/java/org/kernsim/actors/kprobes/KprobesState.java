@@ -111,6 +111,9 @@ public final class KprobesState {
           row(2366, NsInitExit.class),
           // the optimizer's step, held in a one-element array by a continuation (KprobeManager)
           row(2367, org.kernsim.protocol.kprobes.OptimizerMessage.OptimizerStep[].class),
+          // a caller's kernel code on its own CPU (ids 2800-2809: session admincpu)
+          row(2800, CallerCpu.class),
+          row(2801, CallerCpu.Resume.class),
           // the CPUs' shared views (ids 2400-2419: session mem)
           row(2401, CpuCodeView.Version.class),
           row(2402, IntTrie.Node.class));

@@ -386,6 +386,24 @@ public final class Machine {
     return hotplug26;
   }
 
+  private int stopMachineCountedTo = -1;
+
+  /**
+   * {@code stop_machine} tells {@code entity}, when one of its requests has counted {@code
+   * num_threads}, that its caller may sleep ({@code StopMachineMessage.Counted}): a caller that
+   * runs {@code __stop_machine()} on its own CPU keeps the CPU until there (the kprobes manager's
+   * API callers). No other requester is told, so nothing else changes.
+   */
+  public Machine withStopMachineCountedTo(int entity) {
+    this.stopMachineCountedTo = entity;
+    return this;
+  }
+
+  /** See {@link #withStopMachineCountedTo(int)}; -1 if none. */
+  public int stopMachineCountedTo() {
+    return stopMachineCountedTo;
+  }
+
   /** The hotplug controller entity ({@code cpu_down()}/{@code cpu_up()}, the lock), or -1. */
   public int cpuhp() {
     return cpuhp;

@@ -123,6 +123,13 @@ public final class StopMachine implements Entity {
   private void enqueue(
       Context ctx, int requester, long token, int activeCpu, int fnTarget, Object fn, boolean lk) {
     queue.addLast(new Pending(requester, token, activeCpu, fnTarget, fn, online.cardinality(), lk));
+    // v2.6.38 __stop_machine() (kernel/stop_machine.c:465-474): msdata.num_threads is set; the
+    // caller goes on, without sleeping, to stop_cpus()'s mutex_lock(&stop_cpus_mutex) (197-206):
+    // it sleeps there if another stop holds it, else it queues the work (__stop_cpus(), 139-167)
+    // and sleeps in wait_for_completion()
+    if (requester == m.stopMachineCountedTo())
+      ctx.send(
+          requester, new StopMachineMessage.Counted(token, active == null), m.latencies().lock());
     if (active == null) startNext(ctx);
   }
 

@@ -98,6 +98,10 @@ class KprobeManagerTest {
     call(new KprobeApi.RegisterKprobe(2));
     assertEquals(
         2, sent(KprobeApi.Returned.class, admin).size(), "register_kprobe blocks on kprobe_mutex");
+    assertEquals(
+        List.of(new KprobeApi.CallerSleeps(3, false)),
+        sent(KprobeApi.CallerSleeps.class, admin),
+        "mutex_lock() sleeps: the admin gives up its CPU");
     receive(new OptimizerMessage.Step(1, OptimizerStep.DO_UNOPTIMIZE));
     receive(new OptimizerMessage.Step(1, OptimizerStep.DO_OPTIMIZE));
     assertEquals(
@@ -107,11 +111,13 @@ class KprobeManagerTest {
     assertEquals(3, sent(OptimizerMessage.StepDone.class, host).size());
     receive(new OptimizerMessage.End(1));
 
-    // the unlock hands kprobe_mutex to the waiting register_kprobe, which kicks: PENDING was
-    // cleared
-    // when the run started, so this queues a second run
-    ManagerMessage.Handoff h = sent(ManagerMessage.Handoff.class, sim.manager()).get(0);
-    receive(h);
+    // the unlock hands kprobe_mutex to the waiting register_kprobe and wakes the admin; the
+    // function goes on once the admin runs on its CPU again, and kicks: PENDING was cleared when
+    // the run started, so this queues a second run
+    assertEquals(List.of(), sent(ManagerMessage.Handoff.class, sim.manager()));
+    assertEquals(List.of(new KprobeApi.CallerWakes(3)), sent(KprobeApi.CallerWakes.class, admin));
+    assertEquals(2, sent(KprobeApi.Returned.class, admin).size(), "not before the admin runs");
+    receive(new KprobeApi.CallerOnCpu(admin, 3));
     assertEquals(3, sent(KprobeApi.Returned.class, admin).size());
     assertEquals(2, timers().size(), "a kick after the run started arms the work again");
     receive(timers().get(1));

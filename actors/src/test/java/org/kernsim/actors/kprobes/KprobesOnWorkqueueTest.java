@@ -51,7 +51,9 @@ class KprobesOnWorkqueueTest {
 
   @Test
   void theOptimizersSleepsAreKworkerSleepsAndKickAnotherKworker() {
-    Traced t = traced(KX, 1);
+    // seed 2: on seed 1 no other item is pending on the optimizer's pool when it sleeps, since the
+    // admin's calls keep CPU 0 (CallerCpu) instead of giving it to the kworkers there
+    Traced t = traced(KX, 2);
     assertEquals(Map.of(), KprobesScenarioTest.fired(t.result()));
     long item = optimizingWork(t);
     int runner = -1;
@@ -245,13 +247,13 @@ class KprobesOnWorkqueueTest {
     Map<String, String> pinned =
         Map.of(
             "kprobes-bulk-unregister 1",
-                "892d0508e0f541f1fc347417c90c66a012f7b75f90a4a52aafa366145dec2bb5",
+                "6557cc9dda0b77c34edb8aa1cfdf905a0f7ffedc2940e3eb91b28f6cbb669386",
             "kprobes-bulk-unregister 2",
-                "65f43e33ceb247b011560542e591b41956fd07594138479eeba598c2bcb37837",
+                "8da0a286061e878f0941d968701b59afa8d3c12ed1b69560ba81ea702734a6e9",
             "kprobes-kp1-broken-wait 1",
-                "6f5e2a574474c2a838a5fff76dfa01791875ddaf4f056c37e33bc4f122822e0d",
+                "595654c3ca92f9ed951ccb7f92dba1c0a4b59b05e3f7070869d75580a8bc727e",
             "kprobes-kp3-disarm-all 2",
-                "7525ad1ffb274d27c532fb87e4f1a2bfdd4b130bd01dfcacdc583964f462a33e",
+                "7ae4e0b50bfe49168bbe8bbf17f901d9b90a03b5e045f56366051933b36be438",
             "workqueue-kick-cull 1",
                 "5637cb10ab460dcd49a12b7b23e4cbc8f045ff74808c6fdcb2a8e0781a17a242",
             "workqueue-kick-cull 2",
@@ -265,7 +267,7 @@ class KprobesOnWorkqueueTest {
     RunResult flush =
         KprobesScenarioTest.run("kprobes-kp3-disarm-all", 1, "kprobes.wait-for-optimizer=flush");
     assertEquals(
-        "030855d639a9d7aa24dd28f33e9c7c03af787b815ee6209adff6296c81f6097d", flush.traceSha256());
+        "ca0d42ccb676552c015cc69bd9b293275da8b927302242537fdf906fa9e63774", flush.traceSha256());
     assertFalse(KprobesScenarioTest.fired(flush).containsKey("K10_WaitReturnsOnEmptyQueues"));
   }
 }

@@ -77,11 +77,11 @@ class SharedCodeViewTest {
   @Test
   void kprobesLoadHashIsUnchanged() {
     assertEquals(
-        "7bb4d1ba53d9a450fed3681285eb4e87dcb82971f039d687fe8bac1e97b6a83c",
+        "c246d78c2f60e6574a34b18a07fec73e4249436e11068cdfedbb6638231b9dc7",
         KprobesScenarioTest.run("kprobes-load", 3, "machine.cpus=6", "kprobes.probes=400")
             .traceSha256());
     assertEquals(
-        "9149efdd62cd63be6aec5b89efc500a32ab963a9f40ecea130859c4e5f74c131",
+        "7a705492871b42e38d24e8da1da167d05555aa2b895310ddad5657167fb07051",
         KprobesScenarioTest.run(
                 "kprobes-load", 1, "machine.cpus=16", "kprobes.probes=2000", "scenario.until=30ms")
             .traceSha256());

@@ -108,7 +108,7 @@ class PoolSlotsOnDemandTest {
         "workqueue-cpu-intensive",
         1);
     assertHash(
-        "aaa3504d8c9bdf108fab378cd8bb65bca78fb07613bf50ab1df67e35e6bafd9a",
+        "0f369a469864b1099a86975c4287196220f77f5086a57dab50b6b254a6769e9f",
         "kprobes-optimizer-on-workqueue",
         1);
   }

@@ -13,6 +13,7 @@ public sealed interface Hotplug26Message extends WireMessage
     permits Hotplug26Message.Acquire,
         Hotplug26Message.Release,
         Hotplug26Message.Granted,
+        Hotplug26Message.Queued,
         Hotplug26Message.TakeCpuDown,
         Hotplug26Message.StopperView,
         Hotplug26Message.StopperEnable,
@@ -40,6 +41,14 @@ public sealed interface Hotplug26Message extends WireMessage
    * overtake it (messages of one sender are not kept in order).
    */
   record Release(int task, int replyTo, long token, String lock) implements Hotplug26Message {}
+
+  /**
+   * The lock of {@link Acquire} {@code token} is taken: the task sleeps ({@code
+   * __mutex_lock_common()}'s {@code schedule()}, {@code get_online_cpus()}'s {@code
+   * mutex_lock(&cpu_hotplug.lock)}) until {@link Granted}. An uncontended lock is answered by
+   * {@link Granted} alone (the task never slept).
+   */
+  record Queued(long token) implements Hotplug26Message {}
 
   /** The lock of request {@code token} is held (or released). */
   record Granted(long token) implements Hotplug26Message {}

@@ -10,10 +10,38 @@ import org.kernsim.protocol.WireMessage;
  * the function would return to its caller. Probes are named by their index in the scenario's probe
  * table (the caller's {@code struct kprobe}).
  */
-public sealed interface KprobeApi extends WireMessage permits KprobeApi.Call, KprobeApi.Returned {
+public sealed interface KprobeApi extends WireMessage
+    permits KprobeApi.Call,
+        KprobeApi.Returned,
+        KprobeApi.CallerSleeps,
+        KprobeApi.CallerWakes,
+        KprobeApi.CallerOnCpu {
 
-  /** The caller enters {@code op}; it sleeps until {@link Returned}. */
+  /**
+   * The caller enters {@code op}. It runs the kernel function on its own CPU: it keeps the CPU
+   * (spinning in the kernel, not preemptible) until {@link Returned}, except where the function
+   * sleeps ({@link CallerSleeps} .. {@link CallerWakes}).
+   */
   record Call(int requester, long token, Op op) implements KprobeApi {}
+
+  /**
+   * The kernel function of call {@code token} sleeps here ({@code mutex_lock()} on a contended
+   * mutex, {@code wait_for_completion()}, {@code synchronize_sched()}...): the caller gives up its
+   * CPU until {@link CallerWakes}. {@code atStopper}: the sleep is {@code stop_machine()}'s {@code
+   * wait_for_completion()} after the caller queued the work on its own CPU's stopper, which runs
+   * there next: the caller keeps its CPU until that stopper asks for it (its work reached the CPU),
+   * then gives it up.
+   */
+  record CallerSleeps(long token, boolean atStopper) implements KprobeApi {}
+
+  /**
+   * What call {@code token} slept for is there ({@code try_to_wake_up()}): the caller becomes
+   * runnable on its CPU and, once it runs there, answers {@link CallerOnCpu}.
+   */
+  record CallerWakes(long token) implements KprobeApi {}
+
+  /** Task {@code task} holds its CPU again in call {@code token}: the function goes on. */
+  record CallerOnCpu(int task, long token) implements KprobeApi {}
 
   /** {@code op} returned {@code result} (0 or a negative errno, as the kernel function). */
   record Returned(long token, int result) implements KprobeApi {}

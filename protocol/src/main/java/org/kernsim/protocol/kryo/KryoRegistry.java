@@ -391,6 +391,12 @@ public final class KryoRegistry {
           e(1280, org.kernsim.protocol.hotplug26.Hotplug26Message.RandomDue.class),
           e(1290, org.kernsim.protocol.hotplug26.Hotplug26Message.StopperEnable.class),
           e(1291, org.kernsim.protocol.hotplug26.Hotplug26Message.StopperViewSet.class),
+          // a kprobes API caller keeps its CPU in the kernel function (session admincpu)
+          e(1310, org.kernsim.protocol.stopmachine.StopMachineMessage.Counted.class),
+          e(1311, org.kernsim.protocol.hotplug26.Hotplug26Message.Queued.class),
+          e(1312, org.kernsim.protocol.kprobes.KprobeApi.CallerSleeps.class),
+          e(1313, org.kernsim.protocol.kprobes.KprobeApi.CallerWakes.class),
+          e(1314, org.kernsim.protocol.kprobes.KprobeApi.CallerOnCpu.class),
           // ---------------------------------------------------------------- 700-799: patching eras
           e(700, org.kernsim.protocol.textpoke.TextPokeMessage.Request.class),
           e(701, org.kernsim.protocol.textpoke.TextPokeMessage.Done.class),

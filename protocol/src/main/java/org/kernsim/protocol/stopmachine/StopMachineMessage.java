@@ -17,7 +17,8 @@ public sealed interface StopMachineMessage extends WireMessage
         StopMachineMessage.StopFnDone,
         StopMachineMessage.StopMachineDone,
         StopMachineMessage.StopMachineCpuslocked,
-        StopMachineMessage.StopWorkOn {
+        StopMachineMessage.StopWorkOn,
+        StopMachineMessage.Counted {
 
   /**
    * {@code stop_machine(fn)}: run {@code fn} while every online CPU spins with interrupts off.
@@ -60,6 +61,16 @@ public sealed interface StopMachineMessage extends WireMessage
 
   /** {@code fn} returned. */
   record StopFnDone(long op) implements StopMachineMessage {}
+
+  /**
+   * Request {@code token}'s {@code num_threads = num_online_cpus()} is counted: its caller goes on
+   * to {@code mutex_lock(&stop_cpus_mutex)}. {@code queued}: the mutex was free and the work is
+   * being queued on the CPUs (the caller's own CPU's stopper is woken by the caller, which then
+   * sleeps in {@code wait_for_completion()}: the stopper runs there next); otherwise the caller
+   * sleeps in the mutex at once. Sent only to the machine's {@code stopMachineCountedTo} entity (a
+   * caller that keeps its CPU until then).
+   */
+  record Counted(long token, boolean queued) implements StopMachineMessage {}
 
   /** {@code stop_machine()} returned to its caller. */
   record StopMachineDone(long token, long op) implements StopMachineMessage {}
