@@ -443,7 +443,8 @@ public final class EntityRuntime implements Context {
    * ref}.
    */
   int warm(Object ref) {
-    int w = ref != null && ref.getClass() == Event.class ? 1 : 0;
+    Object p = ref instanceof PendingEvent ? ((PendingEvent) ref).payload : ref; // a timer's too
+    int w = p != null && p.getClass() == Event.class ? 1 : 0;
     if (digest != null) w += digest.warm();
     long[] t = channels;
     if (t != null) w += (int) t[0];
