@@ -77,11 +77,19 @@ public final class HistoryDigest {
     }
   }
 
-  /** A byte where the next update will write (see {@link EntityRuntime#warm}). */
+  /** A field of this object (see {@link EntityRuntime#warm}: the buffer is read from there). */
   int warm() {
-    byte[] b = buf;
-    int i = 32 + len;
-    return i < b.length ? b[i] : b.length;
+    return len;
+  }
+
+  /** The buffer the next update writes to (until it grows). */
+  byte[] buffer() {
+    return buf;
+  }
+
+  /** Where in {@link #buffer} the next update writes. */
+  int position() {
+    return 32 + len;
   }
 
   /** The digest of the history so far (the history can go on). */
