@@ -319,7 +319,7 @@ public final class ActorDriver {
   /**
    * Where partition {@code p} and its entity actors run: a dispatcher of one thread of their own
    * ({@code kernsim.partition-dispatcher-N}, N = p modulo how many there are), so that a window's
-   * {@code RunWindow}/{@code EntityDone} exchange between a partition and its entities stays on one
+   * {@code RunWindow}/{@code WindowRan} exchange between a partition and its entities stays on one
    * thread; the default dispatcher in a system without them (a test kit's).
    */
   static org.apache.pekko.actor.typed.Props dispatcher(ActorSystem<?> system, int p) {
@@ -331,15 +331,22 @@ public final class ActorDriver {
         "kernsim.partition-dispatcher-" + (p % n));
   }
 
-  /** The partitions' dispatchers: one thread each. */
+  /**
+   * The partitions' dispatchers: one thread each, a fork-join pool of parallelism 1. A partition
+   * tells each entity of a window its {@code RunWindow} from the dispatcher's own thread, and a
+   * fork-join worker puts the entity's mailbox on its own queue (no lock, no wake-up), where a
+   * thread-pool executor put it on a shared {@code LinkedBlockingQueue} (PHOLD, 10,000 entities, in
+   * one process, two systems alternating: 1.24x [0.64, 1.97] the events/s, 2026-12-07).
+   */
   static String partitionDispatchers(int threads) {
     StringBuilder sb = new StringBuilder("kernsim.partition-dispatchers = " + threads + "\n");
     for (int i = 0; i < threads; i++) {
       sb.append("kernsim.partition-dispatcher-")
           .append(i)
           .append(
-              " { type = Dispatcher, executor = thread-pool-executor,"
-                  + " thread-pool-executor.fixed-pool-size = 1, throughput = 1000 }\n");
+              " { type = Dispatcher, executor = fork-join-executor, fork-join-executor {"
+                  + " parallelism-min = 1, parallelism-max = 1, parallelism-factor = 1.0 },"
+                  + " throughput = 1000 }\n");
     }
     return sb.toString();
   }
