@@ -204,7 +204,9 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
     out = null;
     records = null;
     reply.done(partition);
-    return this;
+    // Behaviors.same(), not this: FatalErrors' interceptor re-wraps any other behaviour returned,
+    // an allocation and a walk of the behaviour stack per message
+    return Behaviors.same();
   }
 
   private Behavior<EntityCommand> onSnapshot(SnapshotEntity m) {

@@ -284,7 +284,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   /** An engine error (a model's is reported by its entity) fails the run, named. */
   private Behavior<PartitionCommand> guarded(Supplier<Behavior<PartitionCommand>> step) {
     try {
-      return step.get();
+      Behavior<PartitionCommand> b = step.get();
+      // Behaviors.same(), not this: FatalErrors' interceptor re-wraps any other behaviour
+      // returned, an allocation and a walk of the behaviour stack per message
+      return b == this ? Behaviors.same() : b;
     } catch (RuntimeException e) {
       String why = "round " + round + ": " + e;
       if (coordinator == null) { // at the start, before the coordinator introduced itself
