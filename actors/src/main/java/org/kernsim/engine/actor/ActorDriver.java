@@ -39,6 +39,7 @@ public final class ActorDriver {
   /** Runs in a fresh ActorSystem whose default dispatcher has {@code threads} threads. */
   public static RunResult run(Simulation sim, RunOptions options, int threads) {
     StartStages stages = stages(sim, options);
+    stages.creatingSystem();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim", config(threads));
     try {
       return run(system, sim, options, threads, stages);

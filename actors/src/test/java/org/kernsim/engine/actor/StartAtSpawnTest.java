@@ -80,7 +80,7 @@ class StartAtSpawnTest {
         public void start(Context ctx) {
           if (id == failAt) throw new IllegalStateException("no start for " + id);
           if (startsIdle(id)) return; // made on demand: nothing to do at start
-          ctx.sendAfter((id + 1) % n, new Hop(3), 1_000);
+          ctx.sendAfter((id + 1) % n, new Hop(1), 1_000);
         }
 
         @Override
@@ -198,6 +198,15 @@ class StartAtSpawnTest {
     int firstWindow = seen.indexOf("window");
     assertTrue(firstWindow > 0, String.valueOf(seen));
     List<String> before = seen.subList(0, firstWindow);
+    assertEquals("starting the actor system", before.get(0));
+    // the counts only grow
+    long last = 0;
+    for (String s : before) {
+      if (!s.startsWith("entity actors: ")) continue;
+      long c = Long.parseLong(s.substring(15, s.indexOf(" of ")).replace(",", ""));
+      assertTrue(c > last, before.toString());
+      last = c;
+    }
     // the entity that starts idle is made on demand: not counted
     String all = String.format("%,d", n - 1);
     assertTrue(
