@@ -3,11 +3,12 @@ package org.kernsim.engine;
 import java.util.Arrays;
 
 /**
- * {@link EventHeap}'s 4-ary heap with no event objects: a slot is its three keys (time; {@code dst}
- * and the source key packed as {@link EventHeap#pair}; sequence number), adjacent in one {@code
- * long[]}, and one reference in a parallel array (the payload, or a {@link PendingEvent}). The
- * sequential driver's queue ({@link CalendarHeap}) is made of it: an event costs no allocation and
- * its keys are read where the heap already is.
+ * A 4-ary min-heap in canonical global order with no event objects: a slot is its three keys (time;
+ * {@code dst} and the source key packed as {@link EventHeap#pair}; sequence number), adjacent in
+ * one {@code long[]}, and one reference in a parallel array (the payload, or a {@link
+ * PendingEvent}). The sequential driver's queue ({@link CalendarHeap}) is made of it: an event
+ * costs no allocation and its keys are read where the heap already is. {@link EventHeap} is the
+ * same heap with the event as each slot's reference (the actor engine's window queue).
  */
 final class SlotHeap {
   private static final int STRIDE = 3; // longs per slot: time, dst|srcKey, seq
