@@ -80,7 +80,6 @@ final class SlotHeap {
   void add(long t, long p, long q, Object ref) {
     if (size == refs.length) grow();
     long[] k = keys;
-    Object[] rs = refs;
     int i = size++;
     while (i > 0) {
       int parent = (i - 1) >>> 2;
@@ -91,18 +90,10 @@ final class SlotHeap {
         long pp = k[b + 1];
         if (p > pp || (p == pp && q >= k[b + 2])) break;
       }
-      int a = i * STRIDE;
-      k[a] = pt;
-      k[a + 1] = k[b + 1];
-      k[a + 2] = k[b + 2];
-      rs[i] = rs[parent];
+      move(parent, i);
       i = parent;
     }
-    int a = i * STRIDE;
-    k[a] = t;
-    k[a + 1] = p;
-    k[a + 2] = q;
-    rs[i] = ref;
+    put(i, t, p, q, ref);
   }
 
   /** Removes the earliest slot (the heap must not be empty). */
@@ -142,20 +133,26 @@ final class SlotHeap {
         }
         // stop when the moving key is not after the least child
         if (t < bt || (t == bt && (p < bp || (p == bp && q <= bq)))) break;
-        int a = i * STRIDE;
-        k[a] = bt;
-        k[a + 1] = bp;
-        k[a + 2] = bq;
-        rs[i] = rs[best];
+        put(i, bt, bp, bq, rs[best]);
         i = best;
       }
-      int a = i * STRIDE;
-      k[a] = t;
-      k[a + 1] = p;
-      k[a + 2] = q;
-      rs[i] = r;
+      put(i, t, p, q, r);
     }
     rs[last] = null;
+  }
+
+  /** Slot {@code to} takes slot {@code from}'s keys and reference. */
+  private void move(int from, int to) {
+    int b = from * STRIDE;
+    put(to, keys[b], keys[b + 1], keys[b + 2], refs[from]);
+  }
+
+  private void put(int i, long t, long p, long q, Object ref) {
+    int a = i * STRIDE;
+    keys[a] = t;
+    keys[a + 1] = p;
+    keys[a + 2] = q;
+    refs[i] = ref;
   }
 
   private void grow() {
