@@ -36,13 +36,14 @@ import org.kernsim.protocol.snapshot.SimSnapshot;
  * state and runs its own logic — and runs them up to the horizon the coordinator gives it for a
  * round: window after window, each from the partition's earliest pending event and at most the
  * lookahead wide, it hands each entity that has events in the window all of them (in canonical
- * order) with one {@code RunWindow}, collects what the entities sent ({@code EntityDone}), keeps
- * events for its own entities and goes on to the next window without asking the coordinator. Events
- * for other partitions wait until the round ends and leave as batches (one per partition, or
- * several of at most {@code batchMaxEvents} events); then the partition reports {@code WindowDone}
- * (its earliest pending event, the earliest event and the number of batches it sent to each
- * partition). While a round runs, the records go to the coordinator now and then ({@code Progress},
- * with the time below which the partition will produce no more).
+ * order) with one {@code RunWindow}, collects what the entities sent (their {@link WindowReplies},
+ * once the last of them tells {@code WindowRan}; {@code EntityDone} answers a start), keeps events
+ * for its own entities and goes on to the next window without asking the coordinator. Events for
+ * other partitions wait until the round ends and leave as batches (one per partition, or several of
+ * at most {@code batchMaxEvents} events); then the partition reports {@code WindowDone} (its
+ * earliest pending event, the earliest event and the number of batches it sent to each partition).
+ * While a round runs, the records go to the coordinator now and then ({@code Progress}, with the
+ * time below which the partition will produce no more).
  *
  * <p>Entities with no events in a window get no message. An entity the model makes on demand
  * ({@code Simulation.startsIdle}: kworker slots) is spawned when its first event arrives. On one
