@@ -2,7 +2,14 @@ package org.kernsim.run;
 
 import java.util.List;
 
-/** Fault plans the exploration tests share. */
+/**
+ * Fault plans the exploration tests share, written once: this module's tests use them directly,
+ * {@code kernsim-deploy}'s and {@code kernsim-tests}' through this module's test-fixtures jar
+ * ({@code maven-jar-plugin}'s {@code test-jar}, holding only this class). They are ablations of the
+ * model's settings ({@code workqueue.kick} among them), not a fault plan of the engine, so they
+ * stay out of main code: {@code engine} knows no model setting and a user spells them with {@code
+ * --set} (docs/exploration.md).
+ */
 public final class Ablations {
   private Ablations() {}
 

@@ -12,9 +12,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kernsim.run.Ablations;
 
 /** The CLI's exit codes and its one-line messages for bad input. */
 class CliTest {
@@ -425,35 +427,28 @@ class CliTest {
 
   /**
    * explore --strategy guided with --swarm and --shrink: the per-subset counts, the violating
-   * schedule's subset, the shrinker's account (here a fresh seed, seed 9 with lost wake-ups, whose
-   * run is cut at the violation within a budget of two runs), and a replay that names the subset's
-   * settings.
+   * schedule's subset, the shrinker's account (here a fresh seed, seed 9 with lost wake-ups, {@link
+   * Ablations#LOST_WAKEUPS_UNTIL_400S} as {@code --set} flags, whose run is cut at the violation
+   * within a budget of two runs), and a replay that names the subset's settings.
    */
   @Test
   void guidedWithSwarmAndShrinkFromTheCommandLine() {
-    Out g =
-        cli(
-            "explore",
-            "workqueue-kick-cull",
-            "--seeds",
-            "9..9",
-            "--strategy",
-            "guided",
-            "--swarm",
-            "--shrink",
-            "--shrink-budget",
-            "2",
-            "--set",
-            "faults.drop.probability=0.2",
-            "--set",
-            "faults.delay.probability=0.1",
-            "--set",
-            "liveness.faults-off-at=400s",
-            "--set",
-            "liveness.bound=10s",
-            "--set",
-            "workqueue.kick=claim",
-            "--no-timeline");
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "explore",
+                "workqueue-kick-cull",
+                "--seeds",
+                "9..9",
+                "--strategy",
+                "guided",
+                "--swarm",
+                "--shrink",
+                "--shrink-budget",
+                "2"));
+    for (String set : Ablations.LOST_WAKEUPS_UNTIL_400S) args.addAll(List.of("--set", set));
+    args.add("--no-timeline");
+    Out g = cli(args.toArray(String[]::new));
     assertEquals(ExitCodes.VIOLATION, g.code(), g.err());
     assertTrue(g.out().contains("swarm: subsets of the fault plan [delay, drop]"), g.out());
     assertTrue(

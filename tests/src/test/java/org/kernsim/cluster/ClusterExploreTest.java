@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
+import org.kernsim.run.Ablations;
 import org.kernsim.run.ClusterExplorer;
 import org.kernsim.run.ExploreWorker;
 import org.kernsim.run.Explorer;
@@ -156,16 +157,9 @@ class ClusterExploreTest {
   /** Swarm testing on the 2 nodes left of a cluster: the per-subset counts of one node. */
   @Test
   void swarmTestingOverTheClusterCountsEachSubsetAsOneNode() {
-    List<String> faulty =
-        List.of(
-            "faults.drop.probability=0.2",
-            "faults.delay.probability=0.1",
-            "liveness.faults-off-at=400s",
-            "liveness.bound=10s",
-            "workqueue.kick=claim");
     Explorer.Plan plan =
         Explorer.Plan.builder("workqueue-kick-cull")
-            .overrides(faulty)
+            .overrides(Ablations.LOST_WAKEUPS_UNTIL_400S)
             .seeds(1, 10) // seed 9 violates (its subset: drop)
             .swarm(true)
             .build();
