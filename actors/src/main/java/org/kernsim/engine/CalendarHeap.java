@@ -9,10 +9,12 @@ import org.kernsim.protocol.engine.Event;
  * The sequential driver's pending events, popped in exact canonical global order {@code (time, dst,
  * src, seq)} like an {@link EventHeap}, but without the heap's cache misses when many events are
  * pending (PHOLD: 160,000). Time is cut into buckets of a fixed width: the current bucket's events
- * are in a small {@link EventHeap} (they fit in the cache), the next {@link #RING} buckets are
- * unsorted arrays that an event is appended to, and anything later waits in a second heap. When the
- * current bucket is empty, the next non-empty one (found in an occupancy bitmap) is moved into the
- * small heap.
+ * are sorted once when it becomes current (a run popped front to back; they fit in the cache), the
+ * next {@link #RING} buckets are unsorted arrays that an event is appended to, and anything later
+ * waits in a second heap. When the current bucket is empty, the next non-empty one (found in an
+ * occupancy bitmap) is sorted into the run. An event added to the current bucket while it is
+ * drained goes into a small heap ({@link SlotHeap}) beside the run, and the earlier of the two
+ * heads is popped.
  *
  * <p>No event objects: an event is its keys (time, destination, source key, sequence) in {@code
  * long} arrays and one reference (its payload, or a {@link PendingEvent} for a timer or a ranked
@@ -23,11 +25,12 @@ import org.kernsim.protocol.engine.Event;
  * it, so that the ring covers twice what is pending then. A model whose events are sparse in time
  * never has that many pending, and stays a heap.
  *
- * <p>Order: every event in the small heap is earlier than every event in the ring (a later bucket),
- * and every event in the ring earlier than every event in the far heap (whose buckets are beyond
- * the ring); an event added to the current bucket or before it goes into the small heap. So the
- * small heap's minimum is the minimum of all, and pops come out exactly as from one heap, ties
- * included.
+ * <p>Order: every event of the current bucket (run and small heap) is earlier than every event in
+ * the ring (a later bucket), and every event in the ring earlier than every event in the far heap
+ * (whose buckets are beyond the ring); an event added to the current bucket or before it goes into
+ * the small heap. So the earlier of the run's head and the small heap's minimum is the minimum of
+ * all, and pops come out exactly as from one heap, ties included. Before the calendar starts,
+ * everything is in the small heap.
  */
 public final class CalendarHeap {
   static final int RING = 1024; // buckets: the current one and those after it (a power of two)
@@ -54,7 +57,23 @@ public final class CalendarHeap {
   private long[] occupied;
   private long lo; // the current bucket; the ring holds buckets lo+1 .. lo+RING-1
   private int size;
-  private int moves; // buckets moved into the current heap so far
+  private int moves; // buckets made current so far
+
+  // Once the calendar has started, the current bucket is sorted once when it becomes current: its
+  // events in canonical order in runKeys/runRefs from runPos to runEnd, popped front to back, and
+  // the current heap holds only what is added to the current bucket while it is drained (and, the
+  // rare time, a bucket that cannot be sorted by its time offsets). The minimum is the earlier of
+  // the run's head and the heap's.
+  private long[] runKeys; // STRIDE longs per event, as the ring's
+  private Object[] runRefs;
+  private long[] sortKeys; // per event of the bucket: its time offset in the bucket, and its index
+  private int runPos;
+  private int runEnd;
+  private boolean head; // the earliest event is the run's head (else the current heap's minimum)
+  private int sorts; // buckets sorted into the run (tests)
+
+  /** Bits of a sort key that hold the event's index in its bucket. */
+  private static final int INDEX_BITS = 20;
 
   public CalendarHeap() {
     this(SWITCH);
@@ -91,6 +110,11 @@ public final class CalendarHeap {
       current.remove();
     }
     far = new SlotHeap(64);
+    runKeys = new long[64 * STRIDE];
+    runRefs = new Object[64];
+    sortKeys = new long[64];
+    runPos = runEnd = 0;
+    head = false;
     ringKeys = new long[RING][];
     ringRefs = new Object[RING][];
     ringSize = new int[RING];
@@ -157,6 +181,7 @@ public final class CalendarHeap {
     if (size++ == 0) lo = b; // an empty queue starts at the event's bucket
     if (b <= lo) {
       current.add(t, p, q, ref);
+      head = runFirst();
     } else if (b - lo < RING) {
       put(b, t, p, q, ref);
     } else {
@@ -187,22 +212,26 @@ public final class CalendarHeap {
 
   /** The earliest event's time; {@code Long.MAX_VALUE} if empty. */
   public long minTime() {
-    return current.minTime();
+    return head ? runKeys[runPos * STRIDE] : current.minTime();
+  }
+
+  private long minPair() {
+    return head ? runKeys[runPos * STRIDE + 1] : current.minPair();
   }
 
   /** The earliest event's destination (the queue must not be empty). */
   public int minDst() {
-    return (int) (current.minPair() >> 32);
+    return (int) (minPair() >> 32);
   }
 
   /** The earliest event's source key: its source, or the rank it was added with (not empty). */
   public int minSrcKey() {
-    return (int) current.minPair() ^ Integer.MIN_VALUE;
+    return (int) minPair() ^ Integer.MIN_VALUE;
   }
 
   /** The earliest event's sequence number (the queue must not be empty). */
   public long minSeq() {
-    return current.minSeq();
+    return head ? runKeys[runPos * STRIDE + 2] : current.minSeq();
   }
 
   /**
@@ -210,7 +239,7 @@ public final class CalendarHeap {
    * timer, or a ranked source); see {@link EntityRuntime#deliver(long, int, long, Object)}.
    */
   Object minRef() {
-    return current.minRef();
+    return head ? runRefs[runPos] : current.minRef();
   }
 
   /** The earliest event, made into an {@link Event} (null if empty); nothing is removed. */
@@ -229,8 +258,24 @@ public final class CalendarHeap {
   /** Removes the earliest event (the queue must not be empty). */
   public void remove() {
     if (size == 0) throw new java.util.NoSuchElementException();
-    current.remove();
-    if (--size > 0 && current.isEmpty()) advance();
+    if (head) runRefs[runPos++] = null;
+    else current.remove();
+    if (--size > 0 && runPos == runEnd && current.isEmpty()) advance();
+    else if (calendar) head = runFirst();
+  }
+
+  /** Whether the run's head is the earliest event (the run is not empty and precedes the heap). */
+  private boolean runFirst() {
+    if (runPos == runEnd) return false;
+    if (current.isEmpty()) return true;
+    int a = runPos * STRIDE;
+    long t = runKeys[a];
+    long ct = current.minTime();
+    if (t != ct) return t < ct;
+    long p = runKeys[a + 1];
+    long cp = current.minPair();
+    if (p != cp) return p < cp;
+    return runKeys[a + 2] < current.minSeq();
   }
 
   /** Makes the next non-empty bucket current (the current one is empty, the queue is not). */
@@ -255,17 +300,96 @@ public final class CalendarHeap {
     }
     int i = (int) (lo & (RING - 1));
     int n = ringSize[i];
+    runPos = runEnd = 0;
     if (n > 0) {
       long[] ks = ringKeys[i];
       Object[] rs = ringRefs[i];
-      for (int k = 0, a = 0; k < n; k++, a += STRIDE) {
-        current.add(ks[a], ks[a + 1], ks[a + 2], rs[k]);
-        rs[k] = null;
+      if (width <= (1L << (63 - INDEX_BITS)) && n <= (1 << INDEX_BITS)) {
+        sort(ks, rs, n);
+      } else {
+        for (int k = 0, a = 0; k < n; k++, a += STRIDE)
+          current.add(ks[a], ks[a + 1], ks[a + 2], rs[k]);
       }
+      Arrays.fill(rs, 0, n, null);
       ringSize[i] = 0;
       occupied[i >>> 6] &= ~(1L << i);
     }
+    head = runFirst();
     moves++;
+  }
+
+  /**
+   * Makes the current bucket's {@code n} events ({@code ks}, {@code rs}: bucket {@link #lo} of the
+   * ring) the run, in canonical order: sorted once by time (a primitive sort of each event's time
+   * offset in the bucket, its destination when the bits suffice, and its index, one {@code long}
+   * each), then each stretch of equal times by the {@code dst|srcKey} pair and the sequence number
+   * (an insertion sort: a few events each, already in order when the destination was in the key).
+   */
+  private void sort(long[] ks, Object[] rs, int n) {
+    if (sortKeys.length < n) {
+      int c = Math.max(n, sortKeys.length * 2);
+      sortKeys = new long[c];
+      runKeys = new long[c * STRIDE];
+      runRefs = new Object[c];
+    }
+    long base = lo * width; // the bucket's first time: every offset is below the width
+    long[] sk = sortKeys;
+    // the key: the time offset, then (when it fits in the long) the destination, then the index;
+    // with the destination in it, a stretch of equal times comes out sorted but for ties at one
+    // destination, and the insertion sort below has nothing to move
+    int indexBits = 32 - Integer.numberOfLeadingZeros(n);
+    int maxDst = 0;
+    for (int k = 0; k < n; k++) maxDst |= (int) (ks[k * STRIDE + 1] >>> 32);
+    int dstBits = 32 - Integer.numberOfLeadingZeros(maxDst);
+    int timeBits = 64 - Long.numberOfLeadingZeros(width - 1);
+    if (timeBits + dstBits + indexBits <= 63) {
+      int shift = dstBits + indexBits;
+      for (int k = 0, a = 0; k < n; k++, a += STRIDE)
+        sk[k] = ((ks[a] - base) << shift) | ((ks[a + 1] >>> 32) << indexBits) | k;
+    } else {
+      indexBits = INDEX_BITS;
+      for (int k = 0; k < n; k++) sk[k] = ((ks[k * STRIDE] - base) << INDEX_BITS) | k;
+    }
+    Arrays.sort(sk, 0, n);
+    int indexMask = (1 << indexBits) - 1;
+    long[] out = runKeys;
+    Object[] refs = runRefs;
+    int from = 0; // the first event of the current stretch of equal times
+    for (int j = 0; j < n; j++) {
+      int k = (int) sk[j] & indexMask;
+      int a = k * STRIDE;
+      int o = j * STRIDE;
+      long t = ks[a];
+      long p = ks[a + 1];
+      long q = ks[a + 2];
+      Object r = rs[k];
+      if (j > 0 && out[o - STRIDE] != t) from = j;
+      // insert into the stretch [from, j) of equal times, by pair and sequence number
+      int at = j;
+      while (at > from) {
+        int b = (at - 1) * STRIDE;
+        long bp = out[b + 1];
+        if (bp < p || (bp == p && out[b + 2] < q)) break;
+        out[b + STRIDE] = out[b];
+        out[b + STRIDE + 1] = bp;
+        out[b + STRIDE + 2] = out[b + 2];
+        refs[at] = refs[at - 1];
+        at--;
+      }
+      int w = at * STRIDE;
+      out[w] = t;
+      out[w + 1] = p;
+      out[w + 2] = q;
+      refs[at] = r;
+    }
+    runPos = 0;
+    runEnd = n;
+    sorts++;
+  }
+
+  /** Buckets sorted once as they became current (tests). */
+  int sorts() {
+    return sorts;
   }
 
   /**
@@ -277,19 +401,26 @@ public final class CalendarHeap {
     return moves;
   }
 
-  /** Events in the current bucket's heap (the calendar has started, or everything). */
+  /**
+   * Events in the current bucket: its sorted run's still pending, then its heap's (the calendar has
+   * started, or everything).
+   */
   int currentSize() {
-    return current.size();
+    return runEnd - runPos + current.size();
   }
 
-  /** The destination of the current bucket's {@code i}-th event, in heap order. */
+  /**
+   * The destination of the current bucket's {@code i}-th event (the run in order, then the heap).
+   */
   int currentDst(int i) {
-    return (int) (current.pairAt(i) >> 32);
+    int r = runEnd - runPos;
+    return (int) ((i < r ? runKeys[(runPos + i) * STRIDE + 1] : current.pairAt(i - r)) >> 32);
   }
 
-  /** The reference ({@link #minRef}) of the current bucket's {@code i}-th event, in heap order. */
+  /** The reference ({@link #minRef}) of the current bucket's {@code i}-th event. */
   Object currentRef(int i) {
-    return current.refAt(i);
+    int r = runEnd - runPos;
+    return i < r ? runRefs[runPos + i] : current.refAt(i - r);
   }
 
   /** The first occupied ring bucket after {@code lo} (absolute), or -1 if the ring is empty. */
@@ -322,6 +453,9 @@ public final class CalendarHeap {
   public List<Event> sorted() {
     List<Event> out = new ArrayList<>(size);
     addAll(current, out);
+    for (int i = runPos; i < runEnd; i++)
+      out.add(
+          event(runKeys[i * STRIDE], runKeys[i * STRIDE + 1], runKeys[i * STRIDE + 2], runRefs[i]));
     if (calendar) {
       for (int i = 0; i < RING; i++) {
         long[] ks = ringKeys[i];

@@ -146,4 +146,60 @@ class CalendarHeapTest {
         assertTrue(q.isEmpty());
       }
   }
+
+  /**
+   * Once the calendar has started, each bucket is sorted once when it becomes current: many events
+   * at one time (ties broken by destination, ranked source and sequence), destinations whose ids do
+   * not fit in the sort key beside the time offset (the key falls back to time and index, the ties
+   * to the insertion sort), events added to the bucket while it is drained (a heap beside the
+   * sorted run), and a width too large for the key (no sort: the bucket goes into the heap). A run
+   * kept out of order, a tie broken by index, or a late event popped after a later run event fails
+   * it.
+   */
+  @Test
+  void sortsEachBucketOnceWithTiesLateEventsAndWideKeys() {
+    int[] ranks = {4, 0, 5, 1, 3, 2};
+    // {spread of the times, smallest destination id}: small ids and a narrow spread (time, dst and
+    // index in the key), ids near Integer.MAX_VALUE (time and index only), a spread whose width
+    // does not fit the key (the heap)
+    long[][] shapes = {{2_000, 0}, {2_000, Integer.MAX_VALUE - 8}, {1L << 60, 0}};
+    for (long[] shape : shapes) {
+      SplittableRandom r = new SplittableRandom(shape[0] + shape[1]);
+      CalendarHeap q = new CalendarHeap(64);
+      PriorityQueue<Event> ref = new PriorityQueue<>(order(ranks));
+      long seq = 0;
+      long now = 0;
+      for (int i = 0; i < 3_000; i++) {
+        // few distinct times (about four events per ns), so a bucket is mostly ties
+        Event e =
+            Event.message(
+                r.nextLong(shape[0] / 4 + 1),
+                r.nextInt(6),
+                seq++,
+                (int) shape[1] + r.nextInt(8),
+                "x");
+        q.add(e, ranks[e.src()]);
+        ref.add(e);
+      }
+      assertTrue(q.calendar());
+      int pops = 0;
+      while (!ref.isEmpty()) {
+        Event want = ref.poll();
+        assertEquals(want, q.poll());
+        pops++;
+        now = want.time();
+        if (pops % 7 == 0 && pops < 2_000) {
+          // late: into the bucket being drained, at the same time and just after
+          for (long at : new long[] {now, now + 1}) {
+            Event e = Event.message(at, r.nextInt(6), seq++, (int) shape[1] + r.nextInt(8), "x");
+            q.add(e, ranks[e.src()]);
+            ref.add(e);
+          }
+        }
+      }
+      assertTrue(q.isEmpty());
+      if (shape[0] == 1L << 60) assertEquals(0, q.sorts(), "a width beyond the key: the heap");
+      else assertTrue(q.sorts() > 10, "buckets sorted once: " + q.sorts());
+    }
+  }
 }
