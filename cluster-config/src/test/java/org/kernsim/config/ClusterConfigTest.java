@@ -38,6 +38,15 @@ class ClusterConfigTest {
         before.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"),
         "kernsim-cluster.conf's value without a system property");
     assertEquals("", before.getString("kernsim.cluster.join-tag"));
+    // a node's hand-offs on one small pool (docs/performance.md, "One pool for a node's
+    // hand-offs"): Artery's streams and Pekko IO's TCP connections on the default dispatcher
+    assertEquals(
+        "pekko.actor.default-dispatcher",
+        before.getString("pekko.remote.artery.advanced.use-dispatcher"));
+    assertEquals(
+        "pekko.actor.default-dispatcher", before.getString("pekko.io.tcp.worker-dispatcher"));
+    assertEquals(
+        2, before.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max"));
 
     set.forEach(System::setProperty);
     ConfigFactory.invalidateCaches();
