@@ -83,16 +83,15 @@ public final class EntityRuntime implements Context {
   private TimerTable timers; // created with the first timer
   private final Metrics metrics;
 
-  private HistoryDigest digest;
-
   /**
-   * The digest's buffer and where its next update writes ({@link HistoryDigest#buffer}, {@link
-   * HistoryDigest#position}), as of its last update: {@link #warm} loads that line straight from
-   * here, beside the digest object, instead of after it (one dependent cache miss less).
+   * The history digest ({@link HistoryDigest}) as two fields of the runtime: its buffer (the
+   * chaining value, then the current chunk; null until the first event is hashed) and the history's
+   * bytes in the current chunk. An event's hash reads the runtime and that buffer, no digest object
+   * in between, and {@link #warm} loads the buffer's line straight from here.
    */
   private byte[] digestBuf;
 
-  private int digestAt;
+  private int digestLen;
   private boolean hashing = true;
   private final RecordCodec.Bytes bytes;
 
@@ -212,7 +211,7 @@ public final class EntityRuntime implements Context {
         recordIndex,
         timerGen,
         timers == null ? new HashMap<>() : timers.toMap(),
-        digest == null ? null : digest.state(),
+        digestBuf == null ? null : java.util.Arrays.copyOf(digestBuf, 32 + digestLen),
         channelsInFlight());
   }
 
@@ -263,9 +262,9 @@ public final class EntityRuntime implements Context {
     rt.timerGen = saved.timerGen();
     if (!saved.timers().isEmpty()) rt.timers = TimerTable.of(saved.timers());
     if (saved.digest() != null) {
-      rt.digest = HistoryDigest.restore(saved.digest());
-      rt.digestBuf = rt.digest.buffer();
-      rt.digestAt = rt.digest.position();
+      HistoryDigest d = HistoryDigest.restore(saved.digest());
+      rt.digestBuf = d.buffer();
+      rt.digestLen = d.length();
     }
     Map<Integer, Long> inFlight = saved.heldBack();
     if (inFlight.size() == 1) {
@@ -458,24 +457,24 @@ public final class EntityRuntime implements Context {
   int warm(Object ref) {
     Object p = ref instanceof PendingEvent ? ((PendingEvent) ref).payload : ref; // a timer's too
     int w = p != null && p.getClass() == Event.class ? 1 : 0;
-    HistoryDigest d = digest;
-    if (d != null) w += d.warm(); // the digest object (its length), independent of the next load
     byte[] b = digestBuf;
-    if (b != null) w += b[digestAt < b.length ? digestAt : 0];
+    int at = 32 + digestLen; // where the next hash writes
+    if (b != null) w += b[at < b.length ? at : 0];
     long[] t = channels;
     if (t != null) w += (int) t[0];
     return w + (int) delivered;
   }
 
   private void hash(long time, int src, long number, boolean timer, Object payload) {
-    if (digest == null) digest = new HistoryDigest();
     bytes.reset();
     bytes.putLong(time).putInt(src).putLong(number);
     if (timer) bytes.put((byte) 1);
     RecordCodec.encode(payload, bytes);
-    digest.update(bytes.array(), 0, bytes.length());
-    digestBuf = digest.buffer();
-    digestAt = digest.position();
+    byte[] buf = digestBuf;
+    if (buf == null) buf = HistoryDigest.empty();
+    int n = bytes.length();
+    digestBuf = HistoryDigest.update(buf, digestLen, bytes.array(), 0, n);
+    digestLen = (digestLen + n) % HistoryDigest.CHUNK;
   }
 
   /**
@@ -485,7 +484,7 @@ public final class EntityRuntime implements Context {
    */
   public byte[] historyDigest() {
     if (!hashing) throw new IllegalStateException(names.apply(id) + ": history not hashed");
-    return digest == null ? null : digest.digest();
+    return digestBuf == null ? null : HistoryDigest.digest(digestBuf, digestLen);
   }
 
   /**
@@ -494,7 +493,6 @@ public final class EntityRuntime implements Context {
    */
   public void skipTraceHash() {
     hashing = false;
-    digest = null;
     digestBuf = null;
   }
 

@@ -55,6 +55,26 @@ public final class HistoryDigest {
 
   /** Appends {@code b[off..off+n)} to the history. */
   public void update(byte[] b, int off, int n) {
+    buf = update(buf, len, b, off, n);
+    len = (len + n) % CHUNK;
+  }
+
+  /**
+   * A new digest's buffer (no history yet: length 0): see {@link #update(byte[], int, byte[], int,
+   * int)}.
+   */
+  static byte[] empty() {
+    return new byte[32 + 64];
+  }
+
+  /**
+   * Appends {@code b[off..off+n)} to the history held in {@code buf} (the chaining value, then
+   * {@code len} bytes of the current chunk, as in a digest object) and returns the buffer, the same
+   * or a larger one; the history's length in the chunk is then {@code (len + n) % CHUNK}. A caller
+   * that keeps the buffer and the length in fields of its own (the sequential driver's runtimes)
+   * reads no digest object per event.
+   */
+  static byte[] update(byte[] buf, int len, byte[] b, int off, int n) {
     while (n > 0) {
       int k = Math.min(CHUNK - len, n);
       if (32 + len + k > buf.length) {
@@ -75,11 +95,7 @@ public final class HistoryDigest {
         len = 0;
       }
     }
-  }
-
-  /** A field of this object (see {@link EntityRuntime#warm}: the buffer is read from there). */
-  int warm() {
-    return len;
+    return buf;
   }
 
   /** The buffer the next update writes to (until it grows). */
@@ -87,13 +103,18 @@ public final class HistoryDigest {
     return buf;
   }
 
-  /** Where in {@link #buffer} the next update writes. */
-  int position() {
-    return 32 + len;
+  /** The history's bytes in the current chunk (after the chaining value in {@link #buffer}). */
+  int length() {
+    return len;
   }
 
   /** The digest of the history so far (the history can go on). */
   public byte[] digest() {
+    return digest(buf, len);
+  }
+
+  /** The digest of the history held in {@code buf} with {@code len} bytes in its current chunk. */
+  static byte[] digest(byte[] buf, int len) {
     MessageDigest md = DIGESTS.get();
     md.update(buf, 0, 32 + len);
     return md.digest();

@@ -45,6 +45,39 @@ class HistoryDigestTest {
     }
   }
 
+  /**
+   * The digest kept as a caller's two fields (the sequential driver's runtimes: the buffer, and the
+   * history's length in the current chunk as {@code (len + n) % CHUNK}), updated through the static
+   * path, is the definition, through updates that end exactly on a chunk, cross several, grow the
+   * buffer, and a state written from the fields and restored.
+   */
+  @Test
+  void aDigestKeptAsFieldsIsTheDefinition() throws Exception {
+    Random r = new Random(7);
+    for (int t = 0; t < 50; t++) {
+      byte[] stream = new byte[r.nextInt(4 * HistoryDigest.CHUNK + 50)];
+      r.nextBytes(stream);
+      byte[] buf = HistoryDigest.empty();
+      int len = 0;
+      int at = 0;
+      while (at < stream.length) {
+        int n =
+            Math.min(
+                stream.length - at,
+                r.nextInt(3) == 0 ? HistoryDigest.CHUNK - len : r.nextInt(300) + 1);
+        buf = HistoryDigest.update(buf, len, stream, at, n);
+        len = (len + n) % HistoryDigest.CHUNK;
+        at += n;
+        if (r.nextInt(5) == 0) {
+          HistoryDigest restored = HistoryDigest.restore(Arrays.copyOf(buf, 32 + len));
+          assertEquals(len, restored.length());
+          buf = restored.buffer(); // go on from the restored state
+        }
+      }
+      assertArrayEquals(reference(stream), HistoryDigest.digest(buf, len), "of " + stream.length);
+    }
+  }
+
   @Test
   void aRestoredStateGoesOnAsTheOriginal() throws Exception {
     Random r = new Random(5);
