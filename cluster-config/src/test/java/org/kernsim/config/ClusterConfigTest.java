@@ -45,8 +45,12 @@ class ClusterConfigTest {
         before.getString("pekko.remote.artery.advanced.use-dispatcher"));
     assertEquals(
         "pekko.actor.default-dispatcher", before.getString("pekko.io.tcp.worker-dispatcher"));
+    // one thread per core, at least 2 (Pekko's own minimum is 8)
     assertEquals(
-        2, before.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-max"));
+        2, before.getInt("pekko.actor.default-dispatcher.fork-join-executor.parallelism-min"));
+    assertEquals(
+        1.0,
+        before.getDouble("pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor"));
 
     set.forEach(System::setProperty);
     ConfigFactory.invalidateCaches();
