@@ -211,7 +211,7 @@ public final class EntityRuntime implements Context {
         recordIndex,
         timerGen,
         timers == null ? new HashMap<>() : timers.toMap(),
-        digestBuf == null ? null : java.util.Arrays.copyOf(digestBuf, 32 + digestLen),
+        digestBuf == null ? null : HistoryDigest.state(digestBuf, digestLen),
         channelsInFlight());
   }
 

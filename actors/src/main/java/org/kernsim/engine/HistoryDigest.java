@@ -47,7 +47,7 @@ public final class HistoryDigest {
    * chunk is hashed with the chaining value in one call, and the new chaining value is written over
    * the old one. It grows to {@code 32 + CHUNK} bytes as the history does.
    */
-  private byte[] buf = new byte[32 + 64];
+  private byte[] buf = empty();
 
   private int len; // bytes of the current chunk
 
@@ -122,6 +122,11 @@ public final class HistoryDigest {
 
   /** The state: the chaining value and the bytes after the last full chunk. */
   public byte[] state() {
+    return state(buf, len);
+  }
+
+  /** The state of the history held in {@code buf} with {@code len} bytes in its current chunk. */
+  static byte[] state(byte[] buf, int len) {
     return Arrays.copyOf(buf, 32 + len);
   }
 
