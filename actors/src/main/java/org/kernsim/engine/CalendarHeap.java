@@ -269,13 +269,13 @@ public final class CalendarHeap {
     if (runPos == runEnd) return false;
     if (current.isEmpty()) return true;
     int a = runPos * STRIDE;
-    long t = runKeys[a];
-    long ct = current.minTime();
-    if (t != ct) return t < ct;
-    long p = runKeys[a + 1];
-    long cp = current.minPair();
-    if (p != cp) return p < cp;
-    return runKeys[a + 2] < current.minSeq();
+    return SlotHeap.before(
+        runKeys[a],
+        runKeys[a + 1],
+        runKeys[a + 2],
+        current.minTime(),
+        current.minPair(),
+        current.minSeq());
   }
 
   /** Makes the next non-empty bucket current (the current one is empty, the queue is not). */
@@ -368,10 +368,9 @@ public final class CalendarHeap {
       int at = j;
       while (at > from) {
         int b = (at - 1) * STRIDE;
-        long bp = out[b + 1];
-        if (bp < p || (bp == p && out[b + 2] < q)) break;
+        if (SlotHeap.before(t, out[b + 1], out[b + 2], t, p, q)) break; // same time: pair, seq
         out[b + STRIDE] = out[b];
-        out[b + STRIDE + 1] = bp;
+        out[b + STRIDE + 1] = out[b + 1];
         out[b + STRIDE + 2] = out[b + 2];
         refs[at] = refs[at - 1];
         at--;

@@ -132,13 +132,22 @@ final class SlotHeap {
           bq = k[cb + 2];
         }
         // stop when the moving key is not after the least child
-        if (t < bt || (t == bt && (p < bp || (p == bp && q <= bq)))) break;
+        if (!before(bt, bp, bq, t, p, q)) break;
         put(i, bt, bp, bq, rs[best]);
         i = best;
       }
       put(i, t, p, q, r);
     }
     rs[last] = null;
+  }
+
+  /**
+   * Whether keys {@code (t, p, q)} — time, {@code dst|srcKey} pair, sequence number — come strictly
+   * before {@code (bt, bp, bq)} in the canonical order every pending-event queue pops in (the sifts
+   * above compare the same way, loading a child's pair and sequence only when the times tie).
+   */
+  static boolean before(long t, long p, long q, long bt, long bp, long bq) {
+    return t < bt || (t == bt && (p < bp || (p == bp && q < bq)));
   }
 
   /** Slot {@code to} takes slot {@code from}'s keys and reference. */
