@@ -278,6 +278,18 @@ public final class EntityRuntime implements Context {
   }
 
   /**
+   * A runtime of the same entity, run and partition that goes on from {@code saved} with {@code
+   * logic}: the same metrics object (its counters are the caller's to set back) and encoding
+   * buffer, bound to the same outbox and recorder. A speculative round undone (ADR 108).
+   */
+  public EntityRuntime restored(Saved saved, Entity logic) {
+    EntityRuntime rt =
+        restore(id, logic, saved, lookahead, names, filter, faults, metrics, bytes);
+    rt.bind(outbox, recorder);
+    return rt;
+  }
+
+  /**
    * Replaces the entity's random streams (a forked schedule: the same state, different draws from
    * here on). {@code modelSeed} seeds the model's stream, {@code faultSeed} the fault plan's.
    */

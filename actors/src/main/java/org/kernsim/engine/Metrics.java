@@ -214,6 +214,15 @@ public final class Metrics {
     return v == null ? null : v.maxValue();
   }
 
+  /**
+   * Sets the counters back to {@code saved} (what {@link #counters()} gave): a speculative round
+   * undone (ADR 108). Histograms are not touched.
+   */
+  public void restoreCounters(Map<String, Long> saved) {
+    counters.clear();
+    saved.forEach((k, v) -> counters.put(k, new long[] {v}));
+  }
+
   public Map<String, Long> counters() {
     Map<String, Long> out = new TreeMap<>();
     counters.forEach((k, v) -> out.put(k, v[0]));

@@ -27,7 +27,8 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
       List<String> localNodeJvmOptions,
       long snapshotEvery,
       boolean recover,
-      int freeRounds) {}
+      int freeRounds,
+      String speculate) {}
 
   private static volatile KernsimSettings loaded;
 
@@ -56,8 +57,17 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
             List.copyOf(c.getStringList("local-node-jvm-options")),
             nonNegative(c, "snapshot-every"),
             c.getBoolean("recover"),
-            (int) Math.min(Integer.MAX_VALUE, nonNegative(c, "free-rounds")));
+            (int) Math.min(Integer.MAX_VALUE, nonNegative(c, "free-rounds")),
+            speculation(c));
     return new KernsimSettings(cluster, root.getBytes("kernsim.kryo.max-message-size"));
+  }
+
+  private static String speculation(Config c) {
+    String v = c.getString("speculate");
+    if (!v.equals("off") && !v.equals("auto") && !v.equals("always"))
+      throw new IllegalArgumentException(
+          "kernsim.cluster.speculate must be off, auto or always, got '" + v + "'");
+    return v;
   }
 
   private static long nonNegative(Config c, String key) {

@@ -56,7 +56,7 @@ final class CpuCodeView {
    * 61 GB); now a CPU holds a reference, and the versions alive are those between the slowest CPU's
    * and the fastest one's, sharing what they did not change ({@link IntTrie}).
    */
-  static final class Version {
+  static final class Version implements org.kernsim.engine.Immutable {
     /** The probed addresses, sorted (shared by every version). */
     private final int[] addrs;
 

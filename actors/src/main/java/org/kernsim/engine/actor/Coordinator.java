@@ -116,9 +116,20 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    * @param syncPoints rounds the coordinator started itself (every round without free rounds; with
    *     them, ADR 107, only the sync points: the first round, after snapshots, every {@code
    *     freeRounds} rounds)
+   * @param speculated rounds run speculatively (ADR 108)
+   * @param undone speculative rounds undone in part: an event crossed partitions before their end
    */
   public record Sync(
-      long rounds, long localRounds, Map<String, Long> crossNodeEvents, long syncPoints) {}
+      long rounds,
+      long localRounds,
+      Map<String, Long> crossNodeEvents,
+      long syncPoints,
+      long speculated,
+      long undone) {
+    public Sync(long rounds, long localRounds, Map<String, Long> crossNodeEvents, long syncPoints) {
+      this(rounds, localRounds, crossNodeEvents, syncPoints, 0, 0);
+    }
+  }
 
   /**
    * Options of a coordinator beyond the run's own.
@@ -129,14 +140,64 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    * @param freeRounds the most rounds the partitions run between two sync points with the
    *     coordinator, agreeing each round among themselves (ADR 107); 0: the coordinator starts
    *     every round. Only for participants that are {@link Partition}s.
+   * @param speculate whether rounds run speculatively past their horizons (ADR 108): only for
+   *     {@link Partition}s with a state codec, more than one of them, no free rounds, and runs that
+   *     neither stop at their first violation nor take a snapshot at a time
    */
-  public record Extras(Duration stallTimeout, Consumer<Sync> syncSink, int freeRounds) {
-    public static final Extras NONE = new Extras(null, null, 0);
+  public record Extras(
+      Duration stallTimeout, Consumer<Sync> syncSink, int freeRounds, Speculation speculate) {
+    public static final Extras NONE = new Extras(null, null, 0, Speculation.OFF);
 
     public Extras(Duration stallTimeout, Consumer<Sync> syncSink) {
-      this(stallTimeout, syncSink, 0);
+      this(stallTimeout, syncSink, 0, Speculation.OFF);
+    }
+
+    public Extras(Duration stallTimeout, Consumer<Sync> syncSink, int freeRounds) {
+      this(stallTimeout, syncSink, freeRounds, Speculation.OFF);
     }
   }
+
+  /** Whether a run's rounds are speculative (ADR 108). */
+  public enum Speculation {
+    /** Never: every round ends at its horizons. */
+    OFF,
+    /**
+     * Where it pays: a run starts with plain rounds, then speculates for as long as a speculative
+     * round costs less wall time per virtual time than plain ones do, and goes back to plain ones
+     * for a while (longer each time) when it does not. The default.
+     */
+    AUTO,
+    /** Every round that can reach further than its plain horizons (tests; measurements). */
+    ALWAYS;
+
+    /** The setting's value: {@code off}, {@code auto} or {@code always}. */
+    public static Speculation of(String value) {
+      for (Speculation s : values()) if (s.name().equalsIgnoreCase(value)) return s;
+      throw new IllegalArgumentException(
+          "kernsim.cluster.speculate must be off, auto or always, got '" + value + "'");
+    }
+  }
+
+  /** A speculative round's first width, in lookaheads (ADR 108). */
+  static final long SPECULATE_FIRST = 64;
+
+  /** The narrowest speculative round, in lookaheads: narrower ones do not pay for their restore. */
+  static final long SPECULATE_MIN = 4;
+
+  /** The widest speculative round, in lookaheads. */
+  static final long SPECULATE_MAX = 1L << 20;
+
+  /**
+   * After a speculative round that did not pay, plain rounds follow: 8 at first, twice as many after
+   * each one that did not pay again, at most this many.
+   */
+  static final int SPECULATE_BACKOFF_MAX = 1024;
+
+  /** The plain rounds a run starts with, to measure what a plain round costs. */
+  static final int SPECULATE_BACKOFF_FIRST = 8;
+
+  /** How much of its past a round's cost keeps per round of the same kind (a decaying sum). */
+  static final double COST_DECAY = 0.8;
 
   /** How the run ended when it did not produce a result. */
   public static final class RunFailed extends RuntimeException {
@@ -206,6 +267,30 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   // free rounds (ADR 107): the partitions go on by themselves up to lastFree
   private boolean free;
   private long syncPoints;
+
+  // speculative rounds (ADR 108)
+  private boolean speculation; // this run may speculate
+  private boolean adaptive; // ... where it pays (Speculation.AUTO)
+  private boolean speculating; // the round under way is speculative: waiting for Speculated
+  private long specStart;
+  private long specEnd;
+  private long specPlain; // the earliest horizon the plain round would have given
+  private long specWidth;
+  private long specMin;
+  private int specReports;
+  private int specBackoff; // plain rounds still to run before speculating again
+  private int specLastBackoff;
+  private long speculatedRounds;
+  private long undoneRounds;
+  // what rounds of each kind cost: wall time per virtual time they advanced (decaying sums; the
+  // choice never changes a run's trace, only how fast it goes)
+  private boolean roundSpeculative;
+  private long roundWall; // System.nanoTime() at the round's start
+  private long roundFrom; // the virtual time it started from
+  private double plainWall;
+  private double plainAdvance;
+  private double specWall;
+  private double specAdvance;
   private long lastFree;
   private final TreeMap<Long, List<CoordinatorCommand.WindowDone>> early = new TreeMap<>();
   private long roundLocalMax;
@@ -307,6 +392,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     return newReceiveBuilder()
         .onMessage(CoordinatorCommand.Progress.class, p -> guarded(() -> onProgress(p)))
         .onMessage(CoordinatorCommand.WindowDone.class, d -> guarded(() -> onWindowDone(d)))
+        .onMessage(CoordinatorCommand.Speculated.class, d -> guarded(() -> onSpeculated(d)))
         .onMessage(Begin.class, this::onBegin)
         .onMessage(CoordinatorCommand.PartitionReady.class, this::onReady)
         .onMessage(CoordinatorCommand.PartitionCollected.class, c -> guarded(() -> onCollected(c)))
@@ -354,6 +440,18 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     inbound = new long[n];
     Arrays.fill(inbound, Long.MAX_VALUE);
     free = extras.freeRounds() > 0 && n > 1 && !options.stopAtFirstViolation() && !snapshotAsked;
+    speculation =
+        extras.speculate() != Speculation.OFF
+            && !free
+            && n > 1
+            && !options.stopAtFirstViolation()
+            && !snapshotAsked;
+    adaptive = extras.speculate() == Speculation.AUTO;
+    specWidth = SPECULATE_FIRST * Math.max(1, lookahead);
+    if (adaptive) {
+      specBackoff = SPECULATE_BACKOFF_FIRST;
+      specLastBackoff = SPECULATE_BACKOFF_FIRST / 2;
+    }
     PartitionCommand.Peers peers = new PartitionCommand.Peers(nodes, getContext().getSelf());
     for (ActorRef<PartitionCommand> p : nodes) p.tell(peers);
     return this;
@@ -410,6 +508,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
                 new PartitionCommand.RunFree(
                     round, next.clone(), expected[i], lastFree, options.until()));
     }
+    roundWall = System.nanoTime();
+    roundFrom = t;
+    roundSpeculative = speculation && speculate(t);
+    if (roundSpeculative) return;
     for (int i = 0; i < n; i++) {
       floor[i] = Math.min(next[i], horizon[i]);
       if (next[i] < horizon[i]) {
@@ -418,6 +520,78 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
           nodes.get(i).tell(new PartitionCommand.StartWindow(round, t, horizon[i], expected[i]));
       }
     }
+  }
+
+  /**
+   * Starts round {@code round} speculatively (ADR 108) if that may reach further than its plain
+   * horizons: every partition with an event before {@code t + width} runs up to there as if no
+   * event could reach it, and reports the earliest event it sent to another partition. False: a
+   * plain round instead (after a speculation that gained nothing, for a while; or when the plain
+   * horizons reach as far).
+   */
+  private boolean speculate(long t) {
+    if (specBackoff > 0) {
+      specBackoff--;
+      return false;
+    }
+    long end = Math.min(options.until(), PartitionCore.saturatedAdd(t, specWidth));
+    long plain = Long.MAX_VALUE;
+    for (int i = 0; i < n; i++) if (next[i] < end) plain = Math.min(plain, horizon[i]);
+    if (plain >= end) return false; // the plain round reaches as far
+    speculating = true;
+    specStart = t;
+    specEnd = end;
+    specPlain = plain;
+    specMin = Long.MAX_VALUE;
+    specReports = 0;
+    speculatedRounds++;
+    for (int i = 0; i < n; i++) {
+      floor[i] = Math.min(next[i], end);
+      if (next[i] < end) {
+        specReports++;
+        nodes.get(i).tell(new PartitionCommand.Speculate(round, t, end, expected[i]));
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Every partition of the speculative round reported: each event before the earliest one sent
+   * between partitions ran as it would have in plain rounds (no event from another partition could
+   * reach anyone before it). The partitions keep what they ran before it, undo the rest and end the
+   * round there; the round then ends as a plain one does ({@code WindowDone}).
+   */
+  private Behavior<CoordinatorCommand> onSpeculated(CoordinatorCommand.Speculated d) {
+    if (!speculating || d.window() != round)
+      return fail(
+          nodeName(d.partition()) + " reported speculative round " + d.window() + " during " + round,
+          Cause.MODEL);
+    specMin = Math.min(specMin, d.sentMin());
+    progress++;
+    if (--specReports > 0) return this;
+    speculating = false;
+    long commit = Math.min(specMin, specEnd);
+    long unit = Math.max(1, lookahead);
+    if (commit >= specEnd) {
+      specWidth = Math.min(SPECULATE_MAX * unit, specWidth * 2);
+    } else {
+      undoneRounds++;
+      specWidth = Math.max(SPECULATE_MIN * unit, Math.min(specWidth, 2 * (commit - specStart)));
+      if (adaptive && commit <= specPlain) backOff(); // no further than a plain round would go
+    }
+    PartitionCommand.Settle settle = new PartitionCommand.Settle(round, commit);
+    reports = 0;
+    for (int i = 0; i < n; i++) {
+      if (next[i] < specEnd) {
+        horizon[i] = commit;
+        floor[i] = Math.min(next[i], commit);
+        reports++;
+        nodes.get(i).tell(settle);
+      } else {
+        horizon[i] = Math.min(horizon[i], commit);
+      }
+    }
+    return this;
   }
 
   /**
@@ -450,6 +624,34 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     if (options.stopAtFirstViolation() || snapshotAsked)
       cap = Math.min(cap, PartitionCore.saturatedAdd(t, lookahead));
     org.kernsim.engine.Horizons.compute(next, lookahead, cap, horizon, eot);
+  }
+
+  /** Plain rounds for a while, twice as long as last time (ADR 108). */
+  private void backOff() {
+    specLastBackoff = Math.min(SPECULATE_BACKOFF_MAX, Math.max(1, 2 * specLastBackoff));
+    specBackoff = specLastBackoff;
+  }
+
+  /**
+   * A round started by {@link #startRound} ended with every partition's earliest event at {@code
+   * t} or later: what it cost, in wall time per virtual time it advanced, goes into its kind's
+   * decaying sums. A speculative round that cost more than plain rounds do makes the next rounds
+   * plain for a while (ADR 108): speculation pays where events seldom cross partitions, and not
+   * where they cross all the time and each undo restores big entities.
+   */
+  private void roundCost(long t) {
+    double wall = System.nanoTime() - roundWall;
+    double advance = Math.max(1, Math.min(t, options.until()) - roundFrom);
+    if (!roundSpeculative) {
+      plainWall = plainWall * COST_DECAY + wall;
+      plainAdvance = plainAdvance * COST_DECAY + advance;
+      return;
+    }
+    specWall = specWall * COST_DECAY + wall;
+    specAdvance = specAdvance * COST_DECAY + advance;
+    if (specBackoff > 0) return; // backing off already
+    if (plainAdvance > 0 && specWall / specAdvance > plainWall / plainAdvance) backOff();
+    else specLastBackoff = 0;
   }
 
   private Behavior<CoordinatorCommand> onProgress(CoordinatorCommand.Progress p) {
@@ -515,6 +717,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     localRounds += roundLocalMax;
     long t = Long.MAX_VALUE;
     for (long x : next) t = Math.min(t, x);
+    if (adaptive) roundCost(t);
     release(t);
     completedRounds = round;
     completedEnd = Math.min(t, options.until());
@@ -670,7 +873,16 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     c.crossNode().forEach((k, v) -> crossNode.merge(k, v, Long::sum));
     if (++collected < n) return this;
     if (extras.syncSink() != null)
-      extras.syncSink().accept(new Sync(round, localRounds, Map.copyOf(crossNode), syncPoints));
+      extras
+          .syncSink()
+          .accept(
+              new Sync(
+                  round,
+                  localRounds,
+                  Map.copyOf(crossNode),
+                  syncPoints,
+                  speculatedRounds,
+                  undoneRounds));
     result.complete(
         new RunResult(
             events,

@@ -28,7 +28,7 @@ import org.kernsim.protocol.snapshot.SimSnapshot;
 public final class EntityActor extends AbstractBehavior<EntityCommand> {
 
   public sealed interface Command extends EntityCommand.Local, NoSerializationVerificationNeeded
-      permits StartEntity, RunWindow, CollectEntity, StopEntity, SnapshotEntity {}
+      permits StartEntity, RunWindow, CollectEntity, StopEntity, SnapshotEntity, RestoreEntity {}
 
   /** Run the entity's {@code start()} at time 0. */
   public record StartEntity() implements Command {}
@@ -37,10 +37,33 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
    * Deliver {@code events[from..from+count)} (canonical order; a slice of the array the partition's
    * entities share, which it does not touch until every entity of the window has answered) and the
    * entity's own events before end; put what the entity sent into {@code reply} and count the
-   * window's entities down ({@link WindowReplies}).
+   * window's entities down ({@link WindowReplies}). With a {@code checkpoint} (a speculative
+   * round, ADR 108; null otherwise) the entity first keeps its state, once per round.
    */
-  public record RunWindow(Event[] events, int from, int count, long end, WindowReplies.Reply reply)
+  public record RunWindow(
+      Event[] events,
+      int from,
+      int count,
+      long end,
+      WindowReplies.Reply reply,
+      Checkpoint checkpoint)
       implements Command {}
+
+  /**
+   * Speculative round {@code round} (ADR 108): an entity keeps its state, written with {@code
+   * codec}, before it runs its first window of the round, so that the round can be undone.
+   */
+  public record Checkpoint(long round, StateCodec codec) {}
+
+  /**
+   * Speculative round {@code round} is undone: go back to the state kept before its first window
+   * (an entity that ran nothing in it has none and stays as it is); answer {@link EntityRestored}.
+   */
+  public record RestoreEntity(long round) implements Command {}
+
+  /** Reply to {@link RestoreEntity}. */
+  public record EntityRestored(int slot)
+      implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
   /** Report the final history digest and metrics. */
   public record CollectEntity() implements Command {}
@@ -83,8 +106,13 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
   public record EntityFailed(int slot, String reason)
       implements PartitionCommand.Local, NoSerializationVerificationNeeded {}
 
-  private final EntityRuntime runtime;
+  private EntityRuntime runtime; // replaced when a speculative round is undone
   private final int slot;
+
+  // the state kept at the start of a speculative round (ADR 108): none while savedRound is -1
+  private long savedRound = -1;
+  private StateCodec.EntityParts saved;
+  private java.util.Map<String, Long> savedCounters;
   private final ActorRef<PartitionCommand> partition;
 
   // where the runtime's sends and records go in the step under way (bound once, not per step)
@@ -150,6 +178,7 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
         .onMessage(StartEntity.class, this::onStart)
         .onMessage(CollectEntity.class, this::onCollect)
         .onMessage(SnapshotEntity.class, this::onSnapshot)
+        .onMessage(RestoreEntity.class, this::onRestore)
         .onMessageEquals(EntityCommand.Attach.INSTANCE, () -> this) // sharding's start: done
         .onMessageEquals(StopEntity.INSTANCE, Behaviors::stopped)
         .build();
@@ -189,6 +218,12 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
     records = null;
     long before = runtime.delivered();
     try {
+      Checkpoint cp = m.checkpoint();
+      if (cp != null && savedRound != cp.round()) {
+        saved = cp.codec().copyEntity(runtime);
+        savedCounters = runtime.metrics().counters();
+        savedRound = cp.round();
+      }
       runtime.runWindow(m.events(), m.from(), m.from() + m.count(), m.end());
     } catch (RuntimeException e) {
       out = null;
@@ -207,6 +242,23 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
     // Behaviors.same(), not this: FatalErrors' interceptor re-wraps any other behaviour returned,
     // an allocation and a walk of the behaviour stack per message
     return Behaviors.same();
+  }
+
+  private Behavior<EntityCommand> onRestore(RestoreEntity m) {
+    if (savedRound == m.round()) {
+      try {
+        runtime = runtime.restored(saved.saved(), saved.logic());
+        runtime.metrics().restoreCounters(savedCounters);
+      } catch (RuntimeException e) {
+        partition.tell(new EntityFailed(slot, runtime.name(runtime.id()) + ": " + e));
+        return this;
+      }
+    }
+    savedRound = -1;
+    saved = null;
+    savedCounters = null;
+    partition.tell(new EntityRestored(slot));
+    return this;
   }
 
   private Behavior<EntityCommand> onSnapshot(SnapshotEntity m) {

@@ -140,7 +140,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private List<ActorRef<PartitionCommand>> peers;
   private ActorRef<CoordinatorCommand> coordinator;
 
-  private final WindowQueue queue;
+  private WindowQueue queue; // replaced when a speculative round is undone
   private final TreeMap<Long, Integer> received = new TreeMap<>();
   private long countedBelow; // batches of rounds before prunedBelow (no longer in 'received')
   private long prunedBelow;
@@ -165,6 +165,23 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   private final WindowReplies replies = new WindowReplies(); // the entities' answers to a window
   private long windowSeq; // windows started in this run (names a WindowRan)
   private boolean sliced; // entities may still read the slices: cleared before the next window
+
+  // a speculative round (ADR 108): what it changed, to keep or undo at its Settle
+  private boolean pendingSpeculative; // pendingStart is a Speculate
+  private boolean speculating; // the round under way is speculative
+  private boolean awaitingSettle; // ... it ran to its end and waits for its Settle
+  private EntityActor.Checkpoint checkpoint;
+  private long specReach; // the end of the last window it ran: nothing at or after it ran
+  private List<Event> specQueue; // the pending events at its start
+  private List<Event> specArrived; // events of batches that arrived since its start
+  private int specRecords; // records.size() at its start
+  private long specLastTime;
+  private long specDelivered;
+  private Metrics specMetrics; // the histogram values its windows recorded
+  private boolean[] specTouched; // by slot: the entity ran a window of it (and kept its state)
+  private int[] specTouchedSlots;
+  private int specTouchedCount;
+  private int restoresOutstanding;
 
   // free rounds (ADR 107): rounds agreed among the partitions, up to the coordinator's lastRound
   private boolean free; // in a stretch of free rounds
@@ -270,6 +287,9 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         .onMessage(PartitionCommand.StartWindow.class, m -> guarded(() -> onStartWindow(m)))
         .onMessage(PartitionCommand.RoundSummary.class, m -> guarded(() -> onRoundSummary(m)))
         .onMessage(PartitionCommand.RunFree.class, m -> guarded(() -> onRunFree(m)))
+        .onMessage(PartitionCommand.Speculate.class, m -> guarded(() -> onSpeculate(m)))
+        .onMessage(PartitionCommand.Settle.class, m -> guarded(() -> onSettle(m)))
+        .onMessage(EntityActor.EntityRestored.class, m -> guarded(() -> onEntityRestored(m)))
         .onMessage(PartitionCommand.Peers.class, this::onPeers)
         .onMessage(EntityActor.EntityCollected.class, this::onEntityCollected)
         .onMessage(EntityActor.EntityFailed.class, this::onEntityFailed)
@@ -338,7 +358,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
    * sent in, so they can join the queue even while a round runs.
    */
   private Behavior<PartitionCommand> onBatch(PartitionCommand.Batch b) {
-    for (Event e : b.events()) queue.add(e);
+    // during a speculative round (until its Settle) another partition's events wait aside: the
+    // queue may have run past them, and the round may be undone
+    if (specArrived != null) specArrived.addAll(b.events());
+    else for (Event e : b.events()) queue.add(e);
     if (b.window() < prunedBelow) countedBelow++;
     else received.merge(b.window(), 1, Integer::sum);
     maybeSnapshot();
@@ -563,8 +586,100 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   private Behavior<PartitionCommand> onStartWindow(PartitionCommand.StartWindow m) {
     pendingStart = m;
+    pendingSpeculative = false;
     maybeBegin();
     return this;
+  }
+
+  // ------------------------------------------------------------------ speculative rounds (ADR 108)
+
+  private Behavior<PartitionCommand> onSpeculate(PartitionCommand.Speculate m) {
+    if (codec == null) throw new IllegalStateException("a speculative round without a state codec");
+    pendingStart = new PartitionCommand.StartWindow(m.window(), m.start(), m.end(), m.expectedBatches());
+    pendingSpeculative = true;
+    maybeBegin();
+    return this;
+  }
+
+  /** Keeps what a speculative round may change, before its first window. */
+  private void beginSpeculation() {
+    speculating = true;
+    checkpoint = new EntityActor.Checkpoint(round, codec.get());
+    specReach = Long.MIN_VALUE;
+    specQueue = new ArrayList<>(queue.size());
+    queue.forEach(specQueue::add);
+    specArrived = new ArrayList<>();
+    specRecords = records.size();
+    specLastTime = lastTime;
+    specDelivered = delivered;
+    specMetrics = new Metrics();
+    if (specTouched == null) {
+      specTouched = new boolean[members.length];
+      specTouchedSlots = new int[members.length];
+    }
+    specTouchedCount = 0;
+  }
+
+  /** The speculative round ran to its end: the earliest event it sent to another partition. */
+  private void speculated() {
+    running = false;
+    speculating = false;
+    awaitingSettle = true;
+    long sentMin = Long.MAX_VALUE;
+    for (long x : sentMinTo) sentMin = Math.min(sentMin, x);
+    coordinator.tell(new CoordinatorCommand.Speculated(index, round, sentMin));
+  }
+
+  /**
+   * Ends the speculative round: kept as it is if it ran nothing at or after {@code commitBelow};
+   * otherwise undone — the pending events, records, metrics and outboxes of its start (with the
+   * batches that arrived since), every entity that ran in it restored — and run again up to
+   * {@code commitBelow}. Either way it then ends as any round does.
+   */
+  private Behavior<PartitionCommand> onSettle(PartitionCommand.Settle m) {
+    if (!awaitingSettle || m.window() != round)
+      throw new IllegalStateException("settle of round " + m.window() + " in round " + round);
+    awaitingSettle = false;
+    checkpoint = null;
+    List<Event> arrived = specArrived;
+    specArrived = null;
+    for (int i = 0; i < specTouchedCount; i++) specTouched[specTouchedSlots[i]] = false;
+    if (specReach <= m.commitBelow()) {
+      for (Event e : arrived) queue.add(e); // at or after commitBelow: after all it ran
+      metrics.merge(specMetrics);
+      specMetrics = null;
+      specQueue = null;
+      finishRound();
+      return this;
+    }
+    queue = new WindowQueue(lookahead);
+    for (Event e : specQueue) queue.add(e);
+    for (Event e : arrived) queue.add(e);
+    specQueue = null;
+    specMetrics = null;
+    for (int p = 0; p < outboxes.length; p++) outboxes[p] = null;
+    Arrays.fill(sentMinTo, Long.MAX_VALUE);
+    if (records.size() > specRecords) records.subList(specRecords, records.size()).clear();
+    lastTime = specLastTime;
+    delivered = specDelivered;
+    horizon = m.commitBelow();
+    restoresOutstanding = specTouchedCount;
+    EntityActor.RestoreEntity restore = new EntityActor.RestoreEntity(round);
+    for (int i = 0; i < specTouchedCount; i++) entities[specTouchedSlots[i]].tell(restore);
+    specTouchedCount = 0;
+    if (restoresOutstanding == 0) rerun();
+    return this;
+  }
+
+  private Behavior<PartitionCommand> onEntityRestored(EntityActor.EntityRestored m) {
+    if (--restoresOutstanding == 0) rerun();
+    return this;
+  }
+
+  /** The undone round again, up to the settled horizon, not speculatively. */
+  private void rerun() {
+    running = true;
+    nextWindow();
   }
 
   private void maybeBegin() {
@@ -575,6 +690,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     horizon = m.end();
     windows = 0;
     running = true;
+    if (pendingSpeculative) {
+      pendingSpeculative = false;
+      beginSpeculation();
+    }
     if (round == 0 && !startedAtSpawn) {
       EntityActor.StartEntity start = new EntityActor.StartEntity();
       outstanding = 0;
@@ -599,11 +718,13 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       }
       long t = queue.minTime();
       if (t >= horizon || StopRequest.requested()) {
-        finishRound();
+        if (speculating) speculated();
+        else finishRound();
         return;
       }
       long end = Math.min(PartitionCore.saturatedAdd(t, lookahead), horizon);
       windowEnd = end;
+      if (speculating && end > specReach) specReach = end;
       windows++;
       queue.drainWindow(t, end, collector);
       int touched = slices.seal();
@@ -617,9 +738,18 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         ActorRef<EntityCommand> e = entities[slot];
         if (e == null)
           e = entities[slot] = spawner.spawnLater(getContext(), index, slot, members[slot]);
+        if (speculating && !specTouched[slot]) {
+          specTouched[slot] = true;
+          specTouchedSlots[specTouchedCount++] = slot;
+        }
         e.tell(
             new EntityActor.RunWindow(
-                events, slices.from(slot), slices.count(slot), end, replies.reply(i, slot)));
+                events,
+                slices.from(slot),
+                slices.count(slot),
+                end,
+                replies.reply(i, slot),
+                speculating ? checkpoint : null));
       }
       return; // the last entity's WindowRan goes on
     }
@@ -637,7 +767,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
       WindowReplies.Reply r = replies.get(i);
       route(r.out);
       if (r.records != null) records.addAll(r.records);
-      if (r.recorded != null) r.recorded.drainRecordedInto(metrics);
+      if (r.recorded != null) r.recorded.drainRecordedInto(speculating ? specMetrics : metrics);
       if (r.lastTime > lastTime) lastTime = r.lastTime;
       delivered += r.delivered;
     }
@@ -660,9 +790,6 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
         if (box == null) box = outboxes[p] = new ArrayList<>(Math.max(16, lastOutbox[p]));
         box.add(e);
         if (e.time() < sentMinTo[p]) sentMinTo[p] = e.time();
-        if (nodeOf != null && nodeOf[p] != nodeOf[index]) {
-          crossNode.computeIfAbsent(e.payload().getClass(), k -> new long[1])[0]++;
-        }
       }
     }
   }
@@ -698,6 +825,7 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   /** Now and then during a round: the records so far, and how far this partition got. */
   private void maybeProgress() {
+    if (speculating) return; // its records may yet be undone
     long now = System.nanoTime();
     if (records.size() < RECORDS_PER_PROGRESS && now - lastReportWall < PROGRESS_NANOS) return;
     lastReportWall = now;
@@ -713,6 +841,10 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
     for (int p = 0; p < outboxes.length; p++) {
       List<Event> box = outboxes[p];
       if (box == null || box.isEmpty()) continue;
+      if (nodeOf != null && nodeOf[p] != nodeOf[index]) {
+        for (int i = 0, k = box.size(); i < k; i++)
+          crossNode.computeIfAbsent(box.get(i).payload().getClass(), c -> new long[1])[0]++;
+      }
       if (box.size() <= batchMaxEvents) {
         peers.get(p).tell(new PartitionCommand.Batch(round, index, box));
         batchesTo[p] = 1;

@@ -33,6 +33,7 @@ public final class ClusterDriver {
    * @param partitionsPerNode partitions each node hosts
    * @param freeRounds the most rounds the partitions agree among themselves between two sync points
    *     with the coordinator (ADR 107; 0: the coordinator starts every round)
+   * @param speculate run rounds speculatively past their horizons (ADR 108)
    */
   public record Target(
       int nodes,
@@ -43,7 +44,8 @@ public final class ClusterDriver {
       int batchMaxEvents,
       long snapshotEvery,
       boolean recover,
-      int freeRounds) {
+      int freeRounds,
+      Coordinator.Speculation speculate) {
 
     public static Target of(int nodes, int partitionsPerNode, KernsimSettings.Cluster c) {
       return new Target(
@@ -55,7 +57,8 @@ public final class ClusterDriver {
           c.batchMaxEvents(),
           c.snapshotEvery(),
           c.recover(),
-          c.freeRounds());
+          c.freeRounds(),
+          Coordinator.Speculation.of(c.speculate()));
     }
 
     /**
@@ -72,7 +75,8 @@ public final class ClusterDriver {
           batchMaxEvents,
           every,
           recover,
-          freeRounds);
+          freeRounds,
+          speculate);
     }
 
     /** At most {@code rounds} free rounds between two sync points (0: none; ADR 107). */
@@ -86,7 +90,23 @@ public final class ClusterDriver {
           batchMaxEvents,
           snapshotEvery,
           recover,
-          rounds);
+          rounds,
+          speculate);
+    }
+
+    /** Speculative rounds off, where they pay, or always (ADR 108). */
+    public Target withSpeculation(Coordinator.Speculation on) {
+      return new Target(
+          nodes,
+          partitionsPerNode,
+          formTimeout,
+          setupTimeout,
+          stallTimeout,
+          batchMaxEvents,
+          snapshotEvery,
+          recover,
+          freeRounds,
+          on);
     }
 
     public static Target of(int nodes, KernsimSettings.Cluster c) {
@@ -104,6 +124,9 @@ public final class ClusterDriver {
    * @param recoveries nodes lost during the run and how the run went on without them
    * @param syncPoints rounds the coordinator started itself; the others were free rounds, agreed
    *     among the partitions (ADR 107)
+   * @param speculatedRounds rounds run speculatively (ADR 108)
+   * @param undoneRounds speculative rounds undone in part (an event crossed partitions before the
+   *     round's end)
    */
   public record Outcome(
       RunResult result,
@@ -112,7 +135,9 @@ public final class ClusterDriver {
       Map<String, Long> crossNodeEvents,
       long rounds,
       List<Recovery> recoveries,
-      long syncPoints) {}
+      long syncPoints,
+      long speculatedRounds,
+      long undoneRounds) {}
 
   /**
    * A node lost during the run, and the run going on without it from the last snapshot.
@@ -211,7 +236,9 @@ public final class ClusterDriver {
           sync.crossNodeEvents(),
           sync.rounds(),
           List.copyOf(holder.recoveries),
-          sync.syncPoints());
+          sync.syncPoints(),
+          sync.speculated(),
+          sync.undone());
     } finally {
       Adapter.toClassic(system).stop(Adapter.toClassic(run));
     }

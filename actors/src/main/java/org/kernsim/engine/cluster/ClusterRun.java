@@ -373,7 +373,10 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     running = all;
     Coordinator.Extras extras =
         new Coordinator.Extras(
-            target.stallTimeout(), sync -> holder.sync = sync, target.freeRounds());
+            target.stallTimeout(),
+            sync -> holder.sync = sync,
+            target.freeRounds(),
+            target.speculate());
     ActorRef<ClusterRunCommand> me = getContext().getSelf();
     int gen = generation;
     SimSnapshot resume = resuming ? resumeFrom : null;

@@ -280,6 +280,49 @@ public final class StateCodec {
     }
   }
 
+  /**
+   * A deep copy of the entity's state as it is now, in memory (a speculative round's checkpoint, ADR
+   * 108): the same parts {@link #readEntity} would give for {@link #writeEntity}'s bytes — objects
+   * made as a read makes them, immutable ones shared — without writing or reading bytes. A state
+   * the copier cannot copy goes through the bytes instead.
+   */
+  public EntityParts copyEntity(EntityRuntime rt) {
+    EntityRuntime.Saved s = rt.saved();
+    List<Map.Entry<Object, Integer>> timers = new ArrayList<>(s.timers().entrySet());
+    timers.sort(Map.Entry.comparingByValue());
+    Object[] roots = new Object[timers.size() + 1];
+    for (int i = 0; i < timers.size(); i++) roots[i] = timers.get(i).getKey();
+    roots[timers.size()] = rt.logic();
+    Object[] o;
+    Kryo kryo = obtain();
+    try {
+      o = copier.compile(kryo, roots).copy();
+    } catch (StateCopier.Uncopyable e) {
+      o = null;
+    } finally {
+      free(kryo);
+    }
+    if (o == null) {
+      checkpointBytes.increment();
+      return decodeEntityBytes(writeEntity(rt));
+    }
+    checkpointCopies.increment();
+    Map<Object, Integer> t = new HashMap<>(Math.max(4, timers.size() * 2));
+    for (int i = 0; i < timers.size(); i++) t.put(o[i], timers.get(i).getValue());
+    Map<Integer, Long> held = new HashMap<>(Math.max(4, s.heldBack().size() * 2));
+    new java.util.TreeMap<>(s.heldBack()).forEach(held::put);
+    return new EntityParts(s.with(t, s.digest(), held), (Entity) o[timers.size()]);
+  }
+
+  private EntityParts decodeEntityBytes(byte[] bytes) {
+    Kryo kryo = obtain();
+    try {
+      return decodeEntity(bytes, kryo);
+    } finally {
+      free(kryo);
+    }
+  }
+
   /** What {@link #readEntity} gives back: the runtime's saved state and the entity's logic. */
   public record EntityParts(EntityRuntime.Saved saved, Entity logic) {}
 
@@ -375,6 +418,16 @@ public final class StateCodec {
     if (t == null) mine.put(bytes, ONCE);
     return t;
   }
+
+  /** {@link #copyEntity}s that copied in memory, and those that went through the bytes. */
+  public long[] checkpoints() {
+    return new long[] {checkpointCopies.sum(), checkpointBytes.sum()};
+  }
+
+  private final java.util.concurrent.atomic.LongAdder checkpointCopies =
+      new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.atomic.LongAdder checkpointBytes =
+      new java.util.concurrent.atomic.LongAdder();
 
   /** Restores that copied a template, and restores that deserialized (since the codec was made). */
   public long[] restores() {

@@ -383,6 +383,26 @@ final class StateCopier {
     }
   }
 
+  /** A {@code List.of} of mutable objects: {@code List.of} of their copies. */
+  private static final class ListOfNode extends Node {
+    private final Object[] elements;
+
+    ListOfNode(int index, Object[] elements) {
+      super(index);
+      this.elements = elements;
+    }
+
+    @Override
+    Object make(Object[] made) {
+      made[index] = BUILDING;
+      Object[] a = new Object[elements.length];
+      for (int i = 0; i < a.length; i++) a[i] = resolve(elements[i], made);
+      Object l = List.of(a);
+      made[index] = l;
+      return l;
+    }
+  }
+
   private static final class BitSetNode extends Node {
     private final long[] words;
 
@@ -446,6 +466,9 @@ final class StateCopier {
           Collections.singletonMap(1, 1).getClass(),
           Collections.singleton(1).getClass());
 
+  /** The classes of {@code List.of}: made again by {@code List.of} from copied elements. */
+  private static final Set<Class<?>> LIST_OF = Set.of(List.of().getClass(), List.of(1).getClass());
+
   private final class Compiler {
     private final Kryo kryo;
     private final IdentityHashMap<Object, Object> refs = new IdentityHashMap<>();
@@ -464,7 +487,8 @@ final class StateCopier {
       if (building.containsKey(o))
         throw new Uncopyable("a " + o.getClass().getName() + " reaches itself while it is built");
       Class<?> c = o.getClass();
-      if (Environment.isValue(c) || env.idOf(o) >= 0) return o;
+      if (Environment.isValue(c) || o instanceof org.kernsim.engine.Immutable || env.idOf(o) >= 0)
+        return o;
       Object r;
       building.put(o, true);
       try {
@@ -479,10 +503,25 @@ final class StateCopier {
     private Object compile(Object o, Class<?> c) throws Uncopyable {
       if (UNMODIFIABLE.contains(c)) {
         Collection<?> all = o instanceof Map<?, ?> m ? entries(m) : (Collection<?>) o;
-        for (Object x : all)
-          if (ref(x) != x)
+        Object[] elements = null;
+        int i = 0;
+        for (Object x : all) {
+          Object r = ref(x);
+          if (r != x && !LIST_OF.contains(c))
             throw new Uncopyable("an unmodifiable " + c.getName() + " of mutable objects");
-        return o;
+          if (r != x && elements == null) {
+            elements = new Object[all.size()];
+            int j = 0;
+            for (Object y : all) {
+              if (j == i) break;
+              elements[j++] = y;
+            }
+          }
+          if (elements != null) elements[i] = r;
+          i++;
+        }
+        // a List.of of mutable objects: List.of of their copies (the same class for the same size)
+        return elements == null ? o : node(new ListOfNode(count, elements));
       }
       Registration reg;
       try {

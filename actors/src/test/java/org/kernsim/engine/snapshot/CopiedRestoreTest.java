@@ -101,6 +101,74 @@ class CopiedRestoreTest {
     assertEquals(List.of(), uncopied, "models with entities deserialized at every restore");
   }
 
+  /**
+   * A speculative round's checkpoint (ADR 108): each live entity of each model mid-protocol, copied
+   * in memory ({@link StateCodec#copyEntity}), is a state of its own that writes the entity's bytes;
+   * and every one is copied, none goes through its bytes (a {@code List.of} of mutable objects is
+   * copied as one; the kprobes model's published code versions are {@code Immutable} and shared).
+   */
+  @Test
+  void liveEntitiesCopyInMemoryToTheirOwnBytes() {
+    record At(String scenario, List<String> sets, long seed, String at) {}
+    for (At a :
+        List.of(
+            new At("workqueue-kick-cull", List.of(), 3, "300000500us"),
+            new At(
+                "kprobes-bulk-unregister",
+                List.of("machine.cpus=8", "kprobes.probes=40"),
+                1,
+                "17ms"),
+            new At("kprobes-kp15-crash-window", List.of(), 5, "30ms"),
+            new At("machine-stop", List.of(), 4, "1500us"))) {
+      Scenario s = Models.load(a.scenario(), a.sets());
+      SimSnapshot snap = take(s, a.seed(), org.kernsim.scenario.Durations.parse(a.at()));
+      Simulation sim = s.build();
+      StateCodec codec = new StateCodec(sim, StateCodec.Restore.DESERIALIZE);
+      for (SimSnapshot.EntityState e : snap.entities()) {
+        StateCodec.EntityParts read = codec.readEntity(e.state());
+        EntityRuntime live =
+            EntityRuntime.restore(
+                e.id(),
+                read.logic(),
+                read.saved(),
+                sim.lookahead(),
+                sim::entityName,
+                RecordFilter.NONE,
+                sim.faults());
+        StateCodec.EntityParts copy = codec.copyEntity(live);
+        assertNotSame(live.logic(), copy.logic());
+        EntityRuntime restored = live.restored(copy.saved(), copy.logic());
+        String what = a.scenario() + ": entity " + sim.entityName(e.id());
+        assertArrayEquals(e.state(), codec.writeEntity(restored), what);
+        assertArrayEquals(e.state(), codec.writeEntity(live), what + " (the original, after)");
+      }
+      // and as each entity is made, before any read of bytes: its state as the model builds it
+      // (the kprobes manager's lock list is a List.of)
+      for (int id = 0; id < sim.entityCount(); id++) {
+        EntityRuntime fresh =
+            new EntityRuntime(
+                id,
+                sim.createEntity(id),
+                a.seed(),
+                sim.lookahead(),
+                sim::entityName,
+                RecordFilter.NONE,
+                sim.faults());
+        byte[] bytes = codec.writeEntity(fresh);
+        StateCodec.EntityParts copy = codec.copyEntity(fresh);
+        EntityRuntime restored = fresh.restored(copy.saved(), copy.logic());
+        String what = a.scenario() + ": new entity " + sim.entityName(id);
+        assertArrayEquals(bytes, codec.writeEntity(restored), what);
+      }
+      long[] checkpoints = codec.checkpoints();
+      assertEquals(
+          snap.entities().size() + sim.entityCount(),
+          checkpoints[0],
+          a.scenario() + ": copied in memory");
+      assertEquals(0, checkpoints[1], a.scenario() + ": through the bytes");
+    }
+  }
+
   /** A forked schedule's result, all of it that explore and replay read. */
   private record Outcome(
       String sha, long events, String end, List<?> violations, Map<String, Object> metrics) {

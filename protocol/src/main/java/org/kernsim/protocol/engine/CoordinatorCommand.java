@@ -17,6 +17,7 @@ public sealed interface CoordinatorCommand extends WireMessage
         CoordinatorCommand.PartitionCollected,
         CoordinatorCommand.PartitionFailed,
         CoordinatorCommand.PartitionSnapshot,
+        CoordinatorCommand.Speculated,
         CoordinatorCommand.Local {
 
   /** Partition {@code partition} has its {@code entities} entities in place. */
@@ -66,6 +67,13 @@ public sealed interface CoordinatorCommand extends WireMessage
       MetricsSnapshot metrics,
       Map<String, Long> crossNode)
       implements CoordinatorCommand {}
+
+  /**
+   * Partition {@code partition} ran speculative round {@code window} ({@link
+   * PartitionCommand.Speculate}) to its end: the earliest event it sent to another partition in it
+   * ({@code Long.MAX_VALUE}: none), which bounds what every partition ran correctly.
+   */
+  record Speculated(int partition, long window, long sentMin) implements CoordinatorCommand {}
 
   /** A partition could not continue (an entity threw: a model bug). */
   record PartitionFailed(int partition, String reason) implements CoordinatorCommand {}

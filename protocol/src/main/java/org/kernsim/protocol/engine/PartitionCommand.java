@@ -20,6 +20,8 @@ public sealed interface PartitionCommand extends WireMessage
         PartitionCommand.TakeSnapshot,
         PartitionCommand.RunFree,
         PartitionCommand.RoundSummary,
+        PartitionCommand.Speculate,
+        PartitionCommand.Settle,
         PartitionCommand.Local {
 
   /** All partitions of the run, in index order, and the coordinator to report to. */
@@ -78,6 +80,25 @@ public sealed interface PartitionCommand extends WireMessage
    */
   record RoundSummary(long round, int from, long localMin, long[] sentMinTo, int[] batchesTo)
       implements PartitionCommand {}
+
+  /**
+   * Run round {@code window} speculatively (ADR 108) up to {@code end}, once {@code
+   * expectedBatches} batches in all have arrived, as {@link StartWindow} would — though an event
+   * from another partition may still arrive before {@code end}: keep the state at the round's start,
+   * hold the round's batches, records and metrics, and report the earliest event sent to another
+   * partition ({@link CoordinatorCommand.Speculated}); then wait for {@link Settle}.
+   */
+  record Speculate(long window, long start, long end, int expectedBatches)
+      implements PartitionCommand {}
+
+  /**
+   * How speculative round {@code window} ends: every event before {@code commitBelow} ran as it
+   * would have with every other partition's events in hand (none arrives before it). A partition
+   * that ran nothing at or after it keeps its round as it is and ends it as a {@link StartWindow}
+   * round ends; any other goes back to the round's start and runs it again up to {@code
+   * commitBelow}, no longer speculatively.
+   */
+  record Settle(long window, long commitBelow) implements PartitionCommand {}
 
   /** Messages that never leave the node (a partition and its entity actors). */
   non-sealed interface Local extends PartitionCommand {}

@@ -181,6 +181,10 @@ public final class KryoRegistry {
           // engine: free rounds between the coordinator's sync points (ADR 007)
           e(1250, PartitionCommand.RunFree.class),
           e(1251, PartitionCommand.RoundSummary.class),
+          // engine: speculative rounds (ADR 108)
+          e(1252, PartitionCommand.Speculate.class),
+          e(1253, PartitionCommand.Settle.class),
+          e(1254, CoordinatorCommand.Speculated.class),
           e(1201, org.kernsim.protocol.sched.SchedMessage.DeferrableTimer.class),
           e(1202, org.kernsim.protocol.sched.SchedMessage.TimerSoftirq.class),
           e(1203, org.kernsim.protocol.sched.SchedMessage.Irq.class),
