@@ -283,8 +283,7 @@ public final class EntityRuntime implements Context {
    * buffer, bound to the same outbox and recorder. A speculative round undone (ADR 108).
    */
   public EntityRuntime restored(Saved saved, Entity logic) {
-    EntityRuntime rt =
-        restore(id, logic, saved, lookahead, names, filter, faults, metrics, bytes);
+    EntityRuntime rt = restore(id, logic, saved, lookahead, names, filter, faults, metrics, bytes);
     rt.bind(outbox, recorder);
     return rt;
   }

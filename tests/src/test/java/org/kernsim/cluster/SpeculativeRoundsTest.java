@@ -66,8 +66,8 @@ class SpeculativeRoundsTest {
 
   /**
    * The kprobes crash window, 5 ms: 20,594 plain rounds on 3 nodes (every node has an event within
-   * the 100 ns lookahead of the others all the time), though only 17 events cross nodes. Speculating,
-   * a few dozen rounds, a few of them undone where an event did cross.
+   * the 100 ns lookahead of the others all the time), though only 17 events cross nodes.
+   * Speculating, a few dozen rounds, a few of them undone where an event did cross.
    */
   @Test
   void fewEventsAcrossNodesTakeAFewRoundsAndGiveTheOneThreadRun() {

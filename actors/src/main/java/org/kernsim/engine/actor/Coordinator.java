@@ -188,8 +188,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   static final long SPECULATE_MAX = 1L << 20;
 
   /**
-   * After a speculative round that did not pay, plain rounds follow: 8 at first, twice as many after
-   * each one that did not pay again, at most this many.
+   * After a speculative round that did not pay, plain rounds follow: 8 at first, twice as many
+   * after each one that did not pay again, at most this many.
    */
   static final int SPECULATE_BACKOFF_MAX = 1024;
 
@@ -564,7 +564,11 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private Behavior<CoordinatorCommand> onSpeculated(CoordinatorCommand.Speculated d) {
     if (!speculating || d.window() != round)
       return fail(
-          nodeName(d.partition()) + " reported speculative round " + d.window() + " during " + round,
+          nodeName(d.partition())
+              + " reported speculative round "
+              + d.window()
+              + " during "
+              + round,
           Cause.MODEL);
     specMin = Math.min(specMin, d.sentMin());
     progress++;
@@ -633,8 +637,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   }
 
   /**
-   * A round started by {@link #startRound} ended with every partition's earliest event at {@code
-   * t} or later: what it cost, in wall time per virtual time it advanced, goes into its kind's
+   * A round started by {@link #startRound} ended with every partition's earliest event at {@code t}
+   * or later: what it cost, in wall time per virtual time it advanced, goes into its kind's
    * decaying sums. A speculative round that cost more than plain rounds do makes the next rounds
    * plain for a while (ADR 108): speculation pays where events seldom cross partitions, and not
    * where they cross all the time and each undo restores big entities.

@@ -37,8 +37,8 @@ public final class EntityActor extends AbstractBehavior<EntityCommand> {
    * Deliver {@code events[from..from+count)} (canonical order; a slice of the array the partition's
    * entities share, which it does not touch until every entity of the window has answered) and the
    * entity's own events before end; put what the entity sent into {@code reply} and count the
-   * window's entities down ({@link WindowReplies}). With a {@code checkpoint} (a speculative
-   * round, ADR 108; null otherwise) the entity first keeps its state, once per round.
+   * window's entities down ({@link WindowReplies}). With a {@code checkpoint} (a speculative round,
+   * ADR 108; null otherwise) the entity first keeps its state, once per round.
    */
   public record RunWindow(
       Event[] events,

@@ -595,7 +595,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
 
   private Behavior<PartitionCommand> onSpeculate(PartitionCommand.Speculate m) {
     if (codec == null) throw new IllegalStateException("a speculative round without a state codec");
-    pendingStart = new PartitionCommand.StartWindow(m.window(), m.start(), m.end(), m.expectedBatches());
+    pendingStart =
+        new PartitionCommand.StartWindow(m.window(), m.start(), m.end(), m.expectedBatches());
     pendingSpeculative = true;
     maybeBegin();
     return this;
@@ -633,8 +634,8 @@ public final class Partition extends AbstractBehavior<PartitionCommand> {
   /**
    * Ends the speculative round: kept as it is if it ran nothing at or after {@code commitBelow};
    * otherwise undone — the pending events, records, metrics and outboxes of its start (with the
-   * batches that arrived since), every entity that ran in it restored — and run again up to
-   * {@code commitBelow}. Either way it then ends as any round does.
+   * batches that arrived since), every entity that ran in it restored — and run again up to {@code
+   * commitBelow}. Either way it then ends as any round does.
    */
   private Behavior<PartitionCommand> onSettle(PartitionCommand.Settle m) {
     if (!awaitingSettle || m.window() != round)

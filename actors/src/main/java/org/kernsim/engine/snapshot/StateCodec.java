@@ -281,10 +281,10 @@ public final class StateCodec {
   }
 
   /**
-   * A deep copy of the entity's state as it is now, in memory (a speculative round's checkpoint, ADR
-   * 108): the same parts {@link #readEntity} would give for {@link #writeEntity}'s bytes — objects
-   * made as a read makes them, immutable ones shared — without writing or reading bytes. A state
-   * the copier cannot copy goes through the bytes instead.
+   * A deep copy of the entity's state as it is now, in memory (a speculative round's checkpoint,
+   * ADR 108): the same parts {@link #readEntity} would give for {@link #writeEntity}'s bytes —
+   * objects made as a read makes them, immutable ones shared — without writing or reading bytes. A
+   * state the copier cannot copy goes through the bytes instead.
    */
   public EntityParts copyEntity(EntityRuntime rt) {
     EntityRuntime.Saved s = rt.saved();

@@ -103,9 +103,10 @@ class CopiedRestoreTest {
 
   /**
    * A speculative round's checkpoint (ADR 108): each live entity of each model mid-protocol, copied
-   * in memory ({@link StateCodec#copyEntity}), is a state of its own that writes the entity's bytes;
-   * and every one is copied, none goes through its bytes (a {@code List.of} of mutable objects is
-   * copied as one; the kprobes model's published code versions are {@code Immutable} and shared).
+   * in memory ({@link StateCodec#copyEntity}), is a state of its own that writes the entity's
+   * bytes; and every one is copied, none goes through its bytes (a {@code List.of} of mutable
+   * objects is copied as one; the kprobes model's published code versions are {@code Immutable} and
+   * shared).
    */
   @Test
   void liveEntitiesCopyInMemoryToTheirOwnBytes() {

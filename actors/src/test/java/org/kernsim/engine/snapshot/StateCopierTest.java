@@ -14,8 +14,8 @@ import org.kernsim.models.Models;
 
 /**
  * What the copier copies and what it shares, for a speculative round's checkpoint of live state
- * (ADR 108), which a read from bytes never had to: a {@code List.of} of mutable objects, and objects
- * their class declares {@link Immutable}.
+ * (ADR 108), which a read from bytes never had to: a {@code List.of} of mutable objects, and
+ * objects their class declares {@link Immutable}.
  */
 class StateCopierTest {
 

@@ -84,9 +84,9 @@ public sealed interface PartitionCommand extends WireMessage
   /**
    * Run round {@code window} speculatively (ADR 108) up to {@code end}, once {@code
    * expectedBatches} batches in all have arrived, as {@link StartWindow} would — though an event
-   * from another partition may still arrive before {@code end}: keep the state at the round's start,
-   * hold the round's batches, records and metrics, and report the earliest event sent to another
-   * partition ({@link CoordinatorCommand.Speculated}); then wait for {@link Settle}.
+   * from another partition may still arrive before {@code end}: keep the state at the round's
+   * start, hold the round's batches, records and metrics, and report the earliest event sent to
+   * another partition ({@link CoordinatorCommand.Speculated}); then wait for {@link Settle}.
    */
   record Speculate(long window, long start, long end, int expectedBatches)
       implements PartitionCommand {}
