@@ -84,4 +84,26 @@ class ClusterConfigTest {
     assertFalse(flagged.getBoolean("kernsim.cluster.tls.enabled"));
     assertEquals("tcp", flagged.getString("pekko.remote.artery.transport"));
   }
+
+  /** ADR 108: speculative rounds where they pay by default; off, auto or always, nothing else. */
+  @Test
+  void speculationIsAutoByDefaultAndRefusesAnythingElse() {
+    assertEquals("auto", KernsimSettings.from(ConfigFactory.load()).cluster().speculate());
+    for (String v : List.of("off", "auto", "always"))
+      assertEquals(
+          v,
+          KernsimSettings.from(
+                  ConfigFactory.parseMap(Map.of("kernsim.cluster.speculate", v))
+                      .withFallback(ConfigFactory.load()))
+              .cluster()
+              .speculate());
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KernsimSettings.from(
+                    ConfigFactory.parseMap(Map.of("kernsim.cluster.speculate", "on"))
+                        .withFallback(ConfigFactory.load())));
+    assertEquals("kernsim.cluster.speculate must be off, auto or always, got 'on'", e.getMessage());
+  }
 }

@@ -80,7 +80,9 @@ class MultiProcessClusterTest {
       fail("kernsim run --cluster-nodes 2 did not finish: " + Files.readString(err));
     }
     assertEquals(0, p.exitValue(), Files.readString(err));
-    JsonNode json = new ObjectMapper().readTree(Files.readString(out, StandardCharsets.UTF_8));
+    String printed = Files.readString(out, StandardCharsets.UTF_8);
+    assertTrue(printed.startsWith("{"), "not JSON: " + printed.lines().limit(5).toList());
+    JsonNode json = new ObjectMapper().readTree(printed);
     Scenario s = Models.load("phold", sets);
     RunResult one = SequentialDriver.run(s.build(), RunOptions.of(7, s.until()));
     assertEquals(one.traceSha256(), json.get("traceSha256").asText());
@@ -175,7 +177,11 @@ class MultiProcessClusterTest {
                       Models::simulation,
                       Models.clusterJob(s, s.build()),
                       RunOptions.of(3, s.until()).withProgress(progress),
-                      ClusterDriver.Target.of(3, 1, cs).withRecovery(snapshotEvery, true)));
+                      // plain rounds: the kill is timed by them (300 of the ~3,000 this run
+                      // takes; speculating, ADR 108, it takes about a hundred)
+                      ClusterDriver.Target.of(3, 1, cs)
+                          .withRecovery(snapshotEvery, true)
+                          .withSpeculation(Coordinator.Speculation.OFF)));
       deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (windows.get() < 300) {
         if (run.isDone()) fail("the run ended early: " + run.get().result().endReason());
