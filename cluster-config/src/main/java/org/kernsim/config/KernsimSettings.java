@@ -39,7 +39,25 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
     return s;
   }
 
+  /**
+   * A setting of the {@code kernsim} namespace with a value it cannot take (a system property, a
+   * configuration file): bad input, named with its key.
+   */
+  public static final class BadSetting extends IllegalArgumentException {
+    public BadSetting(String message) {
+      super(message);
+    }
+  }
+
   public static KernsimSettings from(Config root) {
+    try {
+      return read(root);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new BadSetting(e.getMessage());
+    }
+  }
+
+  private static KernsimSettings read(Config root) {
     Config c = root.getConfig("kernsim.cluster");
     Cluster cluster =
         new Cluster(
@@ -65,22 +83,20 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
   private static String speculation(Config c) {
     String v = c.getString("speculate");
     if (!v.equals("off") && !v.equals("auto") && !v.equals("always"))
-      throw new IllegalArgumentException(
+      throw new BadSetting(
           "kernsim.cluster.speculate must be off, auto or always, got '" + v + "'");
     return v;
   }
 
   private static long nonNegative(Config c, String key) {
     long v = c.getLong(key);
-    if (v < 0)
-      throw new IllegalArgumentException("kernsim.cluster." + key + " must be >= 0, got " + v);
+    if (v < 0) throw new BadSetting("kernsim.cluster." + key + " must be >= 0, got " + v);
     return v;
   }
 
   private static int positive(Config c, String key) {
     int v = c.getInt(key);
-    if (v < 1)
-      throw new IllegalArgumentException("kernsim.cluster." + key + " must be >= 1, got " + v);
+    if (v < 1) throw new BadSetting("kernsim.cluster." + key + " must be >= 1, got " + v);
     return v;
   }
 }

@@ -97,9 +97,9 @@ class ClusterConfigTest {
                       .withFallback(ConfigFactory.load()))
               .cluster()
               .speculate());
-    IllegalArgumentException e =
+    KernsimSettings.BadSetting e =
         org.junit.jupiter.api.Assertions.assertThrows(
-            IllegalArgumentException.class,
+            KernsimSettings.BadSetting.class,
             () ->
                 KernsimSettings.from(
                     ConfigFactory.parseMap(Map.of("kernsim.cluster.speculate", "on"))

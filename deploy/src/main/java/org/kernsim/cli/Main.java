@@ -98,7 +98,9 @@ public final class Main implements Callable<Integer> {
     cl.setExecutionExceptionHandler(
         (ex, commandLine, parseResult) -> {
           PrintWriter err = commandLine.getErr();
-          if (ex instanceof BadInputException || ex instanceof OutputFiles.OutputFailed) {
+          if (ex instanceof BadInputException
+              || ex instanceof OutputFiles.OutputFailed
+              || ex instanceof org.kernsim.config.KernsimSettings.BadSetting) {
             err.println("kernsim: " + ex.getMessage());
             return ExitCodes.BAD_INPUT;
           }

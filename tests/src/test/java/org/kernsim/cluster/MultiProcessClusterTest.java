@@ -62,6 +62,23 @@ class MultiProcessClusterTest {
     return n;
   }
 
+  /** A kernsim setting with a value it cannot take is bad input: one line, exit 2, no output. */
+  @Test
+  void aBadClusterSettingIsOneLineAndExitTwo(@TempDir Path dir) throws Exception {
+    List<String> cmd = new ArrayList<>(java("run", "phold", "--cluster-nodes", "2", "--json"));
+    cmd.add(1, "-Dkernsim.cluster.speculate=maybe");
+    Path out = dir.resolve("out.json");
+    Path err = dir.resolve("err.txt");
+    Process p =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kernsim run did not stop");
+    assertEquals(2, p.exitValue(), Files.readString(err));
+    assertEquals(
+        List.of("kernsim: kernsim.cluster.speculate must be off, auto or always, got 'maybe'"),
+        Files.readAllLines(err));
+    assertEquals(0, Files.size(out));
+  }
+
   @Test
   void kernsimRunOnTwoProcessesPrintsTheSingleNodeHash(@TempDir Path dir) throws Exception {
     List<String> sets = List.of("phold.entities=64", "phold.population=4", "phold.ttl=10");
