@@ -235,6 +235,7 @@ public final class PholdBench {
     List<Double> eps = new ArrayList<>();
     RunResult last = null;
     long crossNode = 0;
+    org.kernsim.engine.cluster.ClusterDriver.Outcome lastOutcome = null;
     for (int i = 0; i < c.warmups() + c.repeats(); i++) {
       long t0 = System.nanoTime();
       org.kernsim.engine.cluster.ClusterDriver.Outcome o =
@@ -247,12 +248,25 @@ public final class PholdBench {
       if (i >= c.warmups()) eps.add(o.result().events() / ((System.nanoTime() - t0) / 1e9));
       last = o.result();
       crossNode = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
+      lastOutcome = o;
       step.run();
     }
     return figures(
         eps,
         last,
-        Map.of("nodes", nodes, "partitionsPerNode", perNode, "crossNodeEvents", crossNode));
+        Map.of(
+            "nodes",
+            nodes,
+            "partitionsPerNode",
+            perNode,
+            "crossNodeEvents",
+            crossNode,
+            "rounds",
+            lastOutcome.rounds(),
+            "speculatedRounds",
+            lastOutcome.speculatedRounds(),
+            "undoneRounds",
+            lastOutcome.undoneRounds()));
   }
 
   private static org.kernsim.scenario.Scenario scenario(Config c) {

@@ -197,7 +197,14 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   static final int SPECULATE_BACKOFF_FIRST = 8;
 
   /** How much of its past a round's cost keeps per round of the same kind (a decaying sum). */
-  static final double COST_DECAY = 0.8;
+  static final double COST_DECAY = 0.5;
+
+  /**
+   * After this many speculative rounds in a row that paid, 2 plain rounds measure again what a
+   * plain round costs (the first ones of a run pay for the JIT's warm-up, and would flatter
+   * speculation for the rest of it).
+   */
+  static final int SPECULATE_REMEASURE = 16;
 
   /** How the run ended when it did not produce a result. */
   public static final class RunFailed extends RuntimeException {
@@ -280,6 +287,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
   private int specReports;
   private int specBackoff; // plain rounds still to run before speculating again
   private int specLastBackoff;
+  private int specStreak; // speculative rounds in a row that paid
   private long speculatedRounds;
   private long undoneRounds;
   // what rounds of each kind cost: wall time per virtual time they advanced (decaying sums; the
@@ -581,7 +589,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     } else {
       undoneRounds++;
       specWidth = Math.max(SPECULATE_MIN * unit, Math.min(specWidth, 2 * (commit - specStart)));
-      if (adaptive && commit <= specPlain) backOff(); // no further than a plain round would go
+      // a speculative round costs two round trips: one that kept less than twice what a plain
+      // round would have run did not pay
+      if (adaptive && commit - specStart < 2 * (specPlain - specStart)) backOff();
     }
     PartitionCommand.Settle settle = new PartitionCommand.Settle(round, commit);
     reports = 0;
@@ -654,8 +664,17 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     specWall = specWall * COST_DECAY + wall;
     specAdvance = specAdvance * COST_DECAY + advance;
     if (specBackoff > 0) return; // backing off already
-    if (plainAdvance > 0 && specWall / specAdvance > plainWall / plainAdvance) backOff();
-    else specLastBackoff = 0;
+    if (plainAdvance > 0 && specWall / specAdvance > plainWall / plainAdvance) {
+      backOff();
+      specStreak = 0;
+      return;
+    }
+    // it paid: the next back-off is shorter again
+    specLastBackoff = Math.max(SPECULATE_BACKOFF_FIRST / 2, specLastBackoff / 2);
+    if (++specStreak >= SPECULATE_REMEASURE) {
+      specStreak = 0;
+      specBackoff = 2; // plain rounds again for a moment, to compare with
+    }
   }
 
   private Behavior<CoordinatorCommand> onProgress(CoordinatorCommand.Progress p) {
