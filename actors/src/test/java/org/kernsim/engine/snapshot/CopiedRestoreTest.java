@@ -33,6 +33,9 @@ import org.kernsim.scenario.Scenario;
  */
 class CopiedRestoreTest {
 
+  /** A scenario and a moment mid-protocol to take its snapshot at. */
+  private record At(String scenario, List<String> sets, long seed, String at) {}
+
   private static SimSnapshot take(Scenario s, long seed, long at) {
     AtomicReference<SimSnapshot> got = new AtomicReference<>();
     RunOptions o =
@@ -73,7 +76,6 @@ class CopiedRestoreTest {
    */
   @Test
   void everyEntityOfEachModelCopiesWhole() {
-    record At(String scenario, List<String> sets, long seed, String at) {}
     List<String> uncopied = new ArrayList<>();
     for (At a :
         List.of(
@@ -110,7 +112,6 @@ class CopiedRestoreTest {
    */
   @Test
   void liveEntitiesCopyInMemoryToTheirOwnBytes() {
-    record At(String scenario, List<String> sets, long seed, String at) {}
     for (At a :
         List.of(
             new At("workqueue-kick-cull", List.of(), 3, "300000500us"),
