@@ -170,11 +170,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     /** Every round that can reach further than its plain horizons (tests; measurements). */
     ALWAYS;
 
-    /** The setting's value: {@code off}, {@code auto} or {@code always}. */
+    /** The setting's value ({@code off}, {@code auto} or {@code always}: checked as it is read). */
     public static Speculation of(String value) {
-      for (Speculation s : values()) if (s.name().equalsIgnoreCase(value)) return s;
-      throw new IllegalArgumentException(
-          "kernsim.cluster.speculate must be off, auto or always, got '" + value + "'");
+      return valueOf(value.toUpperCase(java.util.Locale.ROOT));
     }
   }
 

@@ -287,31 +287,23 @@ public final class StateCodec {
    * state the copier cannot copy goes through the bytes instead.
    */
   public EntityParts copyEntity(EntityRuntime rt) {
-    EntityRuntime.Saved s = rt.saved();
-    List<Map.Entry<Object, Integer>> timers = new ArrayList<>(s.timers().entrySet());
-    timers.sort(Map.Entry.comparingByValue());
-    Object[] roots = new Object[timers.size() + 1];
-    for (int i = 0; i < timers.size(); i++) roots[i] = timers.get(i).getKey();
-    roots[timers.size()] = rt.logic();
-    Object[] o;
+    EntityParts live = new EntityParts(rt.saved(), rt.logic());
+    EntityTemplate t;
     Kryo kryo = obtain();
     try {
-      o = copier.compile(kryo, roots).copy();
-    } catch (StateCopier.Uncopyable e) {
-      o = null;
+      // the live state as the template: compiled and copied at once, before anything changes it
+      t = compileEntity(kryo, live);
+    } catch (IllegalStateException uncopyable) {
+      t = null;
     } finally {
       free(kryo);
     }
-    if (o == null) {
+    if (t == null) {
       checkpointBytes.increment();
       return decodeEntityBytes(writeEntity(rt));
     }
     checkpointCopies.increment();
-    Map<Object, Integer> t = new HashMap<>(Math.max(4, timers.size() * 2));
-    for (int i = 0; i < timers.size(); i++) t.put(o[i], timers.get(i).getValue());
-    Map<Integer, Long> held = new HashMap<>(Math.max(4, s.heldBack().size() * 2));
-    new java.util.TreeMap<>(s.heldBack()).forEach(held::put);
-    return new EntityParts(s.with(t, s.digest(), held), (Entity) o[timers.size()]);
+    return t.copy();
   }
 
   private EntityParts decodeEntityBytes(byte[] bytes) {
