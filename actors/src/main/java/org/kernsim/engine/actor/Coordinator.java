@@ -599,8 +599,6 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
         floor[i] = Math.min(next[i], commit);
         reports++;
         nodes.get(i).tell(settle);
-      } else {
-        horizon[i] = Math.min(horizon[i], commit);
       }
     }
     return this;
