@@ -20,7 +20,7 @@ import picocli.CommandLine.Parameters;
       "'bench explore': explore's schedules/s on a scenario (default workqueue-kick-cull with",
       "workqueue.kick=claim, so nothing stops early), without and with forking, beside one run's",
       "events/s; its warm-up goes on past --warmup (at most 20 repeats) until the JIT compiler",
-      "takes at most 10 % of a repeat's CPU, and it also reports the rates without the compiler's",
+      "takes at most 10 %% of a repeat's CPU, and it also reports the rates without the compiler's",
       "CPU.",
       "Exit codes: 0 ok, 1 internal error, 2 bad input, 4 the cluster failed, 5 out of memory,",
       "130/143 interrupted by SIGINT/SIGTERM."

@@ -53,6 +53,16 @@ class HelpTest {
   }
 
   @Test
+  void everyCommandsHelpIsCleanTextWithNothingOnStderr() {
+    for (String name : commands().keySet()) {
+      CliTest.Out o = CliTest.cli(name, "--help");
+      assertEquals(ExitCodes.OK, o.code(), name + ": " + o.err());
+      assertEquals("", o.err(), name + " --help wrote to stderr");
+      assertFalse(o.out().contains("%n"), name + " --help shows a raw %n:\n" + o.out());
+    }
+  }
+
+  @Test
   void everyExitCodeOfTheReadmeTableIsInItsCommandsHelp() throws IOException {
     List<String> rows = new ArrayList<>();
     boolean inTable = false;
