@@ -36,6 +36,7 @@ import org.junit.jupiter.api.Test;
 import org.kernsim.config.ClusterConfig;
 import org.kernsim.protocol.engine.Event;
 import org.kernsim.protocol.engine.PartitionCommand;
+import org.kernsim.protocol.kryo.KryoRegistry;
 import org.kernsim.protocol.kryo.KryoSerializer;
 import org.kernsim.protocol.phold.Hop;
 import org.kernsim.protocol.stopmachine.StopMachineMessage;
@@ -123,6 +124,80 @@ class KryoRoundTripTest {
       assertDeepEquals(v, back, v.getClass().getName());
       if (!v.getClass().isArray()) assertEquals(v.getClass(), back.getClass(), "kind of " + v);
     }
+  }
+
+  /**
+   * Records go through {@code RecordFields} (method handles made once) instead of Kryo's reflective
+   * {@code RecordSerializer}: every record of the table, and records nested in them, write the same
+   * bytes as Kryo's own serializer writes (so the wire and saved snapshots keep their format) and
+   * read back equal, with nulls and a component of an open type among them.
+   */
+  @Test
+  void recordsAreWrittenByteForByteAsKryosOwnRecordSerializerWritesThem() {
+    org.apache.pekko.actor.typed.ActorRefResolver resolver =
+        org.apache.pekko.actor.typed.ActorRefResolver.get(kit.system());
+    com.esotericsoftware.kryo.Kryo ours = KryoRegistry.newKryo(() -> resolver);
+    com.esotericsoftware.kryo.Kryo stock = KryoRegistry.newKryo(() -> resolver);
+    int records = 0;
+    List<Object> samples = new ArrayList<>();
+    for (KryoRegistry.Entry e : KryoRegistry.TABLE) {
+      if (!e.type().isRecord()) continue;
+      if (e.type() == Event.class || e.type() == PartitionCommand.Batch.class) continue; // own
+      com.esotericsoftware.kryo.Serializer<?> s = ours.getRegistration(e.type()).getSerializer();
+      assertInstanceOf(
+          com.esotericsoftware.kryo.serializers.RecordSerializer.class, s, e.type().getName());
+      assertTrue(
+          s.getClass() != com.esotericsoftware.kryo.serializers.RecordSerializer.class,
+          e.type().getName() + ": Kryo's reflective RecordSerializer");
+      samples.add(sample(e.type(), 0));
+      Object nulls = withNulls(e.type());
+      if (nulls != null) samples.add(nulls);
+      stock.register(
+          e.type(), new com.esotericsoftware.kryo.serializers.RecordSerializer<>(e.type()), e.id());
+      records++;
+    }
+    assertTrue(records >= 100, "records in the table: " + records);
+    assertTrue(samples.size() > records + 20, "records with null components: " + samples.size());
+    for (Object o : samples) {
+      byte[] a = bytes(ours, o);
+      byte[] b = bytes(stock, o);
+      assertTrue(
+          Arrays.equals(a, b),
+          o.getClass().getName() + ": " + Arrays.toString(a) + " != " + Arrays.toString(b));
+      Object back = ours.readClassAndObject(new com.esotericsoftware.kryo.io.Input(a));
+      assertDeepEquals(o, back, o.getClass().getName());
+      assertDeepEquals(
+          o,
+          stock.readClassAndObject(new com.esotericsoftware.kryo.io.Input(a)),
+          o.getClass().getName() + " read by Kryo's own");
+    }
+  }
+
+  /** A sample of record {@code c} with every non-primitive component null; null if it refuses. */
+  private static Object withNulls(Class<?> c) {
+    RecordComponent[] rc = c.getRecordComponents();
+    Object[] args = new Object[rc.length];
+    Class<?>[] types = new Class<?>[rc.length];
+    boolean any = false;
+    for (int i = 0; i < rc.length; i++) {
+      types[i] = rc[i].getType();
+      if (types[i].isPrimitive()) args[i] = sample(types[i], 1);
+      else any = true;
+    }
+    if (!any) return null;
+    try {
+      Constructor<?> k = c.getDeclaredConstructor(types);
+      k.setAccessible(true);
+      return k.newInstance(args);
+    } catch (ReflectiveOperationException e) {
+      return null; // its compact constructor refuses nulls
+    }
+  }
+
+  private static byte[] bytes(com.esotericsoftware.kryo.Kryo kryo, Object o) {
+    com.esotericsoftware.kryo.io.Output out = new com.esotericsoftware.kryo.io.Output(256, -1);
+    kryo.writeClassAndObject(out, o);
+    return out.toBytes();
   }
 
   @Test

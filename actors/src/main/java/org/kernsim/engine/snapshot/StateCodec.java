@@ -204,7 +204,8 @@ public final class StateCodec {
     if (c == ClosureSerializer.Closure.class) s = new LambdaSerializer();
     else if (c == ArrayDeque.class || c == PriorityQueue.class) s = null; // see StateCollections
     else if (c == BitSet.class) s = new DefaultSerializers.BitSetSerializer();
-    else if (c.isRecord() || c.isEnum() || c.isArray() || c == Object.class) s = null;
+    else if (c.isRecord()) s = KryoRegistry.recordSerializer(c);
+    else if (c.isEnum() || c.isArray() || c == Object.class) s = null;
     else {
       FieldSerializer.FieldSerializerConfig cfg = new FieldSerializer.FieldSerializerConfig();
       cfg.setIgnoreSyntheticFields(false);

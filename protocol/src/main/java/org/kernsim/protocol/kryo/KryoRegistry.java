@@ -570,7 +570,16 @@ public final class KryoRegistry {
     if (List.class.isAssignableFrom(type)) return CollectionSerializers.list(type);
     if (Set.class.isAssignableFrom(type)) return CollectionSerializers.set(type);
     if (Map.class.isAssignableFrom(type)) return CollectionSerializers.map(type);
-    return null; // records and enums: Kryo's defaults
+    if (type.isRecord()) return recordSerializer(type);
+    return null; // enums: Kryo's default
+  }
+
+  /**
+   * The serializer of a record class: Kryo's record format, through method handles made once (see
+   * {@link RecordFields}).
+   */
+  public static <T> Serializer<T> recordSerializer(Class<T> type) {
+    return RecordFields.of(type);
   }
 
   /**
