@@ -186,87 +186,93 @@ public final class PholdBench {
     return xs.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
   }
 
-  /** PHOLD on the single-node actor engine (its own ActorSystem, {@code threads} threads). */
-  public static Map<String, Object> runSingleNode(Config c) {
-    return runSingleNode(c, () -> {});
-  }
-
-  /** As {@link #runSingleNode(Config)}; {@code step} runs after each repetition. */
-  public static Map<String, Object> runSingleNode(Config c, Runnable step) {
-    PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
-    ActorSystem<Void> system =
-        ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
-    List<Double> eps = new ArrayList<>();
-    RunResult last = null;
-    try {
-      for (int i = 0; i < c.warmups() + c.repeats(); i++) {
-        long t0 = System.nanoTime();
-        RunResult r =
-            ActorDriver.run(system, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
-        if (i >= c.warmups()) eps.add(r.events() / ((System.nanoTime() - t0) / 1e9));
-        last = r;
-        step.run();
-      }
-    } finally {
-      system.terminate();
-      system.getWhenTerminated().toCompletableFuture().join();
-    }
-    return figures(eps, last, Map.of("threads", c.threads()));
-  }
-
   /**
-   * PHOLD on a cluster of {@code nodes} nodes that {@code system} belongs to (coordinated from it),
-   * {@code perNode} partitions per node.
+   * PHOLD on the single-node actor engine and on the cluster {@code system} belongs to, in pairs:
+   * each repetition runs both, the two taking turns to go first, and the 3-node ÷ 1-node ratio is
+   * taken pair by pair (a drift of a shared machine's speed between the two phases of a run would
+   * otherwise land on one side: the single-node runs used to come all first). {@code step} after
+   * each run.
    */
-  public static Map<String, Object> runCluster(
-      Config c, ActorSystem<?> system, int nodes, int perNode) {
-    return runCluster(c, system, nodes, perNode, () -> {});
-  }
-
-  /** As {@link #runCluster(Config, ActorSystem, int, int)}; {@code step} after each repetition. */
-  public static Map<String, Object> runCluster(
+  public static Map<String, Object> runPaired(
       Config c, ActorSystem<?> system, int nodes, int perNode, Runnable step) {
+    PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
     org.kernsim.scenario.Scenario scenario = scenario(c);
     org.kernsim.engine.cluster.ClusterDriver.Target target =
         org.kernsim.engine.cluster.ClusterDriver.Target.of(
             nodes,
             perNode,
             org.kernsim.config.KernsimSettings.from(system.settings().config()).cluster());
-    List<Double> eps = new ArrayList<>();
-    RunResult last = null;
-    long crossNode = 0;
-    org.kernsim.engine.cluster.ClusterDriver.Outcome lastOutcome = null;
-    for (int i = 0; i < c.warmups() + c.repeats(); i++) {
-      long t0 = System.nanoTime();
-      org.kernsim.engine.cluster.ClusterDriver.Outcome o =
-          org.kernsim.engine.cluster.ClusterDriver.run(
-              system,
-              org.kernsim.models.Models::simulation,
-              org.kernsim.models.Models.clusterJob(scenario, scenario.build()),
-              RunOptions.of(c.seed(), Long.MAX_VALUE),
-              target);
-      if (i >= c.warmups()) eps.add(o.result().events() / ((System.nanoTime() - t0) / 1e9));
-      last = o.result();
-      crossNode = o.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum();
-      lastOutcome = o;
-      step.run();
+    ActorSystem<Void> one =
+        ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+    List<Double> single = new ArrayList<>();
+    List<Double> cluster = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
+    RunResult lastSingle = null;
+    org.kernsim.engine.cluster.ClusterDriver.Outcome lastCluster = null;
+    try {
+      for (int i = 0; i < c.warmups() + c.repeats(); i++) {
+        boolean singleFirst = i % 2 == 0;
+        double a = 0;
+        if (singleFirst) {
+          long t0 = System.nanoTime();
+          lastSingle =
+              ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+          a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
+          step.run();
+        }
+        long t1 = System.nanoTime();
+        lastCluster =
+            org.kernsim.engine.cluster.ClusterDriver.run(
+                system,
+                org.kernsim.models.Models::simulation,
+                org.kernsim.models.Models.clusterJob(scenario, scenario.build()),
+                RunOptions.of(c.seed(), Long.MAX_VALUE),
+                target);
+        double b = lastCluster.result().events() / ((System.nanoTime() - t1) / 1e9);
+        step.run();
+        if (!singleFirst) {
+          long t0 = System.nanoTime();
+          lastSingle =
+              ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+          a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
+          step.run();
+        }
+        if (i >= c.warmups()) {
+          single.add(a);
+          cluster.add(b);
+          ratios.add(b / a);
+        }
+      }
+    } finally {
+      one.terminate();
+      one.getWhenTerminated().toCompletableFuture().join();
     }
-    return figures(
-        eps,
-        last,
-        Map.of(
-            "nodes",
-            nodes,
-            "partitionsPerNode",
-            perNode,
-            "crossNodeEvents",
-            crossNode,
-            "rounds",
-            lastOutcome.rounds(),
-            "speculatedRounds",
-            lastOutcome.speculatedRounds(),
-            "undoneRounds",
-            lastOutcome.undoneRounds()));
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("singleNode", figures(single, lastSingle, Map.of("threads", c.threads())));
+    m.put(
+        "cluster",
+        figures(
+            cluster,
+            lastCluster.result(),
+            Map.of(
+                "nodes",
+                nodes,
+                "partitionsPerNode",
+                perNode,
+                "crossNodeEvents",
+                lastCluster.crossNodeEvents().values().stream().mapToLong(Long::longValue).sum(),
+                "rounds",
+                lastCluster.rounds(),
+                "speculatedRounds",
+                lastCluster.speculatedRounds(),
+                "undoneRounds",
+                lastCluster.undoneRounds())));
+    m.put("speedup", round3(median(ratios)));
+    m.put("speedupMin", round3(min(ratios)));
+    m.put("speedupMax", round3(max(ratios)));
+    m.put("samplesSpeedup", ratios.stream().map(PholdBench::round3).toList());
+    m.put("sameHash", lastSingle.traceSha256().equals(lastCluster.result().traceSha256()));
+    return m;
   }
 
   private static org.kernsim.scenario.Scenario scenario(Config c) {
