@@ -161,6 +161,29 @@ public final class PholdBench {
     }
   }
 
+  /**
+   * {@link #settle()}, then until the machine's CPUs are mostly idle (under a quarter busy in a
+   * 100-ms sample), at most {@link #QUIET_MAX_MILLIS}: a cluster node's JVM goes on after a run
+   * (stopping its entities, compiling), and a run timed while it does would pay for it — the
+   * single-node run after a cluster run measured 10-30 % slower than the one before it.
+   */
+  static void settleMachine() {
+    settle();
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    if (!(os instanceof com.sun.management.OperatingSystemMXBean sun)) return;
+    long deadline = System.nanoTime() + QUIET_MAX_MILLIS * 1_000_000L;
+    sun.getCpuLoad(); // the first reading starts the interval
+    try {
+      do Thread.sleep(100);
+      while (sun.getCpuLoad() > 0.25 && System.nanoTime() < deadline);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static final long QUIET_MAX_MILLIS = 3_000;
+
   /** The plain loop's events per CPU second of this thread ({@link PlainPhold}). */
   private static double plainRate(
       PholdModel.Phold sim, Config c, java.lang.management.ThreadMXBean cpu, long expected) {
@@ -195,6 +218,12 @@ public final class PholdBench {
    */
   public static Map<String, Object> runPaired(
       Config c, ActorSystem<?> system, int nodes, int perNode, Runnable step) {
+    return runPaired(c, system, nodes, perNode, step, PholdBench::settleMachine);
+  }
+
+  /** As above; {@code settle} runs before each timed run (a test's: nothing). */
+  public static Map<String, Object> runPaired(
+      Config c, ActorSystem<?> system, int nodes, int perNode, Runnable step, Runnable settle) {
     PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
     org.kernsim.scenario.Scenario scenario = scenario(c);
     org.kernsim.engine.cluster.ClusterDriver.Target target =
@@ -214,12 +243,14 @@ public final class PholdBench {
         boolean singleFirst = i % 2 == 0;
         double a = 0;
         if (singleFirst) {
+          settle.run();
           long t0 = System.nanoTime();
           lastSingle =
               ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
           a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
           step.run();
         }
+        settle.run();
         long t1 = System.nanoTime();
         lastCluster =
             org.kernsim.engine.cluster.ClusterDriver.run(
@@ -231,6 +262,7 @@ public final class PholdBench {
         double b = lastCluster.result().events() / ((System.nanoTime() - t1) / 1e9);
         step.run();
         if (!singleFirst) {
+          settle.run();
           long t0 = System.nanoTime();
           lastSingle =
               ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());

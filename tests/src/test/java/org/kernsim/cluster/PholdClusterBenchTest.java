@@ -22,7 +22,8 @@ class PholdClusterBenchTest {
     try (LocalCluster cluster = LocalCluster.start(2)) {
       PholdBench.Config c = new PholdBench.Config(16, 2_048, 4, 2, 3, 1, 1);
       int[] steps = {0};
-      Map<String, Object> r = PholdBench.runPaired(c, cluster.system(0), 2, 2, () -> steps[0]++);
+      Map<String, Object> r =
+          PholdBench.runPaired(c, cluster.system(0), 2, 2, () -> steps[0]++, () -> {});
       assertEquals(2 * (1 + 3), steps[0], "a step per run, both kinds, warm-up included");
       Map<String, Object> one = (Map<String, Object>) r.get("singleNode");
       Map<String, Object> many = (Map<String, Object>) r.get("cluster");
