@@ -6,6 +6,9 @@ import com.esotericsoftware.kryo.Serializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.FieldSerializer;
 import com.esotericsoftware.kryo.serializers.RecordSerializer;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.SerializedLambda;
 import java.lang.reflect.Array;
 import java.lang.reflect.Constructor;
@@ -65,7 +68,10 @@ final class StateCopier {
 
   private final Environment env;
   private final Map<Class<?>, ObjectPlan> objectPlans = new ConcurrentHashMap<>();
-  private final Map<Class<?>, Constructor<?>> recordConstructors = new ConcurrentHashMap<>();
+  private final Map<Class<?>, RecordPlan> recordPlans = new ConcurrentHashMap<>();
+
+  /** Objects a compile of a graph with this root class met last time: its identity map's size. */
+  private final Map<Class<?>, Integer> sizeHints = new ConcurrentHashMap<>();
 
   StateCopier(Environment env) {
     this.env = env;
@@ -100,15 +106,20 @@ final class StateCopier {
    * codec, and never changed afterwards) in the order the codec reads them.
    */
   Plan compile(Kryo kryo, Object... roots) throws Uncopyable {
-    Compiler c = new Compiler(kryo);
+    Class<?> key = roots.length == 0 || roots[0] == null ? Object.class : roots[0].getClass();
+    Compiler c = new Compiler(kryo, sizeHints.getOrDefault(key, 32));
     Object[] r = new Object[roots.length];
     for (int i = 0; i < roots.length; i++) r[i] = c.ref(roots[i]);
+    sizeHints.put(key, c.refs.size());
     return new Plan(r, c.count);
   }
 
   // ------------------------------------------------------------------------------------ copying
 
   private static final Object BUILDING = new Object();
+
+  /** In a compiler's identity map: the object's node is being built (see {@code Compiler.ref}). */
+  private static final Object BUILT = new Object();
 
   private static Object resolve(Object ref, Object[] made) {
     return ref instanceof Node n ? n.copy(made) : ref;
@@ -471,30 +482,38 @@ final class StateCopier {
 
   private final class Compiler {
     private final Kryo kryo;
-    private final IdentityHashMap<Object, Object> refs = new IdentityHashMap<>();
-    private final IdentityHashMap<Object, Boolean> building = new IdentityHashMap<>();
+
+    /**
+     * Each object met: its node (or itself, shared), or {@link #BUILT} while its node is being
+     * built (one map, sized from the last compile of a graph with the same root class: the identity
+     * map's puts and resizes were a third of copying the 500-probe kprobe manager).
+     */
+    final IdentityHashMap<Object, Object> refs;
+
     int count;
 
-    Compiler(Kryo kryo) {
+    Compiler(Kryo kryo, int expected) {
       this.kryo = kryo;
+      this.refs = new IdentityHashMap<>(expected);
     }
 
     /** {@code o} itself if every copy may share it, else its node. */
     Object ref(Object o) throws Uncopyable {
       if (o == null) return null;
       Object known = refs.get(o);
-      if (known != null) return known;
-      if (building.containsKey(o))
+      if (known == BUILT)
         throw new Uncopyable("a " + o.getClass().getName() + " reaches itself while it is built");
+      if (known != null) return known;
       Class<?> c = o.getClass();
       if (Environment.isValue(c) || o instanceof org.kernsim.engine.Immutable || env.idOf(o) >= 0)
         return o;
+      refs.put(o, BUILT);
       Object r;
-      building.put(o, true);
       try {
         r = compile(o, c);
-      } finally {
-        building.remove(o);
+      } catch (Uncopyable | RuntimeException e) {
+        refs.remove(o);
+        throw e;
       }
       refs.put(o, r);
       return r;
@@ -586,23 +605,21 @@ final class StateCopier {
         return node(new LambdaNode(count, l, kryo.getClassLoader(), captured));
       }
       if (s instanceof RecordSerializer<?> && c.isRecord()) {
-        RecordComponent[] rc = c.getRecordComponents();
-        Object[] components = new Object[rc.length];
+        RecordPlan rp = recordPlan(c);
+        Object[] components = new Object[rp.getters.length];
         boolean constant = true;
-        for (int i = 0; i < rc.length; i++) {
+        for (int i = 0; i < components.length; i++) {
           Object v;
           try {
-            java.lang.reflect.Method acc = rc[i].getAccessor();
-            acc.setAccessible(true);
-            v = acc.invoke(o);
-          } catch (IllegalAccessException | InvocationTargetException e) {
-            throw new Uncopyable("cannot read " + rc[i] + ": " + e);
+            v = (Object) rp.getters[i].invokeExact(o);
+          } catch (Throwable e) {
+            throw new Uncopyable("cannot read " + c.getName() + "." + rp.names[i] + ": " + e);
           }
           components[i] = ref(v);
           constant &= components[i] == v;
         }
         if (constant) return o;
-        return node(new RecordNode(count, constructor(c, rc), components));
+        return node(new RecordNode(count, rp.constructor, components));
       }
       if (s != null && s.getClass() == FieldSerializer.class) {
         ObjectPlan plan = objectPlan(kryo, c, (FieldSerializer<?>) s);
@@ -693,18 +710,37 @@ final class StateCopier {
     return p;
   }
 
-  private Constructor<?> constructor(Class<?> c, RecordComponent[] rc) throws Uncopyable {
-    Constructor<?> k = recordConstructors.get(c);
-    if (k != null) return k;
+  /**
+   * A record class's accessors and canonical constructor, looked up once: {@code
+   * Class.getRecordComponents()} makes new component objects at every call, and a {@code
+   * Method.invoke} per component cost 14 % of copying the 500-probe kprobe manager.
+   */
+  private record RecordPlan(String[] names, MethodHandle[] getters, Constructor<?> constructor) {}
+
+  private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
+
+  private RecordPlan recordPlan(Class<?> c) throws Uncopyable {
+    RecordPlan p = recordPlans.get(c);
+    if (p != null) return p;
+    RecordComponent[] rc = c.getRecordComponents();
+    String[] names = new String[rc.length];
+    MethodHandle[] getters = new MethodHandle[rc.length];
     Class<?>[] types = new Class<?>[rc.length];
-    for (int i = 0; i < rc.length; i++) types[i] = rc[i].getType();
+    Constructor<?> k;
     try {
+      MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(c, MethodHandles.lookup());
+      for (int i = 0; i < rc.length; i++) {
+        names[i] = rc[i].getName();
+        types[i] = rc[i].getType();
+        getters[i] = lookup.unreflect(rc[i].getAccessor()).asType(GETTER);
+      }
       k = c.getDeclaredConstructor(types);
       k.setAccessible(true);
-    } catch (NoSuchMethodException | RuntimeException e) {
-      throw new Uncopyable("no canonical constructor of " + c.getName() + ": " + e);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      throw new Uncopyable("no accessors or canonical constructor of " + c.getName() + ": " + e);
     }
-    recordConstructors.put(c, k);
-    return k;
+    p = new RecordPlan(names, getters, k);
+    recordPlans.put(c, p);
+    return p;
   }
 }

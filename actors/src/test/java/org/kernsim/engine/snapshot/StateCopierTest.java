@@ -67,4 +67,23 @@ class StateCopierTest {
     assertNotSame(holder, c[0]);
     assertSame(v, ((ArrayList<?>) c[0]).get(0));
   }
+
+  /**
+   * The capacity probe is one stream per thread, reset before each use: probing tables one after
+   * another — the same one again too — gives each its own capacity (without the reset, the stream
+   * would write a back-reference the second time and no capacity at all).
+   */
+  @Test
+  void hashTablesAreProbedForTheirCapacityOneAfterAnother() {
+    java.util.HashMap<Integer, Integer> small = new java.util.HashMap<>();
+    java.util.HashMap<Integer, Integer> big = new java.util.HashMap<>(256);
+    for (int i = 0; i < 100; i++) big.put(i, i);
+    java.util.HashSet<Integer> set = new java.util.HashSet<>(64);
+    set.add(1);
+    for (int round = 0; round < 3; round++) {
+      assertEquals(16, StateCollections.capacity(small));
+      assertEquals(256, StateCollections.capacity(big));
+      assertEquals(64, StateCollections.capacity(set));
+    }
+  }
 }
