@@ -70,7 +70,7 @@ final class StateCopier {
   private final Map<Class<?>, ObjectPlan> objectPlans = new ConcurrentHashMap<>();
   private final Map<Class<?>, RecordPlan> recordPlans = new ConcurrentHashMap<>();
 
-  /** Objects a compile of a graph with this root class met last time: its identity map's size. */
+  /** Objects a compile whose last root has this class met last time: its identity map's size. */
   private final Map<Class<?>, Integer> sizeHints = new ConcurrentHashMap<>();
 
   StateCopier(Environment env) {
@@ -106,7 +106,9 @@ final class StateCopier {
    * codec, and never changed afterwards) in the order the codec reads them.
    */
   Plan compile(Kryo kryo, Object... roots) throws Uncopyable {
-    Class<?> key = roots.length == 0 || roots[0] == null ? Object.class : roots[0].getClass();
+    // the last root's class: an entity's logic (the roots before it are its timers' keys)
+    Object last = roots.length == 0 ? null : roots[roots.length - 1];
+    Class<?> key = last == null ? Object.class : last.getClass();
     Compiler c = new Compiler(kryo, sizeHints.getOrDefault(key, 32));
     Object[] r = new Object[roots.length];
     for (int i = 0; i < roots.length; i++) r[i] = c.ref(roots[i]);
