@@ -105,7 +105,6 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
   private final Admission admission;
 
   private Phase phase = Phase.FORMING;
-  private final long T0 = System.nanoTime();
   private Set<ActorRef<NodeCommand>> listed = Set.of();
   private List<ActorRef<NodeCommand>> engines = List.of();
   private List<Address> addresses = List.of();
@@ -297,7 +296,6 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     addresses = engines.stream().map(this::addressOf).toList();
     holder.nodes = addresses.stream().map(Address::toString).toList();
     phase = Phase.SETTING_UP;
-    System.err.printf("TMP setup at %.1f ms%n", (System.nanoTime() - T0) / 1e6);
     timers.cancel(Timeout.FORM);
     timers.startSingleTimer(Timeout.SETUP, target.setupTimeout());
     partitions = n * target.partitionsPerNode();
@@ -411,9 +409,6 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
         getContext().spawn(Coordinator.create(sim, o, result, extras, rec), "kernsim-coordinator");
     getContext().watchWith(coordinator, CoordinatorStopped.INSTANCE);
     phase = Phase.RUNNING;
-    System.err.printf("TMP running at %.1f ms%n", (System.nanoTime() - T0) / 1e6);
-    result.whenComplete(
-        (r, t) -> System.err.printf("TMP done at %.1f ms%n", (System.nanoTime() - T0) / 1e6));
     coordinator.tell(new Coordinator.Begin(all));
     return this;
   }
