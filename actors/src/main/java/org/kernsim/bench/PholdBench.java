@@ -240,33 +240,26 @@ public final class PholdBench {
     org.kernsim.engine.cluster.ClusterDriver.Outcome lastCluster = null;
     try {
       for (int i = 0; i < c.warmups() + c.repeats(); i++) {
-        boolean singleFirst = i % 2 == 0;
         double a = 0;
-        if (singleFirst) {
+        double b = 0;
+        for (int turn = 0; turn < 2; turn++) {
+          boolean clusterTurn = (turn == 0) == (i % 2 == 1); // the single node first in even pairs
           settle.run();
           long t0 = System.nanoTime();
-          lastSingle =
-              ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
-          a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
-          step.run();
-        }
-        settle.run();
-        long t1 = System.nanoTime();
-        lastCluster =
-            org.kernsim.engine.cluster.ClusterDriver.run(
-                system,
-                org.kernsim.models.Models::simulation,
-                org.kernsim.models.Models.clusterJob(scenario, scenario.build()),
-                RunOptions.of(c.seed(), Long.MAX_VALUE),
-                target);
-        double b = lastCluster.result().events() / ((System.nanoTime() - t1) / 1e9);
-        step.run();
-        if (!singleFirst) {
-          settle.run();
-          long t0 = System.nanoTime();
-          lastSingle =
-              ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
-          a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
+          if (clusterTurn) {
+            lastCluster =
+                org.kernsim.engine.cluster.ClusterDriver.run(
+                    system,
+                    org.kernsim.models.Models::simulation,
+                    org.kernsim.models.Models.clusterJob(scenario, scenario.build()),
+                    RunOptions.of(c.seed(), Long.MAX_VALUE),
+                    target);
+            b = lastCluster.result().events() / ((System.nanoTime() - t0) / 1e9);
+          } else {
+            lastSingle =
+                ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
+            a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
+          }
           step.run();
         }
         if (i >= c.warmups()) {

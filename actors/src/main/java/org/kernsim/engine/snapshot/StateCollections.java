@@ -102,15 +102,18 @@ final class StateCollections {
   static int capacity(Object hashed) {
     CapacityProbe p = PROBES.get();
     try {
-      p.reset();
       p.writeObject(hashed);
     } catch (Found f) {
       return f.value;
     } catch (IOException e) {
-      PROBES.remove();
       throw new UncheckedIOException("cannot read the capacity of a " + hashed.getClass(), e);
+    } finally {
+      try {
+        p.reset(); // forgets the table probed: the next probe writes it anew, and it is not kept
+      } catch (IOException e) {
+        PROBES.remove();
+      }
     }
-    PROBES.remove();
     throw new IllegalStateException("no capacity in the serial form of " + hashed.getClass());
   }
 

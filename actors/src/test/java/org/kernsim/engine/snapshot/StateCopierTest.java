@@ -69,7 +69,7 @@ class StateCopierTest {
   }
 
   /**
-   * The capacity probe is one stream per thread, reset before each use: probing tables one after
+   * The capacity probe is one stream per thread, reset after each use: probing tables one after
    * another — the same one again too — gives each its own capacity (without the reset, the stream
    * would write a back-reference the second time and no capacity at all).
    */
