@@ -25,7 +25,6 @@ import java.util.Comparator;
 final class RecordFields<T> extends RecordSerializer<T> {
 
   private static final MethodType GETTER = MethodType.methodType(Object.class, Object.class);
-  private static final MethodType CONSTRUCTOR = MethodType.methodType(Object.class, Object[].class);
 
   private static final MethodType INT_GETTER = MethodType.methodType(int.class, Object.class);
   private static final MethodType LONG_GETTER = MethodType.methodType(long.class, Object.class);
@@ -43,7 +42,7 @@ final class RecordFields<T> extends RecordSerializer<T> {
   private final Class<?>[] types;
   private final int[] index; // each written component's position in the canonical constructor
   private final byte[] mode;
-  private final MethodHandle[] getters; // (Object)Object
+  private final MethodHandle[] getters; // (Object)int, (Object)long or (Object)Object, by mode
   private final Constructor<T> constructor; // accessible: no access check per call
 
   /**
