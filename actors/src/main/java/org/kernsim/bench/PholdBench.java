@@ -184,6 +184,11 @@ public final class PholdBench {
 
   static final long QUIET_MAX_MILLIS = 3_000;
 
+  /** CPU time this JVM has used so far (every thread: the engine's, the JIT's, the collector's). */
+  public static long processCpuNanos() {
+    return ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos()).orElse(0L);
+  }
+
   /** The plain loop's events per CPU second of this thread ({@link PlainPhold}). */
   private static double plainRate(
       PholdModel.Phold sim, Config c, java.lang.management.ThreadMXBean cpu, long expected) {
@@ -217,13 +222,31 @@ public final class PholdBench {
    * each run.
    */
   public static Map<String, Object> runPaired(
-      Config c, ActorSystem<?> system, int nodes, int perNode, Runnable step) {
-    return runPaired(c, system, nodes, perNode, step, PholdBench::settleMachine);
+      Config c,
+      ActorSystem<?> system,
+      int nodes,
+      int perNode,
+      Runnable step,
+      java.util.function.LongSupplier clusterCpuNanos) {
+    return runPaired(c, system, nodes, perNode, step, PholdBench::settleMachine, clusterCpuNanos);
   }
 
-  /** As above; {@code settle} runs before each timed run (a test's: nothing). */
+  /**
+   * As above; {@code settle} runs before each timed run (a test's: nothing). {@code
+   * clusterCpuNanos}: the CPU time all the cluster's nodes have used so far (this JVM's included);
+   * the single-node runs are measured with this JVM's. Their CPU per event, pair by pair, is the
+   * cost of distribution that does not depend on how many cores the machine has or what else it
+   * runs (on one 2-core machine shared by three JVMs, the events/s ratio is that and the sharing).
+   */
   public static Map<String, Object> runPaired(
-      Config c, ActorSystem<?> system, int nodes, int perNode, Runnable step, Runnable settle) {
+      Config c,
+      ActorSystem<?> system,
+      int nodes,
+      int perNode,
+      Runnable step,
+      Runnable settle,
+      java.util.function.LongSupplier clusterCpuNanos) {
+    java.util.function.LongSupplier ownCpu = PholdBench::processCpuNanos;
     PholdModel.Phold sim = (PholdModel.Phold) scenario(c).build();
     org.kernsim.scenario.Scenario scenario = scenario(c);
     org.kernsim.engine.cluster.ClusterDriver.Target target =
@@ -236,15 +259,22 @@ public final class PholdBench {
     List<Double> single = new ArrayList<>();
     List<Double> cluster = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();
+    List<Double> singleCpu = new ArrayList<>(); // CPU nanoseconds per event
+    List<Double> clusterCpu = new ArrayList<>();
+    List<Double> cpuRatios = new ArrayList<>();
     RunResult lastSingle = null;
     org.kernsim.engine.cluster.ClusterDriver.Outcome lastCluster = null;
     try {
       for (int i = 0; i < c.warmups() + c.repeats(); i++) {
         double a = 0;
         double b = 0;
+        double ca = 0;
+        double cb = 0;
         for (int turn = 0; turn < 2; turn++) {
           boolean clusterTurn = (turn == 0) == (i % 2 == 1); // the single node first in even pairs
           settle.run();
+          java.util.function.LongSupplier cpu = clusterTurn ? clusterCpuNanos : ownCpu;
+          long cpu0 = cpu.getAsLong();
           long t0 = System.nanoTime();
           if (clusterTurn) {
             lastCluster =
@@ -255,10 +285,12 @@ public final class PholdBench {
                     RunOptions.of(c.seed(), Long.MAX_VALUE),
                     target);
             b = lastCluster.result().events() / ((System.nanoTime() - t0) / 1e9);
+            cb = (double) (cpu.getAsLong() - cpu0) / lastCluster.result().events();
           } else {
             lastSingle =
                 ActorDriver.run(one, sim, RunOptions.of(c.seed(), Long.MAX_VALUE), c.threads());
             a = lastSingle.events() / ((System.nanoTime() - t0) / 1e9);
+            ca = (double) (cpu.getAsLong() - cpu0) / lastSingle.events();
           }
           step.run();
         }
@@ -266,6 +298,9 @@ public final class PholdBench {
           single.add(a);
           cluster.add(b);
           ratios.add(b / a);
+          singleCpu.add(ca);
+          clusterCpu.add(cb);
+          cpuRatios.add(cb / ca);
         }
       }
     } finally {
@@ -297,6 +332,12 @@ public final class PholdBench {
     m.put("speedupMax", round3(max(ratios)));
     m.put("samplesSpeedup", ratios.stream().map(PholdBench::round3).toList());
     m.put("sameHash", lastSingle.traceSha256().equals(lastCluster.result().traceSha256()));
+    m.put("singleNodeCpuNanosPerEvent", round3(median(singleCpu)));
+    m.put("clusterCpuNanosPerEvent", round3(median(clusterCpu)));
+    m.put("cpuPerEventRatio", round3(median(cpuRatios)));
+    m.put("cpuPerEventRatioMin", round3(min(cpuRatios)));
+    m.put("cpuPerEventRatioMax", round3(max(cpuRatios)));
+    m.put("samplesCpuPerEventRatio", cpuRatios.stream().map(PholdBench::round3).toList());
     return m;
   }
 

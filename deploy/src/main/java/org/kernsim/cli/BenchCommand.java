@@ -269,7 +269,8 @@ final class BenchCommand implements Callable<Integer> {
               new org.kernsim.config.ClusterConfig.Security(
                   org.kernsim.protocol.kryo.ClusterToken.generate(), null),
               null)) {
-        paired = PholdBench.runPaired(c, nodes.system, clusterNodes, perNode, step);
+        paired =
+            PholdBench.runPaired(c, nodes.system, clusterNodes, perNode, step, nodes::cpuNanos);
       }
     }
     @SuppressWarnings("unchecked")
@@ -287,8 +288,18 @@ final class BenchCommand implements Callable<Integer> {
     long one = (Long) single.get("eventsPerSecond");
     long many = (Long) cluster.get("eventsPerSecond");
     for (String k :
-        java.util.List.of("speedup", "speedupMin", "speedupMax", "samplesSpeedup", "sameHash"))
-      r.put(k, paired.get(k));
+        java.util.List.of(
+            "speedup",
+            "speedupMin",
+            "speedupMax",
+            "samplesSpeedup",
+            "sameHash",
+            "singleNodeCpuNanosPerEvent",
+            "clusterCpuNanosPerEvent",
+            "cpuPerEventRatio",
+            "cpuPerEventRatioMin",
+            "cpuPerEventRatioMax",
+            "samplesCpuPerEventRatio")) r.put(k, paired.get(k));
     if (json) {
       System.out.println(Json.write(r));
     } else {
@@ -300,6 +311,16 @@ final class BenchCommand implements Callable<Integer> {
       System.out.printf(
           "  %d nodes (local JVMs, %d partitions per node) %,d events/s%n",
           clusterNodes, perNode, many);
+      System.out.printf(
+          "  CPU per event (all nodes' processes): 1 node %s ns, %d nodes %s ns; %d nodes / 1 node,"
+              + " pair by pair: %s [%s, %s]%n",
+          r.get("singleNodeCpuNanosPerEvent"),
+          clusterNodes,
+          r.get("clusterCpuNanosPerEvent"),
+          clusterNodes,
+          r.get("cpuPerEventRatio"),
+          r.get("cpuPerEventRatioMin"),
+          r.get("cpuPerEventRatioMax"));
       System.out.printf(
           "  %d nodes / 1 node, pair by pair: %s [%s, %s], same traceSha256: %s%n",
           clusterNodes,

@@ -338,6 +338,18 @@ final class Nodes implements AutoCloseable {
     deleteLogs();
   }
 
+  /**
+   * CPU time used so far by this JVM and the children it started (their user and system time, as
+   * the operating system counts it), in nanoseconds: what a local cluster's run costs in CPU, all
+   * nodes together, whatever else the machine runs.
+   */
+  long cpuNanos() {
+    long t = ProcessHandle.current().info().totalCpuDuration().map(d -> d.toNanos()).orElse(0L);
+    for (Process p : children)
+      t += p.toHandle().info().totalCpuDuration().map(d -> d.toNanos()).orElse(0L);
+    return t;
+  }
+
   /** The children's logs are kept (and named) only when the cluster did not form. */
   private void deleteLogs() {
     if (logs == null || keepLogs || !Files.exists(logs)) return;

@@ -23,7 +23,8 @@ class PholdClusterBenchTest {
       PholdBench.Config c = new PholdBench.Config(16, 2_048, 4, 2, 3, 1, 1);
       int[] steps = {0};
       Map<String, Object> r =
-          PholdBench.runPaired(c, cluster.system(0), 2, 2, () -> steps[0]++, () -> {});
+          PholdBench.runPaired(
+              c, cluster.system(0), 2, 2, () -> steps[0]++, () -> {}, PholdBench::processCpuNanos);
       assertEquals(2 * (1 + 3), steps[0], "a step per run, both kinds, warm-up included");
       Map<String, Object> one = (Map<String, Object>) r.get("singleNode");
       Map<String, Object> many = (Map<String, Object>) r.get("cluster");
@@ -44,6 +45,15 @@ class PholdClusterBenchTest {
       double max = (Double) r.get("speedupMax");
       assertTrue(min > 0 && min <= med && med <= max, r.toString());
       assertEquals(true, r.get("sameHash"));
+      // CPU per event, pair by pair (the nodes are this JVM's: its CPU time is all of theirs)
+      List<Double> cpu = (List<Double>) r.get("samplesCpuPerEventRatio");
+      assertEquals(3, cpu.size());
+      assertTrue((Double) r.get("singleNodeCpuNanosPerEvent") > 0, r.toString());
+      assertTrue((Double) r.get("clusterCpuNanosPerEvent") > 0, r.toString());
+      double cmin = (Double) r.get("cpuPerEventRatioMin");
+      double cmed = (Double) r.get("cpuPerEventRatio");
+      double cmax = (Double) r.get("cpuPerEventRatioMax");
+      assertTrue(cmin > 0 && cmin <= cmed && cmed <= cmax, r.toString());
       assertEquals(one.get("traceSha256"), many.get("traceSha256"));
       assertEquals(16L * 4 * (31 + 1), one.get("events"));
       assertEquals(one.get("events"), many.get("events"));
