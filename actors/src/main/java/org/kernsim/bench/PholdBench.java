@@ -167,7 +167,7 @@ public final class PholdBench {
    * (stopping its entities, compiling), and a run timed while it does would pay for it — the
    * single-node run after a cluster run measured 10-30 % slower than the one before it.
    */
-  static void settleMachine() {
+  public static void settleMachine() {
     settle();
     java.lang.management.OperatingSystemMXBean os =
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -220,23 +220,13 @@ public final class PholdBench {
    * taken pair by pair (a drift of a shared machine's speed between the two phases of a run would
    * otherwise land on one side: the single-node runs used to come all first). {@code step} after
    * each run.
-   */
-  public static Map<String, Object> runPaired(
-      Config c,
-      ActorSystem<?> system,
-      int nodes,
-      int perNode,
-      Runnable step,
-      java.util.function.LongSupplier clusterCpuNanos) {
-    return runPaired(c, system, nodes, perNode, step, PholdBench::settleMachine, clusterCpuNanos);
-  }
-
-  /**
-   * As above; {@code settle} runs before each timed run (a test's: nothing). {@code
-   * clusterCpuNanos}: the CPU time all the cluster's nodes have used so far (this JVM's included);
-   * the single-node runs are measured with this JVM's. Their CPU per event, pair by pair, is the
-   * cost of distribution that does not depend on how many cores the machine has or what else it
-   * runs (on one 2-core machine shared by three JVMs, the events/s ratio is that and the sharing).
+   *
+   * <p>{@code settle} runs before each timed run ({@link #settleMachine} for the bench; a test's:
+   * nothing). {@code clusterCpuNanos}: the CPU time all the cluster's nodes have used so far (this
+   * JVM's included); the single-node runs are measured with this JVM's. Their CPU per event, pair
+   * by pair, is the cost of distribution that does not depend on how many cores the machine has or
+   * what else it runs (on one 2-core machine shared by three JVMs, the events/s ratio is that and
+   * the sharing).
    */
   public static Map<String, Object> runPaired(
       Config c,

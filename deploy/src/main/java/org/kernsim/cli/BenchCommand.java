@@ -270,7 +270,14 @@ final class BenchCommand implements Callable<Integer> {
                   org.kernsim.protocol.kryo.ClusterToken.generate(), null),
               null)) {
         paired =
-            PholdBench.runPaired(c, nodes.system, clusterNodes, perNode, step, nodes::cpuNanos);
+            PholdBench.runPaired(
+                c,
+                nodes.system,
+                clusterNodes,
+                perNode,
+                step,
+                PholdBench::settleMachine,
+                nodes::cpuNanos);
       }
     }
     @SuppressWarnings("unchecked")
