@@ -67,13 +67,28 @@ public final class CalendarHeap {
   private long[] runKeys; // STRIDE longs per event, as the ring's
   private Object[] runRefs;
   private long[] sortKeys; // per event of the bucket: its time offset in the bucket, and its index
+  private long[] radixBuffer; // the radix sort's other half (as long as sortKeys)
+  private final int[] radixCounts = new int[(1 << RADIX_BITS) + 1];
   private int runPos;
   private int runEnd;
   private boolean head; // the earliest event is the run's head (else the current heap's minimum)
   private int sorts; // buckets sorted into the run (tests)
+  private int radixSorts; // of them, by radix (tests)
 
   /** Bits of a sort key that hold the event's index in its bucket. */
   private static final int INDEX_BITS = 20;
+
+  /**
+   * A bucket of at least this many events whose keys' time and destination bits number at most
+   * {@link #RADIX_PASSES} times {@link #RADIX_BITS} is sorted by radix ({@link #radixSort}), else
+   * by {@code Arrays.sort}: PHOLD's buckets of a few hundred events (time offset and a 14-bit
+   * destination: 3 passes) sort in a fifth of the time (a micro-benchmark, 300 events: 24 ns per
+   * event by {@code Arrays.sort}, 4.5-5.5 by radix); below 64 the counts' clearing does not pay.
+   */
+  static final int RADIX_MIN = 64;
+
+  static final int RADIX_BITS = 8;
+  static final int RADIX_PASSES = 4;
 
   public CalendarHeap() {
     this(SWITCH);
@@ -113,6 +128,7 @@ public final class CalendarHeap {
     runKeys = new long[64 * STRIDE];
     runRefs = new Object[64];
     sortKeys = new long[64];
+    radixBuffer = new long[64];
     runPos = runEnd = 0;
     head = false;
     ringKeys = new long[RING][];
@@ -329,6 +345,7 @@ public final class CalendarHeap {
     if (sortKeys.length < n) {
       int c = Math.max(n, sortKeys.length * 2);
       sortKeys = new long[c];
+      radixBuffer = new long[c];
       runKeys = new long[c * STRIDE];
       runRefs = new Object[c];
     }
@@ -342,15 +359,25 @@ public final class CalendarHeap {
     for (int k = 0; k < n; k++) maxDst |= (int) (ks[k * STRIDE + 1] >>> 32);
     int dstBits = 32 - Integer.numberOfLeadingZeros(maxDst);
     int timeBits = 64 - Long.numberOfLeadingZeros(width - 1);
+    int keyBits; // above the index
     if (timeBits + dstBits + indexBits <= 63) {
       int shift = dstBits + indexBits;
       for (int k = 0, a = 0; k < n; k++, a += STRIDE)
         sk[k] = ((ks[a] - base) << shift) | ((ks[a + 1] >>> 32) << indexBits) | k;
+      keyBits = timeBits + dstBits;
     } else {
       indexBits = INDEX_BITS;
       for (int k = 0; k < n; k++) sk[k] = ((ks[k * STRIDE] - base) << INDEX_BITS) | k;
+      keyBits = timeBits;
     }
-    Arrays.sort(sk, 0, n);
+    // the index bits are each key's position, in order: a stable sort by the bits above them is
+    // the sort of the whole keys
+    if (n >= RADIX_MIN && keyBits <= RADIX_PASSES * RADIX_BITS) {
+      radixSort(sk, radixBuffer, radixCounts, n, indexBits, indexBits + keyBits);
+      radixSorts++;
+    } else {
+      Arrays.sort(sk, 0, n);
+    }
     int indexMask = (1 << indexBits) - 1;
     long[] out = runKeys;
     Object[] refs = runRefs;
@@ -386,9 +413,48 @@ public final class CalendarHeap {
     sorts++;
   }
 
+  /**
+   * Sorts {@code a[0..n)} (non-negative) stably by their bits {@code [lo, hi)}, least significant
+   * digit first: as few passes of at most {@link #RADIX_BITS} bits as cover them, each a count, a
+   * prefix sum over the counts and a scatter into {@code buffer} (as long as {@code a}), the two
+   * arrays taking turns. {@code counts} has {@code 2^RADIX_BITS + 1} entries. Predictable branches
+   * only, where a comparison sort of keys in random order mispredicts about every other one.
+   */
+  static void radixSort(long[] a, long[] buffer, int[] counts, int n, int lo, int hi) {
+    int bits = hi - lo;
+    if (bits <= 0 || n < 2) return;
+    int passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
+    int b = (bits + passes - 1) / passes; // the bits spread evenly over the passes
+    long[] src = a;
+    long[] dst = buffer;
+    for (int p = 0, shift = lo; p < passes; p++, shift += b) {
+      int mask = (1 << Math.min(b, hi - shift)) - 1; // the last pass stops at hi
+      Arrays.fill(counts, 0, mask + 1, 0);
+      for (int i = 0; i < n; i++) counts[(int) (src[i] >>> shift) & mask]++;
+      for (int d = 0, sum = 0; d <= mask; d++) {
+        int c = counts[d];
+        counts[d] = sum;
+        sum += c;
+      }
+      for (int i = 0; i < n; i++) {
+        long v = src[i];
+        dst[counts[(int) (v >>> shift) & mask]++] = v;
+      }
+      long[] t = src;
+      src = dst;
+      dst = t;
+    }
+    if (src != a) System.arraycopy(src, 0, a, 0, n);
+  }
+
   /** Buckets sorted once as they became current (tests). */
   int sorts() {
     return sorts;
+  }
+
+  /** Of the buckets {@link #sorts sorted}, those sorted by radix (tests). */
+  int radixSorts() {
+    return radixSorts;
   }
 
   /**

@@ -202,4 +202,83 @@ class CalendarHeapTest {
       else assertTrue(q.sorts() > 10, "buckets sorted once: " + q.sorts());
     }
   }
+
+  /**
+   * The radix sort orders by the bits asked for and nothing else, stably: the keys' bits below
+   * {@code lo} and from {@code hi} up are random and must not move anything, and keys equal in
+   * {@code [lo, hi)} keep their order. Every size from empty to several thousand, ranges of 0 to 32
+   * bits (one to four passes, passes of unequal width).
+   */
+  @Test
+  void radixSortIsAStableSortByTheBitsAskedFor() {
+    SplittableRandom r = new SplittableRandom(11);
+    int[] counts = new int[(1 << CalendarHeap.RADIX_BITS) + 1];
+    for (int n : new int[] {0, 1, 2, 63, 64, 65, 300, 4_999}) {
+      for (int bits = 0; bits <= CalendarHeap.RADIX_PASSES * CalendarHeap.RADIX_BITS; bits++) {
+        int lo = r.nextInt(20);
+        int hi = lo + bits;
+        long[] a = new long[n];
+        // few distinct values in the range (many ties), random bits around it
+        int distinct = 1 + r.nextInt(Math.max(1, n / 3 + 1));
+        long[] values = new long[distinct];
+        for (int d = 0; d < distinct; d++) values[d] = bits == 0 ? 0 : r.nextLong(1L << bits);
+        for (int i = 0; i < n; i++) {
+          long v = values[r.nextInt(distinct)];
+          long above = r.nextLong(1L << (62 - hi));
+          a[i] = (above << hi) | (v << lo) | r.nextLong(1L << lo);
+        }
+        long mask = bits == 0 ? 0 : ((1L << bits) - 1) << lo;
+        List<Long> want = new ArrayList<>();
+        for (long v : a) want.add(v);
+        want.sort(Comparator.comparingLong(v -> v & mask)); // List.sort is stable
+        CalendarHeap.radixSort(a, new long[n], counts, n, lo, hi);
+        for (int i = 0; i < n; i++)
+          assertEquals(want.get(i), a[i], "n " + n + ", bits [" + lo + ", " + hi + "), at " + i);
+      }
+    }
+  }
+
+  /**
+   * Buckets of hundreds of events (the calendar's width against many events per nanosecond, as
+   * PHOLD's): sorted by radix when the time and destination bits fit its passes — destinations
+   * below 10,000, and four destinations with many ties at one — and by comparison when they do not
+   * (destinations near 2^30); in every case the calendar pops what one heap pops.
+   */
+  @Test
+  void largeBucketsAreSortedByRadixWhereTheKeyFits() {
+    int[] ranks = {4, 0, 5, 1, 3, 2};
+    int[][] shapes = {{0, 10_000}, {0, 4}, {1 << 30, 10_000}}; // smallest destination, how many
+    for (int[] shape : shapes) {
+      SplittableRandom r = new SplittableRandom(shape[0] + shape[1]);
+      CalendarHeap q = new CalendarHeap(64);
+      PriorityQueue<Event> ref = new PriorityQueue<>(order(ranks));
+      long seq = 0;
+      for (int i = 0; i < 60_000; i++) {
+        Event e =
+            Event.message(
+                r.nextLong(2_000), r.nextInt(6), seq++, shape[0] + r.nextInt(shape[1]), "x");
+        q.add(e, ranks[e.src()]);
+        ref.add(e);
+      }
+      while (!ref.isEmpty()) {
+        Event want = ref.poll();
+        assertEquals(want, q.poll());
+        if (r.nextInt(50) == 0) { // now and then one more, later
+          Event e =
+              Event.message(
+                  want.time() + 1 + r.nextInt(100),
+                  r.nextInt(6),
+                  seq++,
+                  shape[0] + r.nextInt(shape[1]),
+                  "x");
+          q.add(e, ranks[e.src()]);
+          ref.add(e);
+        }
+      }
+      assertTrue(q.isEmpty());
+      assertTrue(q.sorts() > 100, "buckets sorted: " + q.sorts());
+      if (shape[0] == 0) assertTrue(q.radixSorts() > q.sorts() / 2, "by radix: " + q.radixSorts());
+      else assertEquals(0, q.radixSorts(), "a key too wide for the passes: by comparison");
+    }
+  }
 }
