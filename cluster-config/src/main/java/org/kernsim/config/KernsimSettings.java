@@ -26,6 +26,7 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
       Duration localStartTimeout,
       List<String> localNodeJvmOptions,
       long snapshotEvery,
+      double snapshotMaxShare,
       boolean recover,
       int freeRounds,
       String speculate) {}
@@ -74,6 +75,7 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
             c.getDuration("local-start-timeout"),
             List.copyOf(c.getStringList("local-node-jvm-options")),
             nonNegative(c, "snapshot-every"),
+            share(c, "snapshot-max-share"),
             c.getBoolean("recover"),
             (int) Math.min(Integer.MAX_VALUE, nonNegative(c, "free-rounds")),
             speculation(c));
@@ -85,6 +87,13 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
     if (!v.equals("off") && !v.equals("auto") && !v.equals("always"))
       throw new BadSetting(
           "kernsim.cluster.speculate must be off, auto or always, got '" + v + "'");
+    return v;
+  }
+
+  private static double share(Config c, String key) {
+    double v = c.getDouble(key);
+    if (!(v > 0 && v <= 1))
+      throw new BadSetting("kernsim.cluster." + key + " must be in (0, 1], got " + v);
     return v;
   }
 

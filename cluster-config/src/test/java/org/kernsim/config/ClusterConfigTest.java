@@ -106,4 +106,32 @@ class ClusterConfigTest {
                         .withFallback(ConfigFactory.load())));
     assertEquals("kernsim.cluster.speculate must be off, auto or always, got 'on'", e.getMessage());
   }
+
+  /**
+   * The snapshots' share of the wall time: 5 % by default, any share in (0, 1] taken, and a value
+   * outside it refused with one line naming the key.
+   */
+  @Test
+  void snapshotMaxShareIsAShareOfTheWallTime() {
+    assertEquals(0.05, KernsimSettings.from(ConfigFactory.load()).cluster().snapshotMaxShare());
+    assertEquals(
+        1.0,
+        KernsimSettings.from(
+                ConfigFactory.parseMap(Map.of("kernsim.cluster.snapshot-max-share", "1"))
+                    .withFallback(ConfigFactory.load()))
+            .cluster()
+            .snapshotMaxShare());
+    for (String v : new String[] {"0", "1.5", "-0.1"}) {
+      KernsimSettings.BadSetting e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              KernsimSettings.BadSetting.class,
+              () ->
+                  KernsimSettings.from(
+                      ConfigFactory.parseMap(Map.of("kernsim.cluster.snapshot-max-share", v))
+                          .withFallback(ConfigFactory.load())));
+      assertEquals(
+          "kernsim.cluster.snapshot-max-share must be in (0, 1], got " + Double.parseDouble(v),
+          e.getMessage());
+    }
+  }
 }

@@ -33,6 +33,7 @@ final class ClusterRuns {
       m.put("syncPoints", o.syncPoints()); // rounds the coordinator started (ADR 107)
       m.put("speculatedRounds", o.speculatedRounds()); // ADR 108
       m.put("undoneRounds", o.undoneRounds());
+      m.put("snapshots", o.snapshots()); // recovery snapshots, paced by their cost
       double ms = Math.max(1, o.result().simulatedNanos()) / 1e6;
       m.put("crossNodeEventsPerSimulatedMs", Math.round(cross / ms * 10) / 10.0);
       m.put("roundsPerSimulatedMs", Math.round(o.rounds() / ms * 10) / 10.0);

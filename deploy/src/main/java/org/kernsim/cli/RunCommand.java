@@ -142,8 +142,9 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "N",
       description = {
         "On a cluster: take a snapshot of the whole run every N rounds (0: never; default:",
-        "kernsim.cluster.snapshot-every, 1000). If a node is lost, the others go on from the last",
-        "one and the run ends with the same traceSha256."
+        "kernsim.cluster.snapshot-every, 1000), held back while the snapshots would take more",
+        "than kernsim.cluster.snapshot-max-share (0.05) of the wall time. If a node is lost, the",
+        "others go on from the last one and the run ends with the same traceSha256."
       })
   Long snapshotEvery;
 

@@ -55,7 +55,9 @@ class FreeRoundsTest {
     KernsimSettings.Cluster s =
         KernsimSettings.from(cluster.system(0).settings().config()).cluster();
     ClusterDriver.Target target =
-        ClusterDriver.Target.of(3, 2, s).withRecovery(snapEvery, false).withFreeRounds(freeRounds);
+        ClusterDriver.Target.of(3, 2, s)
+            .withRecovery(snapEvery, 1, true) // every snapEvery rounds, whatever they cost
+            .withFreeRounds(freeRounds);
     return ClusterDriver.run(
         cluster.system(0),
         Models::simulation,
@@ -84,6 +86,13 @@ class FreeRoundsTest {
         assertTrue(out.rounds() >= 40, what + ": " + out.rounds() + " rounds");
         // the coordinator started round 1 (and, with stretches of 3, every third round or
         // earlier at a snapshot) only; the partitions agreed the others among themselves
+        // a snapshot at every fifth barrier but the last (the run ends there)
+        if (config[1] > 0)
+          assertTrue(
+              out.snapshots() >= (out.rounds() - 1) / config[1]
+                  && out.snapshots() <= out.rounds() / config[1],
+              what + ": " + out.snapshots() + " snapshots in " + out.rounds() + " rounds");
+        else assertEquals(0, out.snapshots(), what);
         if (config[0] == 1024) assertEquals(1, out.syncPoints(), what);
         else
           assertTrue(

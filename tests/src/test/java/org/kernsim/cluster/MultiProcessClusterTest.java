@@ -106,6 +106,10 @@ class MultiProcessClusterTest {
     assertEquals(one.events(), json.get("events").asLong());
     assertEquals(2, json.get("cluster").get("nodes").asInt());
     assertEquals("cluster", json.get("driver").asText());
+    // recovery snapshots: at most one per kernsim.cluster.snapshot-every (1000) rounds
+    JsonNode snapshots = json.get("cluster").get("snapshots");
+    assertTrue(snapshots != null && snapshots.asLong() >= 0, json.get("cluster").toString());
+    assertTrue(snapshots.asLong() <= json.get("cluster").get("rounds").asLong() / 1000);
   }
 
   /** What a run on 3 nodes (this JVM and two children) did when a child was killed. */

@@ -46,7 +46,7 @@ class SpeculativeRoundsTest {
         KernsimSettings.from(cluster.system(0).settings().config()).cluster();
     ClusterDriver.Target target =
         ClusterDriver.Target.of(3, 2, s)
-            .withRecovery(snapEvery, false)
+            .withRecovery(snapEvery, 1, true) // every snapEvery rounds, whatever they cost
             .withSpeculation(speculation);
     return ClusterDriver.run(
         cluster.system(0),
@@ -105,6 +105,7 @@ class SpeculativeRoundsTest {
       String what = "snapshots every " + snapEvery;
       sameRun(one, out, what);
       assertTrue(out.undoneRounds() * 2 > out.speculatedRounds(), what + ": " + out);
+      assertEquals(snapEvery == 0, out.snapshots() == 0, what + ": " + out);
     }
   }
 

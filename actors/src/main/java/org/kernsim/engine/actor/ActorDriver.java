@@ -91,6 +91,7 @@ public final class ActorDriver {
         snapshots
             ? new Coordinator.Recovery(
                 0,
+                1,
                 codec,
                 sim.model(),
                 resume != null ? resume.settings() : Map.of(),

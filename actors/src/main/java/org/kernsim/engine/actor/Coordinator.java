@@ -80,6 +80,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    *
    * @param every take a snapshot at the barrier after every {@code every}-th round (0: never); a
    *     round may span many windows, so a snapshot is always at the end of a round
+   * @param maxShare the most of the run's wall time the snapshots may take, in (0, 1]: a due
+   *     snapshot waits until it keeps to it ({@link SnapshotPacing}); 1: every due one at once
    * @param codec writes and reads the checkers' state (the partitions write their entities')
    * @param model the model's name, and {@code settings} every effective setting (kept in the
    *     snapshot)
@@ -88,6 +90,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    */
   public record Recovery(
       long every,
+      double maxShare,
       Supplier<StateCodec> codec,
       String model,
       Map<String, String> settings,
@@ -118,6 +121,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    *     freeRounds} rounds)
    * @param speculated rounds run speculatively (ADR 108)
    * @param undone speculative rounds undone in part: an event crossed partitions before their end
+   * @param snapshots recovery snapshots taken ({@link SnapshotPacing}; and the one asked for)
    */
   public record Sync(
       long rounds,
@@ -125,9 +129,10 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
       Map<String, Long> crossNodeEvents,
       long syncPoints,
       long speculated,
-      long undone) {
+      long undone,
+      long snapshots) {
     public Sync(long rounds, long localRounds, Map<String, Long> crossNodeEvents, long syncPoints) {
-      this(rounds, localRounds, crossNodeEvents, syncPoints, 0, 0);
+      this(rounds, localRounds, crossNodeEvents, syncPoints, 0, 0, 0);
     }
   }
 
@@ -317,6 +322,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
 
   // snapshots
   private final Recovery recovery;
+  private final SnapshotPacing pacing; // null: no recovery snapshots
   private StateCodec ownCodec; // without a recovery: for a snapshot asked for by the options
   private boolean snapshotAsked; // options.snapshot(): not taken yet
   private boolean snapshotForRequest; // the snapshot being taken is the one asked for
@@ -364,6 +370,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     this.options = options;
     this.extras = extras;
     this.recovery = recovery;
+    this.pacing =
+        recovery == null ? null : new SnapshotPacing(recovery.every(), recovery.maxShare());
     this.snapshotAsked = options.snapshot() != null;
     if (extras.stallTimeout() != null) {
       timers.startTimerWithFixedDelay(StallCheck.INSTANCE, extras.stallTimeout());
@@ -752,11 +760,9 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     }
     // run --snapshot-at T: at the first barrier at or after T (rounds are capped at T until then)
     boolean asked = snapshotAsked && t >= options.snapshot().atNanos();
-    if (asked
-        || (recovery != null
-            && recovery.every() > 0
-            && round > 0
-            && round % recovery.every() == 0)) {
+    // the recovery snapshots: due every recovery.every() rounds, taken when their cost allows
+    boolean paced = pacing != null && pacing.takeAt(round, System.nanoTime());
+    if (asked || paced) {
       if (asked) snapshotAsked = false;
       snapshotForRequest = asked;
       takeSnapshot(t);
@@ -774,6 +780,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
    * this round have reached it; then the next round starts.
    */
   private void takeSnapshot(long t) {
+    if (pacing != null) pacing.started(System.nanoTime());
     snapshotStart = t;
     snapshotsIn = 0;
     snapshotEntities = new ArrayList<>(sim.entityCount());
@@ -817,6 +824,7 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
     snapshotPending = null;
     snapshotMetrics = null;
     if (recovery != null && recovery.every() > 0) recovery.sink().accept(s);
+    if (pacing != null) pacing.ended(System.nanoTime());
     if (snapshotForRequest) {
       // run --snapshot-at: the snapshot as asked for (its time, the scenario's settings)
       RunOptions.Snapshots req = options.snapshot();
@@ -901,7 +909,8 @@ public final class Coordinator extends AbstractBehavior<CoordinatorCommand> {
                   Map.copyOf(crossNode),
                   syncPoints,
                   speculatedRounds,
-                  undoneRounds));
+                  undoneRounds,
+                  pacing == null ? 0 : pacing.taken()));
     result.complete(
         new RunResult(
             events,

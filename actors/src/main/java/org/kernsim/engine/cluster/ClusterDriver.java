@@ -34,6 +34,8 @@ public final class ClusterDriver {
    * @param freeRounds the most rounds the partitions agree among themselves between two sync points
    *     with the coordinator (ADR 107; 0: the coordinator starts every round)
    * @param speculate run rounds speculatively past their horizons (ADR 108)
+   * @param snapshotMaxShare the most of the run's wall time its recovery snapshots may take (a due
+   *     snapshot waits until it keeps to it; 1: every {@code snapshotEvery} rounds exactly)
    */
   public record Target(
       int nodes,
@@ -43,6 +45,7 @@ public final class ClusterDriver {
       Duration stallTimeout,
       int batchMaxEvents,
       long snapshotEvery,
+      double snapshotMaxShare,
       boolean recover,
       int freeRounds,
       Coordinator.Speculation speculate) {
@@ -56,6 +59,7 @@ public final class ClusterDriver {
           c.stallTimeout(),
           c.batchMaxEvents(),
           c.snapshotEvery(),
+          c.snapshotMaxShare(),
           c.recover(),
           c.freeRounds(),
           Coordinator.Speculation.of(c.speculate()));
@@ -66,6 +70,14 @@ public final class ClusterDriver {
      * the last one when a node is lost (otherwise the run fails, exit code 4).
      */
     public Target withRecovery(long every, boolean recover) {
+      return withRecovery(every, snapshotMaxShare, recover);
+    }
+
+    /**
+     * As {@link #withRecovery(long, boolean)}, the snapshots taking at most {@code maxShare} of the
+     * wall time (1: every {@code every} rounds exactly).
+     */
+    public Target withRecovery(long every, double maxShare, boolean recover) {
       return new Target(
           nodes,
           partitionsPerNode,
@@ -74,6 +86,7 @@ public final class ClusterDriver {
           stallTimeout,
           batchMaxEvents,
           every,
+          maxShare,
           recover,
           freeRounds,
           speculate);
@@ -89,6 +102,7 @@ public final class ClusterDriver {
           stallTimeout,
           batchMaxEvents,
           snapshotEvery,
+          snapshotMaxShare,
           recover,
           rounds,
           speculate);
@@ -104,6 +118,7 @@ public final class ClusterDriver {
           stallTimeout,
           batchMaxEvents,
           snapshotEvery,
+          snapshotMaxShare,
           recover,
           freeRounds,
           on);
@@ -127,6 +142,7 @@ public final class ClusterDriver {
    * @param speculatedRounds rounds run speculatively (ADR 108)
    * @param undoneRounds speculative rounds undone in part (an event crossed partitions before the
    *     round's end)
+   * @param snapshots recovery snapshots taken (since the last recovery, if any)
    */
   public record Outcome(
       RunResult result,
@@ -137,7 +153,8 @@ public final class ClusterDriver {
       List<Recovery> recoveries,
       long syncPoints,
       long speculatedRounds,
-      long undoneRounds) {}
+      long undoneRounds,
+      long snapshots) {}
 
   /**
    * A node lost during the run, and the run going on without it from the last snapshot.
@@ -238,7 +255,8 @@ public final class ClusterDriver {
           List.copyOf(holder.recoveries),
           sync.syncPoints(),
           sync.speculated(),
-          sync.undone());
+          sync.undone(),
+          sync.snapshots());
     } finally {
       Adapter.toClassic(system).stop(Adapter.toClassic(run));
     }

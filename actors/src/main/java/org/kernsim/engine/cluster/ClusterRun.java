@@ -383,6 +383,7 @@ final class ClusterRun extends AbstractBehavior<ClusterRunCommand> {
     Coordinator.Recovery rec =
         new Coordinator.Recovery(
             target.recover() ? target.snapshotEvery() : 0,
+            target.snapshotMaxShare(),
             codec,
             model,
             settings,
