@@ -44,6 +44,8 @@ public final class RunJson {
     m.put("endReason", r.endReason().json());
     m.put("windows", r.windows());
     m.put("driver", spec.driver());
+    if (spec.driver().equals("actors") || spec.driver().equals("partitions"))
+      m.put("partitions", spec.threads()); // each on a thread of its own (run --threads)
     List<Map<String, Object>> vs = new ArrayList<>();
     for (Violation v : r.violations()) {
       Map<String, Object> vm = new LinkedHashMap<>();

@@ -122,7 +122,12 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--threads",
       paramLabel = "N",
-      description = "Dispatcher threads for the actor driver (default: cores).")
+      description = {
+        "Partitions of the actor driver, each on a dispatcher thread of its own (default: 1; on",
+        "a cluster, kernsim.cluster.partitions-per-node). A round carries a few events in the",
+        "kernel models, and more partitions make them slower (docs/performance.md); a load with",
+        "thousands of events per round (PHOLD) gains from more."
+      })
   Integer threads;
 
   @Option(
@@ -194,7 +199,9 @@ final class RunCommand implements Callable<Integer> {
     } else {
       loaded = Models.load(scenario, options.sets); // bad input fails here, before any work
     }
-    int defaultedThreads = ScenarioOptions.threads(threads);
+    // the actor driver on one node: one partition unless asked (docs/performance.md, "One
+    // partition by default")
+    int defaultedThreads = threads == null ? 1 : ScenarioOptions.threads(threads);
     if (!driver.equals("actors") && !driver.equals("sequential") && !driver.equals("partitions"))
       throw new BadInputException(
           "--driver " + Quote.value(driver) + ": expected actors, sequential or partitions");

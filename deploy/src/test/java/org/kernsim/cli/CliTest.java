@@ -183,6 +183,23 @@ class CliTest {
                 "--driver",
                 "sequential"));
     assertEquals(j.get("traceSha256").asText(), seq);
+    assertEquals(2, j.get("partitions").asInt(), "--threads 2");
+    // the actor driver runs one partition unless asked for more: the same run
+    Out one =
+        cli(
+            "run",
+            "phold",
+            "--seed",
+            "3",
+            "--json",
+            "--set",
+            "phold.entities=16",
+            "--set",
+            "phold.ttl=4");
+    JsonNode k = new ObjectMapper().readTree(one.out());
+    assertEquals("actors", k.get("driver").asText());
+    assertEquals(1, k.get("partitions").asInt());
+    assertEquals(j.get("traceSha256").asText(), k.get("traceSha256").asText());
   }
 
   @Test
