@@ -213,6 +213,16 @@ final class Nodes implements AutoCloseable {
     }
   }
 
+  /**
+   * This JVM's class-data archive option ({@code -XX:SharedArchiveFile}, which the {@code kernsim}
+   * launcher gives), for a child of the same classpath: it starts from the same archive.
+   */
+  static List<String> sharedArchive() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(a -> a.startsWith("-XX:SharedArchiveFile="))
+        .toList();
+  }
+
   private void startChild(
       int i, String seed, String bind, KernsimSettings.Cluster s, String token, Path tlsConfig) {
     String java =
@@ -228,6 +238,7 @@ final class Nodes implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.addAll(s.localNodeJvmOptions());
+    cmd.addAll(sharedArchive());
     cmd.addAll(
         List.of(
             "-cp",

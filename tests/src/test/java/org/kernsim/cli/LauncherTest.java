@@ -1,0 +1,92 @@
+package org.kernsim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's {@code ./kernsim} launcher, run as a user runs it (bash, a fresh JVM): it makes a
+ * class-data archive once per build and starts every later JVM from it. Run on a copy of the
+ * launcher beside a copy of the built jar (no sources beside it, so it never rebuilds).
+ */
+class LauncherTest {
+
+  record Ran(int code, String out, String err) {}
+
+  private static Ran launch(Path launcher, String javaOpts, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("bash", launcher.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    if (javaOpts != null) pb.environment().put("KERNSIM_JAVA_OPTS", javaOpts);
+    Path out = Files.createTempFile("launcher", ".out");
+    Path err = Files.createTempFile("launcher", ".err");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("the launcher did not finish: " + Files.readString(err));
+    }
+    Ran r =
+        new Ran(
+            p.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+    Files.delete(out);
+    Files.delete(err);
+    return r;
+  }
+
+  @Test
+  void makesAClassDataArchiveOncePerBuildAndStartsFromIt(@TempDir Path dir) throws Exception {
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    Path jar = root.resolve("deploy/target/kernsim.jar");
+    assumeTrue(
+        Files.isRegularFile(jar), "no " + jar + " (mvn verify builds it before these tests)");
+    Path launcher = dir.resolve("kernsim");
+    Files.copy(root.resolve("kernsim"), launcher);
+    Path target = Files.createDirectories(dir.resolve("deploy/target"));
+    Path copy = target.resolve("kernsim.jar");
+    Files.copy(jar, copy);
+    Path jsa = target.resolve("kernsim.jsa");
+
+    Ran first = launch(launcher, null, "scenarios");
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("workqueue-kick-cull"), first.out());
+    assertTrue(first.err().contains("preparing a class-data archive"), first.err());
+    assertTrue(Files.size(jsa) > 1_000_000, "an archive of " + Files.size(jsa) + " bytes");
+    assertFalse(hasLeftovers(target), "a temporary archive left behind");
+
+    // the next start maps it: with -Xshare:on a JVM that cannot use the archive refuses to start
+    Ran second = launch(launcher, "-Xshare:on", "scenarios");
+    assertEquals(0, second.code(), second.err());
+    assertEquals(first.out(), second.out());
+    assertEquals("", second.err(), "nothing prepared again, nothing said");
+
+    // a newer jar (a rebuild): the archive is made again, and the JVM maps the new one
+    long newer =
+        Math.max(System.currentTimeMillis(), Files.getLastModifiedTime(jsa).toMillis() + 1);
+    Files.setLastModifiedTime(copy, FileTime.fromMillis(newer));
+    Ran rebuilt = launch(launcher, "-Xshare:on", "scenarios");
+    assertEquals(0, rebuilt.code(), rebuilt.err());
+    assertTrue(rebuilt.err().contains("preparing a class-data archive"), rebuilt.err());
+    assertTrue(
+        Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(copy)) >= 0,
+        "the archive is as new as the jar");
+  }
+
+  private static boolean hasLeftovers(Path target) throws IOException {
+    try (var s = Files.list(target)) {
+      return s.anyMatch(p -> p.getFileName().toString().startsWith("kernsim.jsa."));
+    }
+  }
+}
