@@ -121,24 +121,28 @@ class CliTest {
     }
   }
 
+  /** {@code run phold} at seed 3, 16 entities, TTL 4, as JSON, with {@code more} options. */
+  private static Out smallPhold(String... more) {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "run",
+                "phold",
+                "--seed",
+                "3",
+                "--json",
+                "--set",
+                "phold.entities=16",
+                "--set",
+                "phold.ttl=4"));
+    args.addAll(List.of(more));
+    return cli(args.toArray(String[]::new));
+  }
+
   @Test
   void aGoodRunPrintsOneJsonObjectAndWritesItsTrace(@TempDir Path dir) throws IOException {
     Path trace = dir.resolve("t.jsonl");
-    Out o =
-        cli(
-            "run",
-            "phold",
-            "--seed",
-            "3",
-            "--json",
-            "--set",
-            "phold.entities=16",
-            "--set",
-            "phold.ttl=4",
-            "--threads",
-            "2",
-            "--trace",
-            trace.toString());
+    Out o = smallPhold("--threads", "2", "--trace", trace.toString());
     assertEquals(ExitCodes.OK, o.code(), o.err());
     JsonNode j = new ObjectMapper().readTree(o.out());
     for (String k :
@@ -168,34 +172,11 @@ class CliTest {
       assertEquals(1, s.count(), "temporary file left behind");
     }
     // the sequential driver gives the same hash
-    String seq =
-        okHash(
-            cli(
-                "run",
-                "phold",
-                "--seed",
-                "3",
-                "--json",
-                "--set",
-                "phold.entities=16",
-                "--set",
-                "phold.ttl=4",
-                "--driver",
-                "sequential"));
+    String seq = okHash(smallPhold("--driver", "sequential"));
     assertEquals(j.get("traceSha256").asText(), seq);
     assertEquals(2, j.get("partitions").asInt(), "--threads 2");
     // the actor driver runs one partition unless asked for more: the same run
-    Out one =
-        cli(
-            "run",
-            "phold",
-            "--seed",
-            "3",
-            "--json",
-            "--set",
-            "phold.entities=16",
-            "--set",
-            "phold.ttl=4");
+    Out one = smallPhold();
     JsonNode k = new ObjectMapper().readTree(one.out());
     assertEquals("actors", k.get("driver").asText());
     assertEquals(1, k.get("partitions").asInt());
