@@ -82,8 +82,9 @@ public final class CalendarHeap {
    * A bucket of at least this many events whose keys' time and destination bits number at most
    * {@link #RADIX_PASSES} times {@link #RADIX_BITS} is sorted by radix ({@link #radixSort}), else
    * by {@code Arrays.sort}: PHOLD's buckets of a few hundred events (time offset and a 14-bit
-   * destination: 3 passes) sort in a fifth of the time (a micro-benchmark, 300 events: 24 ns per
-   * event by {@code Arrays.sort}, 4.5-5.5 by radix); below 64 the counts' clearing does not pay.
+   * destination: 2 or 3 passes, by the width) sort in a fifth of the time (a micro-benchmark, 300
+   * events: 24 ns per event by {@code Arrays.sort}, 4.5-5.5 by radix); below 64 the counts'
+   * clearing does not pay.
    */
   static final int RADIX_MIN = 64;
 
