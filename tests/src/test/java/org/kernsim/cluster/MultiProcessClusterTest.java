@@ -87,16 +87,27 @@ class MultiProcessClusterTest {
     for (String s : sets) args.addAll(List.of("--set", s));
     Path out = dir.resolve("out.json");
     Path err = dir.resolve("err.txt");
+    // started as the kernsim launcher starts it, with a class-data archive (one that does not
+    // exist: the JVM goes on without it, silently): the node it starts gets the same option
+    String archive = "-XX:SharedArchiveFile=" + dir.resolve("kernsim.jsa");
+    List<String> cmd = java(args.toArray(String[]::new));
+    cmd.add(1, archive);
     Process p =
-        new ProcessBuilder(java(args.toArray(String[]::new)))
-            .redirectOutput(out.toFile())
-            .redirectError(err.toFile())
-            .start();
-    if (!p.waitFor(150, TimeUnit.SECONDS)) {
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
+    boolean nodeHasArchive = false;
+    while (p.isAlive() && System.nanoTime() < deadline) {
+      // its only descendants are the node JVMs (a command line may be cut after the class path)
+      nodeHasArchive |=
+          p.descendants().anyMatch(c -> c.info().commandLine().orElse("").contains(archive));
+      Thread.sleep(50);
+    }
+    if (!p.waitFor(1, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("kernsim run --cluster-nodes 2 did not finish: " + Files.readString(err));
     }
     assertEquals(0, p.exitValue(), Files.readString(err));
+    assertTrue(nodeHasArchive, "the node it started had no " + archive);
     String printed = Files.readString(out, StandardCharsets.UTF_8);
     assertTrue(printed.startsWith("{"), "not JSON: " + printed.lines().limit(5).toList());
     JsonNode json = new ObjectMapper().readTree(printed);
