@@ -117,9 +117,17 @@ public record RunSpec(
         null);
   }
 
+  /**
+   * Partitions of the actor driver on one node unless asked for more ({@code run --threads}): the
+   * kernel models' rounds carry a few events each, and a second partition made every one of them
+   * slower on two cores (docs/performance.md, "One partition by default").
+   */
+  public static final int DEFAULT_PARTITIONS = 1;
+
+  /** A run of {@code scenario} on the actor driver, {@link #DEFAULT_PARTITIONS} partitions. */
   public static RunSpec of(String scenario, long seed, List<String> overrides) {
     return new RunSpec(
-        scenario, List.copyOf(overrides), seed, -1, null, "actors", defaultThreads(), false);
+        scenario, List.copyOf(overrides), seed, -1, null, "actors", DEFAULT_PARTITIONS, false);
   }
 
   /**
@@ -133,6 +141,10 @@ public record RunSpec(
         scenario, overrides, seed, until, null, "sequential", 1, false, -1, null, null, fork);
   }
 
+  /**
+   * Threads that run schedules or repeats at once ({@code explore}, {@code compare}, {@code
+   * bench}): the cores.
+   */
   public static int defaultThreads() {
     return Math.max(1, Runtime.getRuntime().availableProcessors());
   }

@@ -199,9 +199,10 @@ final class RunCommand implements Callable<Integer> {
     } else {
       loaded = Models.load(scenario, options.sets); // bad input fails here, before any work
     }
-    // the actor driver on one node: one partition unless asked (docs/performance.md, "One
-    // partition by default")
-    int defaultedThreads = threads == null ? 1 : ScenarioOptions.threads(threads);
+    int defaultedThreads =
+        threads == null
+            ? org.kernsim.run.RunSpec.DEFAULT_PARTITIONS
+            : ScenarioOptions.threads(threads);
     if (!driver.equals("actors") && !driver.equals("sequential") && !driver.equals("partitions"))
       throw new BadInputException(
           "--driver " + Quote.value(driver) + ": expected actors, sequential or partitions");
