@@ -334,11 +334,13 @@ public final class ActorDriver {
   }
 
   /**
-   * The partitions' dispatchers: one thread each, a fork-join pool of parallelism 1. A partition
-   * tells each entity of a window its {@code RunWindow} from the dispatcher's own thread, and a
-   * fork-join worker puts the entity's mailbox on its own queue (no lock, no wake-up), where a
-   * thread-pool executor put it on a shared {@code LinkedBlockingQueue} (PHOLD, 10,000 entities, in
-   * one process, two systems alternating: 1.24x [0.64, 1.97] the events/s, 2026-12-07).
+   * The partitions' dispatchers: one thread each, a {@link OneThreadExecutor}. A partition tells
+   * each entity of a window its {@code RunWindow} from the dispatcher's own thread, and the entity
+   * its {@code WindowRan}; the executor queues their mailboxes on a plain queue of its own
+   * thread's. (A fork-join pool of parallelism 1 paid a volatile store per message: 0.91x the time
+   * of {@code machine-stop} over 1 s without it; a thread-pool executor's shared {@code
+   * LinkedBlockingQueue} had been slower still. docs/performance.md, "A partition's dispatcher
+   * thread without fork-join".)
    */
   static String partitionDispatchers(int threads) {
     StringBuilder sb = new StringBuilder("kernsim.partition-dispatchers = " + threads + "\n");
@@ -346,9 +348,9 @@ public final class ActorDriver {
       sb.append("kernsim.partition-dispatcher-")
           .append(i)
           .append(
-              " { type = Dispatcher, executor = fork-join-executor, fork-join-executor {"
-                  + " parallelism-min = 1, parallelism-max = 1, parallelism-factor = 1.0 },"
-                  + " throughput = 1000 }\n");
+              " { type = Dispatcher, executor = \""
+                  + OneThreadExecutor.Configurator.class.getName()
+                  + "\", throughput = 1000 }\n");
     }
     return sb.toString();
   }
