@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import org.kernsim.bench.PholdBench;
+import org.kernsim.run.RunSpec;
 import org.kernsim.scenario.BadInputException;
 import org.kernsim.scenario.Quote;
 import picocli.CommandLine.Command;
@@ -22,25 +23,32 @@ import picocli.CommandLine.Parameters;
       "events/s; its warm-up goes on past --warmup (at most 20 repeats) until the JIT compiler",
       "takes at most 10 %% of a repeat's CPU, and it also reports the rates without the compiler's",
       "CPU.",
+      "'bench drivers': each scenario (default machine-stop and workqueue-kick-cull; --scenario,",
+      "--set) on the actor driver against the sequential driver, in pairs in this process, and",
+      "their ratio of wall times pair by pair (the same traceSha256 required of every run).",
       "Exit codes: 0 ok, 1 internal error, 2 bad input, 4 the cluster failed, 5 out of memory,",
       "130/143 interrupted by SIGINT/SIGTERM."
     })
 final class BenchCommand implements Callable<Integer> {
 
-  @Parameters(index = "0", paramLabel = "BENCHMARK", description = "phold or explore")
+  @Parameters(index = "0", paramLabel = "BENCHMARK", description = "phold, explore or drivers")
   String benchmark;
 
   @Option(
       names = "--scenario",
       paramLabel = "SCENARIO",
       defaultValue = "workqueue-kick-cull",
-      description = "explore: the scenario (default: ${DEFAULT-VALUE}).")
+      description =
+          "explore: the scenario (default: ${DEFAULT-VALUE}); drivers: the scenarios, comma"
+              + " separated (default: machine-stop,workqueue-kick-cull).")
   String scenario;
 
   @Option(
       names = "--set",
       paramLabel = "KEY=VALUE",
-      description = "explore: settings (default: workqueue.kick=claim for the default scenario).")
+      description =
+          "explore, drivers: settings (explore's default: workqueue.kick=claim for the default"
+              + " scenario).")
   java.util.List<String> sets;
 
   @Option(
@@ -83,7 +91,9 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--threads",
       paramLabel = "T",
-      description = "Dispatcher threads (default: cores).")
+      description =
+          "Dispatcher threads (default: cores); drivers: the actor driver's partitions (default:"
+              + " 1, as run).")
   Integer threads;
 
   @Option(
@@ -118,12 +128,17 @@ final class BenchCommand implements Callable<Integer> {
       description = "Partitions per cluster node (default: kernsim.cluster.partitions-per-node).")
   Integer partitionsPerNode;
 
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Override
   public Integer call() {
     if (benchmark.equals("explore")) return explore();
+    if (benchmark.equals("drivers")) return drivers();
     if (!benchmark.equals("phold"))
       throw new BadInputException(
-          "unknown benchmark '" + Quote.value(benchmark) + "' (available: phold, explore)");
+          "unknown benchmark '"
+              + Quote.value(benchmark)
+              + "' (available: phold, explore, drivers)");
     if (entities < 1) throw new BadInputException("--entities " + entities + ": must be >= 1");
     if (population < 1)
       throw new BadInputException("--population " + population + ": must be >= 1");
@@ -238,6 +253,62 @@ final class BenchCommand implements Callable<Integer> {
         "  load average %s before, %s after%n",
         r.get("loadAverageBefore"), r.get("loadAverageAfter"));
     return ExitCodes.OK;
+  }
+
+  private Integer drivers() {
+    if (repeat < 1 || warmup < 0)
+      throw new BadInputException("--repeat must be >= 1 and --warmup >= 0");
+    java.util.List<String> scenarios =
+        spec.commandLine().getParseResult().hasMatchedOption("--scenario")
+            ? java.util.Arrays.stream(scenario.split(",")).map(String::trim).toList()
+            : org.kernsim.bench.DriversBench.DEFAULT_SCENARIOS;
+    java.util.List<String> o = sets != null ? sets : java.util.List.of();
+    for (String s : scenarios) org.kernsim.models.Models.load(s, o); // bad input before any work
+    int partitions =
+        threads != null ? ScenarioOptions.threads(threads) : RunSpec.DEFAULT_PARTITIONS;
+    Map<String, Object> r;
+    try (ProgressBar bar =
+        json ? null : Progress.counter("runs", 2L * scenarios.size() * ((long) warmup + repeat))) {
+      r =
+          org.kernsim.bench.DriversBench.run(
+              new org.kernsim.bench.DriversBench.Config(
+                  scenarios, o, seed, partitions, repeat, warmup),
+              bar == null ? () -> {} : bar::step);
+    }
+    if (json) {
+      System.out.println(Json.write(r));
+      return ExitCodes.OK;
+    }
+    System.out.printf(
+        "actor driver (%d partition%s) against the sequential driver, %d pairs after %d warm-up"
+            + " pairs (wall ms, median [min, max]; ratio pair by pair)%n",
+        partitions, partitions == 1 ? "" : "s", repeat, warmup);
+    @SuppressWarnings("unchecked")
+    java.util.List<Map<String, Object>> rows =
+        (java.util.List<Map<String, Object>>) r.get("scenarios");
+    for (Map<String, Object> m : rows) {
+      System.out.printf(
+          "  %s (%,d events, %,d windows)%n", m.get("scenario"), m.get("events"), m.get("windows"));
+      System.out.printf("    sequential  %s ms%n", millis(m.get("sequentialMillis")));
+      System.out.printf("    actors      %s ms%n", millis(m.get("actorMillis")));
+      System.out.printf(
+          "    actors / sequential  %s [%s, %s]%n",
+          m.get("actorOverSequential"),
+          m.get("actorOverSequentialMin"),
+          m.get("actorOverSequentialMax"));
+    }
+    return ExitCodes.OK;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static String millis(Object stats) {
+    Map<String, Object> m = (Map<String, Object>) stats;
+    return String.format(
+        java.util.Locale.ROOT,
+        "%,.1f [%,.1f, %,.1f]",
+        (Double) m.get("median"),
+        (Double) m.get("min"),
+        (Double) m.get("max"));
   }
 
   @SuppressWarnings("unchecked")

@@ -109,6 +109,42 @@ class CliTest {
     assertBadInput(cli("run", "phold", "--until", "soon"), "--until");
     assertBadInput(cli("explore", "phold", "--seeds", "9..3"), "--seeds");
     assertBadInput(cli("bench", "nosuchbench"), "nosuchbench");
+    assertBadInput(cli("bench", "drivers", "--scenario", "machine-stop,nosuch"), "nosuch");
+    assertBadInput(
+        cli("bench", "drivers", "--set", "scenario.until=soon"), "scenario.until", "soon");
+    assertBadInput(cli("bench", "drivers", "--threads", "0"), "--threads");
+  }
+
+  @Test
+  void benchDriversPairsTheActorDriverWithTheSequentialOnEachScenario() throws IOException {
+    Out o =
+        cli(
+            "bench",
+            "drivers",
+            "--scenario",
+            "machine-stop, workqueue-kick-cull",
+            "--set",
+            "scenario.until=1ms",
+            "--repeat",
+            "2",
+            "--warmup",
+            "0",
+            "--json");
+    assertEquals(ExitCodes.OK, o.code(), o.err());
+    JsonNode r = new ObjectMapper().readTree(o.out());
+    assertEquals("drivers", r.get("benchmark").asText());
+    assertEquals(1, r.get("partitions").asInt(), "run's default: one partition");
+    assertEquals(2, r.get("scenarios").size());
+    assertEquals("workqueue-kick-cull", r.get("scenarios").get(1).get("scenario").asText());
+    for (JsonNode m : r.get("scenarios")) {
+      assertEquals(2, m.get("samplesActorOverSequential").size(), m.toString());
+      assertTrue(m.get("actorOverSequentialMin").asDouble() > 0, m.toString());
+      String scenario = m.get("scenario").asText();
+      assertEquals(
+          okHash(cli("run", scenario, "--set", "scenario.until=1ms", "--json", "--no-timeline")),
+          m.get("traceSha256").asText(),
+          scenario);
+    }
   }
 
   @Test
