@@ -179,8 +179,7 @@ final class BenchCommand implements Callable<Integer> {
       System.out.printf("  engine (actors)   %,d events/s%n", (Long) r.get("eventsPerSecond"));
       System.out.printf("  raw Pekko tell    %,d messages/s%n", (Long) r.get("pekkoTellPerSecond"));
       System.out.printf(
-          "  ratio             %s (min %s, max %s; engine / tell, pair by pair)%n",
-          r.get("ratio"), r.get("ratioMin"), r.get("ratioMax"));
+          "  ratio             %s (engine / tell, pair by pair)%n", spread(r, "ratio"));
       System.out.printf(
           "  sequential driver %,d events/s (%,d per CPU second)%n",
           (Long) r.get("sequentialEventsPerSecond"), (Long) r.get("sequentialEventsPerCpuSecond"));
@@ -188,10 +187,8 @@ final class BenchCommand implements Callable<Integer> {
           "  plain Java loop   %,d events per CPU second (same traffic, primitive arrays)%n",
           (Long) r.get("plainLoopEventsPerCpuSecond"));
       System.out.printf(
-          "  ratio             %s (min %s, max %s; sequential / plain loop, pair by pair)%n",
-          r.get("sequentialToPlainLoop"),
-          r.get("sequentialToPlainLoopMin"),
-          r.get("sequentialToPlainLoopMax"));
+          "  ratio             %s (sequential / plain loop, pair by pair)%n",
+          spread(r, "sequentialToPlainLoop"));
     }
     return ExitCodes.OK;
   }
@@ -291,13 +288,16 @@ final class BenchCommand implements Callable<Integer> {
           "  %s (%,d events, %,d windows)%n", m.get("scenario"), m.get("events"), m.get("windows"));
       System.out.printf("    sequential  %s ms%n", millis(m.get("sequentialMillis")));
       System.out.printf("    actors      %s ms%n", millis(m.get("actorMillis")));
-      System.out.printf(
-          "    actors / sequential  %s [%s, %s]%n",
-          m.get("actorOverSequential"),
-          m.get("actorOverSequentialMin"),
-          m.get("actorOverSequentialMax"));
+      System.out.printf("    actors / sequential  %s%n", spread(m, "actorOverSequential"));
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * A ratio taken pair by pair: its median {@code [min, max]} ({@code key}, {@code keyMin}, ...).
+   */
+  private static String spread(Map<String, Object> r, String key) {
+    return r.get(key) + " [" + r.get(key + "Min") + ", " + r.get(key + "Max") + "]";
   }
 
   @SuppressWarnings("unchecked")
@@ -391,21 +391,15 @@ final class BenchCommand implements Callable<Integer> {
           clusterNodes, perNode, many);
       System.out.printf(
           "  CPU per event (all nodes' processes): 1 node %s ns, %d nodes %s ns; %d nodes / 1 node,"
-              + " pair by pair: %s [%s, %s]%n",
+              + " pair by pair: %s%n",
           r.get("singleNodeCpuNanosPerEvent"),
           clusterNodes,
           r.get("clusterCpuNanosPerEvent"),
           clusterNodes,
-          r.get("cpuPerEventRatio"),
-          r.get("cpuPerEventRatioMin"),
-          r.get("cpuPerEventRatioMax"));
+          spread(r, "cpuPerEventRatio"));
       System.out.printf(
-          "  %d nodes / 1 node, pair by pair: %s [%s, %s], same traceSha256: %s%n",
-          clusterNodes,
-          r.get("speedup"),
-          r.get("speedupMin"),
-          r.get("speedupMax"),
-          r.get("sameHash"));
+          "  %d nodes / 1 node, pair by pair: %s, same traceSha256: %s%n",
+          clusterNodes, spread(r, "speedup"), r.get("sameHash"));
     }
     return ExitCodes.OK;
   }
