@@ -92,10 +92,10 @@ public final class DriversBench {
     m.put("traceSha256", hash);
     m.put("sequentialMillis", stats(seqMillis, 3));
     m.put("actorMillis", stats(actorMillis, 3));
-    m.put("actorOverSequential", round3(ExploreBench.median(ratios)));
-    m.put("actorOverSequentialMin", round3(PholdBench.min(ratios)));
-    m.put("actorOverSequentialMax", round3(PholdBench.max(ratios)));
-    m.put("samplesActorOverSequential", ratios.stream().map(DriversBench::round3).toList());
+    m.put("actorOverSequential", PholdBench.round3(ExploreBench.median(ratios)));
+    m.put("actorOverSequentialMin", PholdBench.round3(PholdBench.min(ratios)));
+    m.put("actorOverSequentialMax", PholdBench.round3(PholdBench.max(ratios)));
+    m.put("samplesActorOverSequential", ratios.stream().map(PholdBench::round3).toList());
     return m;
   }
 
@@ -118,9 +118,5 @@ public final class DriversBench {
     m.put("max", Math.round(PholdBench.max(xs) * scale) / scale);
     m.put("samples", xs.stream().map(x -> Math.round(x * scale) / scale).toList());
     return m;
-  }
-
-  private static double round3(double x) {
-    return PholdBench.round3(x);
   }
 }
