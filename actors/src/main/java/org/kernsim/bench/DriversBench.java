@@ -90,8 +90,8 @@ public final class DriversBench {
     m.put("events", last.events());
     m.put("windows", last.windows());
     m.put("traceSha256", hash);
-    m.put("sequentialMillis", stats(seqMillis, 3));
-    m.put("actorMillis", stats(actorMillis, 3));
+    m.put("sequentialMillis", stats(seqMillis));
+    m.put("actorMillis", stats(actorMillis));
     m.put("actorOverSequential", PholdBench.round3(ExploreBench.median(ratios)));
     m.put("actorOverSequentialMin", PholdBench.round3(PholdBench.min(ratios)));
     m.put("actorOverSequentialMax", PholdBench.round3(PholdBench.max(ratios)));
@@ -110,13 +110,13 @@ public final class DriversBench {
     return t;
   }
 
-  private static Map<String, Object> stats(List<Double> xs, int digits) {
-    double scale = Math.pow(10, digits);
+  /** Milliseconds to the microsecond: median, min, max and the samples. */
+  private static Map<String, Object> stats(List<Double> xs) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("median", Math.round(ExploreBench.median(xs) * scale) / scale);
-    m.put("min", Math.round(PholdBench.min(xs) * scale) / scale);
-    m.put("max", Math.round(PholdBench.max(xs) * scale) / scale);
-    m.put("samples", xs.stream().map(x -> Math.round(x * scale) / scale).toList());
+    m.put("median", PholdBench.round3(ExploreBench.median(xs)));
+    m.put("min", PholdBench.round3(PholdBench.min(xs)));
+    m.put("max", PholdBench.round3(PholdBench.max(xs)));
+    m.put("samples", xs.stream().map(PholdBench::round3).toList());
     return m;
   }
 }

@@ -23,6 +23,14 @@ class CliTest {
 
   record Out(int code, String out, String err) {}
 
+  static {
+    // Logback starts once per JVM, in whichever command logs first; what it prints then (its
+    // status,
+    // when a reactor build puts another module's logback-test.xml on this classpath) must not land
+    // in that command's captured stdout
+    org.slf4j.LoggerFactory.getILoggerFactory();
+  }
+
   static synchronized Out cli(String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
@@ -53,10 +61,19 @@ class CliTest {
     for (String m : mentions) assertTrue(o.err().contains(m), "'" + m + "' not in: " + o.err());
   }
 
+  /** A command that exited 0 with {@code --json}: its JSON. */
+  static JsonNode okJson(Out o) throws IOException {
+    assertEquals(ExitCodes.OK, o.code(), o.err());
+    try {
+      return new ObjectMapper().readTree(o.out());
+    } catch (IOException e) {
+      throw new AssertionError("not JSON: " + o.out() + "\nstderr: " + o.err(), e);
+    }
+  }
+
   /** A run that exited 0 with {@code --json}: its {@code traceSha256}. */
   static String okHash(Out o) throws IOException {
-    assertEquals(ExitCodes.OK, o.code(), o.err());
-    return new ObjectMapper().readTree(o.out()).get("traceSha256").asText();
+    return okJson(o).get("traceSha256").asText();
   }
 
   static Path write(Path dir, String name, String text) throws IOException {
@@ -130,8 +147,7 @@ class CliTest {
             "--warmup",
             "0",
             "--json");
-    assertEquals(ExitCodes.OK, o.code(), o.err());
-    JsonNode r = new ObjectMapper().readTree(o.out());
+    JsonNode r = okJson(o);
     assertEquals("drivers", r.get("benchmark").asText());
     assertEquals(1, r.get("partitions").asInt(), "run's default: one partition");
     assertEquals(2, r.get("scenarios").size());
@@ -179,8 +195,7 @@ class CliTest {
   void aGoodRunPrintsOneJsonObjectAndWritesItsTrace(@TempDir Path dir) throws IOException {
     Path trace = dir.resolve("t.jsonl");
     Out o = smallPhold("--threads", "2", "--trace", trace.toString());
-    assertEquals(ExitCodes.OK, o.code(), o.err());
-    JsonNode j = new ObjectMapper().readTree(o.out());
+    JsonNode j = okJson(o);
     for (String k :
         List.of(
             "scenario",
@@ -299,8 +314,7 @@ class CliTest {
             "--set",
             "phold.ttl=3",
             "--json");
-    assertEquals(ExitCodes.OK, o.code(), o.err());
-    JsonNode j = new ObjectMapper().readTree(o.out());
+    JsonNode j = okJson(o);
     // a per-run figure is the median over the seeds, never their sum (issue 9)
     assertEquals(
         8 * 2 * 4, j.get("variants").get("2").get("metrics").get("expectedEvents").asLong());
@@ -507,8 +521,7 @@ class CliTest {
   void htmlReportsOfARunAndOfAComparison(@TempDir Path dir) throws IOException {
     Path run = dir.resolve("run.html");
     Out o = cli("run", "machine-stop", "--seed", "2", "--report", run.toString(), "--json");
-    assertEquals(ExitCodes.OK, o.code(), o.err());
-    JsonNode j = new ObjectMapper().readTree(o.out());
+    JsonNode j = okJson(o);
     assertEquals(3, j.get("latencies").get("stopMachineNanos").get("count").asLong());
     String page = Files.readString(run);
     assertTrue(

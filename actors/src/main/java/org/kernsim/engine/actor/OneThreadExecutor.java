@@ -21,8 +21,8 @@ import org.apache.pekko.dispatch.MonitorableThreadFactory;
  * its entity actors. A window is a {@code RunWindow} from the partition to each entity and a {@code
  * WindowRan} back, every one of them told on this thread; a task submitted from this thread goes on
  * a plain queue of its own (no fence, no compare-and-set), where a fork-join pool of parallelism 1
- * paid a volatile store into its work queue per message (15 % of the partition thread's samples on
- * {@code machine-stop}, 2026-12-07). Tasks from other threads (the coordinator's, a timer's) go
+ * paid a volatile store into its work queue per message (15 % of all the samples of a {@code
+ * machine-stop} run, 2026-12-07). Tasks from other threads (the coordinator's, a timer's) go
  * through a concurrent inbox and wake the thread if it sleeps; the thread takes the inbox every
  * {@value #INBOX_EVERY} tasks, so that a round that always has local work cannot keep them waiting.
  *
