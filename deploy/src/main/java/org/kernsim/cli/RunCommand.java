@@ -6,6 +6,8 @@ import java.util.concurrent.Callable;
 import org.kernsim.engine.EndReason;
 import org.kernsim.engine.RunResult;
 import org.kernsim.engine.Violation;
+import org.kernsim.engine.actor.ActorDriver;
+import org.kernsim.engine.actor.EarlyActorSystem;
 import org.kernsim.models.Models;
 import org.kernsim.report.HtmlReport;
 import org.kernsim.run.RunSpec;
@@ -182,6 +184,32 @@ final class RunCommand implements Callable<Integer> {
       snapshotAtNanos = ScenarioOptions.duration("--snapshot-at", snapshotAt, 0);
       OutputFiles.check("--snapshot", snapshot);
     }
+    // a run on entity actors in this JVM: its actor system is created on a thread of its own while
+    // the scenario loads and builds; the run stops it, or, on bad input found meanwhile, close()
+    EarlyActorSystem early = earlySystem();
+    try {
+      return loadAndRun(early, untilNanos, snapshotAtNanos);
+    } finally {
+      if (early != null) early.close();
+    }
+  }
+
+  /**
+   * The actor system of a run on the embedded actor driver, started now (null: another driver, a
+   * cluster run, a forked schedule, or a {@code --threads} that the checks below refuse).
+   */
+  private EarlyActorSystem earlySystem() {
+    if (!driver.equals("actors") || cluster.on() || schedule.forkAt != null) return null;
+    int partitions;
+    try {
+      partitions = threads == null ? RunSpec.DEFAULT_PARTITIONS : ScenarioOptions.threads(threads);
+    } catch (BadInputException e) {
+      return null; // said, in its turn, by the checks
+    }
+    return EarlyActorSystem.start(partitions);
+  }
+
+  private Integer loadAndRun(EarlyActorSystem early, long untilNanos, long snapshotAtNanos) {
     org.kernsim.protocol.snapshot.SimSnapshot resumed = null;
     if (fromSnapshot != null) {
       if (scenario != null)
@@ -293,7 +321,9 @@ final class RunCommand implements Callable<Integer> {
           clusterJson = rec.json();
         }
       } else {
-        outcome = Runner.run(spec, null, progress, observers, resumed);
+        Runner.Backend backend =
+            early == null ? null : (sc, sim, opts) -> ActorDriver.run(early, sim, opts);
+        outcome = Runner.run(spec, backend, progress, observers, resumed);
       }
     }
     RunResult r = outcome.result();

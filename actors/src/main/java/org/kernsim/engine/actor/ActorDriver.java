@@ -40,7 +40,30 @@ public final class ActorDriver {
   public static RunResult run(Simulation sim, RunOptions options, int threads) {
     StartStages stages = stages(sim, options);
     stages.creatingSystem();
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim", config(threads));
+    return runAndStop(
+        ActorSystem.create(Behaviors.empty(), "kernsim", config(threads)),
+        sim,
+        options,
+        threads,
+        stages);
+  }
+
+  /**
+   * Runs in {@code early}'s system (created while the caller built {@code sim}), with as many
+   * partitions as it has dispatchers, and stops it.
+   */
+  public static RunResult run(EarlyActorSystem early, Simulation sim, RunOptions options) {
+    StartStages stages = stages(sim, options);
+    stages.creatingSystem();
+    return runAndStop(early.take(), sim, options, early.threads(), stages);
+  }
+
+  private static RunResult runAndStop(
+      ActorSystem<Void> system,
+      Simulation sim,
+      RunOptions options,
+      int threads,
+      StartStages stages) {
     try {
       return run(system, sim, options, threads, stages);
     } finally {
@@ -355,27 +378,45 @@ public final class ActorDriver {
     return sb.toString();
   }
 
+  /**
+   * The configuration of a local run's system: one dispatcher per partition, quiet logs, no exit or
+   * shutdown hooks of Pekko's own, and Pekko's serialization not started with the system (nothing
+   * of a local run is serialized; created eagerly, its serializers cost ~0.1 s of a fresh JVM's
+   * start, docs/performance.md).
+   */
   public static Config config(int threads) {
+    Config loaded = ConfigFactory.load();
+    List<String> extensions = new ArrayList<>(loaded.getStringList("pekko.library-extensions"));
+    extensions.remove(EAGER_SERIALIZATION);
+    return ConfigFactory.parseMap(Map.of("pekko.library-extensions", extensions))
+        .withFallback(local(threads))
+        .withFallback(loaded);
+  }
+
+  /** Pekko's library extension that creates every configured serializer as the system starts. */
+  static final String EAGER_SERIALIZATION =
+      "org.apache.pekko.serialization.SerializationExtension$";
+
+  private static Config local(int threads) {
     return ConfigFactory.parseString(
-            partitionDispatchers(threads)
-                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
-                + threads
-                + "\n"
-                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
-                + threads
-                + "\n"
-                + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor = 1.0\n"
-                + "pekko.actor.default-dispatcher.throughput = 64\n"
-                + "pekko.actor.provider = local\n"
-                + "pekko.loglevel = WARNING\n"
-                + "pekko.log-dead-letters = off\n"
-                + "pekko.log-dead-letters-during-shutdown = off\n"
-                // a fatal error the run's actors did not catch (FatalErrors) stops this system,
-                // which ends the run's wait, instead of exiting the JVM
-                + "pekko.jvm-exit-on-fatal-error = off\n"
-                + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
-                + "pekko.jvm-shutdown-hooks = off\n")
-        .withFallback(ConfigFactory.load());
+        partitionDispatchers(threads)
+            + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-min = "
+            + threads
+            + "\n"
+            + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-max = "
+            + threads
+            + "\n"
+            + "pekko.actor.default-dispatcher.fork-join-executor.parallelism-factor = 1.0\n"
+            + "pekko.actor.default-dispatcher.throughput = 64\n"
+            + "pekko.actor.provider = local\n"
+            + "pekko.loglevel = WARNING\n"
+            + "pekko.log-dead-letters = off\n"
+            + "pekko.log-dead-letters-during-shutdown = off\n"
+            // a fatal error the run's actors did not catch (FatalErrors) stops this system,
+            // which ends the run's wait, instead of exiting the JVM
+            + "pekko.jvm-exit-on-fatal-error = off\n"
+            + "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off\n"
+            + "pekko.jvm-shutdown-hooks = off\n");
   }
 
   static Duration timeout() {
