@@ -92,8 +92,8 @@ class HostileFramesOverTheWireTest {
       List<String> cmd = new ArrayList<>();
       cmd.add(ProcessHandle.current().info().command().orElse("java"));
       cmd.add("-XX:+UseParallelGC");
-      // the CLI's logging (the test classpath also holds logback-test.xml)
-      cmd.add("-Dlogback.configurationFile=" + getClass().getResource("/logback.xml"));
+      // the CLI's logging (CliLogging), though the test classpath also holds logback-test.xml
+      cmd.add("-Dkernsim.logging=cli");
       cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.kernsim.cli.Main"));
       cmd.addAll(
           List.of(
