@@ -15,8 +15,9 @@ import org.kernsim.run.Runner;
  * and the ratio actor ÷ sequential of their wall times taken pair by pair, who goes first
  * alternating, each run after a full collection and a pause ({@link PholdBench#settle}). A run's
  * time is {@link Runner#run(RunSpec)} as {@code kernsim run} calls it, the actor system's start and
- * stop included (what a user of {@code run} waits for, less the JVM's start). Every run must give
- * the same {@code traceSha256}: a driver that disagrees is a bug, reported as such.
+ * stop included (what a user of {@code run} waits for, less the JVM's start) — or, with another
+ * {@link Timer} (the CLI's {@code --processes}), a whole {@code kernsim run} process. Every run
+ * must give the same {@code traceSha256}: a driver that disagrees is a bug, reported as such.
  *
  * <p>Issue 14's goal for the two drivers is an actor driver within 1.5x of the sequential driver's
  * time on {@code machine-stop} and {@code workqueue-kick-cull}, the default scenarios.
@@ -39,13 +40,60 @@ public final class DriversBench {
       long seed,
       int partitions,
       int repeats,
-      int warmups) {}
+      int warmups,
+      Timer timer) {
+    /** Every run in this JVM ({@link #IN_THIS_JVM}). */
+    public Config(
+        List<String> scenarios,
+        List<String> overrides,
+        long seed,
+        int partitions,
+        int repeats,
+        int warmups) {
+      this(scenarios, overrides, seed, partitions, repeats, warmups, IN_THIS_JVM);
+    }
+  }
+
+  /** How one run is made and timed: in this JVM, or (the CLI's) as a fresh {@code kernsim run}. */
+  public interface Timer {
+    /** What the JSON says about the runs ("in this JVM", ...). */
+    String runs();
+
+    /** Runs {@code spec} once, after letting the machine settle, and times it. */
+    Measured time(RunSpec spec);
+  }
+
+  /** One timed run: its identity (hash, events, windows) and its wall time. */
+  public record Measured(String traceSha256, long events, long windows, double millis) {}
+
+  /**
+   * {@link Runner#run(RunSpec)} in this JVM, after a full collection and a pause ({@link
+   * PholdBench#settle}).
+   */
+  public static final Timer IN_THIS_JVM =
+      new Timer() {
+        @Override
+        public String runs() {
+          return "in this JVM: Runner.run, as kernsim run calls it (the actor system's start and"
+              + " stop included, the JVM's start not)";
+        }
+
+        @Override
+        public Measured time(RunSpec spec) {
+          PholdBench.settle();
+          long t0 = System.nanoTime();
+          RunResult r = Runner.run(spec).result();
+          return new Measured(
+              r.traceSha256(), r.events(), r.windows(), (System.nanoTime() - t0) / 1e6);
+        }
+      };
 
   /** Runs the pairs; {@code step} after each run. */
   public static Map<String, Object> run(Config c, Runnable step) {
     Map<String, Object> r = new LinkedHashMap<>();
     r.put("benchmark", "drivers");
-    r.put("baseline", "sequential driver, the same scenario and seed, paired in this JVM");
+    r.put("baseline", "sequential driver, the same scenario and seed, paired");
+    r.put("runs", c.timer().runs());
     r.put("partitions", c.partitions());
     r.put("repeats", c.repeats());
     r.put("warmups", c.warmups());
@@ -64,22 +112,22 @@ public final class DriversBench {
     List<Double> seqMillis = new ArrayList<>();
     List<Double> actorMillis = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();
-    RunResult last = null;
+    Measured last = null;
     String hash = null;
     for (int i = 0; i < c.warmups() + c.repeats(); i++) {
       boolean actorsFirst = i % 2 == 1;
-      Timed a = null;
-      if (actorsFirst) a = time(actors, step);
-      Timed s = time(sequential, step);
-      if (!actorsFirst) a = time(actors, step);
-      for (Timed t : List.of(s, a)) {
-        String h = t.result().traceSha256();
+      Measured a = null;
+      if (actorsFirst) a = time(c, actors, step);
+      Measured s = time(c, sequential, step);
+      if (!actorsFirst) a = time(c, actors, step);
+      for (Measured t : List.of(s, a)) {
+        String h = t.traceSha256();
         if (hash == null) hash = h;
         else if (!hash.equals(h))
           throw new IllegalStateException(
               scenario + ": the drivers disagree: traceSha256 " + hash + " and " + h);
       }
-      last = s.result();
+      last = s;
       if (i < c.warmups()) continue;
       seqMillis.add(s.millis());
       actorMillis.add(a.millis());
@@ -99,15 +147,10 @@ public final class DriversBench {
     return m;
   }
 
-  private record Timed(RunResult result, double millis) {}
-
-  private static Timed time(RunSpec spec, Runnable step) {
-    PholdBench.settle();
-    long t0 = System.nanoTime();
-    RunResult r = Runner.run(spec).result();
-    Timed t = new Timed(r, (System.nanoTime() - t0) / 1e6);
+  private static Measured time(Config c, RunSpec spec, Runnable step) {
+    Measured m = c.timer().time(spec);
     step.run();
-    return t;
+    return m;
   }
 
   /** Milliseconds to the microsecond: median, min, max and the samples. */

@@ -25,7 +25,8 @@ import picocli.CommandLine.Parameters;
       "CPU.",
       "'bench drivers': each scenario (default machine-stop and workqueue-kick-cull; --scenario,",
       "--set) on the actor driver against the sequential driver, in pairs in this process, and",
-      "their ratio of wall times pair by pair (the same traceSha256 required of every run).",
+      "their ratio of wall times pair by pair (the same traceSha256 required of every run);",
+      "with --processes each run is a fresh JVM ('kernsim run ... --json'), timed whole.",
       "Exit codes: 0 ok, 1 internal error, 2 bad input, 4 the cluster failed, 5 out of memory,",
       "130/143 interrupted by SIGINT/SIGTERM."
     })
@@ -128,12 +129,23 @@ final class BenchCommand implements Callable<Integer> {
       description = "Partitions per cluster node (default: kernsim.cluster.partitions-per-node).")
   Integer partitionsPerNode;
 
+  @Option(
+      names = "--processes",
+      description =
+          "drivers: each run a fresh JVM, 'kernsim run SCENARIO --json' as a user runs it, timed"
+              + " from its start to its exit (the JVM's start, the actor system's start and stop"
+              + " included); this JVM's -XX, -Xmx, -Xms and -Xss options are passed on.")
+  boolean processes;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() {
-    if (benchmark.equals("explore")) return explore();
     if (benchmark.equals("drivers")) return drivers();
+    if (processes)
+      throw new BadInputException(
+          "--processes: only for 'bench drivers', not " + Quote.value(benchmark));
+    if (benchmark.equals("explore")) return explore();
     if (!benchmark.equals("phold"))
       throw new BadInputException(
           "unknown benchmark '"
@@ -269,7 +281,13 @@ final class BenchCommand implements Callable<Integer> {
       r =
           org.kernsim.bench.DriversBench.run(
               new org.kernsim.bench.DriversBench.Config(
-                  scenarios, o, seed, partitions, repeat, warmup),
+                  scenarios,
+                  o,
+                  seed,
+                  partitions,
+                  repeat,
+                  warmup,
+                  processes ? new FreshJvmRuns() : org.kernsim.bench.DriversBench.IN_THIS_JVM),
               bar == null ? () -> {} : bar::step);
     }
     if (json) {
@@ -278,8 +296,12 @@ final class BenchCommand implements Callable<Integer> {
     }
     System.out.printf(
         "actor driver (%d partition%s) against the sequential driver, %d pairs after %d warm-up"
-            + " pairs (wall ms, median [min, max]; ratio pair by pair)%n",
-        partitions, partitions == 1 ? "" : "s", repeat, warmup);
+            + " pairs%s (wall ms, median [min, max]; ratio pair by pair)%n",
+        partitions,
+        partitions == 1 ? "" : "s",
+        repeat,
+        warmup,
+        processes ? ", each run a fresh JVM" : "");
     @SuppressWarnings("unchecked")
     java.util.List<Map<String, Object>> rows =
         (java.util.List<Map<String, Object>>) r.get("scenarios");

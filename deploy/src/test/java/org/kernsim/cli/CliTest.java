@@ -17,6 +17,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kernsim.run.Ablations;
+import org.kernsim.run.RunSpec;
 
 /** The CLI's exit codes and its one-line messages for bad input. */
 class CliTest {
@@ -130,6 +131,7 @@ class CliTest {
     assertBadInput(
         cli("bench", "drivers", "--set", "scenario.until=soon"), "scenario.until", "soon");
     assertBadInput(cli("bench", "drivers", "--threads", "0"), "--threads");
+    assertBadInput(cli("bench", "phold", "--processes"), "--processes", "drivers");
   }
 
   @Test
@@ -161,6 +163,85 @@ class CliTest {
           m.get("traceSha256").asText(),
           scenario);
     }
+  }
+
+  @Test
+  void benchDriversWithProcessesTimesFreshRunsOfTheCli() throws IOException {
+    Out o =
+        cli(
+            "bench",
+            "drivers",
+            "--processes",
+            "--scenario",
+            "workqueue-kick-cull",
+            "--set",
+            "scenario.until=20s",
+            "--seed",
+            "5",
+            "--repeat",
+            "1",
+            "--warmup",
+            "0",
+            "--json");
+    JsonNode r = okJson(o);
+    assertTrue(r.get("runs").asText().startsWith("each a fresh JVM"), r.toString());
+    JsonNode m = r.get("scenarios").get(0);
+    assertEquals(1, m.get("samplesActorOverSequential").size(), m.toString());
+    // a process's time includes a JVM's start: far more than the few ms of this run in a JVM
+    assertTrue(m.get("sequentialMillis").get("min").asDouble() > 100, m.toString());
+    assertEquals(
+        okHash(
+            cli(
+                "run",
+                "workqueue-kick-cull",
+                "--set",
+                "scenario.until=20s",
+                "--seed",
+                "5",
+                "--json",
+                "--no-timeline")),
+        m.get("traceSha256").asText());
+    assertTrue(m.get("events").asLong() > 0, m.toString());
+  }
+
+  @Test
+  void aFreshRunGetsTheLaunchersJvmOptionsAndTheBenchsSpec() {
+    assertEquals(
+        List.of("-XX:+UseParallelGC", "-XX:SharedArchiveFile=/k.jsa", "-Xmx2g", "-Xss4m"),
+        FreshJvmRuns.jvmOptions(
+            List.of(
+                "-XX:+UseParallelGC",
+                "-Dfoo=bar",
+                "-XX:SharedArchiveFile=/k.jsa",
+                "-agentlib:jdwp=transport=dt_socket",
+                "-Xmx2g",
+                "-Xss4m",
+                "-javaagent:x.jar")));
+    List<String> cmd =
+        FreshJvmRuns.command(
+            new RunSpec(
+                "machine-stop", List.of("machine.cpus=8"), 9, -1, null, "actors", 2, false));
+    int run = cmd.indexOf("run");
+    assertEquals(
+        List.of(
+            "run",
+            "machine-stop",
+            "--seed",
+            "9",
+            "--set",
+            "machine.cpus=8",
+            "--driver",
+            "actors",
+            "--threads",
+            "2",
+            "--json",
+            "--no-timeline"),
+        cmd.subList(run, cmd.size()));
+    assertEquals(Main.class.getName(), cmd.get(run - 1));
+    assertTrue(cmd.contains("-Dkernsim.logging=cli"), cmd.toString());
+    assertFalse(
+        FreshJvmRuns.command(new RunSpec("phold", List.of(), 1, -1, null, "sequential", 1, false))
+            .contains("--threads"));
   }
 
   @Test
