@@ -15,7 +15,7 @@ import org.slf4j.Marker;
 /**
  * The CLI's logging, configured in code (Logback's {@link Configurator} service, named in {@code
  * META-INF/services}) instead of a {@code logback.xml}: reading XML through Joran was ~0.13 s of
- * every command's start, the same configuration in code a fraction of it (docs/performance.md,
+ * every command's start, the same configuration in code about half of that (docs/performance.md,
  * "Logging configured in code"). kernsim's own code does not log; Pekko does, through SLF4J:
  *
  * <ul>

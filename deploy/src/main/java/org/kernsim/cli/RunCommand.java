@@ -265,8 +265,9 @@ final class RunCommand implements Callable<Integer> {
           "--strategy: needs --fork-at and --perturb (one forked schedule)");
     }
     if (seedNode == null) {
-      // a layout that cannot fit this heap is refused before anything starts (on --cluster-nodes
-      // N, this node hosts about 1/N of the entities)
+      // a layout that cannot fit this heap is refused before the run starts (an early actor
+      // system is stopped by close(); on --cluster-nodes N, this node hosts about 1/N of the
+      // entities)
       org.kernsim.scenario.Scenario asked = Models.load(scenario, options.sets);
       org.kernsim.run.MemoryEstimate.of(
               asked,

@@ -1,7 +1,9 @@
 package org.kernsim.engine.actor;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -17,7 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class EarlyActorSystem implements AutoCloseable {
   private final int threads;
   final CompletableFuture<ActorSystem<Void>> system = new CompletableFuture<>();
-  private boolean taken;
+  private final AtomicBoolean taken = new AtomicBoolean();
 
   private EarlyActorSystem(int threads) {
     this.threads = threads;
@@ -28,13 +30,19 @@ public final class EarlyActorSystem implements AutoCloseable {
    */
   public static EarlyActorSystem start(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads " + threads + ": must be >= 1");
+    return start(
+        threads,
+        () -> ActorSystem.create(Behaviors.empty(), "kernsim", ActorDriver.config(threads)));
+  }
+
+  /** Starts {@code create} on a thread of its own (tests: a creation that fails). */
+  static EarlyActorSystem start(int threads, Callable<ActorSystem<Void>> create) {
     EarlyActorSystem early = new EarlyActorSystem(threads);
     Thread starter =
         new Thread(
             () -> {
               try {
-                early.system.complete(
-                    ActorSystem.create(Behaviors.empty(), "kernsim", ActorDriver.config(threads)));
+                early.system.complete(create.call());
               } catch (Throwable t) {
                 early.system.completeExceptionally(t);
               }
@@ -51,9 +59,9 @@ public final class EarlyActorSystem implements AutoCloseable {
   }
 
   /** The system, once created (waits for it); its creation's failure is thrown here. */
-  synchronized ActorSystem<Void> take() {
-    if (taken) throw new IllegalStateException("this actor system was taken already");
-    taken = true;
+  ActorSystem<Void> take() {
+    if (!taken.compareAndSet(false, true))
+      throw new IllegalStateException("this actor system was taken already");
     try {
       return system.join();
     } catch (CompletionException e) {
@@ -70,9 +78,7 @@ public final class EarlyActorSystem implements AutoCloseable {
    * threads once created.
    */
   @Override
-  public synchronized void close() {
-    if (taken) return;
-    taken = true;
-    system.thenAccept(ActorSystem::terminate);
+  public void close() {
+    if (taken.compareAndSet(false, true)) system.thenAccept(ActorSystem::terminate);
   }
 }

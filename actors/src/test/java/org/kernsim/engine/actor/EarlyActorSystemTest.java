@@ -56,6 +56,19 @@ class EarlyActorSystemTest {
   }
 
   @Test
+  void aFailingCreationIsThrownByTheRunThatTakesIt() {
+    EarlyActorSystem early =
+        EarlyActorSystem.start(
+            1,
+            () -> {
+              throw new IllegalStateException("no system today");
+            });
+    IllegalStateException e = assertThrows(IllegalStateException.class, early::take);
+    assertEquals("no system today", e.getMessage());
+    early.close(); // taken: nothing to stop
+  }
+
+  @Test
   void serializationIsNotStartedWithTheSystemButStillThereWhenAsked() throws Exception {
     List<String> extensions = ActorDriver.config(1).getStringList("pekko.library-extensions");
     assertFalse(extensions.contains(ActorDriver.EAGER_SERIALIZATION), extensions.toString());
