@@ -84,6 +84,70 @@ class LauncherTest {
         "the archive is as new as the jar");
   }
 
+  @Test
+  void aClusterRunStartsFromAnArchiveOfItsOwn(@TempDir Path dir) throws Exception {
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    Path jar = root.resolve("deploy/target/kernsim.jar");
+    assumeTrue(
+        Files.isRegularFile(jar), "no " + jar + " (mvn verify builds it before these tests)");
+    Path launcher = dir.resolve("kernsim");
+    Files.copy(root.resolve("kernsim"), launcher);
+    Path target = Files.createDirectories(dir.resolve("deploy/target"));
+    Files.copy(jar, target.resolve("kernsim.jar"));
+    Path clusterJsa = target.resolve("kernsim-cluster.jsa");
+
+    Ran first =
+        launch(
+            launcher,
+            null,
+            "run",
+            "workqueue-kick-cull",
+            "--set",
+            "scenario.until=20s",
+            "--cluster-nodes",
+            "1",
+            "--json",
+            "--no-timeline");
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("traceSha256"), first.out());
+    assertTrue(
+        first.err().contains("preparing a class-data archive for cluster runs"), first.err());
+    assertTrue(
+        Files.size(clusterJsa) > Files.size(jar) / 4,
+        "an archive of " + Files.size(clusterJsa) + " bytes");
+    assertFalse(
+        Files.exists(target.resolve("kernsim.jsa")), "a local run's archive: not asked for");
+
+    // the next cluster run maps it (-Xshare:on refuses to start without it), prepares nothing, and
+    // loads Pekko's cluster classes from it
+    String[] again = {
+      "run",
+      "workqueue-kick-cull",
+      "--set",
+      "scenario.until=20s",
+      "--cluster-nodes",
+      "1",
+      "--json",
+      "--no-timeline"
+    };
+    Ran second = launch(launcher, "-Xshare:on -Xlog:class+load=info", again);
+    assertEquals(0, second.code(), second.err());
+    assertEquals("", second.err(), "nothing prepared again, nothing said");
+    assertTrue(
+        second
+            .out()
+            .lines()
+            .anyMatch(
+                l ->
+                    l.contains(" org.apache.pekko.cluster.Cluster ")
+                        && l.contains("shared objects file")),
+        "org.apache.pekko.cluster.Cluster not from the archive");
+    // a node started by hand (kernsim node) starts from it too
+    Ran node = launch(launcher, "-Xshare:on", "node", "--help");
+    assertEquals(0, node.code(), node.err());
+    assertEquals("", node.err(), "nothing prepared: the cluster's archive is there");
+  }
+
   private static boolean hasLeftovers(Path target) throws IOException {
     try (var s = Files.list(target)) {
       return s.anyMatch(p -> p.getFileName().toString().startsWith("kernsim.jsa."));
