@@ -48,15 +48,9 @@ class LauncherTest {
 
   @Test
   void makesAClassDataArchiveOncePerBuildAndStartsFromIt(@TempDir Path dir) throws Exception {
-    Path root = Path.of("..").toAbsolutePath().normalize();
-    Path jar = root.resolve("deploy/target/kernsim.jar");
-    assumeTrue(
-        Files.isRegularFile(jar), "no " + jar + " (mvn verify builds it before these tests)");
-    Path launcher = dir.resolve("kernsim");
-    Files.copy(root.resolve("kernsim"), launcher);
-    Path target = Files.createDirectories(dir.resolve("deploy/target"));
+    Path launcher = copyOfLauncherAndJar(dir);
+    Path target = dir.resolve("deploy/target");
     Path copy = target.resolve("kernsim.jar");
-    Files.copy(jar, copy);
     Path jsa = target.resolve("kernsim.jsa");
 
     Ran first = launch(launcher, null, "scenarios");
@@ -86,41 +80,11 @@ class LauncherTest {
 
   @Test
   void aClusterRunStartsFromAnArchiveOfItsOwn(@TempDir Path dir) throws Exception {
-    Path root = Path.of("..").toAbsolutePath().normalize();
-    Path jar = root.resolve("deploy/target/kernsim.jar");
-    assumeTrue(
-        Files.isRegularFile(jar), "no " + jar + " (mvn verify builds it before these tests)");
-    Path launcher = dir.resolve("kernsim");
-    Files.copy(root.resolve("kernsim"), launcher);
-    Path target = Files.createDirectories(dir.resolve("deploy/target"));
-    Files.copy(jar, target.resolve("kernsim.jar"));
+    Path launcher = copyOfLauncherAndJar(dir);
+    Path target = dir.resolve("deploy/target");
+    Path jar = target.resolve("kernsim.jar");
     Path clusterJsa = target.resolve("kernsim-cluster.jsa");
-
-    Ran first =
-        launch(
-            launcher,
-            null,
-            "run",
-            "workqueue-kick-cull",
-            "--set",
-            "scenario.until=20s",
-            "--cluster-nodes",
-            "1",
-            "--json",
-            "--no-timeline");
-    assertEquals(0, first.code(), first.err());
-    assertTrue(first.out().contains("traceSha256"), first.out());
-    assertTrue(
-        first.err().contains("preparing a class-data archive for cluster runs"), first.err());
-    assertTrue(
-        Files.size(clusterJsa) > Files.size(jar) / 4,
-        "an archive of " + Files.size(clusterJsa) + " bytes");
-    assertFalse(
-        Files.exists(target.resolve("kernsim.jsa")), "a local run's archive: not asked for");
-
-    // the next cluster run maps it (-Xshare:on refuses to start without it), prepares nothing, and
-    // loads Pekko's cluster classes from it
-    String[] again = {
+    String[] clusterRun = {
       "run",
       "workqueue-kick-cull",
       "--set",
@@ -130,7 +94,22 @@ class LauncherTest {
       "--json",
       "--no-timeline"
     };
-    Ran second = launch(launcher, "-Xshare:on -Xlog:class+load=info", again);
+
+    Ran first = launch(launcher, null, clusterRun);
+    assertEquals(0, first.code(), first.err());
+    assertTrue(first.out().contains("traceSha256"), first.out());
+    assertTrue(
+        first.err().contains("preparing a class-data archive for cluster runs"), first.err());
+    assertTrue(
+        Files.size(clusterJsa) > Files.size(jar) / 4,
+        "an archive of " + Files.size(clusterJsa) + " bytes");
+    assertFalse(
+        Files.exists(target.resolve("kernsim.jsa")), "a local run's archive: not asked for");
+    assertFalse(hasLeftovers(target), "a temporary archive left behind");
+
+    // the next cluster run maps it (-Xshare:on refuses to start without it), prepares nothing, and
+    // loads Pekko's cluster classes from it
+    Ran second = launch(launcher, "-Xshare:on -Xlog:class+load=info", clusterRun);
     assertEquals(0, second.code(), second.err());
     assertEquals("", second.err(), "nothing prepared again, nothing said");
     assertTrue(
@@ -148,9 +127,26 @@ class LauncherTest {
     assertEquals("", node.err(), "nothing prepared: the cluster's archive is there");
   }
 
+  /**
+   * A copy of the launcher in {@code dir} beside a copy of the built jar ({@code deploy/target}),
+   * with no sources, so that it never rebuilds; skips the test when there is no built jar.
+   */
+  private static Path copyOfLauncherAndJar(Path dir) throws IOException {
+    Path root = Path.of("..").toAbsolutePath().normalize();
+    Path jar = root.resolve("deploy/target/kernsim.jar");
+    assumeTrue(
+        Files.isRegularFile(jar), "no " + jar + " (mvn verify builds it before these tests)");
+    Path launcher = dir.resolve("kernsim");
+    Files.copy(root.resolve("kernsim"), launcher);
+    Path target = Files.createDirectories(dir.resolve("deploy/target"));
+    Files.copy(jar, target.resolve("kernsim.jar"));
+    return launcher;
+  }
+
+  /** A temporary archive ({@code kernsim.jsa.PID}, {@code kernsim-cluster.jsa.PID}) left behind. */
   private static boolean hasLeftovers(Path target) throws IOException {
     try (var s = Files.list(target)) {
-      return s.anyMatch(p -> p.getFileName().toString().startsWith("kernsim.jsa."));
+      return s.anyMatch(p -> p.getFileName().toString().matches("kernsim(-cluster)?\\.jsa\\..+"));
     }
   }
 }
