@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.kernsim.actors.phold.PholdModel;
 import org.kernsim.engine.RunOptions;
 import org.kernsim.engine.RunResult;
@@ -55,7 +54,7 @@ public final class PholdBench {
                             "phold.population", "" + c.population(),
                             "phold.ttl", "" + c.ttl())));
     ActorSystem<Void> system =
-        ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+        ActorDriver.newSystem("kernsim-bench", ActorDriver.config(c.threads()));
     List<Double> engine = new ArrayList<>();
     List<Double> tell = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();
@@ -244,8 +243,7 @@ public final class PholdBench {
             nodes,
             perNode,
             org.kernsim.config.KernsimSettings.from(system.settings().config()).cluster());
-    ActorSystem<Void> one =
-        ActorSystem.create(Behaviors.empty(), "kernsim-bench", ActorDriver.config(c.threads()));
+    ActorSystem<Void> one = ActorDriver.newSystem("kernsim-bench", ActorDriver.config(c.threads()));
     List<Double> single = new ArrayList<>();
     List<Double> cluster = new ArrayList<>();
     List<Double> ratios = new ArrayList<>();

@@ -62,7 +62,7 @@ public final class ClusterConfig {
    */
   public static Config node(
       Role role, String host, int port, List<String> seedNodes, Security security, Config extra) {
-    Config reference = ConfigFactory.defaultReference();
+    Config reference = ConfigCache.defaultReference();
     Config files =
         ConfigFactory.parseResources(ClusterConfig.class, "/" + role.resource)
             .withFallback(ConfigFactory.defaultApplication())

@@ -1,7 +1,6 @@
 package org.kernsim.config;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
 import java.util.List;
 
@@ -36,7 +35,7 @@ public record KernsimSettings(Cluster cluster, long kryoMaxMessageBytes) {
   /** The settings of this JVM's default configuration, read on first use. */
   public static KernsimSettings get() {
     KernsimSettings s = loaded;
-    if (s == null) s = loaded = from(ConfigFactory.load());
+    if (s == null) s = loaded = from(ConfigCache.load());
     return s;
   }
 

@@ -112,7 +112,8 @@ final class FreshJvmRuns implements DriversBench.Timer {
                 a.startsWith("-XX:")
                     || a.startsWith("-Xmx")
                     || a.startsWith("-Xms")
-                    || a.startsWith("-Xss"))
+                    || a.startsWith("-Xss")
+                    || a.startsWith("-D" + org.kernsim.config.ConfigCache.PROPERTY + "="))
         .toList();
   }
 

@@ -214,13 +214,18 @@ final class Nodes implements AutoCloseable {
   }
 
   /**
-   * This JVM's class-data archive option ({@code -XX:SharedArchiveFile}, which the {@code kernsim}
-   * launcher gives), for a child of the same classpath: it starts from the same archive.
+   * What a child of the same class path starts from as this JVM did: its class-data archive ({@code
+   * -XX:SharedArchiveFile}) and its configuration cache ({@code -Dkernsim.config-cache}), both of
+   * which the {@code kernsim} launcher gives.
    */
-  static List<String> sharedArchive() {
-    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+  static List<String> startCaches() {
+    List<String> options = new ArrayList<>();
+    java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
         .filter(a -> a.startsWith("-XX:SharedArchiveFile="))
-        .toList();
+        .forEach(options::add);
+    String cache = System.getProperty(org.kernsim.config.ConfigCache.PROPERTY);
+    if (cache != null) options.add("-D" + org.kernsim.config.ConfigCache.PROPERTY + "=" + cache);
+    return options;
   }
 
   private void startChild(
@@ -238,7 +243,7 @@ final class Nodes implements AutoCloseable {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.addAll(s.localNodeJvmOptions());
-    cmd.addAll(sharedArchive());
+    cmd.addAll(startCaches());
     cmd.addAll(
         List.of(
             "-cp",

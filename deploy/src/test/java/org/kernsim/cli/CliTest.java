@@ -207,12 +207,18 @@ class CliTest {
   @Test
   void aFreshRunGetsTheLaunchersJvmOptionsAndTheBenchsSpec() {
     assertEquals(
-        List.of("-XX:+UseParallelGC", "-XX:SharedArchiveFile=/k.jsa", "-Xmx2g", "-Xss4m"),
+        List.of(
+            "-XX:+UseParallelGC",
+            "-XX:SharedArchiveFile=/k.jsa",
+            "-Dkernsim.config-cache=/k.bin",
+            "-Xmx2g",
+            "-Xss4m"),
         FreshJvmRuns.jvmOptions(
             List.of(
                 "-XX:+UseParallelGC",
                 "-Dfoo=bar",
                 "-XX:SharedArchiveFile=/k.jsa",
+                "-Dkernsim.config-cache=/k.bin",
                 "-agentlib:jdwp=transport=dt_socket",
                 "-Xmx2g",
                 "-Xss4m",

@@ -58,6 +58,9 @@ class LauncherTest {
     assertTrue(first.out().contains("workqueue-kick-cull"), first.out());
     assertTrue(first.err().contains("preparing a class-data archive"), first.err());
     assertTrue(Files.size(jsa) > 1_000_000, "an archive of " + Files.size(jsa) + " bytes");
+    // the training run (an actor system) wrote the reference configuration's cache
+    Path cache = target.resolve("kernsim-reference.bin");
+    assertTrue(Files.size(cache) > 10_000, "a configuration cache of " + Files.size(cache));
     assertFalse(hasLeftovers(target), "a temporary archive left behind");
 
     // the next start maps it: with -Xshare:on a JVM that cannot use the archive refuses to start
@@ -143,10 +146,17 @@ class LauncherTest {
     return launcher;
   }
 
-  /** A temporary archive ({@code kernsim.jsa.PID}, {@code kernsim-cluster.jsa.PID}) left behind. */
+  /**
+   * A temporary archive ({@code kernsim.jsa.PID}, {@code kernsim-cluster.jsa.PID}) or configuration
+   * cache ({@code kernsim-reference.bin...tmp}) left behind.
+   */
   private static boolean hasLeftovers(Path target) throws IOException {
     try (var s = Files.list(target)) {
-      return s.anyMatch(p -> p.getFileName().toString().matches("kernsim(-cluster)?\\.jsa\\..+"));
+      return s.anyMatch(
+          p ->
+              p.getFileName()
+                  .toString()
+                  .matches("kernsim(-cluster)?\\.jsa\\..+|kernsim-reference\\.bin.*\\.tmp"));
     }
   }
 }

@@ -88,10 +88,14 @@ class MultiProcessClusterTest {
     Path out = dir.resolve("out.json");
     Path err = dir.resolve("err.txt");
     // started as the kernsim launcher starts it, with a class-data archive (one that does not
-    // exist: the JVM goes on without it, silently): the node it starts gets the same option
+    // exist: the JVM goes on without it, silently) and a configuration cache (this run writes it):
+    // the node it starts gets the same options
     String archive = "-XX:SharedArchiveFile=" + dir.resolve("kernsim.jsa");
+    Path cacheFile = dir.resolve("kernsim-reference.bin");
+    String cache = "-D" + org.kernsim.config.ConfigCache.PROPERTY + "=" + cacheFile;
     List<String> cmd = java(args.toArray(String[]::new));
     cmd.add(1, archive);
+    cmd.add(2, cache);
     Process p =
         new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
@@ -99,7 +103,12 @@ class MultiProcessClusterTest {
     while (p.isAlive() && System.nanoTime() < deadline) {
       // its only descendants are the node JVMs (a command line may be cut after the class path)
       nodeHasArchive |=
-          p.descendants().anyMatch(c -> c.info().commandLine().orElse("").contains(archive));
+          p.descendants()
+              .anyMatch(
+                  c -> {
+                    String line = c.info().commandLine().orElse("");
+                    return line.contains(archive) && line.contains(cache);
+                  });
       Thread.sleep(50);
     }
     if (!p.waitFor(1, TimeUnit.SECONDS)) {
@@ -107,7 +116,8 @@ class MultiProcessClusterTest {
       fail("kernsim run --cluster-nodes 2 did not finish: " + Files.readString(err));
     }
     assertEquals(0, p.exitValue(), Files.readString(err));
-    assertTrue(nodeHasArchive, "the node it started had no " + archive);
+    assertTrue(nodeHasArchive, "the node it started had no " + archive + " or " + cache);
+    assertTrue(Files.size(cacheFile) > 10_000, "the configuration cache was written");
     String printed = Files.readString(out, StandardCharsets.UTF_8);
     assertTrue(printed.startsWith("{"), "not JSON: " + printed.lines().limit(5).toList());
     JsonNode json = new ObjectMapper().readTree(printed);

@@ -40,12 +40,7 @@ public final class ActorDriver {
   public static RunResult run(Simulation sim, RunOptions options, int threads) {
     StartStages stages = stages(sim, options);
     stages.creatingSystem();
-    return runAndStop(
-        ActorSystem.create(Behaviors.empty(), "kernsim", config(threads)),
-        sim,
-        options,
-        threads,
-        stages);
+    return runAndStop(newSystem("kernsim", config(threads)), sim, options, threads, stages);
   }
 
   /**
@@ -379,13 +374,30 @@ public final class ActorDriver {
   }
 
   /**
+   * A new ActorSystem with an empty guardian on {@code config}, which must hold the whole reference
+   * configuration ({@link #config}, a cluster node's): Pekko is given {@link
+   * org.kernsim.config.ConfigCache#systemClassLoader()}, so it does not parse the reference again
+   * (docs/performance.md, "The reference configuration from a cache").
+   */
+  public static ActorSystem<Void> newSystem(String name, Config config) {
+    return ActorSystem.create(
+        Behaviors.empty(),
+        name,
+        org.apache.pekko.actor.setup.ActorSystemSetup.create(
+            org.apache.pekko.actor.BootstrapSetup.create(
+                java.util.Optional.of(org.kernsim.config.ConfigCache.systemClassLoader()),
+                java.util.Optional.of(config),
+                java.util.Optional.empty())));
+  }
+
+  /**
    * The configuration of a local run's system: one dispatcher per partition, quiet logs, no exit or
    * shutdown hooks of Pekko's own, and Pekko's serialization not started with the system (nothing
    * of a local run is serialized; created eagerly, its serializers cost ~0.1 s of a fresh JVM's
    * start, docs/performance.md).
    */
   public static Config config(int threads) {
-    Config loaded = ConfigFactory.load();
+    Config loaded = org.kernsim.config.ConfigCache.load();
     List<String> extensions = new ArrayList<>(loaded.getStringList("pekko.library-extensions"));
     extensions.remove(EAGER_SERIALIZATION);
     return ConfigFactory.parseMap(Map.of("pekko.library-extensions", extensions))

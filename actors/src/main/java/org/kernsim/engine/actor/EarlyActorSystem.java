@@ -5,7 +5,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The actor system of one run on entity actors, created on a thread of its own while the caller
@@ -30,9 +29,7 @@ public final class EarlyActorSystem implements AutoCloseable {
    */
   public static EarlyActorSystem start(int threads) {
     if (threads < 1) throw new IllegalArgumentException("threads " + threads + ": must be >= 1");
-    return start(
-        threads,
-        () -> ActorSystem.create(Behaviors.empty(), "kernsim", ActorDriver.config(threads)));
+    return start(threads, () -> ActorDriver.newSystem("kernsim", ActorDriver.config(threads)));
   }
 
   /** Starts {@code create} on a thread of its own (tests: a creation that fails). */

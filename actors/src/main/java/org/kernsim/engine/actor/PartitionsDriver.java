@@ -34,7 +34,7 @@ public final class PartitionsDriver {
 
   /** Runs in a fresh ActorSystem whose default dispatcher has {@code threads} threads. */
   public static RunResult run(Simulation sim, RunOptions options, int threads) {
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "kernsim", config(threads));
+    ActorSystem<Void> system = ActorDriver.newSystem("kernsim", config(threads));
     try {
       return run(system, sim, options, threads);
     } finally {

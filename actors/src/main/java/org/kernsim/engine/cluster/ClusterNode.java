@@ -8,7 +8,6 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
@@ -85,7 +84,7 @@ public final class ClusterNode implements Extension {
       Config extra) {
     Config config = ClusterConfig.node(role, host, port, seedNodes, security, extra);
     String name = config.getString("kernsim.cluster.system-name");
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, config);
+    ActorSystem<Void> system = org.kernsim.engine.actor.ActorDriver.newSystem(name, config);
     Admission.get(system);
     return system;
   }
