@@ -234,7 +234,7 @@ public final class ConfigCache {
   private static long crc(URL u) throws IOException {
     java.net.URLConnection c = u.openConnection();
     if (c instanceof java.net.JarURLConnection j) {
-      c.setUseCaches(false);
+      // the JDK's cached JarFile (one open file, as the class loader's): not opened per call
       java.util.jar.JarEntry e = j.getJarEntry();
       if (e != null && e.getCrc() != -1) return e.getCrc();
     }

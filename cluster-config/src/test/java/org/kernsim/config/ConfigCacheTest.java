@@ -113,29 +113,26 @@ class ConfigCacheTest {
       // another build's class path: one more jar
       Path jar = Files.write(dir.resolve("another.jar"), new byte[] {1, 2, 3});
       System.setProperty("java.class.path", classPath + java.io.File.pathSeparator + jar);
-      ConfigCache.forget();
-      assertEquals(ConfigFactory.load().root(), ConfigCache.load().root());
-      assertEquals(ConfigCache.Source.WRITTEN, ConfigCache.lastSource(), "another key: written");
+      assertLoadedAsFreshFrom(ConfigCache.Source.WRITTEN, "another class path");
       assertFalse(java.util.Arrays.equals(good, Files.readAllBytes(file)));
-      ConfigCache.forget();
-      ConfigCache.load();
-      assertEquals(ConfigCache.Source.CACHE, ConfigCache.lastSource());
+      assertLoadedAsFreshFrom(ConfigCache.Source.CACHE, "the cache just written");
       Files.write(jar, new byte[] {1, 2, 3, 4}); // the jar rebuilt
-      ConfigCache.forget();
-      ConfigCache.load();
-      assertEquals(ConfigCache.Source.WRITTEN, ConfigCache.lastSource(), "a changed jar: written");
+      assertLoadedAsFreshFrom(ConfigCache.Source.WRITTEN, "a changed jar");
     } finally {
       System.setProperty("java.class.path", classPath);
     }
 
     Files.write(file, java.util.Arrays.copyOf(good, good.length / 2)); // truncated
-    ConfigCache.forget();
-    assertEquals(ConfigFactory.load().root(), ConfigCache.load().root());
-    assertEquals(ConfigCache.Source.WRITTEN, ConfigCache.lastSource(), "damaged: written");
+    assertLoadedAsFreshFrom(ConfigCache.Source.WRITTEN, "a damaged cache");
     assertTrue(java.util.Arrays.equals(good, Files.readAllBytes(file)));
+    assertLoadedAsFreshFrom(ConfigCache.Source.CACHE, "the cache written again");
+  }
+
+  /** As a fresh JVM: load() gives what Typesafe Config gives, from {@code source}. */
+  private static void assertLoadedAsFreshFrom(ConfigCache.Source source, String what) {
     ConfigCache.forget();
-    ConfigCache.load();
-    assertEquals(ConfigCache.Source.CACHE, ConfigCache.lastSource());
+    assertEquals(ConfigFactory.load().root(), ConfigCache.load().root(), what);
+    assertEquals(source, ConfigCache.lastSource(), what);
   }
 
   @Test
