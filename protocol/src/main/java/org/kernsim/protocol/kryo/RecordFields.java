@@ -151,7 +151,13 @@ final class RecordFields<T> extends RecordSerializer<T> {
     } catch (java.lang.reflect.InvocationTargetException e) {
       // a compact constructor refusing the values read: as Kryo's own
       throw new KryoException("cannot construct " + type.getName() + ": " + e.getCause(), e);
-    } catch (ReflectiveOperationException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
+      // a value of another class read for a component: the JDK's reflection words it in two ways
+      // (its native accessor's "argument type mismatch", then its generated one's
+      // ClassCastException with an identity hash); a refused frame's log line, one way
+      throw new KryoException(
+          "cannot construct " + type.getName() + ": a component of the wrong type", e);
+    } catch (ReflectiveOperationException e) {
       throw new KryoException("cannot construct " + type.getName() + ": " + e, e);
     }
   }
