@@ -41,10 +41,13 @@ import java.util.regex.Pattern;
  * is not used when
  *
  * <ul>
- *   <li>it was made for another class path (its key: every class-path entry's path, length and
- *       modification time, and the {@code reference.conf} resources found), or cannot be read;
- *   <li>a system property's path and a substitution's path overlap (one is the other or inside it),
- *       or an environment variable named as a substitution's path has changed since it was made;
+ *   <li>it was made for another class path (its key: each class-path jar's path, length and
+ *       modification time, each directory's path, and each {@code reference.conf} found with its
+ *       CRC-32), or cannot be read;
+ *   <li>a system property's path and a substitution's path overlap (one is the other or inside it;
+ *       the paths are every {@code ${...}} of the files' text, comments included: more than needed,
+ *       never fewer), or an environment variable named as a substitution's path has changed since
+ *       it was made;
  *   <li>({@link #load()}) there is an application configuration ({@code application.conf}, or
  *       {@code config.resource}, {@code config.file}, {@code config.url}).
  * </ul>
