@@ -68,6 +68,31 @@ class EarlyActorSystemTest {
     early.close(); // taken: nothing to stop
   }
 
+  /**
+   * The system is made by ActorDriver.newSystem: Pekko's class loader is ConfigCache's, without
+   * reference.conf (so Pekko does not parse it again), and the configuration still holds the whole
+   * reference.
+   */
+  @Test
+  void theSystemsClassLoaderHidesTheReferenceItsConfigurationHolds() throws Exception {
+    ActorSystem<Void> s = EarlyActorSystem.start(1).take();
+    try {
+      ClassLoader l =
+          ((org.apache.pekko.actor.ExtendedActorSystem) Adapter.toClassic(s))
+              .dynamicAccess()
+              .classLoader();
+      assertTrue(l == org.kernsim.config.ConfigCache.systemClassLoader(), l.toString());
+      assertFalse(l.getResources("reference.conf").hasMoreElements());
+      assertEquals(
+          org.kernsim.config.ConfigCache.load().getString("pekko.version"),
+          s.settings().config().getString("pekko.version"));
+      assertTrue(s.settings().config().hasPath("pekko.actor.typed.restart-stash-capacity"));
+    } finally {
+      s.terminate();
+      s.getWhenTerminated().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
   @Test
   void serializationIsNotStartedWithTheSystemButStillThereWhenAsked() throws Exception {
     List<String> extensions = ActorDriver.config(1).getStringList("pekko.library-extensions");
